@@ -1,0 +1,22 @@
+//! The readiness port: can the service reach its database right now?
+
+use std::future::Future;
+use std::pin::Pin;
+
+/// Why the database did not answer a health probe.
+#[derive(Debug, thiserror::Error)]
+#[error("database unavailable: {0}")]
+pub struct HealthError(pub String);
+
+/// A boxed future, so the port stays object-safe without an async-trait dependency.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Answers whether the database is usable.
+pub trait DatabaseHealth: Send + Sync {
+    /// Runs a trivial query against the database.
+    ///
+    /// # Errors
+    /// MUST return [`HealthError`] when no connection can be had within the
+    /// adapter's bounded wait or the query fails; MUST NOT block forever.
+    fn ping(&self) -> BoxFuture<'_, Result<(), HealthError>>;
+}

@@ -1,0 +1,18 @@
+//! Shared vocabulary of every Agented domain: identifiers, the clock port,
+//! pagination and small validated value types.
+//!
+//! Architecture invariant: this crate is the root of the dependency graph. It
+//! depends on nothing but std, serde, thiserror, chrono and uuid, and knows no
+//! framework, database or transport.
+
+pub mod backend;
+pub mod clock;
+pub mod health;
+pub mod ids;
+pub mod pagination;
+
+pub use backend::BackendType;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use health::{DatabaseHealth, HealthError};
+pub use ids::{ExecutionId, IdError, TriggerId};
+pub use pagination::{Page, PageError};

@@ -1,0 +1,17 @@
+//! SQLite storage for Agented: Diesel over an r2d2 pool, embedded migrations,
+//! idempotent seeds, and the repositories that implement the domains' ports.
+//!
+//! Architecture invariant: an adapter. It depends on the domain crates and
+//! translates between their types and rows; no domain type derives a Diesel
+//! trait, and no HTTP or queue crate is used here.
+
+pub mod database;
+pub mod error;
+pub mod migrations;
+pub mod schema;
+pub mod seeds;
+
+pub use database::{Database, DatabaseOptions};
+pub use error::StoreError;
+pub use migrations::{run_migrations, run_migrations_from, MIGRATIONS};
+pub use seeds::seed;

@@ -1,0 +1,57 @@
+//! Triggers that ship with Agented. They are seeded disabled, so nothing runs
+//! until an operator turns them on, and they cannot be deleted.
+
+use crate::TriggerSource;
+use agented_kernel::BackendType;
+
+/// The definition of a trigger Agented ships with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PredefinedTrigger {
+    /// Stable `bot-…` id (integrations refer to it).
+    pub id: &'static str,
+    /// Display name.
+    pub name: &'static str,
+    /// What fires it.
+    pub source: TriggerSource,
+    /// The CLI that runs it.
+    pub backend: BackendType,
+    /// Prompt with placeholders such as `{pr_url}`.
+    pub prompt_template: &'static str,
+    /// Slash command put before the prompt.
+    pub skill_command: Option<&'static str>,
+}
+
+/// Reviews a GitHub pull request when one is opened, updated or reopened.
+pub const PR_REVIEW: PredefinedTrigger = PredefinedTrigger {
+    id: "bot-pr-review",
+    name: "PR Review",
+    source: TriggerSource::Github,
+    backend: BackendType::Claude,
+    prompt_template: "Review the pull request {pr_url} (#{pr_number}: {pr_title}) by {pr_author} in {repo_full_name}. \
+Summarise the change, point out bugs, security problems and missing tests, and suggest concrete fixes.",
+    skill_command: None,
+};
+
+/// Every predefined trigger.
+pub const ALL: [PredefinedTrigger; 1] = [PR_REVIEW];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agented_kernel::TriggerId;
+
+    #[test]
+    fn predefined_triggers_have_valid_bot_ids() {
+        for trigger in ALL {
+            assert!(trigger.id.starts_with("bot-"));
+            assert!(TriggerId::parse(trigger.id).is_ok(), "{}", trigger.id);
+        }
+    }
+
+    #[test]
+    fn the_pr_review_prompt_uses_the_pull_request_placeholders() {
+        for placeholder in ["{pr_url}", "{pr_number}", "{pr_title}", "{pr_author}", "{repo_full_name}"] {
+            assert!(PR_REVIEW.prompt_template.contains(placeholder), "{placeholder}");
+        }
+    }
+}

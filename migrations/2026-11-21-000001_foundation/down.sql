@@ -1,0 +1,2 @@
+DROP TABLE triggers;
+DROP TABLE backends;
