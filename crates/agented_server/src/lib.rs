@@ -1,1 +1,14 @@
-//! placeholder
+//! The `agented` binary's library: layered configuration, the secret key,
+//! start-up wiring of adapters into the HTTP server, and the CLI.
+//!
+//! Architecture invariant: the composition root. Only this crate knows every
+//! other crate; it builds the concrete adapters, hands them to the HTTP layer
+//! as ports, and holds no business rule of its own.
+
+pub mod cli;
+pub mod secret_key;
+pub mod settings;
+pub mod startup;
+
+pub use settings::{ConfigError, Settings, Sources};
+pub use startup::{Application, StartupError};

@@ -1,1 +1,86 @@
-fn main() {}
+//! The `agented` binary: parses the command line, loads configuration and
+//! hands over to the library. Kept thin so tests drive the same code.
+
+use agented_http::telemetry;
+use agented_server::cli::{Cli, Command};
+use agented_server::startup::Application;
+use agented_server::{Settings, Sources};
+use agented_store_sqlite::{run_migrations, Database, DatabaseOptions};
+use clap::Parser;
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(&Sources::from_process()) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("agented: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Config => {
+            let mut out = std::io::stdout().lock();
+            let _ = write!(out, "{}", settings.redacted_toml());
+            ExitCode::SUCCESS
+        }
+        Command::Migrate => migrate(&settings),
+        Command::Serve => serve(&settings),
+    }
+}
+
+fn init_logging(settings: &Settings) -> Result<(), ExitCode> {
+    telemetry::init(&settings.log.level, settings.log.format, std::io::stdout).map_err(|e| {
+        eprintln!("agented: {e}");
+        ExitCode::from(2)
+    })?;
+    telemetry::log_panics();
+    Ok(())
+}
+
+fn migrate(settings: &Settings) -> ExitCode {
+    if let Err(code) = init_logging(settings) {
+        return code;
+    }
+    let options = DatabaseOptions {
+        pool_size: 1,
+        busy_timeout: settings.database.busy_timeout,
+        connection_timeout: settings.database.connection_timeout,
+    };
+    let result = Database::open(&settings.database.path, &options).and_then(|db| run_migrations(&mut *db.conn()?));
+    match result {
+        Ok(applied) => {
+            eprintln!("agented: {} is up to date ({applied} migration(s) applied)", settings.database.path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("agented: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(settings: &Settings) -> ExitCode {
+    if let Err(code) = init_logging(settings) {
+        return code;
+    }
+    let result = actix_web::rt::System::new().block_on(async {
+        let app = Application::build(settings, None).await?;
+        let addr = app.local_addr();
+        tracing::info!(address = %addr, environment = %settings.environment, "agented listening");
+        eprintln!("agented listening on http://{addr}/ (dashboard), API docs at http://{addr}/docs/");
+        app.run_until_stopped().await.map_err(|source| agented_server::StartupError::Bind { addr, source })
+    });
+    match result {
+        Ok(()) => {
+            tracing::info!("agented stopped");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "agented could not start");
+            eprintln!("agented: cannot start: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,11 @@
-//! placeholder
+//! Test helpers: the real Agented server on port 0 with a fresh data folder
+//! (and so a fresh SQLite file) per test, and captured JSON logs.
+//!
+//! Architecture invariant: a dev-only crate. Nothing in production depends on
+//! it; it drives the same `Application::build` the binary uses.
+
+pub mod logs;
+pub mod test_app;
+
+pub use logs::CapturedLogs;
+pub use test_app::{workspace_root, TestApp, TestAppBuilder};

@@ -1,0 +1,4 @@
+//! Route handlers, one module per area. Each handler carries `#[utoipa::path]`
+//! and is registered with `.service(..)` so it appears in the OpenAPI spec.
+
+pub mod health;

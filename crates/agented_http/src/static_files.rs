@@ -1,0 +1,124 @@
+//! The dashboard: files of the built `web/dist`, `index.html` for page paths
+//! (the Vue router takes over in the browser), and JSON 404s for unknown API paths.
+
+use crate::error::ApiError;
+use crate::AppState;
+use actix_files::NamedFile;
+use actix_web::http::header::{self, CacheControl, CacheDirective};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use std::path::PathBuf;
+
+/// Paths that belong to the API: an unknown one is a JSON 404, never the dashboard.
+const API_PREFIXES: [&str; 5] = ["/admin", "/api", "/health", "/docs", "/openapi"];
+
+fn is_api_path(path: &str) -> bool {
+    API_PREFIXES.iter().any(|p| path == *p || path.starts_with(&format!("{p}/")) || (*p == "/openapi" && path.starts_with(p)))
+}
+
+/// The file under `dist` a path names, if every segment is a plain file name.
+/// Anything else (`..`, dot-files, odd characters) is never read from disk.
+fn asset_path(path: &str) -> Option<PathBuf> {
+    let relative = path.trim_start_matches('/');
+    if relative.is_empty() {
+        return None;
+    }
+    let safe = relative.split('/').all(|seg| {
+        !seg.is_empty() && !seg.starts_with('.') && seg.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+    });
+    safe.then(|| PathBuf::from(relative))
+}
+
+/// A path whose last segment has no extension is a dashboard page.
+fn is_page_path(path: &str) -> bool {
+    !path.rsplit('/').next().unwrap_or_default().contains('.')
+}
+
+/// Opens a file off the async threads (opening and `stat` can block).
+async fn open(path: PathBuf) -> Result<NamedFile, ApiError> {
+    match web::block(move || NamedFile::open(path)).await {
+        Ok(result) => result.map_err(|e| ApiError::not_found(format!("cannot open file: {e}"))),
+        Err(e) => Err(ApiError::internal(&e)),
+    }
+}
+
+/// The default service: dashboard files and pages, or the JSON error.
+///
+/// # Errors
+/// 404 for unknown API paths and missing files, 405 for a method a route or
+/// page path does not take,
+/// 503 when the dashboard has not been built.
+pub async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let path = req.path();
+    if req.resource_map().has_resource(path) {
+        // A route exists here, but its guard refused this method.
+        return Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", format!("{} is not allowed on {path}", req.method())));
+    }
+    if is_api_path(path) {
+        return Err(ApiError::not_found(format!("no route for {} {path}", req.method())));
+    }
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", format!("{} is not allowed on {path}", req.method())));
+    }
+    if let Some(relative) = asset_path(path) {
+        let file = state.web_dist.join(&relative);
+        if file.is_file() {
+            let named = open(file).await?;
+            let mut res = named.into_response(&req);
+            if relative.starts_with("assets") {
+                // Vite puts a content hash in every asset name: cache for a year.
+                res.headers_mut().insert(
+                    header::CACHE_CONTROL,
+                    header::HeaderValue::from_static("public, max-age=31536000, immutable"),
+                );
+            }
+            return Ok(res);
+        }
+    }
+    if !is_page_path(path) {
+        return Err(ApiError::not_found(format!("no file at {path}")));
+    }
+    let index = state.web_dist.join("index.html");
+    match open(index.clone()).await {
+        Ok(named) => {
+            let mut res = named.into_response(&req);
+            res.headers_mut().insert(header::CACHE_CONTROL, CacheControl(vec![CacheDirective::NoCache]).to_string().parse().map_err(|e| ApiError::internal(&e))?);
+            Ok(res)
+        }
+        Err(_) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "dashboard_not_built",
+            format!("the dashboard is not built ({} is missing): run `cargo xtask web`", index.display()),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_prefixes_are_recognised_without_swallowing_pages() {
+        for api in ["/admin", "/admin/x", "/api/projects", "/health/x", "/docs/", "/openapi.yaml"] {
+            assert!(is_api_path(api), "{api}");
+        }
+        for page in ["/", "/triggers", "/administration", "/apis", "/roadmaps/3"] {
+            assert!(!is_api_path(page), "{page}");
+        }
+    }
+
+    #[test]
+    fn only_plain_file_names_are_looked_up_on_disk() {
+        assert_eq!(asset_path("/assets/index-Ab1_x.js"), Some(PathBuf::from("assets/index-Ab1_x.js")));
+        for bad in ["/", "/../secret", "/assets/../../etc/passwd", "/.env", "/a//b", "/a%2e%2e/b", "/a\\b"] {
+            assert_eq!(asset_path(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn pages_are_paths_without_an_extension() {
+        assert!(is_page_path("/triggers"));
+        assert!(is_page_path("/"));
+        assert!(!is_page_path("/favicon.ico"));
+    }
+}

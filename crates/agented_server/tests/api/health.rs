@@ -1,0 +1,66 @@
+use agented_test_support::TestApp;
+
+#[tokio::test]
+async fn liveness_answers_200() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/health/liveness").await;
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+}
+
+#[tokio::test]
+async fn readiness_reports_status_and_timestamp_when_the_database_answers() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/health/readiness").await;
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    let timestamp = body["timestamp"].as_str().unwrap();
+    assert!(chrono_like(timestamp), "{timestamp}");
+    assert_eq!(body.as_object().unwrap().len(), 2, "exactly status and timestamp: {body}");
+}
+
+fn chrono_like(ts: &str) -> bool {
+    ts.len() == 20 && ts.ends_with('Z') && ts.as_bytes()[10] == b'T'
+}
+
+#[tokio::test]
+async fn readiness_answers_503_when_no_database_connection_can_be_had() {
+    let app = TestApp::builder()
+        .env("AGENTED__DATABASE__POOL_SIZE", "1")
+        .env("AGENTED__DATABASE__CONNECTION_TIMEOUT_MS", "200")
+        .spawn()
+        .await;
+    let held = app.database.conn().unwrap();
+    let res = app.get("/health/readiness").await;
+    assert_eq!(res.status(), 503);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "unavailable");
+    drop(held);
+    assert_eq!(app.get("/health/readiness").await.status(), 200);
+}
+
+#[tokio::test]
+async fn api_paths_answer_with_or_without_a_trailing_slash() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/health/liveness/").await.status(), 200);
+    assert_eq!(app.get("/health/readiness/?probe=1").await.status(), 200);
+}
+
+#[tokio::test]
+async fn the_server_starts_on_a_fresh_data_folder_and_seeds_it() {
+    let app = TestApp::spawn().await;
+    assert!(app.data_dir.join("agented.db").exists());
+    assert!(app.data_dir.join("secret_key").exists());
+    let count: i64 = app
+        .database
+        .run(|conn| {
+            use agented_store_sqlite::schema::backends;
+            use diesel::prelude::*;
+            backends::table.count().get_result(conn).map_err(Into::into)
+        })
+        .await
+        .unwrap();
+    assert_eq!(count, 4, "the four built-in backends");
+}

@@ -1,0 +1,148 @@
+//! [`TestApp`]: one real server per test.
+
+use crate::CapturedLogs;
+use agented_http::app::ActixServiceConfig;
+use agented_server::startup::Application;
+use agented_server::{Settings, Sources};
+use agented_store_sqlite::Database;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+/// The workspace root (where `config/` and `web/` live).
+#[must_use]
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap_or_else(|_| PathBuf::from("../.."))
+}
+
+/// A running server with its own temporary data folder, stopped on drop.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// The data folder (database, secret key).
+    pub data_dir: PathBuf,
+    /// The database the server uses.
+    pub database: Database,
+    /// An HTTP client.
+    pub client: reqwest::Client,
+    /// Everything logged by this test process.
+    pub logs: CapturedLogs,
+    handle: agented_http::app::ServerHandle,
+    _dir: TempDir,
+}
+
+impl std::fmt::Debug for TestApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestApp").field("address", &self.address).finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`TestApp`] with extra environment variables or routes.
+#[derive(Default)]
+pub struct TestAppBuilder {
+    env: HashMap<String, String>,
+    extra_routes: Option<fn(&mut ActixServiceConfig)>,
+    dist: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for TestAppBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestAppBuilder").field("env", &self.env).finish_non_exhaustive()
+    }
+}
+
+impl TestAppBuilder {
+    /// Sets an environment variable as the server would see it.
+    #[must_use]
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.insert(key.to_owned(), value.to_owned());
+        self
+    }
+
+    /// Mounts extra routes (probe handlers that only tests need).
+    #[must_use]
+    pub fn routes(mut self, routes: fn(&mut ActixServiceConfig)) -> Self {
+        self.extra_routes = Some(routes);
+        self
+    }
+
+    /// Serves the dashboard from `dist` instead of a small generated one.
+    #[must_use]
+    pub fn web_dist(mut self, dist: &Path) -> Self {
+        self.dist = Some(dist.to_owned());
+        self
+    }
+
+    /// Starts the server.
+    ///
+    /// # Panics
+    /// When the server cannot start: the test cannot go on.
+    pub async fn spawn(self) -> TestApp {
+        let logs = CapturedLogs::global();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data_dir = dir.path().join("data");
+        let dist = self.dist.unwrap_or_else(|| {
+            let dist = dir.path().join("dist");
+            std::fs::create_dir_all(dist.join("assets")).expect("dist folder");
+            std::fs::write(dist.join("index.html"), "<!doctype html><title>Agented</title><div id=\"app\"></div>").expect("index");
+            std::fs::write(dist.join("assets/app-1a2b3c.js"), "console.log('agented')").expect("asset");
+            dist
+        });
+        let mut env = HashMap::from([
+            ("AGENTED_ENV".to_owned(), "test".to_owned()),
+            ("AGENTED__DATA_DIR".to_owned(), data_dir.display().to_string()),
+            ("AGENTED__WEB__DIST_DIR".to_owned(), dist.display().to_string()),
+        ]);
+        env.extend(self.env);
+        let sources = Sources { config_dir: workspace_root().join("config"), dotenv: None, env };
+        let settings = Settings::load(&sources).expect("test settings");
+        let app = Application::build(&settings, self.extra_routes).await.expect("server starts");
+        let address = format!("http://{}", app.local_addr());
+        let database = app.database().clone();
+        let handle = app.handle();
+        tokio::spawn(app.run_until_stopped());
+        TestApp {
+            address,
+            data_dir,
+            database,
+            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+            logs,
+            handle,
+            _dir: dir,
+        }
+    }
+}
+
+impl TestApp {
+    /// A server with the test configuration.
+    pub async fn spawn() -> Self {
+        TestAppBuilder::default().spawn().await
+    }
+
+    /// A builder for a customised server.
+    #[must_use]
+    pub fn builder() -> TestAppBuilder {
+        TestAppBuilder::default()
+    }
+
+    /// `address` + `path`.
+    #[must_use]
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    /// GET `path`.
+    ///
+    /// # Panics
+    /// When the server cannot be reached.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request sent")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop accepting and drop the workers; the temp folder goes with `_dir`.
+        drop(self.handle.stop(false));
+    }
+}
