@@ -1,0 +1,161 @@
+//! The `agented` binary as an operator runs it: real processes, real files.
+
+use agented_test_support::workspace_root;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The binary with a clean environment, the repository's config folder and a
+/// private working directory (so no developer `.env` is read).
+fn agented(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_agented"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AGENTED_CONFIG_DIR", workspace_root().join("config"))
+        .env("AGENTED_ENV", "test")
+        .env("AGENTED__DATA_DIR", dir.join("data"))
+        .current_dir(dir);
+    cmd
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output().unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn version_prints_the_package_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(agented(dir.path()).arg("--version"));
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("agented {}", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn an_invalid_value_stops_start_up_with_one_line_naming_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(agented(dir.path()).env("AGENTED__SERVER__BIND", "not-an-address"));
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("AGENTED__SERVER__BIND") && err.contains("not-an-address"), "{err}");
+    assert!(!dir.path().join("data").exists(), "nothing is created when the configuration is invalid");
+}
+
+#[test]
+fn config_prints_the_effective_configuration_with_secrets_redacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(agented(dir.path())
+        .arg("config")
+        .env("SECRET_KEY", "do-not-print-this-secret-key-0123456789")
+        .env("AGENTED_API_KEY", "do-not-print-api-key")
+        .env("LOG_LEVEL", "debug"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(!printed.contains("do-not-print"), "{printed}");
+    assert!(printed.contains("secret_key = \"<redacted>\"") && printed.contains("level = \"debug\""), "{printed}");
+    assert!(printed.contains("environment = \"test\""), "{printed}");
+}
+
+#[test]
+fn migrate_creates_the_database_and_is_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = run(agented(dir.path()).arg("migrate"));
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(stderr(&first).contains("(1 migration(s) applied)"), "{}", stderr(&first));
+    assert!(dir.path().join("data/agented.db").exists());
+    let second = run(agented(dir.path()).arg("migrate"));
+    assert!(second.status.success());
+    assert!(stderr(&second).contains("(0 migration(s) applied)"), "{}", stderr(&second));
+}
+
+/// Starts `agented serve` on a free port and returns it with its address.
+fn start(dir: &Path) -> (Child, String) {
+    let mut child = agented(dir).arg("serve").stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let address = loop {
+        let line = lines.next().expect("the server printed its address").unwrap();
+        if let Some(rest) = line.strip_prefix("agented listening on ") {
+            break rest.split('/').take(3).collect::<Vec<_>>().join("/");
+        }
+    };
+    // Keep draining stderr so the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, address)
+}
+
+fn wait_for_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the server did not stop within {limit:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn sigterm(child: &Child) {
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_gracefully_and_the_secret_key_survives_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("data/secret_key");
+
+    let (mut child, address) = start(dir.path());
+    let res = reqwest::get(format!("{address}/health/readiness")).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let first_key = std::fs::read_to_string(&key_file).unwrap();
+    assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+    sigterm(&child);
+    // test.toml gives in-flight requests 2 s; the bound here only catches a hang.
+    let status = wait_for_exit(&mut child, Duration::from_secs(20));
+    assert!(status.success(), "graceful shutdown exits 0, got {status}");
+
+    let (mut child, address) = start(dir.path());
+    assert_eq!(reqwest::get(format!("{address}/health/liveness")).await.unwrap().status(), 200);
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap(), first_key, "the same key on every start");
+    sigterm(&child);
+    assert!(wait_for_exit(&mut child, Duration::from_secs(20)).success());
+}
+
+#[test]
+fn a_failing_migration_stops_start_up_and_leaves_the_database_unchanged() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("data/agented.db");
+    std::fs::create_dir_all(db_path.parent().unwrap()).unwrap();
+    // A table the first migration wants to create already exists, so it fails.
+    let mut conn = SqliteConnection::establish(db_path.to_str().unwrap()).unwrap();
+    conn.batch_execute("CREATE TABLE backends (legacy TEXT); INSERT INTO backends VALUES ('keep me');").unwrap();
+
+    let out = run(agented(dir.path()).arg("serve"));
+    assert!(!out.status.success(), "the server must not start");
+    assert!(stderr(&out).contains("migration failed"), "{}", stderr(&out));
+
+    #[derive(QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let tables: Vec<String> = diesel::sql_query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .load::<Name>(&mut conn)
+        .unwrap()
+        .into_iter()
+        .map(|n| n.name)
+        .collect();
+    assert_eq!(tables, ["backends"], "nothing of the failed migration remains");
+    let kept: Vec<Name> = diesel::sql_query("SELECT legacy AS name FROM backends").load(&mut conn).unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].name, "keep me");
+}

@@ -1,0 +1,197 @@
+//! Configuration layers: built-in defaults < config files < `.env` < environment.
+
+use agented_http::telemetry::LogFormat;
+use agented_server::{ConfigError, Settings, Sources};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+struct Fixture {
+    dir: TempDir,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("config")).unwrap();
+        Self { dir }
+    }
+
+    fn file(&self, name: &str, text: &str) -> &Self {
+        std::fs::write(self.dir.path().join(name), text).unwrap();
+        self
+    }
+
+    fn sources(&self, env: &[(&str, &str)]) -> Sources {
+        Sources {
+            config_dir: self.dir.path().join("config"),
+            dotenv: Some(self.dir.path().join(".env")),
+            env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<HashMap<_, _>>(),
+        }
+    }
+
+    fn load(&self, env: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        Settings::load(&self.sources(env))
+    }
+}
+
+fn error_line(fixture: &Fixture, env: &[(&str, &str)]) -> String {
+    let err = fixture.load(env).unwrap_err().to_string();
+    assert!(!err.contains('\n'), "one line: {err}");
+    err
+}
+
+#[test]
+fn with_nothing_set_the_documented_defaults_apply() {
+    let f = Fixture::new();
+    let s = f.load(&[]).unwrap();
+    assert_eq!(s.environment, "development");
+    assert_eq!(s.server.bind, "127.0.0.1:20000".parse::<SocketAddr>().unwrap());
+    assert_eq!(s.data_dir, PathBuf::from("./data"));
+    assert_eq!(s.database.path, Path::new("./data").join("agented.db"));
+    assert_eq!(s.log.format, LogFormat::Text);
+    assert!(s.secret_key.is_none() && s.api_key.is_none() && s.cors_allowed_origins.is_empty());
+}
+
+#[test]
+fn the_database_path_follows_the_data_dir_unless_set() {
+    let f = Fixture::new();
+    let s = f.load(&[("AGENTED__DATA_DIR", "/srv/agented")]).unwrap();
+    assert_eq!(s.database.path, PathBuf::from("/srv/agented/agented.db"));
+    let s = f.load(&[("AGENTED__DATA_DIR", "/srv/agented"), ("AGENTED__DATABASE__PATH", "/db/a.db")]).unwrap();
+    assert_eq!(s.database.path, PathBuf::from("/db/a.db"));
+}
+
+#[test]
+fn each_layer_overrides_the_one_before_file_then_dotenv_then_environment() {
+    let f = Fixture::new();
+    f.file("config/default.toml", "[log]\nlevel = \"warn\"\n[server]\nbind = \"127.0.0.1:21000\"\nworkers = 3\n");
+    f.file("config/staging.toml", "[log]\nlevel = \"error\"\n[server]\nbind = \"127.0.0.1:22000\"\n");
+    f.file(".env", "AGENTED_ENV=staging\nAGENTED__SERVER__BIND=127.0.0.1:23000\nLOG_FORMAT=json\n");
+
+    let s = f.load(&[]).unwrap();
+    assert_eq!(s.environment, "staging", ".env selects the environment file");
+    assert_eq!(s.server.workers, 3, "config/default.toml over the built-in defaults");
+    assert_eq!(s.log.level, "error", "config/staging.toml over config/default.toml");
+    assert_eq!(s.server.bind.port(), 23000, ".env over the files");
+    assert_eq!(s.log.format, LogFormat::Json, "an original name in .env");
+
+    let s = f.load(&[("AGENTED__SERVER__BIND", "127.0.0.1:24000"), ("LOG_FORMAT", "text")]).unwrap();
+    assert_eq!(s.server.bind.port(), 24000, "environment over .env");
+    assert_eq!(s.log.format, LogFormat::Text, "environment over .env, original names too");
+}
+
+#[test]
+fn the_original_variable_names_keep_working() {
+    let f = Fixture::new();
+    let secret = "0123456789abcdef0123456789abcdef";
+    let s = f
+        .load(&[
+            ("AGENTED_DB_PATH", "/tmp/legacy.db"),
+            ("SECRET_KEY", secret),
+            ("AGENTED_API_KEY", "ak_legacy"),
+            ("CORS_ALLOWED_ORIGINS", "https://a.example.com, http://localhost:5173"),
+            ("GITHUB_WEBHOOK_SECRET", "gh-secret"),
+            ("LOG_LEVEL", "debug"),
+            ("LOG_FORMAT", "json"),
+            ("SENTRY_DSN", "https://key@sentry.example.com/1"),
+            ("SENTRY_ENVIRONMENT", "prod"),
+            ("SENTRY_RELEASE", "1.2.3"),
+            ("SENTRY_TRACES_SAMPLE_RATE", "0.25"),
+        ])
+        .unwrap();
+    assert_eq!(s.database.path, PathBuf::from("/tmp/legacy.db"));
+    assert_eq!(s.secret_key.as_deref(), Some(secret), "kept as text: leading zeros survive");
+    assert_eq!(s.api_key.as_deref(), Some("ak_legacy"));
+    assert_eq!(s.cors_allowed_origins, ["https://a.example.com", "http://localhost:5173"]);
+    assert_eq!(s.github_webhook_secret.as_deref(), Some("gh-secret"));
+    assert_eq!((s.log.level.as_str(), s.log.format), ("debug", LogFormat::Json));
+    assert_eq!(s.sentry.dsn.as_deref(), Some("https://key@sentry.example.com/1"));
+    assert_eq!(s.sentry.environment.as_deref(), Some("prod"));
+    assert_eq!(s.sentry.release.as_deref(), Some("1.2.3"));
+    assert!((s.sentry.traces_sample_rate - 0.25).abs() < f64::EPSILON);
+}
+
+#[test]
+fn the_new_spelling_wins_over_an_original_name_in_the_same_layer() {
+    let f = Fixture::new();
+    let s = f.load(&[("LOG_LEVEL", "debug"), ("AGENTED__LOG__LEVEL", "warn")]).unwrap();
+    assert_eq!(s.log.level, "warn");
+}
+
+#[test]
+fn empty_secrets_mean_unset() {
+    let f = Fixture::new();
+    f.file(".env", "SENTRY_DSN=\nGITHUB_WEBHOOK_SECRET=\n");
+    let s = f.load(&[]).unwrap();
+    assert!(s.sentry.dsn.is_none() && s.github_webhook_secret.is_none());
+}
+
+#[test]
+fn a_bad_listen_address_fails_naming_the_key() {
+    let f = Fixture::new();
+    let err = error_line(&f, &[("AGENTED__SERVER__BIND", "not-an-address")]);
+    assert!(err.contains("server.bind") && err.contains("AGENTED__SERVER__BIND") && err.contains("not-an-address"), "{err}");
+}
+
+#[test]
+fn each_invalid_value_fails_naming_its_key() {
+    let f = Fixture::new();
+    let cases: [(&str, &str, &str); 8] = [
+        ("LOG_FORMAT", "xml", "log.format"),
+        ("LOG_LEVEL", "[[", "log.level"),
+        ("AGENTED__DATABASE__POOL_SIZE", "0", "database.pool_size"),
+        ("AGENTED__DATABASE__POOL_SIZE", "many", "pool_size"),
+        ("SENTRY_TRACES_SAMPLE_RATE", "2", "sentry.traces_sample_rate"),
+        ("CORS_ALLOWED_ORIGINS", "*", "cors.allowed_origins"),
+        ("CORS_ALLOWED_ORIGINS", "example.com", "cors.allowed_origins"),
+        ("SECRET_KEY", "too-short", "secret_key"),
+    ];
+    for (key, value, named) in cases {
+        let err = error_line(&f, &[(key, value)]);
+        assert!(err.contains(named), "{key}={value}: {err}");
+    }
+}
+
+#[test]
+fn an_unknown_key_is_an_error_not_silently_ignored() {
+    let f = Fixture::new();
+    let err = error_line(&f, &[("AGENTED__SERVER__BINDD", "127.0.0.1:1")]);
+    assert!(err.contains("bindd"), "{err}");
+}
+
+#[test]
+fn a_malformed_config_file_is_reported_on_one_line() {
+    let f = Fixture::new();
+    f.file("config/default.toml", "[server\nbind = 1\n");
+    let err = error_line(&f, &[]);
+    assert!(err.starts_with("invalid configuration"), "{err}");
+}
+
+#[test]
+fn an_environment_name_cannot_point_outside_the_config_folder() {
+    let f = Fixture::new();
+    let err = error_line(&f, &[("AGENTED_ENV", "../etc/x")]);
+    assert!(err.contains("AGENTED_ENV"), "{err}");
+}
+
+#[test]
+fn the_printed_configuration_redacts_every_secret() {
+    let f = Fixture::new();
+    let secrets = ["S3cretKeyS3cretKeyS3cretKeyS3cret", "ak_visible_never", "gh_visible_never", "https://dsnkey@sentry.example.com/9"];
+    let s = f
+        .load(&[
+            ("SECRET_KEY", secrets[0]),
+            ("AGENTED_API_KEY", secrets[1]),
+            ("GITHUB_WEBHOOK_SECRET", secrets[2]),
+            ("SENTRY_DSN", secrets[3]),
+        ])
+        .unwrap();
+    let printed = s.redacted_toml();
+    for secret in secrets {
+        assert!(!printed.contains(secret), "{secret} leaked:\n{printed}");
+    }
+    assert_eq!(printed.matches("<redacted>").count(), 4, "{printed}");
+    assert!(printed.contains("bind = \"127.0.0.1:20000\""), "{printed}");
+}

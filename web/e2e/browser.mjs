@@ -1,0 +1,30 @@
+// Debian's Chromium driven by playwright-core (no browser download: the
+// machine's /usr/bin/chromium, or CHROMIUM_PATH).
+import { chromium } from 'playwright-core'
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+}
+
+/** A page that records console errors and uncaught exceptions. */
+export async function openPage(browser) {
+  const page = await browser.newPage()
+  const errors = []
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text())
+  })
+  page.on('pageerror', (err) => errors.push(err.message))
+  return { page, errors }
+}

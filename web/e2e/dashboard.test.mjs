@@ -1,0 +1,86 @@
+// The dashboard shell in a real browser against the real server.
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { launchBrowser, openPage } from './browser.mjs'
+import { startServer, webDir } from './server.mjs'
+
+const sections = ['Triggers', 'Executions', 'Roadmaps', 'Backends', 'Settings']
+
+describe('dashboard shell', () => {
+  let server
+  let browser
+
+  before(async () => {
+    server = await startServer()
+    browser = await launchBrowser()
+  })
+
+  after(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+
+  it('loads with no console errors and shows the navigation', async () => {
+    const { page, errors } = await openPage(browser)
+    await page.goto(server.url + '/')
+    await page.waitForURL(server.url + '/triggers')
+    assert.equal(await page.locator('h1').textContent(), 'Triggers')
+    const links = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()
+    assert.deepEqual(links.map((l) => l.trim()), sections)
+    await page.locator('[data-testid=health][data-state=ok]').waitFor()
+    mkdirSync(join(webDir, 'test-results'), { recursive: true })
+    await page.screenshot({ path: join(webDir, 'test-results/shell.png') })
+    assert.deepEqual(errors, [])
+    await page.close()
+  })
+
+  it('navigates between sections and deep links load directly', async () => {
+    const { page, errors } = await openPage(browser)
+    await page.goto(server.url + '/triggers')
+    for (const section of sections) {
+      await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: section }).click()
+      await page.waitForURL(server.url + '/' + section.toLowerCase())
+      assert.equal(await page.locator('h1').textContent(), section)
+      assert.equal(await page.title(), `${section} · Agented`)
+    }
+    await page.goBack()
+    await page.waitForURL(server.url + '/backends')
+    await page.goto(server.url + '/roadmaps')
+    assert.equal(await page.locator('h1').textContent(), 'Roadmaps')
+    await page.goto(server.url + '/no/such/page')
+    assert.equal(await page.locator('h1').textContent(), 'Page not found')
+    assert.deepEqual(errors, [])
+    await page.close()
+  })
+
+  it('settings shows the server readiness from the API', async () => {
+    const { page, errors } = await openPage(browser)
+    await page.goto(server.url + '/settings')
+    await page.getByTestId('settings-readiness').filter({ hasText: 'ok' }).waitFor()
+    assert.deepEqual(errors, [])
+    await page.close()
+  })
+})
+
+describe('health indicator', () => {
+  it('shows the server ready, then unreachable once it stops', async () => {
+    const server = await startServer()
+    const browser = await launchBrowser()
+    try {
+      const { page } = await openPage(browser)
+      await page.goto(server.url + '/triggers')
+      const indicator = page.getByTestId('health')
+      await page.locator('[data-testid=health][data-state=ok]').waitFor()
+      assert.equal((await indicator.textContent()).trim(), 'Server ready')
+      await server.stop()
+      await indicator.click()
+      await page.locator('[data-testid=health][data-state=unreachable]').waitFor({ timeout: 15_000 })
+      assert.equal((await indicator.textContent()).trim(), 'Server unreachable')
+    } finally {
+      await browser.close()
+      await server.stop()
+    }
+  })
+})
