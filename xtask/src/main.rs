@@ -1,1 +1,147 @@
-fn main() {}
+//! `cargo xtask <command>`: how Agented is built, checked, tested and measured.
+//! Every check says, when it fails, the command that fixes or reruns it.
+
+mod bench;
+mod web;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+use xshell::{Shell, cmd};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Build, check, test and measure Agented")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Build the dashboard when stale, then run the server (dashboard + API on the embedded SQLite).
+    Run {
+        /// Arguments for `agented` (default: serve).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Every check and test CI runs: formatting, lints, Rust tests, web checks and browser tests.
+    Ci,
+    /// Formatting check, clippy -D warnings, web type check and lint.
+    Lint,
+    /// Format Rust and web sources in place.
+    Fmt,
+    /// Install web dependencies when missing and build web/dist.
+    Web,
+    /// Browser tests: the real server and dashboard in Chromium.
+    E2e,
+    /// Release start-up time and idle memory, written to target/bench/results.json.
+    Bench,
+}
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// Runs one named step, timing it; on failure says how to rerun it.
+pub fn step(name: &str, rerun: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
+    eprintln!("\n==> {name}");
+    let started = Instant::now();
+    f().with_context(|| format!("step '{name}' failed; rerun it with: {rerun}"))?;
+    eprintln!("<== {name} ({:.1}s)", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn shell() -> Result<Shell> {
+    let sh = Shell::new()?;
+    sh.change_dir(root());
+    Ok(sh)
+}
+
+fn lint(sh: &Shell) -> Result<()> {
+    step("rustfmt", "cargo fmt --all (or cargo xtask fmt)", || Ok(cmd!(sh, "cargo fmt --all -- --check").run()?))?;
+    step("clippy", "cargo clippy --workspace --all-targets -- -D warnings", || {
+        Ok(cmd!(sh, "cargo clippy --workspace --all-targets --quiet -- -D warnings").run()?)
+    })?;
+    web::install(sh)?;
+    step("web type check", "cd web && npm run typecheck", || web::npm(sh, &["run", "typecheck"]))?;
+    step("web lint", "cd web && npm run lint (npx eslint . --fix fixes most)", || web::npm(sh, &["run", "lint"]))
+}
+
+fn e2e(sh: &Shell) -> Result<()> {
+    step("build agented", "cargo build -p agented_server", || {
+        Ok(cmd!(sh, "cargo build --quiet -p agented_server --bin agented").run()?)
+    })?;
+    web::build(sh, false)?;
+    let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    if !Path::new(&chromium).exists() {
+        bail!(
+            "{chromium} is missing: install Debian's chromium (apt-get install -y chromium; .ci/run does) or set CHROMIUM_PATH"
+        );
+    }
+    let bin = root().join("target/debug/agented");
+    step("browser tests", "cargo xtask e2e", || {
+        let _env = sh.push_env("AGENTED_BIN", &bin);
+        web::npm(sh, &["run", "e2e"])
+    })
+}
+
+fn systemd_verify(sh: &Shell) -> Result<()> {
+    if cmd!(sh, "systemd-analyze --version").quiet().ignore_stdout().ignore_stderr().run().is_err() {
+        eprintln!("\n==> systemd unit: systemd-analyze is not available here, skipping this check");
+        return Ok(());
+    }
+    step("systemd unit", "systemd-analyze verify deploy/agented.service", || {
+        // Verify a copy whose ExecStart points at the binary just built: the
+        // installed path (/usr/local/bin/agented) does not exist on a build machine.
+        let unit = sh.read_file(root().join("deploy/agented.service"))?;
+        let bin = root().join("target/debug/agented");
+        let dir = sh.create_temp_dir()?;
+        let copy = dir.path().join("agented.service");
+        sh.write_file(&copy, unit.replace("/usr/local/bin/agented", &bin.display().to_string()))?;
+        let out = cmd!(sh, "systemd-analyze verify --man=no {copy}").ignore_status().output()?;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // Only complaints about the unit itself count; the machine's other units are not ours.
+        let ours: Vec<&str> = stderr.lines().filter(|l| l.contains("agented.service")).collect();
+        if !ours.is_empty() {
+            bail!("systemd-analyze verify:\n{}", ours.join("\n"));
+        }
+        Ok(())
+    })
+}
+
+fn ci(sh: &Shell) -> Result<()> {
+    let started = Instant::now();
+    lint(sh)?;
+    step("rust tests", "cargo test --workspace", || Ok(cmd!(sh, "cargo test --workspace").run()?))?;
+    step("web unit tests", "cd web && npm test", || web::npm(sh, &["test"]))?;
+    web::build(sh, true)?;
+    e2e(sh)?;
+    systemd_verify(sh)?;
+    eprintln!("\nAll checks passed in {:.0}s.", started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let sh = shell()?;
+    match cli.command {
+        Command::Run { args } => {
+            web::build(&sh, false)?;
+            let args = if args.is_empty() { vec!["serve".to_owned()] } else { args };
+            cmd!(sh, "cargo run --quiet -p agented_server --bin agented -- {args...}").run()?;
+            Ok(())
+        }
+        Command::Ci => ci(&sh),
+        Command::Lint => lint(&sh),
+        Command::Fmt => {
+            cmd!(sh, "cargo fmt --all").run()?;
+            web::install(&sh)?;
+            web::npm(&sh, &["exec", "--", "eslint", ".", "--fix"])
+        }
+        Command::Web => web::build(&sh, true),
+        Command::E2e => e2e(&sh),
+        Command::Bench => bench::run(&sh),
+    }
+}

@@ -8,5 +8,5 @@
 pub mod backends;
 pub mod status;
 
-pub use backends::{BuiltinBackend, BUILTIN_BACKENDS};
+pub use backends::{BUILTIN_BACKENDS, BuiltinBackend};
 pub use status::{ExecutionStatus, UnknownStatus};

@@ -2,24 +2,24 @@
 
 use crate::error::{json_error, path_error, query_error};
 use crate::middleware::error_envelope::error_envelope;
-use crate::middleware::request_span::{request_id_header, AgentedRootSpan};
+use crate::middleware::request_span::{AgentedRootSpan, request_id_header};
 use crate::middleware::trailing_slash::trim_trailing_slash;
 use crate::openapi::ApiDoc;
 use crate::routes::health;
-use crate::{static_files, AppState};
+use crate::{AppState, static_files};
 use actix_web::body::MessageBody;
 pub use actix_web::dev::{Server, ServerHandle};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
 /// The actix configuration handed to extra (test) routes.
 pub use actix_web::web::ServiceConfig as ActixServiceConfig;
-use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpResponse, HttpServer};
+use actix_web::{App, HttpResponse, HttpServer, web};
 use std::net::TcpListener;
 use std::time::Duration;
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
-use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
+use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
 /// Largest JSON body accepted by default (routes that need more set their own limit).
@@ -63,7 +63,15 @@ async fn docs_redirect() -> HttpResponse {
 pub fn build_app(
     state: AppState,
     extra_routes: Option<fn(&mut web::ServiceConfig)>,
-) -> App<impl ServiceFactory<ServiceRequest, Config = (), Response = ServiceResponse<impl MessageBody>, Error = actix_web::Error, InitError = ()>> {
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
     let (app, spec) = register_routes(App::new()).split_for_parts();
     let mut app = app
         .app_data(web::Data::new(state))

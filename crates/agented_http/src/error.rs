@@ -123,11 +123,19 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, _req: &actix_web::Htt
             "payload_too_large",
             format!("request body is {length} bytes; the limit is {limit}"),
         ),
-        E::Overflow { limit } => {
-            ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", format!("request body exceeds the limit of {limit} bytes"))
+        E::Overflow { limit } => ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("request body exceeds the limit of {limit} bytes"),
+        ),
+        E::ContentType => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "expected Content-Type: application/json",
+        ),
+        E::Deserialize(e) if e.is_data() => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("invalid request body: {e}"))
         }
-        E::ContentType => ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "expected Content-Type: application/json"),
-        E::Deserialize(e) if e.is_data() => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", format!("invalid request body: {e}")),
         E::Deserialize(e) => ApiError::bad_request("invalid_json", format!("malformed JSON: {e}")),
         other => ApiError::bad_request("invalid_json", format!("cannot read request body: {other}")),
     };

@@ -15,6 +15,6 @@ pub mod state;
 pub mod static_files;
 pub mod telemetry;
 
-pub use app::{build_app, serve, HttpOptions};
+pub use app::{HttpOptions, build_app, serve};
 pub use error::ApiError;
 pub use state::AppState;

@@ -1,19 +1,21 @@
 //! The dashboard: files of the built `web/dist`, `index.html` for page paths
 //! (the Vue router takes over in the browser), and JSON 404s for unknown API paths.
 
-use crate::error::ApiError;
 use crate::AppState;
+use crate::error::ApiError;
 use actix_files::NamedFile;
 use actix_web::http::header::{self, CacheControl, CacheDirective};
 use actix_web::http::{Method, StatusCode};
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use std::path::PathBuf;
 
 /// Paths that belong to the API: an unknown one is a JSON 404, never the dashboard.
 const API_PREFIXES: [&str; 5] = ["/admin", "/api", "/health", "/docs", "/openapi"];
 
 fn is_api_path(path: &str) -> bool {
-    API_PREFIXES.iter().any(|p| path == *p || path.starts_with(&format!("{p}/")) || (*p == "/openapi" && path.starts_with(p)))
+    API_PREFIXES
+        .iter()
+        .any(|p| path == *p || path.starts_with(&format!("{p}/")) || (*p == "/openapi" && path.starts_with(p)))
 }
 
 /// The file under `dist` a path names, if every segment is a plain file name.
@@ -24,7 +26,9 @@ fn asset_path(path: &str) -> Option<PathBuf> {
         return None;
     }
     let safe = relative.split('/').all(|seg| {
-        !seg.is_empty() && !seg.starts_with('.') && seg.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
+        !seg.is_empty()
+            && !seg.starts_with('.')
+            && seg.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
     });
     safe.then(|| PathBuf::from(relative))
 }
@@ -52,13 +56,21 @@ pub async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
     let path = req.path();
     if req.resource_map().has_resource(path) {
         // A route exists here, but its guard refused this method.
-        return Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", format!("{} is not allowed on {path}", req.method())));
+        return Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("{} is not allowed on {path}", req.method()),
+        ));
     }
     if is_api_path(path) {
         return Err(ApiError::not_found(format!("no route for {} {path}", req.method())));
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
-        return Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", format!("{} is not allowed on {path}", req.method())));
+        return Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("{} is not allowed on {path}", req.method()),
+        ));
     }
     if let Some(relative) = asset_path(path) {
         let file = state.web_dist.join(&relative);
@@ -82,7 +94,10 @@ pub async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
     match open(index.clone()).await {
         Ok(named) => {
             let mut res = named.into_response(&req);
-            res.headers_mut().insert(header::CACHE_CONTROL, CacheControl(vec![CacheDirective::NoCache]).to_string().parse().map_err(|e| ApiError::internal(&e))?);
+            res.headers_mut().insert(
+                header::CACHE_CONTROL,
+                CacheControl(vec![CacheDirective::NoCache]).to_string().parse().map_err(|e| ApiError::internal(&e))?,
+            );
             Ok(res)
         }
         Err(_) => Err(ApiError::new(

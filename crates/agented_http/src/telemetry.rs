@@ -136,7 +136,9 @@ where
     let filter = parse_filter(level)?;
     let registry = tracing_subscriber::registry().with(filter).with(RequestIdLayer);
     let result = match format {
-        LogFormat::Json => registry.with(tracing_subscriber::fmt::layer().event_format(JsonLines).with_writer(writer)).try_init(),
+        LogFormat::Json => {
+            registry.with(tracing_subscriber::fmt::layer().event_format(JsonLines).with_writer(writer)).try_init()
+        }
         LogFormat::Text => registry.with(tracing_subscriber::fmt::layer().with_writer(writer)).try_init(),
     };
     result.map_err(|_| TelemetryError::AlreadySet)

@@ -30,7 +30,11 @@ impl PhaseNumber {
     pub fn parse(text: &str) -> Result<Self, RoadmapIdError> {
         let parts: Option<Vec<u32>> = text
             .split('.')
-            .map(|p| (!p.is_empty() && p.len() <= 6 && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok()).flatten())
+            .map(|p| {
+                (!p.is_empty() && p.len() <= 6 && p.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| p.parse().ok())
+                    .flatten()
+            })
             .collect();
         match parts {
             Some(parts) if !parts.is_empty() && parts.len() <= 4 => Ok(Self { parts }),
@@ -134,7 +138,7 @@ mod tests {
 
     #[test]
     fn decimal_phases_sort_between_their_neighbours() {
-        let mut phases = vec![phase("10"), phase("2.1"), phase("3"), phase("2"), phase("2.10"), phase("2.2")];
+        let mut phases = [phase("10"), phase("2.1"), phase("3"), phase("2"), phase("2.10"), phase("2.2")];
         phases.sort();
         let text: Vec<String> = phases.iter().map(ToString::to_string).collect();
         assert_eq!(text, ["2", "2.1", "2.2", "2.10", "3", "10"]);

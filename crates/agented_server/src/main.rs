@@ -5,7 +5,7 @@ use agented_http::telemetry;
 use agented_server::cli::{Cli, Command};
 use agented_server::startup::Application;
 use agented_server::{Settings, Sources};
-use agented_store_sqlite::{run_migrations, Database, DatabaseOptions};
+use agented_store_sqlite::{Database, DatabaseOptions, run_migrations};
 use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;

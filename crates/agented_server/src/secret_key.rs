@@ -44,7 +44,8 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> SecretKeyFileError + '_
 /// [`SecretKeyFileError`] when the configured or stored key is invalid or the file cannot be written.
 pub fn load_or_create(configured: Option<&str>, data_dir: &Path) -> Result<SecretKey, SecretKeyFileError> {
     if let Some(key) = configured {
-        return SecretKey::parse(key).map_err(|source| SecretKeyFileError::Invalid { origin: "SECRET_KEY".into(), source });
+        return SecretKey::parse(key)
+            .map_err(|source| SecretKeyFileError::Invalid { origin: "SECRET_KEY".into(), source });
     }
     let path = data_dir.join(FILE_NAME);
     if !path.exists() {
@@ -72,7 +73,8 @@ fn create(path: &Path) -> Result<(), SecretKeyFileError> {
     let mut bytes = [0_u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| SecretKeyFileError::Random(e.to_string()))?;
     let tmp = dir.join(format!(".{FILE_NAME}.{}.tmp", std::process::id()));
-    let mut file = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(io_err(&tmp))?;
+    let mut file =
+        OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&tmp).map_err(io_err(&tmp))?;
     file.write_all(hex::encode(bytes).as_bytes()).and_then(|()| file.sync_all()).map_err(io_err(&tmp))?;
     drop(file);
     let linked = fs::hard_link(&tmp, path);

@@ -4,7 +4,7 @@
 //! `AGENTED__SECTION__KEY`; the original Python names map onto the same keys.
 //! Invalid values stop start-up with one line naming the key.
 
-use agented_http::telemetry::{parse_filter, LogFormat};
+use agented_http::telemetry::{LogFormat, parse_filter};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -71,7 +71,11 @@ pub enum ConfigError {
 }
 
 fn invalid(key: &'static str, problem: impl Into<String>) -> ConfigError {
-    ConfigError::Invalid { key, env: format!("AGENTED__{}", key.replace('.', "__").to_uppercase()), problem: problem.into() }
+    ConfigError::Invalid {
+        key,
+        env: format!("AGENTED__{}", key.replace('.', "__").to_uppercase()),
+        problem: problem.into(),
+    }
 }
 
 /// A list given either as a TOML array or as comma-separated text (environment).
@@ -251,7 +255,8 @@ fn agented_keys(vars: &HashMap<String, String>) -> HashMap<String, String> {
 
 fn read_dotenv(path: Option<&Path>) -> Result<HashMap<String, String>, ConfigError> {
     let Some(path) = path.filter(|p| p.exists()) else { return Ok(HashMap::new()) };
-    let iter = dotenvy::from_path_iter(path).map_err(|e| ConfigError::Unreadable(format!("{}: {e}", path.display())))?;
+    let iter =
+        dotenvy::from_path_iter(path).map_err(|e| ConfigError::Unreadable(format!("{}: {e}", path.display())))?;
     iter.map(|item| item.map_err(|e| ConfigError::Unreadable(format!("{}: {e}", path.display())))).collect()
 }
 
@@ -300,7 +305,9 @@ impl Settings {
             .add_source(config::File::from_str(BUILT_IN_DEFAULTS, config::FileFormat::Toml))
             .add_source(config::File::from(sources.config_dir.join("default.toml")).required(false))
             .add_source(config::File::from(sources.config_dir.join(format!("{environment}.toml"))).required(false))
-            .add_source(config::Environment::with_prefix("AGENTED").separator("__").source(Some(vars.into_iter().collect())))
+            .add_source(
+                config::Environment::with_prefix("AGENTED").separator("__").source(Some(vars.into_iter().collect())),
+            )
             .build()
             .and_then(config::Config::try_deserialize)
             .map_err(|e| ConfigError::Unreadable(e.to_string().replace('\n', " ")))?;
@@ -308,12 +315,9 @@ impl Settings {
     }
 
     fn validate(environment: String, raw: Raw) -> Result<Self, ConfigError> {
-        let bind: SocketAddr = raw
-            .server
-            .bind
-            .trim()
-            .parse()
-            .map_err(|_| invalid("server.bind", format!("'{}' is not a socket address such as 127.0.0.1:20000", raw.server.bind)))?;
+        let bind: SocketAddr = raw.server.bind.trim().parse().map_err(|_| {
+            invalid("server.bind", format!("'{}' is not a socket address such as 127.0.0.1:20000", raw.server.bind))
+        })?;
         if raw.data_dir.as_os_str().is_empty() {
             return Err(invalid("data_dir", "must not be empty"));
         }
@@ -321,14 +325,19 @@ impl Settings {
             return Err(invalid("database.pool_size", format!("{} is outside 1–64", raw.database.pool_size)));
         }
         if raw.server.shutdown_timeout_seconds > 300 {
-            return Err(invalid("server.shutdown_timeout_seconds", format!("{} is above 300", raw.server.shutdown_timeout_seconds)));
+            return Err(invalid(
+                "server.shutdown_timeout_seconds",
+                format!("{} is above 300", raw.server.shutdown_timeout_seconds),
+            ));
         }
         let format = match raw.log.format.trim().to_ascii_lowercase().as_str() {
             "json" => LogFormat::Json,
             "text" => LogFormat::Text,
             other => return Err(invalid("log.format", format!("'{other}' must be json or text"))),
         };
-        parse_filter(&raw.log.level).map_err(|_| invalid("log.level", format!("'{}' is not a log filter such as info or debug", raw.log.level)))?;
+        parse_filter(&raw.log.level).map_err(|_| {
+            invalid("log.level", format!("'{}' is not a log filter such as info or debug", raw.log.level))
+        })?;
         let rate = raw.sentry.traces_sample_rate;
         if !(0.0..=1.0).contains(&rate) {
             return Err(invalid("sentry.traces_sample_rate", format!("{rate} is outside 0.0–1.0")));
@@ -341,7 +350,8 @@ impl Settings {
         if let Some(key) = &secret_key {
             agented_auth::SecretKey::parse(key).map_err(|e| invalid("secret_key", e.to_string()))?;
         }
-        let database_path = raw.database.path.filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| raw.data_dir.join("agented.db"));
+        let database_path =
+            raw.database.path.filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| raw.data_dir.join("agented.db"));
         Ok(Self {
             environment,
             secret_key,

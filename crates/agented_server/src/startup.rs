@@ -1,12 +1,12 @@
 //! Builds the running application from settings: secret key, database
 //! (migrated and seeded), then the HTTP server on its listener.
 
-use crate::secret_key::{self, SecretKeyFileError};
 use crate::Settings;
+use crate::secret_key::{self, SecretKeyFileError};
 use agented_auth::SecretKey;
-use agented_http::{AppState, HttpOptions};
-use agented_store_sqlite::{run_migrations, seed, Database, DatabaseOptions, StoreError};
 use agented_http::app::{ActixServiceConfig, Server, ServerHandle};
+use agented_http::{AppState, HttpOptions};
+use agented_store_sqlite::{Database, DatabaseOptions, StoreError, run_migrations, seed};
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
@@ -72,15 +72,24 @@ impl Application {
     ///
     /// # Errors
     /// [`StartupError`] naming what failed.
-    pub async fn build(settings: &Settings, extra_routes: Option<fn(&mut ActixServiceConfig)>) -> Result<Self, StartupError> {
+    pub async fn build(
+        settings: &Settings,
+        extra_routes: Option<fn(&mut ActixServiceConfig)>,
+    ) -> Result<Self, StartupError> {
         let secret_key = secret_key::load_or_create(settings.secret_key.as_deref(), &settings.data_dir)?;
         let database = prepare_database(settings).await?;
-        let listener =
-            TcpListener::bind(settings.server.bind).map_err(|source| StartupError::Bind { addr: settings.server.bind, source })?;
-        let local_addr = listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.server.bind, source })?;
+        let listener = TcpListener::bind(settings.server.bind)
+            .map_err(|source| StartupError::Bind { addr: settings.server.bind, source })?;
+        let local_addr =
+            listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.server.bind, source })?;
         let state = AppState { database: Arc::new(database.clone()), web_dist: settings.web_dist.clone() };
-        let options = HttpOptions { shutdown_timeout: settings.server.shutdown_timeout, workers: settings.server.workers, extra_routes };
-        let server = agented_http::serve(listener, state, &options).map_err(|source| StartupError::Bind { addr: local_addr, source })?;
+        let options = HttpOptions {
+            shutdown_timeout: settings.server.shutdown_timeout,
+            workers: settings.server.workers,
+            extra_routes,
+        };
+        let server = agented_http::serve(listener, state, &options)
+            .map_err(|source| StartupError::Bind { addr: local_addr, source })?;
         Ok(Self { server, local_addr, database, secret_key })
     }
 

@@ -1,5 +1,7 @@
 //! The `agented` binary as an operator runs it: real processes, real files.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on the first broken expectation")]
+
 use agented_test_support::workspace_root;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;

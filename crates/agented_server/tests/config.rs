@@ -1,5 +1,7 @@
 //! Configuration layers: built-in defaults < config files < `.env` < environment.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on the first broken expectation")]
+
 use agented_http::telemetry::LogFormat;
 use agented_server::{ConfigError, Settings, Sources};
 use std::collections::HashMap;
@@ -132,7 +134,10 @@ fn empty_secrets_mean_unset() {
 fn a_bad_listen_address_fails_naming_the_key() {
     let f = Fixture::new();
     let err = error_line(&f, &[("AGENTED__SERVER__BIND", "not-an-address")]);
-    assert!(err.contains("server.bind") && err.contains("AGENTED__SERVER__BIND") && err.contains("not-an-address"), "{err}");
+    assert!(
+        err.contains("server.bind") && err.contains("AGENTED__SERVER__BIND") && err.contains("not-an-address"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -179,7 +184,12 @@ fn an_environment_name_cannot_point_outside_the_config_folder() {
 #[test]
 fn the_printed_configuration_redacts_every_secret() {
     let f = Fixture::new();
-    let secrets = ["S3cretKeyS3cretKeyS3cretKeyS3cret", "ak_visible_never", "gh_visible_never", "https://dsnkey@sentry.example.com/9"];
+    let secrets = [
+        "S3cretKeyS3cretKeyS3cretKeyS3cret",
+        "ak_visible_never",
+        "gh_visible_never",
+        "https://dsnkey@sentry.example.com/9",
+    ];
     let s = f
         .load(&[
             ("SECRET_KEY", secrets[0]),

@@ -13,5 +13,5 @@ pub mod seeds;
 
 pub use database::{Database, DatabaseOptions};
 pub use error::StoreError;
-pub use migrations::{run_migrations, run_migrations_from, MIGRATIONS};
+pub use migrations::{MIGRATIONS, run_migrations, run_migrations_from};
 pub use seeds::seed;

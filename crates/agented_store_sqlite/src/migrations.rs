@@ -1,9 +1,9 @@
 //! Schema migrations, embedded from the workspace's `migrations/` folder.
 
 use crate::StoreError;
-use diesel::sqlite::{Sqlite, SqliteConnection};
 use diesel::migration::MigrationSource;
-use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+use diesel::sqlite::{Sqlite, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 /// The migrations compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
@@ -22,7 +22,10 @@ pub fn run_migrations(conn: &mut SqliteConnection) -> Result<usize, StoreError> 
 ///
 /// # Errors
 /// [`StoreError::Migration`] naming the failure.
-pub fn run_migrations_from<S: MigrationSource<Sqlite>>(conn: &mut SqliteConnection, source: S) -> Result<usize, StoreError> {
+pub fn run_migrations_from<S: MigrationSource<Sqlite>>(
+    conn: &mut SqliteConnection,
+    source: S,
+) -> Result<usize, StoreError> {
     let applied = conn.immediate_transaction::<_, StoreError, _>(|conn| {
         conn.run_pending_migrations(source).map(|v| v.len()).map_err(|e| StoreError::Migration(e.to_string()))
     })?;

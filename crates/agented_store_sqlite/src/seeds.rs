@@ -2,11 +2,11 @@
 //! predefined triggers (disabled). Idempotent: rows that exist are left as the
 //! operator changed them.
 
-use crate::schema::{backends, triggers};
 use crate::StoreError;
+use crate::schema::{backends, triggers};
 use agented_executions::BUILTIN_BACKENDS;
-use agented_triggers::predefined;
 use agented_triggers::TimeoutSeconds;
+use agented_triggers::predefined;
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::sqlite::SqliteConnection;

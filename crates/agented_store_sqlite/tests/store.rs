@@ -1,8 +1,10 @@
 //! The SQLite store against real database files.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on the first broken expectation")]
+
 use agented_kernel::DatabaseHealth;
 use agented_store_sqlite::schema::{backends, triggers};
-use agented_store_sqlite::{run_migrations, run_migrations_from, seed, Database, DatabaseOptions, StoreError};
+use agented_store_sqlite::{Database, DatabaseOptions, StoreError, run_migrations, run_migrations_from, seed};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{Integer, Text};
@@ -36,14 +38,14 @@ fn table_names(conn: &mut SqliteConnection) -> Vec<String> {
 }
 
 fn pragma_text(conn: &mut SqliteConnection, pragma: &str) -> String {
-    diesel::sql_query(format!("SELECT {pragma} AS name FROM pragma_{pragma}"))
-        .get_result::<Name>(conn)
-        .unwrap()
-        .name
+    diesel::sql_query(format!("SELECT {pragma} AS name FROM pragma_{pragma}")).get_result::<Name>(conn).unwrap().name
 }
 
 fn pragma_number(conn: &mut SqliteConnection, pragma: &str, column: &str) -> i32 {
-    diesel::sql_query(format!("SELECT {column} AS value FROM pragma_{pragma}")).get_result::<Number>(conn).unwrap().value
+    diesel::sql_query(format!("SELECT {column} AS value FROM pragma_{pragma}"))
+        .get_result::<Number>(conn)
+        .unwrap()
+        .value
 }
 
 #[test]
@@ -100,7 +102,11 @@ fn a_failing_migration_leaves_the_database_as_it_was() {
     conn.batch_execute("INSERT INTO first (id) VALUES (7);").unwrap();
     let before = table_names(&mut conn);
 
-    write_migration(&source_dir, "2026-01-01-000002_second", "CREATE TABLE second (id INTEGER); INSERT INTO first (id) VALUES (8);");
+    write_migration(
+        &source_dir,
+        "2026-01-01-000002_second",
+        "CREATE TABLE second (id INTEGER); INSERT INTO first (id) VALUES (8);",
+    );
     write_migration(&source_dir, "2026-01-01-000003_broken", "CREATE TABLE third (id INTEGER); THIS IS NOT SQL;");
     let err = run_migrations_from(&mut conn, FileBasedMigrations::from_path(&source_dir).unwrap()).unwrap_err();
     assert!(matches!(err, StoreError::Migration(_)), "{err}");
@@ -108,7 +114,9 @@ fn a_failing_migration_leaves_the_database_as_it_was() {
     assert_eq!(table_names(&mut conn), before, "no table of the failed batch may remain");
     let ids = diesel::sql_query("SELECT id AS value FROM first").load::<Number>(&mut conn).unwrap();
     assert_eq!(ids, [Number { value: 7 }], "rows written by the failed batch must be rolled back");
-    let applied = diesel::sql_query("SELECT COUNT(*) AS value FROM __diesel_schema_migrations").get_result::<Number>(&mut conn).unwrap();
+    let applied = diesel::sql_query("SELECT COUNT(*) AS value FROM __diesel_schema_migrations")
+        .get_result::<Number>(&mut conn)
+        .unwrap();
     assert_eq!(applied.value, 1);
 }
 
@@ -132,7 +140,10 @@ fn seeds_are_idempotent_and_keep_operator_changes() {
     assert_eq!((source.as_str(), enabled, predefined), ("github", false, true));
 
     // An operator enables the trigger; seeding again must neither duplicate nor revert it.
-    diesel::update(triggers::table.filter(triggers::id.eq("bot-pr-review"))).set(triggers::enabled.eq(true)).execute(&mut conn).unwrap();
+    diesel::update(triggers::table.filter(triggers::id.eq("bot-pr-review")))
+        .set(triggers::enabled.eq(true))
+        .execute(&mut conn)
+        .unwrap();
     let second = seed(&mut conn).unwrap();
     assert_eq!((second.backends, second.triggers), (0, 0));
     assert_eq!(backends::table.count().get_result::<i64>(&mut conn).unwrap(), 4);
@@ -144,7 +155,8 @@ fn seeds_are_idempotent_and_keep_operator_changes() {
 #[tokio::test]
 async fn the_health_probe_answers_when_the_database_does_and_fails_when_no_connection_is_free() {
     let dir = tempfile::tempdir().unwrap();
-    let options = DatabaseOptions { pool_size: 1, connection_timeout: Duration::from_millis(200), ..DatabaseOptions::default() };
+    let options =
+        DatabaseOptions { pool_size: 1, connection_timeout: Duration::from_millis(200), ..DatabaseOptions::default() };
     let db = Database::open(&dir.path().join("agented.db"), &options).unwrap();
     db.ping().await.unwrap();
     let held = db.conn().unwrap();

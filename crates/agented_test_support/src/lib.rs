@@ -4,8 +4,10 @@
 //! Architecture invariant: a dev-only crate. Nothing in production depends on
 //! it; it drives the same `Application::build` the binary uses.
 
+#![allow(clippy::expect_used, reason = "test helpers fail the test loudly when the server cannot start")]
+
 pub mod logs;
 pub mod test_app;
 
 pub use logs::CapturedLogs;
-pub use test_app::{workspace_root, TestApp, TestAppBuilder};
+pub use test_app::{TestApp, TestAppBuilder, workspace_root};

@@ -84,7 +84,8 @@ impl TestAppBuilder {
         let dist = self.dist.unwrap_or_else(|| {
             let dist = dir.path().join("dist");
             std::fs::create_dir_all(dist.join("assets")).expect("dist folder");
-            std::fs::write(dist.join("index.html"), "<!doctype html><title>Agented</title><div id=\"app\"></div>").expect("index");
+            std::fs::write(dist.join("index.html"), "<!doctype html><title>Agented</title><div id=\"app\"></div>")
+                .expect("index");
             std::fs::write(dist.join("assets/app-1a2b3c.js"), "console.log('agented')").expect("asset");
             dist
         });

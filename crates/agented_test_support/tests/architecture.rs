@@ -1,14 +1,24 @@
 //! Tidy checks on the workspace's shape (run by `cargo test`): the dependency
 //! rule of docs/architecture.md, folder names, and crate invariants.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on the first broken expectation")]
+
 use agented_test_support::workspace_root;
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::process::Command;
 use std::sync::OnceLock;
 
-const DOMAINS: [&str; 5] = ["agented_kernel", "agented_triggers", "agented_executions", "agented_roadmaps", "agented_auth"];
-const ADAPTERS: [&str; 6] = ["agented_store_sqlite", "agented_jobs", "agented_runner", "agented_http", "agented_server", "agented_test_support"];
+const DOMAINS: [&str; 5] =
+    ["agented_kernel", "agented_triggers", "agented_executions", "agented_roadmaps", "agented_auth"];
+const ADAPTERS: [&str; 6] = [
+    "agented_store_sqlite",
+    "agented_jobs",
+    "agented_runner",
+    "agented_http",
+    "agented_server",
+    "agented_test_support",
+];
 /// Framework crates a domain may never reach, even transitively.
 const FORBIDDEN_PREFIXES: [&str; 6] = ["diesel", "actix", "apalis", "sqlx", "libsqlite3", "utoipa"];
 
@@ -35,10 +45,19 @@ fn metadata() -> &'static Value {
 
 /// Package names reachable from `root` through normal (non-dev, non-build) dependencies.
 fn normal_closure(meta: &Value, root: &str) -> BTreeSet<String> {
-    let names: HashMap<&str, &str> =
-        meta["packages"].as_array().unwrap().iter().map(|p| (p["id"].as_str().unwrap(), p["name"].as_str().unwrap())).collect();
-    let nodes: HashMap<&str, &Value> = meta["resolve"]["nodes"].as_array().unwrap().iter().map(|n| (n["id"].as_str().unwrap(), n)).collect();
-    let root_id = names.iter().find(|(_, n)| **n == root).map(|(id, _)| *id).unwrap_or_else(|| panic!("{root} is in the workspace"));
+    let names: HashMap<&str, &str> = meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["id"].as_str().unwrap(), p["name"].as_str().unwrap()))
+        .collect();
+    let nodes: HashMap<&str, &Value> =
+        meta["resolve"]["nodes"].as_array().unwrap().iter().map(|n| (n["id"].as_str().unwrap(), n)).collect();
+    let root_id = names
+        .iter()
+        .find(|(_, n)| **n == root)
+        .map(|(id, _)| *id)
+        .unwrap_or_else(|| panic!("{root} is in the workspace"));
     let mut seen = BTreeSet::new();
     let mut stack = vec![root_id];
     while let Some(id) = stack.pop() {
@@ -84,9 +103,18 @@ fn dependencies_point_one_way_between_our_crates() {
         "agented_test_support" => 4,
         _ => 2,
     };
-    for package in meta["packages"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).filter(|n| n.starts_with("agented_")) {
+    for package in meta["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .filter(|n| n.starts_with("agented_"))
+    {
         for dep in normal_closure(meta, package).iter().filter(|d| d.starts_with("agented_")) {
-            assert!(layer(dep) < layer(package) || (layer(dep) == layer(package) && layer(package) == 1), "{package} must not depend on {dep}");
+            assert!(
+                layer(dep) < layer(package) || (layer(dep) == layer(package) && layer(package) == 1),
+                "{package} must not depend on {dep}"
+            );
         }
     }
 }
@@ -98,7 +126,10 @@ fn every_crate_folder_is_named_after_its_package_and_states_its_invariant() {
         let dir = entry.unwrap().path();
         let folder = dir.file_name().unwrap().to_string_lossy().into_owned();
         let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
-        assert!(manifest.contains(&format!("name = \"{folder}\"")), "crates/{folder}: package name must equal the folder name");
+        assert!(
+            manifest.contains(&format!("name = \"{folder}\"")),
+            "crates/{folder}: package name must equal the folder name"
+        );
         let lib = std::fs::read_to_string(dir.join("src/lib.rs")).unwrap();
         assert!(lib.starts_with("//! "), "crates/{folder}/src/lib.rs must open with its doc comment");
         assert!(lib.contains("invariant"), "crates/{folder}/src/lib.rs must state its architecture invariant");

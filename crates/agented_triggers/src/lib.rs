@@ -9,4 +9,4 @@ pub mod models;
 pub mod predefined;
 
 pub use models::{TimeoutSeconds, TriggerSource, UnknownSource};
-pub use predefined::{PredefinedTrigger, PR_REVIEW};
+pub use predefined::{PR_REVIEW, PredefinedTrigger};

@@ -26,7 +26,10 @@ fn is_error(res: &HttpResponse<impl MessageBody>) -> bool {
 ///
 /// # Errors
 /// An [`ApiError`] (rendered as JSON) for panics and inner errors without a JSON body.
-pub async fn error_envelope(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<BoxBody>, Error> {
+pub async fn error_envelope(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
     match AssertUnwindSafe(next.call(req)).catch_unwind().await {
         Ok(Ok(res)) if is_error(res.response()) && !is_json(res.response()) => {
             let status = res.status();

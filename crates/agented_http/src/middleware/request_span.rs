@@ -3,9 +3,9 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::http::StatusCode;
 use actix_web::{Error, HttpMessage, HttpResponse, ResponseError};
 use std::time::Instant;
 use tracing::Span;
@@ -74,7 +74,10 @@ impl ResponseError for WithRequestId {
 ///
 /// # Errors
 /// The inner service's error, answering with the same request id header.
-pub async fn request_id_header(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, Error> {
+pub async fn request_id_header(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let request_id = req.extensions().get::<RequestId>().and_then(|id| HeaderValue::from_str(&id.to_string()).ok());
     match next.call(req).await {

@@ -2,25 +2,29 @@
 //! `/admin/triggers/`), as the original did. Only API prefixes are touched:
 //! `/docs/` must keep its slash.
 
+use actix_web::Error;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::uri::{PathAndQuery, Uri};
 use actix_web::middleware::Next;
-use actix_web::Error;
 
 const PREFIXES: [&str; 3] = ["/admin/", "/api/", "/health/"];
 
 /// The path without its trailing slashes, when it is an API path that has some.
 fn trimmed(path: &str) -> Option<&str> {
     let trimmed = path.trim_end_matches('/');
-    (trimmed.len() < path.len() && !trimmed.is_empty() && PREFIXES.iter().any(|p| path.starts_with(p))).then_some(trimmed)
+    (trimmed.len() < path.len() && !trimmed.is_empty() && PREFIXES.iter().any(|p| path.starts_with(p)))
+        .then_some(trimmed)
 }
 
 /// Strips the trailing slash of API paths before routing.
 ///
 /// # Errors
 /// Passes on the inner service's error untouched.
-pub async fn trim_trailing_slash(mut req: ServiceRequest, next: Next<impl MessageBody>) -> Result<ServiceResponse<impl MessageBody>, Error> {
+pub async fn trim_trailing_slash(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
     if let Some(path) = trimmed(req.path()) {
         let new_pq = match req.query_string() {
             "" => path.to_owned(),

@@ -1,7 +1,7 @@
 //! `GET /health/liveness` and `GET /health/readiness`.
 
 use crate::AppState;
-use actix_web::{get, web, HttpResponse};
+use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -52,7 +52,14 @@ async fn a_panicking_handler_gives_a_json_500_and_the_next_request_succeeds() {
 #[tokio::test]
 async fn malformed_json_is_a_400_in_the_envelope() {
     let app = TestApp::builder().routes(crate::probes::routes).spawn().await;
-    let res = app.client.post(app.url("/__test/echo")).header("content-type", "application/json").body("{\"a\":").send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/__test/echo"))
+        .header("content-type", "application/json")
+        .body("{\"a\":")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 400);
     let body = error_body(res).await;
     assert_eq!(body["code"], "invalid_json");
@@ -62,7 +69,8 @@ async fn malformed_json_is_a_400_in_the_envelope() {
 #[tokio::test]
 async fn a_body_without_the_json_content_type_is_a_415_in_the_envelope() {
     let app = TestApp::builder().routes(crate::probes::routes).spawn().await;
-    let res = app.client.post(app.url("/__test/echo")).header("content-type", "text/plain").body("{}").send().await.unwrap();
+    let res =
+        app.client.post(app.url("/__test/echo")).header("content-type", "text/plain").body("{}").send().await.unwrap();
     assert_eq!(res.status(), 415);
     assert_eq!(error_body(res).await["code"], "unsupported_media_type");
 }
@@ -71,7 +79,14 @@ async fn a_body_without_the_json_content_type_is_a_415_in_the_envelope() {
 async fn an_oversized_json_body_is_a_413_in_the_envelope() {
     let app = TestApp::builder().routes(crate::probes::routes).spawn().await;
     let big = format!("{{\"text\":\"{}\"}}", "x".repeat(agented_http::app::JSON_LIMIT_BYTES + 1));
-    let res = app.client.post(app.url("/__test/echo")).header("content-type", "application/json").body(big).send().await.unwrap();
+    let res = app
+        .client
+        .post(app.url("/__test/echo"))
+        .header("content-type", "application/json")
+        .body(big)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 413);
     assert_eq!(error_body(res).await["code"], "payload_too_large");
 }

@@ -38,5 +38,9 @@ async fn two_requests_get_different_request_ids() {
 
 fn uuid_like() -> String {
     use std::time::{SystemTime, UNIX_EPOCH};
-    format!("nonce-{}-{:?}", SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos(), std::thread::current().id())
+    format!(
+        "nonce-{}-{:?}",
+        SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_nanos(),
+        std::thread::current().id()
+    )
 }

@@ -1,5 +1,7 @@
 //! API tests: the real server on port 0, a fresh SQLite file per test.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on the first broken expectation")]
+
 mod dashboard;
 mod errors;
 mod health;

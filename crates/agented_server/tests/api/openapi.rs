@@ -1,4 +1,4 @@
-use agented_test_support::{workspace_root, TestApp};
+use agented_test_support::{TestApp, workspace_root};
 use serde_json::Value;
 
 #[tokio::test]
@@ -31,10 +31,14 @@ async fn every_path_in_the_spec_is_routed() {
     let spec = serde_json::to_value(&spec).unwrap();
     for (path, ops) in spec["paths"].as_object().unwrap() {
         for method in ops.as_object().unwrap().keys() {
-            let concrete = path.replace('{', "").replace('}', "");
-            let res = app.client.request(method.to_uppercase().parse().unwrap(), app.url(&concrete)).send().await.unwrap();
+            let concrete = path.replace(['{', '}'], "");
+            let res =
+                app.client.request(method.to_uppercase().parse().unwrap(), app.url(&concrete)).send().await.unwrap();
             let body: Value = res.json().await.unwrap_or(Value::Null);
-            assert!(!body["error"].as_str().unwrap_or_default().starts_with("no route"), "{method} {path} is in the spec but not routed");
+            assert!(
+                !body["error"].as_str().unwrap_or_default().starts_with("no route"),
+                "{method} {path} is in the spec but not routed"
+            );
         }
     }
 }
@@ -61,9 +65,16 @@ fn every_route_in_the_http_crate_is_in_the_spec() {
             for method in ["get", "post", "put", "patch", "delete", "head"] {
                 let Some(rest) = trimmed.strip_prefix(&format!("#[{method}(\"")) else { continue };
                 let route = rest.split('"').next().unwrap();
-                let annotated = lines[..i].iter().rev().take_while(|l| !l.trim().is_empty() && !l.trim().starts_with("pub async fn")).any(|l| l.contains("#[utoipa::path"));
+                let annotated = lines[..i]
+                    .iter()
+                    .rev()
+                    .take_while(|l| !l.trim().is_empty() && !l.trim().starts_with("pub async fn"))
+                    .any(|l| l.contains("#[utoipa::path"));
                 assert!(annotated, "{}:{}: {method} {route} has no #[utoipa::path]", path.display(), i + 1);
-                assert!(spec["paths"][route][method].is_object(), "{method} {route} is declared but not registered in the spec");
+                assert!(
+                    spec["paths"][route][method].is_object(),
+                    "{method} {route} is declared but not registered in the spec"
+                );
                 checked += 1;
             }
             let is_app_rs = path.ends_with("app.rs");

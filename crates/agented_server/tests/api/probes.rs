@@ -1,6 +1,6 @@
 //! Routes mounted only in tests, to observe behaviour no production route shows on demand.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, web};
 use agented_http::app::ActixServiceConfig;
 use agented_store_sqlite::{Database, DatabaseOptions};
 use std::sync::OnceLock;
