@@ -55,6 +55,14 @@ describe('dashboard shell', () => {
     await page.close()
   })
 
+  it('has no inline script, so a strict Content-Security-Policy can be set', async () => {
+    const html = await (await fetch(server.url + '/')).text()
+    const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0])
+    assert.ok(scripts.length > 0, 'the page loads its bundle')
+    for (const tag of scripts) assert.match(tag, /\ssrc="\/assets\//, `inline or foreign script: ${tag}`)
+    assert.doesNotMatch(html, /\son[a-z]+=/i, 'no inline event handlers')
+  })
+
   it('settings shows the server readiness from the API', async () => {
     const { page, errors } = await openPage(browser)
     await page.goto(server.url + '/settings')
