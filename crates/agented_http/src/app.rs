@@ -1,16 +1,23 @@
 //! Builds the actix application and runs the server.
 
 use crate::error::{json_error, path_error, query_error};
+use crate::middleware::audit::audit_trail;
+use crate::middleware::auth_gate::auth_gate;
 use crate::middleware::error_envelope::error_envelope;
-use crate::middleware::request_span::{AgentedRootSpan, request_id_header};
+use crate::middleware::finish::finish;
+use crate::middleware::request_span::AgentedRootSpan;
 use crate::middleware::trailing_slash::trim_trailing_slash;
 use crate::openapi::ApiDoc;
-use crate::routes::health;
+use crate::rate_limit::{self, RateConfig, RateLimitOptions};
+use crate::routes::{api_keys, audit, health, session, streams};
 use crate::{AppState, static_files};
+use actix_cors::Cors;
+use actix_governor::Governor;
 use actix_web::body::MessageBody;
 pub use actix_web::dev::{Server, ServerHandle};
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::from_fn;
+use actix_web::http::{Method, header};
+use actix_web::middleware::{Condition, from_fn};
 /// The actix configuration handed to extra (test) routes.
 pub use actix_web::web::ServiceConfig as ActixServiceConfig;
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -22,7 +29,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
-/// Largest JSON body accepted by default (routes that need more set their own limit).
+/// Largest JSON body accepted by default (webhook routes set their own, larger limit).
 pub const JSON_LIMIT_BYTES: usize = 1024 * 1024;
 
 /// Server settings the HTTP layer needs.
@@ -33,18 +40,35 @@ pub struct HttpOptions {
     /// Worker threads (0: one per core).
     pub workers: usize,
     /// Extra routes mounted before the fallback (tests use it for probe routes).
-    pub extra_routes: Option<fn(&mut web::ServiceConfig)>,
+    pub extra_routes: Option<fn(&mut ActixServiceConfig)>,
+    /// Browser origins allowed cross-origin (empty: none).
+    pub cors_allowed_origins: Vec<String>,
+    /// Rate limits.
+    pub rate_limits: RateLimitOptions,
 }
 
 impl Default for HttpOptions {
     fn default() -> Self {
-        Self { shutdown_timeout: Duration::from_secs(10), workers: 0, extra_routes: None }
+        Self {
+            shutdown_timeout: Duration::from_secs(10),
+            workers: 0,
+            extra_routes: None,
+            cors_allowed_origins: Vec::new(),
+            rate_limits: RateLimitOptions::default(),
+        }
     }
 }
 
 /// Every API route. Registering through utoipa's config puts each one in the spec.
 pub fn api_routes(cfg: &mut ServiceConfig) {
-    cfg.service(health::liveness).service(health::readiness);
+    cfg.service(health::liveness)
+        .service(health::readiness)
+        .service(session::session)
+        .service(api_keys::list_keys)
+        .service(api_keys::create_key)
+        .service(api_keys::revoke_key)
+        .service(audit::list_audit)
+        .service(streams::stream_token);
 }
 
 /// The API routes on `app`, with the spec being collected alongside.
@@ -59,10 +83,56 @@ async fn docs_redirect() -> HttpResponse {
     HttpResponse::PermanentRedirect().insert_header(("Location", "/docs/")).finish()
 }
 
+fn cors(origins: &[String]) -> Cors {
+    let mut cors = Cors::default()
+        .allowed_methods([Method::GET, Method::HEAD, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allowed_headers([
+            header::HeaderName::from_static("x-api-key"),
+            header::HeaderName::from_static("last-event-id"),
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+        ])
+        .expose_headers([header::HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+/// What every worker shares: built once, so limits are not multiplied by the worker count.
+#[derive(Clone)]
+pub struct Shared {
+    state: AppState,
+    extra_routes: Option<fn(&mut ActixServiceConfig)>,
+    cors_allowed_origins: Vec<String>,
+    rate_limits_enabled: bool,
+    webhook_limit: RateConfig,
+    api_limit: RateConfig,
+}
+
+impl Shared {
+    /// Prepares the shared parts.
+    ///
+    /// # Errors
+    /// When a rate is zero (settings validation prevents it).
+    pub fn new(state: AppState, options: &HttpOptions) -> std::io::Result<Self> {
+        let (webhook, api) = rate_limit::configs(&options.rate_limits);
+        let invalid = || std::io::Error::other("invalid rate limit");
+        Ok(Self {
+            state,
+            extra_routes: options.extra_routes,
+            cors_allowed_origins: options.cors_allowed_origins.clone(),
+            rate_limits_enabled: options.rate_limits.enabled,
+            webhook_limit: webhook.ok_or_else(invalid)?,
+            api_limit: api.ok_or_else(invalid)?,
+        })
+    }
+}
+
 /// The complete application: routes, docs, dashboard and middleware.
 pub fn build_app(
-    state: AppState,
-    extra_routes: Option<fn(&mut web::ServiceConfig)>,
+    shared: Shared,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -74,25 +144,37 @@ pub fn build_app(
 > {
     let (app, spec) = register_routes(App::new()).split_for_parts();
     let mut app = app
-        .app_data(web::Data::new(state))
+        .app_data(web::Data::new(shared.state))
         .app_data(web::JsonConfig::default().limit(JSON_LIMIT_BYTES).error_handler(json_error))
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .app_data(web::PathConfig::default().error_handler(path_error))
         // Documentation routes: not API operations, so not in the spec themselves.
         .service(web::resource("/docs").get(docs_redirect))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec));
-    if let Some(extra) = extra_routes {
+    if let Some(extra) = shared.extra_routes {
         app = app.configure(extra);
     }
-    // actix runs the last `.wrap()` first, so the order of a request is bottom-up:
-    //   trim_trailing_slash  normalise API paths before routing
-    //   TracingLogger        open the request span carrying request_id
-    //   request_id_header    X-Request-Id on every response, one "request finished" line
-    //   error_envelope       catch panics; every error body becomes the JSON envelope
+    // actix runs the last `.wrap()` first, so a request meets these bottom-up:
+    //   trim_trailing_slash  normalise API paths before anything looks at them
+    //   Sentry               a hub per request (transactions when traces are sampled)
+    //   TracingLogger        the request span carrying request_id
+    //   finish               X-Request-Id, security headers, JSON envelope, log line, 5xx report
+    //   Cors                 preflights and CORS headers, also on refusals below
+    //   webhook limit        per client IP on POST / and POST /api/webhooks/github
+    //   api limit            per API key (or IP) on every non-public route
+    //   auth_gate            401/403 unless public; the caller's Principal for handlers
+    //   audit_trail          records admin mutations with their outcome
+    //   error_envelope       catches panics (JSON 500)
     app.default_service(web::to(static_files::fallback))
         .wrap(from_fn(error_envelope))
-        .wrap(from_fn(request_id_header))
+        .wrap(from_fn(audit_trail))
+        .wrap(from_fn(auth_gate))
+        .wrap(Condition::new(shared.rate_limits_enabled, Governor::new(&shared.api_limit)))
+        .wrap(Condition::new(shared.rate_limits_enabled, Governor::new(&shared.webhook_limit)))
+        .wrap(cors(&shared.cors_allowed_origins))
+        .wrap(from_fn(finish))
         .wrap(TracingLogger::<AgentedRootSpan>::new())
+        .wrap(sentry_actix::Sentry::builder().capture_server_errors(false).start_transaction(true).finish())
         .wrap(from_fn(trim_trailing_slash))
 }
 
@@ -102,8 +184,8 @@ pub fn build_app(
 /// # Errors
 /// When the listener cannot be used.
 pub fn serve(listener: TcpListener, state: AppState, options: &HttpOptions) -> std::io::Result<Server> {
-    let extra = options.extra_routes;
-    let mut server = HttpServer::new(move || build_app(state.clone(), extra))
+    let shared = Shared::new(state, options)?;
+    let mut server = HttpServer::new(move || build_app(shared.clone()))
         .shutdown_timeout(options.shutdown_timeout.as_secs())
         .listen(listener)?;
     if options.workers > 0 {

@@ -19,7 +19,8 @@ pub struct ErrorBody {
     pub details: Option<BTreeMap<String, String>>,
 }
 
-/// An error returned by a handler: a status, a code and a message safe to show.
+/// An error returned by a handler: a status, a code and a message safe to show,
+/// plus a cause for logs and error reports that is never sent to the client.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{status}: {message}")]
 pub struct ApiError {
@@ -27,12 +28,66 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     details: Option<BTreeMap<String, String>>,
+    cause: Option<String>,
 }
+
+/// The private cause of an error response, kept in the response's extensions
+/// for the error reporter.
+#[derive(Debug, Clone)]
+pub struct ErrorCause(pub String);
 
 impl ApiError {
     /// An error with an explicit status and code.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), details: None }
+        Self { status, code, message: message.into(), details: None, cause: None }
+    }
+
+    /// 401: no or bad credentials.
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    /// 403: valid credentials without the right.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    /// 409: the request conflicts with the current state.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "conflict", message)
+    }
+
+    /// 422 with one message per invalid field.
+    pub fn invalid_fields(details: BTreeMap<String, String>) -> Self {
+        let fields: Vec<&str> = details.keys().map(String::as_str).collect();
+        let message = format!("invalid value for {}", fields.join(", "));
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message).with_details(details)
+    }
+
+    /// 503: a dependency (the database) is unavailable; the cause is kept private.
+    pub fn unavailable(cause: &dyn std::fmt::Display) -> Self {
+        tracing::warn!(error = %cause, "dependency unavailable");
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "service temporarily unavailable, try again")
+            .with_cause(cause.to_string())
+    }
+
+    /// Attaches the private cause.
+    #[must_use]
+    pub fn with_cause(mut self, cause: impl Into<String>) -> Self {
+        self.cause = Some(cause.into());
+        self
+    }
+
+    /// The private cause, if any.
+    #[must_use]
+    pub fn cause(&self) -> Option<&str> {
+        self.cause.as_deref()
+    }
+
+    /// The status.
+    #[must_use]
+    pub const fn status(&self) -> StatusCode {
+        self.status
     }
 
     /// 400: the request is malformed.
@@ -48,7 +103,7 @@ impl ApiError {
     /// 500 with an opaque message; the cause is logged here, once, and never sent.
     pub fn internal(cause: &dyn std::fmt::Display) -> Self {
         tracing::error!(error = %cause, "request failed");
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal server error")
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal server error").with_cause(cause.to_string())
     }
 
     /// Attaches per-field messages.
@@ -100,7 +155,17 @@ impl ApiError {
     /// The JSON response for this error.
     #[must_use]
     pub fn error_response_json(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(self.body())
+        let mut res = HttpResponse::build(self.status).json(self.body());
+        if self.status == StatusCode::UNAUTHORIZED {
+            res.headers_mut().insert(
+                actix_web::http::header::WWW_AUTHENTICATE,
+                actix_web::http::header::HeaderValue::from_static("Bearer realm=\"agented\""),
+            );
+        }
+        if let Some(cause) = &self.cause {
+            res.extensions_mut().insert(ErrorCause(cause.clone()));
+        }
+        res
     }
 }
 
@@ -150,4 +215,40 @@ pub fn query_error(err: actix_web::error::QueryPayloadError, _req: &actix_web::H
 /// Turns path extractor errors into the envelope.
 pub fn path_error(err: actix_web::error::PathError, _req: &actix_web::HttpRequest) -> actix_web::Error {
     ApiError::not_found(format!("invalid path parameter: {err}")).into()
+}
+
+impl From<agented_auth::AuthError> for ApiError {
+    fn from(err: agented_auth::AuthError) -> Self {
+        use agented_auth::AuthError as E;
+        match err {
+            E::Missing | E::Invalid => Self::unauthorized(err.to_string()),
+            E::Forbidden { .. } => Self::forbidden(err.to_string()),
+            E::Store(e) => Self::unavailable(&e),
+        }
+    }
+}
+
+impl From<agented_auth::KeyError> for ApiError {
+    fn from(err: agented_auth::KeyError) -> Self {
+        use agented_auth::KeyError as E;
+        match err {
+            E::InvalidName(message) => Self::invalid_fields(BTreeMap::from([("name".to_owned(), message)])),
+            E::DuplicateName(_) | E::AlreadyRevoked(_) => Self::conflict(err.to_string()),
+            E::NotFound(_) => Self::not_found(err.to_string()),
+            E::Random(_) => Self::internal(&err),
+            E::Store(e) => Self::unavailable(&e),
+        }
+    }
+}
+
+/// Refuses callers without the admin scope (for reads that reveal security data).
+///
+/// # Errors
+/// 403 for a `read` key.
+pub fn require_admin(principal: &agented_auth::Principal) -> Result<(), ApiError> {
+    if principal.scope == agented_auth::ApiScope::Admin {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("an admin key is required"))
+    }
 }

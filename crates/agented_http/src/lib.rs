@@ -10,6 +10,7 @@ pub mod app;
 pub mod error;
 pub mod middleware;
 pub mod openapi;
+pub mod rate_limit;
 pub mod routes;
 pub mod state;
 pub mod static_files;

@@ -13,9 +13,27 @@ use utoipa::OpenApi;
         license(name = "GPL-3.0-or-later", identifier = "GPL-3.0-or-later"),
     ),
     components(schemas(crate::error::ErrorBody)),
-    tags((name = "health", description = "Liveness and readiness probes"))
+    modifiers(&ApiKeySecurity),
+    tags(
+        (name = "health", description = "Liveness and readiness probes (public)"),
+        (name = "api keys", description = "API keys: admin scope"),
+        (name = "audit", description = "The audit trail of admin mutations"),
+        (name = "executions", description = "Bot runs"),
+    )
 )]
 pub struct ApiDoc;
+
+/// Declares the `X-API-Key` header (also accepted: `Authorization: Bearer`).
+struct ApiKeySecurity;
+
+impl utoipa::Modify for ApiKeySecurity {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components
+            .add_security_scheme("api_key", SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))));
+    }
+}
 
 /// The complete spec, as served at `/openapi.json`.
 #[must_use]

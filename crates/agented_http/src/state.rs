@@ -1,6 +1,7 @@
 //! What handlers share: ports and settings, built once by the server.
 
-use agented_kernel::DatabaseHealth;
+use agented_auth::{ApiKeyService, AuditLog, SecretKey};
+use agented_kernel::{Clock, DatabaseHealth};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -11,6 +12,16 @@ pub struct AppState {
     pub database: Arc<dyn DatabaseHealth>,
     /// Folder holding the built dashboard (`web/dist`).
     pub web_dist: PathBuf,
+    /// Authenticates callers and manages API keys.
+    pub keys: ApiKeyService,
+    /// The audit trail.
+    pub audit: Arc<dyn AuditLog>,
+    /// Signs stream tokens.
+    pub secret_key: SecretKey,
+    /// "Now".
+    pub clock: Arc<dyn Clock>,
+    /// Problems noticed at start-up, shown to authenticated readiness checks.
+    pub startup_warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -9,14 +9,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 use std::path::PathBuf;
 
-/// Paths that belong to the API: an unknown one is a JSON 404, never the dashboard.
-const API_PREFIXES: [&str; 5] = ["/admin", "/api", "/health", "/docs", "/openapi"];
-
-fn is_api_path(path: &str) -> bool {
-    API_PREFIXES
-        .iter()
-        .any(|p| path == *p || path.starts_with(&format!("{p}/")) || (*p == "/openapi" && path.starts_with(p)))
-}
+use agented_auth::public_routes::is_api_path;
 
 /// The file under `dist` a path names, if every segment is a plain file name.
 /// Anything else (`..`, dot-files, odd characters) is never read from disk.

@@ -1,5 +1,6 @@
 //! Command-line interface: `agented [serve|migrate|config]`.
 
+use crate::keys::KeysCommand;
 use clap::{Parser, Subcommand};
 
 /// Agented: run AI coding CLIs from webhooks, GitHub events, schedules and
@@ -13,7 +14,7 @@ pub struct Cli {
 }
 
 /// Subcommands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Subcommand)]
+#[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum Command {
     /// Run the server: dashboard and API (the default).
     Serve,
@@ -21,4 +22,7 @@ pub enum Command {
     Migrate,
     /// Print the effective configuration, secrets redacted, then exit.
     Config,
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
 }

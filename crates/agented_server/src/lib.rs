@@ -6,6 +6,8 @@
 //! as ports, and holds no business rule of its own.
 
 pub mod cli;
+pub mod keys;
+pub mod observability;
 pub mod secret_key;
 pub mod settings;
 pub mod startup;

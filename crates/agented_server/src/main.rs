@@ -27,6 +27,37 @@ fn main() -> ExitCode {
         }
         Command::Migrate => migrate(&settings),
         Command::Serve => serve(&settings),
+        Command::Keys(command) => keys(&settings, command),
+    }
+}
+
+fn keys(settings: &Settings, command: agented_server::keys::KeysCommand) -> ExitCode {
+    if let Err(code) = init_logging(settings) {
+        return code;
+    }
+    match actix_web::rt::System::new().block_on(agented_server::keys::run(settings, command)) {
+        Ok(text) => {
+            let _ = write!(std::io::stdout().lock(), "{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("agented: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Shows the first admin key once, on the terminal (stderr), never in the logs.
+fn announce_bootstrap_key(app: &Application) {
+    if let Some((key, secret)) = app.bootstrap_key() {
+        eprintln!(
+            "\nNo API key existed, so an admin key was created ({}, named '{}'):\n\n    {}\n\n\
+             It is shown only this once. Sign in to the dashboard with it, or send it as the X-API-Key header.\n\
+             Create more with `agented keys create --name NAME --scope admin|read`; revoke this one when you have.\n",
+            key.id,
+            key.name.as_str(),
+            secret.expose()
+        );
     }
 }
 
@@ -65,8 +96,11 @@ fn serve(settings: &Settings) -> ExitCode {
     if let Err(code) = init_logging(settings) {
         return code;
     }
+    // Flushes pending error reports when serve returns.
+    let _sentry = agented_server::observability::init_sentry(settings);
     let result = actix_web::rt::System::new().block_on(async {
         let app = Application::build(settings, None).await?;
+        announce_bootstrap_key(&app);
         let addr = app.local_addr();
         tracing::info!(address = %addr, environment = %settings.environment, "agented listening");
         eprintln!("agented listening on http://{addr}/ (dashboard), API docs at http://{addr}/docs/");

@@ -4,6 +4,7 @@
 //! `AGENTED__SECTION__KEY`; the original Python names map onto the same keys.
 //! Invalid values stop start-up with one line naming the key.
 
+use agented_http::rate_limit::{RateLimitOptions, RateSpec};
 use agented_http::telemetry::{LogFormat, parse_filter};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -107,7 +108,17 @@ struct Raw {
     github: RawGithub,
     log: RawLog,
     sentry: RawSentry,
+    rate_limits: RawRateLimits,
     web: RawWeb,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRateLimits {
+    enabled: bool,
+    webhook: String,
+    api: String,
+    trusted_proxies: StringList,
 }
 
 #[derive(Debug, Deserialize)]
@@ -236,6 +247,8 @@ pub struct Settings {
     pub log: LogSettings,
     /// Sentry.
     pub sentry: SentrySettings,
+    /// Rate limits.
+    pub rate_limits: RateLimitOptions,
     /// Built dashboard folder.
     pub web_dist: PathBuf,
 }
@@ -346,6 +359,22 @@ impl Settings {
         for origin in &origins {
             validate_origin(origin).map_err(|problem| invalid("cors.allowed_origins", problem))?;
         }
+        let parse_rate = |key: &'static str, text: &str| text.parse::<RateSpec>().map_err(|e| invalid(key, e));
+        let rate_limits = RateLimitOptions {
+            enabled: raw.rate_limits.enabled,
+            webhook: parse_rate("rate_limits.webhook", &raw.rate_limits.webhook)?,
+            api: parse_rate("rate_limits.api", &raw.rate_limits.api)?,
+            trusted_proxies: raw
+                .rate_limits
+                .trusted_proxies
+                .into_vec()
+                .iter()
+                .map(|ip| {
+                    ip.parse()
+                        .map_err(|_| invalid("rate_limits.trusted_proxies", format!("'{ip}' is not an IP address")))
+                })
+                .collect::<Result<_, _>>()?,
+        };
         let secret_key = non_empty(raw.secret_key);
         if let Some(key) = &secret_key {
             agented_auth::SecretKey::parse(key).map_err(|e| invalid("secret_key", e.to_string()))?;
@@ -376,6 +405,7 @@ impl Settings {
                 release: non_empty(raw.sentry.release),
                 traces_sample_rate: rate,
             },
+            rate_limits,
             web_dist: raw.web.dist_dir,
             data_dir: raw.data_dir,
         })
@@ -408,7 +438,16 @@ struct RedactedView<'a> {
     github: RedactedGithub,
     log: RedactedLog<'a>,
     sentry: RedactedSentry<'a>,
+    rate_limits: RedactedRateLimits,
     web: RedactedWeb,
+}
+
+#[derive(Serialize)]
+struct RedactedRateLimits {
+    enabled: bool,
+    webhook: String,
+    api: String,
+    trusted_proxies: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -498,6 +537,12 @@ impl<'a> From<&'a Settings> for RedactedView<'a> {
                 environment: s.sentry.environment.as_deref(),
                 release: s.sentry.release.as_deref(),
                 traces_sample_rate: s.sentry.traces_sample_rate,
+            },
+            rate_limits: RedactedRateLimits {
+                enabled: s.rate_limits.enabled,
+                webhook: s.rate_limits.webhook.to_string(),
+                api: s.rate_limits.api.to_string(),
+                trusted_proxies: s.rate_limits.trusted_proxies.iter().map(ToString::to_string).collect(),
             },
             web: RedactedWeb { dist_dir: s.web_dist.display().to_string() },
         }

@@ -71,7 +71,8 @@ fn migrate_creates_the_database_and_is_idempotent() {
     let dir = tempfile::tempdir().unwrap();
     let first = run(agented(dir.path()).arg("migrate"));
     assert!(first.status.success(), "{}", stderr(&first));
-    assert!(stderr(&first).contains("(1 migration(s) applied)"), "{}", stderr(&first));
+    let migrations = std::fs::read_dir(workspace_root().join("migrations")).unwrap().count();
+    assert!(stderr(&first).contains(&format!("({migrations} migration(s) applied)")), "{}", stderr(&first));
     assert!(dir.path().join("data/agented.db").exists());
     let second = run(agented(dir.path()).arg("migrate"));
     assert!(second.status.success());
@@ -80,18 +81,26 @@ fn migrate_creates_the_database_and_is_idempotent() {
 
 /// Starts `agented serve` on a free port and returns it with its address.
 fn start(dir: &Path) -> (Child, String) {
+    let (child, address, _) = start_with_terminal(dir);
+    (child, address)
+}
+
+/// Like [`start`], also returning what the server printed before its address.
+fn start_with_terminal(dir: &Path) -> (Child, String, Vec<String>) {
     let mut child = agented(dir).arg("serve").stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
     let mut lines = BufReader::new(stderr).lines();
+    let mut terminal = Vec::new();
     let address = loop {
         let line = lines.next().expect("the server printed its address").unwrap();
         if let Some(rest) = line.strip_prefix("agented listening on ") {
             break rest.split('/').take(3).collect::<Vec<_>>().join("/");
         }
+        terminal.push(line);
     };
     // Keep draining stderr so the server never blocks on a full pipe.
     std::thread::spawn(move || lines.for_each(drop));
-    (child, address)
+    (child, address, terminal)
 }
 
 fn wait_for_exit(mut child: Child, limit: Duration) -> std::process::ExitStatus {
@@ -157,4 +166,83 @@ fn a_failing_migration_stops_start_up_and_leaves_the_database_unchanged() {
     let kept: Vec<Name> = diesel::sql_query("SELECT legacy AS name FROM backends").load(&mut conn).unwrap();
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].name, "keep me");
+}
+
+#[tokio::test]
+async fn the_first_start_prints_an_admin_key_to_the_terminal_but_never_to_the_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = agented(dir.path())
+        .arg("serve")
+        .env("LOG_FORMAT", "json")
+        .env("LOG_LEVEL", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let mut terminal = Vec::new();
+    let address = loop {
+        let line = lines.next().expect("the server printed its address").unwrap();
+        if let Some(rest) = line.strip_prefix("agented listening on ") {
+            break rest.split('/').take(3).collect::<Vec<_>>().join("/");
+        }
+        terminal.push(line);
+    };
+    let key =
+        terminal.iter().map(|l| l.trim()).find(|l| l.starts_with("agd_")).expect("the key on the terminal").to_owned();
+    assert!(terminal.iter().any(|l| l.contains("shown only this once")), "{terminal:?}");
+    let session: serde_json::Value = reqwest::Client::new()
+        .get(format!("{address}/admin/session"))
+        .header("x-api-key", &key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(session["scope"], "admin");
+
+    sigterm(&child);
+    let stdout = child.stdout.take().unwrap();
+    let logs: Vec<String> = BufReader::new(stdout).lines().map(Result::unwrap).collect();
+    assert!(wait_for_exit(child, Duration::from_secs(20)).success());
+    assert!(logs.len() > 3, "JSON logs were written: {logs:?}");
+    assert!(logs.iter().all(|l| !l.contains(&key[4..])), "the key reached the logs");
+
+    // A second start has a key already: nothing is printed.
+    let (child, address, terminal) = start_with_terminal(dir.path());
+    assert!(terminal.iter().all(|l| !l.contains("agd_")), "{terminal:?}");
+    // Signals are handled once the server runs: wait for an answer before stopping it.
+    assert_eq!(reqwest::get(format!("{address}/health/liveness")).await.unwrap().status(), 200);
+    sigterm(&child);
+    assert!(wait_for_exit(child, Duration::from_secs(20)).success());
+}
+
+#[test]
+fn keys_can_be_created_listed_and_revoked_from_the_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let created = run(agented(dir.path()).args(["keys", "create", "--name", "ci bot", "--scope", "admin"]));
+    assert!(created.status.success(), "{}", stderr(&created));
+    let out = String::from_utf8_lossy(&created.stdout).into_owned();
+    let key = out.split_whitespace().find(|w| w.starts_with("agd_")).expect("the key is printed").to_owned();
+    assert!(out.contains("shown only once"), "{out}");
+
+    let listed = run(agented(dir.path()).args(["keys", "list"]));
+    let listing = String::from_utf8_lossy(&listed.stdout).into_owned();
+    assert!(listing.contains("ci bot") && listing.contains("admin") && listing.contains("active"), "{listing}");
+    assert!(!listing.contains(&key[12..]), "only the prefix is listed");
+    let id = listing.lines().find(|l| l.contains("ci bot")).unwrap().split_whitespace().next().unwrap().to_owned();
+
+    let revoked = run(agented(dir.path()).args(["keys", "revoke", &id]));
+    assert!(revoked.status.success(), "{}", stderr(&revoked));
+    let again = run(agented(dir.path()).args(["keys", "revoke", &id]));
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("already revoked"), "{}", stderr(&again));
+    let listing = String::from_utf8_lossy(&run(agented(dir.path()).args(["keys", "list"])).stdout).into_owned();
+    assert!(listing.contains("revoked"), "{listing}");
+
+    let bad = run(agented(dir.path()).args(["keys", "create", "--name", "x", "--scope", "root"]));
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("admin or read"), "{}", stderr(&bad));
 }

@@ -143,7 +143,10 @@ fn a_bad_listen_address_fails_naming_the_key() {
 #[test]
 fn each_invalid_value_fails_naming_its_key() {
     let f = Fixture::new();
-    let cases: [(&str, &str, &str); 8] = [
+    let cases: [(&str, &str, &str); 11] = [
+        ("AGENTED__RATE_LIMITS__WEBHOOK", "lots", "rate_limits.webhook"),
+        ("AGENTED__RATE_LIMITS__API", "0/60s", "rate_limits.api"),
+        ("AGENTED__RATE_LIMITS__TRUSTED_PROXIES", "10.0.0.1,proxy.local", "rate_limits.trusted_proxies"),
         ("LOG_FORMAT", "xml", "log.format"),
         ("LOG_LEVEL", "[[", "log.level"),
         ("AGENTED__DATABASE__POOL_SIZE", "0", "database.pool_size"),
@@ -204,4 +207,15 @@ fn the_printed_configuration_redacts_every_secret() {
     }
     assert_eq!(printed.matches("<redacted>").count(), 4, "{printed}");
     assert!(printed.contains("bind = \"127.0.0.1:20000\""), "{printed}");
+    assert!(printed.contains("webhook = \"20/10s\""), "{printed}");
+}
+
+#[test]
+fn rate_limits_default_to_twenty_webhooks_per_ten_seconds_and_six_hundred_calls_a_minute() {
+    let f = Fixture::new();
+    let s = f.load(&[("AGENTED__RATE_LIMITS__TRUSTED_PROXIES", "10.0.0.1, ::1")]).unwrap();
+    assert!(s.rate_limits.enabled);
+    assert_eq!(s.rate_limits.webhook.to_string(), "20/10s");
+    assert_eq!(s.rate_limits.api.to_string(), "600/60s");
+    assert_eq!(s.rate_limits.trusted_proxies.len(), 2);
 }

@@ -5,12 +5,16 @@
 //! translates between their types and rows; no domain type derives a Diesel
 //! trait, and no HTTP or queue crate is used here.
 
+pub mod api_keys;
+pub mod audit;
 pub mod database;
 pub mod error;
 pub mod migrations;
 pub mod schema;
 pub mod seeds;
 
+pub use api_keys::SqliteApiKeys;
+pub use audit::SqliteAudit;
 pub use database::{Database, DatabaseOptions};
 pub use error::StoreError;
 pub use migrations::{MIGRATIONS, run_migrations, run_migrations_from};

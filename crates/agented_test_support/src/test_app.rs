@@ -23,8 +23,12 @@ pub struct TestApp {
     pub data_dir: PathBuf,
     /// The database the server uses.
     pub database: Database,
-    /// An HTTP client.
+    /// An HTTP client sending the admin key.
     pub client: reqwest::Client,
+    /// An HTTP client sending no key.
+    pub anonymous: reqwest::Client,
+    /// The admin key created at start-up.
+    pub admin_key: String,
     /// Everything logged by this test process.
     pub logs: CapturedLogs,
     handle: agented_http::app::ServerHandle,
@@ -100,18 +104,38 @@ impl TestAppBuilder {
         let app = Application::build(&settings, self.extra_routes).await.expect("server starts");
         let address = format!("http://{}", app.local_addr());
         let database = app.database().clone();
+        let admin_key = app.bootstrap_key().map(|(_, secret)| secret.expose().to_owned()).unwrap_or_default();
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());
         TestApp {
             address,
             data_dir,
             database,
-            client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client"),
+            client: client(Some(&admin_key)),
+            anonymous: client(None),
+            admin_key,
             logs,
             handle,
             _dir: dir,
         }
     }
+}
+
+/// A client that does not follow redirects and sends `key`, if any, as `X-API-Key`.
+///
+/// # Panics
+/// When the key is not a valid header value.
+#[must_use]
+pub fn client(key: Option<&str>) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(key) = key.filter(|k| !k.is_empty()) {
+        headers.insert("x-api-key", key.parse().expect("a header-safe key"));
+    }
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .default_headers(headers)
+        .build()
+        .expect("client")
 }
 
 impl TestApp {
@@ -130,6 +154,23 @@ impl TestApp {
     #[must_use]
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
+    }
+
+    /// Creates a key through the API and returns the key text.
+    ///
+    /// # Panics
+    /// When the server refuses.
+    pub async fn create_key(&self, name: &str, scope: &str) -> String {
+        let res = self
+            .client
+            .post(self.url("/admin/api-keys"))
+            .json(&serde_json::json!({ "name": name, "scope": scope }))
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(res.status(), 201, "creating key {name}");
+        let body: serde_json::Value = res.json().await.expect("json");
+        body["key"].as_str().expect("key in the response").to_owned()
     }
 
     /// GET `path`.

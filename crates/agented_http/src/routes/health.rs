@@ -1,7 +1,8 @@
 //! `GET /health/liveness` and `GET /health/readiness`.
 
 use crate::AppState;
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
+use agented_auth::Principal;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -23,6 +24,30 @@ pub struct Readiness {
     pub timestamp: String,
 }
 
+/// One component's state in the detailed readiness view.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Component {
+    /// `ok` or `unavailable`.
+    pub status: &'static str,
+    /// Why it is unavailable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// The detailed readiness view, for callers with a valid API key.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReadinessDetail {
+    /// `ok` or `unavailable`.
+    pub status: &'static str,
+    /// When the check ran.
+    #[schema(value_type = String, format = DateTime)]
+    pub timestamp: String,
+    /// Each component (the queue and runner join when they exist).
+    pub components: std::collections::BTreeMap<&'static str, Component>,
+    /// Problems noticed at start-up.
+    pub startup_warnings: Vec<String>,
+}
+
 fn now() -> String {
     let now: DateTime<Utc> = Utc::now();
     now.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -35,21 +60,30 @@ pub async fn liveness() -> HttpResponse {
     HttpResponse::Ok().json(Liveness { status: "ok" })
 }
 
-/// Readiness: 200 when the database answers, 503 when it does not.
+/// Readiness: 200 when the database answers, 503 when it does not. Without a
+/// key the body is exactly `{status, timestamp}`; with a valid key it also has
+/// the components and start-up warnings.
 #[utoipa::path(
     tag = "health",
     responses(
-        (status = 200, description = "Ready to serve", body = Readiness),
+        (status = 200, description = "Ready to serve (with a key: ReadinessDetail)", body = Readiness),
         (status = 503, description = "The database does not answer", body = Readiness),
     )
 )]
 #[get("/health/readiness")]
-pub async fn readiness(state: web::Data<AppState>) -> HttpResponse {
-    match state.database.ping().await {
-        Ok(()) => HttpResponse::Ok().json(Readiness { status: "ok", timestamp: now() }),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            HttpResponse::ServiceUnavailable().json(Readiness { status: "unavailable", timestamp: now() })
-        }
+pub async fn readiness(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let database = state.database.ping().await;
+    if let Err(e) = &database {
+        tracing::warn!(error = %e, "readiness check failed");
     }
+    let status = if database.is_ok() { "ok" } else { "unavailable" };
+    let mut res = if database.is_ok() { HttpResponse::Ok() } else { HttpResponse::ServiceUnavailable() };
+    if req.extensions().get::<Principal>().is_none() {
+        return res.json(Readiness { status, timestamp: now() });
+    }
+    let components = std::collections::BTreeMap::from([(
+        "database",
+        Component { status, error: database.err().map(|e| e.to_string()) },
+    )]);
+    res.json(ReadinessDetail { status, timestamp: now(), components, startup_warnings: state.startup_warnings.clone() })
 }

@@ -1,4 +1,8 @@
 //! Route handlers, one module per area. Each handler carries `#[utoipa::path]`
 //! and is registered with `.service(..)` so it appears in the OpenAPI spec.
 
+pub mod api_keys;
+pub mod audit;
 pub mod health;
+pub mod session;
+pub mod streams;

@@ -10,9 +10,9 @@ async fn liveness_answers_200() {
 }
 
 #[tokio::test]
-async fn readiness_reports_status_and_timestamp_when_the_database_answers() {
+async fn readiness_without_a_key_reports_exactly_status_and_timestamp() {
     let app = TestApp::spawn().await;
-    let res = app.get("/health/readiness").await;
+    let res = app.anonymous.get(app.url("/health/readiness")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["status"], "ok");
@@ -33,7 +33,7 @@ async fn readiness_answers_503_when_no_database_connection_can_be_had() {
         .spawn()
         .await;
     let held = app.database.conn().unwrap();
-    let res = app.get("/health/readiness").await;
+    let res = app.anonymous.get(app.url("/health/readiness")).send().await.unwrap();
     assert_eq!(res.status(), 503);
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(body["status"], "unavailable");
@@ -63,4 +63,18 @@ async fn the_server_starts_on_a_fresh_data_folder_and_seeds_it() {
         .await
         .unwrap();
     assert_eq!(count, 4, "the four built-in backends");
+}
+
+#[tokio::test]
+async fn readiness_with_a_key_shows_components_and_startup_warnings() {
+    let app = TestApp::spawn().await;
+    let body: serde_json::Value = app.get("/health/readiness").await.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["components"]["database"]["status"], "ok");
+    let warnings = body["startup_warnings"].as_array().unwrap();
+    assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("GITHUB_WEBHOOK_SECRET")), "{warnings:?}");
+    // A bad key is no key on a public route: the minimal view, not a 401.
+    let res = agented_test_support::client(Some("agd_wrong")).get(app.url("/health/readiness")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<serde_json::Value>().await.unwrap().as_object().unwrap().len(), 2);
 }

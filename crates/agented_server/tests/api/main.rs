@@ -2,9 +2,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on the first broken expectation")]
 
+mod api_keys;
+mod audit;
+mod auth;
 mod dashboard;
 mod errors;
 mod health;
 mod logging;
 mod openapi;
 mod probes;
+mod rate_limits;
+mod response_headers;
+mod streams;

@@ -43,6 +43,26 @@ async fn every_path_in_the_spec_is_routed() {
     }
 }
 
+/// `(METHOD, path)` of every route macro in the HTTP crate's sources.
+pub fn declared_routes(src: &std::path::Path) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut files = vec![src.to_owned()];
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        for line in std::fs::read_to_string(&path).unwrap().lines() {
+            for method in ["get", "post", "put", "patch", "delete", "head"] {
+                if let Some(rest) = line.trim().strip_prefix(&format!("#[{method}(\"")) {
+                    found.push((method.to_uppercase(), rest.split('"').next().unwrap().to_owned()));
+                }
+            }
+        }
+    }
+    found
+}
+
 /// The other direction: every route declared in `agented_http` is registered
 /// through utoipa, so the actix route table has nothing the spec lacks.
 /// Route macros must sit under `#[utoipa::path]`, and routes may not be added

@@ -1,0 +1,56 @@
+//! `POST /admin/executions/{id}/stream-token`: a short-lived token that opens
+//! one execution's stream for clients that cannot send headers (`EventSource`).
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::middleware::audit::AuditNote;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use agented_auth::StreamToken;
+use agented_kernel::ExecutionId;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A token for one stream.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreamTokenView {
+    /// Pass as `?token=` to the stream.
+    pub token: String,
+    /// It stops working then (60 s after issue).
+    pub expires_at: DateTime<Utc>,
+    /// The stream URL with the token.
+    pub stream_url: String,
+}
+
+/// Issues a 60-second token for `GET /admin/executions/{id}/stream`, valid for that path only.
+#[utoipa::path(
+    tag = "executions",
+    params(("id" = String, Path, description = "The execution's id")),
+    responses(
+        (status = 200, description = "The token", body = StreamTokenView),
+        (status = 404, description = "Not an execution id", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+#[post("/admin/executions/{id}/stream-token")]
+pub async fn stream_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = ExecutionId::parse(&id).map_err(|e| ApiError::not_found(e.to_string()))?;
+    let path = format!("/admin/executions/{id}/stream");
+    let token = StreamToken::issue(&state.secret_key, &path, state.clock.now());
+    AuditNote {
+        action: "stream_token.issue".into(),
+        entity_type: "execution".into(),
+        entity_id: Some(id.to_string()),
+        changes: None,
+    }
+    .attach(&req);
+    Ok(HttpResponse::Ok().json(StreamTokenView {
+        stream_url: format!("{path}?token={}", token.token),
+        token: token.token,
+        expires_at: token.expires_at,
+    }))
+}
