@@ -28,3 +28,12 @@ export async function openPage(browser) {
   page.on('pageerror', (err) => errors.push(err.message))
   return { page, errors }
 }
+
+/** Signs in through the sign-in page and waits for the dashboard. */
+export async function signIn(page, baseUrl, key, { remember = false } = {}) {
+  await page.goto(baseUrl + '/sign-in')
+  await page.getByLabel('API key').fill(key)
+  if (remember) await page.getByLabel('Remember me on this browser').check()
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByTestId('signed-in-as').waitFor()
+}

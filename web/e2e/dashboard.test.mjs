@@ -3,10 +3,10 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { launchBrowser, openPage } from './browser.mjs'
+import { launchBrowser, openPage, signIn } from './browser.mjs'
 import { startServer, webDir } from './server.mjs'
 
-const sections = ['Triggers', 'Executions', 'Roadmaps', 'Backends', 'Settings']
+const sections = ['Triggers', 'Executions', 'Roadmaps', 'Backends', 'API keys', 'Audit', 'Settings']
 
 describe('dashboard shell', () => {
   let server
@@ -24,7 +24,7 @@ describe('dashboard shell', () => {
 
   it('loads with no console errors and shows the navigation', async () => {
     const { page, errors } = await openPage(browser)
-    await page.goto(server.url + '/')
+    await signIn(page, server.url, server.adminKey)
     await page.waitForURL(server.url + '/triggers')
     assert.equal(await page.locator('h1').textContent(), 'Triggers')
     const links = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()
@@ -38,15 +38,16 @@ describe('dashboard shell', () => {
 
   it('navigates between sections and deep links load directly', async () => {
     const { page, errors } = await openPage(browser)
-    await page.goto(server.url + '/triggers')
+    await signIn(page, server.url, server.adminKey)
     for (const section of sections) {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: section }).click()
-      await page.waitForURL(server.url + '/' + section.toLowerCase())
+      const path = '/' + section.toLowerCase().replace(' ', '-')
+      await page.waitForURL(server.url + path)
       assert.equal(await page.locator('h1').textContent(), section)
       assert.equal(await page.title(), `${section} · Agented`)
     }
     await page.goBack()
-    await page.waitForURL(server.url + '/backends')
+    await page.waitForURL(server.url + '/audit')
     await page.goto(server.url + '/roadmaps')
     assert.equal(await page.locator('h1').textContent(), 'Roadmaps')
     await page.goto(server.url + '/no/such/page')
@@ -56,15 +57,31 @@ describe('dashboard shell', () => {
   })
 
   it('has no inline script, so a strict Content-Security-Policy can be set', async () => {
-    const html = await (await fetch(server.url + '/')).text()
+    const res = await fetch(server.url + '/')
+    const csp = res.headers.get('content-security-policy')
+    assert.match(csp, /script-src 'self'/)
+    const html = await res.text()
     const scripts = [...html.matchAll(/<script\b[^>]*>/g)].map((m) => m[0])
     assert.ok(scripts.length > 0, 'the page loads its bundle')
     for (const tag of scripts) assert.match(tag, /\ssrc="\/assets\//, `inline or foreign script: ${tag}`)
     assert.doesNotMatch(html, /\son[a-z]+=/i, 'no inline event handlers')
   })
 
+  it('runs under the Content-Security-Policy without violations, docs included', async () => {
+    const { page, errors } = await openPage(browser)
+    await signIn(page, server.url, server.adminKey)
+    await page.goto(server.url + '/api-keys')
+    await page.getByTestId('keys-table').waitFor()
+    await page.goto(server.url + '/docs/')
+    await page.locator('.swagger-ui').first().waitFor()
+    await page.getByText('Agented API').first().waitFor()
+    assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused to/i.test(e)), [])
+    await page.close()
+  })
+
   it('settings shows the server readiness from the API', async () => {
     const { page, errors } = await openPage(browser)
+    await signIn(page, server.url, server.adminKey)
     await page.goto(server.url + '/settings')
     await page.getByTestId('settings-readiness').filter({ hasText: 'ok' }).waitFor()
     assert.deepEqual(errors, [])
@@ -78,7 +95,7 @@ describe('health indicator', () => {
     const browser = await launchBrowser()
     try {
       const { page } = await openPage(browser)
-      await page.goto(server.url + '/triggers')
+      await signIn(page, server.url, server.adminKey)
       const indicator = page.getByTestId('health')
       await page.locator('[data-testid=health][data-state=ok]').waitFor()
       assert.equal((await indicator.textContent()).trim(), 'Server ready')

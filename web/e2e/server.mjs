@@ -27,10 +27,14 @@ export async function startServer() {
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   })
+  let adminKey = null
   const url = await new Promise((resolveUrl, reject) => {
     const lines = createInterface({ input: child.stderr })
     const timer = setTimeout(() => reject(new Error('the server did not print its address within 30 s')), 30_000)
     lines.on('line', (line) => {
+      // The admin key the server creates at its first start, printed once on the terminal.
+      const key = /^\s+(agd_[0-9a-f]+)\s*$/.exec(line)
+      if (key) adminKey = key[1]
       const match = /^agented listening on (http:\/\/[^/]+)\//.exec(line)
       if (match) {
         clearTimeout(timer)
@@ -40,8 +44,18 @@ export async function startServer() {
     child.on('exit', (code) => reject(new Error(`the server exited early with code ${code}`)))
   })
   const exited = new Promise((resolveExit) => child.on('exit', resolveExit))
+  if (!adminKey) throw new Error('the server printed no admin key at its first start')
   return {
     url,
+    adminKey,
+    /** Calls the API with the admin key. */
+    async api(path, init = {}) {
+      const res = await fetch(url + path, {
+        ...init,
+        headers: { 'X-API-Key': adminKey, 'Content-Type': 'application/json', ...(init.headers ?? {}) },
+      })
+      return { status: res.status, body: await res.json() }
+    },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM')
       await exited

@@ -1,4 +1,6 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { apiKey, onUnauthorized } from './api/client'
+import { currentSession } from './api/session'
 
 /** The dashboard's sections, in navigation order. */
 export const sections = [
@@ -6,22 +8,44 @@ export const sections = [
   { path: '/executions', name: 'executions', title: 'Executions' },
   { path: '/roadmaps', name: 'roadmaps', title: 'Roadmaps' },
   { path: '/backends', name: 'backends', title: 'Backends' },
+  { path: '/api-keys', name: 'api-keys', title: 'API keys' },
+  { path: '/audit', name: 'audit', title: 'Audit' },
   { path: '/settings', name: 'settings', title: 'Settings' },
 ] as const
 
 const routes: RouteRecordRaw[] = [
   { path: '/', redirect: '/triggers' },
+  { path: '/sign-in', name: 'sign-in', component: () => import('./views/SignInView.vue'), meta: { title: 'Sign in', public: true } },
   { path: '/triggers', name: 'triggers', component: () => import('./views/TriggersView.vue'), meta: { title: 'Triggers' } },
   { path: '/executions', name: 'executions', component: () => import('./views/ExecutionsView.vue'), meta: { title: 'Executions' } },
   { path: '/roadmaps', name: 'roadmaps', component: () => import('./views/RoadmapsView.vue'), meta: { title: 'Roadmaps' } },
   { path: '/backends', name: 'backends', component: () => import('./views/BackendsView.vue'), meta: { title: 'Backends' } },
+  { path: '/api-keys', name: 'api-keys', component: () => import('./views/ApiKeysView.vue'), meta: { title: 'API keys' } },
+  { path: '/audit', name: 'audit', component: () => import('./views/AuditView.vue'), meta: { title: 'Audit' } },
   { path: '/settings', name: 'settings', component: () => import('./views/SettingsView.vue'), meta: { title: 'Settings' } },
   { path: '/:pathMatch(.*)*', name: 'not-found', component: () => import('./views/NotFoundView.vue'), meta: { title: 'Not found' } },
 ]
 
 export const router = createRouter({ history: createWebHistory(), routes })
 
+// Every page but sign-in needs a key; the server decides whether it is valid.
+router.beforeEach((to) => {
+  if (!to.meta.public && !apiKey()) {
+    return { name: 'sign-in', query: to.fullPath === '/' ? {} : { redirect: to.fullPath } }
+  }
+  return true
+})
+
 router.afterEach((to) => {
   const title = typeof to.meta.title === 'string' ? to.meta.title : null
   document.title = title ? `${title} · Agented` : 'Agented'
+})
+
+// A refused key sends the user back to sign-in with a reason.
+onUnauthorized(() => {
+  currentSession.value = null
+  const here = router.currentRoute.value
+  if (here.name !== 'sign-in') {
+    void router.push({ name: 'sign-in', query: { reason: 'expired', redirect: here.fullPath } })
+  }
 })

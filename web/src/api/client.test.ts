@@ -9,6 +9,7 @@ function jsonResponse(status: number, body: unknown, headers: Record<string, str
 afterEach(() => {
   vi.unstubAllGlobals()
   localStorage.clear()
+  sessionStorage.clear()
 })
 
 describe('request', () => {
@@ -41,7 +42,7 @@ describe('request', () => {
   it('sends the stored API key and JSON bodies', async () => {
     const fetch = vi.fn(async (_path: string, _init: RequestInit) => jsonResponse(200, {}))
     vi.stubGlobal('fetch', fetch)
-    setApiKey('ak_test')
+    setApiKey('ak_test', true)
     await request('/admin/triggers', { method: 'POST', body: { name: 'x' } })
     const init = fetch.mock.calls[0]?.[1]
     expect(init?.headers).toMatchObject({ 'X-API-Key': 'ak_test', 'Content-Type': 'application/json' })
@@ -63,5 +64,30 @@ describe('checkHealth', () => {
   it('is unreachable when the server cannot be reached', async () => {
     vi.stubGlobal('fetch', vi.fn(async () => Promise.reject(new TypeError('connection refused'))))
     await expect(checkHealth()).resolves.toMatchObject({ state: 'unreachable', label: 'Server unreachable' })
+  })
+})
+
+describe('the stored key', () => {
+  it('lives in session storage unless the user asks to be remembered', async () => {
+    const { apiKey, setApiKey: store } = await import('./client')
+    store('agd_session')
+    expect(sessionStorage.getItem('agented.apiKey')).toBe('agd_session')
+    expect(localStorage.getItem('agented.apiKey')).toBeNull()
+    store('agd_remembered', true)
+    expect(localStorage.getItem('agented.apiKey')).toBe('agd_remembered')
+    expect(sessionStorage.getItem('agented.apiKey')).toBeNull()
+    expect(apiKey()).toBe('agd_remembered')
+  })
+
+  it('is forgotten, and listeners told, when the server refuses it', async () => {
+    const { apiKey, onUnauthorized, request: send, setApiKey: store } = await import('./client')
+    vi.stubGlobal('fetch', vi.fn(async () => jsonResponse(401, { error: 'invalid or revoked API key', code: 'unauthorized' })))
+    store('agd_revoked')
+    const heard = vi.fn()
+    const stop = onUnauthorized(heard)
+    await expect(send('/admin/session')).rejects.toMatchObject({ status: 401 })
+    stop()
+    expect(apiKey()).toBeNull()
+    expect(heard).toHaveBeenCalledTimes(1)
   })
 })

@@ -30,17 +30,33 @@ export const UNREACHABLE = 0
 
 const API_KEY_STORAGE = 'agented.apiKey'
 
+/** The signed-in key: this tab's session storage, or local storage after "remember me". */
 export function apiKey(): string | null {
   try {
-    return globalThis.localStorage?.getItem(API_KEY_STORAGE) ?? null
+    return sessionStorage.getItem(API_KEY_STORAGE) ?? localStorage.getItem(API_KEY_STORAGE)
   } catch {
     return null
   }
 }
 
-export function setApiKey(key: string | null): void {
-  if (key) localStorage.setItem(API_KEY_STORAGE, key)
-  else localStorage.removeItem(API_KEY_STORAGE)
+/** Stores the key for this tab only, or across browser restarts with `remember`. */
+export function setApiKey(key: string, remember = false): void {
+  clearApiKey()
+  ;(remember ? localStorage : sessionStorage).setItem(API_KEY_STORAGE, key)
+}
+
+export function clearApiKey(): void {
+  sessionStorage.removeItem(API_KEY_STORAGE)
+  localStorage.removeItem(API_KEY_STORAGE)
+}
+
+type UnauthorizedListener = (error: ApiError) => void
+const unauthorizedListeners = new Set<UnauthorizedListener>()
+
+/** Called whenever the server refuses the stored key (401); returns an unsubscribe function. */
+export function onUnauthorized(listener: UnauthorizedListener): () => void {
+  unauthorizedListeners.add(listener)
+  return () => unauthorizedListeners.delete(listener)
 }
 
 export interface RequestOptions {
@@ -97,6 +113,11 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
     }
     if (res.ok) return (res.status === 204 ? undefined : await res.json()) as T
     last = await toApiError(res)
+    if (res.status === 401 && key) {
+      // The stored key no longer works (revoked, or the server was reset): forget it.
+      clearApiKey()
+      unauthorizedListeners.forEach((listener) => listener(last))
+    }
     if (!RETRYABLE.has(res.status)) break
   }
   throw last
@@ -115,4 +136,15 @@ export async function getReadiness(signal?: AbortSignal): Promise<Readiness> {
     if (e instanceof ApiError && e.status === 503) return { status: 'unavailable', timestamp: new Date().toISOString() }
     throw e
   }
+}
+
+export interface Session {
+  name: string
+  scope: 'admin' | 'read'
+  credential: string
+}
+
+/** Who the stored key belongs to. */
+export function getSession(): Promise<Session> {
+  return request<Session>('/admin/session', { retries: 0 })
 }

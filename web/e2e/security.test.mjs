@@ -1,0 +1,125 @@
+// Signing in, API keys and the audit trail in a real browser.
+import { after, before, describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { launchBrowser, openPage, signIn } from './browser.mjs'
+import { startServer } from './server.mjs'
+
+describe('sign-in', () => {
+  let server
+  let browser
+
+  before(async () => {
+    server = await startServer()
+    browser = await launchBrowser()
+  })
+
+  after(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+
+  it('sends a visitor without a key to sign-in, then back where they were going', async () => {
+    const { page } = await openPage(browser)
+    await page.goto(server.url + '/audit')
+    await page.waitForURL(/\/sign-in\?redirect=(%2F|\/)audit$/)
+    await page.getByLabel('API key').fill(server.adminKey)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.waitForURL(server.url + '/audit')
+    assert.match(await page.getByTestId('signed-in-as').textContent(), /admin/)
+    await page.close()
+  })
+
+  it('shows an error for a wrong key and stays on sign-in', async () => {
+    const { page } = await openPage(browser)
+    await page.goto(server.url + '/sign-in')
+    await page.getByLabel('API key').fill('agd_this-is-not-a-key')
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    const alert = page.getByRole('alert')
+    await alert.waitFor()
+    assert.match(await alert.textContent(), /not accepted/)
+    assert.equal(new URL(page.url()).pathname, '/sign-in')
+    assert.equal(await page.evaluate(() => sessionStorage.length + localStorage.length), 0, 'a refused key is not kept')
+    await page.close()
+  })
+
+  it('signs out, and keeps the key only in this tab unless remembered', async () => {
+    const { page, errors } = await openPage(browser)
+    await signIn(page, server.url, server.adminKey)
+    assert.equal(await page.evaluate(() => localStorage.length), 0)
+    await page.getByTestId('sign-out').click()
+    await page.waitForURL(server.url + '/sign-in')
+    await page.goto(server.url + '/triggers')
+    await page.waitForURL(/\/sign-in/)
+    await signIn(page, server.url, server.adminKey, { remember: true })
+    assert.equal(await page.evaluate(() => localStorage.getItem('agented.apiKey')), server.adminKey)
+    assert.deepEqual(errors, [])
+    await page.close()
+  })
+
+  it('returns to sign-in with a message when the key is revoked mid-session', async () => {
+    const created = await server.api('/admin/api-keys', { method: 'POST', body: JSON.stringify({ name: 'soon revoked', scope: 'admin' }) })
+    assert.equal(created.status, 201)
+    const { page } = await openPage(browser)
+    await signIn(page, server.url, created.body.key)
+    assert.equal((await server.api(`/admin/api-keys/${created.body.id}`, { method: 'DELETE' })).status, 200)
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click()
+    await page.waitForURL(/\/sign-in\?reason=expired/)
+    assert.match(await page.getByRole('status').first().textContent(), /refused your API key/)
+    await page.close()
+  })
+})
+
+describe('API keys and audit pages', () => {
+  let server
+  let browser
+
+  before(async () => {
+    server = await startServer()
+    browser = await launchBrowser()
+  })
+
+  after(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+
+  it('creates a key shown once, revokes it, and shows both in the audit trail', async () => {
+    const { page, errors } = await openPage(browser)
+    page.on('dialog', (dialog) => dialog.accept())
+    await signIn(page, server.url, server.adminKey)
+    await page.goto(server.url + '/api-keys')
+    await page.getByLabel('Name').fill('release pipeline')
+    await page.getByLabel('Scope').selectOption('read')
+    await page.getByRole('button', { name: 'Create key' }).click()
+    const shown = page.getByTestId('created-key')
+    await shown.waitFor()
+    const key = await page.getByLabel('The new API key').inputValue()
+    assert.match(key, /^agd_[0-9a-f]{48}$/)
+    assert.ok(await shown.getByRole('button', { name: 'Copy' }).isVisible())
+    const row = page.locator('tr[data-key-name="release pipeline"]')
+    await row.waitFor()
+    assert.doesNotMatch(await page.getByTestId('keys-table').textContent(), new RegExp(key.slice(12)), 'the table shows only the prefix')
+    await page.getByRole('button', { name: 'I have stored it' }).click()
+    assert.equal(await shown.count(), 0, 'the key is gone once dismissed')
+
+    await row.getByRole('button', { name: 'Revoke' }).click()
+    await row.locator('td.revoked').waitFor()
+
+    const duplicate = page.getByLabel('Name')
+    await duplicate.fill('release pipeline')
+    await page.getByRole('button', { name: 'Create key' }).click()
+    assert.match(await page.getByRole('alert').textContent(), /already exists/)
+
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click()
+    const table = page.getByTestId('audit-table')
+    await table.getByText('api_key.revoke').waitFor()
+    const text = await table.textContent()
+    assert.match(text, /api_key\.create/)
+    assert.match(text, /failure \(409\)/)
+    await page.getByLabel('Outcome').selectOption('failure')
+    await page.getByRole('button', { name: 'Filter' }).click()
+    await page.waitForFunction(() => !document.querySelector('[data-testid=audit-table]').textContent.includes('api_key.revoke'))
+    assert.deepEqual(errors.filter((e) => !/status of 409/.test(e)), [])
+    await page.close()
+  })
+})
