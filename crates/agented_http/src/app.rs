@@ -8,7 +8,7 @@ use crate::middleware::finish::finish;
 use crate::middleware::request_span::AgentedRootSpan;
 use crate::middleware::trailing_slash::trim_trailing_slash;
 use crate::openapi::ApiDoc;
-use crate::rate_limit::{self, RateConfig, RateLimitOptions};
+use crate::rate_limit::{self, AuthFailures, RateConfig, RateLimitOptions};
 use crate::routes::{api_keys, audit, health, session, streams};
 use crate::{AppState, static_files};
 use actix_cors::Cors;
@@ -109,6 +109,7 @@ pub struct Shared {
     rate_limits_enabled: bool,
     webhook_limit: RateConfig,
     api_limit: RateConfig,
+    auth_failures: web::Data<AuthFailures>,
 }
 
 impl Shared {
@@ -126,6 +127,7 @@ impl Shared {
             rate_limits_enabled: options.rate_limits.enabled,
             webhook_limit: webhook.ok_or_else(invalid)?,
             api_limit: api.ok_or_else(invalid)?,
+            auth_failures: web::Data::new(AuthFailures::new(options.rate_limits.auth_failures, &options.rate_limits)),
         })
     }
 }
@@ -145,6 +147,7 @@ pub fn build_app(
     let (app, spec) = register_routes(App::new()).split_for_parts();
     let mut app = app
         .app_data(web::Data::new(shared.state))
+        .app_data(shared.auth_failures)
         .app_data(web::JsonConfig::default().limit(JSON_LIMIT_BYTES).error_handler(json_error))
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .app_data(web::PathConfig::default().error_handler(path_error))

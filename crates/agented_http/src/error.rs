@@ -29,6 +29,7 @@ pub struct ApiError {
     message: String,
     details: Option<BTreeMap<String, String>>,
     cause: Option<String>,
+    retry_after: Option<u64>,
 }
 
 /// The private cause of an error response, kept in the response's extensions
@@ -39,7 +40,7 @@ pub struct ErrorCause(pub String);
 impl ApiError {
     /// An error with an explicit status and code.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into(), details: None, cause: None }
+        Self { status, code, message: message.into(), details: None, cause: None, retry_after: None }
     }
 
     /// 401: no or bad credentials.
@@ -69,6 +70,13 @@ impl ApiError {
         tracing::warn!(error = %cause, "dependency unavailable");
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "service temporarily unavailable, try again")
             .with_cause(cause.to_string())
+    }
+
+    /// Tells the client when to try again (`Retry-After`, seconds).
+    #[must_use]
+    pub const fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// Attaches the private cause.
@@ -161,6 +169,9 @@ impl ApiError {
                 actix_web::http::header::WWW_AUTHENTICATE,
                 actix_web::http::header::HeaderValue::from_static("Bearer realm=\"agented\""),
             );
+        }
+        if let Some(seconds) = self.retry_after {
+            res.headers_mut().insert(actix_web::http::header::RETRY_AFTER, seconds.into());
         }
         if let Some(cause) = &self.cause {
             res.extensions_mut().insert(ErrorCause(cause.clone()));

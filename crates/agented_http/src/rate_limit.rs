@@ -65,6 +65,8 @@ pub struct RateLimitOptions {
     pub webhook: RateSpec,
     /// Per API key (per IP without one), for every other non-public route.
     pub api: RateSpec,
+    /// Per client IP, failed authentications (unknown or revoked keys).
+    pub auth_failures: RateSpec,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
 }
@@ -75,6 +77,7 @@ impl Default for RateLimitOptions {
             enabled: true,
             webhook: RateSpec { requests: 20, per: Duration::from_secs(10) },
             api: RateSpec { requests: 600, per: Duration::from_secs(60) },
+            auth_failures: RateSpec { requests: 30, per: Duration::from_secs(60) },
             trusted_proxies: Vec::new(),
         }
     }
@@ -185,6 +188,74 @@ fn config(kind: Kind, spec: RateSpec, trusted: &Arc<Vec<IpAddr>>) -> Option<Rate
 pub fn configs(options: &RateLimitOptions) -> (Option<RateConfig>, Option<RateConfig>) {
     let trusted = Arc::new(options.trusted_proxies.clone());
     (config(Kind::Webhook, options.webhook, &trusted), config(Kind::Api, options.api, &trusted))
+}
+
+/// Failed authentications per client IP. Past the limit, every request from
+/// that address that presents a credential is answered 429 without looking the
+/// credential up, until the wait is over: rotating invented keys buys nothing.
+pub struct AuthFailures {
+    limiter: actix_governor::governor::DefaultKeyedRateLimiter<IpAddr>,
+    blocked: std::sync::Mutex<std::collections::HashMap<IpAddr, std::time::Instant>>,
+    trusted: Arc<Vec<IpAddr>>,
+    enabled: bool,
+}
+
+impl fmt::Debug for AuthFailures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthFailures").field("enabled", &self.enabled).finish_non_exhaustive()
+    }
+}
+
+/// Blocked addresses remembered at most (expired ones are dropped first).
+const MAX_BLOCKED: usize = 10_000;
+
+impl AuthFailures {
+    /// A limiter allowing `spec` failures per client IP.
+    #[must_use]
+    pub fn new(spec: RateSpec, options: &RateLimitOptions) -> Self {
+        use actix_governor::governor::{Quota, RateLimiter};
+        let per_token = (spec.per / spec.requests).max(Duration::from_nanos(1));
+        let burst = std::num::NonZeroU32::new(spec.requests).unwrap_or(std::num::NonZeroU32::MIN);
+        let quota = Quota::with_period(per_token).unwrap_or_else(|| Quota::per_second(burst)).allow_burst(burst);
+        Self {
+            limiter: RateLimiter::keyed(quota),
+            blocked: std::sync::Mutex::new(std::collections::HashMap::new()),
+            trusted: Arc::new(options.trusted_proxies.clone()),
+            enabled: options.enabled,
+        }
+    }
+
+    fn blocked(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<IpAddr, std::time::Instant>> {
+        self.blocked.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Seconds until `req`'s address may try again, if it is blocked now.
+    #[must_use]
+    pub fn retry_after(&self, req: &ServiceRequest) -> Option<u64> {
+        let ip = client_ip(req, &self.trusted)?;
+        let until = *self.blocked().get(&ip)?;
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        (!left.is_zero()).then(|| left.as_secs() + u64::from(left.subsec_nanos() > 0))
+    }
+
+    /// Counts a failed authentication; returns the wait in seconds when the address is now blocked.
+    pub fn failed(&self, req: &ServiceRequest) -> Option<u64> {
+        if !self.enabled {
+            return None;
+        }
+        let ip = client_ip(req, &self.trusted)?;
+        let Err(negative) = self.limiter.check_key(&ip) else { return None };
+        let wait = negative.wait_time_from(DefaultClock::default().now()).max(Duration::from_secs(1));
+        let now = std::time::Instant::now();
+        let mut blocked = self.blocked();
+        if blocked.len() >= MAX_BLOCKED {
+            blocked.retain(|_, until| *until > now);
+        }
+        if blocked.len() < MAX_BLOCKED {
+            blocked.insert(ip, now + wait);
+        }
+        Some(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
+    }
 }
 
 #[cfg(test)]

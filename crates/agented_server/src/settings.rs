@@ -118,6 +118,7 @@ struct RawRateLimits {
     enabled: bool,
     webhook: String,
     api: String,
+    auth_failures: String,
     trusted_proxies: StringList,
 }
 
@@ -364,6 +365,7 @@ impl Settings {
             enabled: raw.rate_limits.enabled,
             webhook: parse_rate("rate_limits.webhook", &raw.rate_limits.webhook)?,
             api: parse_rate("rate_limits.api", &raw.rate_limits.api)?,
+            auth_failures: parse_rate("rate_limits.auth_failures", &raw.rate_limits.auth_failures)?,
             trusted_proxies: raw
                 .rate_limits
                 .trusted_proxies
@@ -447,6 +449,7 @@ struct RedactedRateLimits {
     enabled: bool,
     webhook: String,
     api: String,
+    auth_failures: String,
     trusted_proxies: Vec<String>,
 }
 
@@ -542,6 +545,7 @@ impl<'a> From<&'a Settings> for RedactedView<'a> {
                 enabled: s.rate_limits.enabled,
                 webhook: s.rate_limits.webhook.to_string(),
                 api: s.rate_limits.api.to_string(),
+                auth_failures: s.rate_limits.auth_failures.to_string(),
                 trusted_proxies: s.rate_limits.trusted_proxies.iter().map(ToString::to_string).collect(),
             },
             web: RedactedWeb { dist_dir: s.web_dist.display().to_string() },

@@ -5,6 +5,7 @@
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::rate_limit::AuthFailures;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::AUTHORIZATION;
@@ -38,13 +39,26 @@ fn query_token(req: &ServiceRequest) -> Option<String> {
     web::Query::<TokenQuery>::from_query(req.query_string()).ok().and_then(|q| q.into_inner().token)
 }
 
+fn too_many_failures(seconds: u64) -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+        "rate_limited",
+        format!("too many failed authentications from this address: retry in {seconds} s"),
+    )
+    .with_retry_after(seconds)
+}
+
 /// Who is calling, or why the request is refused.
 async fn check(req: &ServiceRequest) -> Result<Option<Principal>, ApiError> {
     let state =
         req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal(&"application state missing"))?;
+    let failures = req.app_data::<web::Data<AuthFailures>>();
     let (method, path) = (req.method().as_str(), req.path());
     let public = is_public(method, path);
     if let Some(key) = presented_credential(req) {
+        if !public && let Some(seconds) = failures.and_then(|f| f.retry_after(req)) {
+            return Err(too_many_failures(seconds));
+        }
         return match state.keys.authenticate(Some(key)).await {
             Ok(principal) => {
                 if !public {
@@ -54,6 +68,10 @@ async fn check(req: &ServiceRequest) -> Result<Option<Principal>, ApiError> {
             }
             // A public route stays public whatever headers arrive with it.
             Err(AuthError::Invalid | AuthError::Missing) if public => Ok(None),
+            Err(AuthError::Invalid) => match failures.and_then(|f| f.failed(req)) {
+                Some(seconds) => Err(too_many_failures(seconds)),
+                None => Err(AuthError::Invalid.into()),
+            },
             Err(e) => Err(e.into()),
         };
     }

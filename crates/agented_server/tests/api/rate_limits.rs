@@ -86,3 +86,21 @@ async fn limits_can_be_switched_off() {
         assert_ne!(post_root(&app, None).await.status(), 429);
     }
 }
+
+#[tokio::test]
+async fn rotating_invented_keys_is_stopped_per_address() {
+    let app = TestApp::builder().env("AGENTED__RATE_LIMITS__AUTH_FAILURES", "3/60s").spawn().await;
+    for n in 0..3 {
+        let guess = client(Some(&format!("agd_guess{n}")));
+        assert_eq!(guess.get(app.url("/admin/session")).send().await.unwrap().status(), 401, "guess {n}");
+    }
+    let fourth = client(Some("agd_guess3")).get(app.url("/admin/session")).send().await.unwrap();
+    assert_eq!(fourth.status(), 429);
+    let retry_after: u64 = fourth.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry_after >= 1);
+    // While blocked, even a valid key from this address waits: guesses cannot be confirmed.
+    assert_eq!(app.get("/admin/session").await.status(), 429);
+    // Requests without a key and public routes are unaffected.
+    assert_eq!(app.anonymous.get(app.url("/health/readiness")).send().await.unwrap().status(), 200);
+    assert_eq!(app.anonymous.get(app.url("/admin/session")).send().await.unwrap().status(), 401);
+}
