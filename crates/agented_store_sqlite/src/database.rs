@@ -3,7 +3,7 @@
 use crate::StoreError;
 use agented_kernel::health::BoxFuture;
 use agented_kernel::{DatabaseHealth, HealthError};
-use diesel::connection::SimpleConnection;
+use diesel::connection::{Connection, SimpleConnection};
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
 use std::path::{Path, PathBuf};
@@ -29,8 +29,10 @@ impl Default for DatabaseOptions {
     }
 }
 
-/// Applies the pragmas every connection needs; `journal_mode` is stored in the
-/// file, the others are per connection and would silently reset otherwise.
+/// Applies the pragmas every connection needs: they are per connection and
+/// would silently reset otherwise. (`journal_mode` is stored in the file and is
+/// set once in [`Database::open`]: switching to WAL takes an exclusive lock, and
+/// the pool's connections opening at once would queue on it.)
 #[derive(Debug)]
 struct Pragmas {
     busy_timeout_ms: u128,
@@ -39,7 +41,7 @@ struct Pragmas {
 impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
     fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
         conn.batch_execute(&format!(
-            "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            "PRAGMA busy_timeout = {}; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
             self.busy_timeout_ms
         ))
         .map_err(diesel::r2d2::Error::QueryError)
@@ -70,7 +72,17 @@ impl Database {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|e| open_err(e.to_string()))?;
         }
-        let manager = ConnectionManager::<SqliteConnection>::new(path.to_string_lossy());
+        let url = path.to_string_lossy();
+        // WAL is a property of the file: set it once, on one connection, before the pool opens.
+        let mut first = SqliteConnection::establish(&url).map_err(|e| open_err(e.to_string()))?;
+        first
+            .batch_execute(&format!(
+                "PRAGMA busy_timeout = {}; PRAGMA journal_mode = WAL;",
+                options.busy_timeout.as_millis()
+            ))
+            .map_err(|e| open_err(e.to_string()))?;
+        drop(first);
+        let manager = ConnectionManager::<SqliteConnection>::new(url);
         let pool = Pool::builder()
             .max_size(options.pool_size.max(1))
             .connection_timeout(options.connection_timeout)
