@@ -81,13 +81,17 @@ fn migrate_creates_the_database_and_is_idempotent() {
 
 /// Starts `agented serve` on a free port and returns it with its address.
 fn start(dir: &Path) -> (Child, String) {
-    let (child, address, _) = start_with_terminal(dir);
+    let (child, address, _) = spawn_server(dir, |_| {});
     (child, address)
 }
 
-/// Like [`start`], also returning what the server printed before its address.
-fn start_with_terminal(dir: &Path) -> (Child, String, Vec<String>) {
-    let mut child = agented(dir).arg("serve").stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+/// Starts `agented serve` (after `configure` has its say) and returns it with its
+/// address and what it printed on the terminal before the address.
+fn spawn_server(dir: &Path, configure: impl FnOnce(&mut Command)) -> (Child, String, Vec<String>) {
+    let mut cmd = agented(dir);
+    cmd.arg("serve").stdout(Stdio::null()).stderr(Stdio::piped());
+    configure(&mut cmd);
+    let mut child = cmd.spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
     let mut lines = BufReader::new(stderr).lines();
     let mut terminal = Vec::new();
@@ -171,24 +175,9 @@ fn a_failing_migration_stops_start_up_and_leaves_the_database_unchanged() {
 #[tokio::test]
 async fn the_first_start_prints_an_admin_key_to_the_terminal_but_never_to_the_logs() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = agented(dir.path())
-        .arg("serve")
-        .env("LOG_FORMAT", "json")
-        .env("LOG_LEVEL", "debug")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let mut terminal = Vec::new();
-    let address = loop {
-        let line = lines.next().expect("the server printed its address").unwrap();
-        if let Some(rest) = line.strip_prefix("agented listening on ") {
-            break rest.split('/').take(3).collect::<Vec<_>>().join("/");
-        }
-        terminal.push(line);
-    };
+    let (mut child, address, terminal) = spawn_server(dir.path(), |cmd| {
+        cmd.env("LOG_FORMAT", "json").env("LOG_LEVEL", "debug").stdout(Stdio::piped());
+    });
     let key =
         terminal.iter().map(|l| l.trim()).find(|l| l.starts_with("agd_")).expect("the key on the terminal").to_owned();
     assert!(terminal.iter().any(|l| l.contains("shown only this once")), "{terminal:?}");
@@ -211,7 +200,7 @@ async fn the_first_start_prints_an_admin_key_to_the_terminal_but_never_to_the_lo
     assert!(logs.iter().all(|l| !l.contains(&key[4..])), "the key reached the logs");
 
     // A second start has a key already: nothing is printed.
-    let (child, address, terminal) = start_with_terminal(dir.path());
+    let (child, address, terminal) = spawn_server(dir.path(), |_| {});
     assert!(terminal.iter().all(|l| !l.contains("agd_")), "{terminal:?}");
     // Signals are handled once the server runs: wait for an answer before stopping it.
     assert_eq!(reqwest::get(format!("{address}/health/liveness")).await.unwrap().status(), 200);

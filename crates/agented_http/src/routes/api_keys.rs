@@ -77,6 +77,10 @@ pub struct CreatedApiKey {
     pub api_key: ApiKeyView,
 }
 
+fn key_note(action: &str, id: Option<&str>, changes: Option<serde_json::Value>) -> AuditNote {
+    AuditNote { action: action.into(), entity_type: "api_key".into(), entity_id: id.map(str::to_owned), changes }
+}
+
 /// Lists every API key (admin scope).
 #[utoipa::path(
     tag = "api keys",
@@ -119,21 +123,12 @@ pub async fn create_key(
         Ok(scope) => scope,
         Err(e) => return Err(ApiError::invalid_fields(BTreeMap::from([("scope".to_owned(), e.to_string())]))),
     };
-    AuditNote {
-        action: "api_key.create".into(),
-        entity_type: "api_key".into(),
-        entity_id: None,
-        changes: Some(serde_json::json!({ "name": body.name, "scope": scope.as_str() })),
-    }
-    .attach(&req);
+    // Noted before the attempt, so a refused one is audited with what was asked.
+    key_note("api_key.create", None, Some(serde_json::json!({ "name": body.name, "scope": scope.as_str() })))
+        .attach(&req);
     let (key, secret) = state.keys.create(&body.name, scope).await?;
-    AuditNote {
-        action: "api_key.create".into(),
-        entity_type: "api_key".into(),
-        entity_id: Some(key.id.as_str().to_owned()),
-        changes: Some(serde_json::json!({ "name": key.name.as_str(), "scope": scope.as_str(), "prefix": key.prefix })),
-    }
-    .attach(&req);
+    let changes = serde_json::json!({ "name": key.name.as_str(), "scope": scope.as_str(), "prefix": key.prefix });
+    key_note("api_key.create", Some(key.id.as_str()), Some(changes)).attach(&req);
     Ok(HttpResponse::Created().json(CreatedApiKey {
         key: secret.expose().to_owned(),
         warning: "Store this key now: it is shown only once and cannot be recovered.",
@@ -159,13 +154,7 @@ pub async fn revoke_key(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    AuditNote {
-        action: "api_key.revoke".into(),
-        entity_type: "api_key".into(),
-        entity_id: Some(id.clone()),
-        changes: None,
-    }
-    .attach(&req);
+    key_note("api_key.revoke", Some(&id), None).attach(&req);
     let key = state.keys.revoke(&id).await?;
     Ok(HttpResponse::Ok().json(ApiKeyView::from(key)))
 }
