@@ -3,6 +3,7 @@
 use crate::error::{json_error, path_error, query_error};
 use crate::middleware::audit::audit_trail;
 use crate::middleware::auth_gate::auth_gate;
+use crate::middleware::body_limit::webhook_body_limit;
 use crate::middleware::error_envelope::error_envelope;
 use crate::middleware::finish::finish;
 use crate::middleware::request_span::AgentedRootSpan;
@@ -165,6 +166,7 @@ pub fn build_app(
     //   Cors                 preflights and CORS headers, also on refusals below
     //   webhook limit        per client IP on POST / and POST /api/webhooks/github
     //   api limit            per API key (or IP) on every non-public route
+    //   webhook_body_limit   413 for webhook deliveries declaring more than 10 MB
     //   auth_gate            401/403 unless public; the caller's Principal for handlers
     //   audit_trail          records admin mutations with their outcome
     //   error_envelope       catches panics (JSON 500)
@@ -172,6 +174,7 @@ pub fn build_app(
         .wrap(from_fn(error_envelope))
         .wrap(from_fn(audit_trail))
         .wrap(from_fn(auth_gate))
+        .wrap(from_fn(webhook_body_limit))
         .wrap(Condition::new(shared.rate_limits_enabled, Governor::new(&shared.api_limit)))
         .wrap(Condition::new(shared.rate_limits_enabled, Governor::new(&shared.webhook_limit)))
         .wrap(cors(&shared.cors_allowed_origins))

@@ -124,7 +124,8 @@ pub struct RateKeyExtractor {
 }
 
 /// Whether a request is a webhook delivery.
-fn is_webhook(method: &str, path: &str) -> bool {
+#[must_use]
+pub fn is_webhook(method: &str, path: &str) -> bool {
     method == "POST" && matches!(path, "/" | "/api/webhooks/github")
 }
 

@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod auth_gate;
+pub mod body_limit;
 pub mod error_envelope;
 pub mod finish;
 pub mod request_span;
