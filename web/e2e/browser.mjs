@@ -1,6 +1,8 @@
 // Debian's Chromium driven by playwright-core (no browser download: the
 // machine's /usr/bin/chromium, or CHROMIUM_PATH).
+import { after, before } from 'node:test'
 import { chromium } from 'playwright-core'
+import { startServer } from './server.mjs'
 
 export async function launchBrowser() {
   return chromium.launch({
@@ -36,4 +38,18 @@ export async function signIn(page, baseUrl, key, { remember = false } = {}) {
   if (remember) await page.getByLabel('Remember me on this browser').check()
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.getByTestId('signed-in-as').waitFor()
+}
+
+/** Starts a server and a browser before the suite's tests and stops both after. */
+export function serverAndBrowser() {
+  const ctx = { server: null, browser: null }
+  before(async () => {
+    ctx.server = await startServer()
+    ctx.browser = await launchBrowser()
+  })
+  after(async () => {
+    await ctx.browser?.close()
+    await ctx.server?.stop()
+  })
+  return ctx
 }

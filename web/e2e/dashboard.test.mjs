@@ -1,31 +1,20 @@
 // The dashboard shell in a real browser against the real server.
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { launchBrowser, openPage, signIn } from './browser.mjs'
+import { launchBrowser, openPage, serverAndBrowser, signIn } from './browser.mjs'
 import { startServer, webDir } from './server.mjs'
 
 const sections = ['Triggers', 'Executions', 'Roadmaps', 'Backends', 'API keys', 'Audit', 'Settings']
 
 describe('dashboard shell', () => {
-  let server
-  let browser
-
-  before(async () => {
-    server = await startServer()
-    browser = await launchBrowser()
-  })
-
-  after(async () => {
-    await browser?.close()
-    await server?.stop()
-  })
+  const ctx = serverAndBrowser()
 
   it('loads with no console errors and shows the navigation', async () => {
-    const { page, errors } = await openPage(browser)
-    await signIn(page, server.url, server.adminKey)
-    await page.waitForURL(server.url + '/triggers')
+    const { page, errors } = await openPage(ctx.browser)
+    await signIn(page, ctx.server.url, ctx.server.adminKey)
+    await page.waitForURL(ctx.server.url + '/triggers')
     assert.equal(await page.locator('h1').textContent(), 'Triggers')
     const links = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents()
     assert.deepEqual(links.map((l) => l.trim()), sections)
@@ -37,27 +26,27 @@ describe('dashboard shell', () => {
   })
 
   it('navigates between sections and deep links load directly', async () => {
-    const { page, errors } = await openPage(browser)
-    await signIn(page, server.url, server.adminKey)
+    const { page, errors } = await openPage(ctx.browser)
+    await signIn(page, ctx.server.url, ctx.server.adminKey)
     for (const section of sections) {
       await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: section }).click()
       const path = '/' + section.toLowerCase().replace(' ', '-')
-      await page.waitForURL(server.url + path)
+      await page.waitForURL(ctx.server.url + path)
       assert.equal(await page.locator('h1').textContent(), section)
       assert.equal(await page.title(), `${section} · Agented`)
     }
     await page.goBack()
-    await page.waitForURL(server.url + '/audit')
-    await page.goto(server.url + '/roadmaps')
+    await page.waitForURL(ctx.server.url + '/audit')
+    await page.goto(ctx.server.url + '/roadmaps')
     assert.equal(await page.locator('h1').textContent(), 'Roadmaps')
-    await page.goto(server.url + '/no/such/page')
+    await page.goto(ctx.server.url + '/no/such/page')
     assert.equal(await page.locator('h1').textContent(), 'Page not found')
     assert.deepEqual(errors, [])
     await page.close()
   })
 
   it('has no inline script, so a strict Content-Security-Policy can be set', async () => {
-    const res = await fetch(server.url + '/')
+    const res = await fetch(ctx.server.url + '/')
     const csp = res.headers.get('content-security-policy')
     assert.match(csp, /script-src 'self'/)
     const html = await res.text()
@@ -68,21 +57,21 @@ describe('dashboard shell', () => {
   })
 
   it('runs under the Content-Security-Policy without violations, docs included', async () => {
-    const { page, errors } = await openPage(browser)
-    await signIn(page, server.url, server.adminKey)
-    await page.goto(server.url + '/api-keys')
+    const { page, errors } = await openPage(ctx.browser)
+    await signIn(page, ctx.server.url, ctx.server.adminKey)
+    await page.goto(ctx.server.url + '/api-keys')
     await page.getByTestId('keys-table').waitFor()
-    await page.goto(server.url + '/docs/')
+    await page.goto(ctx.server.url + '/docs/')
     await page.locator('.swagger-ui').first().waitFor()
     await page.getByText('Agented API').first().waitFor()
     assert.deepEqual(errors.filter((e) => /Content Security Policy|Refused to/i.test(e)), [])
     await page.close()
   })
 
-  it('settings shows the server readiness from the API', async () => {
-    const { page, errors } = await openPage(browser)
-    await signIn(page, server.url, server.adminKey)
-    await page.goto(server.url + '/settings')
+  it('settings shows the ctx.server readiness from the API', async () => {
+    const { page, errors } = await openPage(ctx.browser)
+    await signIn(page, ctx.server.url, ctx.server.adminKey)
+    await page.goto(ctx.server.url + '/settings')
     await page.getByTestId('settings-readiness').filter({ hasText: 'ok' }).waitFor()
     assert.deepEqual(errors, [])
     await page.close()

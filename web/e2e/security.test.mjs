@@ -1,37 +1,25 @@
 // Signing in, API keys and the audit trail in a real browser.
-import { after, before, describe, it } from 'node:test'
+import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { launchBrowser, openPage, signIn } from './browser.mjs'
-import { startServer } from './server.mjs'
+import { openPage, serverAndBrowser, signIn } from './browser.mjs'
 
 describe('sign-in', () => {
-  let server
-  let browser
-
-  before(async () => {
-    server = await startServer()
-    browser = await launchBrowser()
-  })
-
-  after(async () => {
-    await browser?.close()
-    await server?.stop()
-  })
+  const ctx = serverAndBrowser()
 
   it('sends a visitor without a key to sign-in, then back where they were going', async () => {
-    const { page } = await openPage(browser)
-    await page.goto(server.url + '/audit')
+    const { page } = await openPage(ctx.browser)
+    await page.goto(ctx.server.url + '/audit')
     await page.waitForURL(/\/sign-in\?redirect=(%2F|\/)audit$/)
-    await page.getByLabel('API key').fill(server.adminKey)
+    await page.getByLabel('API key').fill(ctx.server.adminKey)
     await page.getByRole('button', { name: 'Sign in' }).click()
-    await page.waitForURL(server.url + '/audit')
+    await page.waitForURL(ctx.server.url + '/audit')
     assert.match(await page.getByTestId('signed-in-as').textContent(), /admin/)
     await page.close()
   })
 
   it('shows an error for a wrong key and stays on sign-in', async () => {
-    const { page } = await openPage(browser)
-    await page.goto(server.url + '/sign-in')
+    const { page } = await openPage(ctx.browser)
+    await page.goto(ctx.server.url + '/sign-in')
     await page.getByLabel('API key').fill('agd_this-is-not-a-key')
     await page.getByRole('button', { name: 'Sign in' }).click()
     const alert = page.getByRole('alert')
@@ -43,25 +31,25 @@ describe('sign-in', () => {
   })
 
   it('signs out, and keeps the key only in this tab unless remembered', async () => {
-    const { page, errors } = await openPage(browser)
-    await signIn(page, server.url, server.adminKey)
+    const { page, errors } = await openPage(ctx.browser)
+    await signIn(page, ctx.server.url, ctx.server.adminKey)
     assert.equal(await page.evaluate(() => localStorage.length), 0)
     await page.getByTestId('sign-out').click()
-    await page.waitForURL(server.url + '/sign-in')
-    await page.goto(server.url + '/triggers')
+    await page.waitForURL(ctx.server.url + '/sign-in')
+    await page.goto(ctx.server.url + '/triggers')
     await page.waitForURL(/\/sign-in/)
-    await signIn(page, server.url, server.adminKey, { remember: true })
-    assert.equal(await page.evaluate(() => localStorage.getItem('agented.apiKey')), server.adminKey)
+    await signIn(page, ctx.server.url, ctx.server.adminKey, { remember: true })
+    assert.equal(await page.evaluate(() => localStorage.getItem('agented.apiKey')), ctx.server.adminKey)
     assert.deepEqual(errors, [])
     await page.close()
   })
 
   it('returns to sign-in with a message when the key is revoked mid-session', async () => {
-    const created = await server.api('/admin/api-keys', { method: 'POST', body: JSON.stringify({ name: 'soon revoked', scope: 'admin' }) })
+    const created = await ctx.server.api('/admin/api-keys', { method: 'POST', body: JSON.stringify({ name: 'soon revoked', scope: 'admin' }) })
     assert.equal(created.status, 201)
-    const { page } = await openPage(browser)
-    await signIn(page, server.url, created.body.key)
-    assert.equal((await server.api(`/admin/api-keys/${created.body.id}`, { method: 'DELETE' })).status, 200)
+    const { page } = await openPage(ctx.browser)
+    await signIn(page, ctx.server.url, created.body.key)
+    assert.equal((await ctx.server.api(`/admin/api-keys/${created.body.id}`, { method: 'DELETE' })).status, 200)
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click()
     await page.waitForURL(/\/sign-in\?reason=expired/)
     assert.match(await page.getByRole('status').first().textContent(), /refused your API key/)
@@ -70,24 +58,13 @@ describe('sign-in', () => {
 })
 
 describe('API keys and audit pages', () => {
-  let server
-  let browser
-
-  before(async () => {
-    server = await startServer()
-    browser = await launchBrowser()
-  })
-
-  after(async () => {
-    await browser?.close()
-    await server?.stop()
-  })
+  const ctx = serverAndBrowser()
 
   it('creates a key shown once, revokes it, and shows both in the audit trail', async () => {
-    const { page, errors } = await openPage(browser)
+    const { page, errors } = await openPage(ctx.browser)
     page.on('dialog', (dialog) => dialog.accept())
-    await signIn(page, server.url, server.adminKey)
-    await page.goto(server.url + '/api-keys')
+    await signIn(page, ctx.server.url, ctx.server.adminKey)
+    await page.goto(ctx.server.url + '/api-keys')
     await page.getByLabel('Name').fill('release pipeline')
     await page.getByLabel('Scope').selectOption('read')
     await page.getByRole('button', { name: 'Create key' }).click()
