@@ -1,12 +1,28 @@
 //! The execution domain: the life of one bot run and the CLI backends that
-//! perform it.
+//! perform it. [`ExecutionService`] is the facade; [`PromptRenderer`] and
+//! [`CommandBuilder`] turn a trigger into the exact command that runs.
 //!
 //! Architecture invariant: pure Rust over `agented_kernel` and
 //! `agented_triggers`. No Diesel, actix, apalis, tokio process or adapter
 //! crate: the runner, queue and store implement this crate's ports.
 
 pub mod backends;
+pub mod command;
+pub mod model;
+pub mod ports;
+pub mod prompt;
+pub mod service;
 pub mod status;
+pub mod usage;
 
 pub use backends::{BUILTIN_BACKENDS, BuiltinBackend};
+pub use command::{BackendSpec, CommandBuilder, CommandLine, CustomBackend};
+pub use model::{Execution, LogLine, LogStream, Outcome, RunSnapshot, TriggerType};
+pub use ports::{
+    BackendCatalog, BusEvent, ExecStoreError, ExecutionFilter, ExecutionRepository, LogBus, LogStore, LogSubscription,
+    NewExecution, QueueError, RunControl, RunQueue,
+};
+pub use prompt::{PromptRenderer, PromptValues, RenderedPrompt};
+pub use service::{CancelError, Cancelled, ExecutionService, RunRequest, StartError};
 pub use status::{ExecutionStatus, UnknownStatus};
+pub use usage::{OutputParser, Usage};

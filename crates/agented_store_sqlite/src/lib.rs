@@ -7,15 +7,21 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod backends;
 pub mod database;
 pub mod error;
+pub mod executions;
 pub mod migrations;
 pub mod schema;
 pub mod seeds;
+pub mod triggers;
 
 pub use api_keys::SqliteApiKeys;
 pub use audit::SqliteAudit;
+pub use backends::{BackendRecord, BackendWriteError, SqliteBackends};
 pub use database::{Database, DatabaseOptions};
 pub use error::StoreError;
+pub use executions::SqliteExecutions;
 pub use migrations::{MIGRATIONS, run_migrations, run_migrations_from};
 pub use seeds::seed;
+pub use triggers::SqliteTriggers;

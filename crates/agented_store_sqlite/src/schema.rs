@@ -11,6 +11,9 @@ diesel::table! {
         description -> Text,
         is_builtin -> Bool,
         created_at -> Timestamp,
+        args -> Nullable<Text>,
+        env -> Nullable<Text>,
+        working_dir -> Nullable<Text>,
     }
 }
 
@@ -40,6 +43,62 @@ diesel::table! {
         allowed_tools -> Nullable<Text>,
         webhook_secret -> Nullable<Text>,
         created_at -> Timestamp,
+        backend_id -> Nullable<Text>,
+        max_concurrent -> Integer,
+        concurrency_policy -> Text,
+    }
+}
+
+diesel::table! {
+    trigger_paths (id) {
+        id -> BigInt,
+        trigger_id -> Text,
+        kind -> Text,
+        path -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    executions (execution_id) {
+        execution_id -> Text,
+        trigger_id -> Text,
+        trigger_type -> Text,
+        status -> Text,
+        queued_at -> Timestamp,
+        started_at -> Nullable<Timestamp>,
+        finished_at -> Nullable<Timestamp>,
+        duration_ms -> Nullable<BigInt>,
+        prompt -> Text,
+        backend_type -> Text,
+        backend_id -> Nullable<Text>,
+        model -> Nullable<Text>,
+        allowed_tools -> Nullable<Text>,
+        local_paths -> Text,
+        repositories -> Text,
+        timeout_seconds -> Integer,
+        sigterm_grace_seconds -> Integer,
+        message -> Nullable<Text>,
+        command -> Nullable<Text>,
+        exit_code -> Nullable<Integer>,
+        error_message -> Nullable<Text>,
+        input_tokens -> Nullable<BigInt>,
+        output_tokens -> Nullable<BigInt>,
+        total_cost_usd -> Nullable<Double>,
+        account_id -> Nullable<Text>,
+        pgid -> Nullable<Integer>,
+        retry_of -> Nullable<Text>,
+        log_lines -> BigInt,
+    }
+}
+
+diesel::table! {
+    execution_logs (execution_id, seq) {
+        execution_id -> Text,
+        seq -> BigInt,
+        at -> Timestamp,
+        stream -> Text,
+        content -> Text,
     }
 }
 
@@ -71,4 +130,14 @@ diesel::table! {
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(api_keys, audit_log, backends, triggers);
+diesel::joinable!(trigger_paths -> triggers (trigger_id));
+diesel::joinable!(execution_logs -> executions (execution_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    api_keys,
+    audit_log,
+    backends,
+    triggers,
+    trigger_paths,
+    executions,
+    execution_logs
+);

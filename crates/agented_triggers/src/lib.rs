@@ -6,7 +6,13 @@
 //! through the ports it defines.
 
 pub mod models;
+pub mod ports;
 pub mod predefined;
+pub mod trigger;
 
 pub use models::{TimeoutSeconds, TriggerSource, UnknownSource};
+pub use ports::{TriggerRepository, TriggerStoreError, TriggerWriteError};
 pub use predefined::{PR_REVIEW, PredefinedTrigger};
+pub use trigger::{
+    ConcurrencyPolicy, FieldErrors, ProjectPath, Trigger, TriggerPatch, TriggerPath, TriggerSettings,
+};

@@ -1,0 +1,184 @@
+//! What the execution domain needs from storage, the queue, the log bus and the runner.
+
+use crate::command::CustomBackend;
+use crate::model::{Execution, LogLine, Outcome, RunSnapshot, TriggerType};
+use crate::status::ExecutionStatus;
+use crate::usage::Usage;
+use agented_kernel::{ExecutionId, Page, TriggerId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// Storage failed (I/O, pool exhausted, corrupt row); nothing the caller can fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("execution storage failed: {0}")]
+pub struct ExecStoreError(pub String);
+
+/// A new execution, written as `queued`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewExecution {
+    /// Its id.
+    pub execution_id: ExecutionId,
+    /// Its trigger.
+    pub trigger_id: TriggerId,
+    /// What started it.
+    pub trigger_type: TriggerType,
+    /// What it runs.
+    pub snapshot: RunSnapshot,
+    /// The run message.
+    pub message: Option<String>,
+    /// The execution it retries.
+    pub retry_of: Option<ExecutionId>,
+    /// Queue time.
+    pub queued_at: DateTime<Utc>,
+}
+
+/// Which executions to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ExecutionFilter {
+    /// Only this trigger's.
+    pub trigger_id: Option<TriggerId>,
+    /// Only with this status.
+    pub status: Option<ExecutionStatus>,
+    /// Queued at or after.
+    pub since: Option<DateTime<Utc>>,
+    /// Queued before.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// Stored executions.
+#[async_trait]
+pub trait ExecutionRepository: Send + Sync {
+    /// Writes a `queued` execution.
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] when it was not written.
+    async fn insert(&self, new: &NewExecution) -> Result<Execution, ExecStoreError>;
+
+    /// One execution, `None` when unknown.
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] only when storage fails.
+    async fn get(&self, id: &ExecutionId) -> Result<Option<Execution>, ExecStoreError>;
+
+    /// A page of executions, newest first, and how many match in all.
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] only when storage fails.
+    async fn list(&self, filter: &ExecutionFilter, page: Page) -> Result<(Vec<Execution>, u64), ExecStoreError>;
+
+    /// Atomically moves a `queued` execution to `running`; `None` when it was
+    /// not `queued` (already taken, cancelled, or unknown).
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] only when storage fails.
+    async fn claim(&self, id: &ExecutionId, at: DateTime<Utc>) -> Result<Option<Execution>, ExecStoreError>;
+
+    /// Records the command line and process group of a started run.
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] only when storage fails.
+    async fn set_process(&self, id: &ExecutionId, command: &str, pgid: Option<i32>) -> Result<(), ExecStoreError>;
+
+    /// Records usage reported so far.
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] only when storage fails.
+    async fn set_usage(&self, id: &ExecutionId, usage: &Usage) -> Result<(), ExecStoreError>;
+
+    /// Ends a `queued` or `running` execution; `false` when it had already ended.
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] only when storage fails.
+    async fn finish(&self, id: &ExecutionId, outcome: &Outcome) -> Result<bool, ExecStoreError>;
+
+    /// Executions of `trigger` that are `queued` or `running`, oldest first.
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] only when storage fails.
+    async fn active_for_trigger(&self, trigger: &TriggerId) -> Result<Vec<Execution>, ExecStoreError>;
+
+    /// Every execution with `status`, oldest first (start-up recovery).
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] only when storage fails.
+    async fn with_status(&self, status: ExecutionStatus) -> Result<Vec<Execution>, ExecStoreError>;
+}
+
+/// Log lines, stored as bounded rows.
+#[async_trait]
+pub trait LogStore: Send + Sync {
+    /// Appends lines (with their sequence numbers) in one transaction.
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] when the lines were not stored.
+    async fn append(&self, id: &ExecutionId, lines: &[LogLine]) -> Result<(), ExecStoreError>;
+
+    /// Up to `limit` lines with `seq > after`, in order.
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] only when storage fails.
+    async fn read_after(&self, id: &ExecutionId, after: i64, limit: u32) -> Result<Vec<LogLine>, ExecStoreError>;
+}
+
+/// What the live bus carries for one execution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BusEvent {
+    /// Lines already in the [`LogStore`].
+    Lines(Vec<LogLine>),
+    /// The run moved to `running`.
+    Started,
+    /// The subscriber fell behind and missed events: re-read the store.
+    Lagged,
+}
+
+/// One subscriber's view of an execution's live events.
+#[async_trait]
+pub trait LogSubscription: Send {
+    /// The next event; `None` once the run has ended and its final status is stored.
+    async fn next(&mut self) -> Option<BusEvent>;
+}
+
+/// In-process fan-out of live lines. Lines are published only after they
+/// are stored, so a subscriber that re-reads the store never misses any.
+pub trait LogBus: Send + Sync {
+    /// Opens the channel of a starting run.
+    fn open(&self, id: &ExecutionId);
+    /// Publishes to the run's subscribers (nothing when none listen).
+    fn publish(&self, id: &ExecutionId, event: BusEvent);
+    /// Ends the channel: subscribers get `None` after what was published.
+    fn close(&self, id: &ExecutionId);
+    /// Follows a run live; `None` when it is not running in this process.
+    fn subscribe(&self, id: &ExecutionId) -> Option<Box<dyn LogSubscription>>;
+}
+
+/// The queue failed to take the job.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the run queue is unavailable: {0}")]
+pub struct QueueError(pub String);
+
+/// Durable queue of runs.
+#[async_trait]
+pub trait RunQueue: Send + Sync {
+    /// Queues a job carrying only `id`; durable when this returns `Ok`.
+    ///
+    /// # Errors
+    /// MUST return [`QueueError`] when the job was not stored.
+    async fn enqueue(&self, id: &ExecutionId) -> Result<(), QueueError>;
+}
+
+/// Signals a running process.
+pub trait RunControl: Send + Sync {
+    /// Asks the run to stop (SIGTERM, grace, SIGKILL); `false` when this
+    /// process is not running it.
+    fn cancel(&self, id: &ExecutionId) -> bool;
+}
+
+/// Custom command backends.
+#[async_trait]
+pub trait BackendCatalog: Send + Sync {
+    /// A custom backend by id, `None` when unknown.
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] only when storage fails.
+    async fn custom(&self, id: &str) -> Result<Option<CustomBackend>, ExecStoreError>;
+}

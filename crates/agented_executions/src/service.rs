@@ -1,0 +1,273 @@
+//! ExecutionService: the facade every caller (HTTP, webhooks, schedules)
+//! starts, retries and cancels runs through, so they all follow one path.
+
+use crate::model::{Execution, Outcome, RunSnapshot, TriggerType};
+use crate::ports::{ExecStoreError, ExecutionRepository, NewExecution, QueueError, RunControl, RunQueue};
+use crate::prompt::{PromptRenderer, PromptValues, RenderedPrompt};
+use crate::status::ExecutionStatus;
+use crate::usage::Usage;
+use agented_kernel::{Clock, ExecutionId, TriggerId};
+use agented_triggers::{ConcurrencyPolicy, ProjectPath, Trigger, TriggerRepository, TriggerStoreError};
+use std::sync::Arc;
+
+/// Why a run was not started.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StartError {
+    /// No such trigger (or execution, for a retry).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The trigger is disabled.
+    #[error("trigger '{0}' is disabled")]
+    Disabled(String),
+    /// `concurrency_policy = reject` and the trigger is at `max_concurrent`.
+    #[error("trigger is already running (execution {0})")]
+    Busy(ExecutionId),
+    /// Storage failed; nothing was queued.
+    #[error("{0}")]
+    Store(String),
+    /// The job could not be queued; the execution is marked failed.
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+impl From<ExecStoreError> for StartError {
+    fn from(e: ExecStoreError) -> Self {
+        Self::Store(e.to_string())
+    }
+}
+
+impl From<TriggerStoreError> for StartError {
+    fn from(e: TriggerStoreError) -> Self {
+        Self::Store(e.to_string())
+    }
+}
+
+/// Why a run could not be cancelled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CancelError {
+    /// No such execution.
+    #[error("execution not found")]
+    NotFound,
+    /// It had already ended.
+    #[error("execution is not running (status {0})")]
+    NotRunning(ExecutionStatus),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] ExecStoreError),
+}
+
+/// What a cancel did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cancelled {
+    /// The process was signalled; the status becomes `cancelled` when it is gone.
+    Signalled,
+    /// It had not started (or no process of this server ran it): now `cancelled`.
+    Immediately,
+}
+
+/// A request to run a trigger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRequest {
+    /// What started it.
+    pub trigger_type: TriggerType,
+    /// The `{message}` value.
+    pub message: Option<String>,
+    /// Further placeholder values (PR fields, …).
+    pub values: Vec<(String, String)>,
+}
+
+/// Starts, retries and cancels runs.
+#[derive(Clone)]
+pub struct ExecutionService {
+    triggers: Arc<dyn TriggerRepository>,
+    executions: Arc<dyn ExecutionRepository>,
+    queue: Arc<dyn RunQueue>,
+    control: Arc<dyn RunControl>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for ExecutionService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ExecutionService").finish_non_exhaustive()
+    }
+}
+
+impl ExecutionService {
+    /// The service over its ports.
+    #[must_use]
+    pub fn new(
+        triggers: Arc<dyn TriggerRepository>,
+        executions: Arc<dyn ExecutionRepository>,
+        queue: Arc<dyn RunQueue>,
+        control: Arc<dyn RunControl>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { triggers, executions, queue, control, clock }
+    }
+
+    /// The execution store (for listing and reading).
+    #[must_use]
+    pub fn executions(&self) -> &Arc<dyn ExecutionRepository> {
+        &self.executions
+    }
+
+    /// Renders `trigger`'s prompt as a run with `request` would.
+    ///
+    /// # Errors
+    /// [`TriggerStoreError`] when its paths cannot be read.
+    pub async fn preview(&self, trigger: &Trigger, request: &RunRequest) -> Result<RenderedPrompt, TriggerStoreError> {
+        let paths: Vec<ProjectPath> = self.triggers.paths(&trigger.id).await?.into_iter().map(|p| p.path).collect();
+        Ok(render(trigger, &paths, request))
+    }
+
+    /// Records a `queued` execution and queues its job; returns once both are durable.
+    ///
+    /// # Errors
+    /// See [`StartError`].
+    pub async fn start(&self, trigger_id: &TriggerId, request: RunRequest) -> Result<Execution, StartError> {
+        let trigger = self.triggers.get(trigger_id).await?.ok_or(StartError::NotFound("trigger"))?;
+        if !trigger.settings.enabled {
+            return Err(StartError::Disabled(trigger.settings.name));
+        }
+        self.check_concurrency(&trigger).await?;
+        let paths: Vec<ProjectPath> = self.triggers.paths(&trigger.id).await?.into_iter().map(|p| p.path).collect();
+        let rendered = render(&trigger, &paths, &request);
+        let s = &trigger.settings;
+        let snapshot = RunSnapshot {
+            prompt: rendered.text,
+            backend_type: s.backend_type,
+            backend_id: s.backend_id.clone(),
+            model: s.model.clone(),
+            allowed_tools: s.allowed_tools.clone(),
+            local_paths: paths.iter().filter(|p| matches!(p, ProjectPath::Local(_))).map(|p| p.as_str().to_owned()).collect(),
+            repositories: paths
+                .iter()
+                .filter(|p| matches!(p, ProjectPath::Repository(_)))
+                .map(|p| p.as_str().to_owned())
+                .collect(),
+            timeout_seconds: u32::from(s.timeout_seconds.get()),
+            sigterm_grace_seconds: u32::from(s.sigterm_grace_seconds),
+        };
+        let execution = self.enqueue(&trigger.id, request.trigger_type, snapshot, request.message, None).await?;
+        if let Err(e) = self.triggers.touch_last_run(&trigger.id, execution.queued_at).await {
+            tracing::warn!(error = %e, trigger_id = %trigger.id, "could not record the trigger's last run");
+        }
+        Ok(execution)
+    }
+
+    /// Runs a finished execution again from its stored snapshot, linked to it.
+    ///
+    /// # Errors
+    /// See [`StartError`]; `NotFound` for an unknown execution, `Busy` when it is still active.
+    pub async fn retry(&self, id: &ExecutionId) -> Result<Execution, StartError> {
+        let original = self.executions.get(id).await?.ok_or(StartError::NotFound("execution"))?;
+        if !original.status.is_terminal() {
+            return Err(StartError::Busy(original.execution_id));
+        }
+        if let Some(trigger) = self.triggers.get(&original.trigger_id).await? {
+            self.check_concurrency(&trigger).await?;
+        }
+        self.enqueue(
+            &original.trigger_id,
+            original.trigger_type,
+            original.snapshot.clone(),
+            original.message.clone(),
+            Some(original.execution_id.clone()),
+        )
+        .await
+    }
+
+    /// Stops a queued or running execution.
+    ///
+    /// # Errors
+    /// See [`CancelError`].
+    pub async fn cancel(&self, id: &ExecutionId) -> Result<Cancelled, CancelError> {
+        let execution = self.executions.get(id).await?.ok_or(CancelError::NotFound)?;
+        if execution.status.is_terminal() {
+            return Err(CancelError::NotRunning(execution.status));
+        }
+        if execution.status == ExecutionStatus::Running && self.control.cancel(id) {
+            return Ok(Cancelled::Signalled);
+        }
+        // Not started yet, or not ours to signal: end it in the store, where the worker looks first.
+        let now = self.clock.now();
+        let outcome = Outcome {
+            status: ExecutionStatus::Cancelled,
+            exit_code: None,
+            error_message: Some("cancelled by a user".into()),
+            finished_at: now,
+            duration_ms: execution.started_at.map_or(0, |s| (now - s).num_milliseconds().max(0)),
+            usage: Usage {
+                input_tokens: execution.input_tokens,
+                output_tokens: execution.output_tokens,
+                total_cost_usd: execution.total_cost_usd,
+            },
+        };
+        if self.executions.finish(id, &outcome).await? {
+            Ok(Cancelled::Immediately)
+        } else {
+            // It ended between the read and the write.
+            let status = self.executions.get(id).await?.map_or(ExecutionStatus::Cancelled, |e| e.status);
+            Err(CancelError::NotRunning(status))
+        }
+    }
+
+    async fn check_concurrency(&self, trigger: &Trigger) -> Result<(), StartError> {
+        if trigger.settings.concurrency_policy != ConcurrencyPolicy::Reject {
+            return Ok(());
+        }
+        let active = self.executions.active_for_trigger(&trigger.id).await?;
+        if active.len() >= usize::from(trigger.settings.max_concurrent) {
+            let blocking = active.iter().find(|e| e.status == ExecutionStatus::Running).or(active.first());
+            if let Some(blocking) = blocking {
+                return Err(StartError::Busy(blocking.execution_id.clone()));
+            }
+        }
+        Ok(())
+    }
+
+    async fn enqueue(
+        &self,
+        trigger_id: &TriggerId,
+        trigger_type: TriggerType,
+        snapshot: RunSnapshot,
+        message: Option<String>,
+        retry_of: Option<ExecutionId>,
+    ) -> Result<Execution, StartError> {
+        let now = self.clock.now();
+        let new = NewExecution {
+            execution_id: ExecutionId::generate(trigger_id, now),
+            trigger_id: trigger_id.clone(),
+            trigger_type,
+            snapshot,
+            message,
+            retry_of,
+            queued_at: now,
+        };
+        let execution = self.executions.insert(&new).await?;
+        if let Err(e) = self.queue.enqueue(&execution.execution_id).await {
+            let outcome = Outcome {
+                status: ExecutionStatus::Failed,
+                exit_code: None,
+                error_message: Some(format!("could not be queued: {e}")),
+                finished_at: self.clock.now(),
+                duration_ms: 0,
+                usage: Usage::default(),
+            };
+            if let Err(store) = self.executions.finish(&execution.execution_id, &outcome).await {
+                tracing::error!(error = %store, execution_id = %execution.execution_id, "could not mark an unqueued run failed");
+            }
+            return Err(StartError::Queue(e));
+        }
+        Ok(execution)
+    }
+}
+
+fn render(trigger: &Trigger, paths: &[ProjectPath], request: &RunRequest) -> RenderedPrompt {
+    let shown: Vec<String> = paths.iter().map(|p| p.as_str().to_owned()).collect();
+    let mut values = PromptValues::for_run(trigger.id.as_str(), &shown, request.message.as_deref());
+    for (name, value) in &request.values {
+        values = values.with(name, value.clone());
+    }
+    PromptRenderer::render(&trigger.settings.prompt_template, trigger.settings.skill_command.as_deref(), &values)
+}

@@ -1,0 +1,383 @@
+//! `ExecutionRepository` and `LogStore` over SQLite. Every write is an
+//! immediate transaction (see STACK-NOTES: deferred ones fail under load).
+
+use crate::schema::{execution_logs, executions};
+use crate::{Database, StoreError};
+use agented_executions::{
+    ExecStoreError, Execution, ExecutionFilter, ExecutionRepository, ExecutionStatus, LogLine, LogStore, NewExecution,
+    Outcome, RunSnapshot, Usage,
+};
+use agented_kernel::{ExecutionId, Page, TriggerId};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = executions)]
+struct ExecutionRow {
+    execution_id: String,
+    trigger_id: String,
+    trigger_type: String,
+    status: String,
+    queued_at: NaiveDateTime,
+    started_at: Option<NaiveDateTime>,
+    finished_at: Option<NaiveDateTime>,
+    duration_ms: Option<i64>,
+    prompt: String,
+    backend_type: String,
+    backend_id: Option<String>,
+    model: Option<String>,
+    allowed_tools: Option<String>,
+    local_paths: String,
+    repositories: String,
+    timeout_seconds: i32,
+    sigterm_grace_seconds: i32,
+    message: Option<String>,
+    command: Option<String>,
+    exit_code: Option<i32>,
+    error_message: Option<String>,
+    input_tokens: Option<i64>,
+    output_tokens: Option<i64>,
+    total_cost_usd: Option<f64>,
+    account_id: Option<String>,
+    pgid: Option<i32>,
+    retry_of: Option<String>,
+    log_lines: i64,
+}
+
+#[derive(Insertable)]
+#[diesel(table_name = executions)]
+struct NewExecutionRow<'a> {
+    execution_id: &'a str,
+    trigger_id: &'a str,
+    trigger_type: &'a str,
+    status: &'a str,
+    queued_at: NaiveDateTime,
+    prompt: &'a str,
+    backend_type: &'a str,
+    backend_id: Option<&'a str>,
+    model: Option<&'a str>,
+    allowed_tools: Option<&'a str>,
+    local_paths: String,
+    repositories: String,
+    timeout_seconds: i32,
+    sigterm_grace_seconds: i32,
+    message: Option<&'a str>,
+    retry_of: Option<&'a str>,
+}
+
+#[derive(Queryable, Selectable, Insertable)]
+#[diesel(table_name = execution_logs)]
+struct LogRow {
+    execution_id: String,
+    seq: i64,
+    at: NaiveDateTime,
+    stream: String,
+    content: String,
+}
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Query(DieselError::DeserializationError(what.to_string().into()))
+}
+
+impl TryFrom<ExecutionRow> for Execution {
+    type Error = StoreError;
+    fn try_from(r: ExecutionRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            execution_id: ExecutionId::try_from(r.execution_id).map_err(corrupt)?,
+            trigger_id: TriggerId::try_from(r.trigger_id).map_err(corrupt)?,
+            trigger_type: r.trigger_type.parse().map_err(corrupt)?,
+            status: r.status.parse().map_err(corrupt)?,
+            queued_at: r.queued_at.and_utc(),
+            started_at: r.started_at.map(|t| t.and_utc()),
+            finished_at: r.finished_at.map(|t| t.and_utc()),
+            duration_ms: r.duration_ms,
+            snapshot: RunSnapshot {
+                prompt: r.prompt,
+                backend_type: r.backend_type.parse().map_err(corrupt)?,
+                backend_id: r.backend_id,
+                model: r.model,
+                allowed_tools: r.allowed_tools,
+                local_paths: serde_json::from_str(&r.local_paths).map_err(corrupt)?,
+                repositories: serde_json::from_str(&r.repositories).map_err(corrupt)?,
+                timeout_seconds: u32::try_from(r.timeout_seconds).map_err(corrupt)?,
+                sigterm_grace_seconds: u32::try_from(r.sigterm_grace_seconds).map_err(corrupt)?,
+            },
+            message: r.message,
+            command: r.command,
+            exit_code: r.exit_code,
+            error_message: r.error_message,
+            input_tokens: r.input_tokens,
+            output_tokens: r.output_tokens,
+            total_cost_usd: r.total_cost_usd,
+            account_id: r.account_id,
+            pgid: r.pgid,
+            retry_of: r.retry_of.map(ExecutionId::try_from).transpose().map_err(corrupt)?,
+            log_lines: r.log_lines,
+        })
+    }
+}
+
+impl TryFrom<LogRow> for LogLine {
+    type Error = StoreError;
+    fn try_from(r: LogRow) -> Result<Self, StoreError> {
+        Ok(Self { seq: r.seq, timestamp: r.at.and_utc(), stream: r.stream.parse().map_err(corrupt)?, content: r.content })
+    }
+}
+
+fn err(e: StoreError) -> ExecStoreError {
+    ExecStoreError(e.to_string())
+}
+
+fn load(conn: &mut SqliteConnection, id: &str) -> Result<Option<Execution>, StoreError> {
+    executions::table
+        .find(id)
+        .select(ExecutionRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(Execution::try_from)
+        .transpose()
+}
+
+const ACTIVE: [&str; 2] = ["queued", "running"];
+
+/// Executions and their log lines.
+#[derive(Debug, Clone)]
+pub struct SqliteExecutions {
+    db: Database,
+}
+
+impl SqliteExecutions {
+    /// The repository over `db`.
+    #[must_use]
+    pub const fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl ExecutionRepository for SqliteExecutions {
+    async fn insert(&self, new: &NewExecution) -> Result<Execution, ExecStoreError> {
+        let new = new.clone();
+        self.db
+            .run(move |conn| {
+                let s = &new.snapshot;
+                conn.immediate_transaction(|conn| {
+                    diesel::insert_into(executions::table)
+                        .values(NewExecutionRow {
+                            execution_id: new.execution_id.as_str(),
+                            trigger_id: new.trigger_id.as_str(),
+                            trigger_type: new.trigger_type.as_str(),
+                            status: ExecutionStatus::Queued.as_str(),
+                            queued_at: new.queued_at.naive_utc(),
+                            prompt: &s.prompt,
+                            backend_type: s.backend_type.as_str(),
+                            backend_id: s.backend_id.as_deref(),
+                            model: s.model.as_deref(),
+                            allowed_tools: s.allowed_tools.as_deref(),
+                            local_paths: serde_json::to_string(&s.local_paths).map_err(corrupt)?,
+                            repositories: serde_json::to_string(&s.repositories).map_err(corrupt)?,
+                            timeout_seconds: i32::try_from(s.timeout_seconds).map_err(corrupt)?,
+                            sigterm_grace_seconds: i32::try_from(s.sigterm_grace_seconds).map_err(corrupt)?,
+                            message: new.message.as_deref(),
+                            retry_of: new.retry_of.as_ref().map(ExecutionId::as_str),
+                        })
+                        .execute(conn)?;
+                    load(conn, new.execution_id.as_str())?.ok_or(StoreError::Query(DieselError::NotFound))
+                })
+            })
+            .await
+            .map_err(err)
+    }
+
+    async fn get(&self, id: &ExecutionId) -> Result<Option<Execution>, ExecStoreError> {
+        let id = id.as_str().to_owned();
+        self.db.run(move |conn| load(conn, &id)).await.map_err(err)
+    }
+
+    async fn list(&self, filter: &ExecutionFilter, page: Page) -> Result<(Vec<Execution>, u64), ExecStoreError> {
+        let filter = filter.clone();
+        self.db
+            .run(move |conn| {
+                let query = || {
+                    let mut q = executions::table.into_boxed();
+                    if let Some(t) = &filter.trigger_id {
+                        q = q.filter(executions::trigger_id.eq(t.as_str().to_owned()));
+                    }
+                    if let Some(s) = filter.status {
+                        q = q.filter(executions::status.eq(s.as_str()));
+                    }
+                    if let Some(since) = filter.since {
+                        q = q.filter(executions::queued_at.ge(since.naive_utc()));
+                    }
+                    if let Some(until) = filter.until {
+                        q = q.filter(executions::queued_at.lt(until.naive_utc()));
+                    }
+                    q
+                };
+                let total: i64 = query().count().get_result(conn)?;
+                let rows: Vec<ExecutionRow> = query()
+                    .order((executions::queued_at.desc(), executions::execution_id.desc()))
+                    .limit(i64::from(page.limit))
+                    .offset(i64::from(page.offset))
+                    .select(ExecutionRow::as_select())
+                    .load(conn)?;
+                let items = rows.into_iter().map(Execution::try_from).collect::<Result<Vec<_>, _>>()?;
+                Ok((items, u64::try_from(total).unwrap_or(0)))
+            })
+            .await
+            .map_err(err)
+    }
+
+    async fn claim(&self, id: &ExecutionId, at: DateTime<Utc>) -> Result<Option<Execution>, ExecStoreError> {
+        let id = id.as_str().to_owned();
+        self.db
+            .run(move |conn| {
+                conn.immediate_transaction(|conn| {
+                    let claimed = diesel::update(
+                        executions::table.find(&id).filter(executions::status.eq(ExecutionStatus::Queued.as_str())),
+                    )
+                    .set((executions::status.eq(ExecutionStatus::Running.as_str()), executions::started_at.eq(at.naive_utc())))
+                    .execute(conn)?;
+                    if claimed == 0 { Ok(None) } else { load(conn, &id) }
+                })
+            })
+            .await
+            .map_err(err)
+    }
+
+    async fn set_process(&self, id: &ExecutionId, command: &str, pgid: Option<i32>) -> Result<(), ExecStoreError> {
+        let id = id.as_str().to_owned();
+        let command = command.to_owned();
+        self.db
+            .run(move |conn| {
+                diesel::update(executions::table.find(&id))
+                    .set((executions::command.eq(command), executions::pgid.eq(pgid)))
+                    .execute(conn)?;
+                Ok(())
+            })
+            .await
+            .map_err(err)
+    }
+
+    async fn set_usage(&self, id: &ExecutionId, usage: &Usage) -> Result<(), ExecStoreError> {
+        let id = id.as_str().to_owned();
+        let usage = *usage;
+        self.db
+            .run(move |conn| {
+                diesel::update(executions::table.find(&id))
+                    .set((
+                        executions::input_tokens.eq(usage.input_tokens),
+                        executions::output_tokens.eq(usage.output_tokens),
+                        executions::total_cost_usd.eq(usage.total_cost_usd),
+                    ))
+                    .execute(conn)?;
+                Ok(())
+            })
+            .await
+            .map_err(err)
+    }
+
+    async fn finish(&self, id: &ExecutionId, outcome: &Outcome) -> Result<bool, ExecStoreError> {
+        let id = id.as_str().to_owned();
+        let outcome = outcome.clone();
+        self.db
+            .run(move |conn| {
+                conn.immediate_transaction(|conn| {
+                    let changed = diesel::update(executions::table.find(&id).filter(executions::status.eq_any(ACTIVE)))
+                        .set((
+                            executions::status.eq(outcome.status.as_str()),
+                            executions::exit_code.eq(outcome.exit_code),
+                            executions::error_message.eq(outcome.error_message.as_deref()),
+                            executions::finished_at.eq(outcome.finished_at.naive_utc()),
+                            executions::duration_ms.eq(outcome.duration_ms),
+                            executions::input_tokens.eq(outcome.usage.input_tokens),
+                            executions::output_tokens.eq(outcome.usage.output_tokens),
+                            executions::total_cost_usd.eq(outcome.usage.total_cost_usd),
+                            executions::pgid.eq(None::<i32>),
+                        ))
+                        .execute(conn)?;
+                    Ok(changed > 0)
+                })
+            })
+            .await
+            .map_err(err)
+    }
+
+    async fn active_for_trigger(&self, trigger: &TriggerId) -> Result<Vec<Execution>, ExecStoreError> {
+        let trigger = trigger.as_str().to_owned();
+        self.db
+            .run(move |conn| {
+                let rows: Vec<ExecutionRow> = executions::table
+                    .filter(executions::trigger_id.eq(&trigger).and(executions::status.eq_any(ACTIVE)))
+                    .order(executions::queued_at.asc())
+                    .select(ExecutionRow::as_select())
+                    .load(conn)?;
+                rows.into_iter().map(Execution::try_from).collect()
+            })
+            .await
+            .map_err(err)
+    }
+
+    async fn with_status(&self, status: ExecutionStatus) -> Result<Vec<Execution>, ExecStoreError> {
+        self.db
+            .run(move |conn| {
+                let rows: Vec<ExecutionRow> = executions::table
+                    .filter(executions::status.eq(status.as_str()))
+                    .order(executions::queued_at.asc())
+                    .select(ExecutionRow::as_select())
+                    .load(conn)?;
+                rows.into_iter().map(Execution::try_from).collect()
+            })
+            .await
+            .map_err(err)
+    }
+}
+
+#[async_trait]
+impl LogStore for SqliteExecutions {
+    async fn append(&self, id: &ExecutionId, lines: &[LogLine]) -> Result<(), ExecStoreError> {
+        let Some(last) = lines.last().map(|l| l.seq) else { return Ok(()) };
+        let id = id.as_str().to_owned();
+        let rows: Vec<LogRow> = lines
+            .iter()
+            .map(|l| LogRow {
+                execution_id: id.clone(),
+                seq: l.seq,
+                at: l.timestamp.naive_utc(),
+                stream: l.stream.as_str().to_owned(),
+                content: l.content.clone(),
+            })
+            .collect();
+        self.db
+            .run(move |conn| {
+                conn.immediate_transaction(|conn| {
+                    // SQLite caps bound parameters per statement; 5 per row.
+                    for chunk in rows.chunks(500) {
+                        diesel::insert_into(execution_logs::table).values(chunk).execute(conn)?;
+                    }
+                    diesel::update(executions::table.find(&id)).set(executions::log_lines.eq(last)).execute(conn)?;
+                    Ok(())
+                })
+            })
+            .await
+            .map_err(err)
+    }
+
+    async fn read_after(&self, id: &ExecutionId, after: i64, limit: u32) -> Result<Vec<LogLine>, ExecStoreError> {
+        let id = id.as_str().to_owned();
+        self.db
+            .run(move |conn| {
+                let rows: Vec<LogRow> = execution_logs::table
+                    .filter(execution_logs::execution_id.eq(&id).and(execution_logs::seq.gt(after)))
+                    .order(execution_logs::seq.asc())
+                    .limit(i64::from(limit))
+                    .select(LogRow::as_select())
+                    .load(conn)?;
+                rows.into_iter().map(LogLine::try_from).collect()
+            })
+            .await
+            .map_err(err)
+    }
+}

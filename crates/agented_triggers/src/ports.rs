@@ -1,0 +1,91 @@
+//! What the trigger domain needs from storage.
+
+use crate::trigger::{ProjectPath, Trigger, TriggerPath, TriggerSettings};
+use agented_kernel::TriggerId;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// Storage failed for a reason the caller cannot fix (I/O, pool exhausted, corrupt row).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("trigger storage failed: {0}")]
+pub struct TriggerStoreError(pub String);
+
+/// Why a trigger could not be written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TriggerWriteError {
+    /// Another trigger has this name.
+    #[error("a trigger named '{0}' already exists")]
+    DuplicateName(String),
+    /// No trigger has this id.
+    #[error("trigger not found")]
+    NotFound,
+    /// See [`TriggerStoreError`].
+    #[error(transparent)]
+    Store(#[from] TriggerStoreError),
+}
+
+/// Stored triggers and their project paths.
+#[async_trait]
+pub trait TriggerRepository: Send + Sync {
+    /// Every trigger, predefined first, then by name.
+    ///
+    /// # Errors
+    /// MUST return [`TriggerStoreError`] only when storage fails.
+    async fn list(&self) -> Result<Vec<Trigger>, TriggerStoreError>;
+
+    /// One trigger, `None` when unknown.
+    ///
+    /// # Errors
+    /// MUST return [`TriggerStoreError`] only when storage fails.
+    async fn get(&self, id: &TriggerId) -> Result<Option<Trigger>, TriggerStoreError>;
+
+    /// Stores a new trigger with its first project paths, all or nothing.
+    ///
+    /// # Errors
+    /// MUST return [`TriggerWriteError::DuplicateName`] when the name is taken.
+    async fn insert(
+        &self,
+        id: &TriggerId,
+        settings: &TriggerSettings,
+        paths: &[ProjectPath],
+        at: DateTime<Utc>,
+    ) -> Result<Trigger, TriggerWriteError>;
+
+    /// Replaces a trigger's settings.
+    ///
+    /// # Errors
+    /// MUST return [`TriggerWriteError::NotFound`] for an unknown id and
+    /// [`TriggerWriteError::DuplicateName`] when the new name is taken.
+    async fn update(&self, id: &TriggerId, settings: &TriggerSettings) -> Result<Trigger, TriggerWriteError>;
+
+    /// Deletes a trigger and its paths (its executions stay, as history).
+    ///
+    /// # Errors
+    /// MUST return [`TriggerWriteError::NotFound`] for an unknown id.
+    async fn delete(&self, id: &TriggerId) -> Result<(), TriggerWriteError>;
+
+    /// Records that a run started now.
+    ///
+    /// # Errors
+    /// MUST return [`TriggerStoreError`] only when storage fails.
+    async fn touch_last_run(&self, id: &TriggerId, at: DateTime<Utc>) -> Result<(), TriggerStoreError>;
+
+    /// A trigger's project paths, oldest first.
+    ///
+    /// # Errors
+    /// MUST return [`TriggerStoreError`] only when storage fails.
+    async fn paths(&self, id: &TriggerId) -> Result<Vec<TriggerPath>, TriggerStoreError>;
+
+    /// Adds a project path (adding one already present returns the existing row).
+    ///
+    /// # Errors
+    /// MUST return [`TriggerWriteError::NotFound`] for an unknown trigger.
+    async fn add_path(&self, id: &TriggerId, path: &ProjectPath, at: DateTime<Utc>)
+    -> Result<TriggerPath, TriggerWriteError>;
+
+    /// Removes a project path by its value; `false` when the trigger did not have it.
+    ///
+    /// # Errors
+    /// MUST return [`TriggerStoreError`] only when storage fails.
+    async fn remove_path(&self, id: &TriggerId, path: &str) -> Result<bool, TriggerStoreError>;
+}
