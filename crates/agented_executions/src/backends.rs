@@ -15,6 +15,8 @@ pub struct BuiltinBackend {
     pub command: &'static str,
     /// One-line description for the dashboard.
     pub description: &'static str,
+    /// Model names suggested for `model` (the CLI may accept others).
+    pub models: &'static [&'static str],
 }
 
 /// The four built-in backends, one per [`BackendType`].
@@ -25,6 +27,7 @@ pub const BUILTIN_BACKENDS: [BuiltinBackend; 4] = [
         backend_type: BackendType::Claude,
         command: "claude",
         description: "Anthropic's Claude Code CLI",
+        models: &["sonnet", "opus", "haiku"],
     },
     BuiltinBackend {
         id: "backend-opencode",
@@ -32,6 +35,7 @@ pub const BUILTIN_BACKENDS: [BuiltinBackend; 4] = [
         backend_type: BackendType::Opencode,
         command: "opencode",
         description: "The OpenCode CLI",
+        models: &["anthropic/claude-sonnet-4-5", "openai/gpt-5"],
     },
     BuiltinBackend {
         id: "backend-gemini",
@@ -39,6 +43,7 @@ pub const BUILTIN_BACKENDS: [BuiltinBackend; 4] = [
         backend_type: BackendType::Gemini,
         command: "gemini",
         description: "Google's Gemini CLI",
+        models: &["gemini-2.5-pro", "gemini-2.5-flash"],
     },
     BuiltinBackend {
         id: "backend-codex",
@@ -46,6 +51,7 @@ pub const BUILTIN_BACKENDS: [BuiltinBackend; 4] = [
         backend_type: BackendType::Codex,
         command: "codex",
         description: "OpenAI's Codex CLI",
+        models: &["gpt-5-codex", "gpt-5"],
     },
 ];
 

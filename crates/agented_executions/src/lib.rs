@@ -19,7 +19,7 @@ pub use backends::{BUILTIN_BACKENDS, BuiltinBackend};
 pub use command::{BackendSpec, CommandBuilder, CommandLine, CustomBackend};
 pub use model::{Execution, LogLine, LogStream, Outcome, RunSnapshot, TriggerType};
 pub use ports::{
-    BackendCatalog, BusEvent, ExecStoreError, ExecutionFilter, ExecutionRepository, LogBus, LogStore, LogSubscription,
+    BackendCatalog, BackendDirectory, BackendEntry, BackendProbe, BackendWriteError, BusEvent, Detection, ExecStoreError, ExecutionFilter, ExecutionRepository, LogBus, LogStore, LogSubscription,
     NewExecution, QueueError, RunControl, RunQueue,
 };
 pub use prompt::{PromptRenderer, PromptValues, RenderedPrompt};

@@ -182,3 +182,91 @@ pub trait BackendCatalog: Send + Sync {
     /// MUST return [`ExecStoreError`] only when storage fails.
     async fn custom(&self, id: &str) -> Result<Option<CustomBackend>, ExecStoreError>;
 }
+
+/// A backend as listed by `/admin/backends`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendEntry {
+    /// `backend-…`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// `claude`, `opencode`, `gemini`, `codex` or `custom`.
+    pub backend_type: String,
+    /// The program.
+    pub command: String,
+    /// One line for the dashboard.
+    pub description: String,
+    /// Shipped with Agented.
+    pub is_builtin: bool,
+    /// The definition of a custom backend.
+    pub custom: Option<CustomBackend>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+}
+
+/// Why a custom backend was not written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackendWriteError {
+    /// The name is taken.
+    #[error("a backend named '{0}' already exists")]
+    DuplicateName(String),
+    /// No such backend.
+    #[error("backend not found")]
+    NotFound,
+    /// Built-in backends cannot be deleted.
+    #[error("built-in backends cannot be deleted")]
+    Builtin,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] ExecStoreError),
+}
+
+/// Stored backends: the built-ins and custom commands.
+#[async_trait]
+pub trait BackendDirectory: BackendCatalog {
+    /// Every backend, built-in first.
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] only when storage fails.
+    async fn list(&self) -> Result<Vec<BackendEntry>, ExecStoreError>;
+
+    /// One backend, `None` when unknown.
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] only when storage fails.
+    async fn get(&self, id: &str) -> Result<Option<BackendEntry>, ExecStoreError>;
+
+    /// Stores a validated custom backend.
+    ///
+    /// # Errors
+    /// MUST return [`BackendWriteError::DuplicateName`] when the name is taken.
+    async fn insert_custom(&self, custom: &CustomBackend, at: DateTime<Utc>) -> Result<BackendEntry, BackendWriteError>;
+
+    /// Deletes a custom backend.
+    ///
+    /// # Errors
+    /// MUST return [`BackendWriteError::Builtin`] for a built-in and `NotFound` for an unknown id.
+    async fn delete_custom(&self, id: &str) -> Result<(), BackendWriteError>;
+}
+
+/// What probing a CLI found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detection {
+    /// Found on the runner's `PATH` and executable.
+    pub is_installed: bool,
+    /// Where.
+    pub path: Option<String>,
+    /// First line of `--version`.
+    pub version: Option<String>,
+    /// When it was probed.
+    pub checked_at: DateTime<Utc>,
+}
+
+/// Finds CLIs and their versions.
+#[async_trait]
+pub trait BackendProbe: Send + Sync {
+    /// The last detection of `command` (probing it on first use).
+    async fn detection(&self, command: &str) -> Detection;
+    /// Probes `command` again now.
+    async fn redetect(&self, command: &str) -> Detection;
+}

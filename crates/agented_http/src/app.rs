@@ -10,7 +10,7 @@ use crate::middleware::request_span::AgentedRootSpan;
 use crate::middleware::trailing_slash::trim_trailing_slash;
 use crate::openapi::ApiDoc;
 use crate::rate_limit::{self, AuthFailures, RateConfig, RateLimitOptions};
-use crate::routes::{api_keys, audit, health, session, streams};
+use crate::routes::{api_keys, audit, health, session, streams, backends, executions, triggers};
 use crate::{AppState, static_files};
 use actix_cors::Cors;
 use actix_governor::Governor;
@@ -69,7 +69,30 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
         .service(api_keys::create_key)
         .service(api_keys::revoke_key)
         .service(audit::list_audit)
-        .service(streams::stream_token);
+        .service(streams::stream_token)
+        .service(triggers::list_triggers)
+        .service(triggers::create_trigger)
+        .service(triggers::get_trigger)
+        .service(triggers::update_trigger)
+        .service(triggers::delete_trigger)
+        .service(triggers::list_paths)
+        .service(triggers::add_path)
+        .service(triggers::remove_path)
+        .service(triggers::trigger_status)
+        .service(triggers::run_trigger)
+        .service(triggers::preview_prompt)
+        .service(triggers::trigger_executions)
+        .service(executions::list_executions)
+        .service(executions::get_execution)
+        .service(executions::execution_logs)
+        .service(executions::cancel_execution)
+        .service(executions::delete_execution)
+        .service(executions::retry_execution)
+        .service(executions::stream_execution)
+        .service(backends::list_backends)
+        .service(backends::create_backend)
+        .service(backends::check_backend)
+        .service(backends::delete_backend);
 }
 
 /// The API routes on `app`, with the spec being collected alongside.

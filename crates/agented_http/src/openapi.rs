@@ -19,6 +19,8 @@ use utoipa::OpenApi;
         (name = "api keys", description = "API keys: admin scope"),
         (name = "audit", description = "The audit trail of admin mutations"),
         (name = "executions", description = "Bot runs"),
+        (name = "triggers", description = "What runs a bot, and when"),
+        (name = "backends", description = "The CLIs and custom command backends"),
     )
 )]
 pub struct ApiDoc;

@@ -1,7 +1,9 @@
 //! What handlers share: ports and settings, built once by the server.
 
 use agented_auth::{ApiKeyService, AuditLog, SecretKey};
+use agented_executions::{BackendDirectory, BackendProbe, ExecutionService, LogBus, LogStore};
 use agented_kernel::{Clock, DatabaseHealth};
+use agented_triggers::TriggerRepository;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -22,6 +24,18 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Problems noticed at start-up, shown to authenticated readiness checks.
     pub startup_warnings: Vec<String>,
+    /// Triggers.
+    pub triggers: Arc<dyn TriggerRepository>,
+    /// Starts, retries and cancels runs; reads executions.
+    pub runs: ExecutionService,
+    /// Log lines.
+    pub logs: Arc<dyn LogStore>,
+    /// Live lines of running executions.
+    pub bus: Arc<dyn LogBus>,
+    /// Built-in and custom backends.
+    pub backends: Arc<dyn BackendDirectory>,
+    /// Finds CLIs and their versions.
+    pub probe: Arc<dyn BackendProbe>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -1,8 +1,14 @@
-//! Background jobs: the apalis queue that carries bot runs and timed work,
-//! implementing the executions domain's `RunQueue` port.
+//! Background jobs: the apalis queue that carries bot runs, implementing the
+//! executions domain's `RunQueue` port, and the worker that hands each job
+//! to the runner.
 //!
 //! Architecture invariant: an adapter. Jobs carry only ids and are
 //! idempotent; the database row is the source of truth, never the queue.
-//!
-//! Status: the queue arrives with the run-a-bot issue; this crate holds no
-//! code yet, so nothing can mistake it for a working queue.
+//! The queue lives in its own SQLite file (`jobs.db`), so apalis's sqlx pool
+//! and Diesel's pool never contend for one file's write lock.
+
+pub mod queue;
+pub mod worker;
+
+pub use queue::{JobsError, RUNS_QUEUE, RunJob, SqliteRunQueue};
+pub use worker::{RunHandler, WorkerHandle, start_worker};

@@ -1,9 +1,18 @@
-//! Process runner: spawns CLI processes in their own process group, streams
-//! their output line by line, and stops the whole group on timeout or cancel.
-//! Implements the executions domain's `ProcessRunner` port.
+//! The process runner: spawns CLI processes in their own process group,
+//! streams their lines into the log store and bus, and stops them on
+//! timeout, cancel or shutdown without leaving a process behind.
 //!
-//! Architecture invariant: an adapter over the executions domain and tokio;
-//! it decides nothing about what to run, only how to run it safely.
-//!
-//! Status: the runner arrives with the run-a-bot issue; this crate holds no
-//! code yet, so nothing can mistake it for a working runner.
+//! Architecture invariant: an adapter over the executions domain's ports;
+//! it decides nothing about triggers or budgets, it runs what it is given.
+
+pub mod bus;
+pub mod probe;
+pub mod process;
+pub mod recovery;
+pub mod workspace;
+pub mod worker;
+
+pub use bus::MemoryLogBus;
+pub use probe::PathProbe;
+pub use recovery::{leftover_processes, recover_interrupted};
+pub use worker::{Runner, RunnerOptions, RunnerPorts};

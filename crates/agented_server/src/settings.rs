@@ -110,6 +110,17 @@ struct Raw {
     sentry: RawSentry,
     rate_limits: RawRateLimits,
     web: RawWeb,
+    runner: RawRunner,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRunner {
+    extra_path: StringList,
+    workspace_dir: Option<PathBuf>,
+    max_parallel_runs: usize,
+    shutdown_grace_seconds: u64,
+    max_log_lines: i64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -177,6 +188,21 @@ struct RawSentry {
 #[serde(deny_unknown_fields)]
 struct RawWeb {
     dist_dir: PathBuf,
+}
+
+/// How bots are run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunnerSettings {
+    /// Folders searched for CLIs before the server's own `PATH`.
+    pub extra_path: Vec<PathBuf>,
+    /// Working directory of runs without a local project path.
+    pub workspace_dir: PathBuf,
+    /// Runs executing at once, over all triggers.
+    pub max_parallel_runs: usize,
+    /// On shutdown, how long running CLIs get after SIGTERM before they are marked interrupted.
+    pub shutdown_grace: Duration,
+    /// Lines stored per run; later lines are counted, not stored.
+    pub max_log_lines: i64,
 }
 
 /// HTTP server settings.
@@ -252,6 +278,8 @@ pub struct Settings {
     pub rate_limits: RateLimitOptions,
     /// Built dashboard folder.
     pub web_dist: PathBuf,
+    /// How bots are run.
+    pub runner: RunnerSettings,
 }
 
 /// Maps one layer's variables onto `AGENTED__` keys, translating the original
@@ -381,6 +409,29 @@ impl Settings {
         if let Some(key) = &secret_key {
             agented_auth::SecretKey::parse(key).map_err(|e| invalid("secret_key", e.to_string()))?;
         }
+        if !(1..=256).contains(&raw.runner.max_parallel_runs) {
+            return Err(invalid("runner.max_parallel_runs", format!("{} is outside 1–256", raw.runner.max_parallel_runs)));
+        }
+        if raw.runner.shutdown_grace_seconds > 300 {
+            return Err(invalid(
+                "runner.shutdown_grace_seconds",
+                format!("{} is above 300", raw.runner.shutdown_grace_seconds),
+            ));
+        }
+        if raw.runner.max_log_lines < 1 {
+            return Err(invalid("runner.max_log_lines", "must be at least 1"));
+        }
+        let runner = RunnerSettings {
+            extra_path: raw.runner.extra_path.into_vec().into_iter().map(PathBuf::from).collect(),
+            workspace_dir: raw
+                .runner
+                .workspace_dir
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or_else(|| raw.data_dir.join("workspace")),
+            max_parallel_runs: raw.runner.max_parallel_runs,
+            shutdown_grace: Duration::from_secs(raw.runner.shutdown_grace_seconds),
+            max_log_lines: raw.runner.max_log_lines,
+        };
         let database_path =
             raw.database.path.filter(|p| !p.as_os_str().is_empty()).unwrap_or_else(|| raw.data_dir.join("agented.db"));
         Ok(Self {
@@ -409,6 +460,7 @@ impl Settings {
             },
             rate_limits,
             web_dist: raw.web.dist_dir,
+            runner,
             data_dir: raw.data_dir,
         })
     }
@@ -442,6 +494,16 @@ struct RedactedView<'a> {
     sentry: RedactedSentry<'a>,
     rate_limits: RedactedRateLimits,
     web: RedactedWeb,
+    runner: RedactedRunner,
+}
+
+#[derive(Serialize)]
+struct RedactedRunner {
+    extra_path: Vec<String>,
+    workspace_dir: String,
+    max_parallel_runs: usize,
+    shutdown_grace_seconds: u64,
+    max_log_lines: i64,
 }
 
 #[derive(Serialize)]
@@ -549,6 +611,13 @@ impl<'a> From<&'a Settings> for RedactedView<'a> {
                 trusted_proxies: s.rate_limits.trusted_proxies.iter().map(ToString::to_string).collect(),
             },
             web: RedactedWeb { dist_dir: s.web_dist.display().to_string() },
+            runner: RedactedRunner {
+                extra_path: s.runner.extra_path.iter().map(|p| p.display().to_string()).collect(),
+                workspace_dir: s.runner.workspace_dir.display().to_string(),
+                max_parallel_runs: s.runner.max_parallel_runs,
+                shutdown_grace_seconds: s.runner.shutdown_grace.as_secs(),
+                max_log_lines: s.runner.max_log_lines,
+            },
         }
     }
 }

@@ -7,7 +7,15 @@ use agented_auth::{ApiKey, ApiKeySecret, ApiKeyService, AuditEntry, AuditLog, Ke
 use agented_http::app::{ActixServiceConfig, Server, ServerHandle};
 use agented_http::{AppState, HttpOptions};
 use agented_kernel::{Clock, SystemClock};
-use agented_store_sqlite::{Database, DatabaseOptions, SqliteApiKeys, SqliteAudit, StoreError, run_migrations, seed};
+use agented_executions::{ExecutionRepository, ExecutionService, ExecutionStatus, RunQueue};
+use agented_jobs::{RunHandler, SqliteRunQueue, WorkerHandle, start_worker};
+use agented_runner::{MemoryLogBus, PathProbe, Runner, RunnerOptions, RunnerPorts, recover_interrupted};
+use agented_store_sqlite::{
+    Database, DatabaseOptions, SqliteApiKeys, SqliteAudit, SqliteBackends, SqliteExecutions, SqliteTriggers, StoreError,
+    run_migrations, seed,
+};
+use std::ffi::OsString;
+use std::time::Duration;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 
@@ -20,6 +28,12 @@ pub enum StartupError {
     /// The database could not be opened, migrated or seeded.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The run queue could not be opened.
+    #[error(transparent)]
+    Jobs(#[from] agented_jobs::JobsError),
+    /// Start-up recovery of runs failed.
+    #[error("cannot recover runs: {0}")]
+    Recovery(String),
     /// The first API key could not be created.
     #[error("cannot create the first API key: {0}")]
     Keys(#[from] KeyError),
@@ -85,6 +99,9 @@ fn startup_warnings(settings: &Settings, bootstrapped: bool) -> Vec<String> {
 /// A started Agented: the server runs once [`Application::run_until_stopped`] is awaited.
 pub struct Application {
     server: Server,
+    runner: Runner,
+    worker: WorkerHandle,
+    shutdown_grace: Duration,
     local_addr: SocketAddr,
     database: Database,
     secret_key: SecretKey,
@@ -119,6 +136,7 @@ impl Application {
         if let Some((key, _)) = &bootstrap_key {
             record_bootstrap(audit.as_ref(), key, clock.as_ref()).await;
         }
+        let runs = start_runs(settings, &database, clock.clone()).await?;
         let state = AppState {
             database: Arc::new(database.clone()),
             web_dist: settings.web_dist.clone(),
@@ -127,6 +145,12 @@ impl Application {
             secret_key: secret_key.clone(),
             clock,
             startup_warnings: startup_warnings(settings, bootstrap_key.is_some()),
+            triggers: runs.triggers,
+            runs: runs.service,
+            logs: runs.logs,
+            bus: runs.bus,
+            backends: runs.backends,
+            probe: runs.probe,
         };
         let options = HttpOptions {
             shutdown_timeout: settings.server.shutdown_timeout,
@@ -137,7 +161,16 @@ impl Application {
         };
         let server = agented_http::serve(listener, state, &options)
             .map_err(|source| StartupError::Bind { addr: local_addr, source })?;
-        Ok(Self { server, local_addr, database, secret_key, bootstrap_key })
+        Ok(Self {
+            server,
+            runner: runs.runner,
+            worker: runs.worker,
+            shutdown_grace: settings.runner.shutdown_grace,
+            local_addr,
+            database,
+            secret_key,
+            bootstrap_key,
+        })
     }
 
     /// The address actually listened on.
@@ -175,7 +208,22 @@ impl Application {
     /// # Errors
     /// When the server fails while running.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let runner = self.runner.clone();
+        let grace = self.shutdown_grace;
+        // Runs are told to stop as soon as the signal arrives, while HTTP drains.
+        let on_signal = tokio::spawn(async move {
+            shutdown_signal().await;
+            runner.shutdown(grace).await;
+        });
+        let served = self.server.await;
+        if on_signal.is_finished() {
+            let _ = on_signal.await;
+        } else {
+            on_signal.abort();
+            self.runner.shutdown(grace).await;
+        }
+        self.worker.stop().await;
+        served
     }
 }
 
@@ -197,4 +245,91 @@ async fn record_bootstrap(audit: &dyn AuditLog, key: &ApiKey, clock: &dyn Clock)
     if let Err(e) = audit.record(entry).await {
         tracing::error!(error = %e, "could not write the audit record");
     }
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => std::future::pending::<()>().await,
+    }
+}
+
+/// Everything that runs bots, wired together.
+struct Runs {
+    triggers: Arc<dyn agented_triggers::TriggerRepository>,
+    service: ExecutionService,
+    logs: Arc<dyn agented_executions::LogStore>,
+    bus: Arc<dyn agented_executions::LogBus>,
+    backends: Arc<dyn agented_executions::BackendDirectory>,
+    probe: Arc<dyn agented_executions::BackendProbe>,
+    runner: Runner,
+    worker: WorkerHandle,
+}
+
+/// `PATH` for CLIs: the configured folders first, then the server's own.
+fn runner_path(settings: &Settings) -> OsString {
+    let own = std::env::var_os("PATH").unwrap_or_default();
+    let dirs = settings.runner.extra_path.iter().cloned().chain(std::env::split_paths(&own));
+    std::env::join_paths(dirs).unwrap_or(own)
+}
+
+/// Opens the queue, recovers what a previous process left, and starts the worker.
+async fn start_runs(settings: &Settings, database: &Database, clock: Arc<dyn Clock>) -> Result<Runs, StartupError> {
+    let triggers: Arc<dyn agented_triggers::TriggerRepository> = Arc::new(SqliteTriggers::new(database.clone()));
+    let store = Arc::new(SqliteExecutions::new(database.clone()));
+    let executions: Arc<dyn ExecutionRepository> = store.clone();
+    let backends = Arc::new(SqliteBackends::new(database.clone()));
+    let bus = Arc::new(MemoryLogBus::new());
+    let path_env = runner_path(settings);
+    let runner = Runner::new(
+        RunnerPorts {
+            executions: executions.clone(),
+            logs: store.clone(),
+            bus: bus.clone(),
+            triggers: triggers.clone(),
+            backends: backends.clone(),
+            clock: clock.clone(),
+        },
+        RunnerOptions {
+            path_env: path_env.clone(),
+            workspace_dir: settings.runner.workspace_dir.clone(),
+            clones_dir: settings.data_dir.join("runs"),
+            batch_lines: 500,
+            batch_interval: Duration::from_millis(50),
+            max_log_lines: settings.runner.max_log_lines,
+        },
+    );
+    let queue = SqliteRunQueue::open(&settings.data_dir.join("jobs.db")).await?;
+    let recovered = recover_interrupted(&executions, clock.as_ref()).await.map_err(|e| StartupError::Recovery(e.to_string()))?;
+    let queued = executions.with_status(ExecutionStatus::Queued).await.map_err(|e| StartupError::Recovery(e.to_string()))?;
+    // Their jobs may have been lost with the previous process; a duplicate job is harmless.
+    for execution in &queued {
+        queue.enqueue(&execution.execution_id).await.map_err(|e| StartupError::Recovery(e.to_string()))?;
+    }
+    if recovered > 0 || !queued.is_empty() {
+        tracing::info!(interrupted = recovered, requeued = queued.len(), "runs recovered at start-up");
+    }
+    let handler_runner = runner.clone();
+    let handler = RunHandler::new(move |id| {
+        let runner = handler_runner.clone();
+        Box::pin(async move { runner.run(&id).await })
+    });
+    let worker = start_worker(&queue, handler, settings.runner.max_parallel_runs);
+    let service = ExecutionService::new(triggers.clone(), executions, Arc::new(queue), Arc::new(runner.clone()), clock.clone());
+    Ok(Runs {
+        triggers,
+        service,
+        logs: store,
+        bus,
+        backends,
+        probe: Arc::new(PathProbe::new(path_env, clock)),
+        runner,
+        worker,
+    })
 }

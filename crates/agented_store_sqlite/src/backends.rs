@@ -2,33 +2,11 @@
 
 use crate::schema::backends;
 use crate::{Database, StoreError};
-use agented_executions::{BackendCatalog, CustomBackend, ExecStoreError};
-use agented_kernel::BackendType;
+use agented_executions::{BackendCatalog, BackendDirectory, BackendEntry, BackendWriteError, CustomBackend, ExecStoreError};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
-
-/// A stored backend row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BackendRecord {
-    /// `backend-…`.
-    pub id: String,
-    /// Display name.
-    pub name: String,
-    /// `claude`, `opencode`, `gemini`, `codex` or `custom`.
-    pub backend_type: String,
-    /// The program.
-    pub command: String,
-    /// One line for the dashboard.
-    pub description: String,
-    /// Shipped with Agented.
-    pub is_builtin: bool,
-    /// The custom definition, for custom backends.
-    pub custom: Option<CustomBackend>,
-    /// Creation time.
-    pub created_at: DateTime<Utc>,
-}
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = backends)]
@@ -49,7 +27,7 @@ fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Query(DieselError::DeserializationError(what.to_string().into()))
 }
 
-impl TryFrom<BackendRow> for BackendRecord {
+impl TryFrom<BackendRow> for BackendEntry {
     type Error = StoreError;
     fn try_from(r: BackendRow) -> Result<Self, StoreError> {
         let custom = if r.is_builtin {
@@ -77,23 +55,6 @@ impl TryFrom<BackendRow> for BackendRecord {
     }
 }
 
-/// Why a custom backend was not written.
-#[derive(Debug, thiserror::Error)]
-pub enum BackendWriteError {
-    /// The name is taken.
-    #[error("a backend named '{0}' already exists")]
-    DuplicateName(String),
-    /// No such custom backend.
-    #[error("backend not found")]
-    NotFound,
-    /// Built-in backends cannot be deleted.
-    #[error("built-in backends cannot be deleted")]
-    Builtin,
-    /// Storage failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
 /// The `backends` table.
 #[derive(Debug, Clone)]
 pub struct SqliteBackends {
@@ -106,28 +67,28 @@ impl SqliteBackends {
     pub const fn new(db: Database) -> Self {
         Self { db }
     }
+}
 
-    /// Every backend, built-in first.
-    ///
-    /// # Errors
-    /// [`StoreError`] when storage fails.
-    pub async fn list(&self) -> Result<Vec<BackendRecord>, StoreError> {
+fn err(e: StoreError) -> ExecStoreError {
+    ExecStoreError(e.to_string())
+}
+
+#[async_trait]
+impl BackendDirectory for SqliteBackends {
+    async fn list(&self) -> Result<Vec<BackendEntry>, ExecStoreError> {
         self.db
             .run(|conn| {
                 let rows: Vec<BackendRow> = backends::table
                     .order((backends::is_builtin.desc(), backends::id.asc()))
                     .select(BackendRow::as_select())
                     .load(conn)?;
-                rows.into_iter().map(BackendRecord::try_from).collect()
+                rows.into_iter().map(BackendEntry::try_from).collect()
             })
             .await
+            .map_err(err)
     }
 
-    /// One backend.
-    ///
-    /// # Errors
-    /// [`StoreError`] when storage fails.
-    pub async fn get(&self, id: &str) -> Result<Option<BackendRecord>, StoreError> {
+    async fn get(&self, id: &str) -> Result<Option<BackendEntry>, ExecStoreError> {
         let id = id.to_owned();
         self.db
             .run(move |conn| {
@@ -136,17 +97,14 @@ impl SqliteBackends {
                     .select(BackendRow::as_select())
                     .first(conn)
                     .optional()?
-                    .map(BackendRecord::try_from)
+                    .map(BackendEntry::try_from)
                     .transpose()
             })
             .await
+            .map_err(err)
     }
 
-    /// Stores a validated custom backend.
-    ///
-    /// # Errors
-    /// [`BackendWriteError::DuplicateName`] when the name is taken.
-    pub async fn insert_custom(&self, custom: &CustomBackend, at: DateTime<Utc>) -> Result<BackendRecord, BackendWriteError> {
+    async fn insert_custom(&self, custom: &CustomBackend, at: DateTime<Utc>) -> Result<BackendEntry, BackendWriteError> {
         let custom = custom.clone();
         let name = custom.name.clone();
         let result = self
@@ -171,43 +129,33 @@ impl SqliteBackends {
                     .select(BackendRow::as_select())
                     .first(conn)
                     .map_err(StoreError::from)
-                    .and_then(BackendRecord::try_from)
+                    .and_then(BackendEntry::try_from)
             })
             .await;
         result.map_err(|e| match e {
             StoreError::Query(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
                 BackendWriteError::DuplicateName(name)
             }
-            other => BackendWriteError::Store(other),
+            other => BackendWriteError::Store(err(other)),
         })
     }
 
-    /// Deletes a custom backend.
-    ///
-    /// # Errors
-    /// [`BackendWriteError::Builtin`] for a built-in one, `NotFound` for an unknown id.
-    pub async fn delete_custom(&self, id: &str) -> Result<(), BackendWriteError> {
+    async fn delete_custom(&self, id: &str) -> Result<(), BackendWriteError> {
         match self.get(id).await? {
             None => Err(BackendWriteError::NotFound),
             Some(b) if b.is_builtin => Err(BackendWriteError::Builtin),
             Some(_) => {
                 let id = id.to_owned();
-                self.db.run(move |conn| Ok(diesel::delete(backends::table.find(&id)).execute(conn)?)).await?;
+                self.db.run(move |conn| Ok(diesel::delete(backends::table.find(&id)).execute(conn)?)).await.map_err(err)?;
                 Ok(())
             }
         }
-    }
-
-    /// The built-in backend of a type.
-    #[must_use]
-    pub fn builtin_id(backend_type: BackendType) -> String {
-        format!("backend-{backend_type}")
     }
 }
 
 #[async_trait]
 impl BackendCatalog for SqliteBackends {
     async fn custom(&self, id: &str) -> Result<Option<CustomBackend>, ExecStoreError> {
-        Ok(self.get(id).await.map_err(|e| ExecStoreError(e.to_string()))?.and_then(|b| b.custom))
+        Ok(BackendDirectory::get(self, id).await?.and_then(|b| b.custom))
     }
 }

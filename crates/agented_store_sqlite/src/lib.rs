@@ -18,7 +18,7 @@ pub mod triggers;
 
 pub use api_keys::SqliteApiKeys;
 pub use audit::SqliteAudit;
-pub use backends::{BackendRecord, BackendWriteError, SqliteBackends};
+pub use backends::SqliteBackends;
 pub use database::{Database, DatabaseOptions};
 pub use error::StoreError;
 pub use executions::SqliteExecutions;

@@ -3,6 +3,10 @@
 
 pub mod api_keys;
 pub mod audit;
+pub mod backends;
+pub mod executions;
 pub mod health;
 pub mod session;
 pub mod streams;
+pub mod triggers;
+pub mod views;

@@ -1,0 +1,468 @@
+//! `/admin/executions`: list, detail with logs, cancel, retry, and the live
+//! SSE stream (replayed from the store, then followed on the bus).
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::routes::triggers::start_error;
+use crate::routes::views::{ExecutionView, LogLineView};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use actix_web_lab::sse;
+use agented_executions::{BusEvent, CancelError, Cancelled, Execution, ExecutionFilter, ExecutionStatus, LogLine, LogStream};
+use agented_kernel::{ExecutionId, Page, TriggerId};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use utoipa::ToSchema;
+
+/// Lines sent per store read while replaying.
+const REPLAY_PAGE: u32 = 1000;
+/// Lines included in `stdout_log`/`stderr_log` of the detail view.
+const DETAIL_LINES: u32 = 50_000;
+/// A comment goes out after this much silence, so dead clients are noticed.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+/// How often a stream checks a run that is not live in this process.
+const POLL: Duration = Duration::from_millis(250);
+
+/// A page of executions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExecutionList {
+    /// Newest first.
+    pub executions: Vec<ExecutionView>,
+    /// Matching executions in all.
+    pub total: u64,
+    /// Same as `total` (the original's name).
+    pub total_count: u64,
+}
+
+/// Filters and paging.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ExecutionQuery {
+    /// At most 500 (default 100).
+    pub limit: Option<u32>,
+    /// Rows to skip.
+    pub offset: Option<u32>,
+    /// Only this trigger's.
+    pub trigger_id: Option<String>,
+    /// Only this status.
+    pub status: Option<String>,
+    /// Queued at or after (RFC 3339).
+    pub since: Option<DateTime<Utc>>,
+    /// Queued before (RFC 3339).
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// An execution with its logs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExecutionDetail {
+    /// The execution.
+    #[serde(flatten)]
+    pub execution: ExecutionView,
+    /// Standard output lines joined by newlines (first 50,000 lines; see `/logs` for all).
+    pub stdout_log: String,
+    /// Standard error lines joined by newlines.
+    pub stderr_log: String,
+    /// The `?q=` given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_search_query: Option<String>,
+    /// Lines matching `?q=`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_match_count: Option<usize>,
+    /// True when the run has more lines than the logs above hold.
+    pub log_truncated: bool,
+}
+
+/// `?q=`: keep only lines containing this text (case-insensitive).
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DetailQuery {
+    /// Text to search for.
+    pub q: Option<String>,
+}
+
+/// A page of log lines.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LogPage {
+    /// In order.
+    pub lines: Vec<LogLineView>,
+    /// Pass as `after` for the next page; `null` when this page was empty.
+    pub next_after: Option<i64>,
+}
+
+/// Which lines.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct LogQuery {
+    /// Lines after this sequence number (default 0).
+    pub after: Option<i64>,
+    /// At most this many (default 1000, at most 5000).
+    pub limit: Option<u32>,
+}
+
+/// Where a stream resumes.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct StreamQuery {
+    /// Resume after this `id:` (same as the `Last-Event-ID` header).
+    pub last_event_id: Option<i64>,
+    /// Alias of `last_event_id`.
+    pub after: Option<i64>,
+    /// A stream token (from `POST …/stream-token`) for clients that cannot send headers.
+    pub token: Option<String>,
+}
+
+/// What a cancel did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CancelAnswer {
+    /// Human-readable.
+    pub message: &'static str,
+    /// The execution.
+    pub execution_id: String,
+    /// `cancelling` (the process was signalled) or `cancelled`.
+    pub status: &'static str,
+}
+
+pub(crate) fn parse_status(s: &str) -> Result<ExecutionStatus, ApiError> {
+    s.parse().map_err(|e: agented_executions::UnknownStatus| ApiError::bad_request("invalid_status", e.to_string()))
+}
+
+fn parse_id(id: &str) -> Result<ExecutionId, ApiError> {
+    ExecutionId::parse(id).map_err(|_| ApiError::not_found("execution not found"))
+}
+
+async fn load(state: &AppState, id: &str) -> Result<Execution, ApiError> {
+    let id = parse_id(id)?;
+    state.runs.executions().get(&id).await.map_err(|e| ApiError::unavailable(&e))?.ok_or_else(|| ApiError::not_found("execution not found"))
+}
+
+/// Lists executions, newest first.
+#[utoipa::path(
+    tag = "executions",
+    params(ExecutionQuery),
+    responses((status = 200, body = ExecutionList), (status = 400, body = ErrorBody)),
+    security(("api_key" = []))
+)]
+#[get("/admin/executions")]
+pub async fn list_executions(
+    state: web::Data<AppState>,
+    query: web::Query<ExecutionQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let page = Page::new(query.limit, query.offset).map_err(|e| ApiError::bad_request("invalid_page", e.to_string()))?;
+    let trigger_id = query
+        .trigger_id
+        .as_deref()
+        .map(|t| TriggerId::parse(t).map_err(|e| ApiError::bad_request("invalid_trigger_id", e.to_string())))
+        .transpose()?;
+    let filter = ExecutionFilter {
+        trigger_id,
+        status: query.status.as_deref().map(parse_status).transpose()?,
+        since: query.since,
+        until: query.until,
+    };
+    let (items, total) = state.runs.executions().list(&filter, page).await.map_err(|e| ApiError::unavailable(&e))?;
+    Ok(HttpResponse::Ok().json(ExecutionList {
+        executions: items.into_iter().map(ExecutionView::from).collect(),
+        total,
+        total_count: total,
+    }))
+}
+
+/// One execution with its stdout and stderr; `?q=` keeps matching lines only.
+#[utoipa::path(
+    tag = "executions",
+    params(("id" = String, Path, description = "Execution id"), DetailQuery),
+    responses((status = 200, body = ExecutionDetail), (status = 404, body = ErrorBody)),
+    security(("api_key" = []))
+)]
+#[get("/admin/executions/{id}")]
+pub async fn get_execution(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: web::Query<DetailQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let execution = load(&state, &id).await?;
+    let lines = state
+        .logs
+        .read_after(&execution.execution_id, 0, DETAIL_LINES)
+        .await
+        .map_err(|e| ApiError::unavailable(&e))?;
+    let needle = query.q.as_deref().filter(|q| !q.is_empty()).map(str::to_lowercase);
+    let (mut stdout, mut stderr, mut matches) = (Vec::new(), Vec::new(), 0);
+    for line in &lines {
+        if needle.as_deref().is_some_and(|n| !line.content.to_lowercase().contains(n)) {
+            continue;
+        }
+        matches += 1;
+        match line.stream {
+            LogStream::Stdout => stdout.push(line.content.as_str()),
+            LogStream::Stderr => stderr.push(line.content.as_str()),
+        }
+    }
+    let truncated = execution.log_lines > i64::from(DETAIL_LINES);
+    let detail = ExecutionDetail {
+        stdout_log: stdout.join("\n"),
+        stderr_log: stderr.join("\n"),
+        log_search_query: needle.as_ref().and(query.q.clone()),
+        log_match_count: needle.as_ref().map(|_| matches),
+        log_truncated: truncated,
+        execution: ExecutionView::from(execution),
+    };
+    Ok(HttpResponse::Ok().json(detail))
+}
+
+/// Log lines in order, a page at a time.
+#[utoipa::path(
+    tag = "executions",
+    params(("id" = String, Path, description = "Execution id"), LogQuery),
+    responses((status = 200, body = LogPage), (status = 404, body = ErrorBody)),
+    security(("api_key" = []))
+)]
+#[get("/admin/executions/{id}/logs")]
+pub async fn execution_logs(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: web::Query<LogQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let execution = load(&state, &id).await?;
+    let limit = query.limit.unwrap_or(1000).clamp(1, 5000);
+    let lines = state
+        .logs
+        .read_after(&execution.execution_id, query.after.unwrap_or(0).max(0), limit)
+        .await
+        .map_err(|e| ApiError::unavailable(&e))?;
+    let next_after = lines.last().map(|l| l.seq);
+    Ok(HttpResponse::Ok().json(LogPage { lines: lines.into_iter().map(LogLineView::from).collect(), next_after }))
+}
+
+async fn cancel(state: &AppState, id: &str) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(id)?;
+    let answer = match state.runs.cancel(&id).await {
+        Ok(Cancelled::Signalled) => CancelAnswer { message: "Cancellation requested", execution_id: id.to_string(), status: "cancelling" },
+        Ok(Cancelled::Immediately) => CancelAnswer { message: "Execution cancelled", execution_id: id.to_string(), status: "cancelled" },
+        Err(CancelError::NotFound) => return Err(ApiError::not_found("execution not found")),
+        Err(CancelError::NotRunning(status)) => {
+            return Err(ApiError::conflict(format!("execution is not running (status {status})")));
+        }
+        Err(CancelError::Store(e)) => return Err(ApiError::unavailable(&e)),
+    };
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// Stops a queued or running execution: SIGTERM to its process group, SIGKILL after the grace period.
+#[utoipa::path(
+    tag = "executions",
+    params(("id" = String, Path, description = "Execution id")),
+    responses(
+        (status = 200, body = CancelAnswer),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not running", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+#[post("/admin/executions/{id}/cancel")]
+pub async fn cancel_execution(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    cancel(&state, &id).await
+}
+
+/// Same as `POST …/cancel` (the original's spelling).
+#[utoipa::path(
+    tag = "executions",
+    params(("id" = String, Path, description = "Execution id")),
+    responses(
+        (status = 200, body = CancelAnswer),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not running", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+#[delete("/admin/executions/{id}")]
+pub async fn delete_execution(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    cancel(&state, &id).await
+}
+
+/// Runs a finished execution again from its stored prompt, backend and paths.
+#[utoipa::path(
+    tag = "executions",
+    params(("id" = String, Path, description = "Execution id")),
+    responses(
+        (status = 202, body = crate::routes::triggers::RunStarted),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Still running", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+#[post("/admin/executions/{id}/retry")]
+pub async fn retry_execution(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = parse_id(&id)?;
+    let execution = state.runs.retry(&id).await.map_err(start_error)?;
+    Ok(HttpResponse::Accepted().json(crate::routes::triggers::RunStarted {
+        message: "Run queued",
+        trigger_id: execution.trigger_id.to_string(),
+        status: execution.status.to_string(),
+        execution_id: execution.execution_id.to_string(),
+    }))
+}
+
+/// Live events of a run: `status`, `log` (with `id: <seq>`), `complete`, and
+/// `: heartbeat` comments. Resumes after `Last-Event-ID` or `?last_event_id=`;
+/// a client arriving after the end gets the whole log and `complete`.
+#[utoipa::path(
+    tag = "executions",
+    params(("id" = String, Path, description = "Execution id"), StreamQuery),
+    responses(
+        (status = 200, description = "text/event-stream", content_type = "text/event-stream", body = String),
+        (status = 404, body = ErrorBody),
+    ),
+    security(("api_key" = []), ())
+)]
+#[get("/admin/executions/{id}/stream")]
+pub async fn stream_execution(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: web::Query<StreamQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let execution = load(&state, &id).await?;
+    let header = req.headers().get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
+    let after: i64 = header.or(query.last_event_id).or(query.after).unwrap_or(0).max(0);
+    let (tx, rx) = mpsc::channel::<sse::Event>(64);
+    let state = state.into_inner();
+    tokio::spawn(async move {
+        if let Err(Gone) = follow(&state, execution, after, &tx).await {
+            tracing::debug!("stream client went away");
+        }
+    });
+    use actix_web::Responder;
+    let mut response = sse::Sse::from_infallible_receiver(rx).with_retry_duration(Duration::from_secs(2)).respond_to(&req);
+    response.headers_mut().insert(
+        actix_web::http::header::HeaderName::from_static("x-accel-buffering"),
+        actix_web::http::header::HeaderValue::from_static("no"),
+    );
+    Ok(response.map_into_boxed_body())
+}
+
+/// The client disconnected.
+struct Gone;
+
+struct Sender<'a> {
+    tx: &'a mpsc::Sender<sse::Event>,
+    last_sent: Instant,
+    seq: i64,
+}
+
+impl Sender<'_> {
+    async fn send(&mut self, event: sse::Event) -> Result<(), Gone> {
+        self.tx.send(event).await.map_err(|_| Gone)?;
+        self.last_sent = Instant::now();
+        Ok(())
+    }
+
+    async fn json(&mut self, name: &str, value: &serde_json::Value) -> Result<(), Gone> {
+        let data = sse::Data::new(value.to_string()).event(name.to_owned());
+        self.send(data.into()).await
+    }
+
+    async fn lines(&mut self, lines: Vec<LogLine>) -> Result<(), Gone> {
+        for line in lines {
+            let seq = line.seq;
+            if seq <= self.seq {
+                continue;
+            }
+            let body = serde_json::json!({ "timestamp": line.timestamp, "stream": line.stream.as_str(), "content": line.content, "seq": seq });
+            self.send(sse::Data::new(body.to_string()).event("log").id(seq.to_string()).into()).await?;
+            self.seq = seq;
+        }
+        Ok(())
+    }
+
+    async fn heartbeat_if_quiet(&mut self) -> Result<(), Gone> {
+        if self.last_sent.elapsed() >= HEARTBEAT {
+            self.send(sse::Event::Comment("heartbeat".into())).await?;
+        }
+        Ok(())
+    }
+}
+
+fn status_body(e: &Execution) -> serde_json::Value {
+    serde_json::json!({ "status": e.status.as_str(), "started_at": e.started_at, "execution_id": e.execution_id.as_str() })
+}
+
+async fn replay(state: &AppState, id: &ExecutionId, out: &mut Sender<'_>) -> Result<(), Gone> {
+    loop {
+        let page = match state.logs.read_after(id, out.seq, REPLAY_PAGE).await {
+            Ok(page) => page,
+            Err(e) => {
+                tracing::warn!(execution_id = %id, error = %e, "replaying a stream from the store failed");
+                return Ok(());
+            }
+        };
+        let full = page.len() == REPLAY_PAGE as usize;
+        out.lines(page).await?;
+        if !full {
+            return Ok(());
+        }
+    }
+}
+
+async fn follow(state: &AppState, execution: Execution, after: i64, tx: &mpsc::Sender<sse::Event>) -> Result<(), Gone> {
+    let id = execution.execution_id.clone();
+    let mut out = Sender { tx, last_sent: Instant::now(), seq: after };
+    out.json("status", &status_body(&execution)).await?;
+    let mut last_status = execution.status;
+    let final_execution = loop {
+        // Subscribe before reading the store: a line is published only after it is stored.
+        let subscription = state.bus.subscribe(&id);
+        replay(state, &id, &mut out).await?;
+        if let Some(mut subscription) = subscription {
+            loop {
+                tokio::select! {
+                    event = subscription.next() => match event {
+                        Some(BusEvent::Lines(lines)) => out.lines(lines).await?,
+                        Some(BusEvent::Lagged) => replay(state, &id, &mut out).await?,
+                        Some(BusEvent::Started) => {}
+                        None => break,
+                    },
+                    () = tokio::time::sleep(HEARTBEAT) => out.heartbeat_if_quiet().await?,
+                }
+                if last_status != ExecutionStatus::Running
+                    && let Ok(Some(current)) = state.runs.executions().get(&id).await
+                    && current.status == ExecutionStatus::Running
+                {
+                    last_status = current.status;
+                    out.json("status", &status_body(&current)).await?;
+                }
+            }
+        }
+        let current = match state.runs.executions().get(&id).await {
+            Ok(Some(current)) => current,
+            _ => return Ok(()),
+        };
+        if current.status.is_terminal() {
+            break current;
+        }
+        if current.status != last_status {
+            last_status = current.status;
+            out.json("status", &status_body(&current)).await?;
+        }
+        out.heartbeat_if_quiet().await?;
+        tokio::time::sleep(POLL).await;
+    };
+    replay(state, &id, &mut out).await?;
+    let e = &final_execution;
+    out.json(
+        "complete",
+        &serde_json::json!({
+            "status": e.status.as_str(),
+            "exit_code": e.exit_code,
+            "error_message": e.error_message,
+            "duration_ms": e.duration_ms,
+            "finished_at": e.finished_at,
+            "input_tokens": e.input_tokens,
+            "output_tokens": e.output_tokens,
+            "total_cost_usd": e.total_cost_usd,
+            "log_lines": e.log_lines,
+        }),
+    )
+    .await
+}

@@ -1,0 +1,280 @@
+//! JSON shapes shared by the trigger, execution and backend routes.
+
+use agented_executions::{Execution, LogLine};
+use agented_triggers::{Trigger, TriggerPath};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A trigger as the API shows it (`webhook_secret` is never returned).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TriggerView {
+    /// `trig-xxxxxx` or `bot-…`.
+    pub id: String,
+    /// Unique name.
+    pub name: String,
+    /// The prompt with `{placeholders}`.
+    pub prompt_template: String,
+    /// `claude`, `opencode`, `gemini` or `codex`.
+    pub backend_type: String,
+    /// A custom command backend used instead of the built-in one.
+    pub backend_id: Option<String>,
+    /// `webhook`, `github`, `manual` or `scheduled`.
+    pub trigger_source: String,
+    /// Disabled triggers never run.
+    pub enabled: bool,
+    /// Shipped with Agented (cannot be deleted).
+    pub is_predefined: bool,
+    /// Webhook match path.
+    pub match_field_path: Option<String>,
+    /// Webhook match value.
+    pub match_field_value: Option<String>,
+    /// Where the webhook text lives.
+    pub text_field_path: String,
+    /// Keyword the webhook text must contain.
+    pub detection_keyword: Option<String>,
+    /// `daily`, `weekly` or `monthly`.
+    pub schedule_type: Option<String>,
+    /// `HH:MM`.
+    pub schedule_time: Option<String>,
+    /// Weekday 0–6 (Monday = 0) or day of month 1–28.
+    pub schedule_day: Option<i32>,
+    /// IANA time zone.
+    pub schedule_timezone: Option<String>,
+    /// Next scheduled run.
+    pub next_run_at: Option<DateTime<Utc>>,
+    /// Last run.
+    pub last_run_at: Option<DateTime<Utc>>,
+    /// Slash command prefixed to the prompt.
+    pub skill_command: Option<String>,
+    /// Model passed to the CLI.
+    pub model: Option<String>,
+    /// 60–3600.
+    pub timeout_seconds: i64,
+    /// Seconds between SIGTERM and SIGKILL.
+    pub sigterm_grace_seconds: u16,
+    /// Claude's allowed tools.
+    pub allowed_tools: Option<String>,
+    /// Whether a webhook secret is set (the secret itself is write-only).
+    pub has_webhook_secret: bool,
+    /// Runs allowed at once.
+    pub max_concurrent: u16,
+    /// `queue` or `reject`.
+    pub concurrency_policy: String,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Number of project paths.
+    pub path_count: usize,
+    /// Project paths (detail view only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paths: Option<Vec<PathView>>,
+    /// The latest run.
+    pub execution_status: StatusView,
+}
+
+impl TriggerView {
+    /// The view of `t` with its paths and latest run.
+    #[must_use]
+    pub fn new(t: Trigger, paths: &[TriggerPath], latest: Option<&Execution>, with_paths: bool) -> Self {
+        let s = t.settings;
+        Self {
+            id: t.id.to_string(),
+            name: s.name,
+            prompt_template: s.prompt_template,
+            backend_type: s.backend_type.to_string(),
+            backend_id: s.backend_id,
+            trigger_source: s.trigger_source.to_string(),
+            enabled: s.enabled,
+            is_predefined: t.is_predefined,
+            match_field_path: s.match_field_path,
+            match_field_value: s.match_field_value,
+            text_field_path: s.text_field_path,
+            detection_keyword: s.detection_keyword,
+            schedule_type: s.schedule_type,
+            schedule_time: s.schedule_time,
+            schedule_day: s.schedule_day,
+            schedule_timezone: s.schedule_timezone,
+            next_run_at: t.next_run_at,
+            last_run_at: t.last_run_at,
+            skill_command: s.skill_command,
+            model: s.model,
+            timeout_seconds: s.timeout_seconds.into(),
+            sigterm_grace_seconds: s.sigterm_grace_seconds,
+            allowed_tools: s.allowed_tools,
+            has_webhook_secret: s.webhook_secret.is_some(),
+            max_concurrent: s.max_concurrent,
+            concurrency_policy: s.concurrency_policy.to_string(),
+            created_at: t.created_at,
+            path_count: paths.len(),
+            paths: with_paths.then(|| paths.iter().map(PathView::from).collect()),
+            execution_status: StatusView::from(latest),
+        }
+    }
+}
+
+/// A project path.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PathView {
+    /// Row id.
+    pub id: i64,
+    /// `local` or `repository`.
+    pub kind: &'static str,
+    /// The directory (local paths).
+    pub local_project_path: Option<String>,
+    /// The repository URL (repositories).
+    pub github_repo_url: Option<String>,
+    /// The path or URL.
+    pub path: String,
+    /// When it was added.
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&TriggerPath> for PathView {
+    fn from(p: &TriggerPath) -> Self {
+        let (local, repo) = match &p.path {
+            agented_triggers::ProjectPath::Local(l) => (Some(l.clone()), None),
+            agented_triggers::ProjectPath::Repository(r) => (None, Some(r.clone())),
+        };
+        Self {
+            id: p.id,
+            kind: p.path.kind(),
+            local_project_path: local,
+            github_repo_url: repo,
+            path: p.path.as_str().to_owned(),
+            created_at: p.created_at,
+        }
+    }
+}
+
+/// A trigger's latest run (`status` is `idle` when it never ran).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusView {
+    /// The run's status, or `idle`.
+    pub status: String,
+    /// Process start.
+    pub started_at: Option<DateTime<Utc>>,
+    /// End.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Why it failed.
+    pub error_message: Option<String>,
+    /// The run.
+    pub execution_id: Option<String>,
+}
+
+impl From<Option<&Execution>> for StatusView {
+    fn from(e: Option<&Execution>) -> Self {
+        match e {
+            None => Self { status: "idle".into(), started_at: None, finished_at: None, error_message: None, execution_id: None },
+            Some(e) => Self {
+                status: e.status.to_string(),
+                started_at: e.started_at,
+                finished_at: e.finished_at,
+                error_message: e.error_message.clone(),
+                execution_id: Some(e.execution_id.to_string()),
+            },
+        }
+    }
+}
+
+/// An execution as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExecutionView {
+    /// `exec-…`.
+    pub execution_id: String,
+    /// Its trigger.
+    pub trigger_id: String,
+    /// `webhook`, `github_webhook`, `manual` or `scheduled`.
+    pub trigger_type: String,
+    /// `queued`, `running`, `success`, `failed`, `timeout`, `cancelled`, `interrupted`, …
+    pub status: String,
+    /// When it was queued.
+    pub queued_at: DateTime<Utc>,
+    /// When its process started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it ended.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Run time.
+    pub duration_ms: Option<i64>,
+    /// The rendered prompt.
+    pub prompt: String,
+    /// The CLI family.
+    pub backend_type: String,
+    /// A custom backend, when used.
+    pub backend_id: Option<String>,
+    /// The model asked for.
+    pub model: Option<String>,
+    /// The run message.
+    pub message: Option<String>,
+    /// The command line (prompt shown as `<prompt>`).
+    pub command: Option<String>,
+    /// Exit code.
+    pub exit_code: Option<i32>,
+    /// Why it did not succeed.
+    pub error_message: Option<String>,
+    /// Tokens in.
+    pub input_tokens: Option<i64>,
+    /// Tokens out.
+    pub output_tokens: Option<i64>,
+    /// Cost in US dollars.
+    pub total_cost_usd: Option<f64>,
+    /// Account used.
+    pub account_id: Option<String>,
+    /// The execution this one retried.
+    pub retry_of: Option<String>,
+    /// Lines stored.
+    pub log_lines: i64,
+    /// Local project paths.
+    pub local_paths: Vec<String>,
+    /// Repositories cloned for the run.
+    pub repositories: Vec<String>,
+}
+
+impl From<Execution> for ExecutionView {
+    fn from(e: Execution) -> Self {
+        Self {
+            execution_id: e.execution_id.to_string(),
+            trigger_id: e.trigger_id.to_string(),
+            trigger_type: e.trigger_type.to_string(),
+            status: e.status.to_string(),
+            queued_at: e.queued_at,
+            started_at: e.started_at,
+            finished_at: e.finished_at,
+            duration_ms: e.duration_ms,
+            prompt: e.snapshot.prompt,
+            backend_type: e.snapshot.backend_type.to_string(),
+            backend_id: e.snapshot.backend_id,
+            model: e.snapshot.model,
+            message: e.message,
+            command: e.command,
+            exit_code: e.exit_code,
+            error_message: e.error_message,
+            input_tokens: e.input_tokens,
+            output_tokens: e.output_tokens,
+            total_cost_usd: e.total_cost_usd,
+            account_id: e.account_id,
+            retry_of: e.retry_of.map(|r| r.to_string()),
+            log_lines: e.log_lines,
+            local_paths: e.snapshot.local_paths,
+            repositories: e.snapshot.repositories,
+        }
+    }
+}
+
+/// One log line.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LogLineView {
+    /// Sequence number (the SSE `id`).
+    pub seq: i64,
+    /// Arrival time.
+    pub timestamp: DateTime<Utc>,
+    /// `stdout` or `stderr`.
+    pub stream: &'static str,
+    /// The text.
+    pub content: String,
+}
+
+impl From<LogLine> for LogLineView {
+    fn from(l: LogLine) -> Self {
+        Self { seq: l.seq, timestamp: l.timestamp, stream: l.stream.as_str(), content: l.content }
+    }
+}

@@ -1,0 +1,87 @@
+//! The `runs` queue in `jobs.db`.
+
+use agented_executions::{QueueError, RunQueue};
+use agented_kernel::ExecutionId;
+use apalis::prelude::TaskBuilder;
+use apalis_sqlite::{SqlitePool, SqliteStorage};
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The queue bot runs travel on.
+pub const RUNS_QUEUE: &str = "runs";
+
+/// Attempts per job: a job only claims its execution, so a retry is cheap and safe.
+pub const MAX_ATTEMPTS: usize = 3;
+
+/// A run job: only the execution id (the row holds everything else).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunJob {
+    /// The execution to run.
+    pub execution_id: String,
+}
+
+/// The jobs database could not be opened or prepared.
+#[derive(Debug, thiserror::Error)]
+#[error("jobs database {path}: {reason}")]
+pub struct JobsError {
+    /// The file.
+    pub path: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Pushes run jobs into `jobs.db`.
+#[derive(Debug, Clone)]
+pub struct SqliteRunQueue {
+    pool: SqlitePool,
+    listener: std::sync::Arc<std::sync::Mutex<Option<apalis_sqlite::callback::HookCallbackListener>>>,
+}
+
+impl SqliteRunQueue {
+    /// Opens (creating if needed) the jobs database and applies apalis's migrations.
+    ///
+    /// # Errors
+    /// [`JobsError`] naming the file and the cause.
+    pub async fn open(path: &Path) -> Result<Self, JobsError> {
+        let fail = |reason: String| JobsError { path: path.display().to_string(), reason };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| fail(e.to_string()))?;
+        }
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        // The update hook wakes the worker the moment a job is pushed through this pool.
+        let (pool, listener) = SqliteStorage::connect_with_callback(&url).map_err(|e| fail(e.to_string()))?;
+        // journal_mode is a property of the file; sqlx already gives each connection a busy timeout.
+        for pragma in ["PRAGMA journal_mode = WAL"] {
+            sqlx_execute(&pool, pragma).await.map_err(fail)?;
+        }
+        SqliteStorage::migrations().run(&pool).await.map_err(|e| fail(e.to_string()))?;
+        Ok(Self { pool, listener: std::sync::Arc::new(std::sync::Mutex::new(Some(listener))) })
+    }
+
+    /// The pool (for the worker).
+    #[must_use]
+    pub const fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// The push notifications, taken once by the worker.
+    pub(crate) fn take_listener(&self) -> Option<apalis_sqlite::callback::HookCallbackListener> {
+        self.listener.lock().ok().and_then(|mut l| l.take())
+    }
+}
+
+async fn sqlx_execute(pool: &SqlitePool, sql: &'static str) -> Result<(), String> {
+    sqlx::query(sql).execute(pool).await.map(|_| ()).map_err(|e| e.to_string())
+}
+
+#[async_trait]
+impl RunQueue for SqliteRunQueue {
+    async fn enqueue(&self, id: &ExecutionId) -> Result<(), QueueError> {
+        let job = RunJob { execution_id: id.as_str().to_owned() };
+        let bytes = serde_json::to_vec(&job).map_err(|e| QueueError(e.to_string()))?;
+        let task = TaskBuilder::new(bytes).max_attempts(MAX_ATTEMPTS).build();
+        let mut conn = self.pool.acquire().await.map_err(|e| QueueError(e.to_string()))?;
+        apalis_sqlite::queries::push_tasks(&mut *conn, RUNS_QUEUE, &[task]).await.map_err(|e| QueueError(e.to_string()))
+    }
+}

@@ -1,0 +1,97 @@
+//! The apalis worker of the `runs` queue: woken by the database update hook
+//! the moment a job is pushed, with a short poll as a safety net, and a
+//! per-process unique name.
+
+use crate::queue::{RUNS_QUEUE, RunJob, SqliteRunQueue};
+use agented_kernel::ExecutionId;
+use apalis::prelude::{BoxDynError, Data, WorkerBuilder, WorkerBuilderExt};
+use apalis_core::backend::ext::BackendExt;
+use apalis_core::backend::ext::poll_strategy::Strategy;
+use apalis_sqlite::{Config, SqliteStorage};
+use futures::StreamExt;
+use futures::future::BoxFuture;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+type RunFn = dyn Fn(ExecutionId) -> BoxFuture<'static, ()> + Send + Sync + 'static;
+
+/// What runs a job: the runner, seen through a function so this crate needs none of it.
+#[derive(Clone)]
+pub struct RunHandler(Arc<RunFn>);
+
+impl RunHandler {
+    /// Wraps `run`.
+    pub fn new(run: impl Fn(ExecutionId) -> BoxFuture<'static, ()> + Send + Sync + 'static) -> Self {
+        Self(Arc::new(run))
+    }
+}
+
+impl std::fmt::Debug for RunHandler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RunHandler")
+    }
+}
+
+/// Poll interval used as a safety net beside the update hook.
+const POLL: Duration = Duration::from_millis(250);
+
+/// Stops the worker when asked (or dropped).
+#[derive(Debug)]
+pub struct WorkerHandle {
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    /// The worker's unique name.
+    pub name: String,
+}
+
+impl WorkerHandle {
+    /// Stops taking jobs and waits (briefly) for the worker to wind down.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
+        }
+    }
+}
+
+async fn handle(job: RunJob, handler: Data<RunHandler>) -> Result<(), BoxDynError> {
+    let id = ExecutionId::parse(&job.execution_id)?;
+    // A task of its own: runs proceed in parallel across the runtime's threads.
+    let run = (handler.0.0)(id);
+    tokio::spawn(run).await?;
+    Ok(())
+}
+
+/// Starts the `runs` worker with at most `concurrency` jobs in flight.
+#[must_use]
+pub fn start_worker(queue: &SqliteRunQueue, handler: RunHandler, concurrency: usize) -> WorkerHandle {
+    let name = format!("agented-{}-{}", std::process::id(), uuid_suffix());
+    let config = Config::default().queue(RUNS_QUEUE).batch_size(concurrency.clamp(1, 50));
+    let mut strategy = Strategy::new();
+    if let Some(listener) = queue.take_listener() {
+        strategy = strategy.stream(listener.ready_chunks(16));
+    }
+    let backend = SqliteStorage::<RunJob>::new(queue.pool()).with_config(config).poll_with_strategy(strategy.interval(POLL));
+    let worker = WorkerBuilder::new(name.clone()).backend(backend).data(handler).concurrency(concurrency.max(1)).build(handle);
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let worker_name = name.clone();
+    let task = tokio::spawn(async move {
+        let signal = async move {
+            let _ = stop_rx.await;
+            Ok::<(), std::io::Error>(())
+        };
+        if let Err(e) = worker.run_until(signal).await {
+            tracing::error!(worker = %worker_name, error = %e, "the run worker stopped with an error");
+        }
+    });
+    tracing::info!(worker = %name, queue = RUNS_QUEUE, "run worker started");
+    WorkerHandle { stop: Some(stop_tx), task: Some(task), name }
+}
+
+fn uuid_suffix() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    format!("{nanos:08x}")
+}

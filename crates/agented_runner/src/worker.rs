@@ -1,0 +1,408 @@
+//! RunWorker: takes a queued execution and runs it to the end — claim,
+//! workspace, command, process, logs in batches, usage, final status.
+
+use crate::process::{self, Ending, ProcessSpec, StopReason};
+use crate::workspace::Workspace;
+use agented_executions::{
+    BackendCatalog, BackendSpec, BusEvent, CommandBuilder, ExecStoreError, Execution, ExecutionRepository,
+    ExecutionStatus, LogBus, LogLine, LogStore, LogStream, Outcome, OutputParser, RunControl, Usage,
+};
+use agented_kernel::{Clock, ExecutionId, TriggerId};
+use agented_triggers::TriggerRepository;
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+use tokio::sync::{Semaphore, mpsc, watch};
+
+/// How the runner behaves.
+#[derive(Debug, Clone)]
+pub struct RunnerOptions {
+    /// `PATH` given to CLIs (and searched for them).
+    pub path_env: OsString,
+    /// Working directory of runs without a local project path.
+    pub workspace_dir: PathBuf,
+    /// Parent of per-run clone folders.
+    pub clones_dir: PathBuf,
+    /// Lines written per batch at most.
+    pub batch_lines: usize,
+    /// How long a line may wait before its batch is written.
+    pub batch_interval: Duration,
+    /// Lines kept per run; later lines are counted, not stored.
+    pub max_log_lines: i64,
+}
+
+/// The ports a worker uses.
+#[derive(Clone)]
+pub struct RunnerPorts {
+    /// Executions.
+    pub executions: Arc<dyn ExecutionRepository>,
+    /// Log lines.
+    pub logs: Arc<dyn LogStore>,
+    /// Live fan-out.
+    pub bus: Arc<dyn LogBus>,
+    /// Triggers (for their concurrency limit).
+    pub triggers: Arc<dyn TriggerRepository>,
+    /// Custom backends.
+    pub backends: Arc<dyn BackendCatalog>,
+    /// "Now".
+    pub clock: Arc<dyn Clock>,
+}
+
+#[derive(Default)]
+struct Live {
+    stops: HashMap<String, watch::Sender<Option<StopReason>>>,
+    slots: HashMap<String, (u16, Arc<Semaphore>)>,
+}
+
+/// Runs executions; also the [`RunControl`] that cancels them.
+#[derive(Clone)]
+pub struct Runner {
+    ports: RunnerPorts,
+    options: Arc<RunnerOptions>,
+    live: Arc<Mutex<Live>>,
+    accepting: Arc<AtomicBool>,
+    finished: Arc<tokio::sync::Notify>,
+}
+
+impl std::fmt::Debug for Runner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runner").field("options", &self.options).finish_non_exhaustive()
+    }
+}
+
+impl RunControl for Runner {
+    fn cancel(&self, id: &ExecutionId) -> bool {
+        self.lock().stops.get(id.as_str()).is_some_and(|tx| tx.send(Some(StopReason::Cancelled)).is_ok())
+    }
+}
+
+impl Runner {
+    /// A runner over `ports`.
+    #[must_use]
+    pub fn new(ports: RunnerPorts, options: RunnerOptions) -> Self {
+        Self {
+            ports,
+            options: Arc::new(options),
+            live: Arc::default(),
+            accepting: Arc::new(AtomicBool::new(true)),
+            finished: Arc::default(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Live> {
+        self.live.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs currently supervised by this process.
+    #[must_use]
+    pub fn running_count(&self) -> usize {
+        self.lock().stops.len()
+    }
+
+    /// Whether new runs are taken (false once shutdown began).
+    #[must_use]
+    pub fn is_accepting(&self) -> bool {
+        self.accepting.load(Ordering::SeqCst)
+    }
+
+    /// Stops taking runs, asks every running one to stop, waits up to
+    /// `grace`, and marks what is left `interrupted`.
+    pub async fn shutdown(&self, grace: Duration) {
+        self.accepting.store(false, Ordering::SeqCst);
+        let ids: Vec<String> = {
+            let live = self.lock();
+            for tx in live.stops.values() {
+                let _ = tx.send(Some(StopReason::Shutdown));
+            }
+            live.stops.keys().cloned().collect()
+        };
+        if ids.is_empty() {
+            return;
+        }
+        tracing::info!(runs = ids.len(), "stopping running executions");
+        let deadline = Instant::now() + grace;
+        while self.running_count() > 0 && Instant::now() < deadline {
+            let _ = tokio::time::timeout(Duration::from_millis(100), self.finished.notified()).await;
+        }
+        for id in ids {
+            if let Ok(id) = ExecutionId::parse(&id) {
+                self.finish(&id, None, interrupted(self.ports.clock.now())).await;
+            }
+        }
+    }
+
+    /// Runs one queued execution to its end. Anything not `queued` is skipped,
+    /// so a job delivered twice runs once.
+    pub async fn run(&self, id: &ExecutionId) {
+        if !self.is_accepting() {
+            return;
+        }
+        let Ok(Some(queued)) = self.ports.executions.get(id).await.map_err(|e| log_store(&e, id)) else { return };
+        if queued.status != ExecutionStatus::Queued {
+            tracing::debug!(execution_id = %id, status = %queued.status, "skipping a job whose run is not queued");
+            return;
+        }
+        let _slot = self.slot(&queued.trigger_id).await;
+        if !self.is_accepting() {
+            return;
+        }
+        let (stop_tx, stop_rx) = watch::channel(None);
+        self.lock().stops.insert(id.as_str().to_owned(), stop_tx);
+        let claimed = self.ports.executions.claim(id, self.ports.clock.now()).await;
+        match claimed {
+            Ok(Some(execution)) => {
+                self.ports.bus.open(id);
+                self.ports.bus.publish(id, BusEvent::Started);
+                let outcome = self.execute(&execution, stop_rx).await;
+                self.finish(id, Some(&execution), outcome).await;
+            }
+            Ok(None) => tracing::debug!(execution_id = %id, "run was taken or cancelled before it started"),
+            Err(e) => log_store(&e, id),
+        }
+        self.lock().stops.remove(id.as_str());
+        self.finished.notify_waiters();
+    }
+
+    async fn slot(&self, trigger: &TriggerId) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let max = match self.ports.triggers.get(trigger).await {
+            Ok(Some(t)) => t.settings.max_concurrent.max(1),
+            _ => 1,
+        };
+        let semaphore = {
+            let mut live = self.lock();
+            let entry = live.slots.entry(trigger.as_str().to_owned()).or_insert_with(|| (max, Arc::new(Semaphore::new(max.into()))));
+            if entry.0 != max {
+                *entry = (max, Arc::new(Semaphore::new(max.into())));
+            }
+            entry.1.clone()
+        };
+        semaphore.acquire_owned().await.ok()
+    }
+
+    async fn finish(&self, id: &ExecutionId, execution: Option<&Execution>, mut outcome: Outcome) {
+        if let Some(started) = execution.and_then(|e| e.started_at) {
+            outcome.duration_ms = (outcome.finished_at - started).num_milliseconds().max(0);
+        }
+        match self.ports.executions.finish(id, &outcome).await {
+            Ok(true) => tracing::info!(execution_id = %id, status = %outcome.status, exit_code = ?outcome.exit_code, "run finished"),
+            Ok(false) => {}
+            Err(e) => log_store(&e, id),
+        }
+        // Subscribers see the end only once the final status is stored.
+        self.ports.bus.close(id);
+    }
+
+    async fn execute(&self, execution: &Execution, stop: watch::Receiver<Option<StopReason>>) -> Outcome {
+        let id = &execution.execution_id;
+        let snapshot = &execution.snapshot;
+        let clock = &self.ports.clock;
+        let spec = match &snapshot.backend_id {
+            Some(backend_id) => match self.ports.backends.custom(backend_id).await {
+                Ok(Some(custom)) => BackendSpec::Custom(custom),
+                Ok(None) => return failed(clock.now(), format!("backend '{backend_id}' no longer exists")),
+                Err(e) => return failed(clock.now(), e.to_string()),
+            },
+            None => BackendSpec::Builtin(snapshot.backend_type),
+        };
+        let workspace = match Workspace::prepare(&self.options.clones_dir, id.as_str(), &snapshot.repositories).await {
+            Ok(w) => w,
+            Err(e) => return failed(clock.now(), e),
+        };
+        let mut dirs: Vec<String> = snapshot.local_paths.clone();
+        dirs.extend(workspace.checkouts().iter().map(|p| p.display().to_string()));
+        let (cwd, extra) = match dirs.split_first() {
+            Some((first, rest)) => (PathBuf::from(first), rest.to_vec()),
+            None => (self.options.workspace_dir.clone(), Vec::new()),
+        };
+        let command = CommandBuilder::build(&spec, snapshot, &extra);
+        let cwd = if dirs.is_empty() { command.working_dir.clone().map_or(cwd, PathBuf::from) } else { cwd };
+        let display_command = command.display(&snapshot.prompt);
+        let Some(program) = process::which(&command.program, &self.options.path_env) else {
+            let _ = self.ports.executions.set_process(id, &display_command, None).await;
+            workspace.remove().await;
+            return failed(clock.now(), format!("`{}` command not found", command.program));
+        };
+        if let Err(e) = tokio::fs::create_dir_all(&cwd).await {
+            workspace.remove().await;
+            return failed(clock.now(), format!("working directory {} is not usable: {e}", cwd.display()));
+        }
+        let process_spec = ProcessSpec {
+            program,
+            args: command.args.clone(),
+            env: command.env.clone(),
+            path_env: self.options.path_env.clone(),
+            cwd,
+            timeout: Duration::from_secs(snapshot.timeout_seconds.into()),
+            grace: Duration::from_secs(snapshot.sigterm_grace_seconds.into()),
+            execution_id: id.as_str().to_owned(),
+        };
+        let (lines_tx, lines_rx) = mpsc::channel(4096);
+        let running = match process::spawn(&process_spec, &lines_tx) {
+            Ok(r) => r,
+            Err(e) => {
+                workspace.remove().await;
+                let message = if e.kind() == std::io::ErrorKind::NotFound {
+                    format!("`{}` command not found", command.program)
+                } else {
+                    format!("could not start `{}`: {e}", command.program)
+                };
+                return failed(clock.now(), message);
+            }
+        };
+        drop(lines_tx);
+        if let Err(e) = self.ports.executions.set_process(id, &display_command, Some(running.pgid)).await {
+            log_store(&e, id);
+        }
+        tracing::info!(execution_id = %id, pgid = running.pgid, command = %display_command, "run started");
+        let parser = OutputParser::new(match spec {
+            BackendSpec::Builtin(b) => Some(b),
+            BackendSpec::Custom(_) => None,
+        });
+        let (gone_tx, gone_rx) = watch::channel(false);
+        let supervise = async {
+            let ending = running.supervise(process_spec.timeout, process_spec.grace, stop).await;
+            let _ = gone_tx.send(true);
+            ending
+        };
+        let collect = self.collect(id, lines_rx, gone_rx, parser);
+        let (ending, parser) = tokio::join!(supervise, collect);
+        workspace.remove().await;
+        outcome_of(ending, &parser, snapshot.timeout_seconds, clock.now())
+    }
+
+    /// Numbers, stores (in batches) and publishes every line until both pipes close.
+    async fn collect(
+        &self,
+        id: &ExecutionId,
+        mut rx: mpsc::Receiver<(LogStream, String)>,
+        mut group_gone: watch::Receiver<bool>,
+        mut parser: OutputParser,
+    ) -> OutputParser {
+        let mut seq: i64 = 0;
+        let mut dropped: i64 = 0;
+        let mut batch: Vec<LogLine> = Vec::new();
+        let mut usage_changed = false;
+        let mut pipes_open = true;
+        let mut drain_deadline: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
+        while pipes_open {
+            let flush_in = self.options.batch_interval;
+            tokio::select! {
+                received = rx.recv() => match received {
+                    Some((stream, content)) => {
+                        if stream == LogStream::Stdout && parser.observe(&content) {
+                            usage_changed = true;
+                        }
+                        if seq >= self.options.max_log_lines {
+                            dropped += 1;
+                            continue;
+                        }
+                        seq += 1;
+                        batch.push(LogLine { seq, timestamp: self.ports.clock.now(), stream, content });
+                        if batch.len() < self.options.batch_lines {
+                            continue;
+                        }
+                    }
+                    None => pipes_open = false,
+                },
+                () = tokio::time::sleep(flush_in), if !batch.is_empty() => {}
+                changed = group_gone.changed(), if drain_deadline.is_none() => {
+                    // Output may lag the exit a little; processes that escaped the group may never close the pipes.
+                    if changed.is_ok() {
+                        drain_deadline = Some(Box::pin(tokio::time::sleep(process::DRAIN_LIMIT)));
+                    }
+                }
+                () = async { match drain_deadline.as_mut() { Some(d) => d.await, None => std::future::pending().await } } => {
+                    tracing::warn!(execution_id = %id, "output pipes stayed open after the process group ended");
+                    pipes_open = false;
+                }
+            }
+            self.flush(id, &mut batch).await;
+            if usage_changed {
+                usage_changed = false;
+                if let Err(e) = self.ports.executions.set_usage(id, &parser.usage()).await {
+                    log_store(&e, id);
+                }
+            }
+        }
+        if dropped > 0 {
+            seq += 1;
+            batch.push(LogLine {
+                seq,
+                timestamp: self.ports.clock.now(),
+                stream: LogStream::Stderr,
+                content: format!("[agented] {dropped} further lines were not stored (runner.max_log_lines = {})", self.options.max_log_lines),
+            });
+            self.flush(id, &mut batch).await;
+        }
+        parser
+    }
+
+    async fn flush(&self, id: &ExecutionId, batch: &mut Vec<LogLine>) {
+        if batch.is_empty() {
+            return;
+        }
+        for attempt in 1..=5u64 {
+            match self.ports.logs.append(id, batch).await {
+                Ok(()) => {
+                    self.ports.bus.publish(id, BusEvent::Lines(std::mem::take(batch)));
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(execution_id = %id, attempt, error = %e, "storing log lines failed; retrying");
+                    tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                }
+            }
+        }
+        tracing::error!(execution_id = %id, lines = batch.len(), "log lines could not be stored and were dropped");
+        batch.clear();
+    }
+}
+
+fn log_store(e: &ExecStoreError, id: &ExecutionId) {
+    tracing::error!(execution_id = %id, error = %e, "execution storage failed");
+}
+
+fn failed(at: chrono::DateTime<chrono::Utc>, message: String) -> Outcome {
+    Outcome {
+        status: ExecutionStatus::Failed,
+        exit_code: None,
+        error_message: Some(message),
+        finished_at: at,
+        duration_ms: 0,
+        usage: Usage::default(),
+    }
+}
+
+fn interrupted(at: chrono::DateTime<chrono::Utc>) -> Outcome {
+    Outcome {
+        status: ExecutionStatus::Interrupted,
+        exit_code: None,
+        error_message: Some("the server stopped while the run was in progress".into()),
+        finished_at: at,
+        duration_ms: 0,
+        usage: Usage::default(),
+    }
+}
+
+fn outcome_of(ending: Ending, parser: &OutputParser, timeout_seconds: u32, at: chrono::DateTime<chrono::Utc>) -> Outcome {
+    let (status, error_message) = match ending {
+        Ending::Exited(_) => match (ending.exit_code(), parser.failure()) {
+            (Some(0), None) => (ExecutionStatus::Success, None),
+            (_, Some(reported)) => (ExecutionStatus::Failed, Some(reported.to_owned())),
+            (Some(code), None) => (ExecutionStatus::Failed, Some(format!("exited with code {code}"))),
+            (None, None) => (
+                ExecutionStatus::Failed,
+                Some(format!("killed by signal {}", ending.signal().map_or_else(|| "?".to_owned(), |s| s.to_string()))),
+            ),
+        },
+        Ending::TimedOut => (ExecutionStatus::Timeout, Some(format!("timed out after {timeout_seconds} s"))),
+        Ending::Stopped(StopReason::Cancelled) => (ExecutionStatus::Cancelled, Some("cancelled by a user".into())),
+        Ending::Stopped(StopReason::Shutdown) => {
+            (ExecutionStatus::Interrupted, Some("the server stopped while the run was in progress".into()))
+        }
+    };
+    Outcome { status, exit_code: ending.exit_code(), error_message, finished_at: at, duration_ms: 0, usage: parser.usage() }
+}

@@ -1,0 +1,181 @@
+//! fake-bot: stands in for claude, codex, gemini and opencode in tests.
+//! Installed under those names (symlinks first on `PATH`), it speaks the
+//! CLI's output format, chosen by the name it was called by. What it does is
+//! read from words in its prompt:
+//!
+//! - `lines=N` lines of output (default 3), `delay_ms=N` between them
+//! - `stderr=N` lines on stderr
+//! - `flood=N` plain lines as fast as possible (or `rate=N` per second)
+//! - `sleep_ms=N` before exiting, `exit=N` exit code (default 0)
+//! - `ignore_term`: survive SIGTERM; `fork=N`: start N grandchildren that
+//!   sleep (and ignore SIGTERM) and print `grandchild pid=P`
+//! - `cost=X`, `tokens=IN/OUT` for the usage record
+//! - `error_result`: report failure in the structured output (claude `is_error`)
+//! - `pwd`: print the working directory; `args`: print argv as JSON
+#![allow(clippy::print_stdout, clippy::print_stderr, reason = "a command-line program")]
+
+use std::io::Write;
+use std::time::Duration;
+
+#[derive(Default)]
+struct Plan {
+    lines: u64,
+    delay_ms: u64,
+    stderr: u64,
+    flood: u64,
+    rate: u64,
+    sleep_ms: u64,
+    exit: i32,
+    ignore_term: bool,
+    fork: u32,
+    cost: f64,
+    tokens: (u64, u64),
+    error_result: bool,
+    pwd: bool,
+    args: bool,
+}
+
+fn plan(prompt: &str) -> Plan {
+    let mut plan = Plan { lines: 3, cost: 0.0123, tokens: (120, 45), ..Plan::default() };
+    for word in prompt.split_whitespace() {
+        let (key, value) = word.split_once('=').unwrap_or((word, ""));
+        let num = || value.parse::<u64>().unwrap_or(0);
+        match key {
+            "lines" => plan.lines = num(),
+            "delay_ms" => plan.delay_ms = num(),
+            "stderr" => plan.stderr = num(),
+            "flood" => plan.flood = num(),
+            "rate" => plan.rate = num(),
+            "sleep_ms" => plan.sleep_ms = num(),
+            "exit" => plan.exit = value.parse().unwrap_or(1),
+            "ignore_term" => plan.ignore_term = true,
+            "fork" => plan.fork = value.parse().unwrap_or(1),
+            "cost" => plan.cost = value.parse().unwrap_or(0.0),
+            "tokens" => {
+                if let Some((i, o)) = value.split_once('/') {
+                    plan.tokens = (i.parse().unwrap_or(0), o.parse().unwrap_or(0));
+                }
+            }
+            "error_result" => plan.error_result = true,
+            "pwd" => plan.pwd = true,
+            "args" => plan.args = true,
+            _ => {}
+        }
+    }
+    plan
+}
+
+/// The prompt, found where each CLI's argv puts it.
+fn prompt_of(flavour: &str, args: &[String]) -> String {
+    if let Some(p) = args.iter().find_map(|a| a.strip_prefix("--prompt=")) {
+        return p.to_owned();
+    }
+    if let Some(i) = args.iter().position(|a| a == "--") {
+        return args[i + 1..].join(" ");
+    }
+    let _ = flavour;
+    args.last().cloned().unwrap_or_default()
+}
+
+fn json_line(flavour: &str, text: &str) -> String {
+    let text = serde_json::Value::String(text.to_owned());
+    match flavour {
+        "claude" => format!(r#"{{"type":"assistant","message":{{"content":[{{"type":"text","text":{text}}}]}}}}"#),
+        "codex" => format!(r#"{{"type":"item.completed","item":{{"type":"agent_message","text":{text}}}}}"#),
+        "gemini" => format!(r#"{{"type":"message","role":"assistant","content":{text}}}"#),
+        "opencode" => format!(r#"{{"type":"text","part":{{"text":{text}}}}}"#),
+        _ => text.as_str().unwrap_or_default().to_owned(),
+    }
+}
+
+fn final_record(flavour: &str, plan: &Plan) -> Option<String> {
+    let (i, o) = plan.tokens;
+    let cost = plan.cost;
+    Some(match flavour {
+        "claude" if plan.error_result => format!(
+            r#"{{"type":"result","subtype":"error_during_execution","is_error":true,"result":"fake failure: the model refused","total_cost_usd":{cost},"usage":{{"input_tokens":{i},"output_tokens":{o}}}}}"#
+        ),
+        "claude" => format!(
+            r#"{{"type":"result","subtype":"success","is_error":false,"result":"done","total_cost_usd":{cost},"usage":{{"input_tokens":{i},"output_tokens":{o}}}}}"#
+        ),
+        "codex" if plan.error_result => r#"{"type":"turn.failed","error":{"message":"fake failure: the model refused"}}"#.to_owned(),
+        "codex" => format!(r#"{{"type":"turn.completed","usage":{{"input_tokens":{i},"cached_input_tokens":0,"output_tokens":{o}}}}}"#),
+        "gemini" => format!(
+            r#"{{"type":"result","status":"{}","stats":{{"total_tokens":{},"input_tokens":{i},"output_tokens":{o}}}}}"#,
+            if plan.error_result { "error" } else { "success" },
+            i + o
+        ),
+        "opencode" => format!(r#"{{"type":"step_finish","part":{{"cost":{cost},"tokens":{{"input":{i},"output":{o}}}}}}}"#),
+        _ => return None,
+    })
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let argv: Vec<String> = std::env::args().collect();
+    let name = std::path::Path::new(&argv[0]).file_name().and_then(|n| n.to_str()).unwrap_or("fake-bot").to_owned();
+    let args = &argv[1..];
+    if args.first().map(String::as_str) == Some("--version") {
+        println!("{name} 9.9.9 (fake-bot)");
+        return;
+    }
+    if args.first().map(String::as_str) == Some("--grandchild") {
+        let _term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+        tokio::time::sleep(Duration::from_secs(600)).await;
+        return;
+    }
+    let flavour = match name.as_str() {
+        "claude" | "codex" | "gemini" | "opencode" => name.as_str(),
+        _ => "plain",
+    };
+    let plan = plan(&prompt_of(flavour, args));
+    // Registering a handler means SIGTERM no longer ends the process.
+    let _term = plan.ignore_term.then(|| tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()));
+    let mut out = std::io::stdout().lock();
+    let mut err = std::io::stderr().lock();
+    if flavour == "claude" {
+        let _ = writeln!(out, r#"{{"type":"system","subtype":"init","session_id":"fake","model":"fake-model"}}"#);
+    }
+    if plan.pwd {
+        let cwd = std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default();
+        let _ = writeln!(out, "{}", json_line(flavour, &format!("pwd={cwd}")));
+    }
+    if plan.args {
+        let _ = writeln!(out, "{}", json_line(flavour, &format!("args={}", serde_json::json!(args))));
+    }
+    for _ in 0..plan.fork {
+        if let Ok(exe) = std::env::current_exe()
+            && let Ok(child) = std::process::Command::new(exe).arg("--grandchild").spawn()
+        {
+            let _ = writeln!(out, "grandchild pid={}", child.id());
+        }
+    }
+    let _ = out.flush();
+    for i in 1..=plan.lines {
+        let _ = writeln!(out, "{}", json_line(flavour, &format!("line {i}")));
+        let _ = out.flush();
+        if plan.delay_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(plan.delay_ms)).await;
+        }
+    }
+    for i in 1..=plan.stderr {
+        let _ = writeln!(err, "warning {i}");
+    }
+    let pause = (plan.rate > 0).then(|| Duration::from_secs_f64(1.0 / plan.rate as f64));
+    for i in 1..=plan.flood {
+        let _ = writeln!(out, "flood {i} {}", "x".repeat(40));
+        if let Some(pause) = pause {
+            let _ = out.flush();
+            tokio::time::sleep(pause).await;
+        }
+    }
+    let _ = out.flush();
+    if plan.sleep_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(plan.sleep_ms)).await;
+    }
+    if let Some(record) = final_record(flavour, &plan) {
+        let _ = writeln!(out, "{record}");
+    }
+    let _ = out.flush();
+    std::process::exit(plan.exit);
+}
