@@ -158,7 +158,8 @@ impl CommandBuilder {
             }
             BackendSpec::Custom(custom) => {
                 let model = model.unwrap_or_default();
-                let args = custom.args.iter().map(|a| a.replace("{model}", &model).replace("{prompt}", &prompt)).collect();
+                let args =
+                    custom.args.iter().map(|a| a.replace("{model}", &model).replace("{prompt}", &prompt)).collect();
                 return CommandLine {
                     program: custom.command.clone(),
                     args,
@@ -244,7 +245,10 @@ mod tests {
                 "--prompt=-review the diff"
             ]
         );
-        assert_eq!(argv(BackendType::Opencode), ["opencode", "run", "--format", "json", "--model", "m1", " -review the diff"]);
+        assert_eq!(
+            argv(BackendType::Opencode),
+            ["opencode", "run", "--format", "json", "--model", "m1", " -review the diff"]
+        );
     }
 
     #[test]

@@ -19,8 +19,9 @@ pub use backends::{BUILTIN_BACKENDS, BuiltinBackend};
 pub use command::{BackendSpec, CommandBuilder, CommandLine, CustomBackend};
 pub use model::{Execution, LogLine, LogStream, Outcome, RunSnapshot, TriggerType};
 pub use ports::{
-    BackendCatalog, BackendDirectory, BackendEntry, BackendProbe, BackendWriteError, BusEvent, Detection, ExecStoreError, ExecutionFilter, ExecutionRepository, LogBus, LogStore, LogSubscription,
-    NewExecution, QueueError, RunControl, RunQueue,
+    BackendCatalog, BackendDirectory, BackendEntry, BackendProbe, BackendWriteError, BusEvent, Detection,
+    ExecStoreError, ExecutionFilter, ExecutionRepository, LogBus, LogStore, LogSubscription, NewExecution, QueueError,
+    RunControl, RunQueue,
 };
 pub use prompt::{PromptRenderer, PromptValues, RenderedPrompt};
 pub use service::{CancelError, Cancelled, ExecutionService, RunRequest, StartError};

@@ -240,7 +240,8 @@ pub trait BackendDirectory: BackendCatalog {
     ///
     /// # Errors
     /// MUST return [`BackendWriteError::DuplicateName`] when the name is taken.
-    async fn insert_custom(&self, custom: &CustomBackend, at: DateTime<Utc>) -> Result<BackendEntry, BackendWriteError>;
+    async fn insert_custom(&self, custom: &CustomBackend, at: DateTime<Utc>)
+    -> Result<BackendEntry, BackendWriteError>;
 
     /// Deletes a custom backend.
     ///

@@ -139,7 +139,11 @@ impl ExecutionService {
             backend_id: s.backend_id.clone(),
             model: s.model.clone(),
             allowed_tools: s.allowed_tools.clone(),
-            local_paths: paths.iter().filter(|p| matches!(p, ProjectPath::Local(_))).map(|p| p.as_str().to_owned()).collect(),
+            local_paths: paths
+                .iter()
+                .filter(|p| matches!(p, ProjectPath::Local(_)))
+                .map(|p| p.as_str().to_owned())
+                .collect(),
             repositories: paths
                 .iter()
                 .filter(|p| matches!(p, ProjectPath::Repository(_)))

@@ -91,7 +91,10 @@ impl OutputParser {
                 };
                 if record.get("is_error").and_then(Value::as_bool) == Some(true) {
                     self.failure = Some(text(record.get("result")).unwrap_or_else(|| {
-                        format!("claude reported {}", record.get("subtype").and_then(Value::as_str).unwrap_or("an error"))
+                        format!(
+                            "claude reported {}",
+                            record.get("subtype").and_then(Value::as_str).unwrap_or("an error")
+                        )
                     }));
                 }
             }
@@ -150,7 +153,9 @@ mod tests {
     #[test]
     fn codex_turns_add_up_and_failures_keep_their_message() {
         let mut parser = OutputParser::new(Some(BackendType::Codex));
-        parser.observe(r#"{"type":"turn.completed","usage":{"input_tokens":100,"cached_input_tokens":0,"output_tokens":20}}"#);
+        parser.observe(
+            r#"{"type":"turn.completed","usage":{"input_tokens":100,"cached_input_tokens":0,"output_tokens":20}}"#,
+        );
         parser.observe(r#"{"type":"turn.completed","usage":{"input_tokens":50,"output_tokens":5}}"#);
         assert_eq!(parser.usage().input_tokens, Some(150));
         assert_eq!(parser.usage().output_tokens, Some(25));

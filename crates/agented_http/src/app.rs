@@ -10,7 +10,7 @@ use crate::middleware::request_span::AgentedRootSpan;
 use crate::middleware::trailing_slash::trim_trailing_slash;
 use crate::openapi::ApiDoc;
 use crate::rate_limit::{self, AuthFailures, RateConfig, RateLimitOptions};
-use crate::routes::{api_keys, audit, health, session, streams, backends, executions, triggers};
+use crate::routes::{api_keys, audit, backends, executions, health, session, streams, triggers};
 use crate::{AppState, static_files};
 use actix_cors::Cors;
 use actix_governor::Governor;

@@ -74,8 +74,10 @@ pub fn start_worker(queue: &SqliteRunQueue, handler: RunHandler, concurrency: us
     if let Some(listener) = queue.take_listener() {
         strategy = strategy.stream(listener.ready_chunks(16));
     }
-    let backend = SqliteStorage::<RunJob>::new(queue.pool()).with_config(config).poll_with_strategy(strategy.interval(POLL));
-    let worker = WorkerBuilder::new(name.clone()).backend(backend).data(handler).concurrency(concurrency.max(1)).build(handle);
+    let backend =
+        SqliteStorage::<RunJob>::new(queue.pool()).with_config(config).poll_with_strategy(strategy.interval(POLL));
+    let worker =
+        WorkerBuilder::new(name.clone()).backend(backend).data(handler).concurrency(concurrency.max(1)).build(handle);
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
     let worker_name = name.clone();
     let task = tokio::spawn(async move {

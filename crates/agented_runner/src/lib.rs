@@ -9,8 +9,8 @@ pub mod bus;
 pub mod probe;
 pub mod process;
 pub mod recovery;
-pub mod workspace;
 pub mod worker;
+pub mod workspace;
 
 pub use bus::MemoryLogBus;
 pub use probe::PathProbe;

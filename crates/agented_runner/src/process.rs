@@ -131,7 +131,12 @@ pub fn spawn(spec: &ProcessSpec, lines: &mpsc::Sender<(LogStream, String)>) -> s
 impl Running {
     /// Waits for the process to end on its own, by timeout, or by a stop
     /// request; then kills whatever is left of its group.
-    pub async fn supervise(mut self, timeout: Duration, grace: Duration, mut stop: watch::Receiver<Option<StopReason>>) -> Ending {
+    pub async fn supervise(
+        mut self,
+        timeout: Duration,
+        grace: Duration,
+        mut stop: watch::Receiver<Option<StopReason>>,
+    ) -> Ending {
         let stop_requested = async {
             loop {
                 if let Some(reason) = *stop.borrow_and_update() {
@@ -198,7 +203,10 @@ async fn read_lines<R: AsyncRead + Unpin>(pipe: R, stream: LogStream, lines: mps
 }
 
 /// Reads one line into `buf`, keeping at most [`MAX_LINE_BYTES`] of it.
-async fn read_capped_line<R: AsyncRead + Unpin>(reader: &mut BufReader<R>, buf: &mut Vec<u8>) -> std::io::Result<usize> {
+async fn read_capped_line<R: AsyncRead + Unpin>(
+    reader: &mut BufReader<R>,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<usize> {
     let mut total = 0;
     loop {
         let available = reader.fill_buf().await?;

@@ -33,7 +33,10 @@ pub fn leftover_processes(pgid: i32, execution_id: &str) -> Vec<i32> {
 ///
 /// # Errors
 /// [`ExecStoreError`] when the executions cannot be read or written.
-pub async fn recover_interrupted(executions: &Arc<dyn ExecutionRepository>, clock: &dyn Clock) -> Result<usize, ExecStoreError> {
+pub async fn recover_interrupted(
+    executions: &Arc<dyn ExecutionRepository>,
+    clock: &dyn Clock,
+) -> Result<usize, ExecStoreError> {
     let running = executions.with_status(ExecutionStatus::Running).await?;
     for execution in &running {
         if let Some(pgid) = execution.pgid {

@@ -54,6 +54,7 @@ pub struct RunnerPorts {
 #[derive(Default)]
 struct Live {
     stops: HashMap<String, watch::Sender<Option<StopReason>>>,
+    groups: HashMap<String, i32>,
     slots: HashMap<String, (u16, Arc<Semaphore>)>,
 }
 
@@ -100,6 +101,15 @@ impl Runner {
     #[must_use]
     pub fn running_count(&self) -> usize {
         self.lock().stops.len()
+    }
+
+    /// SIGKILLs every process group this runner started that is still live,
+    /// at once and without waiting (for a process about to exit abruptly).
+    pub fn kill_all_now(&self) {
+        self.accepting.store(false, Ordering::SeqCst);
+        for pgid in self.lock().groups.values() {
+            process::signal_group(*pgid, nix::sys::signal::Signal::SIGKILL);
+        }
     }
 
     /// Whether new runs are taken (false once shutdown began).
@@ -173,7 +183,10 @@ impl Runner {
         };
         let semaphore = {
             let mut live = self.lock();
-            let entry = live.slots.entry(trigger.as_str().to_owned()).or_insert_with(|| (max, Arc::new(Semaphore::new(max.into()))));
+            let entry = live
+                .slots
+                .entry(trigger.as_str().to_owned())
+                .or_insert_with(|| (max, Arc::new(Semaphore::new(max.into()))));
             if entry.0 != max {
                 *entry = (max, Arc::new(Semaphore::new(max.into())));
             }
@@ -187,7 +200,9 @@ impl Runner {
             outcome.duration_ms = (outcome.finished_at - started).num_milliseconds().max(0);
         }
         match self.ports.executions.finish(id, &outcome).await {
-            Ok(true) => tracing::info!(execution_id = %id, status = %outcome.status, exit_code = ?outcome.exit_code, "run finished"),
+            Ok(true) => {
+                tracing::info!(execution_id = %id, status = %outcome.status, exit_code = ?outcome.exit_code, "run finished")
+            }
             Ok(false) => {}
             Err(e) => log_store(&e, id),
         }
@@ -253,6 +268,7 @@ impl Runner {
             }
         };
         drop(lines_tx);
+        self.lock().groups.insert(id.as_str().to_owned(), running.pgid);
         if let Err(e) = self.ports.executions.set_process(id, &display_command, Some(running.pgid)).await {
             log_store(&e, id);
         }
@@ -269,6 +285,7 @@ impl Runner {
         };
         let collect = self.collect(id, lines_rx, gone_rx, parser);
         let (ending, parser) = tokio::join!(supervise, collect);
+        self.lock().groups.remove(id.as_str());
         workspace.remove().await;
         outcome_of(ending, &parser, snapshot.timeout_seconds, clock.now())
     }
@@ -333,7 +350,10 @@ impl Runner {
                 seq,
                 timestamp: self.ports.clock.now(),
                 stream: LogStream::Stderr,
-                content: format!("[agented] {dropped} further lines were not stored (runner.max_log_lines = {})", self.options.max_log_lines),
+                content: format!(
+                    "[agented] {dropped} further lines were not stored (runner.max_log_lines = {})",
+                    self.options.max_log_lines
+                ),
             });
             self.flush(id, &mut batch).await;
         }
@@ -387,7 +407,12 @@ fn interrupted(at: chrono::DateTime<chrono::Utc>) -> Outcome {
     }
 }
 
-fn outcome_of(ending: Ending, parser: &OutputParser, timeout_seconds: u32, at: chrono::DateTime<chrono::Utc>) -> Outcome {
+fn outcome_of(
+    ending: Ending,
+    parser: &OutputParser,
+    timeout_seconds: u32,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Outcome {
     let (status, error_message) = match ending {
         Ending::Exited(_) => match (ending.exit_code(), parser.failure()) {
             (Some(0), None) => (ExecutionStatus::Success, None),
@@ -404,5 +429,12 @@ fn outcome_of(ending: Ending, parser: &OutputParser, timeout_seconds: u32, at: c
             (ExecutionStatus::Interrupted, Some("the server stopped while the run was in progress".into()))
         }
     };
-    Outcome { status, exit_code: ending.exit_code(), error_message, finished_at: at, duration_ms: 0, usage: parser.usage() }
+    Outcome {
+        status,
+        exit_code: ending.exit_code(),
+        error_message,
+        finished_at: at,
+        duration_ms: 0,
+        usage: parser.usage(),
+    }
 }

@@ -82,11 +82,7 @@ async fn clone(url: &str, target: &Path) -> Result<(), String> {
         .await
         .map_err(|_| format!("git clone took longer than {} s", CLONE_TIMEOUT.as_secs()))?
         .map_err(|e| e.to_string())?;
-    if output.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&output.stderr).trim().to_owned())
-    }
+    if output.status.success() { Ok(()) } else { Err(String::from_utf8_lossy(&output.stderr).trim().to_owned()) }
 }
 
 #[cfg(test)]
@@ -103,7 +99,8 @@ mod tests {
     #[tokio::test]
     async fn a_failed_clone_names_the_repository_and_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let err = Workspace::prepare(dir.path(), "exec-x", &["file:///definitely/not/a/repo".into()]).await.unwrap_err();
+        let err =
+            Workspace::prepare(dir.path(), "exec-x", &["file:///definitely/not/a/repo".into()]).await.unwrap_err();
         assert!(err.contains("could not clone file:///definitely/not/a/repo"), "{err}");
         assert!(!dir.path().join("exec-x").exists());
     }

@@ -410,7 +410,10 @@ impl Settings {
             agented_auth::SecretKey::parse(key).map_err(|e| invalid("secret_key", e.to_string()))?;
         }
         if !(1..=256).contains(&raw.runner.max_parallel_runs) {
-            return Err(invalid("runner.max_parallel_runs", format!("{} is outside 1–256", raw.runner.max_parallel_runs)));
+            return Err(invalid(
+                "runner.max_parallel_runs",
+                format!("{} is outside 1–256", raw.runner.max_parallel_runs),
+            ));
         }
         if raw.runner.shutdown_grace_seconds > 300 {
             return Err(invalid(

@@ -4,20 +4,20 @@
 use crate::Settings;
 use crate::secret_key::{self, SecretKeyFileError};
 use agented_auth::{ApiKey, ApiKeySecret, ApiKeyService, AuditEntry, AuditLog, KeyError, Outcome, SecretKey};
+use agented_executions::{ExecutionRepository, ExecutionService, ExecutionStatus, RunQueue};
 use agented_http::app::{ActixServiceConfig, Server, ServerHandle};
 use agented_http::{AppState, HttpOptions};
-use agented_kernel::{Clock, SystemClock};
-use agented_executions::{ExecutionRepository, ExecutionService, ExecutionStatus, RunQueue};
 use agented_jobs::{RunHandler, SqliteRunQueue, WorkerHandle, start_worker};
+use agented_kernel::{Clock, SystemClock};
 use agented_runner::{MemoryLogBus, PathProbe, Runner, RunnerOptions, RunnerPorts, recover_interrupted};
 use agented_store_sqlite::{
-    Database, DatabaseOptions, SqliteApiKeys, SqliteAudit, SqliteBackends, SqliteExecutions, SqliteTriggers, StoreError,
-    run_migrations, seed,
+    Database, DatabaseOptions, SqliteApiKeys, SqliteAudit, SqliteBackends, SqliteExecutions, SqliteTriggers,
+    StoreError, run_migrations, seed,
 };
 use std::ffi::OsString;
-use std::time::Duration;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Start-up failed; the server is not running.
 #[derive(Debug, thiserror::Error)]
@@ -197,6 +197,12 @@ impl Application {
         self.bootstrap_key.as_ref()
     }
 
+    /// The runner (tests use it to kill what a dropped server left running).
+    #[must_use]
+    pub fn runner(&self) -> Runner {
+        self.runner.clone()
+    }
+
     /// A handle to stop the server.
     #[must_use]
     pub fn handle(&self) -> ServerHandle {
@@ -306,8 +312,10 @@ async fn start_runs(settings: &Settings, database: &Database, clock: Arc<dyn Clo
         },
     );
     let queue = SqliteRunQueue::open(&settings.data_dir.join("jobs.db")).await?;
-    let recovered = recover_interrupted(&executions, clock.as_ref()).await.map_err(|e| StartupError::Recovery(e.to_string()))?;
-    let queued = executions.with_status(ExecutionStatus::Queued).await.map_err(|e| StartupError::Recovery(e.to_string()))?;
+    let recovered =
+        recover_interrupted(&executions, clock.as_ref()).await.map_err(|e| StartupError::Recovery(e.to_string()))?;
+    let queued =
+        executions.with_status(ExecutionStatus::Queued).await.map_err(|e| StartupError::Recovery(e.to_string()))?;
     // Their jobs may have been lost with the previous process; a duplicate job is harmless.
     for execution in &queued {
         queue.enqueue(&execution.execution_id).await.map_err(|e| StartupError::Recovery(e.to_string()))?;
@@ -321,7 +329,8 @@ async fn start_runs(settings: &Settings, database: &Database, clock: Arc<dyn Clo
         Box::pin(async move { runner.run(&id).await })
     });
     let worker = start_worker(&queue, handler, settings.runner.max_parallel_runs);
-    let service = ExecutionService::new(triggers.clone(), executions, Arc::new(queue), Arc::new(runner.clone()), clock.clone());
+    let service =
+        ExecutionService::new(triggers.clone(), executions, Arc::new(queue), Arc::new(runner.clone()), clock.clone());
     Ok(Runs {
         triggers,
         service,

@@ -2,7 +2,9 @@
 
 use crate::schema::backends;
 use crate::{Database, StoreError};
-use agented_executions::{BackendCatalog, BackendDirectory, BackendEntry, BackendWriteError, CustomBackend, ExecStoreError};
+use agented_executions::{
+    BackendCatalog, BackendDirectory, BackendEntry, BackendWriteError, CustomBackend, ExecStoreError,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -104,7 +106,11 @@ impl BackendDirectory for SqliteBackends {
             .map_err(err)
     }
 
-    async fn insert_custom(&self, custom: &CustomBackend, at: DateTime<Utc>) -> Result<BackendEntry, BackendWriteError> {
+    async fn insert_custom(
+        &self,
+        custom: &CustomBackend,
+        at: DateTime<Utc>,
+    ) -> Result<BackendEntry, BackendWriteError> {
         let custom = custom.clone();
         let name = custom.name.clone();
         let result = self
@@ -146,7 +152,10 @@ impl BackendDirectory for SqliteBackends {
             Some(b) if b.is_builtin => Err(BackendWriteError::Builtin),
             Some(_) => {
                 let id = id.to_owned();
-                self.db.run(move |conn| Ok(diesel::delete(backends::table.find(&id)).execute(conn)?)).await.map_err(err)?;
+                self.db
+                    .run(move |conn| Ok(diesel::delete(backends::table.find(&id)).execute(conn)?))
+                    .await
+                    .map_err(err)?;
                 Ok(())
             }
         }

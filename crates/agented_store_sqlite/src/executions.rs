@@ -122,7 +122,12 @@ impl TryFrom<ExecutionRow> for Execution {
 impl TryFrom<LogRow> for LogLine {
     type Error = StoreError;
     fn try_from(r: LogRow) -> Result<Self, StoreError> {
-        Ok(Self { seq: r.seq, timestamp: r.at.and_utc(), stream: r.stream.parse().map_err(corrupt)?, content: r.content })
+        Ok(Self {
+            seq: r.seq,
+            timestamp: r.at.and_utc(),
+            stream: r.stream.parse().map_err(corrupt)?,
+            content: r.content,
+        })
     }
 }
 
@@ -238,7 +243,10 @@ impl ExecutionRepository for SqliteExecutions {
                     let claimed = diesel::update(
                         executions::table.find(&id).filter(executions::status.eq(ExecutionStatus::Queued.as_str())),
                     )
-                    .set((executions::status.eq(ExecutionStatus::Running.as_str()), executions::started_at.eq(at.naive_utc())))
+                    .set((
+                        executions::status.eq(ExecutionStatus::Running.as_str()),
+                        executions::started_at.eq(at.naive_utc()),
+                    ))
                     .execute(conn)?;
                     if claimed == 0 { Ok(None) } else { load(conn, &id) }
                 })

@@ -132,9 +132,15 @@ impl TryFrom<TriggerRow> for Trigger {
             settings: TriggerSettings {
                 name: r.name,
                 prompt_template: r.prompt_template,
-                backend_type: r.backend_type.parse().map_err(|e: agented_kernel::backend::UnknownBackend| corrupt(e.to_string()))?,
+                backend_type: r
+                    .backend_type
+                    .parse()
+                    .map_err(|e: agented_kernel::backend::UnknownBackend| corrupt(e.to_string()))?,
                 backend_id: r.backend_id,
-                trigger_source: r.trigger_source.parse().map_err(|e: agented_triggers::UnknownSource| corrupt(e.to_string()))?,
+                trigger_source: r
+                    .trigger_source
+                    .parse()
+                    .map_err(|e: agented_triggers::UnknownSource| corrupt(e.to_string()))?,
                 enabled: r.enabled,
                 match_field_path: r.match_field_path,
                 match_field_value: r.match_field_value,
@@ -187,13 +193,7 @@ fn write_err(e: StoreError, name: &str) -> TriggerWriteError {
 }
 
 fn load(conn: &mut SqliteConnection, id: &str) -> Result<Option<Trigger>, StoreError> {
-    triggers::table
-        .find(id)
-        .select(TriggerRow::as_select())
-        .first(conn)
-        .optional()?
-        .map(Trigger::try_from)
-        .transpose()
+    triggers::table.find(id).select(TriggerRow::as_select()).first(conn).optional()?.map(Trigger::try_from).transpose()
 }
 
 /// Triggers in the `triggers` and `trigger_paths` tables.
@@ -246,7 +246,12 @@ impl TriggerRepository for SqliteTriggers {
                 conn.immediate_transaction(|conn| {
                     let at = at.naive_utc();
                     diesel::insert_into(triggers::table)
-                        .values(NewTriggerRow { id: &id, is_predefined: false, created_at: at, settings: (&settings).into() })
+                        .values(NewTriggerRow {
+                            id: &id,
+                            is_predefined: false,
+                            created_at: at,
+                            settings: (&settings).into(),
+                        })
                         .execute(conn)?;
                     for path in &paths {
                         insert_path(conn, &id, path, at)?;
@@ -265,9 +270,8 @@ impl TriggerRepository for SqliteTriggers {
         self.db
             .run(move |conn| {
                 conn.immediate_transaction(|conn| {
-                    let changed = diesel::update(triggers::table.find(&id))
-                        .set(SettingsRow::from(&settings))
-                        .execute(conn)?;
+                    let changed =
+                        diesel::update(triggers::table.find(&id)).set(SettingsRow::from(&settings)).execute(conn)?;
                     if changed == 0 {
                         return Err(StoreError::Query(DieselError::NotFound));
                     }
@@ -292,7 +296,9 @@ impl TriggerRepository for SqliteTriggers {
         let id = id.as_str().to_owned();
         self.db
             .run(move |conn| {
-                diesel::update(triggers::table.find(&id)).set(triggers::last_run_at.eq(at.naive_utc())).execute(conn)?;
+                diesel::update(triggers::table.find(&id))
+                    .set(triggers::last_run_at.eq(at.naive_utc()))
+                    .execute(conn)?;
                 Ok(())
             })
             .await

@@ -10,4 +10,4 @@ pub mod logs;
 pub mod test_app;
 
 pub use logs::CapturedLogs;
-pub use test_app::{TestApp, TestAppBuilder, client, workspace_root};
+pub use test_app::{TestApp, TestAppBuilder, client, fake_bot, install_fake_clis, workspace_root};

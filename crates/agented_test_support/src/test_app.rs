@@ -31,8 +31,43 @@ pub struct TestApp {
     pub admin_key: String,
     /// Everything logged by this test process.
     pub logs: CapturedLogs,
+    /// Folder holding the fake CLIs (`claude`, `codex`, `gemini`, `opencode` → fake-bot).
+    pub fake_bin: PathBuf,
     handle: agented_http::app::ServerHandle,
+    runner: agented_runner::Runner,
     _dir: TempDir,
+}
+
+/// The fake-bot program, built if this test run has not built it yet.
+///
+/// # Panics
+/// When it cannot be built.
+#[must_use]
+pub fn fake_bot() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace_root().join("target"), PathBuf::from);
+    let path = target.join("debug").join("fake-bot");
+    static BUILT: std::sync::Once = std::sync::Once::new();
+    BUILT.call_once(|| {
+        let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["build", "--quiet", "-p", "agented_test_support", "--bin", "fake-bot"])
+            .current_dir(workspace_root())
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building fake-bot failed");
+    });
+    path
+}
+
+/// A folder with the fake bot installed under every CLI name.
+///
+/// # Panics
+/// When the links cannot be made.
+pub fn install_fake_clis(dir: &Path) {
+    std::fs::create_dir_all(dir).expect("bin folder");
+    let bot = fake_bot();
+    for name in ["claude", "codex", "gemini", "opencode"] {
+        std::os::unix::fs::symlink(&bot, dir.join(name)).expect("symlink");
+    }
 }
 
 impl std::fmt::Debug for TestApp {
@@ -93,7 +128,10 @@ impl TestAppBuilder {
             std::fs::write(dist.join("assets/app-1a2b3c.js"), "console.log('agented')").expect("asset");
             dist
         });
+        let fake_bin = dir.path().join("bin");
+        install_fake_clis(&fake_bin);
         let mut env = HashMap::from([
+            ("AGENTED__RUNNER__EXTRA_PATH".to_owned(), fake_bin.display().to_string()),
             ("AGENTED_ENV".to_owned(), "test".to_owned()),
             ("AGENTED__DATA_DIR".to_owned(), data_dir.display().to_string()),
             ("AGENTED__WEB__DIST_DIR".to_owned(), dist.display().to_string()),
@@ -106,6 +144,7 @@ impl TestAppBuilder {
         let database = app.database().clone();
         let admin_key = app.bootstrap_key().map(|(_, secret)| secret.expose().to_owned()).unwrap_or_default();
         let handle = app.handle();
+        let runner = app.runner();
         tokio::spawn(app.run_until_stopped());
         TestApp {
             address,
@@ -115,7 +154,9 @@ impl TestAppBuilder {
             anonymous: client(None),
             admin_key,
             logs,
+            fake_bin,
             handle,
+            runner,
             _dir: dir,
         }
     }
@@ -186,5 +227,7 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         // Stop accepting and drop the workers; the temp folder goes with `_dir`.
         drop(self.handle.stop(false));
+        // The runtime ends with the test: no run of this server may outlive it.
+        self.runner.kill_all_now();
     }
 }

@@ -13,6 +13,4 @@ pub mod trigger;
 pub use models::{TimeoutSeconds, TriggerSource, UnknownSource};
 pub use ports::{TriggerRepository, TriggerStoreError, TriggerWriteError};
 pub use predefined::{PR_REVIEW, PredefinedTrigger};
-pub use trigger::{
-    ConcurrencyPolicy, FieldErrors, ProjectPath, Trigger, TriggerPatch, TriggerPath, TriggerSettings,
-};
+pub use trigger::{ConcurrencyPolicy, FieldErrors, ProjectPath, Trigger, TriggerPatch, TriggerPath, TriggerSettings};

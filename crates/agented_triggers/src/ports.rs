@@ -80,8 +80,12 @@ pub trait TriggerRepository: Send + Sync {
     ///
     /// # Errors
     /// MUST return [`TriggerWriteError::NotFound`] for an unknown trigger.
-    async fn add_path(&self, id: &TriggerId, path: &ProjectPath, at: DateTime<Utc>)
-    -> Result<TriggerPath, TriggerWriteError>;
+    async fn add_path(
+        &self,
+        id: &TriggerId,
+        path: &ProjectPath,
+        at: DateTime<Utc>,
+    ) -> Result<TriggerPath, TriggerWriteError>;
 
     /// Removes a project path by its value; `false` when the trigger did not have it.
     ///

@@ -186,7 +186,9 @@ impl ProjectPath {
             let mut parts = rest.split('/');
             let valid = |s: Option<&str>| {
                 s.is_some_and(|s| {
-                    !s.is_empty() && !s.starts_with('.') && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                    !s.is_empty()
+                        && !s.starts_with('.')
+                        && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
                 })
             };
             if valid(parts.next()) && valid(parts.next()) && parts.next().is_none() {
@@ -319,10 +321,7 @@ fn check_not_flag(errors: &mut FieldErrors, field: &str, value: Option<&str>) {
 
 fn valid_hhmm(value: &str) -> bool {
     let Some((h, m)) = value.split_once(':') else { return false };
-    h.len() == 2
-        && m.len() == 2
-        && h.parse::<u8>().is_ok_and(|h| h < 24)
-        && m.parse::<u8>().is_ok_and(|m| m < 60)
+    h.len() == 2 && m.len() == 2 && h.parse::<u8>().is_ok_and(|h| h < 24) && m.parse::<u8>().is_ok_and(|m| m < 60)
 }
 
 impl TriggerPatch {
@@ -398,7 +397,10 @@ impl TriggerPatch {
         if let Some(kind) = next.schedule_type.as_deref()
             && !["daily", "weekly", "monthly"].contains(&kind)
         {
-            errors.insert("schedule_type".into(), format!("unknown schedule '{kind}': expected daily, weekly or monthly"));
+            errors.insert(
+                "schedule_type".into(),
+                format!("unknown schedule '{kind}': expected daily, weekly or monthly"),
+            );
         }
         if let Some(time) = next.schedule_time.as_deref()
             && !valid_hhmm(time)
@@ -481,7 +483,11 @@ mod tests {
     use super::*;
 
     fn valid() -> TriggerPatch {
-        TriggerPatch { name: Some("Nightly".into()), prompt_template: Some("Do {message}".into()), ..TriggerPatch::default() }
+        TriggerPatch {
+            name: Some("Nightly".into()),
+            prompt_template: Some("Do {message}".into()),
+            ..TriggerPatch::default()
+        }
     }
 
     #[test]
@@ -528,17 +534,17 @@ mod tests {
             .apply(&TriggerSettings::default())
             .unwrap();
         assert_eq!(created.timeout_seconds.get(), 60);
-        let updated =
-            TriggerPatch { model: Some(String::new()), ..TriggerPatch::default() }.apply(&created).unwrap();
+        let updated = TriggerPatch { model: Some(String::new()), ..TriggerPatch::default() }.apply(&created).unwrap();
         assert_eq!(updated.model, None);
         assert_eq!(updated.name, "Nightly");
     }
 
     #[test]
     fn scheduled_triggers_need_a_complete_schedule() {
-        let errors = TriggerPatch { trigger_source: Some("scheduled".into()), schedule_type: Some("weekly".into()), ..valid() }
-            .apply(&TriggerSettings::default())
-            .unwrap_err();
+        let errors =
+            TriggerPatch { trigger_source: Some("scheduled".into()), schedule_type: Some("weekly".into()), ..valid() }
+                .apply(&TriggerSettings::default())
+                .unwrap_err();
         assert!(errors.contains_key("schedule_time"));
         assert!(errors.contains_key("schedule_day"));
     }

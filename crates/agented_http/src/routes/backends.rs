@@ -157,7 +157,10 @@ pub async fn create_backend(
         .collect::<Vec<_>>()
         .join("-");
     let custom = CustomBackend {
-        id: format!("backend-custom-{}", if slug.is_empty() { "x".to_owned() } else { slug.chars().take(40).collect() }),
+        id: format!(
+            "backend-custom-{}",
+            if slug.is_empty() { "x".to_owned() } else { slug.chars().take(40).collect() }
+        ),
         name: input.name.trim().to_owned(),
         command: input.command.trim().to_owned(),
         args: input.args,
@@ -166,7 +169,9 @@ pub async fn create_backend(
     };
     custom.validate().map_err(ApiError::invalid_fields)?;
     let entry = state.backends.insert_custom(&custom, state.clock.now()).await.map_err(|e| match e {
-        BackendWriteError::DuplicateName(name) => ApiError::conflict(format!("a backend named '{name}' already exists")),
+        BackendWriteError::DuplicateName(name) => {
+            ApiError::conflict(format!("a backend named '{name}' already exists"))
+        }
         BackendWriteError::NotFound => ApiError::not_found("backend not found"),
         BackendWriteError::Builtin => ApiError::forbidden("built-in backends cannot be changed"),
         BackendWriteError::Store(e) => ApiError::unavailable(&e),

@@ -7,7 +7,9 @@ use crate::routes::triggers::start_error;
 use crate::routes::views::{ExecutionView, LogLineView};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use actix_web_lab::sse;
-use agented_executions::{BusEvent, CancelError, Cancelled, Execution, ExecutionFilter, ExecutionStatus, LogLine, LogStream};
+use agented_executions::{
+    BusEvent, CancelError, Cancelled, Execution, ExecutionFilter, ExecutionStatus, LogLine, LogStream,
+};
 use agented_kernel::{ExecutionId, Page, TriggerId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -132,7 +134,13 @@ fn parse_id(id: &str) -> Result<ExecutionId, ApiError> {
 
 async fn load(state: &AppState, id: &str) -> Result<Execution, ApiError> {
     let id = parse_id(id)?;
-    state.runs.executions().get(&id).await.map_err(|e| ApiError::unavailable(&e))?.ok_or_else(|| ApiError::not_found("execution not found"))
+    state
+        .runs
+        .executions()
+        .get(&id)
+        .await
+        .map_err(|e| ApiError::unavailable(&e))?
+        .ok_or_else(|| ApiError::not_found("execution not found"))
 }
 
 /// Lists executions, newest first.
@@ -148,7 +156,8 @@ pub async fn list_executions(
     query: web::Query<ExecutionQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let page = Page::new(query.limit, query.offset).map_err(|e| ApiError::bad_request("invalid_page", e.to_string()))?;
+    let page =
+        Page::new(query.limit, query.offset).map_err(|e| ApiError::bad_request("invalid_page", e.to_string()))?;
     let trigger_id = query
         .trigger_id
         .as_deref()
@@ -182,11 +191,8 @@ pub async fn get_execution(
     query: web::Query<DetailQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let execution = load(&state, &id).await?;
-    let lines = state
-        .logs
-        .read_after(&execution.execution_id, 0, DETAIL_LINES)
-        .await
-        .map_err(|e| ApiError::unavailable(&e))?;
+    let lines =
+        state.logs.read_after(&execution.execution_id, 0, DETAIL_LINES).await.map_err(|e| ApiError::unavailable(&e))?;
     let needle = query.q.as_deref().filter(|q| !q.is_empty()).map(str::to_lowercase);
     let (mut stdout, mut stderr, mut matches) = (Vec::new(), Vec::new(), 0);
     for line in &lines {
@@ -238,8 +244,12 @@ pub async fn execution_logs(
 async fn cancel(state: &AppState, id: &str) -> Result<HttpResponse, ApiError> {
     let id = parse_id(id)?;
     let answer = match state.runs.cancel(&id).await {
-        Ok(Cancelled::Signalled) => CancelAnswer { message: "Cancellation requested", execution_id: id.to_string(), status: "cancelling" },
-        Ok(Cancelled::Immediately) => CancelAnswer { message: "Execution cancelled", execution_id: id.to_string(), status: "cancelled" },
+        Ok(Cancelled::Signalled) => {
+            CancelAnswer { message: "Cancellation requested", execution_id: id.to_string(), status: "cancelling" }
+        }
+        Ok(Cancelled::Immediately) => {
+            CancelAnswer { message: "Execution cancelled", execution_id: id.to_string(), status: "cancelled" }
+        }
         Err(CancelError::NotFound) => return Err(ApiError::not_found("execution not found")),
         Err(CancelError::NotRunning(status)) => {
             return Err(ApiError::conflict(format!("execution is not running (status {status})")));
@@ -334,7 +344,8 @@ pub async fn stream_execution(
         }
     });
     use actix_web::Responder;
-    let mut response = sse::Sse::from_infallible_receiver(rx).with_retry_duration(Duration::from_secs(2)).respond_to(&req);
+    let mut response =
+        sse::Sse::from_infallible_receiver(rx).with_retry_duration(Duration::from_secs(2)).respond_to(&req);
     response.headers_mut().insert(
         actix_web::http::header::HeaderName::from_static("x-accel-buffering"),
         actix_web::http::header::HeaderValue::from_static("no"),

@@ -28,7 +28,7 @@ pub struct StreamTokenView {
     params(("id" = String, Path, description = "The execution's id")),
     responses(
         (status = 200, description = "The token", body = StreamTokenView),
-        (status = 404, description = "Not an execution id", body = ErrorBody),
+        (status = 404, description = "No such execution", body = ErrorBody),
     ),
     security(("api_key" = []))
 )]
@@ -39,6 +39,9 @@ pub async fn stream_token(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = ExecutionId::parse(&id).map_err(|e| ApiError::not_found(e.to_string()))?;
+    if state.runs.executions().get(&id).await.map_err(|e| ApiError::unavailable(&e))?.is_none() {
+        return Err(ApiError::not_found("execution not found"));
+    }
     let path = format!("/admin/executions/{id}/stream");
     let token = StreamToken::issue(&state.secret_key, &path, state.clock.now());
     AuditNote {

@@ -32,7 +32,7 @@ pub struct TriggerCreated {
 }
 
 /// A project path to add: exactly one of the two.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PathInput {
     /// An existing absolute directory.
@@ -42,21 +42,10 @@ pub struct PathInput {
 }
 
 /// A trigger's settings (create: `name` and `prompt_template` required; update: any subset).
-/// Text set to `""` clears an optional setting.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+/// Text set to `""` clears an optional setting. Field meanings: see the trigger view.
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
 pub struct TriggerInput {
-    #[serde(flatten)]
-    #[schema(inline, value_type = Object)]
-    patch: TriggerPatchInput,
-    /// Project paths to add with a new trigger.
-    #[serde(default)]
-    paths: Vec<PathInput>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct TriggerPatchInput {
     name: Option<String>,
     prompt_template: Option<String>,
     backend_type: Option<String>,
@@ -76,14 +65,18 @@ struct TriggerPatchInput {
     timeout_seconds: Option<i64>,
     sigterm_grace_seconds: Option<i64>,
     allowed_tools: Option<String>,
+    /// Write-only: never returned.
     webhook_secret: Option<String>,
     max_concurrent: Option<i64>,
     concurrency_policy: Option<String>,
+    /// Project paths to add with a new trigger.
+    paths: Vec<PathInput>,
 }
 
-impl From<TriggerPatchInput> for TriggerPatch {
-    fn from(p: TriggerPatchInput) -> Self {
-        Self {
+impl TriggerInput {
+    fn split(self) -> (TriggerPatch, Vec<PathInput>) {
+        let p = self;
+        let patch = TriggerPatch {
             name: p.name,
             prompt_template: p.prompt_template,
             backend_type: p.backend_type,
@@ -106,7 +99,8 @@ impl From<TriggerPatchInput> for TriggerPatch {
             webhook_secret: p.webhook_secret,
             max_concurrent: p.max_concurrent,
             concurrency_policy: p.concurrency_policy,
-        }
+        };
+        (patch, p.paths)
     }
 }
 
@@ -177,6 +171,14 @@ pub struct TriggerExecutionsQuery {
     pub status: Option<String>,
 }
 
+/// A body that may be absent (then the defaults), but when present must be valid JSON of the right shape.
+fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request("invalid_json", format!("invalid JSON body: {e}")))
+}
+
 fn parse_id(id: &str) -> Result<TriggerId, ApiError> {
     TriggerId::parse(id).map_err(|_| ApiError::not_found("trigger not found"))
 }
@@ -187,7 +189,9 @@ fn store(e: &TriggerStoreError) -> ApiError {
 
 pub(crate) fn write_error(e: TriggerWriteError) -> ApiError {
     match e {
-        TriggerWriteError::DuplicateName(name) => ApiError::conflict(format!("a trigger named '{name}' already exists")),
+        TriggerWriteError::DuplicateName(name) => {
+            ApiError::conflict(format!("a trigger named '{name}' already exists"))
+        }
         TriggerWriteError::NotFound => ApiError::not_found("trigger not found"),
         TriggerWriteError::Store(e) => store(&e),
     }
@@ -285,14 +289,14 @@ pub async fn create_trigger(
     state: web::Data<AppState>,
     input: web::Json<TriggerInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = input.into_inner();
+    let (patch, input_paths) = input.into_inner().split();
     let mut errors = FieldErrors::new();
-    let settings = TriggerPatch::from(input.patch).apply(&TriggerSettings::default()).unwrap_or_else(|e| {
+    let settings = patch.apply(&TriggerSettings::default()).unwrap_or_else(|e| {
         errors.extend(e);
         TriggerSettings::default()
     });
     let mut paths = Vec::new();
-    for (i, path) in input.paths.iter().enumerate() {
+    for (i, path) in input_paths.iter().enumerate() {
         match parse_path(path) {
             Ok(p) => paths.push(p),
             Err(e) => errors.extend(e.into_iter().map(|(k, v)| (format!("paths.{i}.{k}"), v))),
@@ -346,15 +350,15 @@ pub async fn update_trigger(
     input: web::Json<TriggerInput>,
 ) -> Result<HttpResponse, ApiError> {
     let trigger = load(&state, &id).await?;
-    let input = input.into_inner();
-    if !input.paths.is_empty() {
+    let (patch, input_paths) = input.into_inner().split();
+    if !input_paths.is_empty() {
         return Err(ApiError::invalid_fields(BTreeMap::from([(
             "paths".to_owned(),
             "change paths with /admin/triggers/{id}/paths".to_owned(),
         )])));
     }
     let mut errors = FieldErrors::new();
-    let settings = TriggerPatch::from(input.patch).apply(&trigger.settings).unwrap_or_else(|e| {
+    let settings = patch.apply(&trigger.settings).unwrap_or_else(|e| {
         errors.extend(e);
         trigger.settings.clone()
     });
@@ -386,7 +390,8 @@ pub async fn delete_trigger(state: web::Data<AppState>, id: web::Path<String>) -
         return Err(ApiError::forbidden("predefined triggers cannot be deleted; disable it instead"));
     }
     state.triggers.delete(&trigger.id).await.map_err(write_error)?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({ "message": "Trigger deleted", "trigger_id": trigger.id.to_string() })))
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({ "message": "Trigger deleted", "trigger_id": trigger.id.to_string() })))
 }
 
 /// A trigger's project paths.
@@ -477,10 +482,10 @@ pub async fn trigger_status(state: web::Data<AppState>, id: web::Path<String>) -
 pub async fn run_trigger(
     state: web::Data<AppState>,
     id: web::Path<String>,
-    input: Option<web::Json<RunInput>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
-    let message = input.and_then(|i| i.into_inner().message);
+    let message = optional_json::<RunInput>(&body)?.message;
     if message.as_ref().is_some_and(|m| m.chars().count() > 100_000) {
         return Err(ApiError::invalid_fields(BTreeMap::from([(
             "message".to_owned(),
@@ -509,10 +514,10 @@ pub async fn run_trigger(
 pub async fn preview_prompt(
     state: web::Data<AppState>,
     id: web::Path<String>,
-    input: Option<web::Json<RunInput>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let trigger = load(&state, &id).await?;
-    let message = input.and_then(|i| i.into_inner().message);
+    let message = optional_json::<RunInput>(&body)?.message;
     let request = RunRequest { trigger_type: TriggerType::Manual, message, values: Vec::new() };
     let rendered = state.runs.preview(&trigger, &request).await.map_err(|e| store(&e))?;
     Ok(HttpResponse::Ok().json(PromptPreview {
@@ -537,7 +542,8 @@ pub async fn trigger_executions(
     query: web::Query<TriggerExecutionsQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let trigger = load(&state, &id).await?;
-    let page = Page::new(query.limit, query.offset).map_err(|e| ApiError::bad_request("invalid_page", e.to_string()))?;
+    let page =
+        Page::new(query.limit, query.offset).map_err(|e| ApiError::bad_request("invalid_page", e.to_string()))?;
     let status = query.status.as_deref().map(crate::routes::executions::parse_status).transpose()?;
     let filter = ExecutionFilter { trigger_id: Some(trigger.id.clone()), status, ..ExecutionFilter::default() };
     let repo = state.runs.executions();

@@ -164,7 +164,13 @@ pub struct StatusView {
 impl From<Option<&Execution>> for StatusView {
     fn from(e: Option<&Execution>) -> Self {
         match e {
-            None => Self { status: "idle".into(), started_at: None, finished_at: None, error_message: None, execution_id: None },
+            None => Self {
+                status: "idle".into(),
+                started_at: None,
+                finished_at: None,
+                error_message: None,
+                execution_id: None,
+            },
             Some(e) => Self {
                 status: e.status.to_string(),
                 started_at: e.started_at,

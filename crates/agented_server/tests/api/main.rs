@@ -5,6 +5,7 @@
 mod api_keys;
 mod audit;
 mod auth;
+mod backends;
 mod dashboard;
 mod errors;
 mod health;
@@ -13,4 +14,8 @@ mod openapi;
 mod probes;
 mod rate_limits;
 mod response_headers;
+mod runs;
+mod sse;
 mod streams;
+mod support;
+mod triggers;

@@ -8,9 +8,7 @@ use std::sync::OnceLock;
 pub fn routes(cfg: &mut ActixServiceConfig) {
     cfg.route("/__test/panic", web::get().to(panics))
         .route("/__test/echo", web::post().to(echo))
-        .route("/__test/log", web::get().to(logs_twice))
-        // Stands in for the execution stream until it exists, so the gate's token rules can be tested.
-        .route("/admin/executions/{id}/stream", web::get().to(|| async { HttpResponse::Ok().body("stream opened") }));
+        .route("/__test/log", web::get().to(logs_twice));
 }
 
 async fn panics() -> HttpResponse {

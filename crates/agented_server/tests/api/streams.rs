@@ -3,7 +3,10 @@ use agented_test_support::TestApp;
 use chrono::{Duration, Utc};
 use serde_json::Value;
 
-const EXEC: &str = "exec-trig-abc123-20261121T000000-abcd";
+/// A finished execution to stream.
+async fn an_execution(app: &TestApp) -> String {
+    crate::support::finished_run(app, "lines=1").await["execution_id"].as_str().unwrap().to_owned()
+}
 
 async fn issue(app: &TestApp, exec: &str) -> Value {
     let res = app.client.post(app.url(&format!("/admin/executions/{exec}/stream-token"))).send().await.unwrap();
@@ -13,31 +16,34 @@ async fn issue(app: &TestApp, exec: &str) -> Value {
 
 #[tokio::test]
 async fn a_stream_token_opens_its_stream_for_sixty_seconds() {
-    let app = TestApp::builder().routes(crate::probes::routes).spawn().await;
-    let token = issue(&app, EXEC).await;
+    let app = TestApp::spawn().await;
+    let exec = an_execution(&app).await;
+    let token = issue(&app, &exec).await;
     let expires: chrono::DateTime<Utc> = token["expires_at"].as_str().unwrap().parse().unwrap();
     let ttl = expires - Utc::now();
     assert!(ttl > Duration::seconds(55) && ttl <= Duration::seconds(60), "{ttl}");
     let url = token["stream_url"].as_str().unwrap();
     let res = app.anonymous.get(app.url(url)).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(res.text().await.unwrap(), "stream opened");
+    assert!(res.text().await.unwrap().contains("event: complete"));
     // Without the token the stream is closed.
-    let closed = app.anonymous.get(app.url(&format!("/admin/executions/{EXEC}/stream"))).send().await.unwrap();
+    let closed = app.anonymous.get(app.url(&format!("/admin/executions/{exec}/stream"))).send().await.unwrap();
     assert_eq!(closed.status(), 401);
 }
 
 #[tokio::test]
 async fn forged_expired_and_other_path_tokens_are_refused() {
-    let app = TestApp::builder().routes(crate::probes::routes).spawn().await;
-    let stream = format!("/admin/executions/{EXEC}/stream");
+    let app = TestApp::spawn().await;
+    let exec = an_execution(&app).await;
+    let other_exec = an_execution(&app).await;
+    let stream = format!("/admin/executions/{exec}/stream");
     let open = |token: String| {
         let url = app.url(&format!("{stream}?token={token}"));
         let client = app.anonymous.clone();
         async move { client.get(url).send().await.unwrap().status().as_u16() }
     };
 
-    let other = issue(&app, "exec-trig-abc123-20261121T000000-wxyz").await;
+    let other = issue(&app, &other_exec).await;
     assert_eq!(open(other["token"].as_str().unwrap().to_owned()).await, 401, "a token for another stream");
 
     let forged_key = SecretKey::parse(&"f".repeat(64)).unwrap();
@@ -52,22 +58,25 @@ async fn forged_expired_and_other_path_tokens_are_refused() {
 
     assert_eq!(open("garbage".into()).await, 401);
     // A token only opens streams: not other routes.
-    let token = issue(&app, EXEC).await["token"].as_str().unwrap().to_owned();
+    let token = issue(&app, &exec).await["token"].as_str().unwrap().to_owned();
     let elsewhere = app.anonymous.get(app.url(&format!("/admin/api-keys?token={token}"))).send().await.unwrap();
     assert_eq!(elsewhere.status(), 401);
 }
 
 #[tokio::test]
-async fn an_invalid_execution_id_gets_no_token() {
+async fn an_invalid_or_unknown_execution_gets_no_token() {
     let app = TestApp::spawn().await;
     let res = app.client.post(app.url("/admin/executions/not-an-id/stream-token")).send().await.unwrap();
     assert_eq!(res.status(), 404);
+    let unknown = "/admin/executions/exec-trig-abc123-20261121T000000-abcd/stream-token";
+    assert_eq!(app.client.post(app.url(unknown)).send().await.unwrap().status(), 404);
 }
 
 #[tokio::test]
 async fn tokens_and_keys_never_reach_the_logs() {
-    let app = TestApp::builder().routes(crate::probes::routes).spawn().await;
-    let token = issue(&app, EXEC).await;
+    let app = TestApp::spawn().await;
+    let exec = an_execution(&app).await;
+    let token = issue(&app, &exec).await;
     let url = token["stream_url"].as_str().unwrap();
     let res = app.anonymous.get(app.url(url)).send().await.unwrap();
     let request_id = res.headers()["x-request-id"].to_str().unwrap().to_owned();

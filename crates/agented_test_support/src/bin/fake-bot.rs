@@ -98,14 +98,20 @@ fn final_record(flavour: &str, plan: &Plan) -> Option<String> {
         "claude" => format!(
             r#"{{"type":"result","subtype":"success","is_error":false,"result":"done","total_cost_usd":{cost},"usage":{{"input_tokens":{i},"output_tokens":{o}}}}}"#
         ),
-        "codex" if plan.error_result => r#"{"type":"turn.failed","error":{"message":"fake failure: the model refused"}}"#.to_owned(),
-        "codex" => format!(r#"{{"type":"turn.completed","usage":{{"input_tokens":{i},"cached_input_tokens":0,"output_tokens":{o}}}}}"#),
+        "codex" if plan.error_result => {
+            r#"{"type":"turn.failed","error":{"message":"fake failure: the model refused"}}"#.to_owned()
+        }
+        "codex" => format!(
+            r#"{{"type":"turn.completed","usage":{{"input_tokens":{i},"cached_input_tokens":0,"output_tokens":{o}}}}}"#
+        ),
         "gemini" => format!(
             r#"{{"type":"result","status":"{}","stats":{{"total_tokens":{},"input_tokens":{i},"output_tokens":{o}}}}}"#,
             if plan.error_result { "error" } else { "success" },
             i + o
         ),
-        "opencode" => format!(r#"{{"type":"step_finish","part":{{"cost":{cost},"tokens":{{"input":{i},"output":{o}}}}}}}"#),
+        "opencode" => {
+            format!(r#"{{"type":"step_finish","part":{{"cost":{cost},"tokens":{{"input":{i},"output":{o}}}}}}}"#)
+        }
         _ => return None,
     })
 }

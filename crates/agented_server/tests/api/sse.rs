@@ -1,0 +1,121 @@
+//! The live stream: replay from the store, resume without loss or duplicates.
+
+use crate::support::{create_trigger, finished_run, run, wait_for_status};
+use agented_test_support::TestApp;
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// One parsed SSE event.
+#[derive(Debug, Clone)]
+struct Event {
+    name: String,
+    id: Option<i64>,
+    data: Value,
+}
+
+/// Reads events from `res` until `complete` (or `stop_after_log` log events), returning them.
+async fn read_events(mut res: reqwest::Response, stop_after_log: Option<usize>) -> Vec<Event> {
+    let mut buffer = String::new();
+    let mut events = Vec::new();
+    let mut logs = 0;
+    loop {
+        let chunk = tokio::time::timeout(Duration::from_secs(30), res.chunk()).await.expect("stream stalled").unwrap();
+        let Some(chunk) = chunk else { return events };
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            let (mut name, mut id, mut data) = (String::from("message"), None, String::new());
+            for line in block.lines() {
+                if let Some(v) = line.strip_prefix("event: ") {
+                    name = v.to_owned();
+                } else if let Some(v) = line.strip_prefix("id: ") {
+                    id = v.parse().ok();
+                } else if let Some(v) = line.strip_prefix("data: ") {
+                    data.push_str(v);
+                }
+            }
+            if data.is_empty() {
+                continue;
+            }
+            let event = Event { name, id, data: serde_json::from_str(&data).unwrap() };
+            let done = event.name == "complete";
+            if event.name == "log" {
+                logs += 1;
+            }
+            events.push(event);
+            if done || stop_after_log.is_some_and(|n| logs >= n) {
+                return events;
+            }
+        }
+    }
+}
+
+fn log_ids(events: &[Event]) -> Vec<i64> {
+    events.iter().filter(|e| e.name == "log").map(|e| e.id.unwrap()).collect()
+}
+
+#[tokio::test]
+async fn a_client_connecting_after_the_end_gets_the_whole_log_and_complete() {
+    let app = TestApp::spawn().await;
+    let done = finished_run(&app, "lines=5 stderr=1").await;
+    let id = done["execution_id"].as_str().unwrap();
+    let res = app.get(&format!("/admin/executions/{id}/stream")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/event-stream");
+    let events = read_events(res, None).await;
+    assert_eq!(events[0].name, "status");
+    assert_eq!(events[0].data["execution_id"], id);
+    assert_eq!(log_ids(&events), (1..=8).collect::<Vec<_>>());
+    let stderr: Vec<&Event> = events.iter().filter(|e| e.data["stream"] == "stderr").collect();
+    assert_eq!(stderr.len(), 1);
+    assert_eq!(stderr[0].data["content"], "warning 1");
+    let complete = events.last().unwrap();
+    assert_eq!(complete.name, "complete");
+    assert_eq!(complete.data["status"], "success");
+    assert_eq!(complete.data["exit_code"], 0);
+    assert!(complete.data["duration_ms"].is_i64());
+}
+
+#[tokio::test]
+async fn a_client_disconnected_mid_run_resumes_with_every_line_exactly_once() {
+    let app = TestApp::spawn().await;
+    let trigger = create_trigger(&app, json!({})).await;
+    let id = run(&app, &trigger, "lines=300 delay_ms=5").await;
+    wait_for_status(&app, &id, "running", Duration::from_secs(10)).await;
+    let stream = format!("/admin/executions/{id}/stream");
+    // First connection: read 40 lines, then drop the connection.
+    let first = read_events(app.get(&stream).await, Some(40)).await;
+    let first_ids = log_ids(&first);
+    let last = *first_ids.last().unwrap();
+    assert!(first.iter().all(|e| e.name != "complete"), "the run should still be going");
+    // Resume with the header an EventSource sends on reconnect.
+    let res = app.client.get(app.url(&stream)).header("Last-Event-ID", last.to_string()).send().await.unwrap();
+    let second = read_events(res, Some(60)).await;
+    let second_ids = log_ids(&second);
+    assert_eq!(second_ids.first(), Some(&(last + 1)));
+    // Resume once more with the query parameter a fresh page uses, to the end.
+    let last = *second_ids.last().unwrap();
+    let res = app.get(&format!("{stream}?last_event_id={last}")).await;
+    let third = read_events(res, None).await;
+    let mut all: Vec<i64> = first_ids.into_iter().chain(second_ids).chain(log_ids(&third)).collect();
+    let total = third.last().unwrap().data["log_lines"].as_i64().unwrap();
+    assert_eq!(third.last().unwrap().name, "complete");
+    let received = all.len();
+    all.dedup();
+    assert_eq!(received, all.len(), "no line twice");
+    assert_eq!(all, (1..=total).collect::<Vec<_>>(), "every line, in order");
+    assert_eq!(total, 302);
+}
+
+#[tokio::test]
+async fn a_live_client_sees_status_then_lines_as_they_arrive() {
+    let app = TestApp::spawn().await;
+    let trigger = create_trigger(&app, json!({})).await;
+    let id = run(&app, &trigger, "lines=20 delay_ms=20").await;
+    let res = app.get(&format!("/admin/executions/{id}/stream")).await;
+    let events = read_events(res, None).await;
+    assert_eq!(events.first().unwrap().name, "status");
+    assert_eq!(log_ids(&events), (1..=22).collect::<Vec<_>>());
+    assert_eq!(events.last().unwrap().data["status"], "success");
+    assert_eq!(app.get("/admin/executions/exec-trig-abc123-20261121T000000-abcd/stream").await.status(), 404);
+}
