@@ -235,3 +235,113 @@ fn keys_can_be_created_listed_and_revoked_from_the_terminal() {
     assert!(!bad.status.success());
     assert!(stderr(&bad).contains("admin or read"), "{}", stderr(&bad));
 }
+
+/// The fake CLIs in `dir/bin`, and an API key the server accepts.
+fn with_fake_clis(dir: &Path, cmd: &mut Command) {
+    agented_test_support::install_fake_clis(&dir.join("bin"));
+    cmd.env("AGENTED__RUNNER__EXTRA_PATH", dir.join("bin"))
+        .env("AGENTED_API_KEY", RUN_KEY)
+        .env("AGENTED__RUNNER__SHUTDOWN_GRACE_SECONDS", "1");
+}
+
+const RUN_KEY: &str = "agd_0123456789abcdef0123456789abcdef0123456789abcdef";
+
+async fn api(address: &str, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> serde_json::Value {
+    let mut req = reqwest::Client::new().request(method, format!("{address}{path}")).header("x-api-key", RUN_KEY);
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.unwrap();
+    assert!(res.status().is_success(), "{path}: {}", res.status());
+    res.json().await.unwrap()
+}
+
+async fn status_of(address: &str, id: &str) -> String {
+    api(address, reqwest::Method::GET, &format!("/admin/executions/{id}"), None).await["status"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn wait_status(address: &str, id: &str, want: &str) -> serde_json::Value {
+    for _ in 0..600 {
+        let detail = api(address, reqwest::Method::GET, &format!("/admin/executions/{id}"), None).await;
+        if detail["status"] == want {
+            return detail;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{id} never reached {want}");
+}
+
+fn gone(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map_or(true, |stat| stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')))
+}
+
+#[tokio::test]
+async fn after_kill_9_the_running_run_is_interrupted_its_processes_killed_and_queued_runs_proceed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, address, _) = spawn_server(dir.path(), |cmd| with_fake_clis(dir.path(), cmd));
+    let trigger = api(
+        &address,
+        reqwest::Method::POST,
+        "/admin/triggers",
+        Some(serde_json::json!({ "name": "long", "prompt_template": "{message}" })),
+    )
+    .await["trigger_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let run = |message: &'static str| {
+        let (address, trigger) = (address.clone(), trigger.clone());
+        async move {
+            api(
+                &address,
+                reqwest::Method::POST,
+                &format!("/admin/triggers/{trigger}/run"),
+                Some(serde_json::json!({ "message": message })),
+            )
+            .await["execution_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let long = run("ignore_term fork=2 lines=1 sleep_ms=600000").await;
+    wait_status(&address, &long, "running").await;
+    let mut pids = Vec::new();
+    for _ in 0..200 {
+        let detail = api(&address, reqwest::Method::GET, &format!("/admin/executions/{long}"), None).await;
+        pids = detail["stdout_log"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .filter_map(|l| l.strip_prefix("grandchild pid="))
+            .map(|p| p.parse::<i32>().unwrap())
+            .collect();
+        if pids.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(pids.len(), 2);
+    // max_concurrent = 1: this one waits in the queue.
+    let queued = run("lines=2").await;
+    assert_eq!(status_of(&address, &queued).await, "queued");
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(pids.iter().all(|p| !gone(*p)), "the run's processes outlive a kill -9 of the server");
+
+    let (child, address, _) = spawn_server(dir.path(), |cmd| with_fake_clis(dir.path(), cmd));
+    let interrupted = api(&address, reqwest::Method::GET, &format!("/admin/executions/{long}"), None).await;
+    assert_eq!(interrupted["status"], "interrupted");
+    for pid in &pids {
+        assert!(gone(*pid), "leftover process {pid} was not killed at start-up");
+    }
+    let done = wait_status(&address, &queued, "success").await;
+    assert_eq!(done["log_lines"], 4);
+    sigterm(&child);
+    assert!(wait_for_exit(child, Duration::from_secs(20)).success());
+}

@@ -66,7 +66,10 @@ pub fn install_fake_clis(dir: &Path) {
     std::fs::create_dir_all(dir).expect("bin folder");
     let bot = fake_bot();
     for name in ["claude", "codex", "gemini", "opencode"] {
-        std::os::unix::fs::symlink(&bot, dir.join(name)).expect("symlink");
+        let link = dir.join(name);
+        if std::fs::symlink_metadata(&link).is_err() {
+            std::os::unix::fs::symlink(&bot, link).expect("symlink");
+        }
     }
 }
 

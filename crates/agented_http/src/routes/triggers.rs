@@ -249,7 +249,7 @@ fn parse_path(input: &PathInput) -> Result<ProjectPath, FieldErrors> {
 async fn check_backend(state: &AppState, settings: &TriggerSettings, errors: &mut FieldErrors) -> Result<(), ApiError> {
     if let Some(id) = &settings.backend_id {
         let found = state.backends.get(id).await.map_err(|e| ApiError::unavailable(&e))?;
-        if !found.is_some_and(|b| b.custom.is_some()) {
+        if found.is_none_or(|b| b.custom.is_none()) {
             errors.insert("backend_id".into(), format!("'{id}' is not a custom backend"));
         }
     }
