@@ -180,3 +180,23 @@ pub struct Outcome {
     /// Usage reported by the CLI.
     pub usage: crate::usage::Usage,
 }
+
+impl Outcome {
+    /// Ends `execution` from outside its process (cancel before start, recovery):
+    /// no exit code, the usage recorded so far, the time since it started.
+    #[must_use]
+    pub fn closing(execution: &Execution, status: ExecutionStatus, message: &str, at: DateTime<Utc>) -> Self {
+        Self {
+            status,
+            exit_code: None,
+            error_message: Some(message.to_owned()),
+            finished_at: at,
+            duration_ms: execution.started_at.map_or(0, |s| (at - s).num_milliseconds().max(0)),
+            usage: crate::usage::Usage {
+                input_tokens: execution.input_tokens,
+                output_tokens: execution.output_tokens,
+                total_cost_usd: execution.total_cost_usd,
+            },
+        }
+    }
+}

@@ -194,19 +194,7 @@ impl ExecutionService {
             return Ok(Cancelled::Signalled);
         }
         // Not started yet, or not ours to signal: end it in the store, where the worker looks first.
-        let now = self.clock.now();
-        let outcome = Outcome {
-            status: ExecutionStatus::Cancelled,
-            exit_code: None,
-            error_message: Some("cancelled by a user".into()),
-            finished_at: now,
-            duration_ms: execution.started_at.map_or(0, |s| (now - s).num_milliseconds().max(0)),
-            usage: Usage {
-                input_tokens: execution.input_tokens,
-                output_tokens: execution.output_tokens,
-                total_cost_usd: execution.total_cost_usd,
-            },
-        };
+        let outcome = Outcome::closing(&execution, ExecutionStatus::Cancelled, "cancelled by a user", self.clock.now());
         if self.executions.finish(id, &outcome).await? {
             Ok(Cancelled::Immediately)
         } else {

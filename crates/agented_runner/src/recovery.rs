@@ -3,7 +3,10 @@
 //! found by process group *and* the `AGENTED_EXECUTION_ID` each run's
 //! processes carry, so a reused process group id never hits a stranger.
 
-use agented_executions::{ExecStoreError, ExecutionRepository, ExecutionStatus, Outcome, Usage};
+use agented_executions::{ExecStoreError, ExecutionRepository, ExecutionStatus, Outcome};
+
+/// Why a run ended with the server.
+pub const INTERRUPTED: &str = "the server stopped while the run was in progress";
 use agented_kernel::Clock;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -48,19 +51,7 @@ pub async fn recover_interrupted(
                 tracing::warn!(execution_id = %execution.execution_id, killed = leftovers.len(), "killed processes left by an interrupted run");
             }
         }
-        let now = clock.now();
-        let outcome = Outcome {
-            status: ExecutionStatus::Interrupted,
-            exit_code: None,
-            error_message: Some("the server stopped while the run was in progress".into()),
-            finished_at: now,
-            duration_ms: execution.started_at.map_or(0, |s| (now - s).num_milliseconds().max(0)),
-            usage: Usage {
-                input_tokens: execution.input_tokens,
-                output_tokens: execution.output_tokens,
-                total_cost_usd: execution.total_cost_usd,
-            },
-        };
+        let outcome = Outcome::closing(execution, ExecutionStatus::Interrupted, INTERRUPTED, clock.now());
         executions.finish(&execution.execution_id, &outcome).await?;
     }
     if !running.is_empty() {

@@ -400,7 +400,7 @@ fn interrupted(at: chrono::DateTime<chrono::Utc>) -> Outcome {
     Outcome {
         status: ExecutionStatus::Interrupted,
         exit_code: None,
-        error_message: Some("the server stopped while the run was in progress".into()),
+        error_message: Some(crate::recovery::INTERRUPTED.into()),
         finished_at: at,
         duration_ms: 0,
         usage: Usage::default(),
@@ -426,7 +426,7 @@ fn outcome_of(
         Ending::TimedOut => (ExecutionStatus::Timeout, Some(format!("timed out after {timeout_seconds} s"))),
         Ending::Stopped(StopReason::Cancelled) => (ExecutionStatus::Cancelled, Some("cancelled by a user".into())),
         Ending::Stopped(StopReason::Shutdown) => {
-            (ExecutionStatus::Interrupted, Some("the server stopped while the run was in progress".into()))
+            (ExecutionStatus::Interrupted, Some(crate::recovery::INTERRUPTED.into()))
         }
     };
     Outcome {

@@ -263,15 +263,15 @@ async fn status_of(address: &str, id: &str) -> String {
         .to_owned()
 }
 
-async fn wait_status(address: &str, id: &str, want: &str) -> serde_json::Value {
-    for _ in 0..600 {
-        let detail = api(address, reqwest::Method::GET, &format!("/admin/executions/{id}"), None).await;
-        if detail["status"] == want {
-            return detail;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("{id} never reached {want}");
+/// The execution's live stream.
+async fn stream(address: &str, id: &str) -> agented_test_support::SseReader {
+    let res = reqwest::Client::new()
+        .get(format!("{address}/admin/executions/{id}/stream"))
+        .header("x-api-key", RUN_KEY)
+        .send()
+        .await
+        .unwrap();
+    agented_test_support::SseReader::new(res)
 }
 
 fn gone(pid: i32) -> bool {
@@ -309,22 +309,17 @@ async fn after_kill_9_the_running_run_is_interrupted_its_processes_killed_and_qu
         }
     };
     let long = run("ignore_term fork=2 lines=1 sleep_ms=600000").await;
-    wait_status(&address, &long, "running").await;
-    let mut pids = Vec::new();
-    for _ in 0..200 {
-        let detail = api(&address, reqwest::Method::GET, &format!("/admin/executions/{long}"), None).await;
-        pids = detail["stdout_log"]
-            .as_str()
-            .unwrap()
-            .lines()
-            .filter_map(|l| l.strip_prefix("grandchild pid="))
-            .map(|p| p.parse::<i32>().unwrap())
-            .collect();
-        if pids.len() == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    // Follow the run until the bot has printed its two grandchildren.
+    let mut pids: Vec<i32> = Vec::new();
+    stream(&address, &long)
+        .await
+        .until(|e| {
+            if let Some(pid) = e.data["content"].as_str().and_then(|c| c.strip_prefix("grandchild pid=")) {
+                pids.push(pid.parse().unwrap());
+            }
+            e.name == "complete" || pids.len() == 2
+        })
+        .await;
     assert_eq!(pids.len(), 2);
     // max_concurrent = 1: this one waits in the queue.
     let queued = run("lines=2").await;
@@ -340,7 +335,10 @@ async fn after_kill_9_the_running_run_is_interrupted_its_processes_killed_and_qu
     for pid in &pids {
         assert!(gone(*pid), "leftover process {pid} was not killed at start-up");
     }
-    let done = wait_status(&address, &queued, "success").await;
+    let events = stream(&address, &queued).await.until(|e| e.name == "complete").await;
+    assert_eq!(events.last().unwrap().data["status"], "success");
+    let done = api(&address, reqwest::Method::GET, &format!("/admin/executions/{queued}"), None).await;
+    assert_eq!(done["status"], "success");
     assert_eq!(done["log_lines"], 4);
     sigterm(&child);
     assert!(wait_for_exit(child, Duration::from_secs(20)).success());

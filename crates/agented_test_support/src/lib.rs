@@ -7,7 +7,9 @@
 #![allow(clippy::expect_used, reason = "test helpers fail the test loudly when the server cannot start")]
 
 pub mod logs;
+pub mod sse;
 pub mod test_app;
 
 pub use logs::CapturedLogs;
+pub use sse::{SseEvent, SseReader};
 pub use test_app::{TestApp, TestAppBuilder, client, fake_bot, install_fake_clis, workspace_root};

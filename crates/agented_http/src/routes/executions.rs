@@ -306,12 +306,7 @@ pub async fn delete_execution(state: web::Data<AppState>, id: web::Path<String>)
 pub async fn retry_execution(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     let execution = state.runs.retry(&id).await.map_err(start_error)?;
-    Ok(HttpResponse::Accepted().json(crate::routes::triggers::RunStarted {
-        message: "Run queued",
-        trigger_id: execution.trigger_id.to_string(),
-        status: execution.status.to_string(),
-        execution_id: execution.execution_id.to_string(),
-    }))
+    Ok(HttpResponse::Accepted().json(crate::routes::triggers::RunStarted::from(&execution)))
 }
 
 /// Live events of a run: `status`, `log` (with `id: <seq>`), `complete`, and
@@ -426,6 +421,14 @@ async fn follow(state: &AppState, execution: Execution, after: i64, tx: &mpsc::S
         let subscription = state.bus.subscribe(&id);
         replay(state, &id, &mut out).await?;
         if let Some(mut subscription) = subscription {
+            // The bus opens when a run is claimed: announce `running` if this client has not seen it.
+            if last_status != ExecutionStatus::Running
+                && let Ok(Some(current)) = state.runs.executions().get(&id).await
+                && current.status == ExecutionStatus::Running
+            {
+                last_status = current.status;
+                out.json("status", &status_body(&current)).await?;
+            }
             loop {
                 tokio::select! {
                     event = subscription.next() => match event {
@@ -435,13 +438,6 @@ async fn follow(state: &AppState, execution: Execution, after: i64, tx: &mpsc::S
                         None => break,
                     },
                     () = tokio::time::sleep(HEARTBEAT) => out.heartbeat_if_quiet().await?,
-                }
-                if last_status != ExecutionStatus::Running
-                    && let Ok(Some(current)) = state.runs.executions().get(&id).await
-                    && current.status == ExecutionStatus::Running
-                {
-                    last_status = current.status;
-                    out.json("status", &status_body(&current)).await?;
                 }
             }
         }

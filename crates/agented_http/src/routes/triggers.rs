@@ -179,6 +179,17 @@ fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Resul
     serde_json::from_slice(body).map_err(|e| ApiError::bad_request("invalid_json", format!("invalid JSON body: {e}")))
 }
 
+impl From<&Execution> for RunStarted {
+    fn from(execution: &Execution) -> Self {
+        Self {
+            message: "Run queued",
+            trigger_id: execution.trigger_id.to_string(),
+            status: execution.status.to_string(),
+            execution_id: execution.execution_id.to_string(),
+        }
+    }
+}
+
 fn parse_id(id: &str) -> Result<TriggerId, ApiError> {
     TriggerId::parse(id).map_err(|_| ApiError::not_found("trigger not found"))
 }
@@ -494,12 +505,7 @@ pub async fn run_trigger(
     }
     let request = RunRequest { trigger_type: TriggerType::Manual, message, values: Vec::new() };
     let execution = state.runs.start(&id, request).await.map_err(start_error)?;
-    Ok(HttpResponse::Accepted().json(RunStarted {
-        message: "Run queued",
-        trigger_id: execution.trigger_id.to_string(),
-        status: execution.status.to_string(),
-        execution_id: execution.execution_id.to_string(),
-    }))
+    Ok(HttpResponse::Accepted().json(RunStarted::from(&execution)))
 }
 
 /// Renders the prompt a run with this message would get.

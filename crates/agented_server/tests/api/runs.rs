@@ -1,11 +1,11 @@
 //! Running bots end to end: the fake bot under the real CLI names.
 
 use crate::support::{
-    create_trigger, execution, finished_run, grandchildren, process_gone, run, wait_for_end, wait_for_status,
+    create_trigger, execution, finished_run, grandchildren, process_gone, run, wait_for_end, wait_for_grandchildren,
+    wait_for_status,
 };
 use agented_test_support::TestApp;
 use serde_json::json;
-use std::time::Duration;
 
 #[tokio::test]
 async fn a_successful_run_records_logs_exit_code_tokens_and_cost() {
@@ -111,7 +111,7 @@ async fn a_timed_out_bot_that_ignores_sigterm_and_forks_leaves_no_process() {
     // 1 s is clamped to the 60 s minimum; the grace after SIGTERM is 1 s.
     let trigger = create_trigger(&app, json!({ "timeout_seconds": 1, "sigterm_grace_seconds": 1 })).await;
     let id = run(&app, &trigger, "ignore_term fork=2 lines=1 sleep_ms=600000").await;
-    let running = wait_for_status(&app, &id, "running", Duration::from_secs(10)).await;
+    let running = wait_for_status(&app, &id, "running").await;
     assert_eq!(running["status"], "running");
     let done = wait_for_end(&app, &id).await;
     assert_eq!(done["status"], "timeout", "{done}");
@@ -128,17 +128,9 @@ async fn cancelling_stops_the_whole_process_group_and_a_second_cancel_is_409() {
     let app = TestApp::spawn().await;
     let trigger = create_trigger(&app, json!({ "sigterm_grace_seconds": 1 })).await;
     let id = run(&app, &trigger, "ignore_term fork=2 lines=1 sleep_ms=600000").await;
-    wait_for_status(&app, &id, "running", Duration::from_secs(10)).await;
+    wait_for_status(&app, &id, "running").await;
     // Wait until the bot has printed its grandchildren.
-    let mut forked = Vec::new();
-    for _ in 0..100 {
-        forked = grandchildren(&execution(&app, &id).await);
-        if forked.len() == 2 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert_eq!(forked.len(), 2);
+    let forked = wait_for_grandchildren(&app, &id, 2).await;
     let res = app.client.post(app.url(&format!("/admin/executions/{id}/cancel"))).send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<serde_json::Value>().await.unwrap()["status"], "cancelling");
@@ -273,15 +265,20 @@ async fn reject_policy_answers_409_with_the_running_execution_and_queue_policy_w
 
     let queue = create_trigger(&app, json!({})).await;
     let a = run(&app, &queue, "sleep_ms=600000 lines=0").await;
-    wait_for_status(&app, &a, "running", Duration::from_secs(10)).await;
+    wait_for_status(&app, &a, "running").await;
     let b = run(&app, &queue, "lines=1").await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(execution(&app, &b).await["status"], "queued", "waits for the slot");
     let listed: serde_json::Value = app.get(&format!("/admin/triggers/{queue}/executions")).await.json().await.unwrap();
     assert_eq!(listed["running_execution"]["execution_id"], a.as_str());
     assert_eq!(listed["total"], 2);
     app.client.post(app.url(&format!("/admin/executions/{a}/cancel"))).send().await.unwrap();
-    assert_eq!(wait_for_end(&app, &b).await["status"], "success");
+    let b_done = wait_for_end(&app, &b).await;
+    assert_eq!(b_done["status"], "success");
+    // It started only once the first run had ended.
+    let a_finished: chrono::DateTime<chrono::Utc> =
+        execution(&app, &a).await["finished_at"].as_str().unwrap().parse().unwrap();
+    let b_started: chrono::DateTime<chrono::Utc> = b_done["started_at"].as_str().unwrap().parse().unwrap();
+    assert!(b_started >= a_finished, "{b_started} < {a_finished}");
 }
 
 #[tokio::test]

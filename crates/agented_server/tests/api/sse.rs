@@ -1,53 +1,20 @@
 //! The live stream: replay from the store, resume without loss or duplicates.
 
 use crate::support::{create_trigger, finished_run, run, wait_for_status};
-use agented_test_support::TestApp;
-use serde_json::{Value, json};
-use std::time::Duration;
+use agented_test_support::{SseEvent as Event, SseReader, TestApp};
+use serde_json::json;
 
-/// One parsed SSE event.
-#[derive(Debug, Clone)]
-struct Event {
-    name: String,
-    id: Option<i64>,
-    data: Value,
-}
-
-/// Reads events from `res` until `complete` (or `stop_after_log` log events), returning them.
-async fn read_events(mut res: reqwest::Response, stop_after_log: Option<usize>) -> Vec<Event> {
-    let mut buffer = String::new();
-    let mut events = Vec::new();
+/// Reads events from `res` until `complete` (or `stop_after_log` log events).
+async fn read_events(res: reqwest::Response, stop_after_log: Option<usize>) -> Vec<Event> {
     let mut logs = 0;
-    loop {
-        let chunk = tokio::time::timeout(Duration::from_secs(30), res.chunk()).await.expect("stream stalled").unwrap();
-        let Some(chunk) = chunk else { return events };
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            let (mut name, mut id, mut data) = (String::from("message"), None, String::new());
-            for line in block.lines() {
-                if let Some(v) = line.strip_prefix("event: ") {
-                    name = v.to_owned();
-                } else if let Some(v) = line.strip_prefix("id: ") {
-                    id = v.parse().ok();
-                } else if let Some(v) = line.strip_prefix("data: ") {
-                    data.push_str(v);
-                }
-            }
-            if data.is_empty() {
-                continue;
-            }
-            let event = Event { name, id, data: serde_json::from_str(&data).unwrap() };
-            let done = event.name == "complete";
-            if event.name == "log" {
+    SseReader::new(res)
+        .until(|e| {
+            if e.name == "log" {
                 logs += 1;
             }
-            events.push(event);
-            if done || stop_after_log.is_some_and(|n| logs >= n) {
-                return events;
-            }
-        }
-    }
+            e.name == "complete" || stop_after_log.is_some_and(|n| logs >= n)
+        })
+        .await
 }
 
 fn log_ids(events: &[Event]) -> Vec<i64> {
@@ -81,7 +48,7 @@ async fn a_client_disconnected_mid_run_resumes_with_every_line_exactly_once() {
     let app = TestApp::spawn().await;
     let trigger = create_trigger(&app, json!({})).await;
     let id = run(&app, &trigger, "lines=300 delay_ms=5").await;
-    wait_for_status(&app, &id, "running", Duration::from_secs(10)).await;
+    wait_for_status(&app, &id, "running").await;
     let stream = format!("/admin/executions/{id}/stream");
     // First connection: read 40 lines, then drop the connection.
     let first = read_events(app.get(&stream).await, Some(40)).await;

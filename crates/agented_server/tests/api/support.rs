@@ -1,8 +1,7 @@
 //! Helpers for tests that run bots: create a trigger, run it, wait for the end.
 
-use agented_test_support::TestApp;
+use agented_test_support::{SseReader, TestApp};
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
 
 /// Creates a trigger from `body` (name and prompt filled in when missing) and returns its id.
 pub async fn create_trigger(app: &TestApp, body: Value) -> String {
@@ -42,30 +41,45 @@ pub async fn execution(app: &TestApp, id: &str) -> Value {
     app.get(&format!("/admin/executions/{id}")).await.json().await.unwrap()
 }
 
-/// Waits (up to `limit`) until the execution has `status`.
-pub async fn wait_for_status(app: &TestApp, id: &str, status: &str, limit: Duration) -> Value {
-    let start = Instant::now();
-    loop {
-        let detail = execution(app, id).await;
-        if detail["status"] == status {
-            return detail;
-        }
-        assert!(start.elapsed() < limit, "{id} did not reach {status} within {limit:?}: {detail}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+/// The execution's live stream.
+pub async fn stream(app: &TestApp, id: &str) -> SseReader {
+    let res = app.get(&format!("/admin/executions/{id}/stream")).await;
+    assert_eq!(res.status(), 200, "stream of {id}");
+    SseReader::new(res)
 }
 
-/// Waits until the execution has ended and returns it.
+/// Waits for the stream's `status` event announcing `status`, and returns the execution then.
+pub async fn wait_for_status(app: &TestApp, id: &str, status: &str) -> Value {
+    let events = stream(app, id)
+        .await
+        .until(|e| e.name == "complete" || (e.name == "status" && e.data["status"] == status))
+        .await;
+    let last = events.last().unwrap();
+    assert_eq!(last.name, "status", "{id} ended before it was {status}: {:?}", last.data);
+    execution(app, id).await
+}
+
+/// Waits for the stream's `complete` event and returns the finished execution.
 pub async fn wait_for_end(app: &TestApp, id: &str) -> Value {
-    let start = Instant::now();
-    loop {
-        let detail = execution(app, id).await;
-        if !["queued", "running"].contains(&detail["status"].as_str().unwrap()) {
-            return detail;
-        }
-        assert!(start.elapsed() < Duration::from_secs(120), "{id} never ended: {detail}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let events = stream(app, id).await.until(|e| e.name == "complete").await;
+    assert_eq!(events.last().unwrap().name, "complete", "the stream of {id} ended without complete");
+    execution(app, id).await
+}
+
+/// Follows the stream until the forking bot has printed `n` grandchild pids, and returns them.
+pub async fn wait_for_grandchildren(app: &TestApp, id: &str, n: usize) -> Vec<i32> {
+    let mut pids = Vec::new();
+    stream(app, id)
+        .await
+        .until(|e| {
+            if let Some(pid) = e.data["content"].as_str().and_then(|c| c.strip_prefix("grandchild pid=")) {
+                pids.push(pid.trim().parse().unwrap());
+            }
+            e.name == "complete" || pids.len() == n
+        })
+        .await;
+    assert_eq!(pids.len(), n, "{id} did not fork {n} grandchildren");
+    pids
 }
 
 /// A run of a fresh manual trigger with `message`, waited for to the end.
