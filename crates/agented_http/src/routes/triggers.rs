@@ -176,7 +176,18 @@ fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Resul
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
-    serde_json::from_slice(body).map_err(|e| ApiError::bad_request("invalid_json", format!("invalid JSON body: {e}")))
+    // Same split as the JSON extractor: malformed JSON is 400, well-formed JSON of the wrong shape 422.
+    serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() {
+            ApiError::new(
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                format!("invalid request body: {e}"),
+            )
+        } else {
+            ApiError::bad_request("invalid_json", format!("malformed JSON: {e}"))
+        }
+    })
 }
 
 impl From<&Execution> for RunStarted {

@@ -179,6 +179,14 @@ async fn running_a_disabled_or_unknown_trigger_is_refused_and_status_follows_the
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
+    let res = app
+        .client
+        .post(app.url("/admin/triggers/bot-pr-review/run"))
+        .json(&json!({ "message": 1 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422, "well-formed JSON of the wrong shape");
     let id = create_trigger(&app, json!({})).await;
     let exec = crate::support::run(&app, &id, "lines=1").await;
     wait_for_end(&app, &exec).await;
