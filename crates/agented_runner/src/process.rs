@@ -19,8 +19,13 @@ use tokio::sync::{mpsc, watch};
 /// Longest line kept; the rest of a longer line is replaced by a marker.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
 
-/// How long output may keep draining after the process group is gone.
-pub const DRAIN_LIMIT: Duration = Duration::from_secs(2);
+/// After the process group is gone, output keeps draining while lines keep
+/// arriving; the pipes are given up after this long without a line (a process
+/// that escaped the group may hold them open) …
+pub const DRAIN_IDLE: Duration = Duration::from_secs(2);
+
+/// … or after this long in all, so a chatty escaped process cannot keep a run open.
+pub const DRAIN_CAP: Duration = Duration::from_secs(60);
 
 /// Why a run is being stopped from outside.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -304,11 +304,17 @@ impl Runner {
         let mut usage_changed = false;
         let mut pipes_open = true;
         let mut drain_deadline: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
+        let mut gone_at: Option<tokio::time::Instant> = None;
         while pipes_open {
             let flush_in = self.options.batch_interval;
             tokio::select! {
                 received = rx.recv() => match received {
                     Some((stream, content)) => {
+                        // Lines still arriving after the group ended are kept: the drain waits for them.
+                        if let (Some(deadline), Some(gone)) = (drain_deadline.as_mut(), gone_at) {
+                            let now = tokio::time::Instant::now();
+                            deadline.as_mut().reset((now + process::DRAIN_IDLE).min(gone + process::DRAIN_CAP));
+                        }
                         if stream == LogStream::Stdout && parser.observe(&content) {
                             usage_changed = true;
                         }
@@ -328,11 +334,12 @@ impl Runner {
                 changed = group_gone.changed(), if drain_deadline.is_none() => {
                     // Output may lag the exit a little; processes that escaped the group may never close the pipes.
                     if changed.is_ok() {
-                        drain_deadline = Some(Box::pin(tokio::time::sleep(process::DRAIN_LIMIT)));
+                        gone_at = Some(tokio::time::Instant::now());
+                        drain_deadline = Some(Box::pin(tokio::time::sleep(process::DRAIN_IDLE)));
                     }
                 }
                 () = async { match drain_deadline.as_mut() { Some(d) => d.await, None => std::future::pending().await } } => {
-                    tracing::warn!(execution_id = %id, "output pipes stayed open after the process group ended");
+                    tracing::warn!(execution_id = %id, "output pipes stayed open after the process group ended; no longer reading them");
                     pipes_open = false;
                 }
             }
