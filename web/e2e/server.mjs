@@ -1,7 +1,7 @@
 // Starts the real `agented` binary on a free port with a fresh data folder,
 // serving this folder's built dist/. Used by the browser tests.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync, existsSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, existsSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -12,10 +12,16 @@ export const webDir = resolve(here, '..')
 export const repoDir = resolve(webDir, '..')
 
 export async function startServer() {
-  const bin = process.env.AGENTED_BIN ?? join(repoDir, 'target/debug/agented')
+  const bin = resolve(process.env.AGENTED_BIN ?? join(repoDir, 'target/debug/agented'))
   if (!existsSync(bin)) throw new Error(`${bin} is missing: build it with cargo build -p agented_server (cargo xtask e2e does)`)
   if (!existsSync(join(webDir, 'dist/index.html'))) throw new Error('web/dist is missing: run npm run build (cargo xtask e2e does)')
   const dataDir = mkdtempSync(join(tmpdir(), 'agented-e2e-'))
+  // The fake bot stands in for the four CLIs, first on the runner's PATH.
+  const bot = resolve(process.env.FAKE_BOT ?? join(repoDir, 'target/debug/fake-bot'))
+  if (!existsSync(bot)) throw new Error(`${bot} is missing: build it with cargo build -p agented_test_support --bin fake-bot (cargo xtask e2e does)`)
+  const fakeBin = join(dataDir, 'fake-bin')
+  mkdirSync(fakeBin)
+  for (const name of ['claude', 'codex', 'gemini', 'opencode']) symlinkSync(bot, join(fakeBin, name))
   const child = spawn(bin, ['serve'], {
     cwd: dataDir,
     env: {
@@ -24,6 +30,7 @@ export async function startServer() {
       AGENTED_CONFIG_DIR: join(repoDir, 'config'),
       AGENTED__DATA_DIR: join(dataDir, 'data'),
       AGENTED__WEB__DIST_DIR: join(webDir, 'dist'),
+      AGENTED__RUNNER__EXTRA_PATH: fakeBin,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   })
@@ -42,6 +49,7 @@ export async function startServer() {
       }
     })
     child.on('exit', (code) => reject(new Error(`the server exited early with code ${code}`)))
+    child.on('error', reject)
   })
   const exited = new Promise((resolveExit) => child.on('exit', resolveExit))
   if (!adminKey) throw new Error('the server printed no admin key at its first start')

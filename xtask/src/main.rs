@@ -70,8 +70,9 @@ fn lint(sh: &Shell) -> Result<()> {
 }
 
 fn e2e(sh: &Shell) -> Result<()> {
-    step("build agented", "cargo build -p agented_server", || {
-        Ok(cmd!(sh, "cargo build --quiet -p agented_server --bin agented").run()?)
+    step("build agented and fake-bot", "cargo build -p agented_server -p agented_test_support", || {
+        Ok(cmd!(sh, "cargo build --quiet -p agented_server --bin agented -p agented_test_support --bin fake-bot")
+            .run()?)
     })?;
     web::build(sh, false)?;
     let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -83,6 +84,7 @@ fn e2e(sh: &Shell) -> Result<()> {
     let bin = root().join("target/debug/agented");
     step("browser tests", "cargo xtask e2e", || {
         let _env = sh.push_env("AGENTED_BIN", &bin);
+        let _bot = sh.push_env("FAKE_BOT", root().join("target/debug/fake-bot"));
         web::npm(sh, &["run", "e2e"])
     })
 }

@@ -4,7 +4,7 @@
 //! read from words in its prompt:
 //!
 //! - `lines=N` lines of output (default 3), `delay_ms=N` between them
-//! - `stderr=N` lines on stderr
+//! - `stderr=N` lines on stderr (`color`: in yellow, with ANSI escapes)
 //! - `flood=N` plain lines as fast as possible (or `rate=N` per second)
 //! - `sleep_ms=N` before exiting, `exit=N` exit code (default 0)
 //! - `ignore_term`: survive SIGTERM; `fork=N`: start N grandchildren that
@@ -22,6 +22,7 @@ struct Plan {
     lines: u64,
     delay_ms: u64,
     stderr: u64,
+    color: bool,
     flood: u64,
     rate: u64,
     sleep_ms: u64,
@@ -44,6 +45,7 @@ fn plan(prompt: &str) -> Plan {
             "lines" => plan.lines = num(),
             "delay_ms" => plan.delay_ms = num(),
             "stderr" => plan.stderr = num(),
+            "color" => plan.color = true,
             "flood" => plan.flood = num(),
             "rate" => plan.rate = num(),
             "sleep_ms" => plan.sleep_ms = num(),
@@ -165,7 +167,11 @@ async fn main() {
         }
     }
     for i in 1..=plan.stderr {
-        let _ = writeln!(err, "warning {i}");
+        if plan.color {
+            let _ = writeln!(err, "\x1b[33mwarning {i}\x1b[0m");
+        } else {
+            let _ = writeln!(err, "warning {i}");
+        }
     }
     let pause = (plan.rate > 0).then(|| Duration::from_secs_f64(1.0 / plan.rate as f64));
     for i in 1..=plan.flood {

@@ -1,0 +1,159 @@
+// Triggers, runs and the live log viewer in a real browser, with the fake bot
+// standing in for the CLIs.
+import { describe, it } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { openPage, serverAndBrowser, signIn } from './browser.mjs'
+import { webDir } from './server.mjs'
+
+const nav = (page, name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name }).click()
+
+describe('triggers and runs', () => {
+  const ctx = serverAndBrowser()
+
+  it('creates a trigger, runs it, shows lines arriving live, then the final status and cost', async () => {
+    const { page, errors } = await openPage(ctx.browser)
+    await signIn(page, ctx.server.url, ctx.server.adminKey)
+    await page.waitForURL(ctx.server.url + '/triggers')
+
+    // Pre-flight: the fake bot answers --version for all four CLIs.
+    const tools = page.getByTestId('cli-tools')
+    await tools.locator('li[data-backend=claude][data-ready=true]').waitFor()
+    assert.match(await tools.textContent(), /claude 9\.9\.9 \(fake-bot\)/)
+
+    // The form shows the server's message next to each invalid field.
+    await page.getByRole('link', { name: 'New trigger' }).click()
+    await page.waitForURL(ctx.server.url + '/triggers/new')
+    await page.getByRole('button', { name: 'Create trigger' }).click()
+    await page.getByRole('alert').filter({ hasText: 'Some fields need attention.' }).waitFor()
+    assert.equal(await page.getByLabel('Name').getAttribute('aria-invalid'), 'true')
+    assert.equal((await page.locator('#t-name-error').textContent()).trim(), 'is required')
+    assert.equal(await page.getByLabel('Prompt').getAttribute('aria-invalid'), 'true')
+
+    await page.getByLabel('Name').fill('browser review')
+    await page.getByLabel('Prompt').fill('Review {message} lines=25 delay_ms=120 stderr=2 color cost=0.0421 tokens=1500/320')
+    await page.getByRole('button', { name: 'Create trigger' }).click()
+    await page.waitForURL(ctx.server.url + '/triggers')
+    const row = page.locator('tr[data-trigger-name="browser review"]')
+    await row.getByTestId('status-badge').filter({ hasText: 'idle' }).waitFor()
+
+    // Run with a message; the page moves to the execution and follows it.
+    await row.getByRole('button', { name: 'Run' }).click()
+    await page.getByLabel(/^Message/).fill('the release notes')
+    await page.getByRole('button', { name: 'Start run' }).click()
+    await page.waitForURL(/\/executions\/exec-[\w-]+$/)
+
+    // Lines are on screen while the run is still running: they arrived live.
+    await page.waitForFunction(() => {
+      const status = document.querySelector('[data-testid=run-status]')?.textContent?.trim()
+      const lines = document.querySelectorAll('[data-testid=log-viewer] .log-line').length
+      return status === 'running' && lines >= 3
+    })
+    const seenLive = await page.locator('.log-line').count()
+
+    await page.getByTestId('run-status').filter({ hasText: 'success' }).waitFor({ timeout: 30_000 })
+    await page.getByTestId('run-cost').filter({ hasText: '$0.04' }).waitFor()
+    assert.equal((await page.getByTestId('run-tokens').textContent()).trim(), '1,500 in · 320 out')
+    assert.equal((await page.getByTestId('run-exit-code').textContent()).trim(), '0')
+    assert.match(await page.getByTestId('run-duration').textContent(), /\d(\.\d)? s/)
+    assert.equal((await page.getByTestId('connection').textContent()).trim(), 'ended')
+    const total = await page.locator('.log-line').count()
+    assert.ok(total > seenLive, `more lines after the live check (${seenLive} then ${total})`)
+    const seqs = await page.locator('.log-line').evaluateAll((els) => els.map((e) => Number(e.dataset.seq)))
+    assert.deepEqual(seqs, seqs.map((_, i) => i + 1), 'every line once, in order')
+
+    // stderr is marked, and its ANSI colour shown as colour, not escape codes.
+    const warning = page.locator('.log-line.stderr').first()
+    assert.equal((await warning.locator('.log-stderr').textContent()).trim(), 'err')
+    assert.equal(await warning.locator('.ansi-fg-3').textContent(), 'warning 1')
+    assert.doesNotMatch(await page.getByTestId('log-viewer').textContent(), /\[33m/)
+    // The rendered prompt carries the message.
+    assert.match(await page.locator('.prompt pre').textContent(), /Review the release notes/)
+
+    // Search narrows the log.
+    await page.getByLabel('Search the log').fill('line 7"')
+    await page.getByTestId('log-count').filter({ hasText: `1 of ${total} lines` }).waitFor()
+    assert.equal(await page.locator('.log-line').count(), 1)
+
+    mkdirSync(join(webDir, 'test-results'), { recursive: true })
+    await page.screenshot({ path: join(webDir, 'test-results/execution.png'), fullPage: true })
+
+    // The executions list, filtered, and the trigger's badge.
+    await nav(page, 'Executions')
+    await page.getByLabel('Status').selectOption('failed')
+    await page.getByRole('button', { name: 'Filter' }).click()
+    await page.getByTestId('executions-table').getByText('No executions match.').waitFor()
+    await page.getByLabel('Status').selectOption('success')
+    await page.getByRole('button', { name: 'Filter' }).click()
+    const listed = page.getByTestId('executions-table').locator('tbody tr[data-execution-id]')
+    await listed.first().waitFor()
+    assert.equal(await listed.count(), 1)
+    assert.match(await listed.textContent(), /browser review.*manual.*\$0\.04/s)
+    await nav(page, 'Triggers')
+    await row.getByTestId('status-badge').filter({ hasText: 'success' }).waitFor()
+    assert.deepEqual(errors.filter((e) => !/status of 422/.test(e)), [])
+    await page.close()
+  })
+
+  it('keeps following after the connection drops, without losing or repeating lines', async () => {
+    const created = await ctx.server.api('/admin/triggers', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'flaky network', prompt_template: 'lines=40 delay_ms=100' }),
+    })
+    assert.equal(created.status, 201)
+    const run = await ctx.server.api(`/admin/triggers/${created.body.trigger_id}/run`, { method: 'POST', body: '{}' })
+    assert.equal(run.status, 202)
+    const id = run.body.execution_id
+
+    // The first connection ends early, as a dropped network would: it carries
+    // the lines stored so far, then the stream stops mid-run.
+    let served = null
+    const streams = []
+    let tokens = 0
+    const { page } = await openPage(ctx.browser)
+    page.on('request', (req) => {
+      if (req.url().includes('/stream?')) streams.push(new URL(req.url()))
+      if (req.url().endsWith('/stream-token')) tokens += 1
+    })
+    await page.route('**/admin/executions/*/stream?*', async (route) => {
+      if (served !== null) return route.continue()
+      let lines = []
+      for (let i = 0; i < 200 && lines.length < 5; i++) {
+        lines = (await ctx.server.api(`/admin/executions/${id}/logs?limit=100`)).body.lines
+        if (lines.length < 5) await new Promise((r) => setTimeout(r, 50))
+      }
+      served = lines.length
+      const events = lines.map((l) => `event: log\nid: ${l.seq}\ndata: ${JSON.stringify(l)}\n\n`).join('')
+      await route.fulfill({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: `retry: 100\n\n${events}` })
+    })
+    await signIn(page, ctx.server.url, ctx.server.adminKey)
+    await page.goto(`${ctx.server.url}/executions/${id}`)
+    await page.getByTestId('run-status').filter({ hasText: 'success' }).waitFor({ timeout: 30_000 })
+    await page.locator('[data-testid=connection][data-state=closed]').waitFor()
+
+    assert.ok(served >= 5, 'the dropped connection carried some lines')
+    assert.ok(streams.length >= 2, 'the page reconnected')
+    assert.equal(streams[1].searchParams.get('last_event_id'), String(served), 'it resumed after the last line it had')
+    assert.equal(tokens, streams.length, 'a fresh token for each connection (the first one may have expired)')
+    const seqs = await page.locator('.log-line').evaluateAll((els) => els.map((e) => Number(e.dataset.seq)))
+    const stored = (await ctx.server.api(`/admin/executions/${id}`)).body.log_lines
+    assert.ok(stored > served)
+    assert.deepEqual(seqs, Array.from({ length: stored }, (_, i) => i + 1), 'every line once, in order')
+    await page.close()
+  })
+
+  it('shows the backends with their detection and checks one again', async () => {
+    const { page, errors } = await openPage(ctx.browser)
+    await signIn(page, ctx.server.url, ctx.server.adminKey)
+    await nav(page, 'Backends')
+    const claude = page.getByTestId('backends-table').locator('tr[data-backend-id=backend-claude]')
+    await claude.getByText('installed').waitFor()
+    assert.match(await claude.textContent(), /claude 9\.9\.9 \(fake-bot\)/)
+    await claude.getByRole('button', { name: 'Check again' }).click()
+    await claude.getByRole('button', { name: 'Check again' }).waitFor()
+    assert.deepEqual(errors, [])
+    await page.close()
+  })
+})
+

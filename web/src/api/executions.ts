@@ -1,0 +1,80 @@
+import { request } from './client'
+import type { RunStarted } from './triggers'
+
+export type ExecutionStatus = 'queued' | 'running' | 'success' | 'failed' | 'timeout' | 'cancelled' | 'interrupted'
+
+/** Statuses a run never leaves. */
+export const FINAL_STATUSES: readonly string[] = ['success', 'failed', 'timeout', 'cancelled', 'interrupted']
+
+export interface Execution {
+  execution_id: string
+  trigger_id: string
+  trigger_type: string
+  status: ExecutionStatus
+  queued_at: string
+  started_at: string | null
+  finished_at: string | null
+  duration_ms: number | null
+  prompt: string
+  backend_type: string
+  backend_id: string | null
+  model: string | null
+  message: string | null
+  command: string | null
+  exit_code: number | null
+  error_message: string | null
+  input_tokens: number | null
+  output_tokens: number | null
+  total_cost_usd: number | null
+  account_id: string | null
+  retry_of: string | null
+  log_lines: number
+  local_paths: string[]
+  repositories: string[]
+}
+
+export interface ExecutionPage {
+  executions: Execution[]
+  total: number
+}
+
+export interface ExecutionFilters {
+  trigger_id?: string
+  status?: string
+  since?: string
+  until?: string
+}
+
+export interface LogLine {
+  seq: number
+  timestamp: string
+  stream: 'stdout' | 'stderr'
+  content: string
+}
+
+const path = (id: string) => `/admin/executions/${encodeURIComponent(id)}`
+
+export function listExecutions(filters: ExecutionFilters, limit: number, offset: number, signal?: AbortSignal): Promise<ExecutionPage> {
+  const params = new URLSearchParams({ limit: String(limit), offset: String(offset) })
+  for (const [name, value] of Object.entries(filters)) {
+    if (value) params.set(name, value)
+  }
+  return request<ExecutionPage>(`/admin/executions?${params}`, { signal })
+}
+
+export function getExecution(id: string, signal?: AbortSignal): Promise<Execution> {
+  return request<Execution>(path(id), { signal })
+}
+
+export function cancelExecution(id: string): Promise<{ status: string }> {
+  return request(`${path(id)}/cancel`, { method: 'POST' })
+}
+
+export function retryExecution(id: string): Promise<RunStarted> {
+  return request<RunStarted>(`${path(id)}/retry`, { method: 'POST' })
+}
+
+/** A one-minute token that opens this execution's stream from an `EventSource`. */
+export function streamToken(id: string): Promise<{ token: string; stream_url: string }> {
+  return request(`${path(id)}/stream-token`, { method: 'POST' })
+}

@@ -1,0 +1,125 @@
+import { request } from './client'
+
+export type BackendType = 'claude' | 'codex' | 'gemini' | 'opencode'
+export type TriggerSource = 'manual' | 'webhook' | 'github' | 'scheduled'
+
+/** A trigger's latest run; `idle` when it never ran. */
+export interface TriggerStatus {
+  status: string
+  started_at: string | null
+  finished_at: string | null
+  error_message: string | null
+  execution_id: string | null
+}
+
+export interface TriggerPath {
+  id: number
+  kind: 'local' | 'repository'
+  local_project_path: string | null
+  github_repo_url: string | null
+  path: string
+  created_at: string
+}
+
+export interface Trigger {
+  id: string
+  name: string
+  prompt_template: string
+  backend_type: BackendType
+  backend_id: string | null
+  trigger_source: TriggerSource
+  enabled: boolean
+  is_predefined: boolean
+  match_field_path: string | null
+  match_field_value: string | null
+  text_field_path: string
+  detection_keyword: string | null
+  schedule_type: string | null
+  schedule_time: string | null
+  schedule_day: number | null
+  schedule_timezone: string | null
+  next_run_at: string | null
+  last_run_at: string | null
+  skill_command: string | null
+  model: string | null
+  timeout_seconds: number
+  sigterm_grace_seconds: number
+  allowed_tools: string | null
+  has_webhook_secret: boolean
+  max_concurrent: number
+  concurrency_policy: 'queue' | 'reject'
+  created_at: string
+  path_count: number
+  paths?: TriggerPath[]
+  execution_status: TriggerStatus
+}
+
+/** What the form sends: text `""` clears an optional setting on update. */
+export interface TriggerInput {
+  name?: string
+  prompt_template?: string
+  backend_type?: BackendType
+  backend_id?: string
+  trigger_source?: TriggerSource
+  enabled?: boolean
+  model?: string
+  skill_command?: string
+  allowed_tools?: string
+  timeout_seconds?: number
+  sigterm_grace_seconds?: number
+  max_concurrent?: number
+  concurrency_policy?: 'queue' | 'reject'
+  paths?: { local_project_path?: string; github_repo_url?: string }[]
+}
+
+export interface RunStarted {
+  message: string
+  trigger_id: string
+  status: string
+  execution_id: string
+}
+
+export interface PromptPreview {
+  rendered_prompt: string
+  trigger_id: string
+  trigger_name: string
+  unresolved_placeholders: string[]
+}
+
+const path = (id: string) => `/admin/triggers/${encodeURIComponent(id)}`
+
+export async function listTriggers(signal?: AbortSignal): Promise<Trigger[]> {
+  return (await request<{ triggers: Trigger[] }>('/admin/triggers', { signal })).triggers
+}
+
+export function getTrigger(id: string): Promise<Trigger> {
+  return request<Trigger>(path(id))
+}
+
+export function createTrigger(input: TriggerInput): Promise<{ trigger_id: string; name: string }> {
+  return request('/admin/triggers', { method: 'POST', body: input })
+}
+
+export function updateTrigger(id: string, input: TriggerInput): Promise<Trigger> {
+  return request<Trigger>(path(id), { method: 'PUT', body: input })
+}
+
+export function deleteTrigger(id: string): Promise<void> {
+  return request(path(id), { method: 'DELETE' })
+}
+
+export function runTrigger(id: string, message: string): Promise<RunStarted> {
+  return request<RunStarted>(`${path(id)}/run`, { method: 'POST', body: message ? { message } : {} })
+}
+
+export function previewPrompt(id: string, message: string): Promise<PromptPreview> {
+  return request<PromptPreview>(`${path(id)}/preview-prompt`, { method: 'POST', body: message ? { message } : {} })
+}
+
+export function addPath(id: string, input: { local_project_path?: string; github_repo_url?: string }): Promise<unknown> {
+  return request(`${path(id)}/paths`, { method: 'POST', body: input })
+}
+
+export function removePath(id: string, input: { local_project_path?: string; github_repo_url?: string }): Promise<unknown> {
+  return request(`${path(id)}/paths`, { method: 'DELETE', body: input })
+}

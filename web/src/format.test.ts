@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest'
+import { cost, count, duration } from './format'
+
+describe('format', () => {
+  it('shows durations at a readable scale', () => {
+    expect(duration(null)).toBe('—')
+    expect(duration(850)).toBe('850 ms')
+    expect(duration(12_345)).toBe('12.3 s')
+    expect(duration(245_000)).toBe('4 min 05 s')
+    expect(duration(3_720_000)).toBe('1 h 02 min')
+  })
+
+  it('keeps the digits that matter in small costs', () => {
+    expect(cost(undefined)).toBe('—')
+    expect(cost(0)).toBe('$0.00')
+    expect(cost(0.0042)).toBe('$0.0042')
+    expect(cost(1.249)).toBe('$1.25')
+  })
+
+  it('groups thousands', () => {
+    expect(count(20002)).toBe('20,002')
+  })
+})

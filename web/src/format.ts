@@ -1,0 +1,25 @@
+// How numbers and times read in the dashboard.
+
+export const when = (iso: string | null | undefined): string => (iso ? new Date(iso).toLocaleString() : '—')
+
+/** 850 ms, 12.3 s, 4 min 05 s, 1 h 02 min. */
+export function duration(ms: number | null | undefined): string {
+  if (ms == null) return '—'
+  if (ms < 1000) return `${ms} ms`
+  const s = ms / 1000
+  if (s < 60) return `${s.toFixed(1)} s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m} min ${String(Math.floor(s % 60)).padStart(2, '0')} s`
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`
+}
+
+/** US dollars with enough digits for cheap runs: $0.0042, $1.25. */
+export function cost(usd: number | null | undefined): string {
+  if (usd == null) return '—'
+  if (usd === 0) return '$0.00'
+  return usd < 0.01 ? `$${usd.toFixed(4)}` : `$${usd.toFixed(2)}`
+}
+
+export function count(n: number | null | undefined): string {
+  return n == null ? '—' : n.toLocaleString('en-US')
+}
