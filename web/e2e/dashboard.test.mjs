@@ -73,6 +73,8 @@ describe('dashboard shell', () => {
     await signIn(page, ctx.server.url, ctx.server.adminKey)
     await page.goto(ctx.server.url + '/settings')
     await page.getByTestId('settings-readiness').filter({ hasText: 'ok' }).waitFor()
+    assert.match(await page.getByTestId('component-queue').textContent(), /^ok .*pending jobs: \d+/)
+    assert.match(await page.getByTestId('component-runner').textContent(), /ok · running: 0/)
     assert.deepEqual(errors, [])
     await page.close()
   })

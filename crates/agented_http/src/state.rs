@@ -2,7 +2,7 @@
 
 use agented_auth::{ApiKeyService, AuditLog, SecretKey};
 use agented_executions::{BackendDirectory, BackendProbe, ExecutionService, LogBus, LogStore};
-use agented_kernel::{Clock, DatabaseHealth};
+use agented_kernel::{Clock, ComponentHealth, DatabaseHealth};
 use agented_triggers::TriggerRepository;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -36,6 +36,8 @@ pub struct AppState {
     pub backends: Arc<dyn BackendDirectory>,
     /// Finds CLIs and their versions.
     pub probe: Arc<dyn BackendProbe>,
+    /// Parts beside the database that readiness reports on (the run queue, the runner).
+    pub components: Vec<Arc<dyn ComponentHealth>>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -85,3 +85,38 @@ impl RunQueue for SqliteRunQueue {
         apalis_sqlite::queries::push_tasks(&mut *conn, RUNS_QUEUE, &[task]).await.map_err(|e| QueueError(e.to_string()))
     }
 }
+
+/// How long a readiness check waits for `jobs.db`.
+const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+impl agented_kernel::ComponentHealth for SqliteRunQueue {
+    fn name(&self) -> &'static str {
+        "queue"
+    }
+
+    /// Due jobs not yet picked up, and how long the oldest has waited: a
+    /// growing age with idle runners is the sign of a stalled worker.
+    fn check(&self) -> agented_kernel::BoxFuture<'_, agented_kernel::ComponentState> {
+        Box::pin(async move {
+            let query = sqlx::query_as::<_, (i64, Option<i64>)>(
+                "SELECT COUNT(*), CAST(strftime('%s', 'now') AS INTEGER) - MIN(run_at) FROM Jobs \
+                 WHERE job_type = ?1 AND status = 'Pending' AND run_at <= strftime('%s', 'now')",
+            )
+            .bind(RUNS_QUEUE)
+            .fetch_one(&self.pool);
+            match tokio::time::timeout(CHECK_TIMEOUT, query).await {
+                Ok(Ok((pending, waited))) => agented_kernel::ComponentState {
+                    ok: true,
+                    error: None,
+                    figures: vec![("pending_jobs", pending), ("oldest_pending_seconds", waited.unwrap_or(0).max(0))],
+                },
+                Ok(Err(e)) => broken(format!("jobs.db: {e}")),
+                Err(_) => broken("jobs.db did not answer within 2 s".to_owned()),
+            }
+        })
+    }
+}
+
+fn broken(error: String) -> agented_kernel::ComponentState {
+    agented_kernel::ComponentState { ok: false, error: Some(error), figures: Vec::new() }
+}

@@ -20,3 +20,24 @@ pub trait DatabaseHealth: Send + Sync {
     /// adapter's bounded wait or the query fails; MUST NOT block forever.
     fn ping(&self) -> BoxFuture<'_, Result<(), HealthError>>;
 }
+
+/// One part of the service as the detailed readiness view shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComponentState {
+    /// Whether the part can do its work.
+    pub ok: bool,
+    /// Why not, when it cannot.
+    pub error: Option<String>,
+    /// Figures worth showing (queue depth, runs in progress, …).
+    pub figures: Vec<(&'static str, i64)>,
+}
+
+/// A part of the service that can report its own state (the run queue, the runner).
+pub trait ComponentHealth: Send + Sync {
+    /// The name shown in the readiness view.
+    fn name(&self) -> &'static str;
+
+    /// The current state. Never fails: a broken part reports `ok: false`.
+    /// MUST answer within the adapter's bounded wait.
+    fn check(&self) -> BoxFuture<'_, ComponentState>;
+}

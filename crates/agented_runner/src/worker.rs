@@ -445,3 +445,22 @@ fn outcome_of(
         usage: parser.usage(),
     }
 }
+
+impl agented_kernel::ComponentHealth for Runner {
+    fn name(&self) -> &'static str {
+        "runner"
+    }
+
+    /// Runs in progress; not ok once shutdown has begun (no new runs are taken).
+    fn check(&self) -> agented_kernel::BoxFuture<'_, agented_kernel::ComponentState> {
+        let running = i64::try_from(self.running_count()).unwrap_or(i64::MAX);
+        let accepting = self.is_accepting();
+        Box::pin(async move {
+            agented_kernel::ComponentState {
+                ok: accepting,
+                error: (!accepting).then(|| "shutting down: no new runs are taken".to_owned()),
+                figures: vec![("running", running)],
+            }
+        })
+    }
+}

@@ -151,6 +151,7 @@ impl Application {
             bus: runs.bus,
             backends: runs.backends,
             probe: runs.probe,
+            components: runs.components,
         };
         let options = HttpOptions {
             shutdown_timeout: settings.server.shutdown_timeout,
@@ -276,6 +277,7 @@ struct Runs {
     probe: Arc<dyn agented_executions::BackendProbe>,
     runner: Runner,
     worker: WorkerHandle,
+    components: Vec<Arc<dyn agented_kernel::ComponentHealth>>,
 }
 
 /// `PATH` for CLIs: the configured folders first, then the server's own.
@@ -329,8 +331,9 @@ async fn start_runs(settings: &Settings, database: &Database, clock: Arc<dyn Clo
         Box::pin(async move { runner.run(&id).await })
     });
     let worker = start_worker(&queue, handler, settings.runner.max_parallel_runs);
-    let service =
-        ExecutionService::new(triggers.clone(), executions, Arc::new(queue), Arc::new(runner.clone()), clock.clone());
+    let queue = Arc::new(queue);
+    let components: Vec<Arc<dyn agented_kernel::ComponentHealth>> = vec![queue.clone(), Arc::new(runner.clone())];
+    let service = ExecutionService::new(triggers.clone(), executions, queue, Arc::new(runner.clone()), clock.clone());
     Ok(Runs {
         triggers,
         service,
@@ -340,5 +343,6 @@ async fn start_runs(settings: &Settings, database: &Database, clock: Arc<dyn Clo
         probe: Arc::new(PathProbe::new(path_env, clock)),
         runner,
         worker,
+        components,
     })
 }

@@ -183,6 +183,11 @@ pub fn client(key: Option<&str>) -> reqwest::Client {
 }
 
 impl TestApp {
+    /// Starts the runner's shutdown as SIGTERM would (running bots get `grace`), leaving HTTP up.
+    pub async fn shut_down_runner(&self, grace: std::time::Duration) {
+        self.runner.shutdown(grace).await;
+    }
+
     /// A server with the test configuration.
     pub async fn spawn() -> Self {
         TestAppBuilder::default().spawn().await

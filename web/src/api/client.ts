@@ -123,9 +123,18 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   throw last
 }
 
+export interface ReadinessComponent {
+  status: 'ok' | 'unavailable'
+  error?: string
+  figures?: Record<string, number>
+}
+
 export interface Readiness {
   status: 'ok' | 'unavailable'
   timestamp: string
+  /** With a key: database, queue and runner. */
+  components?: Record<string, ReadinessComponent>
+  startup_warnings?: string[]
 }
 
 /** The server's readiness. A 503 still carries the body, so it is returned, not thrown. */

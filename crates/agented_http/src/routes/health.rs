@@ -17,7 +17,7 @@ pub struct Liveness {
 /// Whether the service can do its work: `ok` or `unavailable`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Readiness {
-    /// `ok` when the database answers, `unavailable` when it does not.
+    /// `ok` when the database, the run queue and the runner all work, else `unavailable`.
     pub status: &'static str,
     /// When the check ran (UTC, RFC 3339).
     #[schema(value_type = String, format = DateTime)]
@@ -32,6 +32,9 @@ pub struct Component {
     /// Why it is unavailable.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Figures: `pending_jobs` and `oldest_pending_seconds` (queue), `running` (runner).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub figures: std::collections::BTreeMap<&'static str, i64>,
 }
 
 /// The detailed readiness view, for callers with a valid API key.
@@ -42,7 +45,7 @@ pub struct ReadinessDetail {
     /// When the check ran.
     #[schema(value_type = String, format = DateTime)]
     pub timestamp: String,
-    /// Each component (the queue and runner join when they exist).
+    /// Each component: `database`, `queue`, `runner`.
     pub components: std::collections::BTreeMap<&'static str, Component>,
     /// Problems noticed at start-up.
     pub startup_warnings: Vec<String>,
@@ -60,14 +63,15 @@ pub async fn liveness() -> HttpResponse {
     HttpResponse::Ok().json(Liveness { status: "ok" })
 }
 
-/// Readiness: 200 when the database answers, 503 when it does not. Without a
+/// Readiness: 200 when the database, the run queue and the runner work, 503
+/// when one does not (the runner stops being ready once shutdown begins). Without a
 /// key the body is exactly `{status, timestamp}`; with a valid key it also has
 /// the components and start-up warnings.
 #[utoipa::path(
     tag = "health",
     responses(
         (status = 200, description = "Ready to serve (with a key: ReadinessDetail)", body = Readiness),
-        (status = 503, description = "The database does not answer", body = Readiness),
+        (status = 503, description = "A component does not work", body = Readiness),
     )
 )]
 #[get("/health/readiness")]
@@ -76,14 +80,33 @@ pub async fn readiness(req: HttpRequest, state: web::Data<AppState>) -> HttpResp
     if let Err(e) = &database {
         tracing::warn!(error = %e, "readiness check failed");
     }
-    let status = if database.is_ok() { "ok" } else { "unavailable" };
-    let mut res = if database.is_ok() { HttpResponse::Ok() } else { HttpResponse::ServiceUnavailable() };
+    let mut components = std::collections::BTreeMap::from([(
+        "database",
+        Component {
+            status: if database.is_ok() { "ok" } else { "unavailable" },
+            error: database.err().map(|e| e.to_string()),
+            figures: std::collections::BTreeMap::new(),
+        },
+    )]);
+    for part in &state.components {
+        let s = part.check().await;
+        if let Some(error) = &s.error {
+            tracing::warn!(component = part.name(), error = %error, "readiness check failed");
+        }
+        components.insert(
+            part.name(),
+            Component {
+                status: if s.ok { "ok" } else { "unavailable" },
+                error: s.error,
+                figures: s.figures.into_iter().collect(),
+            },
+        );
+    }
+    let ready = components.values().all(|c| c.status == "ok");
+    let status = if ready { "ok" } else { "unavailable" };
+    let mut res = if ready { HttpResponse::Ok() } else { HttpResponse::ServiceUnavailable() };
     if req.extensions().get::<Principal>().is_none() {
         return res.json(Readiness { status, timestamp: now() });
     }
-    let components = std::collections::BTreeMap::from([(
-        "database",
-        Component { status, error: database.err().map(|e| e.to_string()) },
-    )]);
     res.json(ReadinessDetail { status, timestamp: now(), components, startup_warnings: state.startup_warnings.clone() })
 }

@@ -300,3 +300,30 @@ async fn executions_are_listed_newest_first_with_filters_and_paging() {
     assert_eq!(app.get("/admin/executions/exec-trig-abc123-20261121T000000-abcd").await.status(), 404);
     assert_eq!(app.get("/admin/executions/nonsense").await.status(), 404);
 }
+
+#[tokio::test]
+async fn readiness_reports_the_queue_and_the_runner_and_fails_once_shutdown_begins() {
+    let app = TestApp::spawn().await;
+    let trigger = create_trigger(&app, json!({})).await;
+    let id = run(&app, &trigger, "lines=1 sleep_ms=30000").await;
+    wait_for_status(&app, &id, "running").await;
+    let res = app.get("/health/readiness").await;
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["components"]["queue"]["status"], "ok", "{body}");
+    assert_eq!(body["components"]["queue"]["figures"]["pending_jobs"], 0, "{body}");
+    assert!(body["components"]["queue"]["figures"]["oldest_pending_seconds"].is_i64(), "{body}");
+    assert_eq!(body["components"]["runner"]["status"], "ok", "{body}");
+    assert_eq!(body["components"]["runner"]["figures"]["running"], 1, "{body}");
+
+    app.shut_down_runner(std::time::Duration::from_secs(1)).await;
+    let res = app.get("/health/readiness").await;
+    assert_eq!(res.status(), 503, "a stopping server takes no runs, so it is not ready");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["components"]["runner"]["status"], "unavailable");
+    assert_eq!(body["components"]["runner"]["error"], "shutting down: no new runs are taken");
+    assert_eq!(body["components"]["runner"]["figures"]["running"], 0);
+    assert_eq!(execution(&app, &id).await["status"], "interrupted");
+    let anonymous = app.anonymous.get(app.url("/health/readiness")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 503);
+}
