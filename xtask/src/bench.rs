@@ -1,5 +1,6 @@
-//! `cargo xtask bench`: the release binary's start-up time to readiness and its
-//! idle memory, written to `target/bench/results.json`. Measured, never asserted.
+//! `cargo xtask bench`: the release binary's start-up time to readiness, its
+//! idle memory, and the run figures of `bench_runs`, written to
+//! `target/bench/results.json`. Measured, never asserted.
 
 use crate::{root, step};
 use anyhow::{Context, Result, bail};
@@ -14,13 +15,15 @@ use xshell::{Shell, cmd};
 const RUNS: usize = 7;
 
 /// Starts the binary on a free port; returns the child, its address and when it was spawned.
-fn spawn(bin: &Path, data_dir: &Path) -> Result<(Child, String, Instant)> {
+fn spawn(bin: &Path, data_dir: &Path, extra_env: &[(&str, &std::ffi::OsStr)]) -> Result<(Child, String, Instant)> {
     let started = Instant::now();
     let mut child = Command::new(bin)
         .arg("serve")
         .env_clear()
+        .envs(extra_env.iter().copied())
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("AGENTED_ENV", "production")
+        .env("AGENTED__LOG__LEVEL", "warn")
         .env("AGENTED_CONFIG_DIR", root().join("config"))
         .env("AGENTED__DATA_DIR", data_dir)
         .env("AGENTED__SERVER__BIND", "127.0.0.1:0")
@@ -81,7 +84,7 @@ fn rss_kib(pid: u32, field: &str) -> Result<u64> {
     Ok(line.split_whitespace().nth(1).unwrap_or("0").parse()?)
 }
 
-fn summary(mut samples: Vec<f64>) -> serde_json::Value {
+pub fn summary(mut samples: Vec<f64>) -> serde_json::Value {
     samples.sort_by(f64::total_cmp);
     let median = samples[samples.len() / 2];
     let round = |v: f64| (v * 10.0).round() / 10.0;
@@ -95,8 +98,12 @@ fn summary(mut samples: Vec<f64>) -> serde_json::Value {
 
 /// Builds the release binary, measures, writes `target/bench/results.json`.
 pub fn run(sh: &Shell) -> Result<()> {
-    step("release build", "cargo build --release -p agented_server", || {
-        Ok(cmd!(sh, "cargo build --release --quiet -p agented_server --bin agented").run()?)
+    step("release build", "cargo build --release -p agented_server -p agented_test_support", || {
+        Ok(cmd!(
+            sh,
+            "cargo build --release --quiet -p agented_server --bin agented -p agented_test_support --bin fake-bot"
+        )
+        .run()?)
     })?;
     let bin = root().join("target/release/agented");
     let mut fresh = Vec::new();
@@ -106,11 +113,11 @@ pub fn run(sh: &Shell) -> Result<()> {
         for _ in 0..RUNS {
             let dir = sh.create_temp_dir()?;
             // A fresh data folder: creates the database, runs migrations and seeds.
-            let (mut child, addr, started) = spawn(&bin, dir.path())?;
+            let (mut child, addr, started) = spawn(&bin, dir.path(), &[])?;
             fresh.push(time_to_ready(&mut child, &addr, started)?);
             stop(&mut child)?;
             // The same folder again: the usual restart.
-            let (mut child, addr, started) = spawn(&bin, dir.path())?;
+            let (mut child, addr, started) = spawn(&bin, dir.path(), &[])?;
             existing.push(time_to_ready(&mut child, &addr, started)?);
             // Idle means after start-up has settled: a second with no requests
             // (a deliberate wait, since there is no event for "nothing is happening").
@@ -120,6 +127,11 @@ pub fn run(sh: &Shell) -> Result<()> {
         }
         Ok(())
     })?;
+    let mut runs = serde_json::Value::Null;
+    step("runs: first line, SSE latency, log flood", "cargo xtask bench", || {
+        runs = run_figures(sh, &bin)?;
+        Ok(())
+    })?;
     let binary_bytes = std::fs::metadata(&bin)?.len();
     let git_rev = cmd!(sh, "git rev-parse --short HEAD").ignore_stderr().read().unwrap_or_else(|_| "unknown".into());
     let results = json!({
@@ -127,9 +139,10 @@ pub fn run(sh: &Shell) -> Result<()> {
         "git_rev": git_rev,
         "machine": { "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1) },
         "binary": { "profile": "release", "bytes": binary_bytes },
-        "runs": RUNS,
+        "startup_runs": RUNS,
         "startup_to_ready_ms": { "fresh_data_dir": summary(fresh), "existing_data_dir": summary(existing) },
         "idle_rss_kib": summary(idle_rss),
+        "runs": runs,
     });
     let out_dir = root().join("target/bench");
     std::fs::create_dir_all(&out_dir)?;
@@ -138,4 +151,32 @@ pub fn run(sh: &Shell) -> Result<()> {
     eprintln!("{}", serde_json::to_string_pretty(&results)?);
     eprintln!("written to {}", path.display());
     Ok(())
+}
+
+/// The key the bench server is started with (`AGENTED_API_KEY`).
+const BENCH_KEY: &str = "agd_be0c4e5a11fe0000000000000000000000000000000000be";
+
+/// Starts a server whose runner finds the fake bot under the CLI names, and measures runs.
+fn run_figures(sh: &Shell, bin: &Path) -> Result<serde_json::Value> {
+    let dir = sh.create_temp_dir()?;
+    let fake_bin = dir.path().join("fake-bin");
+    std::fs::create_dir_all(&fake_bin)?;
+    let bot = root().join("target/release/fake-bot");
+    for name in ["claude", "codex", "gemini", "opencode"] {
+        std::os::unix::fs::symlink(&bot, fake_bin.join(name))?;
+    }
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data)?;
+    let env: [(&str, &std::ffi::OsStr); 3] = [
+        ("AGENTED__RUNNER__EXTRA_PATH", fake_bin.as_os_str()),
+        ("AGENTED_API_KEY", BENCH_KEY.as_ref()),
+        // The figures are about runs, not the request limits.
+        ("AGENTED__RATE_LIMITS__ENABLED", "false".as_ref()),
+    ];
+    let (mut child, addr, started) = spawn(bin, &data, &env)?;
+    time_to_ready(&mut child, &addr, started)?;
+    let api = crate::bench_http::Api { addr, key: BENCH_KEY.to_owned() };
+    let figures = crate::bench_runs::measure(&api);
+    stop(&mut child)?;
+    figures
 }

@@ -2,6 +2,8 @@
 //! Every check says, when it fails, the command that fixes or reruns it.
 
 mod bench;
+mod bench_http;
+mod bench_runs;
 mod web;
 
 use anyhow::{Context, Result, bail};
@@ -35,7 +37,7 @@ enum Command {
     Web,
     /// Browser tests: the real server and dashboard in Chromium.
     E2e,
-    /// Release start-up time and idle memory, written to target/bench/results.json.
+    /// Release start-up time, idle memory and run figures, written to target/bench/results.json.
     Bench,
 }
 

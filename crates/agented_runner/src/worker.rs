@@ -305,8 +305,9 @@ impl Runner {
         let mut pipes_open = true;
         let mut drain_deadline: Option<std::pin::Pin<Box<tokio::time::Sleep>>> = None;
         let mut gone_at: Option<tokio::time::Instant> = None;
+        // Set by a batch's first line: a steady trickle of lines must not postpone the write.
+        let mut batch_due: Option<tokio::time::Instant> = None;
         while pipes_open {
-            let flush_in = self.options.batch_interval;
             tokio::select! {
                 received = rx.recv() => match received {
                     Some((stream, content)) => {
@@ -324,13 +325,14 @@ impl Runner {
                         }
                         seq += 1;
                         batch.push(LogLine { seq, timestamp: self.ports.clock.now(), stream, content });
-                        if batch.len() < self.options.batch_lines {
+                        let due = *batch_due.get_or_insert_with(|| tokio::time::Instant::now() + self.options.batch_interval);
+                        if batch.len() < self.options.batch_lines && tokio::time::Instant::now() < due {
                             continue;
                         }
                     }
                     None => pipes_open = false,
                 },
-                () = tokio::time::sleep(flush_in), if !batch.is_empty() => {}
+                () = async { match batch_due { Some(due) => tokio::time::sleep_until(due).await, None => std::future::pending().await } } => {}
                 changed = group_gone.changed(), if drain_deadline.is_none() => {
                     // Output may lag the exit a little; processes that escaped the group may never close the pipes.
                     if changed.is_ok() {
@@ -344,6 +346,7 @@ impl Runner {
                 }
             }
             self.flush(id, &mut batch).await;
+            batch_due = None;
             if usage_changed {
                 usage_changed = false;
                 if let Err(e) = self.ports.executions.set_usage(id, &parser.usage()).await {

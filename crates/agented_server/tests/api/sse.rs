@@ -86,3 +86,21 @@ async fn a_live_client_sees_status_then_lines_as_they_arrive() {
     assert_eq!(events.last().unwrap().data["status"], "success");
     assert_eq!(app.get("/admin/executions/exec-trig-abc123-20261121T000000-abcd/stream").await.status(), 404);
 }
+
+#[tokio::test]
+async fn lines_of_a_steadily_writing_bot_reach_the_stream_while_it_writes() {
+    // A line every 10 ms: the batch timer must start at a batch's first line,
+    // not restart with each line, or nothing is written until 500 lines pile up.
+    let app = TestApp::spawn().await;
+    let trigger = create_trigger(&app, json!({})).await;
+    let id = run(&app, &trigger, "lines=800 delay_ms=10").await;
+    wait_for_status(&app, &id, "running").await;
+    let res = app.get(&format!("/admin/executions/{id}/stream")).await;
+    let events = read_events(res, Some(1)).await;
+    let first = events.last().unwrap();
+    assert_eq!(first.name, "log", "{:?}", first.data);
+    let stored = crate::support::execution(&app, &id).await["log_lines"].as_i64().unwrap();
+    assert!(stored < 400, "the first line was streamed only once {stored} of 802 lines were stored");
+    let cancelled = app.client.post(app.url(&format!("/admin/executions/{id}/cancel"))).send().await.unwrap();
+    assert_eq!(cancelled.status(), 200);
+}
