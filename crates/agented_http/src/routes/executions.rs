@@ -23,8 +23,11 @@ const REPLAY_PAGE: u32 = 1000;
 const DETAIL_LINES: u32 = 50_000;
 /// A comment goes out after this much silence, so dead clients are noticed.
 const HEARTBEAT: Duration = Duration::from_secs(15);
-/// How often a stream checks a run that is not live in this process.
-const POLL: Duration = Duration::from_millis(250);
+/// How often a stream checks a run that is not live in this process: soon at
+/// first (a queued run usually starts within milliseconds, and its first lines
+/// should not wait), then less often, up to `POLL_MAX`.
+const POLL_FIRST: Duration = Duration::from_millis(20);
+const POLL_MAX: Duration = Duration::from_millis(250);
 
 /// A page of executions.
 #[derive(Debug, Serialize, ToSchema)]
@@ -416,6 +419,7 @@ async fn follow(state: &AppState, execution: Execution, after: i64, tx: &mpsc::S
     let mut out = Sender { tx, last_sent: Instant::now(), seq: after };
     out.json("status", &status_body(&execution)).await?;
     let mut last_status = execution.status;
+    let mut poll = POLL_FIRST;
     let final_execution = loop {
         // Subscribe before reading the store: a line is published only after it is stored.
         let subscription = state.bus.subscribe(&id);
@@ -453,7 +457,8 @@ async fn follow(state: &AppState, execution: Execution, after: i64, tx: &mpsc::S
             out.json("status", &status_body(&current)).await?;
         }
         out.heartbeat_if_quiet().await?;
-        tokio::time::sleep(POLL).await;
+        tokio::time::sleep(poll).await;
+        poll = (poll * 2).min(POLL_MAX);
     };
     replay(state, &id, &mut out).await?;
     let e = &final_execution;
