@@ -157,3 +157,9 @@ export interface Session {
 export function getSession(): Promise<Session> {
   return request<Session>('/admin/session', { retries: 0 })
 }
+
+/** What to tell the user about a failed call; `forbidden` replaces the server's 403 message. */
+export function errorMessage(e: unknown, forbidden?: string): string {
+  if (e instanceof ApiError) return e.status === 403 && forbidden ? forbidden : e.message
+  return 'Something went wrong.'
+}
