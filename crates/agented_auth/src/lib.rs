@@ -17,6 +17,7 @@ pub mod public_routes;
 pub mod scope;
 pub mod secret_key;
 pub mod service;
+pub mod signature;
 pub mod stream_token;
 
 pub use api_key::{ApiKey, ApiKeyId, ApiKeyName, ApiKeySecret, KeyHash, NewApiKey};
@@ -27,4 +28,5 @@ pub use principal::{Credential, Principal};
 pub use scope::{ApiScope, UnknownScope};
 pub use secret_key::{SecretKey, SecretKeyError};
 pub use service::ApiKeyService;
+pub use signature::{sign, signature_matches};
 pub use stream_token::{StreamToken, TokenError};

@@ -187,6 +187,7 @@ mod tests {
             repositories: vec![],
             timeout_seconds: 600,
             sigterm_grace_seconds: 10,
+            inputs: Vec::new(),
         }
     }
 

@@ -8,6 +8,8 @@
 
 pub mod backends;
 pub mod command;
+pub mod guard;
+pub mod intake;
 pub mod model;
 pub mod ports;
 pub mod prompt;
@@ -17,6 +19,8 @@ pub mod usage;
 
 pub use backends::{BUILTIN_BACKENDS, BuiltinBackend};
 pub use command::{BackendSpec, CommandBuilder, CommandLine, CustomBackend};
+pub use guard::{DEFAULT_MAX_UNTRUSTED_CHARS, PromptInput};
+pub use intake::{DeliveryReport, TriggerRef, WebhookIntake};
 pub use model::{Execution, LogLine, LogStream, Outcome, RunSnapshot, TriggerType};
 pub use ports::{
     BackendCatalog, BackendDirectory, BackendEntry, BackendProbe, BackendWriteError, BusEvent, Detection,

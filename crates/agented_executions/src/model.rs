@@ -72,6 +72,8 @@ pub struct RunSnapshot {
     pub timeout_seconds: u32,
     /// Seconds between SIGTERM and SIGKILL.
     pub sigterm_grace_seconds: u32,
+    /// The untrusted values substituted into the prompt (the prompt audit trail).
+    pub inputs: Vec<crate::PromptInput>,
 }
 
 /// A stored execution.

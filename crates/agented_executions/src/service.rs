@@ -1,6 +1,7 @@
 //! ExecutionService: the facade every caller (HTTP, webhooks, schedules)
 //! starts, retries and cancels runs through, so they all follow one path.
 
+use crate::guard::PromptInput;
 use crate::model::{Execution, Outcome, RunSnapshot, TriggerType};
 use crate::ports::{ExecStoreError, ExecutionRepository, NewExecution, QueueError, RunControl, RunQueue};
 use crate::prompt::{PromptRenderer, PromptValues, RenderedPrompt};
@@ -84,6 +85,7 @@ pub struct ExecutionService {
     queue: Arc<dyn RunQueue>,
     control: Arc<dyn RunControl>,
     clock: Arc<dyn Clock>,
+    max_untrusted_chars: usize,
 }
 
 impl std::fmt::Debug for ExecutionService {
@@ -102,7 +104,14 @@ impl ExecutionService {
         control: Arc<dyn RunControl>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { triggers, executions, queue, control, clock }
+        Self { triggers, executions, queue, control, clock, max_untrusted_chars: crate::DEFAULT_MAX_UNTRUSTED_CHARS }
+    }
+
+    /// Caps each untrusted value at `max_chars` characters (`prompts.max_untrusted_chars`).
+    #[must_use]
+    pub const fn with_untrusted_limit(mut self, max_chars: usize) -> Self {
+        self.max_untrusted_chars = max_chars;
+        self
     }
 
     /// The execution store (for listing and reading).
@@ -117,7 +126,7 @@ impl ExecutionService {
     /// [`TriggerStoreError`] when its paths cannot be read.
     pub async fn preview(&self, trigger: &Trigger, request: &RunRequest) -> Result<RenderedPrompt, TriggerStoreError> {
         let paths: Vec<ProjectPath> = self.triggers.paths(&trigger.id).await?.into_iter().map(|p| p.path).collect();
-        Ok(render(trigger, &paths, request))
+        Ok(render(trigger, &paths, request, self.max_untrusted_chars).0)
     }
 
     /// Records a `queued` execution and queues its job; returns once both are durable.
@@ -131,7 +140,7 @@ impl ExecutionService {
         }
         self.check_concurrency(&trigger).await?;
         let paths: Vec<ProjectPath> = self.triggers.paths(&trigger.id).await?.into_iter().map(|p| p.path).collect();
-        let rendered = render(&trigger, &paths, &request);
+        let (rendered, inputs) = render(&trigger, &paths, &request, self.max_untrusted_chars);
         let s = &trigger.settings;
         let snapshot = RunSnapshot {
             prompt: rendered.text,
@@ -151,6 +160,7 @@ impl ExecutionService {
                 .collect(),
             timeout_seconds: u32::from(s.timeout_seconds.get()),
             sigterm_grace_seconds: u32::from(s.sigterm_grace_seconds),
+            inputs,
         };
         let execution = self.enqueue(&trigger.id, request.trigger_type, snapshot, request.message, None).await?;
         if let Err(e) = self.triggers.touch_last_run(&trigger.id, execution.queued_at).await {
@@ -255,11 +265,26 @@ impl ExecutionService {
     }
 }
 
-fn render(trigger: &Trigger, paths: &[ProjectPath], request: &RunRequest) -> RenderedPrompt {
+/// Renders the prompt; every value from the request is untrusted, so it is
+/// guarded and fenced, and returned for the audit trail.
+fn render(
+    trigger: &Trigger,
+    paths: &[ProjectPath],
+    request: &RunRequest,
+    max_chars: usize,
+) -> (RenderedPrompt, Vec<PromptInput>) {
     let shown: Vec<String> = paths.iter().map(|p| p.as_str().to_owned()).collect();
-    let mut values = PromptValues::for_run(trigger.id.as_str(), &shown, request.message.as_deref());
-    for (name, value) in &request.values {
-        values = values.with(name, value.clone());
+    let untrusted = request.message.iter().map(|m| ("message", m.as_str()));
+    let inputs: Vec<PromptInput> = untrusted
+        .chain(request.values.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+        .map(|(name, raw)| PromptInput::guard(name, raw, max_chars))
+        .collect();
+    let mut values = PromptValues::for_run(trigger.id.as_str(), &shown, None);
+    for input in &inputs {
+        values = values.with(&input.name, input.fenced());
     }
-    PromptRenderer::render(&trigger.settings.prompt_template, trigger.settings.skill_command.as_deref(), &values)
+    let template = &trigger.settings.prompt_template;
+    // Only values the template uses are kept in the trail.
+    let used: Vec<PromptInput> = inputs.into_iter().filter(|i| template.contains(&format!("{{{}}}", i.name))).collect();
+    (PromptRenderer::render(template, trigger.settings.skill_command.as_deref(), &values), used)
 }

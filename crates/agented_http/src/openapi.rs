@@ -21,6 +21,7 @@ use utoipa::OpenApi;
         (name = "executions", description = "Bot runs"),
         (name = "triggers", description = "What runs a bot, and when"),
         (name = "backends", description = "The CLIs and custom command backends"),
+        (name = "webhooks", description = "Deliveries that start runs (public, signed per trigger)"),
     )
 )]
 pub struct ApiDoc;

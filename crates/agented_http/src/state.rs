@@ -1,7 +1,7 @@
 //! What handlers share: ports and settings, built once by the server.
 
 use agented_auth::{ApiKeyService, AuditLog, SecretKey};
-use agented_executions::{BackendDirectory, BackendProbe, ExecutionService, LogBus, LogStore};
+use agented_executions::{BackendDirectory, BackendProbe, ExecutionService, LogBus, LogStore, WebhookIntake};
 use agented_kernel::{Clock, ComponentHealth, DatabaseHealth};
 use agented_triggers::TriggerRepository;
 use std::path::PathBuf;
@@ -36,6 +36,8 @@ pub struct AppState {
     pub backends: Arc<dyn BackendDirectory>,
     /// Finds CLIs and their versions.
     pub probe: Arc<dyn BackendProbe>,
+    /// Generic webhook deliveries.
+    pub webhooks: WebhookIntake,
     /// Parts beside the database that readiness reports on (the run queue, the runner).
     pub components: Vec<Arc<dyn ComponentHealth>>,
 }

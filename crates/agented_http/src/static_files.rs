@@ -47,7 +47,9 @@ async fn open(path: PathBuf) -> Result<NamedFile, ApiError> {
 /// 503 when the dashboard has not been built.
 pub async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let path = req.path();
-    if req.resource_map().has_resource(path) {
+    let page_read = (req.method() == Method::GET || req.method() == Method::HEAD) && !is_api_path(path);
+    // `/` takes webhook POSTs and is the dashboard for readers.
+    if req.resource_map().has_resource(path) && !page_read {
         // A route exists here, but its guard refused this method.
         return Err(ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,

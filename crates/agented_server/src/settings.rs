@@ -111,6 +111,20 @@ struct Raw {
     rate_limits: RawRateLimits,
     web: RawWeb,
     runner: RawRunner,
+    prompts: RawPrompts,
+    webhooks: RawWebhooks,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPrompts {
+    max_untrusted_chars: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWebhooks {
+    dedup_window_seconds: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -205,6 +219,13 @@ pub struct RunnerSettings {
     pub max_log_lines: i64,
 }
 
+/// Webhook deliveries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WebhookSettings {
+    /// A delivery repeating one that started runs within this long starts nothing.
+    pub dedup_window: Duration,
+}
+
 /// HTTP server settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ServerSettings {
@@ -280,6 +301,10 @@ pub struct Settings {
     pub web_dist: PathBuf,
     /// How bots are run.
     pub runner: RunnerSettings,
+    /// Untrusted values in prompts are cut to this many characters.
+    pub max_untrusted_chars: usize,
+    /// Webhook deliveries.
+    pub webhooks: WebhookSettings,
 }
 
 /// Maps one layer's variables onto `AGENTED__` keys, translating the original
@@ -424,6 +449,18 @@ impl Settings {
         if raw.runner.max_log_lines < 1 {
             return Err(invalid("runner.max_log_lines", "must be at least 1"));
         }
+        if !(100..=1_000_000).contains(&raw.prompts.max_untrusted_chars) {
+            return Err(invalid(
+                "prompts.max_untrusted_chars",
+                format!("{} is outside 100–1000000", raw.prompts.max_untrusted_chars),
+            ));
+        }
+        if !(1..=604_800).contains(&raw.webhooks.dedup_window_seconds) {
+            return Err(invalid(
+                "webhooks.dedup_window_seconds",
+                format!("{} is outside 1–604800 (one week)", raw.webhooks.dedup_window_seconds),
+            ));
+        }
         let runner = RunnerSettings {
             extra_path: raw.runner.extra_path.into_vec().into_iter().map(PathBuf::from).collect(),
             workspace_dir: raw
@@ -464,6 +501,8 @@ impl Settings {
             rate_limits,
             web_dist: raw.web.dist_dir,
             runner,
+            max_untrusted_chars: raw.prompts.max_untrusted_chars,
+            webhooks: WebhookSettings { dedup_window: Duration::from_secs(raw.webhooks.dedup_window_seconds) },
             data_dir: raw.data_dir,
         })
     }
@@ -498,6 +537,18 @@ struct RedactedView<'a> {
     rate_limits: RedactedRateLimits,
     web: RedactedWeb,
     runner: RedactedRunner,
+    prompts: RedactedPrompts,
+    webhooks: RedactedWebhooks,
+}
+
+#[derive(Serialize)]
+struct RedactedPrompts {
+    max_untrusted_chars: usize,
+}
+
+#[derive(Serialize)]
+struct RedactedWebhooks {
+    dedup_window_seconds: u64,
 }
 
 #[derive(Serialize)]
@@ -621,6 +672,8 @@ impl<'a> From<&'a Settings> for RedactedView<'a> {
                 shutdown_grace_seconds: s.runner.shutdown_grace.as_secs(),
                 max_log_lines: s.runner.max_log_lines,
             },
+            prompts: RedactedPrompts { max_untrusted_chars: s.max_untrusted_chars },
+            webhooks: RedactedWebhooks { dedup_window_seconds: s.webhooks.dedup_window.as_secs() },
         }
     }
 }

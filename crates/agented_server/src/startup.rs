@@ -152,6 +152,7 @@ impl Application {
             backends: runs.backends,
             probe: runs.probe,
             components: runs.components,
+            webhooks: runs.webhooks,
         };
         let options = HttpOptions {
             shutdown_timeout: settings.server.shutdown_timeout,
@@ -278,6 +279,7 @@ struct Runs {
     runner: Runner,
     worker: WorkerHandle,
     components: Vec<Arc<dyn agented_kernel::ComponentHealth>>,
+    webhooks: agented_executions::WebhookIntake,
 }
 
 /// `PATH` for CLIs: the configured folders first, then the server's own.
@@ -285,6 +287,22 @@ fn runner_path(settings: &Settings) -> OsString {
     let own = std::env::var_os("PATH").unwrap_or_default();
     let dirs = settings.runner.extra_path.iter().cloned().chain(std::env::split_paths(&own));
     std::env::join_paths(dirs).unwrap_or(own)
+}
+
+/// Deletes expired webhook dedup records once a minute, for as long as the server runs.
+fn prune_dedup_records(ledger: Arc<dyn agented_triggers::DedupLedger>, clock: Arc<dyn Clock>) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(60));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            match ledger.prune(clock.now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(pruned = n, "expired webhook dedup records deleted"),
+                Err(e) => tracing::warn!(error = %e, "pruning webhook dedup records failed"),
+            }
+        }
+    });
 }
 
 /// Opens the queue, recovers what a previous process left, and starts the worker.
@@ -333,7 +351,16 @@ async fn start_runs(settings: &Settings, database: &Database, clock: Arc<dyn Clo
     let worker = start_worker(&queue, handler, settings.runner.max_parallel_runs);
     let queue = Arc::new(queue);
     let components: Vec<Arc<dyn agented_kernel::ComponentHealth>> = vec![queue.clone(), Arc::new(runner.clone())];
-    let service = ExecutionService::new(triggers.clone(), executions, queue, Arc::new(runner.clone()), clock.clone());
+    let service = ExecutionService::new(triggers.clone(), executions, queue, Arc::new(runner.clone()), clock.clone())
+        .with_untrusted_limit(settings.max_untrusted_chars);
+    let webhooks = agented_executions::WebhookIntake::new(
+        triggers.clone(),
+        service.clone(),
+        Arc::new(agented_store_sqlite::SqliteDedup::new(database.clone())),
+        clock.clone(),
+        settings.webhooks.dedup_window,
+    );
+    prune_dedup_records(webhooks.ledger().clone(), clock.clone());
     Ok(Runs {
         triggers,
         service,
@@ -344,5 +371,6 @@ async fn start_runs(settings: &Settings, database: &Database, clock: Arc<dyn Clo
         runner,
         worker,
         components,
+        webhooks,
     })
 }

@@ -44,6 +44,7 @@ struct ExecutionRow {
     pgid: Option<i32>,
     retry_of: Option<String>,
     log_lines: i64,
+    prompt_inputs: String,
 }
 
 #[derive(Insertable)]
@@ -65,6 +66,7 @@ struct NewExecutionRow<'a> {
     sigterm_grace_seconds: i32,
     message: Option<&'a str>,
     retry_of: Option<&'a str>,
+    prompt_inputs: String,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -103,6 +105,7 @@ impl TryFrom<ExecutionRow> for Execution {
                 repositories: serde_json::from_str(&r.repositories).map_err(corrupt)?,
                 timeout_seconds: u32::try_from(r.timeout_seconds).map_err(corrupt)?,
                 sigterm_grace_seconds: u32::try_from(r.sigterm_grace_seconds).map_err(corrupt)?,
+                inputs: serde_json::from_str(&r.prompt_inputs).map_err(corrupt)?,
             },
             message: r.message,
             command: r.command,
@@ -187,6 +190,7 @@ impl ExecutionRepository for SqliteExecutions {
                             sigterm_grace_seconds: i32::try_from(s.sigterm_grace_seconds).map_err(corrupt)?,
                             message: new.message.as_deref(),
                             retry_of: new.retry_of.as_ref().map(ExecutionId::as_str),
+                            prompt_inputs: serde_json::to_string(&s.inputs).map_err(corrupt)?,
                         })
                         .execute(conn)?;
                     load(conn, new.execution_id.as_str())?.ok_or(StoreError::Query(DieselError::NotFound))

@@ -89,6 +89,15 @@ diesel::table! {
         pgid -> Nullable<Integer>,
         retry_of -> Nullable<Text>,
         log_lines -> BigInt,
+        prompt_inputs -> Text,
+    }
+}
+
+diesel::table! {
+    webhook_dedup (trigger_id, dedup_key) {
+        trigger_id -> Text,
+        dedup_key -> Text,
+        expires_at -> Timestamp,
     }
 }
 
@@ -139,5 +148,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     triggers,
     trigger_paths,
     executions,
+    webhook_dedup,
     execution_logs
 );

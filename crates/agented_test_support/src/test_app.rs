@@ -35,7 +35,10 @@ pub struct TestApp {
     pub fake_bin: PathBuf,
     handle: agented_http::app::ServerHandle,
     runner: agented_runner::Runner,
-    _dir: TempDir,
+    env: HashMap<String, String>,
+    extra_routes: Option<fn(&mut ActixServiceConfig)>,
+    /// Taken by `restart`; dropped (deleting the folder) with the last server.
+    dir: Option<TempDir>,
 }
 
 /// The fake-bot program, built if this test run has not built it yet.
@@ -120,7 +123,6 @@ impl TestAppBuilder {
     /// # Panics
     /// When the server cannot start: the test cannot go on.
     pub async fn spawn(self) -> TestApp {
-        let logs = CapturedLogs::global();
         let dir = tempfile::tempdir().expect("temp dir");
         let data_dir = dir.path().join("data");
         let dist = self.dist.unwrap_or_else(|| {
@@ -140,28 +142,44 @@ impl TestAppBuilder {
             ("AGENTED__WEB__DIST_DIR".to_owned(), dist.display().to_string()),
         ]);
         env.extend(self.env);
-        let sources = Sources { config_dir: workspace_root().join("config"), dotenv: None, env };
-        let settings = Settings::load(&sources).expect("test settings");
-        let app = Application::build(&settings, self.extra_routes).await.expect("server starts");
-        let address = format!("http://{}", app.local_addr());
-        let database = app.database().clone();
-        let admin_key = app.bootstrap_key().map(|(_, secret)| secret.expose().to_owned()).unwrap_or_default();
-        let handle = app.handle();
-        let runner = app.runner();
-        tokio::spawn(app.run_until_stopped());
-        TestApp {
-            address,
-            data_dir,
-            database,
-            client: client(Some(&admin_key)),
-            anonymous: client(None),
-            admin_key,
-            logs,
-            fake_bin,
-            handle,
-            runner,
-            _dir: dir,
-        }
+        start(dir, data_dir, fake_bin, env, self.extra_routes, None).await
+    }
+}
+
+/// Builds and starts a server over `dir`'s data folder (`admin_key`: the key of an earlier start).
+async fn start(
+    dir: TempDir,
+    data_dir: PathBuf,
+    fake_bin: PathBuf,
+    env: HashMap<String, String>,
+    extra_routes: Option<fn(&mut ActixServiceConfig)>,
+    admin_key: Option<String>,
+) -> TestApp {
+    let logs = CapturedLogs::global();
+    let sources = Sources { config_dir: workspace_root().join("config"), dotenv: None, env: env.clone() };
+    let settings = Settings::load(&sources).expect("test settings");
+    let app = Application::build(&settings, extra_routes).await.expect("server starts");
+    let address = format!("http://{}", app.local_addr());
+    let database = app.database().clone();
+    let admin_key = admin_key
+        .unwrap_or_else(|| app.bootstrap_key().map(|(_, secret)| secret.expose().to_owned()).unwrap_or_default());
+    let handle = app.handle();
+    let runner = app.runner();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        data_dir,
+        database,
+        client: client(Some(&admin_key)),
+        anonymous: client(None),
+        admin_key,
+        logs,
+        fake_bin,
+        handle,
+        runner,
+        env,
+        extra_routes,
+        dir: Some(dir),
     }
 }
 
@@ -183,6 +201,18 @@ pub fn client(key: Option<&str>) -> reqwest::Client {
 }
 
 impl TestApp {
+    /// Stops this server as SIGTERM would and starts a new one on the same data
+    /// folder and settings (a restart: a new port, the same database).
+    pub async fn restart(mut self) -> Self {
+        self.runner.shutdown(std::time::Duration::from_secs(1)).await;
+        self.handle.stop(true).await;
+        let dir = self.dir.take().expect("the data folder of a running server");
+        let (data_dir, fake_bin, env) = (self.data_dir.clone(), self.fake_bin.clone(), self.env.clone());
+        let (routes, key) = (self.extra_routes, self.admin_key.clone());
+        drop(self);
+        start(dir, data_dir, fake_bin, env, routes, Some(key)).await
+    }
+
     /// Starts the runner's shutdown as SIGTERM would (running bots get `grace`), leaving HTTP up.
     pub async fn shut_down_runner(&self, grace: std::time::Duration) {
         self.runner.shutdown(grace).await;
@@ -233,7 +263,7 @@ impl TestApp {
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        // Stop accepting and drop the workers; the temp folder goes with `_dir`.
+        // Stop accepting and drop the workers; the temp folder goes with `dir`.
         drop(self.handle.stop(false));
         // The runtime ends with the test: no run of this server may outlive it.
         self.runner.kill_all_now();

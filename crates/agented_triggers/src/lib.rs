@@ -9,8 +9,10 @@ pub mod models;
 pub mod ports;
 pub mod predefined;
 pub mod trigger;
+pub mod webhook;
 
 pub use models::{TimeoutSeconds, TriggerSource, UnknownSource};
-pub use ports::{TriggerRepository, TriggerStoreError, TriggerWriteError};
+pub use ports::{DedupLedger, TriggerRepository, TriggerStoreError, TriggerWriteError};
 pub use predefined::{PR_REVIEW, PredefinedTrigger};
 pub use trigger::{ConcurrencyPolicy, FieldErrors, ProjectPath, Trigger, TriggerPatch, TriggerPath, TriggerSettings};
+pub use webhook::{WebhookMatch, match_payload, payload_key, value_at};

@@ -93,3 +93,34 @@ pub trait TriggerRepository: Send + Sync {
     /// MUST return [`TriggerStoreError`] only when storage fails.
     async fn remove_path(&self, id: &TriggerId, path: &str) -> Result<bool, TriggerStoreError>;
 }
+
+/// Remembers which deliveries started runs, so a repeat inside the dedup
+/// window starts nothing. Durable: it survives restarts.
+#[async_trait]
+pub trait DedupLedger: Send + Sync {
+    /// Records `key` for `trigger` until `expires_at`, unless a record that is
+    /// still live at `now` exists. `true` when recorded (a first delivery),
+    /// `false` for a duplicate. Atomic: of two concurrent claims one wins.
+    ///
+    /// # Errors
+    /// MUST return [`TriggerStoreError`] only when storage fails.
+    async fn claim(
+        &self,
+        trigger: &TriggerId,
+        key: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool, TriggerStoreError>;
+
+    /// Forgets a claim (its run could not be started, so a resend must go through).
+    ///
+    /// # Errors
+    /// MUST return [`TriggerStoreError`] only when storage fails.
+    async fn release(&self, trigger: &TriggerId, key: &str) -> Result<(), TriggerStoreError>;
+
+    /// Deletes records expired at `now`; returns how many.
+    ///
+    /// # Errors
+    /// MUST return [`TriggerStoreError`] only when storage fails.
+    async fn prune(&self, now: DateTime<Utc>) -> Result<u64, TriggerStoreError>;
+}

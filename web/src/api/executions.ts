@@ -6,6 +6,15 @@ export type ExecutionStatus = 'queued' | 'running' | 'success' | 'failed' | 'tim
 /** Statuses a run never leaves. */
 export const FINAL_STATUSES: readonly string[] = ['success', 'failed', 'timeout', 'cancelled', 'interrupted']
 
+/** An untrusted value as substituted into the prompt (the prompt audit trail). */
+export interface PromptInput {
+  name: string
+  value: string
+  truncated: boolean
+  original_chars: number
+  sha256: string
+}
+
 export interface Execution {
   execution_id: string
   trigger_id: string
@@ -31,6 +40,7 @@ export interface Execution {
   log_lines: number
   local_paths: string[]
   repositories: string[]
+  prompt_inputs: PromptInput[]
 }
 
 export interface ExecutionPage {

@@ -10,3 +10,4 @@ pub mod session;
 pub mod streams;
 pub mod triggers;
 pub mod views;
+pub mod webhooks;

@@ -233,6 +233,23 @@ pub struct ExecutionView {
     pub local_paths: Vec<String>,
     /// Repositories cloned for the run.
     pub repositories: Vec<String>,
+    /// Untrusted values substituted into the prompt, as substituted (cleaned, capped) with the original's size and SHA-256.
+    pub prompt_inputs: Vec<PromptInputView>,
+}
+
+/// One untrusted value in a prompt (the prompt audit trail).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PromptInputView {
+    /// The placeholder it filled.
+    pub name: String,
+    /// What was substituted (inside the `<untrusted-input>` fence).
+    pub value: String,
+    /// Cut to `prompts.max_untrusted_chars`.
+    pub truncated: bool,
+    /// Characters in the original.
+    pub original_chars: usize,
+    /// SHA-256 of the original, hex.
+    pub sha256: String,
 }
 
 impl From<Execution> for ExecutionView {
@@ -262,6 +279,18 @@ impl From<Execution> for ExecutionView {
             log_lines: e.log_lines,
             local_paths: e.snapshot.local_paths,
             repositories: e.snapshot.repositories,
+            prompt_inputs: e
+                .snapshot
+                .inputs
+                .into_iter()
+                .map(|i| PromptInputView {
+                    name: i.name,
+                    value: i.value,
+                    truncated: i.truncated,
+                    original_chars: i.original_chars,
+                    sha256: i.sha256,
+                })
+                .collect(),
         }
     }
 }

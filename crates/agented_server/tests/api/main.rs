@@ -19,3 +19,4 @@ mod sse;
 mod streams;
 mod support;
 mod triggers;
+mod webhooks;

@@ -101,7 +101,9 @@ async fn a_custom_backend_runs_its_argv_template_in_its_working_directory() {
     assert_eq!(done["status"], "success", "{done}");
     let stdout = done["stdout_log"].as_str().unwrap();
     assert!(stdout.contains(&format!("pwd={}", workdir.path().display())), "{stdout}");
-    assert!(stdout.contains(r#"args=["lines=1 args pwd"]"#), "{stdout}");
+    // The run message is untrusted: it reaches the template's `{prompt}` argument inside its fence.
+    let fenced = r#"args=["<untrusted-input name=\"message\">\nlines=1\n</untrusted-input> args pwd"]"#;
+    assert!(stdout.contains(fenced), "{stdout}");
     assert_eq!(done["input_tokens"], serde_json::Value::Null, "custom commands report no usage");
 }
 
@@ -247,7 +249,9 @@ async fn a_retry_runs_the_stored_snapshot_again_and_links_to_it() {
     let retry_id = res.json::<serde_json::Value>().await.unwrap()["execution_id"].as_str().unwrap().to_owned();
     let retried = wait_for_end(&app, &retry_id).await;
     assert_eq!(retried["retry_of"], id);
-    assert_eq!(retried["prompt"], "first exit=2");
+    assert_eq!(retried["prompt"], "first <untrusted-input name=\"message\">\nexit=2\n</untrusted-input>");
+    assert_eq!(retried["prompt_inputs"], first["prompt_inputs"], "the audit trail comes with the snapshot");
+    assert_eq!(first["prompt_inputs"][0]["value"], "exit=2");
     assert_eq!(retried["exit_code"], 2);
 }
 

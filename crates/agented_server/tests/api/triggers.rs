@@ -158,7 +158,8 @@ async fn preview_fills_placeholders_and_reports_the_unresolved() {
         .unwrap();
     assert_eq!(res.status(), 200);
     let preview: Value = res.json().await.unwrap();
-    assert_eq!(preview["rendered_prompt"], format!("/review {id}: hi for {{pr_url}} {{custom}}"));
+    let fenced = "<untrusted-input name=\"message\">\nhi\n</untrusted-input>";
+    assert_eq!(preview["rendered_prompt"], format!("/review {id}: {fenced} for {{pr_url}} {{custom}}"));
     assert_eq!(preview["unresolved_placeholders"], json!(["pr_url", "custom"]));
     assert_eq!(preview["trigger_id"], id.as_str());
 }

@@ -1,0 +1,144 @@
+//! `POST /`: generic webhook deliveries (chat alerts, CI, monitoring). Public,
+//! rate-limited per client IP and capped at 10 MB; each trigger with a secret
+//! checks `X-Webhook-Signature-256`.
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::middleware::body_limit::WEBHOOK_LIMIT_BYTES;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use agented_auth::signature_matches;
+use agented_executions::TriggerRef;
+use futures_util::StreamExt;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A trigger named in a delivery's answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryTrigger {
+    /// Its id.
+    pub trigger_id: String,
+    /// Its name.
+    pub trigger_name: String,
+    /// The run started (`started` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution_id: Option<String>,
+    /// Why it did not run (`skipped` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl DeliveryTrigger {
+    fn of(t: &TriggerRef) -> Self {
+        Self { trigger_id: t.id.to_string(), trigger_name: t.name.clone(), execution_id: None, reason: None }
+    }
+}
+
+/// What a delivery did. Sent once every started run is durable.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryAnswer {
+    /// One line for people.
+    pub message: String,
+    /// Triggers the delivery was for.
+    pub matched: usize,
+    /// True when every matching trigger had already run for this payload inside the dedup window.
+    pub duplicate: bool,
+    /// Runs started (`status` of each: `queued`).
+    pub executions: Vec<DeliveryTrigger>,
+    /// Triggers that had already run for this payload.
+    pub duplicates: Vec<DeliveryTrigger>,
+    /// Matching triggers that did not run, with the reason.
+    pub skipped: Vec<DeliveryTrigger>,
+}
+
+/// Reads the body, refusing more than 10 MB even without a declared length.
+async fn read_body(mut payload: web::Payload) -> Result<web::BytesMut, ApiError> {
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::bad_request("invalid_body", format!("could not read the body: {e}")))?;
+        if (body.len() + chunk.len()) as u64 > WEBHOOK_LIMIT_BYTES {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("webhook body is over the {WEBHOOK_LIMIT_BYTES}-byte limit"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// A generic webhook delivery: a JSON object. `{"type": "url_verification",
+/// "challenge": X}` answers `{"challenge": X}`. Every enabled `webhook`
+/// trigger it matches runs once; a repeat of the same payload inside
+/// `webhooks.dedup_window_seconds` starts nothing and answers `duplicate: true`.
+#[utoipa::path(
+    post,
+    path = "/",
+    tag = "webhooks",
+    request_body(content = Object, description = "Any JSON object, at most 10 MB"),
+    params(("X-Webhook-Signature-256" = Option<String>, Header, description = "`sha256=<hex HMAC-SHA256 of the body>` with the trigger's `webhook_secret`")),
+    responses(
+        (status = 200, description = "What the delivery did (or the challenge)", body = DeliveryAnswer),
+        (status = 400, description = "Not a JSON object", body = ErrorBody),
+        (status = 401, description = "Only triggers whose signature did not match were interested", body = ErrorBody),
+        (status = 413, description = "Over 10 MB", body = ErrorBody),
+        (status = 503, description = "A run could not be stored; send again", body = ErrorBody),
+    )
+)]
+#[post("/")]
+pub async fn generic_webhook(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let body = read_body(payload).await?;
+    let value: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request("invalid_json", format!("the body is not JSON: {e}")))?;
+    let serde_json::Value::Object(object) = &value else {
+        return Err(ApiError::bad_request("invalid_payload", "the body must be a JSON object"));
+    };
+    if object.get("type").and_then(|t| t.as_str()) == Some("url_verification") {
+        let challenge = object.get("challenge").cloned().unwrap_or(serde_json::Value::Null);
+        return Ok(HttpResponse::Ok().json(serde_json::json!({ "challenge": challenge })));
+    }
+    let signature = req.headers().get("x-webhook-signature-256").and_then(|v| v.to_str().ok());
+    let signed_by = |secret: &str| signature_matches(secret.as_bytes(), &body, signature);
+    let report = state.webhooks.deliver(&value, &signed_by).await.map_err(|e| ApiError::unavailable(&e))?;
+
+    if let Some((who, e)) = report.failed.first() {
+        tracing::warn!(trigger_id = %who.id, error = %e, "a webhook run could not be started");
+        return Err(ApiError::unavailable(e).with_retry_after(5));
+    }
+    let matched = report.started.len() + report.duplicates.len() + report.skipped.len();
+    if matched == 0 && !report.bad_signature.is_empty() {
+        return Err(ApiError::unauthorized(
+            "X-Webhook-Signature-256 is missing or does not match the secret of the triggers this endpoint serves",
+        ));
+    }
+    let duplicate = matched > 0 && report.duplicates.len() == matched;
+    let message = match (report.started.len(), matched) {
+        (_, 0) => "no trigger matched".to_owned(),
+        (0, _) if duplicate => "duplicate delivery: its runs already started".to_owned(),
+        (0, _) => "no run started".to_owned(),
+        (1, _) => "1 run started".to_owned(),
+        (n, _) => format!("{n} runs started"),
+    };
+    Ok(HttpResponse::Ok().json(DeliveryAnswer {
+        message,
+        matched,
+        duplicate,
+        executions: report
+            .started
+            .iter()
+            .map(|(t, id)| DeliveryTrigger { execution_id: Some(id.to_string()), ..DeliveryTrigger::of(t) })
+            .collect(),
+        duplicates: report.duplicates.iter().map(DeliveryTrigger::of).collect(),
+        skipped: report
+            .skipped
+            .iter()
+            .map(|(t, why)| DeliveryTrigger { reason: Some(why.clone()), ..DeliveryTrigger::of(t) })
+            .collect(),
+    }))
+}

@@ -1,0 +1,231 @@
+//! `POST /`: generic webhook deliveries, end to end.
+
+use crate::support::{create_trigger, execution, wait_for_end};
+use agented_test_support::TestApp;
+use serde_json::{Value, json};
+
+async fn deliver(app: &TestApp, body: &str, signature: Option<&str>) -> (u16, Value) {
+    let mut req = app.anonymous.post(app.url("/")).header("content-type", "application/json").body(body.to_owned());
+    if let Some(signature) = signature {
+        req = req.header("x-webhook-signature-256", signature);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+fn webhook_trigger(extra: Value) -> Value {
+    let mut body = json!({ "trigger_source": "webhook", "prompt_template": "Look at {message} lines=1" });
+    body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    body
+}
+
+fn started(answer: &Value) -> Vec<(String, String)> {
+    answer["executions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["trigger_id"].as_str().unwrap().to_owned(), e["execution_id"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+#[tokio::test]
+async fn url_verification_gets_its_challenge_back() {
+    let app = TestApp::spawn().await;
+    let (status, body) = deliver(&app, r#"{"type":"url_verification","challenge":"c-123"}"#, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(body, json!({ "challenge": "c-123" }));
+}
+
+#[tokio::test]
+async fn only_json_objects_are_deliveries_and_the_dashboard_still_answers_get() {
+    let app = TestApp::spawn().await;
+    for (body, code) in [
+        ("[1,2]", "invalid_payload"),
+        ("\"text\"", "invalid_payload"),
+        ("{not json", "invalid_json"),
+        ("", "invalid_json"),
+    ] {
+        let (status, answer) = deliver(&app, body, None).await;
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(answer["code"], code, "{body}: {answer}");
+    }
+    let page = app.anonymous.get(app.url("/")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("<div id=\"app\">"));
+    let anonymous_put = app.anonymous.put(app.url("/")).body("{}").send().await.unwrap();
+    assert_eq!(anonymous_put.status(), 401, "only POST and reads of / are public");
+    let put = app.client.put(app.url("/")).body("{}").send().await.unwrap();
+    assert_eq!(put.status(), 405);
+    assert_eq!(put.json::<Value>().await.unwrap()["code"], "method_not_allowed");
+}
+
+#[tokio::test]
+async fn a_chunked_body_over_ten_megabytes_is_refused_without_a_declared_length() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn().await;
+    let addr = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let chunk = vec![b' '; 1024 * 1024];
+    // Eleven 1 MB chunks; the server may answer (and stop reading) before the last.
+    for _ in 0..11 {
+        let framed = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+        if stream.write_all(&framed).await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{}", answer.lines().next().unwrap_or_default());
+    assert!(answer.contains("payload_too_large"), "{answer}");
+}
+
+#[tokio::test]
+async fn matching_table_each_trigger_decides_for_itself() {
+    let app = TestApp::spawn().await;
+    let alerts = create_trigger(
+        &app,
+        webhook_trigger(json!({ "match_field_path": "event.type", "match_field_value": "alert" })),
+    )
+    .await;
+    let disks =
+        create_trigger(&app, webhook_trigger(json!({ "detection_keyword": "disk", "text_field_path": "text" }))).await;
+    let deploys = create_trigger(
+        &app,
+        webhook_trigger(json!({ "match_field_path": "items.0.kind", "match_field_value": "deploy" })),
+    )
+    .await;
+    let _manual = create_trigger(&app, json!({ "prompt_template": "manual only" })).await;
+    let _disabled = create_trigger(&app, webhook_trigger(json!({ "enabled": false }))).await;
+
+    let cases: &[(&str, Value, Vec<&String>)] = &[
+        (
+            "alert about a disk: two triggers",
+            json!({ "event": { "type": "alert" }, "text": "DISK full", "n": 1 }),
+            vec![&alerts, &disks],
+        ),
+        ("alert, other text", json!({ "event": { "type": "alert" }, "text": "cpu hot", "n": 2 }), vec![&alerts]),
+        ("array index", json!({ "items": [{ "kind": "deploy" }], "text": "shipped", "n": 3 }), vec![&deploys]),
+        ("nothing", json!({ "event": { "type": "info" }, "text": "hello", "n": 4 }), vec![]),
+    ];
+    for (name, payload, expected) in cases {
+        let (status, answer) = deliver(&app, &payload.to_string(), None).await;
+        assert_eq!(status, 200, "{name}: {answer}");
+        let mut got: Vec<String> = started(&answer).into_iter().map(|(t, _)| t).collect();
+        let mut want: Vec<String> = expected.iter().map(|t| (*t).clone()).collect();
+        got.sort();
+        want.sort();
+        assert_eq!(got, want, "{name}: {answer}");
+        assert_eq!(answer["matched"], want.len(), "{name}");
+        assert_eq!(answer["duplicate"], false, "{name}");
+        if want.is_empty() {
+            assert_eq!(answer["message"], "no trigger matched");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_webhook_text_fills_the_prompt_fenced_and_is_kept_in_the_audit_trail() {
+    let app = TestApp::spawn().await;
+    create_trigger(&app, webhook_trigger(json!({}))).await;
+    let long = format!("disk\u{0} full {}", "x".repeat(2500));
+    let (status, answer) = deliver(&app, &json!({ "text": long }).to_string(), None).await;
+    assert_eq!(status, 200, "{answer}");
+    let (_, id) = started(&answer).remove(0);
+    let done = wait_for_end(&app, &id).await;
+    assert_eq!(done["status"], "success", "{done}");
+    assert_eq!(done["trigger_type"], "webhook");
+    let prompt = done["prompt"].as_str().unwrap();
+    assert!(prompt.starts_with("Look at <untrusted-input name=\"message\">\ndisk full xxx"), "{prompt}");
+    assert!(prompt.contains("[… truncated: 510 more characters not shown]\n</untrusted-input> lines=1"), "{prompt}");
+    assert!(!prompt.contains('\u{0}'));
+    let input = &done["prompt_inputs"][0];
+    assert_eq!(input["name"], "message");
+    assert_eq!(input["truncated"], true);
+    assert_eq!(input["original_chars"], 2511);
+    assert_eq!(input["sha256"].as_str().unwrap().len(), 64);
+}
+
+#[tokio::test]
+async fn a_trigger_with_a_secret_runs_only_for_signed_deliveries() {
+    let app = TestApp::spawn().await;
+    let signed = create_trigger(&app, webhook_trigger(json!({ "webhook_secret": "s3cret" }))).await;
+    let body = json!({ "text": "deploy done" }).to_string();
+    let good = agented_auth::sign(b"s3cret", body.as_bytes());
+    let wrong = agented_auth::sign(b"guess", body.as_bytes());
+
+    for (name, signature) in
+        [("missing", None), ("wrong secret", Some(wrong.as_str())), ("malformed", Some("sha256=nothex"))]
+    {
+        let (status, answer) = deliver(&app, &body, signature).await;
+        assert_eq!(status, 401, "{name}: {answer}");
+        assert_eq!(answer["code"], "unauthorized");
+    }
+    let runs: Value = app.get(&format!("/admin/executions?trigger_id={signed}")).await.json().await.unwrap();
+    assert_eq!(runs["total"], 0, "nothing started without the right signature");
+
+    let (status, answer) = deliver(&app, &body, Some(&good)).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(started(&answer)[0].0, signed);
+    // The signature covers the exact bytes: the same JSON respaced is another body.
+    let (status, _) = deliver(&app, &format!(" {body}"), Some(&good)).await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn the_same_payload_twice_within_ten_seconds_restart_a_third_time_still_one_execution() {
+    let app = TestApp::spawn().await;
+    let trigger = create_trigger(&app, webhook_trigger(json!({}))).await;
+    let payload = json!({ "text": "build 42 failed", "build": { "id": 42 } });
+
+    let (status, first) = deliver(&app, &payload.to_string(), None).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(started(&first).len(), 1);
+    // Same payload, other key order and spacing: the same delivery.
+    let (status, second) = deliver(&app, r#"{ "build": {"id": 42}, "text": "build 42 failed" }"#, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(second["duplicate"], true, "{second}");
+    assert_eq!(second["duplicates"][0]["trigger_id"], trigger.as_str());
+    assert_eq!(second["executions"], json!([]));
+
+    let app = app.restart().await;
+    let (status, third) = deliver(&app, &payload.to_string(), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(third["duplicate"], true, "the record survived the restart: {third}");
+
+    let runs: Value = app.get(&format!("/admin/executions?trigger_id={trigger}")).await.json().await.unwrap();
+    assert_eq!(runs["total"], 1, "{runs}");
+    let (_, id) = started(&first).remove(0);
+    assert_eq!(execution(&app, &id).await["execution_id"], id.as_str());
+}
+
+#[tokio::test]
+async fn a_busy_reject_trigger_is_skipped_and_a_resend_runs_it() {
+    let app = TestApp::spawn().await;
+    let trigger = create_trigger(
+        &app,
+        webhook_trigger(json!({ "concurrency_policy": "reject", "prompt_template": "{message}" })),
+    )
+    .await;
+    let (_, first) = deliver(&app, &json!({ "text": "sleep_ms=20000" }).to_string(), None).await;
+    let (_, running) = started(&first).remove(0);
+    crate::support::wait_for_status(&app, &running, "running").await;
+    let again = json!({ "text": "lines=1" }).to_string();
+    let (status, busy) = deliver(&app, &again, None).await;
+    assert_eq!(status, 200, "{busy}");
+    assert_eq!(busy["executions"], json!([]));
+    assert_eq!(busy["skipped"][0]["trigger_id"], trigger.as_str());
+    assert!(busy["skipped"][0]["reason"].as_str().unwrap().contains(&running), "{busy}");
+    let cancel = app.client.post(app.url(&format!("/admin/executions/{running}/cancel"))).send().await.unwrap();
+    assert_eq!(cancel.status(), 200);
+    wait_for_end(&app, &running).await;
+    // The skipped delivery was not recorded as seen: sending it again runs it.
+    let (status, resent) = deliver(&app, &again, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(started(&resent).len(), 1, "{resent}");
+}

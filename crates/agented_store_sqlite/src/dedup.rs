@@ -1,0 +1,92 @@
+//! `DedupLedger` over the `webhook_dedup` table: one row per (trigger,
+//! delivery key) until its window ends. A claim is one immediate transaction,
+//! so two servers on one database cannot both win it.
+
+use crate::schema::webhook_dedup;
+use crate::{Database, StoreError};
+use agented_kernel::TriggerId;
+use agented_triggers::{DedupLedger, TriggerStoreError};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+/// The SQLite dedup ledger.
+#[derive(Debug, Clone)]
+pub struct SqliteDedup {
+    db: Database,
+}
+
+impl SqliteDedup {
+    /// The ledger over `db`.
+    #[must_use]
+    pub const fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+fn store_err(e: StoreError) -> TriggerStoreError {
+    TriggerStoreError(e.to_string())
+}
+
+#[async_trait]
+impl DedupLedger for SqliteDedup {
+    async fn claim(
+        &self,
+        trigger: &TriggerId,
+        key: &str,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<bool, TriggerStoreError> {
+        let (trigger, key) = (trigger.as_str().to_owned(), key.to_owned());
+        self.db
+            .run(move |conn| {
+                conn.immediate_transaction(|conn| {
+                    let mine = webhook_dedup::trigger_id.eq(&trigger).and(webhook_dedup::dedup_key.eq(&key));
+                    // An expired record is no record.
+                    diesel::delete(
+                        webhook_dedup::table.filter(mine).filter(webhook_dedup::expires_at.le(now.naive_utc())),
+                    )
+                    .execute(conn)?;
+                    let inserted = diesel::insert_or_ignore_into(webhook_dedup::table)
+                        .values((
+                            webhook_dedup::trigger_id.eq(&trigger),
+                            webhook_dedup::dedup_key.eq(&key),
+                            webhook_dedup::expires_at.eq(expires_at.naive_utc()),
+                        ))
+                        .execute(conn)?;
+                    Ok::<_, StoreError>(inserted == 1)
+                })
+            })
+            .await
+            .map_err(store_err)
+    }
+
+    async fn release(&self, trigger: &TriggerId, key: &str) -> Result<(), TriggerStoreError> {
+        let (trigger, key) = (trigger.as_str().to_owned(), key.to_owned());
+        self.db
+            .run(move |conn| {
+                diesel::delete(
+                    webhook_dedup::table
+                        .filter(webhook_dedup::trigger_id.eq(&trigger))
+                        .filter(webhook_dedup::dedup_key.eq(&key)),
+                )
+                .execute(conn)
+                .map(|_| ())
+                .map_err(StoreError::from)
+            })
+            .await
+            .map_err(store_err)
+    }
+
+    async fn prune(&self, now: DateTime<Utc>) -> Result<u64, TriggerStoreError> {
+        self.db
+            .run(move |conn| {
+                diesel::delete(webhook_dedup::table.filter(webhook_dedup::expires_at.le(now.naive_utc())))
+                    .execute(conn)
+                    .map(|n| n as u64)
+                    .map_err(StoreError::from)
+            })
+            .await
+            .map_err(store_err)
+    }
+}
