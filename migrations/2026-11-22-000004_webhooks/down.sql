@@ -1,2 +1,4 @@
+ALTER TABLE triggers DROP COLUMN github_events;
+ALTER TABLE triggers DROP COLUMN github_repos;
 DROP TABLE webhook_dedup;
 ALTER TABLE executions DROP COLUMN prompt_inputs;

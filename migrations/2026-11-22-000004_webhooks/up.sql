@@ -9,3 +9,8 @@ CREATE TABLE webhook_dedup (
     PRIMARY KEY (trigger_id, dedup_key)
 ) WITHOUT ROWID;
 CREATE INDEX webhook_dedup_by_expiry ON webhook_dedup (expires_at);
+
+-- GitHub triggers: which repositories (empty: any) and which events (`event` or `event.action`).
+ALTER TABLE triggers ADD COLUMN github_repos TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE triggers ADD COLUMN github_events TEXT NOT NULL
+    DEFAULT '["pull_request.opened","pull_request.synchronize","pull_request.reopened"]';

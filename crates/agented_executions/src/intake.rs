@@ -7,7 +7,8 @@ use crate::model::TriggerType;
 use crate::service::{ExecutionService, RunRequest, StartError};
 use agented_kernel::{Clock, ExecutionId, TriggerId};
 use agented_triggers::{
-    DedupLedger, TriggerRepository, TriggerSource, TriggerStoreError, WebhookMatch, match_payload, payload_key,
+    DedupLedger, GithubEvent, TriggerRepository, TriggerSource, TriggerStoreError, WebhookMatch, match_payload,
+    payload_key,
 };
 use serde_json::Value;
 use std::sync::Arc;
@@ -85,7 +86,6 @@ impl WebhookIntake {
     ) -> Result<DeliveryReport, TriggerStoreError> {
         let mut report = DeliveryReport::default();
         let key = payload_key(payload);
-        let window = chrono::Duration::from_std(self.window).unwrap_or(chrono::Duration::MAX);
         for trigger in self.triggers.list().await? {
             let s = &trigger.settings;
             if !s.enabled || s.trigger_source != TriggerSource::Webhook {
@@ -99,29 +99,92 @@ impl WebhookIntake {
                 continue;
             }
             let WebhookMatch::Matched { message } = match_payload(s, payload) else { continue };
-            let now = self.clock.now();
-            if !self.dedup.claim(&trigger.id, &key, now, now + window).await? {
-                report.duplicates.push(who);
-                continue;
-            }
             let request = RunRequest { trigger_type: TriggerType::Webhook, message, values: Vec::new() };
-            match self.runs.start(&trigger.id, request).await {
-                Ok(execution) => report.started.push((who, execution.execution_id)),
-                Err(e) => {
-                    // Not started: forget the claim, so the sender's retry is not taken for a duplicate.
-                    self.dedup.release(&trigger.id, &key).await?;
-                    match e {
-                        StartError::Busy(running) => {
-                            report.skipped.push((who, format!("busy: execution {running} is running")))
-                        }
-                        StartError::NotFound(_) | StartError::Disabled(_) => {
-                            report.skipped.push((who, "changed while the delivery was handled".to_owned()));
-                        }
-                        StartError::Store(_) | StartError::Queue(_) => report.failed.push((who, e)),
-                    }
-                }
-            }
+            self.run_once(who, &key, request, &mut report).await?;
         }
         Ok(report)
     }
+
+    /// Runs every enabled `github` trigger that wants `event` (its repository
+    /// and event filters). `delivery` (`X-GitHub-Delivery`) is the dedup key.
+    ///
+    /// # Errors
+    /// [`GithubRefusal::Missing`] when a trigger wants the event but its prompt
+    /// needs fields the payload lacks (nothing is started then);
+    /// [`GithubRefusal::Store`] when triggers or the ledger cannot be read.
+    pub async fn deliver_github(&self, event: &GithubEvent, delivery: &str) -> Result<DeliveryReport, GithubRefusal> {
+        let mut report = DeliveryReport::default();
+        let wanting: Vec<_> = self
+            .triggers
+            .list()
+            .await?
+            .into_iter()
+            .filter(|t| t.settings.enabled && t.settings.trigger_source == TriggerSource::Github)
+            .filter(|t| event.wanted_by(&t.settings))
+            .collect();
+        // Check every trigger before starting any, so a refusal starts nothing.
+        for trigger in &wanting {
+            let missing = event.missing_for(&trigger.settings.prompt_template);
+            if !missing.is_empty() {
+                return Err(GithubRefusal::Missing { trigger: trigger.settings.name.clone(), fields: missing });
+            }
+        }
+        for trigger in wanting {
+            let who = TriggerRef { id: trigger.id.clone(), name: trigger.settings.name.clone() };
+            let mut values = event.values.clone();
+            let message = values.iter().position(|(n, _)| n == "message").map(|i| values.remove(i).1);
+            let request = RunRequest { trigger_type: TriggerType::GithubWebhook, message, values };
+            self.run_once(who, delivery, request, &mut report).await?;
+        }
+        Ok(report)
+    }
+
+    /// Claims `key` for the trigger and starts its run, or records why not.
+    async fn run_once(
+        &self,
+        who: TriggerRef,
+        key: &str,
+        request: RunRequest,
+        report: &mut DeliveryReport,
+    ) -> Result<(), TriggerStoreError> {
+        let window = chrono::Duration::from_std(self.window).unwrap_or(chrono::Duration::MAX);
+        let now = self.clock.now();
+        if !self.dedup.claim(&who.id, key, now, now + window).await? {
+            report.duplicates.push(who);
+            return Ok(());
+        }
+        match self.runs.start(&who.id, request).await {
+            Ok(execution) => report.started.push((who, execution.execution_id)),
+            Err(e) => {
+                // Not started: forget the claim, so the sender's retry is not taken for a duplicate.
+                self.dedup.release(&who.id, key).await?;
+                match e {
+                    StartError::Busy(running) => {
+                        report.skipped.push((who, format!("busy: execution {running} is running")));
+                    }
+                    StartError::NotFound(_) | StartError::Disabled(_) => {
+                        report.skipped.push((who, "changed while the delivery was handled".to_owned()));
+                    }
+                    StartError::Store(_) | StartError::Queue(_) => report.failed.push((who, e)),
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Why a GitHub delivery was refused as a whole.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GithubRefusal {
+    /// A trigger wants the event, but its prompt needs fields the payload lacks.
+    #[error("trigger '{trigger}' needs {} which this event does not have", fields.join(", "))]
+    Missing {
+        /// The trigger's name.
+        trigger: String,
+        /// The placeholders without a value.
+        fields: Vec<String>,
+    },
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] TriggerStoreError),
 }

@@ -20,7 +20,7 @@ pub mod usage;
 pub use backends::{BUILTIN_BACKENDS, BuiltinBackend};
 pub use command::{BackendSpec, CommandBuilder, CommandLine, CustomBackend};
 pub use guard::{DEFAULT_MAX_UNTRUSTED_CHARS, PromptInput};
-pub use intake::{DeliveryReport, TriggerRef, WebhookIntake};
+pub use intake::{DeliveryReport, GithubRefusal, TriggerRef, WebhookIntake};
 pub use model::{Execution, LogLine, LogStream, Outcome, RunSnapshot, TriggerType};
 pub use ports::{
     BackendCatalog, BackendDirectory, BackendEntry, BackendProbe, BackendWriteError, BusEvent, Detection,

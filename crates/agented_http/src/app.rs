@@ -93,7 +93,8 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
         .service(backends::create_backend)
         .service(backends::check_backend)
         .service(backends::delete_backend)
-        .service(webhooks::generic_webhook);
+        .service(webhooks::generic_webhook)
+        .service(webhooks::github_webhook);
 }
 
 /// The API routes on `app`, with the spec being collected alongside.

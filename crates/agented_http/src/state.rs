@@ -36,8 +36,10 @@ pub struct AppState {
     pub backends: Arc<dyn BackendDirectory>,
     /// Finds CLIs and their versions.
     pub probe: Arc<dyn BackendProbe>,
-    /// Generic webhook deliveries.
+    /// Generic and GitHub webhook deliveries.
     pub webhooks: WebhookIntake,
+    /// `GITHUB_WEBHOOK_SECRET`: GitHub deliveries are refused without it.
+    pub github_webhook_secret: Option<String>,
     /// Parts beside the database that readiness reports on (the run queue, the runner).
     pub components: Vec<Arc<dyn ComponentHealth>>,
 }

@@ -153,6 +153,7 @@ impl Application {
             probe: runs.probe,
             components: runs.components,
             webhooks: runs.webhooks,
+            github_webhook_secret: settings.github_webhook_secret.clone(),
         };
         let options = HttpOptions {
             shutdown_timeout: settings.server.shutdown_timeout,

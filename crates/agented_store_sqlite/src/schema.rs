@@ -46,6 +46,8 @@ diesel::table! {
         backend_id -> Nullable<Text>,
         max_concurrent -> Integer,
         concurrency_policy -> Text,
+        github_repos -> Text,
+        github_events -> Text,
     }
 }
 

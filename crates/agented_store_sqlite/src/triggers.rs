@@ -42,6 +42,8 @@ struct TriggerRow {
     backend_id: Option<String>,
     max_concurrent: i32,
     concurrency_policy: String,
+    github_repos: String,
+    github_events: String,
 }
 
 #[derive(Insertable, AsChangeset)]
@@ -69,6 +71,8 @@ struct SettingsRow<'a> {
     backend_id: Option<&'a str>,
     max_concurrent: i32,
     concurrency_policy: &'a str,
+    github_repos: String,
+    github_events: String,
 }
 
 impl<'a> From<&'a TriggerSettings> for SettingsRow<'a> {
@@ -96,6 +100,9 @@ impl<'a> From<&'a TriggerSettings> for SettingsRow<'a> {
             backend_id: s.backend_id.as_deref(),
             max_concurrent: i32::from(s.max_concurrent),
             concurrency_policy: s.concurrency_policy.as_str(),
+            // A list of plain strings always serialises.
+            github_repos: serde_json::to_string(&s.github_repos).unwrap_or_else(|_| "[]".into()),
+            github_events: serde_json::to_string(&s.github_events).unwrap_or_else(|_| "[]".into()),
         }
     }
 }
@@ -158,6 +165,8 @@ impl TryFrom<TriggerRow> for Trigger {
                 webhook_secret: r.webhook_secret,
                 max_concurrent: u16::try_from(r.max_concurrent).unwrap_or(1),
                 concurrency_policy: r.concurrency_policy.parse().map_err(corrupt)?,
+                github_repos: serde_json::from_str(&r.github_repos).map_err(|e| corrupt(e.to_string()))?,
+                github_events: serde_json::from_str(&r.github_events).map_err(|e| corrupt(e.to_string()))?,
             },
             next_run_at: r.next_run_at.map(|t| t.and_utc()),
             last_run_at: r.last_run_at.map(|t| t.and_utc()),

@@ -5,14 +5,19 @@
 //! apalis or adapter crate; storage and transport reach this crate only
 //! through the ports it defines.
 
+pub mod github;
 pub mod models;
 pub mod ports;
 pub mod predefined;
 pub mod trigger;
 pub mod webhook;
 
+pub use github::{GithubEvent, github_placeholders};
 pub use models::{TimeoutSeconds, TriggerSource, UnknownSource};
 pub use ports::{DedupLedger, TriggerRepository, TriggerStoreError, TriggerWriteError};
 pub use predefined::{PR_REVIEW, PredefinedTrigger};
-pub use trigger::{ConcurrencyPolicy, FieldErrors, ProjectPath, Trigger, TriggerPatch, TriggerPath, TriggerSettings};
+pub use trigger::{
+    ConcurrencyPolicy, DEFAULT_GITHUB_EVENTS, FieldErrors, ProjectPath, Trigger, TriggerPatch, TriggerPath,
+    TriggerSettings,
+};
 pub use webhook::{WebhookMatch, match_payload, payload_key, value_at};

@@ -96,7 +96,15 @@ pub struct TriggerSettings {
     pub max_concurrent: u16,
     /// What happens beyond `max_concurrent`.
     pub concurrency_policy: ConcurrencyPolicy,
+    /// GitHub: repositories (`owner/name`, lower case) it fires for; empty = any.
+    pub github_repos: Vec<String>,
+    /// GitHub: events it fires for, `event` or `event.action` (`pull_request.opened`, `push`).
+    pub github_events: Vec<String>,
 }
+
+/// The events a GitHub trigger fires for unless set: a pull request opened, updated or reopened.
+pub const DEFAULT_GITHUB_EVENTS: [&str; 3] =
+    ["pull_request.opened", "pull_request.synchronize", "pull_request.reopened"];
 
 impl Default for TriggerSettings {
     fn default() -> Self {
@@ -123,6 +131,8 @@ impl Default for TriggerSettings {
             webhook_secret: None,
             max_concurrent: 1,
             concurrency_policy: ConcurrencyPolicy::Queue,
+            github_repos: Vec::new(),
+            github_events: DEFAULT_GITHUB_EVENTS.iter().map(|e| (*e).to_owned()).collect(),
         }
     }
 }
@@ -293,6 +303,10 @@ pub struct TriggerPatch {
     pub max_concurrent: Option<i64>,
     /// See [`TriggerSettings`].
     pub concurrency_policy: Option<String>,
+    /// See [`TriggerSettings`].
+    pub github_repos: Option<Vec<String>>,
+    /// See [`TriggerSettings`]; an empty list means the defaults.
+    pub github_events: Option<Vec<String>>,
 }
 
 /// Longest prompt template accepted.
@@ -474,7 +488,59 @@ impl TriggerPatch {
                 }
             }
         }
+        if let Some(repos) = self.github_repos {
+            next.github_repos = normalise_list(&mut errors, "github_repos", repos, 100, valid_repo, "owner/name");
+        }
+        if let Some(events) = self.github_events {
+            next.github_events =
+                normalise_list(&mut errors, "github_events", events, 50, valid_event, "event or event.action");
+            if next.github_events.is_empty() {
+                next.github_events = DEFAULT_GITHUB_EVENTS.iter().map(|e| (*e).to_owned()).collect();
+            }
+        }
         if errors.is_empty() { Ok(next) } else { Err(errors) }
+    }
+}
+
+/// Trims, lower-cases and de-duplicates a list, recording the first invalid entry.
+fn normalise_list(
+    errors: &mut FieldErrors,
+    field: &str,
+    items: Vec<String>,
+    max: usize,
+    valid: fn(&str) -> bool,
+    shape: &str,
+) -> Vec<String> {
+    if items.len() > max {
+        errors.insert(field.into(), format!("at most {max} entries"));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        let item = item.trim().to_lowercase();
+        if !valid(&item) {
+            errors.entry(field.into()).or_insert_with(|| format!("'{item}' is not {shape}"));
+        } else if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
+fn name_part(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 100 && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// `owner/name`, as GitHub spells repositories.
+fn valid_repo(s: &str) -> bool {
+    s.split_once('/').is_some_and(|(owner, name)| name_part(owner) && name_part(name) && !name.contains('/'))
+}
+
+/// `event` or `event.action`: lower-case words with underscores.
+fn valid_event(s: &str) -> bool {
+    let word = |w: &str| !w.is_empty() && w.len() <= 64 && w.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+    match s.split_once('.') {
+        Some((event, action)) => word(event) && word(action),
+        None => word(s),
     }
 }
 

@@ -69,6 +69,10 @@ pub struct TriggerInput {
     webhook_secret: Option<String>,
     max_concurrent: Option<i64>,
     concurrency_policy: Option<String>,
+    /// GitHub: `owner/name` repositories; empty = any.
+    github_repos: Option<Vec<String>>,
+    /// GitHub: events (`pull_request.opened`, `issues.opened`, `push`, …); empty = the pull request defaults.
+    github_events: Option<Vec<String>>,
     /// Project paths to add with a new trigger.
     paths: Vec<PathInput>,
 }
@@ -99,6 +103,8 @@ impl TriggerInput {
             webhook_secret: p.webhook_secret,
             max_concurrent: p.max_concurrent,
             concurrency_policy: p.concurrency_policy,
+            github_repos: p.github_repos,
+            github_events: p.github_events,
         };
         (patch, p.paths)
     }

@@ -61,6 +61,10 @@ pub struct TriggerView {
     pub max_concurrent: u16,
     /// `queue` or `reject`.
     pub concurrency_policy: String,
+    /// GitHub: repositories it fires for (empty: any).
+    pub github_repos: Vec<String>,
+    /// GitHub: events it fires for.
+    pub github_events: Vec<String>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Number of project paths.
@@ -104,6 +108,8 @@ impl TriggerView {
             has_webhook_secret: s.webhook_secret.is_some(),
             max_concurrent: s.max_concurrent,
             concurrency_policy: s.concurrency_policy.to_string(),
+            github_repos: s.github_repos,
+            github_events: s.github_events,
             created_at: t.created_at,
             path_count: paths.len(),
             paths: with_paths.then(|| paths.iter().map(PathView::from).collect()),

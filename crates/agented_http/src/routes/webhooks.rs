@@ -1,6 +1,8 @@
-//! `POST /`: generic webhook deliveries (chat alerts, CI, monitoring). Public,
-//! rate-limited per client IP and capped at 10 MB; each trigger with a secret
-//! checks `X-Webhook-Signature-256`.
+//! `POST /`: generic webhook deliveries (chat alerts, CI, monitoring), and
+//! `POST /api/webhooks/github/`: GitHub events. Public, rate-limited per client
+//! IP and capped at 10 MB. Generic triggers with a secret check
+//! `X-Webhook-Signature-256`; GitHub deliveries must carry `X-Hub-Signature-256`
+//! under `GITHUB_WEBHOOK_SECRET`.
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
@@ -8,7 +10,8 @@ use crate::middleware::body_limit::WEBHOOK_LIMIT_BYTES;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use agented_auth::signature_matches;
-use agented_executions::TriggerRef;
+use agented_executions::{DeliveryReport, GithubRefusal, TriggerRef};
+use agented_triggers::GithubEvent;
 use futures_util::StreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -107,19 +110,28 @@ pub async fn generic_webhook(
     let signed_by = |secret: &str| signature_matches(secret.as_bytes(), &body, signature);
     let report = state.webhooks.deliver(&value, &signed_by).await.map_err(|e| ApiError::unavailable(&e))?;
 
+    let nothing_else = report.started.is_empty()
+        && report.duplicates.is_empty()
+        && report.skipped.is_empty()
+        && report.failed.is_empty();
+    if nothing_else && !report.bad_signature.is_empty() {
+        return Err(ApiError::unauthorized(
+            "X-Webhook-Signature-256 is missing or does not match the secret of the triggers this endpoint serves",
+        ));
+    }
+    answer(&report, "no trigger matched")
+}
+
+/// The answer for a delivery's report; 503 when a run could not be stored (send again).
+fn answer(report: &DeliveryReport, nothing: &str) -> Result<HttpResponse, ApiError> {
     if let Some((who, e)) = report.failed.first() {
         tracing::warn!(trigger_id = %who.id, error = %e, "a webhook run could not be started");
         return Err(ApiError::unavailable(e).with_retry_after(5));
     }
     let matched = report.started.len() + report.duplicates.len() + report.skipped.len();
-    if matched == 0 && !report.bad_signature.is_empty() {
-        return Err(ApiError::unauthorized(
-            "X-Webhook-Signature-256 is missing or does not match the secret of the triggers this endpoint serves",
-        ));
-    }
     let duplicate = matched > 0 && report.duplicates.len() == matched;
     let message = match (report.started.len(), matched) {
-        (_, 0) => "no trigger matched".to_owned(),
+        (_, 0) => nothing.to_owned(),
         (0, _) if duplicate => "duplicate delivery: its runs already started".to_owned(),
         (0, _) => "no run started".to_owned(),
         (1, _) => "1 run started".to_owned(),
@@ -141,4 +153,63 @@ pub async fn generic_webhook(
             .map(|(t, why)| DeliveryTrigger { reason: Some(why.clone()), ..DeliveryTrigger::of(t) })
             .collect(),
     }))
+}
+
+/// A GitHub event. `ping` answers `{"message": "pong"}`; an event no enabled
+/// `github` trigger wants (by its `github_repos` and `github_events`) answers
+/// 200 `ignored`; otherwise each wanting trigger runs once per
+/// `X-GitHub-Delivery`, with the PR, issue or push placeholders filled.
+#[utoipa::path(
+    post,
+    path = "/api/webhooks/github",
+    tag = "webhooks",
+    request_body(content = Object, description = "The event payload, at most 10 MB"),
+    params(
+        ("X-Hub-Signature-256" = String, Header, description = "`sha256=<hex HMAC-SHA256 of the body>` with `GITHUB_WEBHOOK_SECRET`"),
+        ("X-GitHub-Event" = String, Header, description = "`ping`, `pull_request`, `issues`, `issue_comment`, `push`, …"),
+        ("X-GitHub-Delivery" = Option<String>, Header, description = "The delivery's id: the dedup key"),
+    ),
+    responses(
+        (status = 200, description = "pong, ignored, or what the delivery did", body = DeliveryAnswer),
+        (status = 400, description = "Not a JSON object, no X-GitHub-Event, or a wanted event without the fields a prompt needs", body = ErrorBody),
+        (status = 401, description = "No GITHUB_WEBHOOK_SECRET configured, or a missing or wrong signature", body = ErrorBody),
+        (status = 413, description = "Over 10 MB", body = ErrorBody),
+        (status = 503, description = "A run could not be stored; redeliver", body = ErrorBody),
+    )
+)]
+#[post("/api/webhooks/github")]
+pub async fn github_webhook(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let Some(secret) = state.github_webhook_secret.as_deref() else {
+        return Err(ApiError::unauthorized("GitHub deliveries are refused: GITHUB_WEBHOOK_SECRET is not configured"));
+    };
+    let body = read_body(payload).await?;
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if !signature_matches(secret.as_bytes(), &body, header("x-hub-signature-256")) {
+        return Err(ApiError::unauthorized("X-Hub-Signature-256 is missing or does not match GITHUB_WEBHOOK_SECRET"));
+    }
+    let event = header("x-github-event")
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .ok_or_else(|| ApiError::bad_request("missing_event", "the X-GitHub-Event header is missing"))?;
+    let value: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request("invalid_json", format!("the body is not JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::bad_request("invalid_payload", "the body must be a JSON object"));
+    }
+    if event == "ping" {
+        return Ok(HttpResponse::Ok().json(serde_json::json!({ "message": "pong" })));
+    }
+    let event = GithubEvent::parse(event, &value);
+    // Without a delivery id (not GitHub's way), the body itself identifies the delivery.
+    let delivery = header("x-github-delivery")
+        .map_or_else(|| agented_triggers::payload_key(&value), |d| format!("github:{}", d.trim()));
+    let report = state.webhooks.deliver_github(&event, &delivery).await.map_err(|e| match e {
+        GithubRefusal::Missing { .. } => ApiError::bad_request("missing_fields", e.to_string()),
+        GithubRefusal::Store(e) => ApiError::unavailable(&e),
+    })?;
+    answer(&report, &format!("ignored: no trigger wants {} events", event.name()))
 }

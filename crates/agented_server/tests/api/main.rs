@@ -8,6 +8,7 @@ mod auth;
 mod backends;
 mod dashboard;
 mod errors;
+mod github;
 mod health;
 mod logging;
 mod openapi;
