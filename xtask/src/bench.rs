@@ -176,7 +176,10 @@ fn run_figures(sh: &Shell, bin: &Path) -> Result<serde_json::Value> {
     let (mut child, addr, started) = spawn(bin, &data, &env)?;
     time_to_ready(&mut child, &addr, started)?;
     let api = crate::bench_http::Api { addr, key: BENCH_KEY.to_owned() };
-    let figures = crate::bench_runs::measure(&api);
+    let figures = crate::bench_runs::measure(&api).and_then(|mut runs| {
+        runs["webhooks"] = crate::bench_webhooks::measure(&api)?;
+        Ok(runs)
+    });
     stop(&mut child)?;
     figures
 }

@@ -43,7 +43,7 @@ fn start(api: &Api, trigger: &str, message: &str) -> Result<String> {
 }
 
 /// Sorted samples → p50, p99, min, max.
-fn percentiles(mut samples: Vec<f64>) -> Value {
+pub fn percentiles(mut samples: Vec<f64>) -> Value {
     samples.sort_by(f64::total_cmp);
     let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
     let round = |v: f64| (v * 10.0).round() / 10.0;

@@ -4,6 +4,7 @@
 mod bench;
 mod bench_http;
 mod bench_runs;
+mod bench_webhooks;
 mod web;
 
 use anyhow::{Context, Result, bail};

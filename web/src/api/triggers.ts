@@ -48,6 +48,8 @@ export interface Trigger {
   has_webhook_secret: boolean
   max_concurrent: number
   concurrency_policy: 'queue' | 'reject'
+  github_repos: string[]
+  github_events: string[]
   created_at: string
   path_count: number
   paths?: TriggerPath[]
@@ -69,6 +71,13 @@ export interface TriggerInput {
   sigterm_grace_seconds?: number
   max_concurrent?: number
   concurrency_policy?: 'queue' | 'reject'
+  match_field_path?: string
+  match_field_value?: string
+  text_field_path?: string
+  detection_keyword?: string
+  webhook_secret?: string
+  github_repos?: string[]
+  github_events?: string[]
   paths?: { local_project_path?: string; github_repo_url?: string }[]
 }
 
