@@ -1,3 +1,4 @@
+DROP TABLE webhook_deliveries;
 ALTER TABLE triggers DROP COLUMN github_events;
 ALTER TABLE triggers DROP COLUMN github_repos;
 DROP TABLE webhook_dedup;

@@ -14,3 +14,20 @@ CREATE INDEX webhook_dedup_by_expiry ON webhook_dedup (expires_at);
 ALTER TABLE triggers ADD COLUMN github_repos TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE triggers ADD COLUMN github_events TEXT NOT NULL
     DEFAULT '["pull_request.opened","pull_request.synchronize","pull_request.reopened"]';
+
+-- The delivery inspector: recent webhook deliveries per trigger (and unmatched ones, trigger_id
+-- NULL), stored truncated with secrets in headers redacted, and what was decided.
+CREATE TABLE webhook_deliveries (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL,
+    received_at   TIMESTAMP NOT NULL,
+    source        TEXT NOT NULL,
+    event         TEXT,
+    trigger_id    TEXT,
+    decision      TEXT NOT NULL,
+    reason        TEXT,
+    execution_id  TEXT,
+    headers       TEXT NOT NULL,
+    body          TEXT NOT NULL,
+    body_bytes    BIGINT NOT NULL
+);
+CREATE INDEX webhook_deliveries_by_trigger ON webhook_deliveries (trigger_id, id);

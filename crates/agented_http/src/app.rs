@@ -10,7 +10,7 @@ use crate::middleware::request_span::AgentedRootSpan;
 use crate::middleware::trailing_slash::trim_trailing_slash;
 use crate::openapi::ApiDoc;
 use crate::rate_limit::{self, AuthFailures, RateConfig, RateLimitOptions};
-use crate::routes::{api_keys, audit, backends, executions, health, session, streams, triggers, webhooks};
+use crate::routes::{api_keys, audit, backends, deliveries, executions, health, session, streams, triggers, webhooks};
 use crate::{AppState, static_files};
 use actix_cors::Cors;
 use actix_governor::Governor;
@@ -94,7 +94,10 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
         .service(backends::check_backend)
         .service(backends::delete_backend)
         .service(webhooks::generic_webhook)
-        .service(webhooks::github_webhook);
+        .service(webhooks::github_webhook)
+        .service(deliveries::trigger_deliveries)
+        .service(deliveries::all_deliveries)
+        .service(deliveries::test_match);
 }
 
 /// The API routes on `app`, with the spec being collected alongside.

@@ -3,7 +3,7 @@
 use agented_auth::{ApiKeyService, AuditLog, SecretKey};
 use agented_executions::{BackendDirectory, BackendProbe, ExecutionService, LogBus, LogStore, WebhookIntake};
 use agented_kernel::{Clock, ComponentHealth, DatabaseHealth};
-use agented_triggers::TriggerRepository;
+use agented_triggers::{DeliveryLog, TriggerRepository};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -38,6 +38,10 @@ pub struct AppState {
     pub probe: Arc<dyn BackendProbe>,
     /// Generic and GitHub webhook deliveries.
     pub webhooks: WebhookIntake,
+    /// The delivery inspector's records.
+    pub deliveries: Arc<dyn DeliveryLog>,
+    /// Deliveries kept per trigger (`webhooks.keep_deliveries`).
+    pub keep_deliveries: usize,
     /// `GITHUB_WEBHOOK_SECRET`: GitHub deliveries are refused without it.
     pub github_webhook_secret: Option<String>,
     /// Parts beside the database that readiness reports on (the run queue, the runner).

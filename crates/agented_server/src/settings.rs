@@ -125,6 +125,7 @@ struct RawPrompts {
 #[serde(deny_unknown_fields)]
 struct RawWebhooks {
     dedup_window_seconds: u64,
+    keep_deliveries: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -224,6 +225,8 @@ pub struct RunnerSettings {
 pub struct WebhookSettings {
     /// A delivery repeating one that started runs within this long starts nothing.
     pub dedup_window: Duration,
+    /// Deliveries kept per trigger (and unmatched ones) for the inspector.
+    pub keep_deliveries: usize,
 }
 
 /// HTTP server settings.
@@ -461,6 +464,12 @@ impl Settings {
                 format!("{} is outside 1–604800 (one week)", raw.webhooks.dedup_window_seconds),
             ));
         }
+        if !(1..=1000).contains(&raw.webhooks.keep_deliveries) {
+            return Err(invalid(
+                "webhooks.keep_deliveries",
+                format!("{} is outside 1–1000", raw.webhooks.keep_deliveries),
+            ));
+        }
         let runner = RunnerSettings {
             extra_path: raw.runner.extra_path.into_vec().into_iter().map(PathBuf::from).collect(),
             workspace_dir: raw
@@ -502,7 +511,10 @@ impl Settings {
             web_dist: raw.web.dist_dir,
             runner,
             max_untrusted_chars: raw.prompts.max_untrusted_chars,
-            webhooks: WebhookSettings { dedup_window: Duration::from_secs(raw.webhooks.dedup_window_seconds) },
+            webhooks: WebhookSettings {
+                dedup_window: Duration::from_secs(raw.webhooks.dedup_window_seconds),
+                keep_deliveries: raw.webhooks.keep_deliveries,
+            },
             data_dir: raw.data_dir,
         })
     }
@@ -549,6 +561,7 @@ struct RedactedPrompts {
 #[derive(Serialize)]
 struct RedactedWebhooks {
     dedup_window_seconds: u64,
+    keep_deliveries: usize,
 }
 
 #[derive(Serialize)]
@@ -673,7 +686,10 @@ impl<'a> From<&'a Settings> for RedactedView<'a> {
                 max_log_lines: s.runner.max_log_lines,
             },
             prompts: RedactedPrompts { max_untrusted_chars: s.max_untrusted_chars },
-            webhooks: RedactedWebhooks { dedup_window_seconds: s.webhooks.dedup_window.as_secs() },
+            webhooks: RedactedWebhooks {
+                dedup_window_seconds: s.webhooks.dedup_window.as_secs(),
+                keep_deliveries: s.webhooks.keep_deliveries,
+            },
         }
     }
 }

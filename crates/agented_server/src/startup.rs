@@ -154,6 +154,8 @@ impl Application {
             components: runs.components,
             webhooks: runs.webhooks,
             github_webhook_secret: settings.github_webhook_secret.clone(),
+            deliveries: Arc::new(agented_store_sqlite::SqliteDeliveries::new(database.clone())),
+            keep_deliveries: settings.webhooks.keep_deliveries,
         };
         let options = HttpOptions {
             shutdown_timeout: settings.server.shutdown_timeout,

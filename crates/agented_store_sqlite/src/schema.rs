@@ -96,6 +96,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    webhook_deliveries (id) {
+        id -> BigInt,
+        received_at -> Timestamp,
+        source -> Text,
+        event -> Nullable<Text>,
+        trigger_id -> Nullable<Text>,
+        decision -> Text,
+        reason -> Nullable<Text>,
+        execution_id -> Nullable<Text>,
+        headers -> Text,
+        body -> Text,
+        body_bytes -> BigInt,
+    }
+}
+
+diesel::table! {
     webhook_dedup (trigger_id, dedup_key) {
         trigger_id -> Text,
         dedup_key -> Text,
@@ -151,5 +167,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     trigger_paths,
     executions,
     webhook_dedup,
+    webhook_deliveries,
     execution_logs
 );

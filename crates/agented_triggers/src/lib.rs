@@ -5,6 +5,7 @@
 //! apalis or adapter crate; storage and transport reach this crate only
 //! through the ports it defines.
 
+pub mod deliveries;
 pub mod github;
 pub mod models;
 pub mod ports;
@@ -12,9 +13,10 @@ pub mod predefined;
 pub mod trigger;
 pub mod webhook;
 
+pub use deliveries::{DeliveryRecord, KEPT_BODY_BYTES, kept_body, redact_headers};
 pub use github::{GithubEvent, github_placeholders};
 pub use models::{TimeoutSeconds, TriggerSource, UnknownSource};
-pub use ports::{DedupLedger, TriggerRepository, TriggerStoreError, TriggerWriteError};
+pub use ports::{DedupLedger, DeliveryLog, TriggerRepository, TriggerStoreError, TriggerWriteError};
 pub use predefined::{PR_REVIEW, PredefinedTrigger};
 pub use trigger::{
     ConcurrencyPolicy, DEFAULT_GITHUB_EVENTS, FieldErrors, ProjectPath, Trigger, TriggerPatch, TriggerPath,

@@ -124,3 +124,25 @@ pub trait DedupLedger: Send + Sync {
     /// MUST return [`TriggerStoreError`] only when storage fails.
     async fn prune(&self, now: DateTime<Utc>) -> Result<u64, TriggerStoreError>;
 }
+
+/// The delivery inspector's store.
+#[async_trait]
+pub trait DeliveryLog: Send + Sync {
+    /// Stores `records`, then keeps only the newest `keep` per trigger (and
+    /// `keep` unmatched ones).
+    ///
+    /// # Errors
+    /// MUST return [`TriggerStoreError`] only when storage fails; nothing is stored then.
+    async fn record(&self, records: &[crate::DeliveryRecord], keep: usize) -> Result<(), TriggerStoreError>;
+
+    /// The newest records first: of one trigger, or of all (`unmatched_only`: those no trigger matched).
+    ///
+    /// # Errors
+    /// MUST return [`TriggerStoreError`] only when storage fails.
+    async fn recent(
+        &self,
+        trigger: Option<&TriggerId>,
+        unmatched_only: bool,
+        limit: u32,
+    ) -> Result<Vec<crate::DeliveryRecord>, TriggerStoreError>;
+}

@@ -238,7 +238,7 @@ pub(crate) fn start_error(e: StartError) -> ApiError {
     }
 }
 
-async fn load(state: &AppState, id: &str) -> Result<Trigger, ApiError> {
+pub(crate) async fn load(state: &AppState, id: &str) -> Result<Trigger, ApiError> {
     let id = parse_id(id)?;
     state.triggers.get(&id).await.map_err(|e| store(&e))?.ok_or_else(|| ApiError::not_found("trigger not found"))
 }

@@ -11,7 +11,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use agented_auth::signature_matches;
 use agented_executions::{DeliveryReport, GithubRefusal, TriggerRef};
-use agented_triggers::GithubEvent;
+use agented_triggers::{DeliveryRecord, GithubEvent, kept_body, redact_headers};
 use futures_util::StreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -109,6 +109,8 @@ pub async fn generic_webhook(
     let signature = req.headers().get("x-webhook-signature-256").and_then(|v| v.to_str().ok());
     let signed_by = |secret: &str| signature_matches(secret.as_bytes(), &body, signature);
     let report = state.webhooks.deliver(&value, &signed_by).await.map_err(|e| ApiError::unavailable(&e))?;
+    let arrival = Arrival { req: &req, body: &body, source: "webhook", event: None };
+    arrival.log(&state, Some(&report), ("not_matched", Some("no enabled webhook trigger matched".into()))).await;
 
     let nothing_else = report.started.is_empty()
         && report.duplicates.is_empty()
@@ -188,7 +190,11 @@ pub async fn github_webhook(
     };
     let body = read_body(payload).await?;
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let arrival =
+        Arrival { req: &req, body: &body, source: "github", event: header("x-github-event").map(str::to_owned) };
     if !signature_matches(secret.as_bytes(), &body, header("x-hub-signature-256")) {
+        let refused = ("bad_signature", Some("X-Hub-Signature-256 missing or wrong".to_owned()));
+        arrival.log(&state, None, refused).await;
         return Err(ApiError::unauthorized("X-Hub-Signature-256 is missing or does not match GITHUB_WEBHOOK_SECRET"));
     }
     let event = header("x-github-event")
@@ -207,9 +213,93 @@ pub async fn github_webhook(
     // Without a delivery id (not GitHub's way), the body itself identifies the delivery.
     let delivery = header("x-github-delivery")
         .map_or_else(|| agented_triggers::payload_key(&value), |d| format!("github:{}", d.trim()));
-    let report = state.webhooks.deliver_github(&event, &delivery).await.map_err(|e| match e {
-        GithubRefusal::Missing { .. } => ApiError::bad_request("missing_fields", e.to_string()),
-        GithubRefusal::Store(e) => ApiError::unavailable(&e),
-    })?;
-    answer(&report, &format!("ignored: no trigger wants {} events", event.name()))
+    let arrival = Arrival { event: Some(event.name()), ..arrival };
+    let report = match state.webhooks.deliver_github(&event, &delivery).await {
+        Ok(report) => report,
+        Err(GithubRefusal::Missing { trigger, fields }) => {
+            let why = format!("trigger '{trigger}' needs {} which this event does not have", fields.join(", "));
+            arrival.log(&state, None, ("refused", Some(why.clone()))).await;
+            return Err(ApiError::bad_request("missing_fields", why));
+        }
+        Err(GithubRefusal::Store(e)) => return Err(ApiError::unavailable(&e)),
+    };
+    let ignored = format!("ignored: no trigger wants {} events", event.name());
+    arrival.log(&state, Some(&report), ("ignored", Some(ignored.clone()))).await;
+    answer(&report, &ignored)
+}
+
+/// What the inspector keeps of one delivery, before the per-trigger decisions.
+struct Arrival<'a> {
+    req: &'a HttpRequest,
+    body: &'a [u8],
+    source: &'static str,
+    event: Option<String>,
+}
+
+impl Arrival<'_> {
+    fn record(
+        &self,
+        state: &AppState,
+        trigger: Option<&TriggerRef>,
+        decision: &str,
+        reason: Option<String>,
+        execution: Option<String>,
+    ) -> DeliveryRecord {
+        DeliveryRecord {
+            id: 0,
+            received_at: state.clock.now(),
+            source: self.source.to_owned(),
+            event: self.event.clone(),
+            trigger_id: trigger.map(|t| t.id.clone()),
+            decision: decision.to_owned(),
+            reason,
+            execution_id: execution,
+            headers: redact_headers(
+                self.req.headers().iter().filter_map(|(n, v)| v.to_str().ok().map(|v| (n.as_str(), v))),
+            ),
+            body: kept_body(self.body),
+            body_bytes: i64::try_from(self.body.len()).unwrap_or(i64::MAX),
+        }
+    }
+
+    /// One record per trigger the delivery concerned, or one unmatched record (`nothing`).
+    async fn log(&self, state: &AppState, report: Option<&DeliveryReport>, nothing: (&str, Option<String>)) {
+        let mut records = Vec::new();
+        if let Some(r) = report {
+            for (t, id) in &r.started {
+                records.push(self.record(state, Some(t), "started", None, Some(id.to_string())));
+            }
+            for t in &r.duplicates {
+                records.push(self.record(
+                    state,
+                    Some(t),
+                    "duplicate",
+                    Some("already ran for this delivery inside the dedup window".into()),
+                    None,
+                ));
+            }
+            for (t, why) in &r.skipped {
+                records.push(self.record(state, Some(t), "skipped", Some(why.clone()), None));
+            }
+            for t in &r.bad_signature {
+                records.push(self.record(
+                    state,
+                    Some(t),
+                    "bad_signature",
+                    Some("X-Webhook-Signature-256 missing or wrong".into()),
+                    None,
+                ));
+            }
+            for (t, e) in &r.failed {
+                records.push(self.record(state, Some(t), "failed", Some(e.to_string()), None));
+            }
+        }
+        if records.is_empty() {
+            records.push(self.record(state, None, nothing.0, nothing.1, None));
+        }
+        // The inspector is a debugging aid: failing to write it never fails a delivery.
+        if let Err(e) = state.deliveries.record(&records, state.keep_deliveries).await {
+            tracing::warn!(error = %e, "could not record a webhook delivery for the inspector");
+        }
+    }
 }

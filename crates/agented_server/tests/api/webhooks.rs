@@ -229,3 +229,95 @@ async fn a_busy_reject_trigger_is_skipped_and_a_resend_runs_it() {
     assert_eq!(status, 200);
     assert_eq!(started(&resent).len(), 1, "{resent}");
 }
+
+#[tokio::test]
+async fn the_inspector_keeps_recent_deliveries_per_trigger_redacted_and_the_unmatched_ones() {
+    let app = TestApp::builder().env("AGENTED__WEBHOOKS__KEEP_DELIVERIES", "3").spawn().await;
+    let trigger =
+        create_trigger(&app, webhook_trigger(json!({ "detection_keyword": "deploy", "webhook_secret": "k" }))).await;
+    for n in 0..5 {
+        let body = json!({ "text": format!("deploy {n}") }).to_string();
+        let (status, _) = deliver(&app, &body, Some(&agented_auth::sign(b"k", body.as_bytes()))).await;
+        assert_eq!(status, 200);
+    }
+    let (status, _) = deliver(&app, r#"{"text":"deploy unsigned"}"#, None).await;
+    assert_eq!(status, 401);
+    let (_, _) = deliver(&app, r#"{"text":"nothing here"}"#, Some("sha256=00")).await;
+
+    let kept: Value = app.get(&format!("/admin/triggers/{trigger}/deliveries")).await.json().await.unwrap();
+    let kept = kept["deliveries"].as_array().unwrap();
+    assert_eq!(kept.len(), 3, "only the newest keep_deliveries: {kept:?}");
+    assert_eq!(kept[0]["decision"], "bad_signature", "newest first: {:?}", kept[0]);
+    assert_eq!(kept[1]["decision"], "bad_signature");
+    assert_eq!(kept[2]["decision"], "started");
+    assert!(kept[2]["execution_id"].as_str().unwrap().starts_with("exec-"));
+    assert_eq!(kept[2]["body"], r#"{"text":"deploy 4"}"#);
+    assert_eq!(kept[0]["headers"]["x-webhook-signature-256"], "[redacted]", "{:?}", kept[0]["headers"]);
+    assert!(kept[0]["headers"].get("x-api-key").is_none(), "anonymous deliveries carry no key");
+
+    let unmatched: Value = app.get("/admin/webhooks/deliveries?unmatched=true").await.json().await.unwrap();
+    assert_eq!(unmatched["deliveries"], json!([]), "a delivery a trigger refused is that trigger's, not unmatched");
+    let other =
+        create_trigger(&app, webhook_trigger(json!({ "match_field_path": "kind", "match_field_value": "x" }))).await;
+    // Signed, so the secret trigger looks at it too, and neither matches.
+    let body = r#"{"kind":"y"}"#;
+    let (status, answer) = deliver(&app, body, Some(&agented_auth::sign(b"k", body.as_bytes()))).await;
+    assert_eq!((status, answer["message"].as_str()), (200, Some("no trigger matched")));
+    let unmatched: Value = app.get("/admin/webhooks/deliveries?unmatched=true").await.json().await.unwrap();
+    assert_eq!(unmatched["deliveries"][0]["decision"], "not_matched", "{unmatched}");
+    assert_eq!(unmatched["deliveries"][0]["trigger_id"], Value::Null);
+    let all: Value = app.get("/admin/webhooks/deliveries").await.json().await.unwrap();
+    assert_eq!(all["deliveries"].as_array().unwrap().len(), 4);
+    let bad = app.get("/admin/webhooks/deliveries?limit=0").await;
+    assert_eq!(bad.status(), 400);
+    let _ = other;
+}
+
+#[tokio::test]
+async fn test_match_says_whether_a_payload_would_run_a_trigger_and_why_not() {
+    let app = TestApp::spawn().await;
+    let hook = create_trigger(
+        &app,
+        webhook_trigger(
+            json!({ "match_field_path": "event.type", "match_field_value": "alert", "webhook_secret": "s" }),
+        ),
+    )
+    .await;
+    let gh = create_trigger(
+        &app,
+        json!({ "trigger_source": "github", "github_repos": ["acme/web"], "prompt_template": "{pr_title}" }),
+    )
+    .await;
+    let manual = create_trigger(&app, json!({})).await;
+    let try_match = |id: String, body: Value| {
+        let app = &app;
+        async move {
+            let res =
+                app.client.post(app.url(&format!("/admin/triggers/{id}/test-match"))).json(&body).send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, yes) =
+        try_match(hook.clone(), json!({ "payload": { "event": { "type": "alert" }, "text": "hi" } })).await;
+    assert_eq!(status, 200);
+    assert_eq!(yes, json!({ "matches": true, "reason": null, "message": "hi", "requires_signature": true }));
+    let (_, no) = try_match(hook.clone(), json!({ "payload": { "event": { "type": "info" } } })).await;
+    assert_eq!(no["matches"], false);
+    assert_eq!(no["reason"], "'event.type' is 'info', not 'alert'");
+    let pr = json!({ "action": "opened", "pull_request": { "title": "T" }, "repository": { "full_name": "acme/api" } });
+    let (_, other_repo) = try_match(gh.clone(), json!({ "event": "pull_request", "payload": pr })).await;
+    assert_eq!(other_repo["matches"], false);
+    assert!(
+        other_repo["reason"].as_str().unwrap().contains("this is pull_request.opened from acme/api"),
+        "{other_repo}"
+    );
+    let (status, no_event) = try_match(gh.clone(), json!({ "payload": {} })).await;
+    assert_eq!(status, 422);
+    assert!(no_event["details"]["event"].is_string());
+    let (_, wrong_source) = try_match(manual, json!({ "payload": {} })).await;
+    assert_eq!(wrong_source["reason"], "the trigger is started by manual, not by deliveries");
+    let (status, _) = try_match(hook, json!({ "payload": [1] })).await;
+    assert_eq!(status, 422);
+    let runs: Value = app.get("/admin/executions").await.json().await.unwrap();
+    assert_eq!(runs["total"], 0, "test-match starts nothing");
+}
