@@ -39,11 +39,23 @@ describe('webhook triggers', () => {
     await page.getByTestId('run-status').filter({ hasText: 'success' }).waitFor()
     assert.match(await page.locator('.prompt pre').textContent(), /<untrusted-input name="message">\nDisk full on db-1\n<\/untrusted-input>/)
 
-    // Editing keeps the webhook settings.
+    // Editing keeps the webhook settings, and the inspector lists the deliveries.
     await page.goto(ctx.server.url + '/triggers')
     await row.getByRole('link', { name: 'disk alerts' }).click()
     await page.getByTestId('webhook-settings').waitFor()
     assert.equal(await page.getByLabel('Match field path').inputValue(), 'event.type')
+    const deliveries = page.getByTestId('deliveries-table')
+    await deliveries.locator('tr[data-decision=started]').waitFor()
+    assert.equal(await deliveries.locator('tr[data-decision=duplicate]').count(), 1)
+    assert.match(await deliveries.locator('tr[data-decision=started]').textContent(), /exec-/)
+
+    // "Would this match?" with the inspector's own payloads.
+    await page.getByLabel('Would this payload run the trigger?').fill('{"event": {"type": "deploy"}, "text": "disk"}')
+    await page.getByRole('button', { name: 'Check', exact: true }).click()
+    assert.match(await page.getByTestId('match-result').textContent(), /It would not run: 'event.type' is 'deploy', not 'alert'/)
+    await deliveries.locator('tr[data-decision=started]').getByRole('button', { name: 'Try this payload' }).click()
+    await page.getByRole('button', { name: 'Check', exact: true }).click()
+    await page.getByTestId('match-result').filter({ hasText: 'It would run, with message “Disk full on db-1”' }).waitFor()
     assert.deepEqual(errors, [])
     await page.close()
   })
