@@ -91,6 +91,18 @@ pub trait ExecutionRepository: Send + Sync {
     /// MUST return [`ExecStoreError`] only when storage fails.
     async fn finish(&self, id: &ExecutionId, outcome: &Outcome) -> Result<bool, ExecStoreError>;
 
+    /// Ends the execution only while its status is still `from` (compare and
+    /// set); `false` when it had moved on (a queued run claimed meanwhile).
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] only when storage fails.
+    async fn finish_if(
+        &self,
+        id: &ExecutionId,
+        from: ExecutionStatus,
+        outcome: &Outcome,
+    ) -> Result<bool, ExecStoreError>;
+
     /// Executions of `trigger` that are `queued` or `running`, oldest first.
     ///
     /// # Errors

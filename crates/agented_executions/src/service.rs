@@ -196,14 +196,23 @@ impl ExecutionService {
     /// # Errors
     /// See [`CancelError`].
     pub async fn cancel(&self, id: &ExecutionId) -> Result<Cancelled, CancelError> {
-        let execution = self.executions.get(id).await?.ok_or(CancelError::NotFound)?;
+        let mut execution = self.executions.get(id).await?.ok_or(CancelError::NotFound)?;
+        if execution.status == ExecutionStatus::Queued {
+            // Only while it is still queued: a worker may be claiming it right now.
+            let outcome =
+                Outcome::closing(&execution, ExecutionStatus::Cancelled, "cancelled by a user", self.clock.now());
+            if self.executions.finish_if(id, ExecutionStatus::Queued, &outcome).await? {
+                return Ok(Cancelled::Immediately);
+            }
+            execution = self.executions.get(id).await?.ok_or(CancelError::NotFound)?;
+        }
         if execution.status.is_terminal() {
             return Err(CancelError::NotRunning(execution.status));
         }
-        if execution.status == ExecutionStatus::Running && self.control.cancel(id) {
+        if self.control.cancel(id) {
             return Ok(Cancelled::Signalled);
         }
-        // Not started yet, or not ours to signal: end it in the store, where the worker looks first.
+        // Running, but not in this process (another server, or one that crashed): end it in the store.
         let outcome = Outcome::closing(&execution, ExecutionStatus::Cancelled, "cancelled by a user", self.clock.now());
         if self.executions.finish(id, &outcome).await? {
             Ok(Cancelled::Immediately)

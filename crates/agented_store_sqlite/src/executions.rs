@@ -164,6 +164,40 @@ impl SqliteExecutions {
     }
 }
 
+impl SqliteExecutions {
+    /// Ends the execution if its status is one of `from`.
+    async fn finish_from(
+        &self,
+        id: &ExecutionId,
+        from: Vec<String>,
+        outcome: &Outcome,
+    ) -> Result<bool, ExecStoreError> {
+        let id = id.as_str().to_owned();
+        let outcome = outcome.clone();
+        self.db
+            .run(move |conn| {
+                conn.immediate_transaction(|conn| {
+                    let changed = diesel::update(executions::table.find(&id).filter(executions::status.eq_any(&from)))
+                        .set((
+                            executions::status.eq(outcome.status.as_str()),
+                            executions::exit_code.eq(outcome.exit_code),
+                            executions::error_message.eq(outcome.error_message.as_deref()),
+                            executions::finished_at.eq(outcome.finished_at.naive_utc()),
+                            executions::duration_ms.eq(outcome.duration_ms),
+                            executions::input_tokens.eq(outcome.usage.input_tokens),
+                            executions::output_tokens.eq(outcome.usage.output_tokens),
+                            executions::total_cost_usd.eq(outcome.usage.total_cost_usd),
+                            executions::pgid.eq(None::<i32>),
+                        ))
+                        .execute(conn)?;
+                    Ok(changed > 0)
+                })
+            })
+            .await
+            .map_err(err)
+    }
+}
+
 #[async_trait]
 impl ExecutionRepository for SqliteExecutions {
     async fn insert(&self, new: &NewExecution) -> Result<Execution, ExecStoreError> {
@@ -292,29 +326,16 @@ impl ExecutionRepository for SqliteExecutions {
     }
 
     async fn finish(&self, id: &ExecutionId, outcome: &Outcome) -> Result<bool, ExecStoreError> {
-        let id = id.as_str().to_owned();
-        let outcome = outcome.clone();
-        self.db
-            .run(move |conn| {
-                conn.immediate_transaction(|conn| {
-                    let changed = diesel::update(executions::table.find(&id).filter(executions::status.eq_any(ACTIVE)))
-                        .set((
-                            executions::status.eq(outcome.status.as_str()),
-                            executions::exit_code.eq(outcome.exit_code),
-                            executions::error_message.eq(outcome.error_message.as_deref()),
-                            executions::finished_at.eq(outcome.finished_at.naive_utc()),
-                            executions::duration_ms.eq(outcome.duration_ms),
-                            executions::input_tokens.eq(outcome.usage.input_tokens),
-                            executions::output_tokens.eq(outcome.usage.output_tokens),
-                            executions::total_cost_usd.eq(outcome.usage.total_cost_usd),
-                            executions::pgid.eq(None::<i32>),
-                        ))
-                        .execute(conn)?;
-                    Ok(changed > 0)
-                })
-            })
-            .await
-            .map_err(err)
+        self.finish_from(id, ACTIVE.iter().map(|s| (*s).to_owned()).collect(), outcome).await
+    }
+
+    async fn finish_if(
+        &self,
+        id: &ExecutionId,
+        from: ExecutionStatus,
+        outcome: &Outcome,
+    ) -> Result<bool, ExecStoreError> {
+        self.finish_from(id, vec![from.as_str().to_owned()], outcome).await
     }
 
     async fn active_for_trigger(&self, trigger: &TriggerId) -> Result<Vec<Execution>, ExecStoreError> {
