@@ -119,11 +119,7 @@ describe('triggers and runs', () => {
     })
     await page.route('**/admin/executions/*/stream?*', async (route) => {
       if (served !== null) return route.continue()
-      let lines = []
-      for (let i = 0; i < 200 && lines.length < 5; i++) {
-        lines = (await ctx.server.api(`/admin/executions/${id}/logs?limit=100`)).body.lines
-        if (lines.length < 5) await new Promise((r) => setTimeout(r, 50))
-      }
+      const lines = await ctx.server.firstLogLines(id, 5)
       served = lines.length
       const events = lines.map((l) => `event: log\nid: ${l.seq}\ndata: ${JSON.stringify(l)}\n\n`).join('')
       await route.fulfill({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: `retry: 100\n\n${events}` })

@@ -64,6 +64,29 @@ export async function startServer() {
       })
       return { status: res.status, body: await res.json() }
     },
+    /** The first `n` log lines of an execution, read from its live stream as they arrive. */
+    async firstLogLines(id, n) {
+      const controller = new AbortController()
+      const res = await fetch(`${url}/admin/executions/${id}/stream`, { headers: { 'X-API-Key': adminKey }, signal: controller.signal })
+      const decoder = new TextDecoder()
+      const lines = []
+      let buffer = ''
+      try {
+        for await (const chunk of res.body) {
+          buffer += decoder.decode(chunk, { stream: true })
+          let end
+          while ((end = buffer.indexOf('\n\n')) >= 0) {
+            const block = buffer.slice(0, end)
+            buffer = buffer.slice(end + 2)
+            if (/^event: log$/m.test(block)) lines.push(JSON.parse(/^data: (.*)$/m.exec(block)[1]))
+            if (/^event: complete$/m.test(block) || lines.length >= n) return lines
+          }
+        }
+        return lines
+      } finally {
+        controller.abort()
+      }
+    },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM')
       await exited

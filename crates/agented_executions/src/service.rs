@@ -283,17 +283,19 @@ fn render(
     max_chars: usize,
 ) -> (RenderedPrompt, Vec<PromptInput>) {
     let shown: Vec<String> = paths.iter().map(|p| p.as_str().to_owned()).collect();
-    let untrusted = request.message.iter().map(|m| ("message", m.as_str()));
-    let inputs: Vec<PromptInput> = untrusted
+    let template = &trigger.settings.prompt_template;
+    // Only values the template uses are guarded, substituted and kept in the trail.
+    let inputs: Vec<PromptInput> = request
+        .message
+        .iter()
+        .map(|m| ("message", m.as_str()))
         .chain(request.values.iter().map(|(n, v)| (n.as_str(), v.as_str())))
+        .filter(|(name, _)| template.contains(&format!("{{{name}}}")))
         .map(|(name, raw)| PromptInput::guard(name, raw, max_chars))
         .collect();
     let mut values = PromptValues::for_run(trigger.id.as_str(), &shown, None);
     for input in &inputs {
         values = values.with(&input.name, input.fenced());
     }
-    let template = &trigger.settings.prompt_template;
-    // Only values the template uses are kept in the trail.
-    let used: Vec<PromptInput> = inputs.into_iter().filter(|i| template.contains(&format!("{{{}}}", i.name))).collect();
-    (PromptRenderer::render(template, trigger.settings.skill_command.as_deref(), &values), used)
+    (PromptRenderer::render(template, trigger.settings.skill_command.as_deref(), &values), inputs)
 }

@@ -382,6 +382,7 @@ impl Runner {
                 }
                 Err(e) => {
                     tracing::warn!(execution_id = %id, attempt, error = %e, "storing log lines failed; retrying");
+                    // Back off before the next attempt: a busy or briefly locked database usually recovers.
                     tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
                 }
             }
