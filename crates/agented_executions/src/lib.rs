@@ -13,6 +13,7 @@ pub mod intake;
 pub mod model;
 pub mod ports;
 pub mod prompt;
+pub mod scheduler;
 pub mod service;
 pub mod status;
 pub mod usage;
@@ -28,6 +29,7 @@ pub use ports::{
     RunControl, RunQueue,
 };
 pub use prompt::{PromptRenderer, PromptValues, RenderedPrompt};
+pub use scheduler::{Scheduler, TickReport, slot_key};
 pub use service::{CancelError, Cancelled, ExecutionService, RunRequest, StartError};
 pub use status::{ExecutionStatus, UnknownStatus};
 pub use usage::{OutputParser, Usage};

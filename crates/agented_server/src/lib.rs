@@ -13,4 +13,4 @@ pub mod settings;
 pub mod startup;
 
 pub use settings::{ConfigError, Settings, Sources};
-pub use startup::{Application, StartupError};
+pub use startup::{Application, Overrides, StartupError};

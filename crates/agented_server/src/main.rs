@@ -99,7 +99,7 @@ fn serve(settings: &Settings) -> ExitCode {
     // Flushes pending error reports when serve returns.
     let _sentry = agented_server::observability::init_sentry(settings);
     let result = actix_web::rt::System::new().block_on(async {
-        let app = Application::build(settings, None).await?;
+        let app = Application::build(settings, agented_server::startup::Overrides::default()).await?;
         announce_bootstrap_key(&app);
         let addr = app.local_addr();
         tracing::info!(address = %addr, environment = %settings.environment, "agented listening");

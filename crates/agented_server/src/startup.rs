@@ -4,7 +4,7 @@
 use crate::Settings;
 use crate::secret_key::{self, SecretKeyFileError};
 use agented_auth::{ApiKey, ApiKeySecret, ApiKeyService, AuditEntry, AuditLog, KeyError, Outcome, SecretKey};
-use agented_executions::{ExecutionRepository, ExecutionService, ExecutionStatus, RunQueue};
+use agented_executions::{ExecutionRepository, ExecutionService, ExecutionStatus, RunQueue, Scheduler};
 use agented_http::app::{ActixServiceConfig, Server, ServerHandle};
 use agented_http::{AppState, HttpOptions};
 use agented_jobs::{RunHandler, SqliteRunQueue, WorkerHandle, start_worker};
@@ -96,11 +96,30 @@ fn startup_warnings(settings: &Settings, bootstrapped: bool) -> Vec<String> {
     warnings
 }
 
+/// What a test may replace when building (the binary uses the defaults).
+#[derive(Default)]
+pub struct Overrides {
+    /// Routes mounted beside the API (probe handlers only tests need).
+    pub extra_routes: Option<fn(&mut ActixServiceConfig)>,
+    /// The clock every part reads (the system clock unless set).
+    pub clock: Option<Arc<dyn Clock>>,
+}
+
+impl std::fmt::Debug for Overrides {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Overrides").field("clock", &self.clock.is_some()).finish_non_exhaustive()
+    }
+}
+
+/// How often the scheduler looks for due slots.
+const SCHEDULER_TICK: Duration = Duration::from_secs(1);
+
 /// A started Agented: the server runs once [`Application::run_until_stopped`] is awaited.
 pub struct Application {
     server: Server,
     runner: Runner,
     worker: WorkerHandle,
+    scheduler: Scheduler,
     shutdown_grace: Duration,
     local_addr: SocketAddr,
     database: Database,
@@ -119,17 +138,15 @@ impl Application {
     ///
     /// # Errors
     /// [`StartupError`] naming what failed.
-    pub async fn build(
-        settings: &Settings,
-        extra_routes: Option<fn(&mut ActixServiceConfig)>,
-    ) -> Result<Self, StartupError> {
+    pub async fn build(settings: &Settings, overrides: Overrides) -> Result<Self, StartupError> {
+        let Overrides { extra_routes, clock } = overrides;
         let secret_key = secret_key::load_or_create(settings.secret_key.as_deref(), &settings.data_dir)?;
         let database = prepare_database(settings).await?;
         let listener = TcpListener::bind(settings.server.bind)
             .map_err(|source| StartupError::Bind { addr: settings.server.bind, source })?;
         let local_addr =
             listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.server.bind, source })?;
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let clock = clock.unwrap_or_else(|| Arc::new(SystemClock));
         let keys = key_service(settings, &database, clock.clone());
         let audit: Arc<dyn AuditLog> = Arc::new(SqliteAudit::new(database.clone()));
         let bootstrap_key = keys.bootstrap().await?;
@@ -170,6 +187,7 @@ impl Application {
             server,
             runner: runs.runner,
             worker: runs.worker,
+            scheduler: runs.scheduler,
             shutdown_grace: settings.runner.shutdown_grace,
             local_addr,
             database,
@@ -208,6 +226,12 @@ impl Application {
         self.runner.clone()
     }
 
+    /// The scheduler (tests tick it after moving their clock).
+    #[must_use]
+    pub fn scheduler(&self) -> Scheduler {
+        self.scheduler.clone()
+    }
+
     /// A handle to stop the server.
     #[must_use]
     pub fn handle(&self) -> ServerHandle {
@@ -221,12 +245,14 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let runner = self.runner.clone();
         let grace = self.shutdown_grace;
+        let schedules = tokio::spawn(tick_schedules(self.scheduler.clone()));
         // Runs are told to stop as soon as the signal arrives, while HTTP drains.
         let on_signal = tokio::spawn(async move {
             shutdown_signal().await;
             runner.shutdown(grace).await;
         });
         let served = self.server.await;
+        schedules.abort();
         if on_signal.is_finished() {
             let _ = on_signal.await;
         } else {
@@ -283,6 +309,7 @@ struct Runs {
     worker: WorkerHandle,
     components: Vec<Arc<dyn agented_kernel::ComponentHealth>>,
     webhooks: agented_executions::WebhookIntake,
+    scheduler: Scheduler,
 }
 
 /// `PATH` for CLIs: the configured folders first, then the server's own.
@@ -292,7 +319,7 @@ fn runner_path(settings: &Settings) -> OsString {
     std::env::join_paths(dirs).unwrap_or(own)
 }
 
-/// Deletes expired webhook dedup records once a minute, for as long as the server runs.
+/// Deletes expired webhook dedup records and schedule slot claims once a minute, for as long as the server runs.
 fn prune_dedup_records(ledger: Arc<dyn agented_triggers::DedupLedger>, clock: Arc<dyn Clock>) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(60));
@@ -306,6 +333,18 @@ fn prune_dedup_records(ledger: Arc<dyn agented_triggers::DedupLedger>, clock: Ar
             }
         }
     });
+}
+
+/// Ticks the scheduler every second for as long as the server serves.
+async fn tick_schedules(scheduler: Scheduler) {
+    let mut every = tokio::time::interval(SCHEDULER_TICK);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(e) = scheduler.tick().await {
+            tracing::warn!(error = %e, "the scheduler could not read or write triggers; trying again in a second");
+        }
+    }
 }
 
 /// Opens the queue, recovers what a previous process left, and starts the worker.
@@ -356,13 +395,16 @@ async fn start_runs(settings: &Settings, database: &Database, clock: Arc<dyn Clo
     let components: Vec<Arc<dyn agented_kernel::ComponentHealth>> = vec![queue.clone(), Arc::new(runner.clone())];
     let service = ExecutionService::new(triggers.clone(), executions, queue, Arc::new(runner.clone()), clock.clone())
         .with_untrusted_limit(settings.max_untrusted_chars);
+    let ledger: Arc<dyn agented_triggers::DedupLedger> =
+        Arc::new(agented_store_sqlite::SqliteDedup::new(database.clone()));
     let webhooks = agented_executions::WebhookIntake::new(
         triggers.clone(),
         service.clone(),
-        Arc::new(agented_store_sqlite::SqliteDedup::new(database.clone())),
+        ledger.clone(),
         clock.clone(),
         settings.webhooks.dedup_window,
     );
+    let scheduler = Scheduler::new(triggers.clone(), service.clone(), ledger, clock.clone());
     prune_dedup_records(webhooks.ledger().clone(), clock.clone());
     Ok(Runs {
         triggers,
@@ -375,5 +417,6 @@ async fn start_runs(settings: &Settings, database: &Database, clock: Arc<dyn Clo
         worker,
         components,
         webhooks,
+        scheduler,
     })
 }

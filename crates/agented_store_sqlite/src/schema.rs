@@ -48,6 +48,8 @@ diesel::table! {
         concurrency_policy -> Text,
         github_repos -> Text,
         github_events -> Text,
+        schedule_cron -> Nullable<Text>,
+        catch_up -> Bool,
     }
 }
 

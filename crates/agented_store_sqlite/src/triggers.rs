@@ -44,6 +44,8 @@ struct TriggerRow {
     concurrency_policy: String,
     github_repos: String,
     github_events: String,
+    schedule_cron: Option<String>,
+    catch_up: bool,
 }
 
 #[derive(Insertable, AsChangeset)]
@@ -73,10 +75,16 @@ struct SettingsRow<'a> {
     concurrency_policy: &'a str,
     github_repos: String,
     github_events: String,
+    schedule_cron: Option<&'a str>,
+    catch_up: bool,
+    next_run_at: Option<NaiveDateTime>,
 }
 
-impl<'a> From<&'a TriggerSettings> for SettingsRow<'a> {
-    fn from(s: &'a TriggerSettings) -> Self {
+/// `schedule_type = cron` is stored as a NULL type beside the pattern (see the schedules migration).
+const CRON: &str = "cron";
+
+impl<'a> SettingsRow<'a> {
+    fn new(s: &'a TriggerSettings, next_run_at: Option<DateTime<Utc>>) -> Self {
         Self {
             name: &s.name,
             prompt_template: &s.prompt_template,
@@ -87,7 +95,7 @@ impl<'a> From<&'a TriggerSettings> for SettingsRow<'a> {
             match_field_value: s.match_field_value.as_deref(),
             text_field_path: &s.text_field_path,
             detection_keyword: s.detection_keyword.as_deref(),
-            schedule_type: s.schedule_type.as_deref(),
+            schedule_type: s.schedule_type.as_deref().filter(|t| *t != CRON),
             schedule_time: s.schedule_time.as_deref(),
             schedule_day: s.schedule_day,
             schedule_timezone: s.schedule_timezone.as_deref(),
@@ -103,6 +111,9 @@ impl<'a> From<&'a TriggerSettings> for SettingsRow<'a> {
             // A list of plain strings always serialises.
             github_repos: serde_json::to_string(&s.github_repos).unwrap_or_else(|_| "[]".into()),
             github_events: serde_json::to_string(&s.github_events).unwrap_or_else(|_| "[]".into()),
+            schedule_cron: s.schedule_cron.as_deref(),
+            catch_up: s.catch_up,
+            next_run_at: next_run_at.map(|t| t.naive_utc()),
         }
     }
 }
@@ -153,10 +164,12 @@ impl TryFrom<TriggerRow> for Trigger {
                 match_field_value: r.match_field_value,
                 text_field_path: r.text_field_path,
                 detection_keyword: r.detection_keyword,
-                schedule_type: r.schedule_type,
+                schedule_type: r.schedule_type.or_else(|| r.schedule_cron.as_ref().map(|_| CRON.to_owned())),
                 schedule_time: r.schedule_time,
                 schedule_day: r.schedule_day,
+                schedule_cron: r.schedule_cron,
                 schedule_timezone: r.schedule_timezone,
+                catch_up: r.catch_up,
                 skill_command: r.skill_command,
                 model: r.model,
                 timeout_seconds: TimeoutSeconds::clamped(i64::from(r.timeout_seconds)),
@@ -243,6 +256,7 @@ impl TriggerRepository for SqliteTriggers {
         &self,
         id: &TriggerId,
         settings: &TriggerSettings,
+        next_run_at: Option<DateTime<Utc>>,
         paths: &[ProjectPath],
         at: DateTime<Utc>,
     ) -> Result<Trigger, TriggerWriteError> {
@@ -259,7 +273,7 @@ impl TriggerRepository for SqliteTriggers {
                             id: &id,
                             is_predefined: false,
                             created_at: at,
-                            settings: (&settings).into(),
+                            settings: SettingsRow::new(&settings, next_run_at),
                         })
                         .execute(conn)?;
                     for path in &paths {
@@ -272,15 +286,21 @@ impl TriggerRepository for SqliteTriggers {
             .map_err(|e| write_err(e, &name))
     }
 
-    async fn update(&self, id: &TriggerId, settings: &TriggerSettings) -> Result<Trigger, TriggerWriteError> {
+    async fn update(
+        &self,
+        id: &TriggerId,
+        settings: &TriggerSettings,
+        next_run_at: Option<DateTime<Utc>>,
+    ) -> Result<Trigger, TriggerWriteError> {
         let id = id.as_str().to_owned();
         let name = settings.name.clone();
         let settings = settings.clone();
         self.db
             .run(move |conn| {
                 conn.immediate_transaction(|conn| {
-                    let changed =
-                        diesel::update(triggers::table.find(&id)).set(SettingsRow::from(&settings)).execute(conn)?;
+                    let changed = diesel::update(triggers::table.find(&id))
+                        .set(SettingsRow::new(&settings, next_run_at))
+                        .execute(conn)?;
                     if changed == 0 {
                         return Err(StoreError::Query(DieselError::NotFound));
                     }
@@ -309,6 +329,31 @@ impl TriggerRepository for SqliteTriggers {
                     .set(triggers::last_run_at.eq(at.naive_utc()))
                     .execute(conn)?;
                 Ok(())
+            })
+            .await
+            .map_err(store_err)
+    }
+
+    async fn set_next_run(
+        &self,
+        id: &TriggerId,
+        expected: Option<DateTime<Utc>>,
+        next: Option<DateTime<Utc>>,
+    ) -> Result<bool, TriggerStoreError> {
+        let id = id.as_str().to_owned();
+        let (expected, next) = (expected.map(|t| t.naive_utc()), next.map(|t| t.naive_utc()));
+        self.db
+            .run(move |conn| {
+                let target = triggers::table.find(&id);
+                let changed = match expected {
+                    Some(at) => diesel::update(target.filter(triggers::next_run_at.eq(at)))
+                        .set(triggers::next_run_at.eq(next))
+                        .execute(conn)?,
+                    None => diesel::update(target.filter(triggers::next_run_at.is_null()))
+                        .set(triggers::next_run_at.eq(next))
+                        .execute(conn)?,
+                };
+                Ok(changed == 1)
             })
             .await
             .map_err(store_err)

@@ -1,12 +1,15 @@
 //! [`TestApp`]: one real server per test.
 
 use crate::CapturedLogs;
+use agented_executions::Scheduler;
 use agented_http::app::ActixServiceConfig;
+use agented_kernel::Clock;
 use agented_server::startup::Application;
-use agented_server::{Settings, Sources};
+use agented_server::{Overrides, Settings, Sources};
 use agented_store_sqlite::Database;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use tempfile::TempDir;
 
 /// The workspace root (where `config/` and `web/` live).
@@ -33,11 +36,15 @@ pub struct TestApp {
     pub logs: CapturedLogs,
     /// Folder holding the fake CLIs (`claude`, `codex`, `gemini`, `opencode` → fake-bot).
     pub fake_bin: PathBuf,
+    /// The server's scheduler: tick it after moving the clock given to the builder.
+    pub scheduler: Scheduler,
     handle: agented_http::app::ServerHandle,
     runner: agented_runner::Runner,
     env: HashMap<String, String>,
     extra_routes: Option<fn(&mut ActixServiceConfig)>,
+    clock: Option<Arc<dyn Clock>>,
     /// Taken by `restart`; dropped (deleting the folder) with the last server.
+    /// `None` for a peer, which shares another server's folder.
     dir: Option<TempDir>,
 }
 
@@ -88,6 +95,7 @@ pub struct TestAppBuilder {
     env: HashMap<String, String>,
     extra_routes: Option<fn(&mut ActixServiceConfig)>,
     dist: Option<PathBuf>,
+    clock: Option<Arc<dyn Clock>>,
 }
 
 impl std::fmt::Debug for TestAppBuilder {
@@ -108,6 +116,13 @@ impl TestAppBuilder {
     #[must_use]
     pub fn routes(mut self, routes: fn(&mut ActixServiceConfig)) -> Self {
         self.extra_routes = Some(routes);
+        self
+    }
+
+    /// Gives the server this clock (a `ManualClock`: the test decides what time it is).
+    #[must_use]
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
         self
     }
 
@@ -142,44 +157,52 @@ impl TestAppBuilder {
             ("AGENTED__WEB__DIST_DIR".to_owned(), dist.display().to_string()),
         ]);
         env.extend(self.env);
-        start(dir, data_dir, fake_bin, env, self.extra_routes, None).await
+        let parts = Parts { data_dir, fake_bin, env, extra_routes: self.extra_routes, clock: self.clock };
+        start(Some(dir), parts, None).await
     }
 }
 
-/// Builds and starts a server over `dir`'s data folder (`admin_key`: the key of an earlier start).
-async fn start(
-    dir: TempDir,
+/// What a server is started from, kept for restarts and peers.
+#[derive(Clone)]
+struct Parts {
     data_dir: PathBuf,
     fake_bin: PathBuf,
     env: HashMap<String, String>,
     extra_routes: Option<fn(&mut ActixServiceConfig)>,
-    admin_key: Option<String>,
-) -> TestApp {
+    clock: Option<Arc<dyn Clock>>,
+}
+
+/// Builds and starts a server over `parts.data_dir` (`admin_key`: the key of an earlier start).
+async fn start(dir: Option<TempDir>, parts: Parts, admin_key: Option<String>) -> TestApp {
     let logs = CapturedLogs::global();
-    let sources = Sources { config_dir: workspace_root().join("config"), dotenv: None, env: env.clone() };
+    let sources = Sources { config_dir: workspace_root().join("config"), dotenv: None, env: parts.env.clone() };
     let settings = Settings::load(&sources).expect("test settings");
-    let app = Application::build(&settings, extra_routes).await.expect("server starts");
+    let overrides = Overrides { extra_routes: parts.extra_routes, clock: parts.clock.clone() };
+    let app = Application::build(&settings, overrides).await.expect("server starts");
     let address = format!("http://{}", app.local_addr());
     let database = app.database().clone();
     let admin_key = admin_key
         .unwrap_or_else(|| app.bootstrap_key().map(|(_, secret)| secret.expose().to_owned()).unwrap_or_default());
     let handle = app.handle();
     let runner = app.runner();
+    let scheduler = app.scheduler();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
-        data_dir,
+        data_dir: parts.data_dir,
         database,
         client: client(Some(&admin_key)),
         anonymous: client(None),
         admin_key,
         logs,
-        fake_bin,
+        fake_bin: parts.fake_bin,
+        scheduler,
         handle,
         runner,
-        env,
-        extra_routes,
-        dir: Some(dir),
+        env: parts.env,
+        extra_routes: parts.extra_routes,
+        clock: parts.clock,
+        dir,
     }
 }
 
@@ -206,11 +229,26 @@ impl TestApp {
     pub async fn restart(mut self) -> Self {
         self.runner.shutdown(std::time::Duration::from_secs(1)).await;
         self.handle.stop(true).await;
-        let dir = self.dir.take().expect("the data folder of a running server");
-        let (data_dir, fake_bin, env) = (self.data_dir.clone(), self.fake_bin.clone(), self.env.clone());
-        let (routes, key) = (self.extra_routes, self.admin_key.clone());
+        let dir = self.dir.take();
+        let (parts, key) = (self.parts(), self.admin_key.clone());
         drop(self);
-        start(dir, data_dir, fake_bin, env, routes, Some(key)).await
+        start(dir, parts, Some(key)).await
+    }
+
+    /// A second server on this one's data folder, settings and clock, running
+    /// beside it (two processes on one database). Drop it before this one.
+    pub async fn peer(&self) -> Self {
+        start(None, self.parts(), Some(self.admin_key.clone())).await
+    }
+
+    fn parts(&self) -> Parts {
+        Parts {
+            data_dir: self.data_dir.clone(),
+            fake_bin: self.fake_bin.clone(),
+            env: self.env.clone(),
+            extra_routes: self.extra_routes,
+            clock: self.clock.clone(),
+        }
     }
 
     /// Starts the runner's shutdown as SIGTERM would (running bots get `grace`), leaving HTTP up.

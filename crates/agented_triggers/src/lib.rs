@@ -10,6 +10,7 @@ pub mod github;
 pub mod models;
 pub mod ports;
 pub mod predefined;
+pub mod schedule;
 pub mod trigger;
 pub mod webhook;
 
@@ -18,6 +19,7 @@ pub use github::{GithubEvent, github_placeholders};
 pub use models::{TimeoutSeconds, TriggerSource, UnknownSource};
 pub use ports::{DedupLedger, DeliveryLog, TriggerRepository, TriggerStoreError, TriggerWriteError};
 pub use predefined::{PR_REVIEW, PredefinedTrigger};
+pub use schedule::{Schedule, SlotPlan, next_run_after_change, next_run_at};
 pub use trigger::{
     ConcurrencyPolicy, DEFAULT_GITHUB_EVENTS, FieldErrors, ProjectPath, Trigger, TriggerPatch, TriggerPath,
     TriggerSettings,

@@ -39,7 +39,8 @@ pub trait TriggerRepository: Send + Sync {
     /// MUST return [`TriggerStoreError`] only when storage fails.
     async fn get(&self, id: &TriggerId) -> Result<Option<Trigger>, TriggerStoreError>;
 
-    /// Stores a new trigger with its first project paths, all or nothing.
+    /// Stores a new trigger with its first project paths and its first
+    /// scheduled run, all or nothing.
     ///
     /// # Errors
     /// MUST return [`TriggerWriteError::DuplicateName`] when the name is taken.
@@ -47,16 +48,35 @@ pub trait TriggerRepository: Send + Sync {
         &self,
         id: &TriggerId,
         settings: &TriggerSettings,
+        next_run_at: Option<DateTime<Utc>>,
         paths: &[ProjectPath],
         at: DateTime<Utc>,
     ) -> Result<Trigger, TriggerWriteError>;
 
-    /// Replaces a trigger's settings.
+    /// Replaces a trigger's settings and its next scheduled run, together.
     ///
     /// # Errors
     /// MUST return [`TriggerWriteError::NotFound`] for an unknown id and
     /// [`TriggerWriteError::DuplicateName`] when the new name is taken.
-    async fn update(&self, id: &TriggerId, settings: &TriggerSettings) -> Result<Trigger, TriggerWriteError>;
+    async fn update(
+        &self,
+        id: &TriggerId,
+        settings: &TriggerSettings,
+        next_run_at: Option<DateTime<Utc>>,
+    ) -> Result<Trigger, TriggerWriteError>;
+
+    /// Sets `next_run_at` to `next` only if it is still `expected` (compare
+    /// and set, so two schedulers cannot move it past each other); `true`
+    /// when it was set. An unknown trigger is `false`.
+    ///
+    /// # Errors
+    /// MUST return [`TriggerStoreError`] only when storage fails.
+    async fn set_next_run(
+        &self,
+        id: &TriggerId,
+        expected: Option<DateTime<Utc>>,
+        next: Option<DateTime<Utc>>,
+    ) -> Result<bool, TriggerStoreError>;
 
     /// Deletes a trigger and its paths (its executions stay, as history).
     ///
@@ -95,7 +115,9 @@ pub trait TriggerRepository: Send + Sync {
 }
 
 /// Remembers which deliveries started runs, so a repeat inside the dedup
-/// window starts nothing. Durable: it survives restarts.
+/// window starts nothing, and which schedule slots were taken, so no slot runs
+/// twice (keys `schedule:<slot>`). Durable: it survives restarts, and it is
+/// shared by every server process on the database.
 #[async_trait]
 pub trait DedupLedger: Send + Sync {
     /// Records `key` for `trigger` until `expires_at`, unless a record that is

@@ -72,14 +72,18 @@ pub struct TriggerSettings {
     pub text_field_path: String,
     /// Webhook: a word the text must contain.
     pub detection_keyword: Option<String>,
-    /// Schedule: `daily`, `weekly` or `monthly`.
+    /// Schedule: `daily`, `weekly`, `monthly` or `cron`.
     pub schedule_type: Option<String>,
     /// Schedule: `HH:MM`.
     pub schedule_time: Option<String>,
     /// Schedule: weekday 0–6 (Monday = 0) or day of month 1–28.
     pub schedule_day: Option<i32>,
-    /// Schedule: IANA time zone.
+    /// Schedule: a five-field cron pattern (or an alias such as `@daily`) for `schedule_type = cron`.
+    pub schedule_cron: Option<String>,
+    /// Schedule: IANA time zone (UTC unless set).
     pub schedule_timezone: Option<String>,
+    /// Schedule: after downtime, run once for the slots missed (else they are skipped).
+    pub catch_up: bool,
     /// A slash command the prompt must start with.
     pub skill_command: Option<String>,
     /// Model passed to the CLI.
@@ -122,7 +126,9 @@ impl Default for TriggerSettings {
             schedule_type: None,
             schedule_time: None,
             schedule_day: None,
+            schedule_cron: None,
             schedule_timezone: None,
+            catch_up: false,
             skill_command: None,
             model: None,
             timeout_seconds: TimeoutSeconds::DEFAULT,
@@ -286,7 +292,11 @@ pub struct TriggerPatch {
     /// See [`TriggerSettings`].
     pub schedule_day: Option<i64>,
     /// See [`TriggerSettings`].
+    pub schedule_cron: Option<String>,
+    /// See [`TriggerSettings`].
     pub schedule_timezone: Option<String>,
+    /// See [`TriggerSettings`].
+    pub catch_up: Option<bool>,
     /// See [`TriggerSettings`].
     pub skill_command: Option<String>,
     /// See [`TriggerSettings`].
@@ -331,11 +341,6 @@ fn check_not_flag(errors: &mut FieldErrors, field: &str, value: Option<&str>) {
     if value.is_some_and(|v| v.starts_with('-') || v.chars().any(char::is_control)) {
         errors.insert(field.into(), "must not start with '-' or contain control characters".into());
     }
-}
-
-fn valid_hhmm(value: &str) -> bool {
-    let Some((h, m)) = value.split_once(':') else { return false };
-    h.len() == 2 && m.len() == 2 && h.parse::<u8>().is_ok_and(|h| h < 24) && m.parse::<u8>().is_ok_and(|m| m < 60)
 }
 
 impl TriggerPatch {
@@ -407,39 +412,16 @@ impl TriggerPatch {
         if let Some(day) = self.schedule_day {
             next.schedule_day = i32::try_from(day).ok().or(Some(i32::MAX));
         }
+        next.schedule_cron = optional(self.schedule_cron, next.schedule_cron);
         next.schedule_timezone = optional(self.schedule_timezone, next.schedule_timezone);
-        if let Some(kind) = next.schedule_type.as_deref()
-            && !["daily", "weekly", "monthly"].contains(&kind)
-        {
-            errors.insert(
-                "schedule_type".into(),
-                format!("unknown schedule '{kind}': expected daily, weekly or monthly"),
-            );
+        if let Some(catch_up) = self.catch_up {
+            next.catch_up = catch_up;
         }
-        if let Some(time) = next.schedule_time.as_deref()
-            && !valid_hhmm(time)
-        {
-            errors.insert("schedule_time".into(), "must be HH:MM (24-hour)".into());
-        }
-        match (next.schedule_type.as_deref(), next.schedule_day) {
-            (Some("weekly"), Some(d)) if !(0..=6).contains(&d) => {
-                errors.insert("schedule_day".into(), "must be 0–6 (Monday = 0) for a weekly schedule".into());
-            }
-            (Some("monthly"), Some(d)) if !(1..=28).contains(&d) => {
-                errors.insert("schedule_day".into(), "must be 1–28 for a monthly schedule".into());
-            }
-            _ => {}
-        }
+        check_len(&mut errors, "schedule_cron", next.schedule_cron.as_deref(), 200);
         check_len(&mut errors, "schedule_timezone", next.schedule_timezone.as_deref(), 64);
-        if next.trigger_source == TriggerSource::Scheduled {
-            if next.schedule_type.is_none() {
-                errors.insert("schedule_type".into(), "is required for a scheduled trigger".into());
-            }
-            if next.schedule_time.is_none() {
-                errors.entry("schedule_time".into()).or_insert_with(|| "is required for a scheduled trigger".into());
-            }
-            if matches!(next.schedule_type.as_deref(), Some("weekly" | "monthly")) && next.schedule_day.is_none() {
-                errors.insert("schedule_day".into(), "is required for a weekly or monthly schedule".into());
+        if let Err(e) = crate::schedule::Schedule::of(&next) {
+            for (field, message) in e {
+                errors.entry(field).or_insert(message);
             }
         }
 

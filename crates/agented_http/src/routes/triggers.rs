@@ -59,7 +59,12 @@ pub struct TriggerInput {
     schedule_type: Option<String>,
     schedule_time: Option<String>,
     schedule_day: Option<i64>,
+    /// `schedule_type = cron`: five fields (minute hour day-of-month month day-of-week) or an alias such as `@daily`.
+    schedule_cron: Option<String>,
+    /// IANA name; UTC unless set.
     schedule_timezone: Option<String>,
+    /// After downtime, run once for the slots missed instead of skipping them.
+    catch_up: Option<bool>,
     skill_command: Option<String>,
     model: Option<String>,
     timeout_seconds: Option<i64>,
@@ -94,7 +99,9 @@ impl TriggerInput {
             schedule_type: p.schedule_type,
             schedule_time: p.schedule_time,
             schedule_day: p.schedule_day,
+            schedule_cron: p.schedule_cron,
             schedule_timezone: p.schedule_timezone,
+            catch_up: p.catch_up,
             skill_command: p.skill_command,
             model: p.model,
             timeout_seconds: p.timeout_seconds,
@@ -337,7 +344,9 @@ pub async fn create_trigger(
         return Err(ApiError::invalid_fields(errors));
     }
     let id = TriggerId::generate();
-    let trigger = state.triggers.insert(&id, &settings, &paths, state.clock.now()).await.map_err(write_error)?;
+    let now = state.clock.now();
+    let next_run_at = agented_triggers::next_run_at(&settings, now);
+    let trigger = state.triggers.insert(&id, &settings, next_run_at, &paths, now).await.map_err(write_error)?;
     Ok(HttpResponse::Created().json(TriggerCreated {
         message: "Trigger created",
         trigger_id: trigger.id.to_string(),
@@ -396,7 +405,8 @@ pub async fn update_trigger(
     if !errors.is_empty() {
         return Err(ApiError::invalid_fields(errors));
     }
-    let updated = state.triggers.update(&trigger.id, &settings).await.map_err(write_error)?;
+    let next_run_at = agented_triggers::next_run_after_change(Some(&trigger), &settings, state.clock.now());
+    let updated = state.triggers.update(&trigger.id, &settings, next_run_at).await.map_err(write_error)?;
     Ok(HttpResponse::Ok().json(view(&state, updated, true).await?))
 }
 

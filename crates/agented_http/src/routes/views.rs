@@ -33,15 +33,19 @@ pub struct TriggerView {
     pub text_field_path: String,
     /// Keyword the webhook text must contain.
     pub detection_keyword: Option<String>,
-    /// `daily`, `weekly` or `monthly`.
+    /// `daily`, `weekly`, `monthly` or `cron`.
     pub schedule_type: Option<String>,
     /// `HH:MM`.
     pub schedule_time: Option<String>,
     /// Weekday 0–6 (Monday = 0) or day of month 1–28.
     pub schedule_day: Option<i32>,
-    /// IANA time zone.
+    /// The cron pattern of a `cron` schedule.
+    pub schedule_cron: Option<String>,
+    /// IANA time zone (`null`: UTC).
     pub schedule_timezone: Option<String>,
-    /// Next scheduled run.
+    /// After downtime, one run for the slots missed (else they are skipped).
+    pub catch_up: bool,
+    /// Next scheduled run (`null` unless an enabled scheduled trigger).
     pub next_run_at: Option<DateTime<Utc>>,
     /// Last run.
     pub last_run_at: Option<DateTime<Utc>>,
@@ -97,7 +101,9 @@ impl TriggerView {
             schedule_type: s.schedule_type,
             schedule_time: s.schedule_time,
             schedule_day: s.schedule_day,
+            schedule_cron: s.schedule_cron,
             schedule_timezone: s.schedule_timezone,
+            catch_up: s.catch_up,
             next_run_at: t.next_run_at,
             last_run_at: t.last_run_at,
             skill_command: s.skill_command,

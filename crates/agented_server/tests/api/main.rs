@@ -16,6 +16,7 @@ mod probes;
 mod rate_limits;
 mod response_headers;
 mod runs;
+mod schedules;
 mod sse;
 mod streams;
 mod support;
