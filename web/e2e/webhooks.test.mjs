@@ -81,4 +81,23 @@ describe('webhook triggers', () => {
     assert.deepEqual(created.github_events, ['pull_request.opened', 'issues.opened'])
     await page.close()
   })
+
+  it('lists deliveries no trigger matched on the Deliveries page', async () => {
+    const { page, errors } = await openPage(ctx.browser)
+    await signIn(page, ctx.server.url, ctx.server.adminKey)
+    const res = await fetch(ctx.server.url + '/', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ event: { type: 'nobody-listens' }, text: 'lost' }) })
+    assert.equal((await res.json()).message, 'no trigger matched')
+    await page.getByRole('link', { name: 'Deliveries' }).click()
+    await page.waitForURL(ctx.server.url + '/deliveries')
+    const table = page.getByTestId('deliveries-table')
+    const lost = table.locator('tr', { hasText: 'nobody-listens' })
+    await lost.waitFor()
+    assert.match(await lost.textContent(), /none matched/)
+    assert.equal(await table.locator('tr[data-decision=started]').count(), 0, 'only unmatched ones at first')
+    await page.getByTestId('unmatched-only').uncheck()
+    // The deliveries of the first test, which started a run.
+    await table.locator('tr[data-decision=started]').first().waitFor()
+    assert.deepEqual(errors, [])
+    await page.close()
+  })
 })

@@ -6,6 +6,7 @@ import { currentSession } from './api/session'
 export const sections = [
   { path: '/triggers', name: 'triggers', title: 'Triggers' },
   { path: '/executions', name: 'executions', title: 'Executions' },
+  { path: '/deliveries', name: 'deliveries', title: 'Deliveries' },
   { path: '/roadmaps', name: 'roadmaps', title: 'Roadmaps' },
   { path: '/backends', name: 'backends', title: 'Backends' },
   { path: '/api-keys', name: 'api-keys', title: 'API keys' },
@@ -21,6 +22,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/triggers/:id', name: 'trigger-edit', component: () => import('./views/TriggerFormView.vue'), meta: { title: 'Edit trigger' } },
   { path: '/executions', name: 'executions', component: () => import('./views/ExecutionsView.vue'), meta: { title: 'Executions' } },
   { path: '/executions/:id', name: 'execution', component: () => import('./views/ExecutionDetailView.vue'), meta: { title: 'Execution' } },
+  { path: '/deliveries', name: 'deliveries', component: () => import('./views/DeliveriesView.vue'), meta: { title: 'Deliveries' } },
   { path: '/roadmaps', name: 'roadmaps', component: () => import('./views/RoadmapsView.vue'), meta: { title: 'Roadmaps' } },
   { path: '/backends', name: 'backends', component: () => import('./views/BackendsView.vue'), meta: { title: 'Backends' } },
   { path: '/api-keys', name: 'api-keys', component: () => import('./views/ApiKeysView.vue'), meta: { title: 'API keys' } },

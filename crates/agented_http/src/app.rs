@@ -10,7 +10,9 @@ use crate::middleware::request_span::AgentedRootSpan;
 use crate::middleware::trailing_slash::trim_trailing_slash;
 use crate::openapi::ApiDoc;
 use crate::rate_limit::{self, AuthFailures, RateConfig, RateLimitOptions};
-use crate::routes::{api_keys, audit, backends, deliveries, executions, health, session, streams, triggers, webhooks};
+use crate::routes::{
+    api_keys, audit, backends, deliveries, executions, health, schedules, session, streams, triggers, webhooks,
+};
 use crate::{AppState, static_files};
 use actix_cors::Cors;
 use actix_governor::Governor;
@@ -82,6 +84,7 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
         .service(triggers::run_trigger)
         .service(triggers::preview_prompt)
         .service(triggers::trigger_executions)
+        .service(schedules::preview_schedule)
         .service(executions::list_executions)
         .service(executions::get_execution)
         .service(executions::execution_logs)

@@ -25,6 +25,12 @@ export async function triggerDeliveries(triggerId: string): Promise<Delivery[]> 
   return (await request<{ deliveries: Delivery[] }>(`/admin/triggers/${encodeURIComponent(triggerId)}/deliveries`)).deliveries
 }
 
+/** Every trigger's recent deliveries, newest first; `unmatched`: only those no trigger matched. */
+export async function allDeliveries(unmatched: boolean, limit = 100): Promise<Delivery[]> {
+  const query = new URLSearchParams({ unmatched: String(unmatched), limit: String(limit) })
+  return (await request<{ deliveries: Delivery[] }>(`/admin/webhooks/deliveries?${query.toString()}`)).deliveries
+}
+
 export function testMatch(triggerId: string, payload: unknown, event?: string): Promise<TestMatch> {
   return request<TestMatch>(`/admin/triggers/${encodeURIComponent(triggerId)}/test-match`, {
     method: 'POST',

@@ -2,6 +2,7 @@ import { request } from './client'
 
 export type BackendType = 'claude' | 'codex' | 'gemini' | 'opencode'
 export type TriggerSource = 'manual' | 'webhook' | 'github' | 'scheduled'
+export type ScheduleType = 'daily' | 'weekly' | 'monthly' | 'cron'
 
 /** A trigger's latest run; `idle` when it never ran. */
 export interface TriggerStatus {
@@ -34,10 +35,12 @@ export interface Trigger {
   match_field_value: string | null
   text_field_path: string
   detection_keyword: string | null
-  schedule_type: string | null
+  schedule_type: ScheduleType | null
   schedule_time: string | null
   schedule_day: number | null
+  schedule_cron: string | null
   schedule_timezone: string | null
+  catch_up: boolean
   next_run_at: string | null
   last_run_at: string | null
   skill_command: string | null
@@ -78,6 +81,12 @@ export interface TriggerInput {
   webhook_secret?: string
   github_repos?: string[]
   github_events?: string[]
+  schedule_type?: ScheduleType
+  schedule_time?: string
+  schedule_day?: number
+  schedule_cron?: string
+  schedule_timezone?: string
+  catch_up?: boolean
   paths?: { local_project_path?: string; github_repo_url?: string }[]
 }
 
@@ -131,4 +140,27 @@ export function addPath(id: string, input: { local_project_path?: string; github
 
 export function removePath(id: string, input: { local_project_path?: string; github_repo_url?: string }): Promise<unknown> {
   return request(`${path(id)}/paths`, { method: 'DELETE', body: input })
+}
+
+/** A schedule's fields, as a trigger has them. */
+export interface ScheduleFields {
+  schedule_type: ScheduleType
+  schedule_time?: string
+  schedule_day?: number
+  schedule_cron?: string
+  schedule_timezone?: string
+}
+
+export interface SchedulePreview {
+  timezone: string
+  next_runs: string[]
+}
+
+/** The next slots of a schedule being edited (422 with per-field messages when invalid). */
+export function previewSchedule(fields: ScheduleFields, signal?: AbortSignal): Promise<SchedulePreview> {
+  const query = new URLSearchParams()
+  for (const [key, value] of Object.entries(fields)) {
+    if (value !== undefined && value !== '') query.set(key, String(value))
+  }
+  return request<SchedulePreview>(`/admin/schedules/preview?${query.toString()}`, { signal })
 }

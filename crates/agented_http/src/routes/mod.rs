@@ -7,6 +7,7 @@ pub mod backends;
 pub mod deliveries;
 pub mod executions;
 pub mod health;
+pub mod schedules;
 pub mod session;
 pub mod streams;
 pub mod triggers;

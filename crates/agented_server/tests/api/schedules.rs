@@ -309,3 +309,48 @@ async fn schedules_are_validated_and_next_run_at_follows_changes() {
     let manual = create_trigger(&app, json!({})).await;
     assert_eq!(next_run(&app, &manual).await, None);
 }
+
+#[tokio::test]
+async fn a_schedule_being_edited_shows_its_next_runs() {
+    let (app, _clock) = clocked("2026-03-27T12:00:00Z").await;
+    let preview = |query: &str| app.client.get(app.url(&format!("/admin/schedules/preview?{query}"))).send();
+    let res = preview("schedule_type=daily&schedule_time=09:00&schedule_timezone=Europe/Berlin&count=3").await.unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({
+            "timezone": "Europe/Berlin",
+            "next_runs": ["2026-03-28T08:00:00Z", "2026-03-29T07:00:00Z", "2026-03-30T07:00:00Z"]
+        })
+    );
+    let res = preview("schedule_type=cron&schedule_cron=*%2F30%209-10%20*%20*%201-5").await.unwrap();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["timezone"], "UTC");
+    assert_eq!(
+        body["next_runs"],
+        json!([
+            "2026-03-30T09:00:00Z",
+            "2026-03-30T09:30:00Z",
+            "2026-03-30T10:00:00Z",
+            "2026-03-30T10:30:00Z",
+            "2026-03-31T09:00:00Z"
+        ])
+    );
+
+    for (query, field) in [
+        ("schedule_type=cron&schedule_cron=61%20*%20*%20*%20*", "schedule_cron"),
+        ("schedule_type=weekly&schedule_time=09:00", "schedule_day"),
+        ("schedule_type=daily&schedule_time=09:00&schedule_timezone=Nowhere", "schedule_timezone"),
+        ("schedule_type=daily&schedule_time=09:00&count=0", "count"),
+    ] {
+        let res = preview(query).await.unwrap();
+        assert_eq!(res.status(), 422, "{query}");
+        let body: Value = res.json().await.unwrap();
+        assert!(body["details"][field].is_string(), "{query} → {body}");
+    }
+    let res = preview("schedule_time=09:00").await.unwrap();
+    assert_eq!(res.status(), 400, "schedule_type is required");
+    let res = preview("schedule_type=daily&schedule_day=monday").await.unwrap();
+    assert_eq!(res.status(), 400);
+}
