@@ -119,15 +119,14 @@ impl Scheduler {
         };
         let Some(plan) = schedule.plan(due, now, trigger.settings.catch_up) else { return Ok(()) };
         if let Some(first) = plan.first_missed {
-            tracing::warn!(
-                trigger = %who.id,
-                name = %who.name,
-                missed = plan.missed,
-                first_missed = %first,
-                catch_up = trigger.settings.catch_up,
-                "schedule slots missed while the server was not running were skipped{}",
-                if plan.catching_up { "; running once to catch up" } else { " (set catch_up to run once instead)" }
-            );
+            let (trigger_id, name, missed) = (&who.id, &who.name, plan.missed);
+            if plan.catching_up {
+                tracing::warn!(trigger = %trigger_id, %name, missed, first_missed = %first,
+                    "schedule slots missed while the server was not running: running once to catch up");
+            } else {
+                tracing::warn!(trigger = %trigger_id, %name, missed, first_missed = %first,
+                    "schedule slots missed while the server was not running were skipped (set catch_up to run once instead)");
+            }
             report.missed.push((who.clone(), plan.missed, first));
         }
         if let Some(slot) = plan.run

@@ -203,6 +203,11 @@ async fn a_slot_missed_while_down_is_skipped_with_a_log_line_unless_catch_up_run
     assert_eq!(logged.len(), 1, "one log line for the skipped slots");
     assert_eq!(logged[0]["missed"], 3);
     assert_eq!(logged[0]["first_missed"], "2026-03-02 09:00:00 UTC");
+    assert!(logged[0]["message"].as_str().unwrap().contains("skipped"));
+    let caught_up = app.logs.lines().into_iter().any(|l| {
+        l["trigger"] == catcher.as_str() && l["message"].as_str().unwrap_or("").contains("running once to catch up")
+    });
+    assert!(caught_up, "the catch-up is logged too");
 
     // Back on time: the next slot runs for both.
     tick_at(&app, &clock, utc("2026-03-05T09:00:01Z")).await;
