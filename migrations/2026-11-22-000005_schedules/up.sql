@@ -5,5 +5,5 @@
 ALTER TABLE triggers ADD COLUMN schedule_cron TEXT;
 ALTER TABLE triggers ADD COLUMN catch_up BOOLEAN NOT NULL DEFAULT 0;
 
--- The scheduler finds due triggers by their next run.
-CREATE INDEX triggers_by_next_run ON triggers (next_run_at) WHERE next_run_at IS NOT NULL;
+-- The scheduler (every second) and webhook deliveries read only the triggers of their source.
+CREATE INDEX triggers_by_source ON triggers (trigger_source);

@@ -86,9 +86,9 @@ impl WebhookIntake {
     ) -> Result<DeliveryReport, TriggerStoreError> {
         let mut report = DeliveryReport::default();
         let key = payload_key(payload);
-        for trigger in self.triggers.list().await? {
+        for trigger in self.triggers.by_source(TriggerSource::Webhook).await? {
             let s = &trigger.settings;
-            if !s.enabled || s.trigger_source != TriggerSource::Webhook {
+            if !s.enabled {
                 continue;
             }
             let who = TriggerRef { id: trigger.id.clone(), name: s.name.clone() };
@@ -116,10 +116,10 @@ impl WebhookIntake {
         let mut report = DeliveryReport::default();
         let wanting: Vec<_> = self
             .triggers
-            .list()
+            .by_source(TriggerSource::Github)
             .await?
             .into_iter()
-            .filter(|t| t.settings.enabled && t.settings.trigger_source == TriggerSource::Github)
+            .filter(|t| t.settings.enabled)
             .filter(|t| event.wanted_by(&t.settings))
             .collect();
         // Check every trigger before starting any, so a refusal starts nothing.

@@ -81,10 +81,8 @@ impl Scheduler {
         let _one_at_a_time = self.serial.lock().await;
         let now = self.clock.now();
         let mut report = TickReport::default();
-        for trigger in self.triggers.list().await? {
-            if trigger.settings.trigger_source == TriggerSource::Scheduled {
-                self.visit(&trigger, now, &mut report).await?;
-            }
+        for trigger in self.triggers.by_source(TriggerSource::Scheduled).await? {
+            self.visit(&trigger, now, &mut report).await?;
         }
         Ok(report)
     }

@@ -4,8 +4,8 @@ use crate::schema::{trigger_paths, triggers};
 use crate::{Database, StoreError};
 use agented_kernel::TriggerId;
 use agented_triggers::{
-    ProjectPath, TimeoutSeconds, Trigger, TriggerPath, TriggerRepository, TriggerSettings, TriggerStoreError,
-    TriggerWriteError,
+    ProjectPath, TimeoutSeconds, Trigger, TriggerPath, TriggerRepository, TriggerSettings, TriggerSource,
+    TriggerStoreError, TriggerWriteError,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -238,6 +238,20 @@ impl TriggerRepository for SqliteTriggers {
         self.db
             .run(|conn| {
                 let rows: Vec<TriggerRow> = triggers::table
+                    .order((triggers::is_predefined.desc(), triggers::name.asc()))
+                    .select(TriggerRow::as_select())
+                    .load(conn)?;
+                rows.into_iter().map(Trigger::try_from).collect()
+            })
+            .await
+            .map_err(store_err)
+    }
+
+    async fn by_source(&self, source: TriggerSource) -> Result<Vec<Trigger>, TriggerStoreError> {
+        self.db
+            .run(move |conn| {
+                let rows: Vec<TriggerRow> = triggers::table
+                    .filter(triggers::trigger_source.eq(source.as_str()))
                     .order((triggers::is_predefined.desc(), triggers::name.asc()))
                     .select(TriggerRow::as_select())
                     .load(conn)?;

@@ -33,6 +33,12 @@ pub trait TriggerRepository: Send + Sync {
     /// MUST return [`TriggerStoreError`] only when storage fails.
     async fn list(&self) -> Result<Vec<Trigger>, TriggerStoreError>;
 
+    /// The triggers of one source, in the order of [`TriggerRepository::list`].
+    ///
+    /// # Errors
+    /// MUST return [`TriggerStoreError`] only when storage fails.
+    async fn by_source(&self, source: crate::TriggerSource) -> Result<Vec<Trigger>, TriggerStoreError>;
+
     /// One trigger, `None` when unknown.
     ///
     /// # Errors
