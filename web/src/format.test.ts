@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cost, count, duration } from './format'
+import { cost, count, duration, inZone } from './format'
 
 describe('format', () => {
   it('shows durations at a readable scale', () => {
@@ -19,5 +19,17 @@ describe('format', () => {
 
   it('groups thousands', () => {
     expect(count(20002)).toBe('20,002')
+  })
+})
+
+describe('inZone', () => {
+  it('shows the wall-clock time of the zone, across a daylight-saving change', () => {
+    expect(inZone('2026-03-28T08:00:00Z', 'Europe/Berlin', 'en-GB')).toBe('Sat, 28 Mar 2026, 09:00')
+    expect(inZone('2026-03-29T07:00:00Z', 'Europe/Berlin', 'en-GB')).toBe('Sun, 29 Mar 2026, 09:00')
+    expect(inZone('2026-03-29T07:00:00Z', 'Asia/Tokyo', 'en-GB')).toBe('Sun, 29 Mar 2026, 16:00')
+  })
+
+  it('falls back to the browser zone for an unknown zone', () => {
+    expect(inZone('2026-03-29T07:00:00Z', 'Mars/Olympus')).toBe(new Date('2026-03-29T07:00:00Z').toLocaleString())
   })
 })

@@ -2,6 +2,27 @@
 
 export const when = (iso: string | null | undefined): string => (iso ? new Date(iso).toLocaleString() : '—')
 
+/** `iso` as the wall-clock time in IANA `zone` ("Mon, 23 Nov 2026, 09:00" in en-GB); in the browser's zone when `zone` is unknown. */
+export function inZone(iso: string, zone: string, locale?: string): string {
+  try {
+    return new Intl.DateTimeFormat(locale, {
+      timeZone: zone,
+      weekday: 'short',
+      year: 'numeric',
+      month: 'short',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    }).format(new Date(iso))
+  } catch {
+    return when(iso)
+  }
+}
+
+/** The browser's IANA zone. */
+export const localZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'
+
 /** 850 ms, 12.3 s, 4 min 05 s, 1 h 02 min. */
 export function duration(ms: number | null | undefined): string {
   if (ms == null) return '—'

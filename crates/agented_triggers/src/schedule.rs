@@ -141,7 +141,13 @@ impl Schedule {
             return None;
         }
         if let Err(e) = parser().parse(pattern) {
-            errors.insert("schedule_cron".into(), e.to_string());
+            errors.insert(
+                "schedule_cron".into(),
+                format!(
+                    "not a valid cron pattern ({e}); the fields are minute 0–59, hour 0–23, day of month 1–31, \
+                     month 1–12, day of week 0–7 (Sunday = 0 or 7)"
+                ),
+            );
             return None;
         }
         Some(pattern.to_owned())
