@@ -96,16 +96,13 @@ impl Scheduler {
         let who = TriggerRef { id: trigger.id.clone(), name: trigger.settings.name.clone() };
         let schedule = match Schedule::of(&trigger.settings) {
             Ok(Some(schedule)) if trigger.settings.enabled => schedule,
-            Ok(_) => {
-                // Disabled (or no schedule): it has no next run.
+            other => {
+                // Disabled, without a schedule or with an invalid one: no next run
+                // (said once, when the next run is taken away).
                 if trigger.next_run_at.is_some() {
-                    self.triggers.set_next_run(&trigger.id, trigger.next_run_at, None).await?;
-                }
-                return Ok(());
-            }
-            Err(errors) => {
-                tracing::warn!(trigger = %who.id, ?errors, "scheduled trigger has an invalid schedule; it will not run");
-                if trigger.next_run_at.is_some() {
+                    if let Err(errors) = other {
+                        tracing::warn!(trigger = %who.id, ?errors, "scheduled trigger has an invalid schedule; it will not run");
+                    }
                     self.triggers.set_next_run(&trigger.id, trigger.next_run_at, None).await?;
                 }
                 return Ok(());

@@ -218,6 +218,18 @@ fn load(conn: &mut SqliteConnection, id: &str) -> Result<Option<Trigger>, StoreE
     triggers::table.find(id).select(TriggerRow::as_select()).first(conn).optional()?.map(Trigger::try_from).transpose()
 }
 
+/// Triggers (of one source, or all), predefined first, then by name.
+fn ordered(conn: &mut SqliteConnection, source: Option<TriggerSource>) -> Result<Vec<Trigger>, StoreError> {
+    let mut query = triggers::table
+        .order((triggers::is_predefined.desc(), triggers::name.asc()))
+        .select(TriggerRow::as_select())
+        .into_boxed();
+    if let Some(source) = source {
+        query = query.filter(triggers::trigger_source.eq(source.as_str()));
+    }
+    query.load(conn)?.into_iter().map(Trigger::try_from).collect()
+}
+
 /// Triggers in the `triggers` and `trigger_paths` tables.
 #[derive(Debug, Clone)]
 pub struct SqliteTriggers {
@@ -235,30 +247,11 @@ impl SqliteTriggers {
 #[async_trait]
 impl TriggerRepository for SqliteTriggers {
     async fn list(&self) -> Result<Vec<Trigger>, TriggerStoreError> {
-        self.db
-            .run(|conn| {
-                let rows: Vec<TriggerRow> = triggers::table
-                    .order((triggers::is_predefined.desc(), triggers::name.asc()))
-                    .select(TriggerRow::as_select())
-                    .load(conn)?;
-                rows.into_iter().map(Trigger::try_from).collect()
-            })
-            .await
-            .map_err(store_err)
+        self.db.run(|conn| ordered(conn, None)).await.map_err(store_err)
     }
 
     async fn by_source(&self, source: TriggerSource) -> Result<Vec<Trigger>, TriggerStoreError> {
-        self.db
-            .run(move |conn| {
-                let rows: Vec<TriggerRow> = triggers::table
-                    .filter(triggers::trigger_source.eq(source.as_str()))
-                    .order((triggers::is_predefined.desc(), triggers::name.asc()))
-                    .select(TriggerRow::as_select())
-                    .load(conn)?;
-                rows.into_iter().map(Trigger::try_from).collect()
-            })
-            .await
-            .map_err(store_err)
+        self.db.run(move |conn| ordered(conn, Some(source))).await.map_err(store_err)
     }
 
     async fn get(&self, id: &TriggerId) -> Result<Option<Trigger>, TriggerStoreError> {

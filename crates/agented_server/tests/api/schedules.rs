@@ -359,3 +359,31 @@ async fn a_schedule_being_edited_shows_its_next_runs() {
     let res = preview("schedule_type=daily&schedule_day=monday").await.unwrap();
     assert_eq!(res.status(), 400);
 }
+
+#[tokio::test]
+async fn a_slot_that_finds_a_reject_trigger_busy_is_skipped_and_spent() {
+    let (app, clock) = clocked("2026-03-02T08:59:00Z").await;
+    let id = scheduled(
+        &app,
+        json!({
+            "schedule_type": "daily",
+            "schedule_time": "09:00",
+            "prompt_template": "sleep_ms=60000 {message}",
+            "concurrency_policy": "reject",
+        }),
+    )
+    .await;
+    let manual = crate::support::run(&app, &id, "by hand").await;
+    crate::support::wait_for_status(&app, &manual, "running").await;
+
+    tick_at(&app, &clock, utc("2026-03-02T09:00:01Z")).await;
+    let list: Value = app.get(&format!("/admin/executions?trigger_id={id}")).await.json().await.unwrap();
+    assert_eq!(list["total"], 1, "only the manual run: {list}");
+    assert_eq!(next_run(&app, &id).await, Some(utc("2026-03-03T09:00:00Z")), "the slot is spent, not retried");
+    let skipped = app.logs.lines().into_iter().any(|l| {
+        l["trigger"] == id.as_str() && l["message"].as_str().unwrap_or("").contains("skipped: the trigger is busy")
+    });
+    assert!(skipped, "the skip is logged");
+    let res = app.client.post(app.url(&format!("/admin/executions/{manual}/cancel"))).send().await.unwrap();
+    assert!(res.status().is_success());
+}
