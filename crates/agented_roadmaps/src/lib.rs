@@ -4,6 +4,18 @@
 //! Architecture invariant: pure Rust over `agented_kernel`. No Diesel, actix,
 //! apalis or adapter crate; a bot is asked for help only through a port.
 
+pub mod export;
 pub mod ids;
+pub mod import;
+pub mod markdown;
+pub mod model;
+pub mod rules;
 
+pub use export::export;
 pub use ids::{PhaseNumber, RequirementId, RoadmapIdError};
+pub use import::{Imported, import};
+pub use model::{
+    Decision, Milestone, MilestoneStatus, Note, Phase, PhaseStatus, PhaseType, Plan, Requirement, RequirementStatus,
+    ResearchDoc, ResearchKind, Roadmap, Tier, Todo, UnknownValue, VerificationLevel,
+};
+pub use rules::{Coverage, MilestoneProgress, PhaseProgress, Progress, RuleError};
