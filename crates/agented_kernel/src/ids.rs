@@ -90,6 +90,57 @@ impl fmt::Display for TriggerId {
     }
 }
 
+/// A project id: `proj-` + 6 lowercase alphanumerics.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ProjectId(String);
+
+impl ProjectId {
+    /// A fresh random `proj-xxxxxx` id.
+    #[must_use]
+    pub fn generate() -> Self {
+        Self(format!("proj-{}", random_suffix(6)))
+    }
+
+    /// Validates an id received from a client or read from storage.
+    ///
+    /// # Errors
+    /// When the text is not `proj-` followed by 1–64 of `[a-z0-9_-]`.
+    pub fn parse(value: &str) -> Result<Self, IdError> {
+        let err = |reason| IdError { kind: "project", value: value.to_owned(), reason };
+        let rest = value.strip_prefix("proj-").ok_or_else(|| err("must start with 'proj-'"))?;
+        if rest.is_empty() || rest.len() > 64 || !rest.chars().all(is_id_char) {
+            return Err(err("must continue with 1 to 64 of a-z, 0-9, '-' or '_'"));
+        }
+        Ok(Self(value.to_owned()))
+    }
+
+    /// The id as text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for ProjectId {
+    type Error = IdError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<ProjectId> for String {
+    fn from(id: ProjectId) -> Self {
+        id.0
+    }
+}
+
+impl fmt::Display for ProjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// An execution id: `exec-{trigger_id}-{YYYYMMDDTHHMMSS}-{4 chars}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -144,6 +195,16 @@ impl fmt::Display for ExecutionId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn project_ids_have_their_prefix() {
+        let id = ProjectId::generate();
+        assert!(id.as_str().starts_with("proj-") && id.as_str().len() == 11, "{id}");
+        assert_eq!(ProjectId::parse(id.as_str()), Ok(id));
+        for bad in ["trig-abc", "proj-", "proj-ABC", "proj-a/b"] {
+            assert!(ProjectId::parse(bad).is_err(), "{bad}");
+        }
+    }
     use chrono::TimeZone;
 
     #[test]

@@ -9,7 +9,9 @@ pub mod ids;
 pub mod import;
 pub mod markdown;
 pub mod model;
+pub mod ports;
 pub mod rules;
+pub mod service;
 
 pub use export::export;
 pub use ids::{PhaseNumber, RequirementId, RoadmapIdError};
@@ -18,4 +20,6 @@ pub use model::{
     Decision, Milestone, MilestoneStatus, Note, Phase, PhaseStatus, PhaseType, Plan, Requirement, RequirementStatus,
     ResearchDoc, ResearchKind, Roadmap, Tier, Todo, UnknownValue, VerificationLevel,
 };
+pub use ports::{Project, ProjectRepository, ProjectStoreError, ProjectWriteError};
 pub use rules::{Coverage, MilestoneProgress, PhaseProgress, Progress, RuleError};
+pub use service::{ChangeError, RoadmapService};

@@ -170,5 +170,17 @@ diesel::allow_tables_to_appear_in_same_query!(
     executions,
     webhook_dedup,
     webhook_deliveries,
-    execution_logs
+    execution_logs,
+    projects
 );
+
+diesel::table! {
+    projects (id) {
+        id -> Text,
+        name -> Text,
+        roadmap -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}

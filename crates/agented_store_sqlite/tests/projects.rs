@@ -1,0 +1,64 @@
+//! Projects against a real SQLite file: whole roadmaps, names unique, saves by compare-and-set.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on the first broken expectation")]
+
+use agented_kernel::ProjectId;
+use agented_roadmaps::{Milestone, MilestoneStatus, Phase, PhaseNumber, ProjectRepository, ProjectWriteError, Roadmap};
+use agented_store_sqlite::{Database, DatabaseOptions, SqliteProjects, run_migrations};
+use chrono::Utc;
+
+fn store(dir: &tempfile::TempDir) -> SqliteProjects {
+    let db = Database::open(&dir.path().join("agented.db"), &DatabaseOptions::default()).unwrap();
+    run_migrations(&mut db.conn().unwrap()).unwrap();
+    SqliteProjects::new(db)
+}
+
+fn roadmap(name: &str) -> Roadmap {
+    Roadmap {
+        project: name.into(),
+        milestones: vec![Milestone {
+            version: "v1.0".into(),
+            name: "First".into(),
+            goal: "ship".into(),
+            status: MilestoneStatus::Active,
+            phases: vec![Phase::new(PhaseNumber::parse("2.1").unwrap(), "Inserted")],
+        }],
+        ..Roadmap::default()
+    }
+}
+
+#[tokio::test]
+async fn a_roadmap_is_stored_whole_and_saved_only_from_the_version_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir);
+    let id = ProjectId::generate();
+    let created = store.insert(&id, &roadmap("Acme"), Utc::now()).await.unwrap();
+    assert_eq!((created.version, created.roadmap.clone()), (1, roadmap("Acme")));
+    assert_eq!(store.get(&id).await.unwrap().unwrap().roadmap, roadmap("Acme"));
+    assert_eq!(
+        store.insert(&ProjectId::generate(), &roadmap("Acme"), Utc::now()).await.unwrap_err(),
+        ProjectWriteError::DuplicateName("Acme".into())
+    );
+
+    let mut changed = created.roadmap.clone();
+    changed.open_questions.push("why?".into());
+    let saved = store.save(&id, 1, &changed, Utc::now()).await.unwrap();
+    assert_eq!(saved.version, 2);
+    assert_eq!(store.save(&id, 1, &roadmap("Acme"), Utc::now()).await.unwrap_err(), ProjectWriteError::Conflict);
+    assert_eq!(store.get(&id).await.unwrap().unwrap().roadmap, changed, "the stale save changed nothing");
+    assert_eq!(
+        store.save(&ProjectId::generate(), 1, &roadmap("B"), Utc::now()).await.unwrap_err(),
+        ProjectWriteError::NotFound
+    );
+
+    store.insert(&ProjectId::generate(), &roadmap("Beta"), Utc::now()).await.unwrap();
+    let names: Vec<String> = store.list().await.unwrap().into_iter().map(|p| p.roadmap.project).collect();
+    assert_eq!(names, ["Acme", "Beta"]);
+    assert_eq!(
+        store.save(&id, 2, &roadmap("Beta"), Utc::now()).await.unwrap_err(),
+        ProjectWriteError::DuplicateName("Beta".into())
+    );
+    store.delete(&id).await.unwrap();
+    assert_eq!(store.delete(&id).await.unwrap_err(), ProjectWriteError::NotFound);
+    assert!(store.get(&id).await.unwrap().is_none());
+}
