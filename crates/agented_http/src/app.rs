@@ -11,7 +11,8 @@ use crate::middleware::trailing_slash::trim_trailing_slash;
 use crate::openapi::ApiDoc;
 use crate::rate_limit::{self, AuthFailures, RateConfig, RateLimitOptions};
 use crate::routes::{
-    api_keys, audit, backends, deliveries, executions, health, schedules, session, streams, triggers, webhooks,
+    api_keys, audit, backends, deliveries, executions, health, phases, projects, schedules, session, streams, triggers,
+    webhooks,
 };
 use crate::{AppState, static_files};
 use actix_cors::Cors;
@@ -100,7 +101,23 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
         .service(webhooks::github_webhook)
         .service(deliveries::trigger_deliveries)
         .service(deliveries::all_deliveries)
-        .service(deliveries::test_match);
+        .service(deliveries::test_match)
+        .service(projects::list_projects)
+        .service(projects::import_project)
+        .service(projects::create_project)
+        .service(projects::get_project)
+        .service(projects::update_project)
+        .service(projects::delete_project)
+        .service(projects::get_roadmap)
+        .service(projects::export_project)
+        .service(phases::create_milestone)
+        .service(phases::update_milestone)
+        .service(phases::create_phase)
+        .service(phases::update_phase)
+        .service(phases::delete_phase)
+        .service(phases::create_requirement)
+        .service(phases::update_requirement)
+        .service(phases::delete_requirement);
 }
 
 /// The API routes on `app`, with the spec being collected alongside.

@@ -22,6 +22,7 @@ use utoipa::OpenApi;
         (name = "triggers", description = "What runs a bot, and when"),
         (name = "backends", description = "The CLIs and custom command backends"),
         (name = "webhooks", description = "Deliveries that start runs (public, signed per trigger)"),
+        (name = "projects", description = "Projects and their roadmaps (GRD .planning/ formats)"),
     )
 )]
 pub struct ApiDoc;

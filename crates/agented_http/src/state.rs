@@ -44,6 +44,8 @@ pub struct AppState {
     pub keep_deliveries: usize,
     /// `GITHUB_WEBHOOK_SECRET`: GitHub deliveries are refused without it.
     pub github_webhook_secret: Option<String>,
+    /// Projects and their roadmaps.
+    pub projects: agented_roadmaps::RoadmapService,
     /// Parts beside the database that readiness reports on (the run queue, the runner).
     pub components: Vec<Arc<dyn ComponentHealth>>,
 }

@@ -62,6 +62,13 @@ impl fmt::Display for PhaseNumber {
     }
 }
 
+impl std::str::FromStr for PhaseNumber {
+    type Err = RoadmapIdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
 impl TryFrom<String> for PhaseNumber {
     type Error = RoadmapIdError;
     fn try_from(value: String) -> Result<Self, Self::Error> {
@@ -106,6 +113,13 @@ impl RequirementId {
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl std::str::FromStr for RequirementId {
+    type Err = RoadmapIdError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
     }
 }
 

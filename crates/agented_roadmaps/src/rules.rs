@@ -30,9 +30,15 @@ pub enum RuleError {
     /// No such phase (404).
     #[error("phase {0} not found")]
     NoPhase(PhaseNumber),
-    /// A phase number or requirement id is taken (409).
+    /// A phase number, milestone version or requirement id is taken (409).
     #[error("{0} already exists")]
     Duplicate(String),
+    /// No such milestone (404).
+    #[error("milestone {0} not found")]
+    NoMilestone(String),
+    /// No such requirement (404).
+    #[error("requirement {0} not found")]
+    NoRequirement(RequirementId),
 }
 
 fn join(items: &[PhaseNumber], by: &str) -> String {
@@ -214,6 +220,14 @@ impl Roadmap {
             }
         }
         Err(RuleError::NoPhase(number.clone()))
+    }
+
+    /// Takes a phase out whatever depends on it (to move it to another milestone).
+    pub fn take_phase(&mut self, number: &PhaseNumber) -> Option<Phase> {
+        self.milestones.iter_mut().find_map(|m| {
+            let i = m.phases.iter().position(|p| &p.number == number)?;
+            Some(m.phases.remove(i))
+        })
     }
 
     /// Which phases deliver each requirement: those listing it, and the one

@@ -160,7 +160,7 @@ impl Application {
             keys,
             audit,
             secret_key: secret_key.clone(),
-            clock,
+            clock: clock.clone(),
             startup_warnings: startup_warnings(settings, bootstrap_key.is_some()),
             triggers: runs.triggers,
             runs: runs.service,
@@ -173,6 +173,10 @@ impl Application {
             github_webhook_secret: settings.github_webhook_secret.clone(),
             deliveries: Arc::new(agented_store_sqlite::SqliteDeliveries::new(database.clone())),
             keep_deliveries: settings.webhooks.keep_deliveries,
+            projects: agented_roadmaps::RoadmapService::new(
+                Arc::new(agented_store_sqlite::SqliteProjects::new(database.clone())),
+                clock.clone(),
+            ),
         };
         let options = HttpOptions {
             shutdown_timeout: settings.server.shutdown_timeout,

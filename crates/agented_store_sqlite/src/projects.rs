@@ -124,8 +124,7 @@ impl ProjectRepository for SqliteProjects {
         let (id, name) = (id.as_str().to_owned(), roadmap.project.clone());
         let body = json(roadmap).map_err(|e| write_err(e, &name))?;
         let row_name = name.clone();
-        let saved = self
-            .db
+        self.db
             .run(move |conn| {
                 conn.immediate_transaction(|conn| {
                     let changed = diesel::update(projects::table.find(&id).filter(projects::version.eq(read_version)))
@@ -145,8 +144,7 @@ impl ProjectRepository for SqliteProjects {
                 })
             })
             .await
-            .map_err(|e| write_err(e, &name))?;
-        saved
+            .map_err(|e| write_err(e, &name))?
     }
 
     async fn delete(&self, id: &ProjectId) -> Result<(), ProjectWriteError> {

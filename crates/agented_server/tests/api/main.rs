@@ -13,6 +13,7 @@ mod health;
 mod logging;
 mod openapi;
 mod probes;
+mod projects;
 mod rate_limits;
 mod response_headers;
 mod runs;
