@@ -25,7 +25,7 @@ pub enum RuleError {
     #[error("phase {0} cannot depend on itself")]
     SelfDependency(PhaseNumber),
     /// Other phases depend on the one to delete (409): them.
-    #[error("phases {} depend on it", join(.0, ", "))]
+    #[error("{}", depend_on_it(.0))]
     HasDependents(Vec<PhaseNumber>),
     /// No such phase (404).
     #[error("phase {0} not found")]
@@ -39,6 +39,13 @@ pub enum RuleError {
     /// No such requirement (404).
     #[error("requirement {0} not found")]
     NoRequirement(RequirementId),
+}
+
+fn depend_on_it(phases: &[PhaseNumber]) -> String {
+    match phases {
+        [one] => format!("phase {one} depends on it"),
+        many => format!("phases {} depend on it", join(many, ", ")),
+    }
 }
 
 fn join(items: &[PhaseNumber], by: &str) -> String {
@@ -412,6 +419,7 @@ mod tests {
         assert_eq!(err, RuleError::HasDependents(vec![n("2"), n("3")]));
         assert_eq!(err.to_string(), "phases 2, 3 depend on it");
         assert_eq!(map.remove_phase(&n("3")).unwrap().number, n("3"));
+        assert_eq!(map.remove_phase(&n("1")).unwrap_err().to_string(), "phase 2 depends on it");
         assert_eq!(map.remove_phase(&n("3")).unwrap_err(), RuleError::NoPhase(n("3")));
         assert_eq!(map.phases().len(), 2);
     }
