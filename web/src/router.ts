@@ -24,6 +24,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/executions/:id', name: 'execution', component: () => import('./views/ExecutionDetailView.vue'), meta: { title: 'Execution' } },
   { path: '/deliveries', name: 'deliveries', component: () => import('./views/DeliveriesView.vue'), meta: { title: 'Deliveries' } },
   { path: '/roadmaps', name: 'roadmaps', component: () => import('./views/RoadmapsView.vue'), meta: { title: 'Roadmaps' } },
+  { path: '/roadmaps/:id', name: 'roadmap', component: () => import('./views/RoadmapView.vue'), meta: { title: 'Roadmap' } },
   { path: '/backends', name: 'backends', component: () => import('./views/BackendsView.vue'), meta: { title: 'Backends' } },
   { path: '/api-keys', name: 'api-keys', component: () => import('./views/ApiKeysView.vue'), meta: { title: 'API keys' } },
   { path: '/audit', name: 'audit', component: () => import('./views/AuditView.vue'), meta: { title: 'Audit' } },
