@@ -11,8 +11,8 @@ use crate::middleware::trailing_slash::trim_trailing_slash;
 use crate::openapi::ApiDoc;
 use crate::rate_limit::{self, AuthFailures, RateConfig, RateLimitOptions};
 use crate::routes::{
-    api_keys, audit, backends, deliveries, executions, health, phases, projects, schedules, session, streams, triggers,
-    webhooks,
+    api_keys, audit, backends, context, deliveries, executions, health, phases, projects, schedules, session, streams,
+    triggers, webhooks,
 };
 use crate::{AppState, static_files};
 use actix_cors::Cors;
@@ -117,7 +117,14 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
         .service(phases::delete_phase)
         .service(phases::create_requirement)
         .service(phases::update_requirement)
-        .service(phases::delete_requirement);
+        .service(phases::delete_requirement)
+        .service(context::create_decision)
+        .service(context::delete_decision)
+        .service(context::create_todo)
+        .service(context::update_todo)
+        .service(context::delete_todo)
+        .service(context::put_research)
+        .service(context::delete_research);
 }
 
 /// The API routes on `app`, with the spec being collected alongside.

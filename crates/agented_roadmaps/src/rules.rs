@@ -36,6 +36,9 @@ pub enum RuleError {
     /// No such milestone (404).
     #[error("milestone {0} not found")]
     NoMilestone(String),
+    /// No such decision, todo or document (404).
+    #[error("{0} not found")]
+    NoEntry(String),
     /// No such requirement (404).
     #[error("requirement {0} not found")]
     NoRequirement(RequirementId),

@@ -4,6 +4,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod backends;
+pub mod context;
 pub mod deliveries;
 pub mod executions;
 pub mod health;

@@ -25,7 +25,7 @@ pub(crate) fn change_error(e: ChangeError) -> ApiError {
         ChangeError::DuplicateName(name) => ApiError::conflict(format!("a project named '{name}' already exists")),
         ChangeError::Store(cause) => ApiError::unavailable(&cause),
         ChangeError::Rule(rule) => match rule {
-            RuleError::NoPhase(_) | RuleError::NoMilestone(_) | RuleError::NoRequirement(_) => {
+            RuleError::NoPhase(_) | RuleError::NoMilestone(_) | RuleError::NoRequirement(_) | RuleError::NoEntry(_) => {
                 ApiError::not_found(rule.to_string())
             }
             RuleError::HasDependents(_) | RuleError::Duplicate(_) => ApiError::conflict(rule.to_string()),

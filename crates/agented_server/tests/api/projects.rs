@@ -363,3 +363,88 @@ async fn a_local_planning_folder_imports_and_bad_imports_get_clear_errors() {
     let res = viewer.post(app.url("/api/projects")).json(&json!({ "name": "nope" })).send().await.unwrap();
     assert_eq!(res.status(), 403);
 }
+
+#[tokio::test]
+async fn decisions_todos_and_research_documents_are_kept_with_the_roadmap() {
+    let app = TestApp::spawn().await;
+    let (id, _) = import(&app, "Acme", "template").await;
+    let url = |p: &str| format!("/api/projects/{id}{p}");
+
+    let (status, body) = send(
+        &app,
+        reqwest::Method::POST,
+        &url("/decisions"),
+        Some(json!({ "text": "Use dagre", "rationale": "stable layouts" })),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["decisions"][2], json!({ "text": "Use dagre", "rationale": "stable layouts", "phase": null }));
+    let (status, body) = send(&app, reqwest::Method::DELETE, &url("/decisions/1"), None).await;
+    assert_eq!((status, body["decisions"][0]["text"].as_str()), (200, Some("Claim slots in the database")));
+    let (status, body) = send(&app, reqwest::Method::DELETE, &url("/decisions/9"), None).await;
+    assert_eq!((status, body["error"].as_str()), (404, Some("decision 9 not found")));
+    let (status, _) = send(&app, reqwest::Method::POST, &url("/decisions"), Some(json!({ "text": " " }))).await;
+    assert_eq!(status, 422);
+
+    let (status, body) =
+        send(&app, reqwest::Method::POST, &url("/todos"), Some(json!({ "text": "Write the runbook" }))).await;
+    assert_eq!((status, body["todos"].as_array().unwrap().len()), (201, 3));
+    let (status, body) = send(&app, reqwest::Method::PATCH, &url("/todos/3"), Some(json!({ "done": true }))).await;
+    assert_eq!((status, body["todos"][2].clone()), (200, json!({ "text": "Write the runbook", "done": true })));
+    let (status, _) = send(&app, reqwest::Method::PATCH, &url("/todos/3"), Some(json!({ "done": "yes" }))).await;
+    assert_eq!(status, 422);
+    let (status, _) = send(&app, reqwest::Method::PATCH, &url("/todos/0"), Some(json!({ "done": true }))).await;
+    assert_eq!(status, 404);
+    let (status, body) = send(&app, reqwest::Method::DELETE, &url("/todos/1"), None).await;
+    assert_eq!((status, body["todos"].as_array().unwrap().len()), (200, 2));
+
+    let doc = "# Pitfalls\n\n**Confidence:** MEDIUM\n\nDST.";
+    let (status, body) =
+        send(&app, reqwest::Method::PUT, &url("/milestones/v1.0/research/pitfalls"), Some(json!({ "markdown": doc })))
+            .await;
+    assert_eq!(status, 200, "{body}");
+    let kinds: Vec<&str> = body["research"].as_array().unwrap().iter().map(|d| d["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["stack", "pitfalls"]);
+    let (status, body) = send(
+        &app,
+        reqwest::Method::PUT,
+        &url("/milestones/v1.0/research/pitfalls"),
+        Some(json!({ "markdown": "# Pitfalls v2" })),
+    )
+    .await;
+    assert_eq!((status, body["research"].as_array().unwrap().len()), (200, 2), "replaced, not added");
+    for (path, expected) in [("/milestones/v9/research/stack", 404), ("/milestones/v1.0/research/gossip", 404)] {
+        let (status, _) = send(&app, reqwest::Method::PUT, &url(path), Some(json!({ "markdown": "x" }))).await;
+        assert_eq!(status, expected, "{path}");
+    }
+    let (status, _) =
+        send(&app, reqwest::Method::PUT, &url("/milestones/v1.0/research/stack"), Some(json!({ "markdown": "" })))
+            .await;
+    assert_eq!(status, 422);
+    let (status, _) = send(&app, reqwest::Method::DELETE, &url("/milestones/v1.0/research/pitfalls"), None).await;
+    assert_eq!(status, 200);
+    let (status, _) = send(&app, reqwest::Method::DELETE, &url("/milestones/v1.0/research/pitfalls"), None).await;
+    assert_eq!(status, 404);
+
+    // All of it survives export → import.
+    let (_, exported) = send(&app, reqwest::Method::GET, &url("/export"), None).await;
+    let (status, copy) = send(
+        &app,
+        reqwest::Method::POST,
+        "/api/projects/import",
+        Some(json!({ "name": "Copy", "files": exported["files"] })),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (_, first) = send(&app, reqwest::Method::GET, &url("/roadmap"), None).await;
+    let (_, second) = send(
+        &app,
+        reqwest::Method::GET,
+        &format!("/api/projects/{}/roadmap", copy["project_id"].as_str().unwrap()),
+        None,
+    )
+    .await;
+    for key in ["decisions", "todos", "research"] {
+        assert_eq!(first[key], second[key], "{key}");
+    }
+}
