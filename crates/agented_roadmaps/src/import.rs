@@ -273,7 +273,7 @@ fn parse_requirements(text: &str, cx: &mut Context<'_>) -> Vec<Requirement> {
     let mut found: Vec<Requirement> = Vec::new();
     let mut tier = Tier::V1;
     let mut category = String::new();
-    let mut trace: Vec<(RequirementId, Option<PhaseNumber>, Option<RequirementStatus>)> = Vec::new();
+    let mut trace: Vec<TraceRow> = Vec::new();
     for section in sections(text) {
         let lower = section.title.to_lowercase();
         if section.level <= 1 {
@@ -295,20 +295,10 @@ fn parse_requirements(text: &str, cx: &mut Context<'_>) -> Vec<Requirement> {
             } else if lower.starts_with("out of scope") {
                 tier = Tier::OutOfScope;
             } else if lower.starts_with("traceability") {
-                if let Some((header, rows)) = table(&section.body) {
-                    let col = |name: &str| header.iter().position(|h| h.contains(name));
-                    let (id_col, phase_col, status_col) = (col("req").unwrap_or(0), col("phase"), col("status"));
-                    for row in rows {
-                        let Some(id) = row.get(id_col).and_then(|c| RequirementId::parse(c.trim()).ok()) else {
-                            continue;
-                        };
-                        let phase = phase_col.and_then(|i| row.get(i)).and_then(|c| first_phase_number(c));
-                        let status = status_col.and_then(|i| row.get(i)).and_then(|c| requirement_status(c));
-                        trace.push((id, phase, status));
-                    }
-                    continue;
+                match traceability(&section.body) {
+                    Some(rows) => trace.extend(rows),
+                    None => cx.keep(&section),
                 }
-                cx.keep(&section);
                 continue;
             } else {
                 cx.keep(&section);
@@ -366,6 +356,26 @@ fn parse_requirements(text: &str, cx: &mut Context<'_>) -> Vec<Requirement> {
     }
     found.sort_by(|a, b| a.id.cmp(&b.id));
     found
+}
+
+/// One traceability row: a requirement, its phase and its status.
+type TraceRow = (RequirementId, Option<PhaseNumber>, Option<RequirementStatus>);
+
+/// The rows of a `REQ-ID | Phase | Status` table (`None` when there is no table).
+fn traceability(body: &[String]) -> Option<Vec<TraceRow>> {
+    let (header, rows) = table(body)?;
+    let col = |name: &str| header.iter().position(|h| h.contains(name));
+    let (id_col, phase_col, status_col) = (col("req").unwrap_or(0), col("phase"), col("status"));
+    Some(
+        rows.iter()
+            .filter_map(|row| {
+                let id = RequirementId::parse(row.get(id_col)?.trim()).ok()?;
+                let phase = phase_col.and_then(|i| row.get(i)).and_then(|c| first_phase_number(c));
+                let status = status_col.and_then(|i| row.get(i)).and_then(|c| requirement_status(c));
+                Some((id, phase, status))
+            })
+            .collect(),
+    )
 }
 
 /// `- [x] **STOR-01**: text` (or without the check box).

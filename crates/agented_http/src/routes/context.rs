@@ -4,25 +4,14 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::routes::projects::{change_error, parse_project_id};
+use crate::routes::projects::change_roadmap;
 use crate::routes::roadmap_views::RoadmapView;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, patch, post, put, web};
-use agented_roadmaps::{Decision, ResearchDoc, ResearchKind, Roadmap, RuleError, Todo};
+use agented_roadmaps::{Decision, ResearchDoc, ResearchKind, RuleError, Todo};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
-
-async fn answer(
-    state: &AppState,
-    id: &str,
-    status: StatusCode,
-    change: impl Fn(&mut Roadmap) -> Result<(), RuleError> + Send + Sync,
-) -> Result<HttpResponse, ApiError> {
-    let id = parse_project_id(id)?;
-    let (_, project) = state.projects.change(&id, change).await.map_err(change_error)?;
-    Ok(HttpResponse::build(status).json(RoadmapView::from(&project)))
-}
 
 fn required_text(field: &str, value: Option<&str>, max: usize) -> Result<String, ApiError> {
     let text = value.map(str::trim).unwrap_or_default();
@@ -69,7 +58,7 @@ pub async fn create_decision(
     let text = required_text("text", input.text.as_deref(), 2000)?;
     let rationale = input.rationale.as_deref().map(str::trim).unwrap_or_default().to_owned();
     let phase = input.phase.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
-    answer(&state, &id, StatusCode::CREATED, move |roadmap| {
+    change_roadmap(&state, &id, StatusCode::CREATED, move |roadmap| {
         roadmap.decisions.push(Decision { text: text.clone(), rationale: rationale.clone(), phase: phase.clone() });
         Ok(())
     })
@@ -89,7 +78,7 @@ pub async fn delete_decision(
     path: web::Path<(String, usize)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, position) = path.into_inner();
-    answer(&state, &id, StatusCode::OK, move |roadmap| {
+    change_roadmap(&state, &id, StatusCode::OK, move |roadmap| {
         let i = at(roadmap.decisions.len(), "decision", position)?;
         roadmap.decisions.remove(i);
         Ok(())
@@ -123,7 +112,7 @@ pub async fn create_todo(
 ) -> Result<HttpResponse, ApiError> {
     let text = required_text("text", input.text.as_deref(), 2000)?;
     let done = input.done.unwrap_or(false);
-    answer(&state, &id, StatusCode::CREATED, move |roadmap| {
+    change_roadmap(&state, &id, StatusCode::CREATED, move |roadmap| {
         roadmap.todos.push(Todo { text: text.clone(), done });
         Ok(())
     })
@@ -147,7 +136,7 @@ pub async fn update_todo(
     let (id, position) = path.into_inner();
     let text = input.text.as_deref().map(|t| required_text("text", Some(t), 2000)).transpose()?;
     let done = input.done;
-    answer(&state, &id, StatusCode::OK, move |roadmap| {
+    change_roadmap(&state, &id, StatusCode::OK, move |roadmap| {
         let i = at(roadmap.todos.len(), "todo", position)?;
         if let Some(t) = &text {
             roadmap.todos[i].text.clone_from(t);
@@ -173,7 +162,7 @@ pub async fn delete_todo(
     path: web::Path<(String, usize)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, position) = path.into_inner();
-    answer(&state, &id, StatusCode::OK, move |roadmap| {
+    change_roadmap(&state, &id, StatusCode::OK, move |roadmap| {
         let i = at(roadmap.todos.len(), "todo", position)?;
         roadmap.todos.remove(i);
         Ok(())
@@ -214,7 +203,7 @@ pub async fn put_research(
     let (id, version, kind) = path.into_inner();
     let kind = research_kind(&kind)?;
     let markdown = required_text("markdown", Some(&input.markdown), 200_000)?;
-    answer(&state, &id, StatusCode::OK, move |roadmap| {
+    change_roadmap(&state, &id, StatusCode::OK, move |roadmap| {
         if roadmap.milestones.iter().all(|m| m.version != version) {
             return Err(RuleError::NoMilestone(version.clone()));
         }
@@ -243,7 +232,7 @@ pub async fn delete_research(
 ) -> Result<HttpResponse, ApiError> {
     let (id, version, kind) = path.into_inner();
     let kind = research_kind(&kind)?;
-    answer(&state, &id, StatusCode::OK, move |roadmap| {
+    change_roadmap(&state, &id, StatusCode::OK, move |roadmap| {
         let before = roadmap.research.len();
         roadmap.research.retain(|d| !(d.milestone == version && d.kind == kind));
         if roadmap.research.len() == before {

@@ -4,7 +4,7 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::routes::projects::{change_error, parse_project_id};
+use crate::routes::projects::change_roadmap;
 use crate::routes::roadmap_views::RoadmapView;
 use actix_web::{HttpResponse, delete, patch, post, web};
 use agented_roadmaps::{
@@ -56,17 +56,6 @@ where
         }
     }
     Some(out)
-}
-
-async fn answer(
-    state: &AppState,
-    id: &str,
-    status: actix_web::http::StatusCode,
-    change: impl Fn(&mut Roadmap) -> Result<(), RuleError> + Send + Sync,
-) -> Result<HttpResponse, ApiError> {
-    let id = parse_project_id(id)?;
-    let (_, project) = state.projects.change(&id, change).await.map_err(change_error)?;
-    Ok(HttpResponse::build(status).json(RoadmapView::from(&project)))
 }
 
 /// A phase's fields; on create `milestone`, `number` and `name` are required.
@@ -193,7 +182,7 @@ pub async fn update_phase(
     if !errors.is_empty() {
         return Err(ApiError::invalid_fields(errors));
     }
-    answer(&state, &id, actix_web::http::StatusCode::OK, move |roadmap| {
+    change_roadmap(&state, &id, actix_web::http::StatusCode::OK, move |roadmap| {
         if let Some(deps) = &change.depends_on {
             roadmap.set_dependencies(&number, deps.clone())?;
         }
@@ -251,7 +240,7 @@ pub async fn create_phase(
         }
     }
     let (Some(number), true) = (number, errors.is_empty()) else { return Err(ApiError::invalid_fields(errors)) };
-    answer(&state, &id, actix_web::http::StatusCode::CREATED, move |roadmap| {
+    change_roadmap(&state, &id, actix_web::http::StatusCode::CREATED, move |roadmap| {
         if roadmap.phase(&number).is_some() {
             return Err(RuleError::Duplicate(format!("phase {number}")));
         }
@@ -285,7 +274,7 @@ pub async fn delete_phase(
 ) -> Result<HttpResponse, ApiError> {
     let (id, number) = path.into_inner();
     let number = PhaseNumber::parse(&number).map_err(|_| ApiError::not_found(format!("phase {number} not found")))?;
-    answer(&state, &id, actix_web::http::StatusCode::OK, move |roadmap| {
+    change_roadmap(&state, &id, actix_web::http::StatusCode::OK, move |roadmap| {
         roadmap.remove_phase(&number).map(|_| ())?;
         if roadmap.active_phase.as_ref() == Some(&number) {
             roadmap.active_phase = None;
@@ -341,7 +330,7 @@ pub async fn create_milestone(
     if !errors.is_empty() {
         return Err(ApiError::invalid_fields(errors));
     }
-    answer(&state, &id, actix_web::http::StatusCode::CREATED, move |roadmap| {
+    change_roadmap(&state, &id, actix_web::http::StatusCode::CREATED, move |roadmap| {
         if roadmap.milestones.iter().any(|m| m.version == version) {
             return Err(RuleError::Duplicate(format!("milestone {version}")));
         }
@@ -387,7 +376,7 @@ pub async fn update_milestone(
     if !errors.is_empty() {
         return Err(ApiError::invalid_fields(errors));
     }
-    answer(&state, &id, actix_web::http::StatusCode::OK, move |roadmap| {
+    change_roadmap(&state, &id, actix_web::http::StatusCode::OK, move |roadmap| {
         let milestone = milestone_mut(roadmap, &version).ok_or_else(|| no_milestone(&version))?;
         if let Some(v) = &name {
             milestone.name.clone_from(v);
@@ -510,7 +499,7 @@ pub async fn create_requirement(
         errors.insert("text".into(), "is required".into());
     }
     let (Some(req_id), true) = (req_id, errors.is_empty()) else { return Err(ApiError::invalid_fields(errors)) };
-    answer(&state, &id, actix_web::http::StatusCode::CREATED, move |roadmap| {
+    change_roadmap(&state, &id, actix_web::http::StatusCode::CREATED, move |roadmap| {
         if roadmap.requirements.iter().any(|r| r.id == req_id) {
             return Err(RuleError::Duplicate(format!("requirement {req_id}")));
         }
@@ -561,7 +550,7 @@ pub async fn update_requirement(
     if !errors.is_empty() {
         return Err(ApiError::invalid_fields(errors));
     }
-    answer(&state, &id, actix_web::http::StatusCode::OK, move |roadmap| {
+    change_roadmap(&state, &id, actix_web::http::StatusCode::OK, move |roadmap| {
         let snapshot = roadmap.clone();
         let requirement = roadmap
             .requirements
@@ -588,7 +577,7 @@ pub async fn delete_requirement(
     let (id, req_id) = path.into_inner();
     let req_id =
         RequirementId::parse(&req_id).map_err(|_| ApiError::not_found(format!("requirement {req_id} not found")))?;
-    answer(&state, &id, actix_web::http::StatusCode::OK, move |roadmap| {
+    change_roadmap(&state, &id, actix_web::http::StatusCode::OK, move |roadmap| {
         if roadmap.requirements.iter().all(|r| r.id != req_id) {
             return Err(RuleError::NoRequirement(req_id.clone()));
         }

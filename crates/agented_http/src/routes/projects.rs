@@ -36,6 +36,18 @@ pub(crate) fn change_error(e: ChangeError) -> ApiError {
     }
 }
 
+/// Applies `change` to project `id`'s roadmap and answers the new roadmap with `status`.
+pub(crate) async fn change_roadmap(
+    state: &AppState,
+    id: &str,
+    status: actix_web::http::StatusCode,
+    change: impl Fn(&mut Roadmap) -> Result<(), RuleError> + Send + Sync,
+) -> Result<HttpResponse, ApiError> {
+    let id = parse_project_id(id)?;
+    let (_, project) = state.projects.change(&id, change).await.map_err(change_error)?;
+    Ok(HttpResponse::build(status).json(RoadmapView::from(&project)))
+}
+
 pub(crate) fn parse_project_id(id: &str) -> Result<ProjectId, ApiError> {
     ProjectId::parse(id).map_err(|_| ApiError::not_found("project not found"))
 }
