@@ -13,6 +13,7 @@ pub mod intake;
 pub mod model;
 pub mod ports;
 pub mod prompt;
+pub mod reply;
 pub mod scheduler;
 pub mod service;
 pub mod status;
@@ -29,6 +30,7 @@ pub use ports::{
     RunControl, RunQueue,
 };
 pub use prompt::{PromptRenderer, PromptValues, RenderedPrompt};
+pub use reply::reply_text;
 pub use scheduler::{Scheduler, TickReport, slot_key};
 pub use service::{CancelError, Cancelled, ExecutionService, RunRequest, StartError};
 pub use status::{ExecutionStatus, UnknownStatus};

@@ -7,7 +7,7 @@ use crate::ports::{ExecStoreError, ExecutionRepository, NewExecution, QueueError
 use crate::prompt::{PromptRenderer, PromptValues, RenderedPrompt};
 use crate::status::ExecutionStatus;
 use crate::usage::Usage;
-use agented_kernel::{Clock, ExecutionId, TriggerId};
+use agented_kernel::{BackendType, Clock, ExecutionId, TriggerId};
 use agented_triggers::{ConcurrencyPolicy, ProjectPath, Trigger, TriggerRepository, TriggerStoreError};
 use std::sync::Arc;
 
@@ -141,32 +141,40 @@ impl ExecutionService {
         self.check_concurrency(&trigger).await?;
         let paths: Vec<ProjectPath> = self.triggers.paths(&trigger.id).await?.into_iter().map(|p| p.path).collect();
         let (rendered, inputs) = render(&trigger, &paths, &request, self.max_untrusted_chars);
-        let s = &trigger.settings;
-        let snapshot = RunSnapshot {
-            prompt: rendered.text,
-            backend_type: s.backend_type,
-            backend_id: s.backend_id.clone(),
-            model: s.model.clone(),
-            allowed_tools: s.allowed_tools.clone(),
-            local_paths: paths
-                .iter()
-                .filter(|p| matches!(p, ProjectPath::Local(_)))
-                .map(|p| p.as_str().to_owned())
-                .collect(),
-            repositories: paths
-                .iter()
-                .filter(|p| matches!(p, ProjectPath::Repository(_)))
-                .map(|p| p.as_str().to_owned())
-                .collect(),
-            timeout_seconds: u32::from(s.timeout_seconds.get()),
-            sigterm_grace_seconds: u32::from(s.sigterm_grace_seconds),
-            inputs,
-        };
+        let snapshot = snapshot(&trigger, &paths, rendered.text, inputs);
         let execution = self.enqueue(&trigger.id, request.trigger_type, snapshot, request.message, None).await?;
         if let Err(e) = self.triggers.touch_last_run(&trigger.id, execution.queued_at).await {
             tracing::warn!(error = %e, trigger_id = %trigger.id, "could not record the trigger's last run");
         }
         Ok(execution)
+    }
+
+    /// Runs `trigger` with a prompt Agented wrote itself (planning, research)
+    /// on `backend`, instead of its template and CLI; everything else (paths,
+    /// tools, time limit, concurrency) is the trigger's. Recorded as `manual`.
+    ///
+    /// # Errors
+    /// See [`StartError`].
+    pub async fn start_prompt(
+        &self,
+        trigger_id: &TriggerId,
+        backend: BackendType,
+        prompt: String,
+    ) -> Result<Execution, StartError> {
+        let trigger = self.triggers.get(trigger_id).await?.ok_or(StartError::NotFound("trigger"))?;
+        if !trigger.settings.enabled {
+            return Err(StartError::Disabled(trigger.settings.name));
+        }
+        self.check_concurrency(&trigger).await?;
+        let paths: Vec<ProjectPath> = self.triggers.paths(&trigger.id).await?.into_iter().map(|p| p.path).collect();
+        let mut snapshot = snapshot(&trigger, &paths, prompt, Vec::new());
+        if backend != trigger.settings.backend_type || trigger.settings.backend_id.is_some() {
+            // The trigger's model and custom command belong to its own CLI.
+            snapshot.backend_type = backend;
+            snapshot.backend_id = None;
+            snapshot.model = None;
+        }
+        self.enqueue(&trigger.id, TriggerType::Manual, snapshot, None, None).await
     }
 
     /// Runs a finished execution again from its stored snapshot, linked to it.
@@ -271,6 +279,26 @@ impl ExecutionService {
             return Err(StartError::Queue(e));
         }
         Ok(execution)
+    }
+}
+
+/// What a run of `trigger` with `prompt` needs, frozen.
+fn snapshot(trigger: &Trigger, paths: &[ProjectPath], prompt: String, inputs: Vec<PromptInput>) -> RunSnapshot {
+    let s = &trigger.settings;
+    let of = |local: bool| {
+        paths.iter().filter(|p| matches!(p, ProjectPath::Local(_)) == local).map(|p| p.as_str().to_owned()).collect()
+    };
+    RunSnapshot {
+        prompt,
+        backend_type: s.backend_type,
+        backend_id: s.backend_id.clone(),
+        model: s.model.clone(),
+        allowed_tools: s.allowed_tools.clone(),
+        local_paths: of(true),
+        repositories: of(false),
+        timeout_seconds: u32::from(s.timeout_seconds.get()),
+        sigterm_grace_seconds: u32::from(s.sigterm_grace_seconds),
+        inputs,
     }
 }
 

@@ -11,8 +11,8 @@ use crate::middleware::trailing_slash::trim_trailing_slash;
 use crate::openapi::ApiDoc;
 use crate::rate_limit::{self, AuthFailures, RateConfig, RateLimitOptions};
 use crate::routes::{
-    api_keys, audit, backends, context, deliveries, executions, health, phases, projects, schedules, session, streams,
-    triggers, webhooks,
+    api_keys, audit, backends, context, deliveries, executions, health, phases, planning, projects, schedules, session,
+    streams, triggers, webhooks,
 };
 use crate::{AppState, static_files};
 use actix_cors::Cors;
@@ -124,7 +124,19 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
         .service(context::update_todo)
         .service(context::delete_todo)
         .service(context::put_research)
-        .service(context::delete_research);
+        .service(context::delete_research)
+        .service(planning::research_templates)
+        .service(planning::start_session)
+        .service(planning::list_sessions)
+        .service(planning::get_session)
+        .service(planning::answer_session)
+        .service(planning::retry_session)
+        .service(planning::accept_session)
+        .service(planning::discard_session)
+        .service(planning::start_research)
+        .service(planning::list_research)
+        .service(planning::get_research)
+        .service(planning::retry_research);
 }
 
 /// The API routes on `app`, with the spec being collected alongside.

@@ -23,6 +23,7 @@ use utoipa::OpenApi;
         (name = "backends", description = "The CLIs and custom command backends"),
         (name = "webhooks", description = "Deliveries that start runs (public, signed per trigger)"),
         (name = "projects", description = "Projects and their roadmaps (GRD .planning/ formats)"),
+        (name = "planning", description = "Planning sessions and research runs: a bot asked through ordinary executions of bot-planner"),
     )
 )]
 pub struct ApiDoc;

@@ -46,6 +46,8 @@ pub struct AppState {
     pub github_webhook_secret: Option<String>,
     /// Projects and their roadmaps.
     pub projects: agented_roadmaps::RoadmapService,
+    /// Planning sessions and research runs.
+    pub planning: agented_roadmaps::planning::PlanningService,
     /// Parts beside the database that readiness reports on (the run queue, the runner).
     pub components: Vec<Arc<dyn ComponentHealth>>,
 }

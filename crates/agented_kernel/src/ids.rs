@@ -100,33 +100,48 @@ impl TriggerId {
 
 text_id!(TriggerId);
 
-/// A project id: `proj-` + 6 lowercase alphanumerics.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct ProjectId(String);
+/// An id of a fixed prefix and 6 random lowercase alphanumerics.
+macro_rules! prefixed_id {
+    ($(#[$meta:meta])* $name:ident, $prefix:literal, $kind:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
 
-impl ProjectId {
-    /// A fresh random `proj-xxxxxx` id.
-    #[must_use]
-    pub fn generate() -> Self {
-        Self(format!("proj-{}", random_suffix(6)))
-    }
+        impl $name {
+            #[doc = concat!("A fresh random `", $prefix, "xxxxxx` id.")]
+            #[must_use]
+            pub fn generate() -> Self {
+                Self(format!(concat!($prefix, "{}"), random_suffix(6)))
+            }
 
-    /// Validates an id received from a client or read from storage.
-    ///
-    /// # Errors
-    /// When the text is not `proj-` followed by 1–64 of `[a-z0-9_-]`.
-    pub fn parse(value: &str) -> Result<Self, IdError> {
-        let err = |reason| IdError { kind: "project", value: value.to_owned(), reason };
-        let rest = value.strip_prefix("proj-").ok_or_else(|| err("must start with 'proj-'"))?;
-        if rest.is_empty() || rest.len() > 64 || !rest.chars().all(is_id_char) {
-            return Err(err("must continue with 1 to 64 of a-z, 0-9, '-' or '_'"));
+            /// Validates an id received from a client or read from storage.
+            ///
+            /// # Errors
+            #[doc = concat!("When the text is not `", $prefix, "` followed by 1–64 of `[a-z0-9_-]`.")]
+            pub fn parse(value: &str) -> Result<Self, IdError> {
+                let err = |reason| IdError { kind: $kind, value: value.to_owned(), reason };
+                let rest = value.strip_prefix($prefix).ok_or_else(|| err(concat!("must start with '", $prefix, "'")))?;
+                if rest.is_empty() || rest.len() > 64 || !rest.chars().all(is_id_char) {
+                    return Err(err("must continue with 1 to 64 of a-z, 0-9, '-' or '_'"));
+                }
+                Ok(Self(value.to_owned()))
+            }
         }
-        Ok(Self(value.to_owned()))
-    }
+
+        text_id!($name);
+    };
 }
 
-text_id!(ProjectId);
+prefixed_id!(
+    /// A project id: `proj-` + 6 lowercase alphanumerics.
+    ProjectId, "proj-", "project"
+);
+
+prefixed_id!(
+    /// A planning session or research run of a project: `plan-` + 6 lowercase alphanumerics.
+    PlanningId, "plan-", "planning"
+);
 
 /// An execution id: `exec-{trigger_id}-{YYYYMMDDTHHMMSS}-{4 chars}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

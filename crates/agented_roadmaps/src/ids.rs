@@ -23,6 +23,12 @@ pub struct PhaseNumber {
 }
 
 impl PhaseNumber {
+    /// Phase 1.
+    #[must_use]
+    pub fn first() -> Self {
+        Self { parts: vec![1] }
+    }
+
     /// Parses `3`, `2.1`, `2.1.1`.
     ///
     /// # Errors

@@ -596,6 +596,7 @@ pub fn import(name: &str, files: &BTreeMap<String, String>) -> Imported {
             milestone: version.unwrap_or_else(|| current_version.clone()),
             kind,
             markdown,
+            produced_by: None,
         })
         .collect();
     let roadmap = Roadmap {

@@ -9,6 +9,7 @@ pub mod ids;
 pub mod import;
 pub mod markdown;
 pub mod model;
+pub mod planning;
 pub mod ports;
 pub mod rules;
 pub mod service;

@@ -295,6 +295,9 @@ pub struct ResearchDoc {
     pub kind: ResearchKind,
     /// The markdown, header block included.
     pub markdown: String,
+    /// The run that wrote it, when a research run did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub produced_by: Option<agented_kernel::ExecutionId>,
 }
 
 /// A project's whole plan: what its `.planning/` folder holds.

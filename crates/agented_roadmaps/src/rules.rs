@@ -3,7 +3,7 @@
 //! and the layers of phases that can run in parallel.
 
 use crate::ids::{PhaseNumber, RequirementId};
-use crate::model::{Phase, PhaseStatus, Roadmap, Tier};
+use crate::model::{Phase, PhaseStatus, ResearchDoc, Roadmap, Tier};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -256,6 +256,19 @@ impl Roadmap {
             }
         }
         map
+    }
+
+    /// Writes (creates or replaces) the research document of `kind` for `milestone`.
+    ///
+    /// # Errors
+    /// [`RuleError::NoMilestone`] when there is no such milestone.
+    pub fn put_research(&mut self, doc: ResearchDoc) -> Result<(), RuleError> {
+        if self.milestones.iter().all(|m| m.version != doc.milestone) {
+            return Err(RuleError::NoMilestone(doc.milestone));
+        }
+        self.research.retain(|d| !(d.milestone == doc.milestone && d.kind == doc.kind));
+        self.research.push(doc);
+        Ok(())
     }
 
     /// Coverage of the v1 requirements.

@@ -2,13 +2,15 @@
 //! (migrated and seeded), then the HTTP server on its listener.
 
 use crate::Settings;
+use crate::assistant::ExecutionAssistant;
 use crate::secret_key::{self, SecretKeyFileError};
 use agented_auth::{ApiKey, ApiKeySecret, ApiKeyService, AuditEntry, AuditLog, KeyError, Outcome, SecretKey};
 use agented_executions::{ExecutionRepository, ExecutionService, ExecutionStatus, RunQueue, Scheduler};
 use agented_http::app::{ActixServiceConfig, Server, ServerHandle};
 use agented_http::{AppState, HttpOptions};
 use agented_jobs::{RunHandler, SqliteRunQueue, WorkerHandle, start_worker};
-use agented_kernel::{Clock, SystemClock};
+use agented_kernel::{Clock, SystemClock, TriggerId};
+use agented_roadmaps::planning::PlanningService;
 use agented_runner::{MemoryLogBus, PathProbe, Runner, RunnerOptions, RunnerPorts, recover_interrupted};
 use agented_store_sqlite::{
     Database, DatabaseOptions, SqliteApiKeys, SqliteAudit, SqliteBackends, SqliteExecutions, SqliteTriggers,
@@ -114,12 +116,16 @@ impl std::fmt::Debug for Overrides {
 /// How often the scheduler looks for due slots.
 const SCHEDULER_TICK: Duration = Duration::from_secs(1);
 
+/// How often planning work is advanced in the background.
+const PLANNING_TICK: Duration = Duration::from_secs(2);
+
 /// A started Agented: the server runs once [`Application::run_until_stopped`] is awaited.
 pub struct Application {
     server: Server,
     runner: Runner,
     worker: WorkerHandle,
     scheduler: Scheduler,
+    planning: PlanningService,
     shutdown_grace: Duration,
     local_addr: SocketAddr,
     database: Database,
@@ -154,6 +160,20 @@ impl Application {
             record_bootstrap(audit.as_ref(), key, clock.as_ref()).await;
         }
         let runs = start_runs(settings, &database, clock.clone()).await?;
+        let roadmaps = agented_roadmaps::RoadmapService::new(
+            Arc::new(agented_store_sqlite::SqliteProjects::new(database.clone())),
+            clock.clone(),
+        );
+        let planning = PlanningService::new(
+            roadmaps.clone(),
+            Arc::new(agented_store_sqlite::SqlitePlanning::new(database.clone())),
+            Arc::new(ExecutionAssistant::new(
+                runs.service.clone(),
+                runs.logs.clone(),
+                TriggerId::parse(agented_triggers::PLANNER.id).map_err(|e| StartupError::Recovery(e.to_string()))?,
+            )),
+            clock.clone(),
+        );
         let state = AppState {
             database: Arc::new(database.clone()),
             web_dist: settings.web_dist.clone(),
@@ -173,10 +193,8 @@ impl Application {
             github_webhook_secret: settings.github_webhook_secret.clone(),
             deliveries: Arc::new(agented_store_sqlite::SqliteDeliveries::new(database.clone())),
             keep_deliveries: settings.webhooks.keep_deliveries,
-            projects: agented_roadmaps::RoadmapService::new(
-                Arc::new(agented_store_sqlite::SqliteProjects::new(database.clone())),
-                clock.clone(),
-            ),
+            projects: roadmaps,
+            planning: planning.clone(),
         };
         let options = HttpOptions {
             shutdown_timeout: settings.server.shutdown_timeout,
@@ -192,6 +210,7 @@ impl Application {
             runner: runs.runner,
             worker: runs.worker,
             scheduler: runs.scheduler,
+            planning,
             shutdown_grace: settings.runner.shutdown_grace,
             local_addr,
             database,
@@ -250,6 +269,7 @@ impl Application {
         let runner = self.runner.clone();
         let grace = self.shutdown_grace;
         let schedules = tokio::spawn(tick_schedules(self.scheduler.clone()));
+        let planning = tokio::spawn(watch_planning(self.planning.clone()));
         // Runs are told to stop as soon as the signal arrives, while HTTP drains.
         let on_signal = tokio::spawn(async move {
             shutdown_signal().await;
@@ -257,6 +277,7 @@ impl Application {
         });
         let served = self.server.await;
         schedules.abort();
+        planning.abort();
         if on_signal.is_finished() {
             let _ = on_signal.await;
         } else {
@@ -347,6 +368,19 @@ async fn tick_schedules(scheduler: Scheduler) {
         every.tick().await;
         if let Err(e) = scheduler.tick().await {
             tracing::warn!(error = %e, "the scheduler could not read or write triggers; trying again in a second");
+        }
+    }
+}
+
+/// Advances planning sessions and research runs as their runs finish, so
+/// a research summary starts even when nobody is watching.
+async fn watch_planning(planning: PlanningService) {
+    let mut every = tokio::time::interval(PLANNING_TICK);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(e) = planning.advance_all().await {
+            tracing::warn!(error = %e, "planning work could not be advanced; trying again shortly");
         }
     }
 }

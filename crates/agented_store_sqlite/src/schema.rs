@@ -161,6 +161,7 @@ diesel::table! {
 
 diesel::joinable!(trigger_paths -> triggers (trigger_id));
 diesel::joinable!(execution_logs -> executions (execution_id));
+diesel::joinable!(planning_work -> projects (project_id));
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     audit_log,
@@ -171,7 +172,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_dedup,
     webhook_deliveries,
     execution_logs,
-    projects
+    projects,
+    planning_work
 );
 
 diesel::table! {
@@ -179,6 +181,19 @@ diesel::table! {
         id -> Text,
         name -> Text,
         roadmap -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    planning_work (id) {
+        id -> Text,
+        project_id -> Text,
+        kind -> Text,
+        state -> Text,
+        active -> Bool,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,

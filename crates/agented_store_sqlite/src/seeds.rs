@@ -77,7 +77,7 @@ pub fn seed(conn: &mut SqliteConnection) -> Result<SeedReport, StoreError> {
                     prompt_template: t.prompt_template,
                     backend_type: t.backend.as_str(),
                     trigger_source: t.source.as_str(),
-                    enabled: false,
+                    enabled: t.enabled,
                     is_predefined: true,
                     skill_command: t.skill_command,
                     timeout_seconds: i32::from(TimeoutSeconds::DEFAULT.get()),

@@ -18,7 +18,7 @@ pub use deliveries::{DeliveryRecord, KEPT_BODY_BYTES, kept_body, redact_headers}
 pub use github::{GithubEvent, github_placeholders};
 pub use models::{TimeoutSeconds, TriggerSource, UnknownSource};
 pub use ports::{DedupLedger, DeliveryLog, TriggerRepository, TriggerStoreError, TriggerWriteError};
-pub use predefined::{PR_REVIEW, PredefinedTrigger};
+pub use predefined::{PLANNER, PR_REVIEW, PredefinedTrigger};
 pub use schedule::{Schedule, SlotPlan, next_run_after_change, next_run_at};
 pub use trigger::{
     ConcurrencyPolicy, DEFAULT_GITHUB_EVENTS, FieldErrors, ProjectPath, Trigger, TriggerPatch, TriggerPath,

@@ -1,5 +1,6 @@
-//! Triggers that ship with Agented. They are seeded disabled, so nothing runs
-//! until an operator turns them on, and they cannot be deleted.
+//! Triggers that ship with Agented. They cannot be deleted. The PR reviewer
+//! is seeded disabled, so nothing runs until an operator turns it on; the
+//! planner runs only when someone asks for planning help, so it starts enabled.
 
 use crate::TriggerSource;
 use agented_kernel::BackendType;
@@ -19,6 +20,8 @@ pub struct PredefinedTrigger {
     pub prompt_template: &'static str,
     /// Slash command put before the prompt.
     pub skill_command: Option<&'static str>,
+    /// Whether it is seeded enabled.
+    pub enabled: bool,
 }
 
 /// Reviews a GitHub pull request when one is opened, updated or reopened.
@@ -30,10 +33,25 @@ pub const PR_REVIEW: PredefinedTrigger = PredefinedTrigger {
     prompt_template: "Review the pull request {pr_url} (#{pr_number}: {pr_title}) by {pr_author} in {repo_full_name}. \
 Summarise the change, point out bugs, security problems and missing tests, and suggest concrete fixes.",
     skill_command: None,
+    enabled: false,
+};
+
+/// Owns the runs of planning sessions and research (`/api/projects/…`):
+/// they show under Executions as its runs, use its paths, tools and time
+/// limit, and stop when it is disabled. Their prompts are written by Agented,
+/// so its template is used only by a manual Run.
+pub const PLANNER: PredefinedTrigger = PredefinedTrigger {
+    id: "bot-planner",
+    name: "Planning assistant",
+    source: TriggerSource::Manual,
+    backend: BackendType::Claude,
+    prompt_template: "{message}",
+    skill_command: None,
+    enabled: true,
 };
 
 /// Every predefined trigger.
-pub const ALL: [PredefinedTrigger; 1] = [PR_REVIEW];
+pub const ALL: [PredefinedTrigger; 2] = [PR_REVIEW, PLANNER];
 
 #[cfg(test)]
 mod tests {

@@ -204,12 +204,12 @@ pub async fn put_research(
     let kind = research_kind(&kind)?;
     let markdown = required_text("markdown", Some(&input.markdown), 200_000)?;
     change_roadmap(&state, &id, StatusCode::OK, move |roadmap| {
-        if roadmap.milestones.iter().all(|m| m.version != version) {
-            return Err(RuleError::NoMilestone(version.clone()));
-        }
-        roadmap.research.retain(|d| !(d.milestone == version && d.kind == kind));
-        roadmap.research.push(ResearchDoc { milestone: version.clone(), kind, markdown: markdown.clone() });
-        Ok(())
+        roadmap.put_research(ResearchDoc {
+            milestone: version.clone(),
+            kind,
+            markdown: markdown.clone(),
+            produced_by: None,
+        })
     })
     .await
 }

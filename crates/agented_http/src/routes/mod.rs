@@ -9,6 +9,7 @@ pub mod deliveries;
 pub mod executions;
 pub mod health;
 pub mod phases;
+pub mod planning;
 pub mod projects;
 pub mod roadmap_views;
 pub mod schedules;

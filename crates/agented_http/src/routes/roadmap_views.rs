@@ -204,11 +204,18 @@ pub struct ResearchView {
     pub kind: String,
     /// Markdown.
     pub markdown: String,
+    /// The execution that wrote it, when a research run did.
+    pub produced_by: Option<String>,
 }
 
 impl From<&ResearchDoc> for ResearchView {
     fn from(d: &ResearchDoc) -> Self {
-        Self { milestone: d.milestone.clone(), kind: d.kind.to_string(), markdown: d.markdown.clone() }
+        Self {
+            milestone: d.milestone.clone(),
+            kind: d.kind.to_string(),
+            markdown: d.markdown.clone(),
+            produced_by: d.produced_by.as_ref().map(ToString::to_string),
+        }
     }
 }
 

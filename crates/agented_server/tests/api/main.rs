@@ -12,6 +12,7 @@ mod github;
 mod health;
 mod logging;
 mod openapi;
+mod planning;
 mod probes;
 mod projects;
 mod rate_limits;

@@ -12,6 +12,14 @@
 //! - `cost=X`, `tokens=IN/OUT` for the usage record
 //! - `error_result`: report failure in the structured output (claude `is_error`)
 //! - `pwd`: print the working directory; `args`: print argv as JSON
+//!
+//! Asked by Agented's planning (its prompts name a reply schema), it answers
+//! as a model would, in one message: questions for
+//! `agented.planning.questions/v1`, a three-phase plan for
+//! `agented.planning.proposal/v1`, and a markdown document (with markup a
+//! renderer must sanitise) for a research prompt starting `Topic: <kind>`.
+//! `malformed_json` in the prompt makes those replies broken JSON;
+//! `malformed_once=PATH` does so only while PATH does not exist (and creates it).
 #![allow(clippy::print_stdout, clippy::print_stderr, reason = "a command-line program")]
 
 use std::io::Write;
@@ -90,6 +98,53 @@ fn json_line(flavour: &str, text: &str) -> String {
     }
 }
 
+/// The reply to a planning or research prompt, if the prompt is one.
+fn planning_reply(prompt: &str) -> Option<String> {
+    let malformed = prompt.split_whitespace().any(|w| w == "malformed_json")
+        || prompt.split_whitespace().filter_map(|w| w.strip_prefix("malformed_once=")).any(|path| {
+            let path = path.trim_end_matches(|c: char| !c.is_alphanumeric() && c != '/');
+            !std::path::Path::new(path).exists() && std::fs::write(path, "replied malformed once").is_ok()
+        });
+    if let Some(topic) = prompt.strip_prefix("Topic: ") {
+        let topic = topic.lines().next().unwrap_or("research").trim();
+        return Some(format!(
+            "# {} research\n\nFindings on the {topic} of this milestone.\n\n- **first** point about {topic}\n\
+             - second point\n\n<script>window.__pwned = true</script><img src=\"x\" onerror=\"window.__pwned = true\">\n",
+            topic[..1].to_uppercase() + &topic[1..]
+        ));
+    }
+    let json = if prompt.contains("agented.planning.questions/v1") {
+        r#"{"questions": [
+  {"id": "q1", "text": "Who will use it first?", "why": "It decides the first milestone.", "options": ["just me", "a team"]},
+  {"id": "q2", "text": "Which platform comes first?"}
+]}"#
+        .to_owned()
+    } else if prompt.contains("agented.planning.proposal/v1") {
+        let answered = prompt.lines().filter(|l| l.starts_with("A: ") && !l.contains("(no preference)")).count();
+        format!(
+            r#"{{"summary": "A plan in three phases ({answered} answers used).",
+ "milestones": [{{"version": "v1.0", "name": "Foundations", "goal": "A first usable version",
+  "phases": [
+   {{"number": 1, "name": "Accounts", "goal": "People can sign in", "type": "implement", "requirements": ["AUTH-01"], "success_criteria": ["A user signs in"]}},
+   {{"number": 2, "name": "Lists", "goal": "People keep lists", "type": "implement", "depends_on": [1], "requirements": ["LIST-01"]}},
+   {{"number": 3, "name": "Sharing", "goal": "Lists are shared", "type": "integrate", "depends_on": ["2"], "requirements": ["LIST-02"], "verification_level": "full"}}
+  ]}}],
+ "requirements": [
+  {{"id": "AUTH-01", "category": "Accounts", "text": "Users sign in with email", "priority": "P0"}},
+  {{"id": "LIST-01", "category": "Lists", "text": "Users create and edit lists"}},
+  {{"id": "LIST-02", "category": "Lists", "text": "Users share a list", "tier": "v1"}}
+ ]}}"#
+        )
+    } else {
+        return None;
+    };
+    Some(if malformed {
+        format!("Here it is:\n```json\n{}\n```", &json[..json.len() / 2])
+    } else {
+        format!("Here it is:\n```json\n{json}\n```")
+    })
+}
+
 fn final_record(flavour: &str, plan: &Plan) -> Option<String> {
     let (i, o) = plan.tokens;
     let cost = plan.cost;
@@ -136,7 +191,12 @@ async fn main() {
         "claude" | "codex" | "gemini" | "opencode" => name.as_str(),
         _ => "plain",
     };
-    let plan = plan(&prompt_of(flavour, args));
+    let prompt = prompt_of(flavour, args);
+    let reply = planning_reply(&prompt);
+    let mut plan = plan(&prompt);
+    if reply.is_some() && !prompt.split_whitespace().any(|w| w.starts_with("lines=")) {
+        plan.lines = 0;
+    }
     // Registering a handler means SIGTERM no longer ends the process.
     let _term = plan.ignore_term.then(|| tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()));
     let mut out = std::io::stdout().lock();
@@ -159,6 +219,9 @@ async fn main() {
         }
     }
     let _ = out.flush();
+    if let Some(reply) = &reply {
+        let _ = writeln!(out, "{}", json_line(flavour, reply));
+    }
     for i in 1..=plan.lines {
         let _ = writeln!(out, "{}", json_line(flavour, &format!("line {i}")));
         let _ = out.flush();

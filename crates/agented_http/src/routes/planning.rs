@@ -1,0 +1,557 @@
+//! AI-assisted planning under `/api/projects/{id}`: planning sessions
+//! (questions, answers, a proposed plan, accept) and milestone research runs.
+//! The bot's runs are ordinary executions of the `bot-planner` trigger.
+
+use crate::AppState;
+use crate::error::{ApiError, ErrorBody};
+use crate::routes::projects::parse_project_id;
+use crate::routes::roadmap_views::RoadmapView;
+use actix_web::{HttpResponse, get, post, web};
+use agented_kernel::{BackendType, PlanningId};
+use agented_roadmaps::ResearchKind;
+use agented_roadmaps::planning::{
+    Answer, PlanningError, PlanningSession, Proposal, ResearchRun, prompts::default_research_templates,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+fn planning_error(e: PlanningError) -> ApiError {
+    match e {
+        PlanningError::NotFound(what) => ApiError::not_found(format!("{what} not found")),
+        PlanningError::Stage(why) | PlanningError::Refused(why) => ApiError::conflict(why),
+        PlanningError::Invalid(fields) => ApiError::invalid_fields(fields),
+        PlanningError::Rule(rule) => {
+            ApiError::invalid_fields(BTreeMap::from([("proposal".to_owned(), rule.to_string())]))
+        }
+        PlanningError::Unavailable(cause) => ApiError::unavailable(&cause),
+    }
+}
+
+fn backend(value: &str) -> Result<BackendType, ApiError> {
+    value.parse().map_err(|e: agented_kernel::backend::UnknownBackend| {
+        ApiError::invalid_fields(BTreeMap::from([("backend".to_owned(), e.to_string())]))
+    })
+}
+
+fn ids(path: &(String, String), what: &str) -> Result<(agented_kernel::ProjectId, PlanningId), ApiError> {
+    let project = parse_project_id(&path.0)?;
+    let id = PlanningId::parse(&path.1).map_err(|_| ApiError::not_found(format!("{what} not found")))?;
+    Ok((project, id))
+}
+
+/// A question the bot asked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QuestionView {
+    /// Its id (`q1`, …), used by answers.
+    pub id: String,
+    /// The question.
+    pub text: String,
+    /// Why it matters.
+    pub why: Option<String>,
+    /// Suggested answers.
+    pub options: Vec<String>,
+}
+
+/// One run of a session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionRunView {
+    /// The execution (see `/admin/executions/{id}`).
+    pub execution_id: String,
+    /// `questions` or `proposal`.
+    pub purpose: String,
+    /// `null` while running, `ok`, or why its reply could not be used.
+    pub outcome: Option<String>,
+}
+
+/// An answer given.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerView {
+    /// The question's id.
+    pub question_id: String,
+    /// The answer (empty: no preference).
+    pub answer: String,
+}
+
+/// A planning session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionView {
+    /// `plan-…`.
+    pub id: String,
+    /// The project.
+    pub project_id: String,
+    /// What the user wants.
+    pub goal: String,
+    /// The CLI asked.
+    pub backend: String,
+    /// `asking`, `answering`, `proposing`, `proposed`, `accepted` or `discarded`.
+    pub stage: String,
+    /// The bot's questions.
+    pub questions: Vec<QuestionView>,
+    /// The answers given.
+    pub answers: Vec<AnswerView>,
+    /// The proposed plan (shape in docs/planning.md).
+    #[schema(value_type = Option<Object>)]
+    pub proposal: Option<Proposal>,
+    /// What accepting would change: `{milestones, phases, requirements}` of `{key, kind, fields}`.
+    #[schema(value_type = Option<Object>)]
+    pub diff: Option<agented_roadmaps::planning::Diff>,
+    /// Why the last run did not give what was asked.
+    pub error: Option<String>,
+    /// Whether `retry` would ask again.
+    pub can_retry: bool,
+    /// The run being waited for.
+    pub current_execution_id: Option<String>,
+    /// Every run, oldest first.
+    pub runs: Vec<SessionRunView>,
+    /// When it started.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl SessionView {
+    fn of(s: PlanningSession, roadmap: Option<&agented_roadmaps::Roadmap>) -> Self {
+        let diff = match (&s.proposal, roadmap) {
+            (Some(p), Some(r)) if s.stage == agented_roadmaps::planning::Stage::Proposed => Some(p.diff(r)),
+            _ => None,
+        };
+        Self {
+            id: s.id.to_string(),
+            project_id: s.project_id.to_string(),
+            stage: s.stage.as_str().to_owned(),
+            backend: s.backend.to_string(),
+            can_retry: s.can_retry(),
+            current_execution_id: s.current_run().map(ToString::to_string),
+            questions: s
+                .questions
+                .into_iter()
+                .map(|q| QuestionView { id: q.id, text: q.text, why: q.why, options: q.options })
+                .collect(),
+            answers: s
+                .answers
+                .into_iter()
+                .map(|a| AnswerView { question_id: a.question_id, answer: a.answer })
+                .collect(),
+            runs: s
+                .runs
+                .into_iter()
+                .map(|r| SessionRunView {
+                    execution_id: r.execution_id.to_string(),
+                    purpose: match r.purpose {
+                        agented_roadmaps::planning::Purpose::Questions => "questions".into(),
+                        agented_roadmaps::planning::Purpose::Proposal => "proposal".into(),
+                    },
+                    outcome: r.outcome,
+                })
+                .collect(),
+            goal: s.goal,
+            proposal: s.proposal,
+            diff,
+            error: s.error,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        }
+    }
+}
+
+/// Starts a planning session.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionInput {
+    /// What to achieve, in the user's words.
+    pub goal: String,
+    /// `claude` (default), `codex`, `gemini` or `opencode`.
+    pub backend: Option<String>,
+}
+
+/// Starts a session: a run of the planner asks the bot for clarifying questions.
+#[utoipa::path(
+    tag = "planning",
+    params(("id" = String, Path, description = "Project id")),
+    request_body = SessionInput,
+    responses(
+        (status = 202, body = SessionView, description = "Asking; poll the session until its stage is `answering`"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "The planner trigger is disabled or busy"),
+        (status = 422, body = ErrorBody), (status = 503, body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+#[post("/api/projects/{id}/planning-sessions")]
+pub async fn start_session(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    input: web::Json<SessionInput>,
+) -> Result<HttpResponse, ApiError> {
+    let project = parse_project_id(&id)?;
+    let backend = backend(input.backend.as_deref().unwrap_or("claude"))?;
+    let session = state.planning.start_session(&project, &input.goal, backend).await.map_err(planning_error)?;
+    Ok(HttpResponse::Accepted().json(SessionView::of(session, None)))
+}
+
+/// A project's planning sessions.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionList {
+    /// Newest first.
+    pub sessions: Vec<SessionView>,
+}
+
+/// Lists a project's planning sessions, newest first.
+#[utoipa::path(
+    tag = "planning",
+    params(("id" = String, Path, description = "Project id")),
+    responses((status = 200, body = SessionList), (status = 404, body = ErrorBody)),
+    security(("api_key" = []))
+)]
+#[get("/api/projects/{id}/planning-sessions")]
+pub async fn list_sessions(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let project = parse_project_id(&id)?;
+    let sessions = state.planning.sessions(&project).await.map_err(planning_error)?;
+    Ok(HttpResponse::Ok()
+        .json(SessionList { sessions: sessions.into_iter().map(|s| SessionView::of(s, None)).collect() }))
+}
+
+async fn session_view(state: &AppState, session: PlanningSession) -> Result<SessionView, ApiError> {
+    let project = crate::routes::projects::load_project(state, session.project_id.as_str()).await?;
+    Ok(SessionView::of(session, Some(&project.roadmap)))
+}
+
+/// One session, advanced to what its run has produced (with the diff once proposed).
+#[utoipa::path(
+    tag = "planning",
+    params(("id" = String, Path, description = "Project id"), ("session" = String, Path, description = "Session id")),
+    responses((status = 200, body = SessionView), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)),
+    security(("api_key" = []))
+)]
+#[get("/api/projects/{id}/planning-sessions/{session}")]
+pub async fn get_session(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (project, id) = ids(&path, "planning session")?;
+    let session = state.planning.session(&project, &id).await.map_err(planning_error)?;
+    Ok(HttpResponse::Ok().json(session_view(&state, session).await?))
+}
+
+/// The answers to the bot's questions.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswersInput {
+    /// One per question answered; questions left out have no preference.
+    pub answers: Vec<AnswerView>,
+}
+
+/// Records the answers; a run asks the bot for a plan.
+#[utoipa::path(
+    tag = "planning",
+    params(("id" = String, Path, description = "Project id"), ("session" = String, Path, description = "Session id")),
+    request_body = AnswersInput,
+    responses(
+        (status = 202, body = SessionView, description = "Proposing; poll until `proposed`"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "Not waiting for answers"),
+        (status = 422, body = ErrorBody), (status = 503, body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+#[post("/api/projects/{id}/planning-sessions/{session}/answers")]
+pub async fn answer_session(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    input: web::Json<AnswersInput>,
+) -> Result<HttpResponse, ApiError> {
+    let (project, id) = ids(&path, "planning session")?;
+    let answers = input
+        .into_inner()
+        .answers
+        .into_iter()
+        .map(|a| Answer { question_id: a.question_id, answer: a.answer })
+        .collect();
+    let session = state.planning.answer(&project, &id, answers).await.map_err(planning_error)?;
+    Ok(HttpResponse::Accepted().json(SessionView::of(session, None)))
+}
+
+/// Asks again after a failed run or a reply that could not be used.
+#[utoipa::path(
+    tag = "planning",
+    params(("id" = String, Path, description = "Project id"), ("session" = String, Path, description = "Session id")),
+    responses(
+        (status = 202, body = SessionView), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "The last step did not fail"), (status = 503, body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+#[post("/api/projects/{id}/planning-sessions/{session}/retry")]
+pub async fn retry_session(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (project, id) = ids(&path, "planning session")?;
+    let session = state.planning.retry_session(&project, &id).await.map_err(planning_error)?;
+    Ok(HttpResponse::Accepted().json(SessionView::of(session, None)))
+}
+
+/// Accepts the proposal, as proposed or as edited.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInput {
+    /// The edited plan, in the proposal's shape; without it the bot's proposal is accepted.
+    #[schema(value_type = Option<Object>)]
+    pub proposal: Option<Proposal>,
+}
+
+/// The accepted session and the roadmap it changed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Accepted {
+    /// The session, now `accepted`.
+    pub session: SessionView,
+    /// The roadmap after the merge.
+    pub roadmap: RoadmapView,
+}
+
+/// Merges the proposal into the roadmap, all or nothing.
+#[utoipa::path(
+    tag = "planning",
+    params(("id" = String, Path, description = "Project id"), ("session" = String, Path, description = "Session id")),
+    request_body = AcceptInput,
+    responses(
+        (status = 200, body = Accepted), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "No proposal waits"),
+        (status = 422, body = ErrorBody, description = "The plan is invalid (fields under `proposal`); nothing was written"),
+        (status = 503, body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+#[post("/api/projects/{id}/planning-sessions/{session}/accept")]
+pub async fn accept_session(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    input: web::Json<AcceptInput>,
+) -> Result<HttpResponse, ApiError> {
+    let (project, id) = ids(&path, "planning session")?;
+    let edited = input.into_inner().proposal;
+    let (session, project) = state.planning.accept(&project, &id, edited).await.map_err(planning_error)?;
+    Ok(HttpResponse::Ok()
+        .json(Accepted { session: SessionView::of(session, None), roadmap: RoadmapView::from(&project) }))
+}
+
+/// Drops a session that has not been accepted (it stays listed as `discarded`).
+#[utoipa::path(
+    tag = "planning",
+    params(("id" = String, Path, description = "Project id"), ("session" = String, Path, description = "Session id")),
+    responses((status = 200, body = SessionView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("api_key" = []))
+)]
+#[post("/api/projects/{id}/planning-sessions/{session}/discard")]
+pub async fn discard_session(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (project, id) = ids(&path, "planning session")?;
+    let session = state.planning.discard(&project, &id).await.map_err(planning_error)?;
+    Ok(HttpResponse::Ok().json(SessionView::of(session, None)))
+}
+
+// ---- research ---------------------------------------------------------------------------------
+
+/// The research prompt templates.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResearchTemplates {
+    /// Kind (`stack`, `features`, `architecture`, `pitfalls`, `summary`) → template.
+    pub templates: BTreeMap<String, String>,
+    /// The placeholders a template may use.
+    pub placeholders: Vec<&'static str>,
+}
+
+/// The default research prompt templates, to edit before starting research.
+#[utoipa::path(
+    tag = "planning",
+    responses((status = 200, body = ResearchTemplates)),
+    security(("api_key" = []))
+)]
+#[get("/api/planning/research-templates")]
+pub async fn research_templates() -> HttpResponse {
+    HttpResponse::Ok().json(ResearchTemplates {
+        templates: default_research_templates().into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        placeholders: vec![
+            "{project}",
+            "{milestone}",
+            "{goal}",
+            "{plan}",
+            "{stack}",
+            "{features}",
+            "{architecture}",
+            "{pitfalls}",
+        ],
+    })
+}
+
+/// One part of a research run.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResearchPartView {
+    /// `stack`, `features`, `architecture`, `pitfalls` or `summary`.
+    pub kind: String,
+    /// `waiting`, `starting`, `running`, `done` or `failed`.
+    pub status: String,
+    /// Its latest run.
+    pub execution_id: Option<String>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// A research run.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResearchRunView {
+    /// `plan-…`.
+    pub id: String,
+    /// The project.
+    pub project_id: String,
+    /// The milestone's version.
+    pub milestone: String,
+    /// The CLI asked.
+    pub backend: String,
+    /// `researching`, `synthesising`, `done` or `failed`.
+    pub stage: String,
+    /// The four parts, then the summary.
+    pub parts: Vec<ResearchPartView>,
+    /// The templates it started with.
+    pub templates: BTreeMap<String, String>,
+    /// When it started.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ResearchRun> for ResearchRunView {
+    fn from(r: ResearchRun) -> Self {
+        Self {
+            id: r.id.to_string(),
+            project_id: r.project_id.to_string(),
+            stage: r.stage().as_str().to_owned(),
+            backend: r.backend.to_string(),
+            parts: r
+                .parts
+                .into_iter()
+                .map(|p| ResearchPartView {
+                    kind: p.kind.to_string(),
+                    status: serde_json::to_value(p.status)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default(),
+                    execution_id: p.execution_id.map(|e| e.to_string()),
+                    error: p.error,
+                })
+                .collect(),
+            templates: r.templates.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            milestone: r.milestone,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// Starts a milestone's research.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResearchInput {
+    /// `claude` (default), `codex`, `gemini` or `opencode`.
+    pub backend: Option<String>,
+    /// Kind → template, replacing the defaults of the kinds given.
+    #[serde(default)]
+    pub templates: BTreeMap<String, String>,
+}
+
+/// Starts four research runs at once (stack, features, architecture, pitfalls); a summary run follows them.
+#[utoipa::path(
+    tag = "planning",
+    params(("id" = String, Path, description = "Project id"), ("version" = String, Path, description = "Milestone version")),
+    request_body = ResearchInput,
+    responses(
+        (status = 202, body = ResearchRunView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "Research of the milestone is running, or the planner is disabled"),
+        (status = 422, body = ErrorBody), (status = 503, body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+#[post("/api/projects/{id}/milestones/{version}/research")]
+pub async fn start_research(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    input: web::Json<ResearchInput>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, version) = path.into_inner();
+    let project = parse_project_id(&id)?;
+    let input = input.into_inner();
+    let backend = backend(input.backend.as_deref().unwrap_or("claude"))?;
+    let mut templates = BTreeMap::new();
+    for (kind, template) in input.templates {
+        let kind: ResearchKind = kind.parse().map_err(|e: agented_roadmaps::UnknownValue| {
+            ApiError::invalid_fields(BTreeMap::from([("templates".to_owned(), e.to_string())]))
+        })?;
+        templates.insert(kind, template);
+    }
+    let run = state.planning.start_research(&project, &version, backend, templates).await.map_err(planning_error)?;
+    Ok(HttpResponse::Accepted().json(ResearchRunView::from(run)))
+}
+
+/// A project's research runs.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResearchRunList {
+    /// Newest first.
+    pub research_runs: Vec<ResearchRunView>,
+}
+
+/// Lists a project's research runs, newest first.
+#[utoipa::path(
+    tag = "planning",
+    params(("id" = String, Path, description = "Project id")),
+    responses((status = 200, body = ResearchRunList), (status = 404, body = ErrorBody)),
+    security(("api_key" = []))
+)]
+#[get("/api/projects/{id}/research-runs")]
+pub async fn list_research(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let project = parse_project_id(&id)?;
+    let runs = state.planning.research_runs(&project).await.map_err(planning_error)?;
+    Ok(HttpResponse::Ok()
+        .json(ResearchRunList { research_runs: runs.into_iter().map(ResearchRunView::from).collect() }))
+}
+
+/// One research run, advanced: finished parts stored as research documents, the summary started when due.
+#[utoipa::path(
+    tag = "planning",
+    params(("id" = String, Path, description = "Project id"), ("run" = String, Path, description = "Research run id")),
+    responses((status = 200, body = ResearchRunView), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)),
+    security(("api_key" = []))
+)]
+#[get("/api/projects/{id}/research-runs/{run}")]
+pub async fn get_research(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (project, id) = ids(&path, "research run")?;
+    let run = state.planning.research(&project, &id).await.map_err(planning_error)?;
+    Ok(HttpResponse::Ok().json(ResearchRunView::from(run)))
+}
+
+/// Starts the failed parts of a research run again.
+#[utoipa::path(
+    tag = "planning",
+    params(("id" = String, Path, description = "Project id"), ("run" = String, Path, description = "Research run id")),
+    responses(
+        (status = 202, body = ResearchRunView), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "Nothing failed, or parts are still running"), (status = 503, body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+#[post("/api/projects/{id}/research-runs/{run}/retry")]
+pub async fn retry_research(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (project, id) = ids(&path, "research run")?;
+    let run = state.planning.retry_research(&project, &id).await.map_err(planning_error)?;
+    Ok(HttpResponse::Accepted().json(ResearchRunView::from(run)))
+}

@@ -1,0 +1,71 @@
+//! The `PlanningAssistant` port over executions: planning asks a bot by
+//! starting a normal run of the `bot-planner` trigger, and reads the reply
+//! back from the run's stored output.
+
+use agented_executions::{ExecutionService, ExecutionStatus, LogStore, StartError, reply_text};
+use agented_kernel::{BackendType, ExecutionId, TriggerId};
+use agented_roadmaps::planning::{AssistantError, PlanningAssistant, RunState};
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// Lines read back per page, and at most in all (a reply is far shorter).
+const PAGE: u32 = 2000;
+const MAX_LINES: usize = 50_000;
+
+/// Asks through [`ExecutionService::start_prompt`].
+#[derive(Clone)]
+pub struct ExecutionAssistant {
+    runs: ExecutionService,
+    logs: Arc<dyn LogStore>,
+    trigger: TriggerId,
+}
+
+impl ExecutionAssistant {
+    /// Runs as `trigger` (the predefined planner).
+    #[must_use]
+    pub fn new(runs: ExecutionService, logs: Arc<dyn LogStore>, trigger: TriggerId) -> Self {
+        Self { runs, logs, trigger }
+    }
+}
+
+#[async_trait]
+impl PlanningAssistant for ExecutionAssistant {
+    async fn ask(&self, backend: BackendType, prompt: &str) -> Result<ExecutionId, AssistantError> {
+        match self.runs.start_prompt(&self.trigger, backend, prompt.to_owned()).await {
+            Ok(execution) => Ok(execution.execution_id),
+            Err(e @ (StartError::Disabled(_) | StartError::Busy(_))) => {
+                Err(AssistantError::Refused(format!("{e} (the {} trigger runs planning)", self.trigger)))
+            }
+            Err(StartError::NotFound(_)) => {
+                Err(AssistantError::Refused(format!("the {} trigger that runs planning is missing", self.trigger)))
+            }
+            Err(e) => Err(AssistantError::Unavailable(e.to_string())),
+        }
+    }
+
+    async fn state(&self, run: &ExecutionId) -> Result<RunState, AssistantError> {
+        let unavailable = |e: agented_executions::ExecStoreError| AssistantError::Unavailable(e.to_string());
+        let Some(execution) = self.runs.executions().get(run).await.map_err(unavailable)? else {
+            return Ok(RunState::Failed("the run no longer exists".into()));
+        };
+        if !execution.status.is_terminal() {
+            return Ok(RunState::Running);
+        }
+        if execution.status != ExecutionStatus::Success {
+            let why = execution.error_message.unwrap_or_else(|| format!("it ended {}", execution.status));
+            return Ok(RunState::Failed(why));
+        }
+        let mut lines = Vec::new();
+        loop {
+            let after = lines.last().map_or(0, |l: &agented_executions::LogLine| l.seq);
+            let page = self.logs.read_after(run, after, PAGE).await.map_err(unavailable)?;
+            let done = page.len() < PAGE as usize;
+            lines.extend(page);
+            if done || lines.len() >= MAX_LINES {
+                break;
+            }
+        }
+        let backend = execution.snapshot.backend_id.is_none().then_some(execution.snapshot.backend_type);
+        Ok(RunState::Succeeded(reply_text(backend, &lines)))
+    }
+}
