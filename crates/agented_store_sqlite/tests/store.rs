@@ -128,7 +128,7 @@ fn seeds_are_idempotent_and_keep_operator_changes() {
     run_migrations(&mut conn).unwrap();
 
     let first = seed(&mut conn).unwrap();
-    assert_eq!((first.backends, first.triggers), (4, 1));
+    assert_eq!((first.backends, first.triggers), (4, 2));
     let mut names: Vec<String> = backends::table.select(backends::backend_type).load(&mut conn).unwrap();
     names.sort();
     assert_eq!(names, ["claude", "codex", "gemini", "opencode"]);
@@ -138,6 +138,13 @@ fn seeds_are_idempotent_and_keep_operator_changes() {
         .first(&mut conn)
         .unwrap();
     assert_eq!((source.as_str(), enabled, predefined), ("github", false, true));
+    // The planner runs only when someone asks for planning help, so it starts enabled.
+    let planner: (String, bool, bool) = triggers::table
+        .find("bot-planner")
+        .select((triggers::trigger_source, triggers::enabled, triggers::is_predefined))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(planner, ("manual".to_owned(), true, true));
 
     // An operator enables the trigger; seeding again must neither duplicate nor revert it.
     diesel::update(triggers::table.filter(triggers::id.eq("bot-pr-review")))
@@ -147,7 +154,7 @@ fn seeds_are_idempotent_and_keep_operator_changes() {
     let second = seed(&mut conn).unwrap();
     assert_eq!((second.backends, second.triggers), (0, 0));
     assert_eq!(backends::table.count().get_result::<i64>(&mut conn).unwrap(), 4);
-    assert_eq!(triggers::table.count().get_result::<i64>(&mut conn).unwrap(), 1);
+    assert_eq!(triggers::table.count().get_result::<i64>(&mut conn).unwrap(), 2);
     let enabled: bool = triggers::table.find("bot-pr-review").select(triggers::enabled).first(&mut conn).unwrap();
     assert!(enabled);
 }

@@ -565,9 +565,11 @@ impl PlanningService {
     /// (the server calls this every few seconds); returns how many changed.
     ///
     /// # Errors
-    /// When the list cannot be read; one item's failure is logged by the caller's next read.
+    /// When the list cannot be read, or the first error met advancing one
+    /// item (the others are still advanced).
     pub async fn advance_all(&self) -> Result<usize, PlanningError> {
         let mut changed = 0;
+        let mut first_error = None;
         for work in self.store.active().await? {
             let before = work.version;
             let after = match work.value {
@@ -578,10 +580,14 @@ impl PlanningService {
                     self.advance_research(Versioned { value: r.clone(), version: before }).await.map(|n| n != r)
                 }
             };
-            if after? {
-                changed += 1;
+            match after {
+                Ok(true) => changed += 1,
+                Ok(false) => {}
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
             }
         }
-        Ok(changed)
+        first_error.map_or(Ok(changed), Err)
     }
 }
