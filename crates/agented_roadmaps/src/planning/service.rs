@@ -202,17 +202,21 @@ impl PlanningService {
     /// # Errors
     /// See [`PlanningError`].
     pub async fn sessions(&self, project: &ProjectId) -> Result<Vec<PlanningSession>, PlanningError> {
-        self.project(project).await?;
         Ok(self
-            .store
-            .list(project)
+            .work(project)
             .await?
             .into_iter()
-            .filter_map(|w| match w.value {
+            .filter_map(|w| match w {
                 PlanningWork::Session(s) => Some(s),
                 PlanningWork::Research(_) => None,
             })
             .collect())
+    }
+
+    /// A project's planning work of both kinds, newest first.
+    async fn work(&self, project: &ProjectId) -> Result<Vec<PlanningWork>, PlanningError> {
+        self.project(project).await?;
+        Ok(self.store.list(project).await?.into_iter().map(|w| w.value).collect())
     }
 
     /// Records the answers and asks the bot for a plan.
@@ -429,13 +433,11 @@ impl PlanningService {
     /// # Errors
     /// See [`PlanningError`].
     pub async fn research_runs(&self, project: &ProjectId) -> Result<Vec<ResearchRun>, PlanningError> {
-        self.project(project).await?;
         Ok(self
-            .store
-            .list(project)
+            .work(project)
             .await?
             .into_iter()
-            .filter_map(|w| match w.value {
+            .filter_map(|w| match w {
                 PlanningWork::Research(r) => Some(r),
                 PlanningWork::Session(_) => None,
             })

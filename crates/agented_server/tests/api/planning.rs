@@ -2,19 +2,9 @@
 //! answers, proposes a plan and writes it only on accept; malformed replies
 //! are reported and retried; research runs four parts then a summary.
 
-use crate::support::{execution, wait_for_end};
+use crate::support::{execution, send, wait_for_end};
 use agented_test_support::TestApp;
 use serde_json::{Value, json};
-
-async fn send(app: &TestApp, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut req = app.client.request(method, app.url(path));
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
-}
 
 async fn post(app: &TestApp, path: &str, body: Value) -> (u16, Value) {
     send(app, reqwest::Method::POST, path, Some(body)).await

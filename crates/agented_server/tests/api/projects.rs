@@ -1,6 +1,7 @@
 //! Projects and roadmaps over HTTP: import (files and a local path), the
 //! roadmap's fixed shape, rule errors (cycle 422, dependents 409), export.
 
+use crate::support::send;
 use agented_test_support::{TestApp, workspace_root};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -22,16 +23,6 @@ fn fixture(name: &str) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     walk(&root, &root, &mut out);
     out
-}
-
-async fn send(app: &TestApp, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-    let mut req = app.client.request(method, app.url(path));
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    (status, res.json().await.unwrap_or(Value::Null))
 }
 
 async fn import(app: &TestApp, name: &str, fixture_name: &str) -> (String, Value) {

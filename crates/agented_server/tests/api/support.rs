@@ -107,3 +107,14 @@ pub fn grandchildren(detail: &Value) -> Vec<i32> {
         .map(|p| p.trim().parse().unwrap())
         .collect()
 }
+
+/// Sends `body` (if any) as JSON with the admin key; the status and the JSON answer (`null` when none).
+pub async fn send(app: &TestApp, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    let mut req = app.client.request(method, app.url(path));
+    if let Some(body) = body {
+        req = req.json(&body);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
