@@ -134,12 +134,7 @@ impl ExecutionService {
     /// # Errors
     /// See [`StartError`].
     pub async fn start(&self, trigger_id: &TriggerId, request: RunRequest) -> Result<Execution, StartError> {
-        let trigger = self.triggers.get(trigger_id).await?.ok_or(StartError::NotFound("trigger"))?;
-        if !trigger.settings.enabled {
-            return Err(StartError::Disabled(trigger.settings.name));
-        }
-        self.check_concurrency(&trigger).await?;
-        let paths: Vec<ProjectPath> = self.triggers.paths(&trigger.id).await?.into_iter().map(|p| p.path).collect();
+        let (trigger, paths) = self.startable(trigger_id).await?;
         let (rendered, inputs) = render(&trigger, &paths, &request, self.max_untrusted_chars);
         let snapshot = snapshot(&trigger, &paths, rendered.text, inputs);
         let execution = self.enqueue(&trigger.id, request.trigger_type, snapshot, request.message, None).await?;
@@ -161,12 +156,7 @@ impl ExecutionService {
         backend: BackendType,
         prompt: String,
     ) -> Result<Execution, StartError> {
-        let trigger = self.triggers.get(trigger_id).await?.ok_or(StartError::NotFound("trigger"))?;
-        if !trigger.settings.enabled {
-            return Err(StartError::Disabled(trigger.settings.name));
-        }
-        self.check_concurrency(&trigger).await?;
-        let paths: Vec<ProjectPath> = self.triggers.paths(&trigger.id).await?.into_iter().map(|p| p.path).collect();
+        let (trigger, paths) = self.startable(trigger_id).await?;
         let mut snapshot = snapshot(&trigger, &paths, prompt, Vec::new());
         if backend != trigger.settings.backend_type || trigger.settings.backend_id.is_some() {
             // The trigger's model and custom command belong to its own CLI.
@@ -229,6 +219,17 @@ impl ExecutionService {
             let status = self.executions.get(id).await?.map_or(ExecutionStatus::Cancelled, |e| e.status);
             Err(CancelError::NotRunning(status))
         }
+    }
+
+    /// The trigger and its paths, if it may start a run now.
+    async fn startable(&self, trigger_id: &TriggerId) -> Result<(Trigger, Vec<ProjectPath>), StartError> {
+        let trigger = self.triggers.get(trigger_id).await?.ok_or(StartError::NotFound("trigger"))?;
+        if !trigger.settings.enabled {
+            return Err(StartError::Disabled(trigger.settings.name));
+        }
+        self.check_concurrency(&trigger).await?;
+        let paths = self.triggers.paths(&trigger.id).await?.into_iter().map(|p| p.path).collect();
+        Ok((trigger, paths))
     }
 
     async fn check_concurrency(&self, trigger: &Trigger) -> Result<(), StartError> {

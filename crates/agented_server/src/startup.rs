@@ -255,6 +255,12 @@ impl Application {
         self.scheduler.clone()
     }
 
+    /// Planning sessions and research runs (tests advance them as the watcher does).
+    #[must_use]
+    pub fn planning(&self) -> PlanningService {
+        self.planning.clone()
+    }
+
     /// A handle to stop the server.
     #[must_use]
     pub fn handle(&self) -> ServerHandle {

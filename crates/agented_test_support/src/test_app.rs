@@ -38,6 +38,8 @@ pub struct TestApp {
     pub fake_bin: PathBuf,
     /// The server's scheduler: tick it after moving the clock given to the builder.
     pub scheduler: Scheduler,
+    /// Planning work: `advance_all` does what the server's watcher does every 2 s.
+    pub planning: agented_roadmaps::planning::PlanningService,
     handle: agented_http::app::ServerHandle,
     runner: agented_runner::Runner,
     env: HashMap<String, String>,
@@ -186,6 +188,7 @@ async fn start(dir: Option<TempDir>, parts: Parts, admin_key: Option<String>) ->
     let handle = app.handle();
     let runner = app.runner();
     let scheduler = app.scheduler();
+    let planning = app.planning();
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
@@ -197,6 +200,7 @@ async fn start(dir: Option<TempDir>, parts: Parts, admin_key: Option<String>) ->
         logs,
         fake_bin: parts.fake_bin,
         scheduler,
+        planning,
         handle,
         runner,
         env: parts.env,

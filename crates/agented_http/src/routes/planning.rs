@@ -437,10 +437,7 @@ impl From<ResearchRun> for ResearchRunView {
                 .into_iter()
                 .map(|p| ResearchPartView {
                     kind: p.kind.to_string(),
-                    status: serde_json::to_value(p.status)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default(),
+                    status: p.status.as_str().to_owned(),
                     execution_id: p.execution_id.map(|e| e.to_string()),
                     error: p.error,
                 })

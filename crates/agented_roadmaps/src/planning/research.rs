@@ -28,6 +28,20 @@ pub enum PartStatus {
     Failed,
 }
 
+impl PartStatus {
+    /// The wire name.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Waiting => "waiting",
+            Self::Starting => "starting",
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::Failed => "failed",
+        }
+    }
+}
+
 /// One kind's run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResearchPart {
@@ -153,6 +167,14 @@ mod tests {
                 .collect(),
             created_at: Utc::now(),
             updated_at: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn part_statuses_are_shown_by_their_stored_names() {
+        use PartStatus::{Done, Failed, Running, Starting, Waiting};
+        for status in [Waiting, Starting, Running, Done, Failed] {
+            assert_eq!(serde_json::to_value(status).unwrap(), status.as_str());
         }
     }
 
