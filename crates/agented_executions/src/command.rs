@@ -188,6 +188,7 @@ mod tests {
             timeout_seconds: 600,
             sigterm_grace_seconds: 10,
             inputs: Vec::new(),
+            chain: Vec::new(),
         }
     }
 

@@ -25,9 +25,9 @@ pub use guard::{DEFAULT_MAX_UNTRUSTED_CHARS, PromptInput};
 pub use intake::{DeliveryReport, GithubRefusal, TriggerRef, WebhookIntake};
 pub use model::{Execution, LogLine, LogStream, Outcome, RunSnapshot, TriggerType};
 pub use ports::{
-    BackendCatalog, BackendDirectory, BackendEntry, BackendProbe, BackendWriteError, BusEvent, Detection,
-    ExecStoreError, ExecutionFilter, ExecutionRepository, LogBus, LogStore, LogSubscription, NewExecution, QueueError,
-    RunControl, RunQueue,
+    AttemptRecord, BackendCatalog, BackendDirectory, BackendEntry, BackendProbe, BackendWriteError, BusEvent, Deferral,
+    Detection, ExecStoreError, ExecutionFilter, ExecutionRepository, LogBus, LogStore, LogSubscription, NewExecution,
+    QueueError, RunControl, RunQueue,
 };
 pub use prompt::{PromptRenderer, PromptValues, RenderedPrompt};
 pub use reply::reply_text;

@@ -74,6 +74,8 @@ pub struct RunSnapshot {
     pub sigterm_grace_seconds: u32,
     /// The untrusted values substituted into the prompt (the prompt audit trail).
     pub inputs: Vec<crate::PromptInput>,
+    /// The trigger's fallback chain when queued; empty: its own backend alone.
+    pub chain: Vec<agented_triggers::FallbackEntry>,
 }
 
 /// A stored execution.
@@ -119,6 +121,10 @@ pub struct Execution {
     pub retry_of: Option<ExecutionId>,
     /// Log lines stored so far.
     pub log_lines: i64,
+    /// While `rate_limited`: when it tries again.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// Passes through its chain that ended rate-limited.
+    pub rate_limit_attempts: u32,
 }
 
 /// Which pipe a line came from.

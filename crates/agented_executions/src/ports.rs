@@ -32,6 +32,30 @@ pub struct NewExecution {
     pub queued_at: DateTime<Utc>,
 }
 
+/// The chain entry a run is trying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRecord {
+    /// The CLI family it runs (for a custom backend, the snapshot's).
+    pub backend_type: agented_kernel::BackendType,
+    /// The custom backend, if it is one.
+    pub backend_id: Option<String>,
+    /// The account, if any.
+    pub account_id: Option<String>,
+}
+
+/// A run whose every chain entry was rate-limited, waiting to try again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deferral {
+    /// When it tries again.
+    pub next_attempt_at: DateTime<Utc>,
+    /// Limited passes so far.
+    pub attempts: u32,
+    /// Why, for the execution's `error_message`.
+    pub message: String,
+    /// Usage of its attempts so far.
+    pub usage: Usage,
+}
+
 /// Which executions to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ExecutionFilter {
@@ -108,6 +132,26 @@ pub trait ExecutionRepository: Send + Sync {
     /// # Errors
     /// MUST return [`ExecStoreError`] only when storage fails.
     async fn active_for_trigger(&self, trigger: &TriggerId) -> Result<Vec<Execution>, ExecStoreError>;
+
+    /// Records the chain entry a run is trying: the backend it runs on and its account.
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] only when storage fails.
+    async fn set_attempt(&self, id: &ExecutionId, attempt: &AttemptRecord) -> Result<(), ExecStoreError>;
+
+    /// Moves a `running` execution to `rate_limited` until `deferral.next_attempt_at`;
+    /// `false` when it was no longer running.
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] only when storage fails.
+    async fn defer(&self, id: &ExecutionId, deferral: &Deferral) -> Result<bool, ExecStoreError>;
+
+    /// Moves every `rate_limited` execution whose next attempt is due at `now`
+    /// back to `queued` and returns them (each moved once, even with two servers).
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] only when storage fails.
+    async fn requeue_due(&self, now: DateTime<Utc>) -> Result<Vec<ExecutionId>, ExecStoreError>;
 
     /// Every execution with `status`, oldest first (start-up recovery).
     ///

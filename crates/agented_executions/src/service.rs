@@ -163,6 +163,8 @@ impl ExecutionService {
             snapshot.backend_type = backend;
             snapshot.backend_id = None;
             snapshot.model = None;
+            // The chain names the trigger's own choices; the backend asked for runs alone.
+            snapshot.chain.clear();
         }
         self.enqueue(&trigger.id, TriggerType::Manual, snapshot, None, None).await
     }
@@ -195,11 +197,11 @@ impl ExecutionService {
     /// See [`CancelError`].
     pub async fn cancel(&self, id: &ExecutionId) -> Result<Cancelled, CancelError> {
         let mut execution = self.executions.get(id).await?.ok_or(CancelError::NotFound)?;
-        if execution.status == ExecutionStatus::Queued {
-            // Only while it is still queued: a worker may be claiming it right now.
+        if matches!(execution.status, ExecutionStatus::Queued | ExecutionStatus::RateLimited) {
+            // Only while it still waits: a worker may be claiming it right now.
             let outcome =
                 Outcome::closing(&execution, ExecutionStatus::Cancelled, "cancelled by a user", self.clock.now());
-            if self.executions.finish_if(id, ExecutionStatus::Queued, &outcome).await? {
+            if self.executions.finish_if(id, execution.status, &outcome).await? {
                 return Ok(Cancelled::Immediately);
             }
             execution = self.executions.get(id).await?.ok_or(CancelError::NotFound)?;
@@ -219,6 +221,25 @@ impl ExecutionService {
             let status = self.executions.get(id).await?.map_or(ExecutionStatus::Cancelled, |e| e.status);
             Err(CancelError::NotRunning(status))
         }
+    }
+
+    /// Queues again every rate-limited run whose next attempt is due; returns
+    /// how many. Called by a watcher; the waiting state lives in the execution
+    /// rows, so a restart loses nothing.
+    ///
+    /// # Errors
+    /// [`ExecStoreError`] when the due runs cannot be read.
+    pub async fn requeue_due(&self) -> Result<usize, ExecStoreError> {
+        let due = self.executions.requeue_due(self.clock.now()).await?;
+        for id in &due {
+            if let Err(e) = self.queue.enqueue(id).await {
+                // It stays `queued`: start-up recovery queues it again.
+                tracing::error!(execution_id = %id, error = %e, "could not queue a rate-limited run again");
+            } else {
+                tracing::info!(execution_id = %id, "rate-limited run queued for its next attempt");
+            }
+        }
+        Ok(due.len())
     }
 
     /// The trigger and its paths, if it may start a run now.
@@ -300,6 +321,7 @@ fn snapshot(trigger: &Trigger, paths: &[ProjectPath], prompt: String, inputs: Ve
         timeout_seconds: u32::from(s.timeout_seconds.get()),
         sigterm_grace_seconds: u32::from(s.sigterm_grace_seconds),
         inputs,
+        chain: s.fallback_chain.clone(),
     }
 }
 

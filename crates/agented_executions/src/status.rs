@@ -58,10 +58,11 @@ impl ExecutionStatus {
         }
     }
 
-    /// A final status never changes again.
+    /// A final status never changes again. A `rate_limited` run is waiting
+    /// for its next attempt, so it is not final.
     #[must_use]
     pub const fn is_terminal(self) -> bool {
-        !matches!(self, Self::Queued | Self::Running)
+        !matches!(self, Self::Queued | Self::Running | Self::RateLimited)
     }
 }
 
@@ -88,9 +89,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_queued_and_running_are_not_final() {
+    fn only_queued_running_and_rate_limited_are_not_final() {
         let open: Vec<_> = ExecutionStatus::ALL.into_iter().filter(|s| !s.is_terminal()).collect();
-        assert_eq!(open, [ExecutionStatus::Queued, ExecutionStatus::Running]);
+        assert_eq!(open, [ExecutionStatus::Queued, ExecutionStatus::Running, ExecutionStatus::RateLimited]);
     }
 
     #[test]

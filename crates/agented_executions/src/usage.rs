@@ -16,6 +16,15 @@ pub struct Usage {
 }
 
 impl Usage {
+    /// This usage and `other` together (a run's attempts added up); a figure
+    /// neither reported stays unreported.
+    #[must_use]
+    pub fn plus(self, other: Self) -> Self {
+        let mut sum = self;
+        sum.add(other.input_tokens, other.output_tokens, other.total_cost_usd);
+        sum
+    }
+
     fn add(&mut self, input: Option<i64>, output: Option<i64>, cost: Option<f64>) {
         if let Some(i) = input {
             self.input_tokens = Some(self.input_tokens.unwrap_or(0) + i);

@@ -11,8 +11,8 @@ use crate::middleware::trailing_slash::trim_trailing_slash;
 use crate::openapi::ApiDoc;
 use crate::rate_limit::{self, AuthFailures, RateConfig, RateLimitOptions};
 use crate::routes::{
-    api_keys, audit, backends, context, deliveries, executions, health, phases, planning, projects, schedules, session,
-    streams, triggers, webhooks,
+    accounts, api_keys, audit, backends, budgets, context, deliveries, executions, health, phases, planning, projects,
+    schedules, session, streams, triggers, webhooks,
 };
 use crate::{AppState, static_files};
 use actix_cors::Cors;
@@ -97,6 +97,22 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
         .service(backends::create_backend)
         .service(backends::check_backend)
         .service(backends::delete_backend)
+        .service(accounts::all_accounts)
+        .service(accounts::list_accounts)
+        .service(accounts::create_account)
+        .service(accounts::get_account)
+        .service(accounts::update_account)
+        .service(accounts::delete_account)
+        .service(accounts::clear_rate_limit)
+        .service(accounts::get_chain)
+        .service(accounts::put_chain)
+        .service(budgets::usage_report)
+        .service(budgets::check_budget)
+        .service(budgets::list_budgets)
+        .service(budgets::create_budget)
+        .service(budgets::get_budget)
+        .service(budgets::update_budget)
+        .service(budgets::delete_budget)
         .service(webhooks::generic_webhook)
         .service(webhooks::github_webhook)
         .service(deliveries::trigger_deliveries)

@@ -23,6 +23,8 @@ use utoipa::OpenApi;
         (name = "backends", description = "The CLIs and custom command backends"),
         (name = "webhooks", description = "Deliveries that start runs (public, signed per trigger)"),
         (name = "projects", description = "Projects and their roadmaps (GRD .planning/ formats)"),
+        (name = "accounts", description = "Accounts of each backend (API key variable names, config directories, rate-limit state) and fallback chains"),
+        (name = "budgets", description = "Soft and hard spending limits per period, the pre-run check, and usage reports"),
         (name = "planning", description = "Planning sessions and research runs: a bot asked through ordinary executions of bot-planner"),
     )
 )]

@@ -48,6 +48,8 @@ pub struct AppState {
     pub projects: agented_roadmaps::RoadmapService,
     /// Planning sessions and research runs.
     pub planning: agented_roadmaps::planning::PlanningService,
+    /// Accounts, chains, rate limits and budgets.
+    pub orchestration: agented_orchestration::Orchestration,
     /// Parts beside the database that readiness reports on (the run queue, the runner).
     pub components: Vec<Arc<dyn ComponentHealth>>,
 }

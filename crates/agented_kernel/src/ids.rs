@@ -143,6 +143,16 @@ prefixed_id!(
     PlanningId, "plan-", "planning"
 );
 
+prefixed_id!(
+    /// An account of a backend: `acct-` + 6 lowercase alphanumerics.
+    AccountId, "acct-", "account"
+);
+
+prefixed_id!(
+    /// A budget: `budget-` + 6 lowercase alphanumerics.
+    BudgetId, "budget-", "budget"
+);
+
 /// An execution id: `exec-{trigger_id}-{YYYYMMDDTHHMMSS}-{4 chars}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

@@ -34,6 +34,8 @@ pub enum StopReason {
     Cancelled,
     /// The server is shutting down.
     Shutdown,
+    /// Its live cost reached a hard budget limit.
+    Budget,
 }
 
 /// What to run.

@@ -4,10 +4,11 @@
 use crate::process::{self, Ending, ProcessSpec, StopReason};
 use crate::workspace::Workspace;
 use agented_executions::{
-    BackendCatalog, BackendSpec, BusEvent, CommandBuilder, ExecStoreError, Execution, ExecutionRepository,
+    AttemptRecord, BackendSpec, BusEvent, CommandBuilder, Deferral, ExecStoreError, Execution, ExecutionRepository,
     ExecutionStatus, LogBus, LogLine, LogStore, LogStream, Outcome, OutputParser, RunControl, Usage,
 };
 use agented_kernel::{Clock, ExecutionId, TriggerId};
+use agented_orchestration::{Attempt, EntryPlan, Orchestration, RateLimitHit, SkipCause, builtin_id};
 use agented_triggers::TriggerRepository;
 use std::collections::HashMap;
 use std::ffi::OsString;
@@ -45,8 +46,8 @@ pub struct RunnerPorts {
     pub bus: Arc<dyn LogBus>,
     /// Triggers (for their concurrency limit).
     pub triggers: Arc<dyn TriggerRepository>,
-    /// Custom backends.
-    pub backends: Arc<dyn BackendCatalog>,
+    /// Accounts, chains, rate limits and budgets.
+    pub orchestration: Orchestration,
     /// "Now".
     pub clock: Arc<dyn Clock>,
 }
@@ -166,8 +167,10 @@ impl Runner {
             Ok(Some(execution)) => {
                 self.ports.bus.open(id);
                 self.ports.bus.publish(id, BusEvent::Started);
-                let outcome = self.execute(&execution, stop_rx).await;
-                self.finish(id, Some(&execution), outcome).await;
+                match self.orchestrate(&execution, stop_rx).await {
+                    RunEnd::Finished(outcome) => self.finish(id, Some(&execution), outcome).await,
+                    RunEnd::Deferred(deferral) => self.defer(id, &deferral).await,
+                }
             }
             Ok(None) => tracing::debug!(execution_id = %id, "run was taken or cancelled before it started"),
             Err(e) => log_store(&e, id),
@@ -210,21 +213,169 @@ impl Runner {
         self.ports.bus.close(id);
     }
 
-    async fn execute(&self, execution: &Execution, stop: watch::Receiver<Option<StopReason>>) -> Outcome {
+    /// Goes through the run's chain: each entry that may run now runs; a rate
+    /// limit moves on to the next; when all are limited the run waits for its
+    /// next attempt (or fails after the last).
+    async fn orchestrate(&self, execution: &Execution, stop: watch::Receiver<Option<StopReason>>) -> RunEnd {
         let id = &execution.execution_id;
-        let snapshot = &execution.snapshot;
-        let clock = &self.ports.clock;
-        let spec = match &snapshot.backend_id {
-            Some(backend_id) => match self.ports.backends.custom(backend_id).await {
-                Ok(Some(custom)) => BackendSpec::Custom(custom),
-                Ok(None) => return failed(clock.now(), format!("backend '{backend_id}' no longer exists")),
-                Err(e) => return failed(clock.now(), e.to_string()),
-            },
-            None => BackendSpec::Builtin(snapshot.backend_type),
+        let orchestration = &self.ports.orchestration;
+        let entries = Orchestration::chain_of(&execution.snapshot);
+        let mut seq = execution.log_lines;
+        let mut usage = Usage {
+            input_tokens: execution.input_tokens,
+            output_tokens: execution.output_tokens,
+            total_cost_usd: execution.total_cost_usd,
         };
+        let mut free_at: Option<chrono::DateTime<chrono::Utc>> = None;
+        let (mut budget_skips, mut unusable) = (Vec::new(), Vec::new());
+        for entry in &entries {
+            if let Some(reason) = *stop.borrow() {
+                return RunEnd::Finished(stopped_between(reason, self.ports.clock.now(), usage));
+            }
+            let plan = match orchestration.plan_entry(execution.trigger_id.as_str(), entry).await {
+                Ok(plan) => plan,
+                Err(e) => return RunEnd::Finished(failed(self.ports.clock.now(), e.to_string())),
+            };
+            let attempt = match plan {
+                EntryPlan::Run(attempt) => attempt,
+                EntryPlan::Block(reason) => {
+                    self.note(id, &mut seq, &format!("budget: {reason}; the run is not started")).await;
+                    let mut outcome = closed(ExecutionStatus::BudgetBlocked, reason, self.ports.clock.now());
+                    outcome.usage = usage;
+                    return RunEnd::Finished(outcome);
+                }
+                EntryPlan::Skip { reason, cause } => {
+                    self.note(id, &mut seq, &format!("skipping {}: {reason}", entry.backend_id)).await;
+                    match cause {
+                        SkipCause::RateLimited(until) => free_at = Some(free_at.map_or(until, |f| f.min(until))),
+                        SkipCause::Budget => budget_skips.push(reason),
+                        SkipCause::Unusable => unusable.push(reason),
+                    }
+                    continue;
+                }
+            };
+            if entries.len() > 1 || attempt.account.is_some() {
+                self.note(id, &mut seq, &format!("running on {}", attempt.label())).await;
+            }
+            let (outcome, hit) = self.execute(execution, &attempt, stop.clone(), &mut seq, usage).await;
+            usage = outcome.usage;
+            match hit {
+                Some(hit) if outcome.status == ExecutionStatus::Failed => {
+                    let until = match orchestration.record_rate_limit(&attempt, &hit).await {
+                        Ok(until) => until,
+                        Err(e) => return RunEnd::Finished(failed(self.ports.clock.now(), e.to_string())),
+                    };
+                    let line = format!(
+                        "rate limit on {} (matched '{}'); limited until {}",
+                        attempt.label(),
+                        hit.pattern,
+                        until.to_rfc3339()
+                    );
+                    self.note(id, &mut seq, &line).await;
+                    free_at = Some(free_at.map_or(until, |f| f.min(until)));
+                }
+                _ => return RunEnd::Finished(outcome),
+            }
+        }
+        let now = self.ports.clock.now();
+        if free_at.is_some() {
+            let attempts = execution.rate_limit_attempts + 1;
+            let max = orchestration.options().backoff.max_attempts;
+            return match orchestration.next_attempt(attempts, free_at, jitter()) {
+                Some(at) => {
+                    let message = format!(
+                        "every entry of the chain is rate-limited (attempt {attempts} of {max}); next attempt at {}",
+                        at.to_rfc3339()
+                    );
+                    self.note(id, &mut seq, &message).await;
+                    RunEnd::Deferred(Deferral { next_attempt_at: at, attempts, message, usage })
+                }
+                None => {
+                    let message = format!("every entry of the chain was rate-limited on all {max} attempts; giving up");
+                    self.note(id, &mut seq, &message).await;
+                    let mut outcome = failed(now, message);
+                    outcome.usage = usage;
+                    RunEnd::Finished(outcome)
+                }
+            };
+        }
+        let mut outcome = if budget_skips.is_empty() {
+            failed(now, format!("no entry of the chain could run: {}", unusable.join("; ")))
+        } else {
+            closed(ExecutionStatus::BudgetBlocked, budget_skips.join("; "), now)
+        };
+        outcome.usage = usage;
+        RunEnd::Finished(outcome)
+    }
+
+    /// Writes an `[agented] …` line into the run's log (stored, then published).
+    async fn note(&self, id: &ExecutionId, seq: &mut i64, text: &str) {
+        *seq += 1;
+        let mut batch = vec![LogLine {
+            seq: *seq,
+            timestamp: self.ports.clock.now(),
+            stream: LogStream::Stderr,
+            content: format!("[agented] {text}"),
+        }];
+        self.flush(id, &mut batch).await;
+    }
+
+    async fn defer(&self, id: &ExecutionId, deferral: &Deferral) {
+        match self.ports.executions.defer(id, deferral).await {
+            Ok(true) => {
+                tracing::warn!(execution_id = %id, next_attempt_at = %deferral.next_attempt_at, attempts = deferral.attempts, "run rate-limited on its whole chain; waiting")
+            }
+            Ok(false) => {}
+            Err(e) => log_store(&e, id),
+        }
+        self.ports.bus.close(id);
+    }
+
+    /// Runs one chain entry: the CLI's process to its end. Returns its outcome
+    /// (usage counted from `base`) and the rate limit its output showed, if any.
+    async fn execute(
+        &self,
+        execution: &Execution,
+        attempt: &Attempt,
+        stop: watch::Receiver<Option<StopReason>>,
+        seq: &mut i64,
+        base: Usage,
+    ) -> (Outcome, Option<RateLimitHit>) {
+        let id = &execution.execution_id;
+        let clock = &self.ports.clock;
+        let failed = |message: String| {
+            let mut outcome = failed(clock.now(), message);
+            outcome.usage = base;
+            (outcome, None)
+        };
+        let own_backend = execution
+            .snapshot
+            .backend_id
+            .clone()
+            .unwrap_or_else(|| builtin_id(execution.snapshot.backend_type).to_owned());
+        let mut snapshot = execution.snapshot.clone();
+        if attempt.scope.backend_id != own_backend {
+            // The model and tools belong to the trigger's own CLI.
+            snapshot.model = None;
+        }
+        let spec = attempt.spec.clone();
+        let record = AttemptRecord {
+            backend_type: match &spec {
+                BackendSpec::Builtin(t) => *t,
+                BackendSpec::Custom(_) => snapshot.backend_type,
+            },
+            backend_id: match &spec {
+                BackendSpec::Builtin(_) => None,
+                BackendSpec::Custom(c) => Some(c.id.clone()),
+            },
+            account_id: attempt.account.as_ref().map(|a| a.id.as_str().to_owned()),
+        };
+        if let Err(e) = self.ports.executions.set_attempt(id, &record).await {
+            log_store(&e, id);
+        }
         let workspace = match Workspace::prepare(&self.options.clones_dir, id.as_str(), &snapshot.repositories).await {
             Ok(w) => w,
-            Err(e) => return failed(clock.now(), e),
+            Err(e) => return failed(e),
         };
         let mut dirs: Vec<String> = snapshot.local_paths.clone();
         dirs.extend(workspace.checkouts().iter().map(|p| p.display().to_string()));
@@ -232,22 +383,22 @@ impl Runner {
             Some((first, rest)) => (PathBuf::from(first), rest.to_vec()),
             None => (self.options.workspace_dir.clone(), Vec::new()),
         };
-        let command = CommandBuilder::build(&spec, snapshot, &extra);
+        let command = CommandBuilder::build(&spec, &snapshot, &extra);
         let cwd = if dirs.is_empty() { command.working_dir.clone().map_or(cwd, PathBuf::from) } else { cwd };
         let display_command = command.display(&snapshot.prompt);
         let Some(program) = process::which(&command.program, &self.options.path_env) else {
             let _ = self.ports.executions.set_process(id, &display_command, None).await;
             workspace.remove().await;
-            return failed(clock.now(), format!("`{}` command not found", command.program));
+            return failed(format!("`{}` command not found", command.program));
         };
         if let Err(e) = tokio::fs::create_dir_all(&cwd).await {
             workspace.remove().await;
-            return failed(clock.now(), format!("working directory {} is not usable: {e}", cwd.display()));
+            return failed(format!("working directory {} is not usable: {e}", cwd.display()));
         }
         let process_spec = ProcessSpec {
             program,
             args: command.args.clone(),
-            env: command.env.clone(),
+            env: command.env.clone().into_iter().chain(attempt.env.iter().cloned()).collect(),
             path_env: self.options.path_env.clone(),
             cwd,
             timeout: Duration::from_secs(snapshot.timeout_seconds.into()),
@@ -264,7 +415,7 @@ impl Runner {
                 } else {
                     format!("could not start `{}`: {e}", command.program)
                 };
-                return failed(clock.now(), message);
+                return failed(message);
             }
         };
         drop(lines_tx);
@@ -283,11 +434,18 @@ impl Runner {
             let _ = gone_tx.send(true);
             ending
         };
-        let collect = self.collect(id, lines_rx, gone_rx, parser);
-        let (ending, parser) = tokio::join!(supervise, collect);
+        let live = LiveAttempt { seq: *seq, base, attempt };
+        let collect = self.collect(id, lines_rx, gone_rx, parser, live);
+        let (ending, collected) = tokio::join!(supervise, collect);
         self.lock().groups.remove(id.as_str());
         workspace.remove().await;
-        outcome_of(ending, &parser, snapshot.timeout_seconds, clock.now())
+        *seq = collected.seq;
+        let mut outcome = outcome_of(ending, &collected.parser, snapshot.timeout_seconds, clock.now());
+        outcome.usage = base.plus(collected.parser.usage());
+        if let Some(reason) = collected.budget_stop.filter(|_| outcome.status == ExecutionStatus::BudgetBlocked) {
+            outcome.error_message = Some(format!("stopped: {reason}"));
+        }
+        (outcome, collected.hit)
     }
 
     /// Numbers, stores (in batches) and publishes every line until both pipes close.
@@ -297,8 +455,12 @@ impl Runner {
         mut rx: mpsc::Receiver<(LogStream, String)>,
         mut group_gone: watch::Receiver<bool>,
         mut parser: OutputParser,
-    ) -> OutputParser {
-        let mut seq: i64 = 0;
+        live: LiveAttempt<'_>,
+    ) -> Collected {
+        let rules = self.ports.orchestration.rules(&live.attempt.scope.backend_id).clone();
+        let mut hit: Option<RateLimitHit> = None;
+        let mut budget_stop: Option<String> = None;
+        let mut seq: i64 = live.seq;
         let mut dropped: i64 = 0;
         let mut batch: Vec<LogLine> = Vec::new();
         let mut usage_changed = false;
@@ -318,6 +480,10 @@ impl Runner {
                         }
                         if stream == LogStream::Stdout && parser.observe(&content) {
                             usage_changed = true;
+                        }
+                        match hit.as_mut() {
+                            None => hit = rules.scan(&content),
+                            Some(found) => found.complete(&content),
                         }
                         if seq >= self.options.max_log_lines {
                             dropped += 1;
@@ -349,8 +515,11 @@ impl Runner {
             batch_due = None;
             if usage_changed {
                 usage_changed = false;
-                if let Err(e) = self.ports.executions.set_usage(id, &parser.usage()).await {
+                if let Err(e) = self.ports.executions.set_usage(id, &live.base.plus(parser.usage())).await {
                     log_store(&e, id);
+                }
+                if budget_stop.is_none() {
+                    budget_stop = self.over_budget(id, &live.attempt.scope).await;
                 }
             }
         }
@@ -367,7 +536,25 @@ impl Runner {
             });
             self.flush(id, &mut batch).await;
         }
-        parser
+        Collected { parser, seq, hit, budget_stop }
+    }
+
+    /// Checks the budgets covering a running attempt against its live cost;
+    /// stops it when a hard limit is reached and returns why.
+    async fn over_budget(&self, id: &ExecutionId, scope: &agented_orchestration::RunScope) -> Option<String> {
+        let check = match self.ports.orchestration.check_budgets(scope).await {
+            Ok(check) => check,
+            Err(e) => {
+                tracing::warn!(execution_id = %id, error = %e, "budgets could not be checked during a run");
+                return None;
+            }
+        };
+        let reason = check.blocking(0.0).first()?.explain();
+        tracing::warn!(execution_id = %id, %reason, "stopping a run: a hard budget limit was reached");
+        if let Some(tx) = self.lock().stops.get(id.as_str()) {
+            let _ = tx.send(Some(StopReason::Budget));
+        }
+        Some(reason)
     }
 
     async fn flush(&self, id: &ExecutionId, batch: &mut Vec<LogLine>) {
@@ -390,6 +577,65 @@ impl Runner {
         tracing::error!(execution_id = %id, lines = batch.len(), "log lines could not be stored and were dropped");
         batch.clear();
     }
+}
+
+/// How a claimed run ended this time.
+enum RunEnd {
+    /// It reached a final status.
+    Finished(Outcome),
+    /// Its whole chain was rate-limited: it waits for its next attempt.
+    Deferred(Deferral),
+}
+
+/// What `collect` needs of the attempt it reads.
+struct LiveAttempt<'a> {
+    /// The last sequence number already used.
+    seq: i64,
+    /// Usage of earlier attempts of the run.
+    base: Usage,
+    /// The attempt.
+    attempt: &'a Attempt,
+}
+
+/// What `collect` read.
+struct Collected {
+    parser: OutputParser,
+    seq: i64,
+    hit: Option<RateLimitHit>,
+    budget_stop: Option<String>,
+}
+
+/// A number in `[0, 1)` that differs between calls, for backoff jitter.
+fn jitter() -> f64 {
+    use std::hash::{BuildHasher, Hasher};
+    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    #[allow(clippy::cast_precision_loss, reason = "any 53 bits of randomness will do")]
+    let fraction = (random >> 11) as f64 / (1u64 << 53) as f64;
+    fraction
+}
+
+fn closed(status: ExecutionStatus, message: String, at: chrono::DateTime<chrono::Utc>) -> Outcome {
+    Outcome {
+        status,
+        exit_code: None,
+        error_message: Some(message),
+        finished_at: at,
+        duration_ms: 0,
+        usage: Usage::default(),
+    }
+}
+
+/// A stop asked for between two chain entries.
+fn stopped_between(reason: StopReason, at: chrono::DateTime<chrono::Utc>, usage: Usage) -> Outcome {
+    let mut outcome = match reason {
+        StopReason::Cancelled => closed(ExecutionStatus::Cancelled, "cancelled by a user".into(), at),
+        StopReason::Shutdown => closed(ExecutionStatus::Interrupted, crate::recovery::INTERRUPTED.into(), at),
+        StopReason::Budget => {
+            closed(ExecutionStatus::BudgetBlocked, "stopped: a hard budget limit was reached".into(), at)
+        }
+    };
+    outcome.usage = usage;
+    outcome
 }
 
 fn log_store(e: &ExecStoreError, id: &ExecutionId) {
@@ -438,6 +684,10 @@ fn outcome_of(
         Ending::Stopped(StopReason::Cancelled) => (ExecutionStatus::Cancelled, Some("cancelled by a user".into())),
         Ending::Stopped(StopReason::Shutdown) => {
             (ExecutionStatus::Interrupted, Some(crate::recovery::INTERRUPTED.into()))
+        }
+        // `execute` replaces the message with the budget's own explanation.
+        Ending::Stopped(StopReason::Budget) => {
+            (ExecutionStatus::BudgetBlocked, Some("stopped: a hard budget limit was reached".into()))
         }
     };
     Outcome {

@@ -113,6 +113,18 @@ struct Raw {
     runner: RawRunner,
     prompts: RawPrompts,
     webhooks: RawWebhooks,
+    orchestration: RawOrchestration,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOrchestration {
+    timezone: String,
+    default_retry_after_seconds: u64,
+    max_rate_limit_attempts: u32,
+    backoff_base_seconds: u64,
+    backoff_cap_seconds: u64,
+    rate_limit_patterns: std::collections::BTreeMap<String, StringList>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -308,6 +320,37 @@ pub struct Settings {
     pub max_untrusted_chars: usize,
     /// Webhook deliveries.
     pub webhooks: WebhookSettings,
+    /// Accounts, rate-limit rotation and budgets.
+    pub orchestration: OrchestrationSettings,
+    /// The environment (real and `.env`) account API key variables are read from.
+    pub environment_variables: EnvironmentVariables,
+}
+
+/// Rotation and budget settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrchestrationSettings {
+    /// Time zone of budgets that name none, and of the usage page.
+    pub timezone: chrono_tz::Tz,
+    /// Rate-limit patterns: `default`, and per backend id (`backend-…`).
+    pub rate_limit_patterns: std::collections::BTreeMap<String, Vec<String>>,
+    /// How long a limit lasts when the output does not say.
+    pub default_retry_after: Duration,
+    /// Rate-limited passes before a run fails.
+    pub max_rate_limit_attempts: u32,
+    /// The first wait between passes; it doubles.
+    pub backoff_base: Duration,
+    /// The longest wait between passes.
+    pub backoff_cap: Duration,
+}
+
+/// The server's environment variables (values never printed).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct EnvironmentVariables(pub std::sync::Arc<HashMap<String, String>>);
+
+impl std::fmt::Debug for EnvironmentVariables {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EnvironmentVariables({} variables)", self.0.len())
+    }
 }
 
 /// Maps one layer's variables onto `AGENTED__` keys, translating the original
@@ -381,7 +424,11 @@ impl Settings {
             .build()
             .and_then(config::Config::try_deserialize)
             .map_err(|e| ConfigError::Unreadable(e.to_string().replace('\n', " ")))?;
-        Self::validate(environment, raw)
+        let mut settings = Self::validate(environment, raw)?;
+        let mut all = dotenv;
+        all.extend(sources.env.iter().map(|(k, v)| (k.clone(), v.clone())));
+        settings.environment_variables = EnvironmentVariables(std::sync::Arc::new(all));
+        Ok(settings)
     }
 
     fn validate(environment: String, raw: Raw) -> Result<Self, ConfigError> {
@@ -470,6 +517,7 @@ impl Settings {
                 format!("{} is outside 1–1000", raw.webhooks.keep_deliveries),
             ));
         }
+        let orchestration = orchestration(raw.orchestration)?;
         let runner = RunnerSettings {
             extra_path: raw.runner.extra_path.into_vec().into_iter().map(PathBuf::from).collect(),
             workspace_dir: raw
@@ -515,6 +563,8 @@ impl Settings {
                 dedup_window: Duration::from_secs(raw.webhooks.dedup_window_seconds),
                 keep_deliveries: raw.webhooks.keep_deliveries,
             },
+            orchestration,
+            environment_variables: EnvironmentVariables::default(),
             data_dir: raw.data_dir,
         })
     }
@@ -525,6 +575,53 @@ impl Settings {
         let view = RedactedView::from(self);
         toml::to_string(&view).unwrap_or_else(|e| format!("# cannot render configuration: {e}\n"))
     }
+}
+
+fn orchestration(raw: RawOrchestration) -> Result<OrchestrationSettings, ConfigError> {
+    let timezone = raw.timezone.trim().parse::<chrono_tz::Tz>().map_err(|_| {
+        invalid("orchestration.timezone", format!("'{}' is not an IANA time zone such as Europe/Berlin", raw.timezone))
+    })?;
+    if !(1..=86_400).contains(&raw.default_retry_after_seconds) {
+        return Err(invalid(
+            "orchestration.default_retry_after_seconds",
+            format!("{} is outside 1–86400", raw.default_retry_after_seconds),
+        ));
+    }
+    if !(1..=20).contains(&raw.max_rate_limit_attempts) {
+        return Err(invalid(
+            "orchestration.max_rate_limit_attempts",
+            format!("{} is outside 1–20", raw.max_rate_limit_attempts),
+        ));
+    }
+    if !(1..=86_400).contains(&raw.backoff_base_seconds) {
+        return Err(invalid(
+            "orchestration.backoff_base_seconds",
+            format!("{} is outside 1–86400", raw.backoff_base_seconds),
+        ));
+    }
+    if raw.backoff_cap_seconds < raw.backoff_base_seconds || raw.backoff_cap_seconds > 604_800 {
+        return Err(invalid(
+            "orchestration.backoff_cap_seconds",
+            format!("{} must be between backoff_base_seconds and 604800", raw.backoff_cap_seconds),
+        ));
+    }
+    let rate_limit_patterns = raw
+        .rate_limit_patterns
+        .into_iter()
+        .map(|(key, list)| {
+            let key = key.trim().to_lowercase();
+            let key = if key == "default" || key.starts_with("backend-") { key } else { format!("backend-{key}") };
+            (key, list.into_vec())
+        })
+        .collect();
+    Ok(OrchestrationSettings {
+        timezone,
+        rate_limit_patterns,
+        default_retry_after: Duration::from_secs(raw.default_retry_after_seconds),
+        max_rate_limit_attempts: raw.max_rate_limit_attempts,
+        backoff_base: Duration::from_secs(raw.backoff_base_seconds),
+        backoff_cap: Duration::from_secs(raw.backoff_cap_seconds),
+    })
 }
 
 const REDACTED: &str = "<redacted>";
@@ -551,6 +648,17 @@ struct RedactedView<'a> {
     runner: RedactedRunner,
     prompts: RedactedPrompts,
     webhooks: RedactedWebhooks,
+    orchestration: RedactedOrchestration,
+}
+
+#[derive(Serialize)]
+struct RedactedOrchestration {
+    timezone: String,
+    default_retry_after_seconds: u64,
+    max_rate_limit_attempts: u32,
+    backoff_base_seconds: u64,
+    backoff_cap_seconds: u64,
+    rate_limit_patterns: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Serialize)]
@@ -689,6 +797,19 @@ impl<'a> From<&'a Settings> for RedactedView<'a> {
             webhooks: RedactedWebhooks {
                 dedup_window_seconds: s.webhooks.dedup_window.as_secs(),
                 keep_deliveries: s.webhooks.keep_deliveries,
+            },
+            orchestration: RedactedOrchestration {
+                timezone: s.orchestration.timezone.name().to_owned(),
+                default_retry_after_seconds: s.orchestration.default_retry_after.as_secs(),
+                max_rate_limit_attempts: s.orchestration.max_rate_limit_attempts,
+                backoff_base_seconds: s.orchestration.backoff_base.as_secs(),
+                backoff_cap_seconds: s.orchestration.backoff_cap.as_secs(),
+                rate_limit_patterns: s
+                    .orchestration
+                    .rate_limit_patterns
+                    .iter()
+                    .map(|(k, v)| (k.strip_prefix("backend-").unwrap_or(k).to_owned(), v.clone()))
+                    .collect(),
             },
         }
     }

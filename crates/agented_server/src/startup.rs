@@ -2,6 +2,7 @@
 //! (migrated and seeded), then the HTTP server on its listener.
 
 use crate::Settings;
+use crate::alerts::AuditAlerts;
 use crate::assistant::ExecutionAssistant;
 use crate::secret_key::{self, SecretKeyFileError};
 use agented_auth::{ApiKey, ApiKeySecret, ApiKeyService, AuditEntry, AuditLog, KeyError, Outcome, SecretKey};
@@ -10,11 +11,12 @@ use agented_http::app::{ActixServiceConfig, Server, ServerHandle};
 use agented_http::{AppState, HttpOptions};
 use agented_jobs::{RunHandler, SqliteRunQueue, WorkerHandle, start_worker};
 use agented_kernel::{Clock, SystemClock, TriggerId};
+use agented_orchestration::{Backoff, Orchestration, OrchestrationOptions, OrchestrationPorts, RateLimitRules};
 use agented_roadmaps::planning::PlanningService;
 use agented_runner::{MemoryLogBus, PathProbe, Runner, RunnerOptions, RunnerPorts, recover_interrupted};
 use agented_store_sqlite::{
-    Database, DatabaseOptions, SqliteApiKeys, SqliteAudit, SqliteBackends, SqliteExecutions, SqliteTriggers,
-    StoreError, run_migrations, seed,
+    Database, DatabaseOptions, SqliteAccounts, SqliteApiKeys, SqliteAudit, SqliteBackends, SqliteBudgets,
+    SqliteExecutions, SqliteTriggers, StoreError, run_migrations, seed,
 };
 use std::ffi::OsString;
 use std::net::{SocketAddr, TcpListener};
@@ -116,6 +118,9 @@ impl std::fmt::Debug for Overrides {
 /// How often the scheduler looks for due slots.
 const SCHEDULER_TICK: Duration = Duration::from_secs(1);
 
+/// How often rate-limited runs are checked for a due next attempt.
+const RATE_LIMIT_TICK: Duration = Duration::from_secs(1);
+
 /// How often planning work is advanced in the background.
 const PLANNING_TICK: Duration = Duration::from_secs(2);
 
@@ -125,6 +130,7 @@ pub struct Application {
     runner: Runner,
     worker: WorkerHandle,
     scheduler: Scheduler,
+    executions: ExecutionService,
     planning: PlanningService,
     shutdown_grace: Duration,
     local_addr: SocketAddr,
@@ -159,7 +165,7 @@ impl Application {
         if let Some((key, _)) = &bootstrap_key {
             record_bootstrap(audit.as_ref(), key, clock.as_ref()).await;
         }
-        let runs = start_runs(settings, &database, clock.clone()).await?;
+        let runs = start_runs(settings, &database, clock.clone(), audit.clone()).await?;
         let roadmaps = agented_roadmaps::RoadmapService::new(
             Arc::new(agented_store_sqlite::SqliteProjects::new(database.clone())),
             clock.clone(),
@@ -195,6 +201,7 @@ impl Application {
             keep_deliveries: settings.webhooks.keep_deliveries,
             projects: roadmaps,
             planning: planning.clone(),
+            orchestration: runs.orchestration,
         };
         let options = HttpOptions {
             shutdown_timeout: settings.server.shutdown_timeout,
@@ -210,6 +217,7 @@ impl Application {
             runner: runs.runner,
             worker: runs.worker,
             scheduler: runs.scheduler,
+            executions: runs.service_handle,
             planning,
             shutdown_grace: settings.runner.shutdown_grace,
             local_addr,
@@ -255,6 +263,12 @@ impl Application {
         self.scheduler.clone()
     }
 
+    /// The execution service (tests queue due rate-limited runs as the watcher does).
+    #[must_use]
+    pub fn executions(&self) -> ExecutionService {
+        self.executions.clone()
+    }
+
     /// Planning sessions and research runs (tests advance them as the watcher does).
     #[must_use]
     pub fn planning(&self) -> PlanningService {
@@ -276,6 +290,7 @@ impl Application {
         let grace = self.shutdown_grace;
         let schedules = tokio::spawn(tick_schedules(self.scheduler.clone()));
         let planning = tokio::spawn(watch_planning(self.planning.clone()));
+        let waiting = tokio::spawn(requeue_rate_limited(self.executions.clone()));
         // Runs are told to stop as soon as the signal arrives, while HTTP drains.
         let on_signal = tokio::spawn(async move {
             shutdown_signal().await;
@@ -284,6 +299,7 @@ impl Application {
         let served = self.server.await;
         schedules.abort();
         planning.abort();
+        waiting.abort();
         if on_signal.is_finished() {
             let _ = on_signal.await;
         } else {
@@ -341,6 +357,8 @@ struct Runs {
     components: Vec<Arc<dyn agented_kernel::ComponentHealth>>,
     webhooks: agented_executions::WebhookIntake,
     scheduler: Scheduler,
+    service_handle: ExecutionService,
+    orchestration: Orchestration,
 }
 
 /// `PATH` for CLIs: the configured folders first, then the server's own.
@@ -391,12 +409,78 @@ async fn watch_planning(planning: PlanningService) {
     }
 }
 
+/// Queues rate-limited runs whose next attempt is due, every second.
+async fn requeue_rate_limited(executions: ExecutionService) {
+    let mut every = tokio::time::interval(RATE_LIMIT_TICK);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        if let Err(e) = executions.requeue_due().await {
+            tracing::warn!(error = %e, "rate-limited runs could not be queued again; trying again in a second");
+        }
+    }
+}
+
+/// The orchestration facade over the store, with the settings' rules.
+fn orchestration(
+    settings: &Settings,
+    database: &Database,
+    triggers: Arc<dyn agented_triggers::TriggerRepository>,
+    backends: Arc<dyn agented_executions::BackendDirectory>,
+    clock: Arc<dyn Clock>,
+    audit: Arc<dyn AuditLog>,
+) -> Orchestration {
+    let o = &settings.orchestration;
+    let retry_after = chrono::Duration::from_std(o.default_retry_after).unwrap_or(chrono::Duration::seconds(60));
+    let rules = |patterns: &[String]| RateLimitRules::new(patterns, retry_after);
+    let default_patterns: Vec<String> = o
+        .rate_limit_patterns
+        .get("default")
+        .cloned()
+        .unwrap_or_else(|| agented_orchestration::DEFAULT_PATTERNS.iter().map(|p| (*p).to_owned()).collect());
+    let env = settings.environment_variables.0.clone();
+    let budgets = Arc::new(SqliteBudgets::new(database.clone()));
+    Orchestration::new(
+        OrchestrationPorts {
+            accounts: Arc::new(SqliteAccounts::new(database.clone())),
+            budgets: budgets.clone(),
+            spend: budgets,
+            alerts: Arc::new(AuditAlerts::new(audit, clock.clone())),
+            triggers,
+            backends,
+            clock,
+        },
+        OrchestrationOptions {
+            backend_rules: o
+                .rate_limit_patterns
+                .iter()
+                .filter(|(k, _)| k.as_str() != "default")
+                .map(|(k, v)| (k.clone(), rules(v)))
+                .collect(),
+            default_rules: rules(&default_patterns),
+            backoff: Backoff {
+                base: chrono::Duration::from_std(o.backoff_base).unwrap_or(chrono::Duration::seconds(60)),
+                cap: chrono::Duration::from_std(o.backoff_cap).unwrap_or(chrono::Duration::hours(1)),
+                max_attempts: o.max_rate_limit_attempts,
+            },
+            timezone: o.timezone,
+            env: Arc::new(move |name: &str| env.get(name).cloned()),
+        },
+    )
+}
+
 /// Opens the queue, recovers what a previous process left, and starts the worker.
-async fn start_runs(settings: &Settings, database: &Database, clock: Arc<dyn Clock>) -> Result<Runs, StartupError> {
+async fn start_runs(
+    settings: &Settings,
+    database: &Database,
+    clock: Arc<dyn Clock>,
+    audit: Arc<dyn AuditLog>,
+) -> Result<Runs, StartupError> {
     let triggers: Arc<dyn agented_triggers::TriggerRepository> = Arc::new(SqliteTriggers::new(database.clone()));
     let store = Arc::new(SqliteExecutions::new(database.clone()));
     let executions: Arc<dyn ExecutionRepository> = store.clone();
     let backends = Arc::new(SqliteBackends::new(database.clone()));
+    let orchestration = orchestration(settings, database, triggers.clone(), backends.clone(), clock.clone(), audit);
     let bus = Arc::new(MemoryLogBus::new());
     let path_env = runner_path(settings);
     let runner = Runner::new(
@@ -405,7 +489,7 @@ async fn start_runs(settings: &Settings, database: &Database, clock: Arc<dyn Clo
             logs: store.clone(),
             bus: bus.clone(),
             triggers: triggers.clone(),
-            backends: backends.clone(),
+            orchestration: orchestration.clone(),
             clock: clock.clone(),
         },
         RunnerOptions {
@@ -452,6 +536,8 @@ async fn start_runs(settings: &Settings, database: &Database, clock: Arc<dyn Clo
     prune_dedup_records(webhooks.ledger().clone(), clock.clone());
     Ok(Runs {
         triggers,
+        service_handle: service.clone(),
+        orchestration,
         service,
         logs: store,
         bus,

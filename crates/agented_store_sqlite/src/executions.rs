@@ -4,8 +4,8 @@
 use crate::schema::{execution_logs, executions};
 use crate::{Database, StoreError};
 use agented_executions::{
-    ExecStoreError, Execution, ExecutionFilter, ExecutionRepository, ExecutionStatus, LogLine, LogStore, NewExecution,
-    Outcome, RunSnapshot, Usage,
+    AttemptRecord, Deferral, ExecStoreError, Execution, ExecutionFilter, ExecutionRepository, ExecutionStatus, LogLine,
+    LogStore, NewExecution, Outcome, RunSnapshot, Usage,
 };
 use agented_kernel::{ExecutionId, Page, TriggerId};
 use async_trait::async_trait;
@@ -45,6 +45,9 @@ struct ExecutionRow {
     retry_of: Option<String>,
     log_lines: i64,
     prompt_inputs: String,
+    next_attempt_at: Option<NaiveDateTime>,
+    rate_limit_attempts: i32,
+    fallback_chain: String,
 }
 
 #[derive(Insertable)]
@@ -67,6 +70,7 @@ struct NewExecutionRow<'a> {
     message: Option<&'a str>,
     retry_of: Option<&'a str>,
     prompt_inputs: String,
+    fallback_chain: String,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -106,6 +110,7 @@ impl TryFrom<ExecutionRow> for Execution {
                 timeout_seconds: u32::try_from(r.timeout_seconds).map_err(corrupt)?,
                 sigterm_grace_seconds: u32::try_from(r.sigterm_grace_seconds).map_err(corrupt)?,
                 inputs: serde_json::from_str(&r.prompt_inputs).map_err(corrupt)?,
+                chain: serde_json::from_str(&r.fallback_chain).map_err(corrupt)?,
             },
             message: r.message,
             command: r.command,
@@ -118,6 +123,8 @@ impl TryFrom<ExecutionRow> for Execution {
             pgid: r.pgid,
             retry_of: r.retry_of.map(ExecutionId::try_from).transpose().map_err(corrupt)?,
             log_lines: r.log_lines,
+            next_attempt_at: r.next_attempt_at.map(|t| t.and_utc()),
+            rate_limit_attempts: u32::try_from(r.rate_limit_attempts).unwrap_or(0),
         })
     }
 }
@@ -225,6 +232,7 @@ impl ExecutionRepository for SqliteExecutions {
                             message: new.message.as_deref(),
                             retry_of: new.retry_of.as_ref().map(ExecutionId::as_str),
                             prompt_inputs: serde_json::to_string(&s.inputs).map_err(corrupt)?,
+                            fallback_chain: serde_json::to_string(&s.chain).map_err(corrupt)?,
                         })
                         .execute(conn)?;
                     load(conn, new.execution_id.as_str())?.ok_or(StoreError::Query(DieselError::NotFound))
@@ -348,6 +356,75 @@ impl ExecutionRepository for SqliteExecutions {
                     .select(ExecutionRow::as_select())
                     .load(conn)?;
                 rows.into_iter().map(Execution::try_from).collect()
+            })
+            .await
+            .map_err(err)
+    }
+
+    async fn set_attempt(&self, id: &ExecutionId, attempt: &AttemptRecord) -> Result<(), ExecStoreError> {
+        let id = id.as_str().to_owned();
+        let attempt = attempt.clone();
+        self.db
+            .run(move |conn| {
+                diesel::update(executions::table.find(&id))
+                    .set((
+                        executions::backend_type.eq(attempt.backend_type.as_str()),
+                        executions::backend_id.eq(attempt.backend_id.as_deref()),
+                        executions::account_id.eq(attempt.account_id.as_deref()),
+                    ))
+                    .execute(conn)?;
+                Ok(())
+            })
+            .await
+            .map_err(err)
+    }
+
+    async fn defer(&self, id: &ExecutionId, deferral: &Deferral) -> Result<bool, ExecStoreError> {
+        let id = id.as_str().to_owned();
+        let d = deferral.clone();
+        self.db
+            .run(move |conn| {
+                conn.immediate_transaction(|conn| {
+                    let changed = diesel::update(
+                        executions::table.find(&id).filter(executions::status.eq(ExecutionStatus::Running.as_str())),
+                    )
+                    .set((
+                        executions::status.eq(ExecutionStatus::RateLimited.as_str()),
+                        executions::next_attempt_at.eq(d.next_attempt_at.naive_utc()),
+                        executions::rate_limit_attempts.eq(i32::try_from(d.attempts).unwrap_or(i32::MAX)),
+                        executions::error_message.eq(&d.message),
+                        executions::exit_code.eq(None::<i32>),
+                        executions::input_tokens.eq(d.usage.input_tokens),
+                        executions::output_tokens.eq(d.usage.output_tokens),
+                        executions::total_cost_usd.eq(d.usage.total_cost_usd),
+                        executions::pgid.eq(None::<i32>),
+                    ))
+                    .execute(conn)?;
+                    Ok(changed > 0)
+                })
+            })
+            .await
+            .map_err(err)
+    }
+
+    async fn requeue_due(&self, now: DateTime<Utc>) -> Result<Vec<ExecutionId>, ExecStoreError> {
+        self.db
+            .run(move |conn| {
+                conn.immediate_transaction(|conn| {
+                    let waiting = executions::status.eq(ExecutionStatus::RateLimited.as_str());
+                    let due: Vec<String> = executions::table
+                        .filter(waiting.and(executions::next_attempt_at.le(now.naive_utc())))
+                        .order(executions::next_attempt_at.asc())
+                        .select(executions::execution_id)
+                        .load(conn)?;
+                    diesel::update(executions::table.filter(executions::execution_id.eq_any(&due)).filter(waiting))
+                        .set((
+                            executions::status.eq(ExecutionStatus::Queued.as_str()),
+                            executions::next_attempt_at.eq(None::<NaiveDateTime>),
+                        ))
+                        .execute(conn)?;
+                    due.into_iter().map(|id| ExecutionId::try_from(id).map_err(corrupt)).collect()
+                })
             })
             .await
             .map_err(err)

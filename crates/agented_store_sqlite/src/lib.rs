@@ -5,9 +5,11 @@
 //! translates between their types and rows; no domain type derives a Diesel
 //! trait, and no HTTP or queue crate is used here.
 
+pub mod accounts;
 pub mod api_keys;
 pub mod audit;
 pub mod backends;
+pub mod budgets;
 pub mod database;
 pub mod dedup;
 pub mod deliveries;
@@ -20,9 +22,11 @@ pub mod schema;
 pub mod seeds;
 pub mod triggers;
 
+pub use accounts::SqliteAccounts;
 pub use api_keys::SqliteApiKeys;
 pub use audit::SqliteAudit;
 pub use backends::SqliteBackends;
+pub use budgets::SqliteBudgets;
 pub use database::{Database, DatabaseOptions};
 pub use dedup::SqliteDedup;
 pub use deliveries::SqliteDeliveries;

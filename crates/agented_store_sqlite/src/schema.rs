@@ -50,6 +50,7 @@ diesel::table! {
         github_events -> Text,
         schedule_cron -> Nullable<Text>,
         catch_up -> Bool,
+        fallback_chain -> Text,
     }
 }
 
@@ -94,6 +95,9 @@ diesel::table! {
         retry_of -> Nullable<Text>,
         log_lines -> BigInt,
         prompt_inputs -> Text,
+        next_attempt_at -> Nullable<Timestamp>,
+        rate_limit_attempts -> Integer,
+        fallback_chain -> Text,
     }
 }
 
@@ -199,3 +203,38 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    accounts (id) {
+        id -> Text,
+        backend_id -> Text,
+        name -> Text,
+        api_key_env -> Nullable<Text>,
+        config_dir -> Nullable<Text>,
+        is_default -> Bool,
+        plan -> Nullable<Text>,
+        rate_limited_until -> Nullable<Timestamp>,
+        rate_limit_reason -> Nullable<Text>,
+        rate_limit_hits -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    budgets (id) {
+        id -> Text,
+        scope -> Text,
+        entity_id -> Nullable<Text>,
+        period -> Text,
+        timezone -> Text,
+        soft_limit_usd -> Nullable<Double>,
+        hard_limit_usd -> Nullable<Double>,
+        warned_period -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(accounts -> backends (backend_id));
+diesel::allow_tables_to_appear_in_same_query!(accounts, backends);

@@ -46,6 +46,7 @@ struct TriggerRow {
     github_events: String,
     schedule_cron: Option<String>,
     catch_up: bool,
+    fallback_chain: String,
 }
 
 #[derive(Insertable, AsChangeset)]
@@ -78,6 +79,7 @@ struct SettingsRow<'a> {
     schedule_cron: Option<&'a str>,
     catch_up: bool,
     next_run_at: Option<NaiveDateTime>,
+    fallback_chain: String,
 }
 
 /// `schedule_type = cron` is stored as a NULL type beside the pattern (see the schedules migration).
@@ -114,6 +116,7 @@ impl<'a> SettingsRow<'a> {
             schedule_cron: s.schedule_cron.as_deref(),
             catch_up: s.catch_up,
             next_run_at: next_run_at.map(|t| t.naive_utc()),
+            fallback_chain: serde_json::to_string(&s.fallback_chain).unwrap_or_else(|_| "[]".into()),
         }
     }
 }
@@ -180,6 +183,7 @@ impl TryFrom<TriggerRow> for Trigger {
                 concurrency_policy: r.concurrency_policy.parse().map_err(corrupt)?,
                 github_repos: serde_json::from_str(&r.github_repos).map_err(|e| corrupt(e.to_string()))?,
                 github_events: serde_json::from_str(&r.github_events).map_err(|e| corrupt(e.to_string()))?,
+                fallback_chain: serde_json::from_str(&r.fallback_chain).map_err(|e| corrupt(e.to_string()))?,
             },
             next_run_at: r.next_run_at.map(|t| t.and_utc()),
             last_run_at: r.last_run_at.map(|t| t.and_utc()),

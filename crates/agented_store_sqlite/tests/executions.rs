@@ -31,6 +31,7 @@ fn new_execution(trigger: &TriggerId) -> NewExecution {
             timeout_seconds: 600,
             sigterm_grace_seconds: 10,
             inputs: Vec::new(),
+            chain: Vec::new(),
         },
         message: None,
         retry_of: None,

@@ -38,6 +38,8 @@ pub struct TestApp {
     pub fake_bin: PathBuf,
     /// The server's scheduler: tick it after moving the clock given to the builder.
     pub scheduler: Scheduler,
+    /// The execution service: `requeue_due` queues due rate-limited runs, as the server's watcher does.
+    pub executions: agented_executions::ExecutionService,
     /// Planning work: `advance_all` does what the server's watcher does every 2 s.
     pub planning: agented_roadmaps::planning::PlanningService,
     handle: agented_http::app::ServerHandle,
@@ -188,6 +190,7 @@ async fn start(dir: Option<TempDir>, parts: Parts, admin_key: Option<String>) ->
     let handle = app.handle();
     let runner = app.runner();
     let scheduler = app.scheduler();
+    let executions = app.executions();
     let planning = app.planning();
     tokio::spawn(app.run_until_stopped());
     TestApp {
@@ -200,6 +203,7 @@ async fn start(dir: Option<TempDir>, parts: Parts, admin_key: Option<String>) ->
         logs,
         fake_bin: parts.fake_bin,
         scheduler,
+        executions,
         planning,
         handle,
         runner,

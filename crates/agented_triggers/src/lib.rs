@@ -6,6 +6,7 @@
 //! through the ports it defines.
 
 pub mod deliveries;
+pub mod fallback;
 pub mod github;
 pub mod models;
 pub mod ports;
@@ -15,6 +16,7 @@ pub mod trigger;
 pub mod webhook;
 
 pub use deliveries::{DeliveryRecord, KEPT_BODY_BYTES, kept_body, redact_headers};
+pub use fallback::{FallbackEntry, MAX_CHAIN_ENTRIES, check_chain};
 pub use github::{GithubEvent, github_placeholders};
 pub use models::{TimeoutSeconds, TriggerSource, UnknownSource};
 pub use ports::{DedupLedger, DeliveryLog, TriggerRepository, TriggerStoreError, TriggerWriteError};

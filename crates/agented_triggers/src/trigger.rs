@@ -104,6 +104,9 @@ pub struct TriggerSettings {
     pub github_repos: Vec<String>,
     /// GitHub: events it fires for, `event` or `event.action` (`pull_request.opened`, `push`).
     pub github_events: Vec<String>,
+    /// The backends and accounts a run tries, in order; empty: the trigger's
+    /// own backend under its default account.
+    pub fallback_chain: Vec<crate::FallbackEntry>,
 }
 
 /// The events a GitHub trigger fires for unless set: a pull request opened, updated or reopened.
@@ -139,6 +142,7 @@ impl Default for TriggerSettings {
             concurrency_policy: ConcurrencyPolicy::Queue,
             github_repos: Vec::new(),
             github_events: DEFAULT_GITHUB_EVENTS.iter().map(|e| (*e).to_owned()).collect(),
+            fallback_chain: Vec::new(),
         }
     }
 }
@@ -317,6 +321,8 @@ pub struct TriggerPatch {
     pub github_repos: Option<Vec<String>>,
     /// See [`TriggerSettings`]; an empty list means the defaults.
     pub github_events: Option<Vec<String>>,
+    /// See [`TriggerSettings`]; an empty list means the trigger's own backend.
+    pub fallback_chain: Option<Vec<crate::FallbackEntry>>,
 }
 
 /// Longest prompt template accepted.
@@ -479,6 +485,10 @@ impl TriggerPatch {
             if next.github_events.is_empty() {
                 next.github_events = DEFAULT_GITHUB_EVENTS.iter().map(|e| (*e).to_owned()).collect();
             }
+        }
+        if let Some(chain) = self.fallback_chain {
+            crate::check_chain(&mut errors, &chain);
+            next.fallback_chain = chain;
         }
         if errors.is_empty() { Ok(next) } else { Err(errors) }
     }

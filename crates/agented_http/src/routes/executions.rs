@@ -394,7 +394,13 @@ impl Sender<'_> {
 }
 
 fn status_body(e: &Execution) -> serde_json::Value {
-    serde_json::json!({ "status": e.status.as_str(), "started_at": e.started_at, "execution_id": e.execution_id.as_str() })
+    serde_json::json!({
+        "status": e.status.as_str(),
+        "started_at": e.started_at,
+        "execution_id": e.execution_id.as_str(),
+        "next_attempt_at": e.next_attempt_at,
+        "error_message": e.error_message,
+    })
 }
 
 async fn replay(state: &AppState, id: &ExecutionId, out: &mut Sender<'_>) -> Result<(), Gone> {

@@ -1,9 +1,11 @@
 //! Route handlers, one module per area. Each handler carries `#[utoipa::path]`
 //! and is registered with `.service(..)` so it appears in the OpenAPI spec.
 
+pub mod accounts;
 pub mod api_keys;
 pub mod audit;
 pub mod backends;
+pub mod budgets;
 pub mod context;
 pub mod deliveries;
 pub mod executions;

@@ -78,13 +78,20 @@ pub struct TriggerInput {
     github_repos: Option<Vec<String>>,
     /// GitHub: events (`pull_request.opened`, `issues.opened`, `push`, …); empty = the pull request defaults.
     github_events: Option<Vec<String>>,
+    /// Backends and accounts a run tries, in order; `[]` = the trigger's own backend.
+    fallback_chain: Option<Vec<super::views::FallbackEntryView>>,
     /// Project paths to add with a new trigger.
     paths: Vec<PathInput>,
 }
 
 impl TriggerInput {
-    fn split(self) -> (TriggerPatch, Vec<PathInput>) {
+    fn split(self) -> (TriggerPatch, Vec<PathInput>, FieldErrors) {
         let p = self;
+        let (fallback_chain, errors) = match p.fallback_chain.map(super::views::FallbackEntryView::into_chain) {
+            None => (None, FieldErrors::new()),
+            Some(Ok(chain)) => (Some(chain), FieldErrors::new()),
+            Some(Err(errors)) => (None, errors),
+        };
         let patch = TriggerPatch {
             name: p.name,
             prompt_template: p.prompt_template,
@@ -112,8 +119,9 @@ impl TriggerInput {
             concurrency_policy: p.concurrency_policy,
             github_repos: p.github_repos,
             github_events: p.github_events,
+            fallback_chain,
         };
-        (patch, p.paths)
+        (patch, p.paths, errors)
     }
 }
 
@@ -288,6 +296,9 @@ async fn check_backend(state: &AppState, settings: &TriggerSettings, errors: &mu
             errors.insert("backend_id".into(), format!("'{id}' is not a custom backend"));
         }
     }
+    let chain =
+        state.orchestration.check_chain(&settings.fallback_chain).await.map_err(|e| ApiError::unavailable(&e))?;
+    errors.extend(chain);
     Ok(())
 }
 
@@ -324,8 +335,7 @@ pub async fn create_trigger(
     state: web::Data<AppState>,
     input: web::Json<TriggerInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let (patch, input_paths) = input.into_inner().split();
-    let mut errors = FieldErrors::new();
+    let (patch, input_paths, mut errors) = input.into_inner().split();
     let settings = patch.apply(&TriggerSettings::default()).unwrap_or_else(|e| {
         errors.extend(e);
         TriggerSettings::default()
@@ -387,14 +397,13 @@ pub async fn update_trigger(
     input: web::Json<TriggerInput>,
 ) -> Result<HttpResponse, ApiError> {
     let trigger = load(&state, &id).await?;
-    let (patch, input_paths) = input.into_inner().split();
+    let (patch, input_paths, mut errors) = input.into_inner().split();
     if !input_paths.is_empty() {
         return Err(ApiError::invalid_fields(BTreeMap::from([(
             "paths".to_owned(),
             "change paths with /admin/triggers/{id}/paths".to_owned(),
         )])));
     }
-    let mut errors = FieldErrors::new();
     let settings = patch.apply(&trigger.settings).unwrap_or_else(|e| {
         errors.extend(e);
         trigger.settings.clone()

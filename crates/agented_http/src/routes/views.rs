@@ -3,7 +3,7 @@
 use agented_executions::{Execution, LogLine};
 use agented_triggers::{Trigger, TriggerPath};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// A trigger as the API shows it (`webhook_secret` is never returned).
@@ -69,6 +69,8 @@ pub struct TriggerView {
     pub github_repos: Vec<String>,
     /// GitHub: events it fires for.
     pub github_events: Vec<String>,
+    /// The backends and accounts a run tries, in order (empty: its own backend under its default account).
+    pub fallback_chain: Vec<FallbackEntryView>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Number of project paths.
@@ -116,6 +118,7 @@ impl TriggerView {
             concurrency_policy: s.concurrency_policy.to_string(),
             github_repos: s.github_repos,
             github_events: s.github_events,
+            fallback_chain: s.fallback_chain.into_iter().map(FallbackEntryView::from).collect(),
             created_at: t.created_at,
             path_count: paths.len(),
             paths: with_paths.then(|| paths.iter().map(PathView::from).collect()),
@@ -237,6 +240,12 @@ pub struct ExecutionView {
     pub total_cost_usd: Option<f64>,
     /// Account used.
     pub account_id: Option<String>,
+    /// While `rate_limited`: when it tries again.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// Passes through its chain that ended rate-limited.
+    pub rate_limit_attempts: u32,
+    /// The fallback chain frozen with the run.
+    pub fallback_chain: Vec<FallbackEntryView>,
     /// The execution this one retried.
     pub retry_of: Option<String>,
     /// Lines stored.
@@ -287,6 +296,9 @@ impl From<Execution> for ExecutionView {
             output_tokens: e.output_tokens,
             total_cost_usd: e.total_cost_usd,
             account_id: e.account_id,
+            next_attempt_at: e.next_attempt_at,
+            rate_limit_attempts: e.rate_limit_attempts,
+            fallback_chain: e.snapshot.chain.iter().cloned().map(FallbackEntryView::from).collect(),
             retry_of: e.retry_of.map(|r| r.to_string()),
             log_lines: e.log_lines,
             local_paths: e.snapshot.local_paths,
@@ -323,5 +335,46 @@ pub struct LogLineView {
 impl From<LogLine> for LogLineView {
     fn from(l: LogLine) -> Self {
         Self { seq: l.seq, timestamp: l.timestamp, stream: l.stream.as_str(), content: l.content }
+    }
+}
+
+/// One step of a fallback chain.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FallbackEntryView {
+    /// A backend id (`backend-claude`, a custom `backend-…`).
+    pub backend_id: String,
+    /// An account of that backend; its default account when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+}
+
+impl From<agented_triggers::FallbackEntry> for FallbackEntryView {
+    fn from(e: agented_triggers::FallbackEntry) -> Self {
+        Self { backend_id: e.backend_id, account_id: e.account_id.map(|a| a.to_string()) }
+    }
+}
+
+impl FallbackEntryView {
+    /// The domain entries, or field errors keyed `fallback_chain.<i>.account_id`.
+    ///
+    /// # Errors
+    /// An account id of the wrong shape.
+    pub fn into_chain(
+        entries: Vec<Self>,
+    ) -> Result<Vec<agented_triggers::FallbackEntry>, agented_triggers::FieldErrors> {
+        let mut errors = agented_triggers::FieldErrors::new();
+        let mut chain = Vec::with_capacity(entries.len());
+        for (i, e) in entries.into_iter().enumerate() {
+            let account_id = match e.account_id.map(|a| agented_kernel::AccountId::parse(&a)).transpose() {
+                Ok(a) => a,
+                Err(err) => {
+                    errors.insert(format!("fallback_chain.{i}.account_id"), err.to_string());
+                    None
+                }
+            };
+            chain.push(agented_triggers::FallbackEntry { backend_id: e.backend_id, account_id });
+        }
+        if errors.is_empty() { Ok(chain) } else { Err(errors) }
     }
 }

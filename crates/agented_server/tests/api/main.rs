@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on the first broken expectation")]
 
+mod accounts;
 mod api_keys;
 mod audit;
 mod auth;

@@ -12,6 +12,14 @@
 //! - `cost=X`, `tokens=IN/OUT` for the usage record
 //! - `error_result`: report failure in the structured output (claude `is_error`)
 //! - `pwd`: print the working directory; `args`: print argv as JSON
+//! - `steps=N` (with `step_ms=M` between them): N usage records of `cost`
+//!   each, streamed as the run goes (opencode `step_finish`, codex
+//!   `turn.completed`, claude `assistant` usage then one `result` with the total)
+//! - `rate_limit`: fail as a rate-limited API does (a 429 with
+//!   `rate_limit_error` on stderr, exit 1); `rate_limit_if=VALUE` only when the
+//!   API key it was given (`ANTHROPIC_API_KEY`, `OPENAI_API_KEY`,
+//!   `GEMINI_API_KEY`) is VALUE; `retry_after=S` adds `retry-after: S`
+//! - it prints `account=<AGENTED_ACCOUNT_ID>` when it runs under an account
 //!
 //! Asked by Agented's planning (its prompts name a reply schema), it answers
 //! as a model would, in one message: questions for
@@ -42,6 +50,11 @@ struct Plan {
     error_result: bool,
     pwd: bool,
     args: bool,
+    steps: u64,
+    step_ms: u64,
+    rate_limit: bool,
+    rate_limit_if: Option<String>,
+    retry_after: Option<u64>,
 }
 
 fn plan(prompt: &str) -> Plan {
@@ -68,6 +81,11 @@ fn plan(prompt: &str) -> Plan {
             }
             "error_result" => plan.error_result = true,
             "pwd" => plan.pwd = true,
+            "steps" => plan.steps = num(),
+            "step_ms" => plan.step_ms = num(),
+            "rate_limit" => plan.rate_limit = true,
+            "rate_limit_if" => plan.rate_limit_if = Some(value.to_owned()),
+            "retry_after" => plan.retry_after = Some(num()),
             "args" => plan.args = true,
             _ => {}
         }
@@ -218,7 +236,41 @@ async fn main() {
             let _ = writeln!(out, "grandchild pid={}", child.id());
         }
     }
+    if let Ok(account) = std::env::var("AGENTED_ACCOUNT_ID") {
+        let _ = writeln!(out, "account={account}");
+    }
     let _ = out.flush();
+    let given_key =
+        ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY"].iter().find_map(|v| std::env::var(v).ok());
+    if plan.rate_limit || plan.rate_limit_if.as_ref().is_some_and(|k| given_key.as_ref() == Some(k)) {
+        let _ = writeln!(
+            err,
+            r#"API Error: 429 {{"type":"error","error":{{"type":"rate_limit_error","message":"This request would exceed your organization's rate limit"}}}}"#
+        );
+        if let Some(seconds) = plan.retry_after {
+            let _ = writeln!(err, "retry-after: {seconds}");
+        }
+        let _ = err.flush();
+        std::process::exit(1);
+    }
+    for step in 1..=plan.steps {
+        let (i, o, cost) = (plan.tokens.0, plan.tokens.1, plan.cost);
+        let record = match flavour {
+            "opencode" => {
+                format!(r#"{{"type":"step_finish","part":{{"cost":{cost},"tokens":{{"input":{i},"output":{o}}}}}}}"#)
+            }
+            "codex" => format!(r#"{{"type":"turn.completed","usage":{{"input_tokens":{i},"output_tokens":{o}}}}}"#),
+            "claude" => {
+                format!(r#"{{"type":"assistant","message":{{"usage":{{"input_tokens":{i},"output_tokens":{o}}}}}}}"#)
+            }
+            _ => format!("step {step}"),
+        };
+        let _ = writeln!(out, "{record}");
+        let _ = out.flush();
+        if plan.step_ms > 0 {
+            tokio::time::sleep(Duration::from_millis(plan.step_ms)).await;
+        }
+    }
     if let Some(reply) = &reply {
         let _ = writeln!(out, "{}", json_line(flavour, reply));
     }
@@ -248,7 +300,16 @@ async fn main() {
     if plan.sleep_ms > 0 {
         tokio::time::sleep(Duration::from_millis(plan.sleep_ms)).await;
     }
-    if let Some(record) = final_record(flavour, &plan) {
+    if plan.steps > 0 && flavour == "claude" {
+        #[allow(clippy::cast_precision_loss, reason = "a handful of steps")]
+        let total = plan.cost * plan.steps as f64;
+        plan.cost = total;
+        if let Some(record) = final_record(flavour, &plan) {
+            let _ = writeln!(out, "{record}");
+        }
+    } else if plan.steps > 0 {
+        // The streamed records were the usage.
+    } else if let Some(record) = final_record(flavour, &plan) {
         let _ = writeln!(out, "{record}");
     }
     let _ = out.flush();

@@ -1,0 +1,28 @@
+//! The orchestration domain: accounts of each backend, fallback chains,
+//! rate-limit rotation with backoff, and budgets over what runs spend.
+//! [`Orchestration`] is the facade; the runner asks it how each run may go on.
+//!
+//! Architecture invariant: pure Rust over the kernel, trigger and execution
+//! domains. No Diesel, actix, apalis or tokio process; the store implements
+//! this crate's ports.
+
+pub mod accounts;
+pub mod budgets;
+pub mod period;
+pub mod ports;
+pub mod rate_limit;
+mod service;
+pub mod usage;
+
+pub use accounts::{Account, AccountDraft, AccountPatch, AccountUsage};
+pub use budgets::{Budget, BudgetDraft, BudgetLevel, BudgetPatch, BudgetScope, BudgetState, RunScope};
+pub use period::{BudgetPeriod, Window};
+pub use ports::{
+    AccountRepository, BudgetAlerts, BudgetRepository, OrchestrationStoreError, SpendFilter, SpendReader, WriteError,
+};
+pub use rate_limit::{Backoff, DEFAULT_PATTERNS, RateLimitHit, RateLimitRules};
+pub use service::{
+    Attempt, BudgetCheck, EntryPlan, EnvLookup, Orchestration, OrchestrationError, OrchestrationOptions,
+    OrchestrationPorts, SkipCause, builtin_id, builtin_type,
+};
+pub use usage::{GroupKey, Tally, UsageReport, UsageRow};

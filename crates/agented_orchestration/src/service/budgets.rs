@@ -1,0 +1,187 @@
+//! Budgets: their current spend, checks before and during runs, one soft
+//! warning per period, and usage reports.
+
+use super::{Orchestration, OrchestrationError};
+use crate::budgets::{Budget, BudgetDraft, BudgetLevel, BudgetPatch, BudgetScope, BudgetState, RunScope};
+use crate::period::BudgetPeriod;
+use crate::ports::SpendFilter;
+use crate::usage::{UsageReport, aggregate};
+use agented_kernel::{AccountId, BudgetId, TriggerId};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+/// The budgets covering one run, and what they allow.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BudgetCheck {
+    /// Every budget covering the run, with its spend.
+    pub states: Vec<BudgetState>,
+}
+
+impl BudgetCheck {
+    /// Budgets whose hard limit refuses a run costing `estimate`.
+    #[must_use]
+    pub fn blocking(&self, estimate: f64) -> Vec<&BudgetState> {
+        self.states.iter().filter(|s| s.blocks(estimate)).collect()
+    }
+
+    /// Budgets at or over their soft limit that do not block.
+    #[must_use]
+    pub fn warnings(&self, estimate: f64) -> Vec<&BudgetState> {
+        self.states.iter().filter(|s| s.level >= BudgetLevel::Warning && !s.blocks(estimate)).collect()
+    }
+}
+
+impl Orchestration {
+    /// The timezone of the usage page and of budgets that name none.
+    #[must_use]
+    pub fn timezone(&self) -> Tz {
+        self.options.timezone
+    }
+
+    async fn state_of(&self, budget: Budget, now: DateTime<Utc>) -> Result<BudgetState, OrchestrationError> {
+        let window = budget.period.window(now, budget.timezone);
+        let entity = || budget.entity_id.clone();
+        let filter = SpendFilter {
+            since: window.start,
+            until: window.end,
+            trigger_id: (budget.scope == BudgetScope::Trigger).then(entity).flatten(),
+            backend_id: (budget.scope == BudgetScope::Backend).then(entity).flatten(),
+            account_id: (budget.scope == BudgetScope::Account).then(entity).flatten(),
+        };
+        let spent = self.ports.spend.spend(&filter).await?;
+        Ok(BudgetState::new(budget, window, spent))
+    }
+
+    /// Every budget with its current spend.
+    ///
+    /// # Errors
+    /// `Store`.
+    pub async fn budget_states(&self) -> Result<Vec<BudgetState>, OrchestrationError> {
+        let now = self.ports.clock.now();
+        let mut states = Vec::new();
+        for budget in self.ports.budgets.list().await? {
+            states.push(self.state_of(budget, now).await?);
+        }
+        Ok(states)
+    }
+
+    /// One budget with its current spend.
+    ///
+    /// # Errors
+    /// `NotFound`, `Store`.
+    pub async fn budget(&self, id: &BudgetId) -> Result<BudgetState, OrchestrationError> {
+        let budget = self.ports.budgets.get(id).await?.ok_or(OrchestrationError::NotFound("budget"))?;
+        self.state_of(budget, self.ports.clock.now()).await
+    }
+
+    /// The budgets covering `run`. Any of them at its soft limit for the first
+    /// time this period gives its warning (once).
+    ///
+    /// # Errors
+    /// `Store`.
+    pub async fn check_budgets(&self, run: &RunScope) -> Result<BudgetCheck, OrchestrationError> {
+        let now = self.ports.clock.now();
+        let mut check = BudgetCheck::default();
+        for budget in self.ports.budgets.list().await?.into_iter().filter(|b| b.applies(run)) {
+            let state = self.state_of(budget, now).await?;
+            self.warn_once(&state).await?;
+            check.states.push(state);
+        }
+        Ok(check)
+    }
+
+    async fn warn_once(&self, state: &BudgetState) -> Result<(), OrchestrationError> {
+        let due = state.level >= BudgetLevel::Warning
+            && state.budget.soft_limit_usd.is_some()
+            && state.budget.warned_period != Some(state.window.start);
+        if due && self.ports.budgets.mark_warned(&state.budget.id, state.window.start).await? {
+            self.ports.alerts.soft_limit_reached(state).await;
+        }
+        Ok(())
+    }
+
+    async fn check_entity(&self, draft: &BudgetDraft) -> Result<(), OrchestrationError> {
+        let Some(entity) = &draft.entity_id else { return Ok(()) };
+        let exists = match draft.scope {
+            BudgetScope::Global => true,
+            BudgetScope::Trigger => match TriggerId::try_from(entity.clone()) {
+                Ok(id) => self.ports.triggers.get(&id).await?.is_some(),
+                Err(_) => false,
+            },
+            BudgetScope::Backend => self.ports.backends.get(entity).await?.is_some(),
+            BudgetScope::Account => match AccountId::parse(entity) {
+                Ok(id) => self.ports.accounts.get(&id).await?.is_some(),
+                Err(_) => false,
+            },
+        };
+        if exists {
+            Ok(())
+        } else {
+            let mut errors = agented_triggers::FieldErrors::new();
+            errors.insert("entity_id".into(), format!("unknown {} '{entity}'", draft.scope));
+            Err(OrchestrationError::Invalid(errors))
+        }
+    }
+
+    /// Creates a budget.
+    ///
+    /// # Errors
+    /// `Invalid` (fields, unknown entity), `Duplicate`, `Store`.
+    pub async fn create_budget(&self, request: BudgetPatch) -> Result<BudgetState, OrchestrationError> {
+        let draft = request.create(self.options.timezone).map_err(OrchestrationError::Invalid)?;
+        self.check_entity(&draft).await?;
+        let budget = self
+            .ports
+            .budgets
+            .insert(&BudgetId::generate(), &draft, self.ports.clock.now())
+            .await
+            .map_err(|e| OrchestrationError::from_write(e, "budget"))?;
+        self.state_of(budget, self.ports.clock.now()).await
+    }
+
+    /// Changes a budget.
+    ///
+    /// # Errors
+    /// `NotFound`, `Invalid`, `Duplicate`, `Store`.
+    pub async fn update_budget(&self, id: &BudgetId, patch: BudgetPatch) -> Result<BudgetState, OrchestrationError> {
+        let current = self.ports.budgets.get(id).await?.ok_or(OrchestrationError::NotFound("budget"))?;
+        let draft = patch.apply(BudgetDraft::from(&current)).map_err(OrchestrationError::Invalid)?;
+        self.check_entity(&draft).await?;
+        let budget = self
+            .ports
+            .budgets
+            .update(id, &draft, self.ports.clock.now())
+            .await
+            .map_err(|e| OrchestrationError::from_write(e, "budget"))?;
+        self.state_of(budget, self.ports.clock.now()).await
+    }
+
+    /// Deletes a budget.
+    ///
+    /// # Errors
+    /// `NotFound`, `Store`.
+    pub async fn delete_budget(&self, id: &BudgetId) -> Result<(), OrchestrationError> {
+        if self.ports.budgets.delete(id).await? { Ok(()) } else { Err(OrchestrationError::NotFound("budget")) }
+    }
+
+    /// Usage of runs queued in `[since, until)`, per `period` in `tz`.
+    ///
+    /// # Errors
+    /// `Store`.
+    pub async fn usage(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        period: BudgetPeriod,
+        tz: Tz,
+    ) -> Result<UsageReport, OrchestrationError> {
+        let rows = self.ports.spend.usage_rows(since, until).await?;
+        Ok(aggregate(&rows, period, tz))
+    }
+
+    /// "Now", as orchestration sees it.
+    #[must_use]
+    pub fn now(&self) -> DateTime<Utc> {
+        self.ports.clock.now()
+    }
+}
