@@ -315,7 +315,7 @@ pub struct UsageQuery {
     pub period: Option<String>,
     /// First instant (RFC 3339); default 30 days, 12 weeks or 12 months before `until`.
     pub since: Option<DateTime<Utc>>,
-    /// Last instant, exclusive (RFC 3339); default now.
+    /// First instant not covered (RFC 3339); default the end of the current period.
     pub until: Option<DateTime<Utc>>,
     /// IANA time zone of the periods; `orchestration.timezone` unless set.
     pub timezone: Option<String>,
@@ -412,7 +412,8 @@ pub async fn usage_report(state: web::Data<AppState>, params: Query<UsageQuery>)
             chrono_tz::UTC
         }
     };
-    let until = q.until.unwrap_or_else(|| state.clock.now());
+    // By default the report covers whole periods, the current one included.
+    let until = q.until.unwrap_or_else(|| period.window(state.clock.now(), tz).end);
     let since = q.since.unwrap_or_else(|| {
         until
             - match period {

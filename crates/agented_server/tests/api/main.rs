@@ -6,6 +6,7 @@ mod accounts;
 mod api_keys;
 mod audit;
 mod auth;
+mod budgets;
 mod backends;
 mod dashboard;
 mod errors;
