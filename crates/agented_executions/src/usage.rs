@@ -44,6 +44,7 @@ pub struct OutputParser {
     backend: Option<BackendType>,
     usage: Usage,
     failure: Option<String>,
+    ended: bool,
 }
 
 fn int(v: &Value, key: &str) -> Option<i64> {
@@ -62,13 +63,25 @@ impl OutputParser {
     /// A parser for a built-in backend; `None` (custom commands) reads nothing.
     #[must_use]
     pub const fn new(backend: Option<BackendType>) -> Self {
-        Self { backend, usage: Usage { input_tokens: None, output_tokens: None, total_cost_usd: None }, failure: None }
+        Self {
+            backend,
+            usage: Usage { input_tokens: None, output_tokens: None, total_cost_usd: None },
+            failure: None,
+            ended: false,
+        }
     }
 
     /// Usage so far.
     #[must_use]
     pub const fn usage(&self) -> Usage {
         self.usage
+    }
+
+    /// Whether the CLI printed its final record (claude's and gemini's `result`):
+    /// usage read after it is the run's total, not live progress.
+    #[must_use]
+    pub const fn reported_end(&self) -> bool {
+        self.ended
     }
 
     /// The failure the CLI reported in its output, if any.
@@ -89,6 +102,7 @@ impl OutputParser {
         let before = self.usage;
         match (backend, kind) {
             (BackendType::Claude, "result") => {
+                self.ended = true;
                 let usage = record.get("usage").unwrap_or(&Value::Null);
                 self.usage = Usage {
                     input_tokens: int(usage, "input_tokens").map(|i| {
@@ -115,6 +129,7 @@ impl OutputParser {
                 self.failure = text(record.get("error")).or_else(|| text(record.get("message")));
             }
             (BackendType::Gemini, "result") => {
+                self.ended = true;
                 let stats = record.get("stats").unwrap_or(&Value::Null);
                 self.usage = Usage {
                     input_tokens: int(stats, "input_tokens"),
@@ -155,6 +170,7 @@ mod tests {
             Usage { input_tokens: Some(15), output_tokens: Some(7), total_cost_usd: Some(0.25) }
         );
         assert_eq!(parser.failure(), None);
+        assert!(parser.reported_end(), "a result record is the last one");
         parser.observe(r#"{"type":"result","subtype":"error_during_execution","is_error":true,"result":"Credit balance is too low"}"#);
         assert_eq!(parser.failure(), Some("Credit balance is too low"));
     }

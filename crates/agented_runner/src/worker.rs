@@ -259,6 +259,10 @@ impl Runner {
             }
             let (outcome, hit) = self.execute(execution, &attempt, stop.clone(), &mut seq, usage).await;
             usage = outcome.usage;
+            // The run's final cost may take a budget past its soft limit: warn now, not at the next run.
+            if let Err(e) = orchestration.check_budgets(&attempt.scope).await {
+                tracing::warn!(execution_id = %id, error = %e, "budgets could not be checked after a run");
+            }
             match hit {
                 Some(hit) if outcome.status == ExecutionStatus::Failed => {
                     let until = match orchestration.record_rate_limit(&attempt, &hit).await {
@@ -518,7 +522,8 @@ impl Runner {
                 if let Err(e) = self.ports.executions.set_usage(id, &live.base.plus(parser.usage())).await {
                     log_store(&e, id);
                 }
-                if budget_stop.is_none() {
+                // A final record's cost is spent already: stopping the exiting CLI would only race its exit.
+                if budget_stop.is_none() && !parser.reported_end() {
                     budget_stop = self.over_budget(id, &live.attempt.scope).await;
                 }
             }

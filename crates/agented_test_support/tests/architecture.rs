@@ -9,8 +9,14 @@ use std::collections::{BTreeSet, HashMap};
 use std::process::Command;
 use std::sync::OnceLock;
 
-const DOMAINS: [&str; 5] =
-    ["agented_kernel", "agented_triggers", "agented_executions", "agented_roadmaps", "agented_auth"];
+const DOMAINS: [&str; 6] = [
+    "agented_kernel",
+    "agented_triggers",
+    "agented_executions",
+    "agented_roadmaps",
+    "agented_auth",
+    "agented_orchestration",
+];
 const ADAPTERS: [&str; 6] = [
     "agented_store_sqlite",
     "agented_jobs",

@@ -37,13 +37,55 @@ async fn budgets_are_validated_field_by_field_and_name_real_entities() {
     let id = created["id"].as_str().unwrap().to_owned();
     let cases: [(Method, String, Option<Value>, u16, &[&str]); 10] = [
         (Method::POST, "/admin/budgets".into(), Some(json!({})), 422, &["scope", "period", "hard_limit_usd"]),
-        (Method::POST, "/admin/budgets".into(), Some(json!({ "scope": "team", "period": "hourly", "timezone": "Mars/Base", "hard_limit_usd": -3 })), 422, &["scope", "period", "timezone", "hard_limit_usd"]),
-        (Method::POST, "/admin/budgets".into(), Some(json!({ "scope": "global", "entity_id": "trig-x", "period": "daily", "hard_limit_usd": 1 })), 422, &["entity_id"]),
-        (Method::POST, "/admin/budgets".into(), Some(json!({ "scope": "trigger", "entity_id": "trig-nope00", "period": "daily", "hard_limit_usd": 1 })), 422, &["entity_id"]),
-        (Method::POST, "/admin/budgets".into(), Some(json!({ "scope": "account", "entity_id": "acct-nope", "period": "daily", "hard_limit_usd": 1 })), 422, &["entity_id"]),
-        (Method::POST, "/admin/budgets".into(), Some(json!({ "scope": "global", "period": "daily", "soft_limit_usd": 5, "hard_limit_usd": 1 })), 422, &["soft_limit_usd"]),
-        (Method::POST, "/admin/budgets".into(), Some(json!({ "scope": "trigger", "entity_id": trigger, "period": "weekly", "hard_limit_usd": 9 })), 409, &[]),
-        (Method::PUT, format!("/admin/budgets/{id}"), Some(json!({ "hard_limit_usd": null, "soft_limit_usd": null })), 422, &["hard_limit_usd"]),
+        (
+            Method::POST,
+            "/admin/budgets".into(),
+            Some(json!({ "scope": "team", "period": "hourly", "timezone": "Mars/Base", "hard_limit_usd": -3 })),
+            422,
+            &["scope", "period", "timezone", "hard_limit_usd"],
+        ),
+        (
+            Method::POST,
+            "/admin/budgets".into(),
+            Some(json!({ "scope": "global", "entity_id": "trig-x", "period": "daily", "hard_limit_usd": 1 })),
+            422,
+            &["entity_id"],
+        ),
+        (
+            Method::POST,
+            "/admin/budgets".into(),
+            Some(json!({ "scope": "trigger", "entity_id": "trig-nope00", "period": "daily", "hard_limit_usd": 1 })),
+            422,
+            &["entity_id"],
+        ),
+        (
+            Method::POST,
+            "/admin/budgets".into(),
+            Some(json!({ "scope": "account", "entity_id": "acct-nope", "period": "daily", "hard_limit_usd": 1 })),
+            422,
+            &["entity_id"],
+        ),
+        (
+            Method::POST,
+            "/admin/budgets".into(),
+            Some(json!({ "scope": "global", "period": "daily", "soft_limit_usd": 5, "hard_limit_usd": 1 })),
+            422,
+            &["soft_limit_usd"],
+        ),
+        (
+            Method::POST,
+            "/admin/budgets".into(),
+            Some(json!({ "scope": "trigger", "entity_id": trigger, "period": "weekly", "hard_limit_usd": 9 })),
+            409,
+            &[],
+        ),
+        (
+            Method::PUT,
+            format!("/admin/budgets/{id}"),
+            Some(json!({ "hard_limit_usd": null, "soft_limit_usd": null })),
+            422,
+            &["hard_limit_usd"],
+        ),
         (Method::GET, "/admin/budgets/budget-nope".into(), None, 404, &[]),
         (Method::GET, "/admin/budgets/usage?period=hourly&timezone=Nowhere".into(), None, 422, &["period", "timezone"]),
     ];
@@ -54,13 +96,18 @@ async fn budgets_are_validated_field_by_field_and_name_real_entities() {
             assert!(answer["details"][field].is_string(), "{method} {path}: {field} missing in {answer}");
         }
     }
-    let (status, answer) = send(&app, Method::GET, "/admin/budgets/usage?since=2026-11-22T00:00:00Z&until=2026-11-21T00:00:00Z", None).await;
+    let (status, answer) =
+        send(&app, Method::GET, "/admin/budgets/usage?since=2026-11-22T00:00:00Z&until=2026-11-21T00:00:00Z", None)
+            .await;
     assert_eq!((status, answer["details"]["since"].as_str().is_some()), (422, true), "{answer}");
-    let (status, answer) = send(&app, Method::POST, "/admin/budgets/check", Some(json!({ "estimated_cost_usd": -1 }))).await;
+    let (status, answer) =
+        send(&app, Method::POST, "/admin/budgets/check", Some(json!({ "estimated_cost_usd": -1 }))).await;
     assert_eq!(status, 422, "{answer}");
-    let (status, _) = send(&app, Method::POST, "/admin/budgets/check", Some(json!({ "trigger_id": "trig-nope00" }))).await;
+    let (status, _) =
+        send(&app, Method::POST, "/admin/budgets/check", Some(json!({ "trigger_id": "trig-nope00" }))).await;
     assert_eq!(status, 404);
-    let (status, changed) = send(&app, Method::PUT, &format!("/admin/budgets/{id}"), Some(json!({ "soft_limit_usd": null }))).await;
+    let (status, changed) =
+        send(&app, Method::PUT, &format!("/admin/budgets/{id}"), Some(json!({ "soft_limit_usd": null }))).await;
     assert_eq!(status, 200, "{changed}");
     assert_eq!((changed["soft_limit_usd"].clone(), changed["hard_limit_usd"].clone()), (Value::Null, json!(2.0)));
     let (status, _) = send(&app, Method::DELETE, &format!("/admin/budgets/{id}"), None).await;
@@ -83,7 +130,8 @@ async fn a_soft_limit_warns_once_and_a_hard_limit_refuses_the_next_run_until_rai
     // Under the hard limit at its start, the second run goes ahead and takes spend past it.
     assert_eq!(finished(&app, &trigger, "cost=0.03").await["status"], "success");
     let (_, audit) = send(&app, Method::GET, "/admin/audit?entity_type=budget", None).await;
-    let warnings: Vec<_> = audit["entries"].as_array().unwrap().iter().filter(|e| e["action"] == "budget.soft_limit").collect();
+    let warnings: Vec<_> =
+        audit["entries"].as_array().unwrap().iter().filter(|e| e["action"] == "budget.soft_limit").collect();
     assert_eq!(warnings.len(), 1, "one warning per period: {audit}");
     assert!(warnings[0]["changes"]["message"].as_str().unwrap().contains("soft limit $0.02"));
 
@@ -98,11 +146,14 @@ async fn a_soft_limit_warns_once_and_a_hard_limit_refuses_the_next_run_until_rai
     assert!(blocked["stdout_log"].as_str().unwrap().is_empty());
 
     // Raising the limit lets the next run start; another trigger was never covered.
-    let (status, _) = send(&app, Method::PUT, &format!("/admin/budgets/{id}"), Some(json!({ "hard_limit_usd": 1 }))).await;
+    let (status, _) =
+        send(&app, Method::PUT, &format!("/admin/budgets/{id}"), Some(json!({ "hard_limit_usd": 1 }))).await;
     assert_eq!(status, 200);
     assert_eq!(finished(&app, &trigger, "cost=0.01").await["status"], "success");
     let other = create_trigger(&app, json!({})).await;
-    let (_, check) = send(&app, Method::POST, "/admin/budgets/check", Some(json!({ "trigger_id": other, "estimated_cost_usd": 5 }))).await;
+    let (_, check) =
+        send(&app, Method::POST, "/admin/budgets/check", Some(json!({ "trigger_id": other, "estimated_cost_usd": 5 })))
+            .await;
     assert_eq!((check["allowed"].clone(), check["budgets"].clone()), (json!(true), json!([])));
 }
 
@@ -110,7 +161,11 @@ async fn a_soft_limit_warns_once_and_a_hard_limit_refuses_the_next_run_until_rai
 async fn a_running_execution_is_stopped_when_its_live_cost_reaches_the_hard_limit() {
     let app = TestApp::spawn().await;
     let trigger = create_trigger(&app, json!({ "backend_type": "opencode" })).await;
-    budget(&app, json!({ "scope": "backend", "entity_id": "backend-opencode", "period": "monthly", "hard_limit_usd": 0.25 })).await;
+    budget(
+        &app,
+        json!({ "scope": "backend", "entity_id": "backend-opencode", "period": "monthly", "hard_limit_usd": 0.25 }),
+    )
+    .await;
     let stopped = finished(&app, &trigger, "steps=40 step_ms=100 cost=0.1 lines=0").await;
     assert_eq!(stopped["status"], "budget_blocked", "{stopped}");
     let message = stopped["error_message"].as_str().unwrap();
@@ -167,18 +222,44 @@ async fn the_usage_report_adds_runs_up_by_day_trigger_backend_and_status() {
     clock.advance(Duration::days(1));
     finished(&app, &a, "cost=1").await;
     finished(&app, &b, "tokens=7/3").await;
-    let (status, report) = send(&app, Method::GET, "/admin/budgets/usage?period=daily&since=2026-11-21T00:00:00Z&until=2026-11-23T00:00:00Z", None).await;
+    let (status, report) = send(
+        &app,
+        Method::GET,
+        "/admin/budgets/usage?period=daily&since=2026-11-21T00:00:00Z&until=2026-11-23T00:00:00Z",
+        None,
+    )
+    .await;
     assert_eq!(status, 200, "{report}");
     let mut groups: Vec<_> = report["groups"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|g| (g["period_start"].as_str().unwrap(), g["trigger_id"].as_str().unwrap() == a, g["backend_id"].as_str().unwrap(), g["runs"].as_u64().unwrap()))
+        .map(|g| {
+            (
+                g["period_start"].as_str().unwrap(),
+                g["trigger_id"].as_str().unwrap() == a,
+                g["backend_id"].as_str().unwrap(),
+                g["runs"].as_u64().unwrap(),
+            )
+        })
         .collect();
     groups.sort_by_key(|g| (g.0, g.2));
-    assert_eq!(groups, [("2026-11-21", true, "backend-claude", 2), ("2026-11-22", true, "backend-claude", 1), ("2026-11-22", false, "backend-codex", 1)]);
+    assert_eq!(
+        groups,
+        [
+            ("2026-11-21", true, "backend-claude", 2),
+            ("2026-11-22", true, "backend-claude", 1),
+            ("2026-11-22", false, "backend-codex", 1)
+        ]
+    );
     let group = |day: &str, backend: &str| {
-        report["groups"].as_array().unwrap().iter().find(|g| g["period_start"] == day && g["backend_id"] == backend).unwrap().clone()
+        report["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["period_start"] == day && g["backend_id"] == backend)
+            .unwrap()
+            .clone()
     };
     assert_eq!(group("2026-11-21", "backend-claude")["cost_usd"], json!(0.75));
     assert_eq!(group("2026-11-21", "backend-claude")["by_status"], json!({ "failed": 1, "success": 1 }));
