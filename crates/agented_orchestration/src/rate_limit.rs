@@ -89,7 +89,7 @@ fn contains_word(haystack: &str, needle: &str) -> bool {
         let after = haystack[i + needle.len()..].chars().next();
         let edge_start = needle.chars().next().is_some_and(char::is_alphanumeric);
         let edge_end = needle.chars().next_back().is_some_and(char::is_alphanumeric);
-        !(edge_start && glued(before)) && !(edge_end && glued(after))
+        !(edge_start && glued(before) || edge_end && glued(after))
     })
 }
 
@@ -101,7 +101,7 @@ pub fn retry_after(lower: &str) -> Option<Duration> {
         ["retry-after", "retry_after", "retryafter", "retrydelay", "retry after", "try again in"];
     MARKERS.iter().find_map(|marker| {
         let start = lower.find(marker)? + marker.len();
-        let rest = lower[start..].trim_start_matches(|c: char| matches!(c, ' ' | ':' | '=' | '"' | '\'' | '\\'));
+        let rest = lower[start..].trim_start_matches([' ', ':', '=', '"', '\'', '\\']);
         let digits: String = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
         let value: f64 = digits.parse().ok()?;
         let unit = rest[digits.len()..].trim_start();

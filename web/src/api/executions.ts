@@ -1,10 +1,10 @@
 import { request } from './client'
 import type { RunStarted } from './triggers'
 
-export type ExecutionStatus = 'queued' | 'running' | 'success' | 'failed' | 'timeout' | 'cancelled' | 'interrupted'
+export type ExecutionStatus = 'queued' | 'running' | 'success' | 'failed' | 'timeout' | 'cancelled' | 'interrupted' | 'budget_blocked' | 'rate_limited'
 
 /** Statuses a run never leaves. */
-export const FINAL_STATUSES: readonly string[] = ['success', 'failed', 'timeout', 'cancelled', 'interrupted']
+export const FINAL_STATUSES: readonly string[] = ['success', 'failed', 'timeout', 'cancelled', 'interrupted', 'budget_blocked']
 
 /** An untrusted value as substituted into the prompt (the prompt audit trail). */
 export interface PromptInput {

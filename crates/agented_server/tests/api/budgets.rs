@@ -35,7 +35,9 @@ async fn budgets_are_validated_field_by_field_and_name_real_entities() {
     let created = budget(&app, json!({ "scope": "trigger", "entity_id": trigger, "period": "weekly", "timezone": "Europe/Berlin", "soft_limit_usd": 1, "hard_limit_usd": 2 })).await;
     assert_eq!((created["spent_usd"].clone(), created["level"].clone()), (json!(0.0), json!("ok")));
     let id = created["id"].as_str().unwrap().to_owned();
-    let cases: [(Method, String, Option<Value>, u16, &[&str]); 10] = [
+    // Method, path, body, status, fields named in `details`.
+    type Case = (Method, String, Option<Value>, u16, &'static [&'static str]);
+    let cases: [Case; 10] = [
         (Method::POST, "/admin/budgets".into(), Some(json!({})), 422, &["scope", "period", "hard_limit_usd"]),
         (
             Method::POST,
