@@ -163,3 +163,9 @@ export function errorMessage(e: unknown, forbidden?: string): string {
   if (e instanceof ApiError) return e.status === 403 && forbidden ? forbidden : e.message
   return 'Something went wrong.'
 }
+
+/** The server's reason field by field (`field: message; …`), or its message when it named no field. */
+export function fieldErrors(e: unknown): string {
+  if (e instanceof ApiError && e.details) return Object.entries(e.details).map(([k, v]) => `${k}: ${v}`).join('; ')
+  return errorMessage(e)
+}
