@@ -64,12 +64,11 @@ export async function startServer() {
       })
       return { status: res.status, body: await res.json() }
     },
-    /** The first `n` log lines of an execution, read from its live stream as they arrive. */
-    async firstLogLines(id, n) {
+    /** Reads an execution's live stream, event by event, until `done(name, data)` says so (or it ends). */
+    async readStream(id, done) {
       const controller = new AbortController()
       const res = await fetch(`${url}/admin/executions/${id}/stream`, { headers: { 'X-API-Key': adminKey }, signal: controller.signal })
       const decoder = new TextDecoder()
-      const lines = []
       let buffer = ''
       try {
         for await (const chunk of res.body) {
@@ -78,14 +77,23 @@ export async function startServer() {
           while ((end = buffer.indexOf('\n\n')) >= 0) {
             const block = buffer.slice(0, end)
             buffer = buffer.slice(end + 2)
-            if (/^event: log$/m.test(block)) lines.push(JSON.parse(/^data: (.*)$/m.exec(block)[1]))
-            if (/^event: complete$/m.test(block) || lines.length >= n) return lines
+            const name = /^event: (.*)$/m.exec(block)?.[1]
+            const data = /^data: (.*)$/m.exec(block)?.[1]
+            if (name && data && done(name, JSON.parse(data))) return
           }
         }
-        return lines
       } finally {
         controller.abort()
       }
+    },
+    /** The first `n` log lines of an execution, read from its live stream as they arrive. */
+    async firstLogLines(id, n) {
+      const lines = []
+      await this.readStream(id, (name, data) => {
+        if (name === 'log') lines.push(data)
+        return name === 'complete' || lines.length >= n
+      })
+      return lines
     },
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM')

@@ -5,16 +5,13 @@ import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { openPage, serverAndBrowser, signIn } from './browser.mjs'
 
-/** Runs `trigger` with `message` and waits for a status other than queued or running. */
+/** Runs `trigger` with `message` and follows its stream until it ends or waits rate-limited. */
 async function runToEnd(server, trigger, message) {
   const started = await server.api(`/admin/triggers/${trigger}/run`, { method: 'POST', body: JSON.stringify({ message }) })
   assert.equal(started.status, 202, JSON.stringify(started.body))
-  for (let i = 0; i < 200; i++) {
-    const { body } = await server.api(`/admin/executions/${started.body.execution_id}`)
-    if (!['queued', 'running'].includes(body.status)) return body
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`run of ${trigger} did not end`)
+  const id = started.body.execution_id
+  await server.readStream(id, (name, data) => name === 'complete' || (name === 'status' && data.status === 'rate_limited'))
+  return (await server.api(`/admin/executions/${id}`)).body
 }
 
 describe('usage, budgets and accounts', () => {

@@ -228,8 +228,12 @@ pub struct BudgetPatch {
     pub hard_limit_usd: Option<Option<f64>>,
 }
 
-/// A present key (even `null`) becomes `Some`.
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<f64>>, D::Error> {
+/// Serde helper for an optional limit: a present key (even `null`) becomes `Some`,
+/// so "remove the limit" (`null`) differs from "leave it" (absent).
+///
+/// # Errors
+/// When the value is neither a number nor `null`.
+pub fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<f64>>, D::Error> {
     Option::<f64>::deserialize(d).map(Some)
 }
 

@@ -28,13 +28,20 @@ pub struct RateLimitHit {
     pub retry_after: Option<Duration>,
     /// The line (at most 300 characters), for the account's reason.
     pub line: String,
+    /// Later lines read for a `retry-after` so far.
+    looked_after: u8,
 }
+
+/// Lines after a hit searched for its `retry-after`: CLIs print it right
+/// after the error, and a flood of output must not be lower-cased line by line.
+const RETRY_AFTER_LOOKAHEAD: u8 = 20;
 
 impl RateLimitHit {
     /// Reads a `retry-after` from a later line when the hit's own line had
     /// none (CLIs print the error and its headers on separate lines).
     pub fn complete(&mut self, later_line: &str) {
-        if self.retry_after.is_none() {
+        if self.retry_after.is_none() && self.looked_after < RETRY_AFTER_LOOKAHEAD {
+            self.looked_after += 1;
             self.retry_after = retry_after(&later_line.to_lowercase());
         }
     }
@@ -70,6 +77,7 @@ impl RateLimitRules {
             pattern: pattern.clone(),
             retry_after: retry_after(&lower),
             line: line.chars().take(300).collect(),
+            looked_after: 0,
         })
     }
 
@@ -202,6 +210,12 @@ mod tests {
         hit.complete("retry-after: 120");
         hit.complete("retry-after: 5");
         assert_eq!(hit.retry_after, Some(Duration::seconds(120)), "the first value found is kept");
+        let mut far = RateLimitRules::defaults().scan("429").expect("a hit");
+        for _ in 0..20 {
+            far.complete("more output");
+        }
+        far.complete("retry-after: 9");
+        assert_eq!(far.retry_after, None, "only the lines right after the error are searched");
         let rules = RateLimitRules::defaults();
         let hit = rules.scan("429 Too Many Requests").expect("a hit");
         assert_eq!(rules.limit_for(&hit), Duration::seconds(60), "60 s when the line does not say");

@@ -89,17 +89,13 @@ pub struct BudgetInput {
     /// IANA time zone; `orchestration.timezone` unless set.
     pub timezone: Option<String>,
     /// US dollars.
-    #[serde(deserialize_with = "present")]
+    #[serde(deserialize_with = "agented_orchestration::budgets::present")]
     #[schema(value_type = Option<f64>)]
     pub soft_limit_usd: Option<Option<f64>>,
     /// US dollars.
-    #[serde(deserialize_with = "present")]
+    #[serde(deserialize_with = "agented_orchestration::budgets::present")]
     #[schema(value_type = Option<f64>)]
     pub hard_limit_usd: Option<Option<f64>>,
-}
-
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<f64>>, D::Error> {
-    Option::<f64>::deserialize(d).map(Some)
 }
 
 impl From<BudgetInput> for BudgetPatch {
