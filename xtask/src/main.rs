@@ -1,10 +1,7 @@
 //! `cargo xtask <command>`: how Agented is built, checked, tested and measured.
 //! Every check says, when it fails, the command that fixes or reruns it.
 
-mod bench;
-mod bench_http;
-mod bench_runs;
-mod bench_webhooks;
+mod evidence;
 mod web;
 
 use anyhow::{Context, Result, bail};
@@ -38,8 +35,16 @@ enum Command {
     Web,
     /// Browser tests: the real server and dashboard in Chromium.
     E2e,
-    /// Release start-up time, idle memory and run figures, written to target/bench/results.json.
+    /// Every performance figure (release build), written to target/bench/results.{json,md}.
     Bench,
+    /// Minutes of mixed traffic (release build); fails when memory or open descriptors grow.
+    Soak {
+        /// How long, in seconds.
+        #[arg(default_value_t = 300)]
+        seconds: u64,
+    },
+    /// Schemathesis against /openapi.json (installed from PyPI under target/ on first use).
+    Fuzz,
 }
 
 /// The workspace root.
@@ -123,6 +128,7 @@ fn ci(sh: &Shell) -> Result<()> {
     step("web unit tests", "cd web && npm test", || web::npm(sh, &["test"]))?;
     web::build(sh, true)?;
     e2e(sh)?;
+    evidence::fuzz(sh)?;
     systemd_verify(sh)?;
     eprintln!("\nAll checks passed in {:.0}s.", started.elapsed().as_secs_f64());
     Ok(())
@@ -147,6 +153,8 @@ fn main() -> Result<()> {
         }
         Command::Web => web::build(&sh, true),
         Command::E2e => e2e(&sh),
-        Command::Bench => bench::run(&sh),
+        Command::Bench => evidence::bench(&sh),
+        Command::Soak { seconds } => evidence::soak(&sh, seconds),
+        Command::Fuzz => evidence::fuzz(&sh),
     }
 }

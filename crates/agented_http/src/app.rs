@@ -229,6 +229,7 @@ pub fn build_app(
     >,
 > {
     let (app, spec) = register_routes(App::new()).split_for_parts();
+    let spec = crate::openapi::with_shared_responses(spec);
     let mut app = app
         .app_data(web::Data::new(shared.state))
         .app_data(shared.auth_failures)

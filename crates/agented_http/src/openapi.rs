@@ -46,5 +46,65 @@ impl utoipa::Modify for ApiKeySecurity {
 #[must_use]
 pub fn spec() -> utoipa::openapi::OpenApi {
     let (_, spec) = crate::app::register_routes(actix_web::App::new()).split_for_parts();
+    with_shared_responses(spec)
+}
+
+/// Adds the answers every operation of a kind can give, whatever its handler
+/// says: the gate's 401/403 on keyed routes, the JSON extractor's 400/415/422
+/// on bodies, the query extractor's 400, and the rate limiter's 429. Declaring
+/// them once keeps the spec true for clients (and for the fuzzer, which checks
+/// every status against it) without repeating them on ninety handlers.
+#[must_use]
+pub fn with_shared_responses(mut spec: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    use utoipa::openapi::path::{Operation, ParameterIn};
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let error = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build(),
+                )
+                .build(),
+        )
+    };
+    let add = |operation: &mut Operation, status: &str, description: &str| {
+        operation.responses.responses.entry(status.to_owned()).or_insert_with(|| error(description));
+    };
+    for item in spec.paths.paths.values_mut() {
+        let methods = [
+            (&mut item.get, true),
+            (&mut item.put, false),
+            (&mut item.post, false),
+            (&mut item.delete, false),
+            (&mut item.patch, false),
+        ];
+        for (operation, read_only) in methods {
+            let Some(operation) = operation.as_mut() else { continue };
+            let keyed = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+            if keyed {
+                add(operation, "401", "No API key, or an unknown, expired or revoked one");
+                if !read_only {
+                    add(operation, "403", "The key's scope (read) does not allow this");
+                }
+            }
+            if operation.request_body.is_some() {
+                add(operation, "400", "The body is not valid JSON");
+                add(operation, "415", "The body is not sent as application/json");
+                add(operation, "422", "The JSON does not have the expected shape or values");
+            }
+            let queried = operation.parameters.iter().flatten().any(|p| match p {
+                RefOr::T(p) => matches!(p.parameter_in, ParameterIn::Query),
+                RefOr::Ref(_) => false,
+            });
+            if queried {
+                add(operation, "400", "A query parameter is unknown or malformed");
+            }
+            if keyed || operation.request_body.is_some() {
+                add(operation, "429", "Too many requests; Retry-After says when to try again");
+            }
+        }
+    }
     spec
 }

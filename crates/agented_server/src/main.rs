@@ -92,12 +92,28 @@ fn migrate(settings: &Settings) -> ExitCode {
     }
 }
 
+/// Every open stream, connection and run pipe is a descriptor, and the usual
+/// soft limit (1024) is far below what a busy server holds: raise it to the
+/// hard limit the operator allows (systemd's `LimitNOFILE`, `ulimit -Hn`).
+fn raise_open_files_limit() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    match getrlimit(Resource::RLIMIT_NOFILE) {
+        Ok((soft, hard)) if soft < hard => match setrlimit(Resource::RLIMIT_NOFILE, hard, hard) {
+            Ok(()) => tracing::debug!(from = soft, to = hard, "raised the open files limit"),
+            Err(e) => tracing::warn!(soft, hard, error = %e, "could not raise the open files limit"),
+        },
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "could not read the open files limit"),
+    }
+}
+
 fn serve(settings: &Settings) -> ExitCode {
     if let Err(code) = init_logging(settings) {
         return code;
     }
     // Flushes pending error reports when serve returns.
     let _sentry = agented_server::observability::init_sentry(settings);
+    raise_open_files_limit();
     let result = actix_web::rt::System::new().block_on(async {
         let app = Application::build(settings, agented_server::startup::Overrides::default()).await?;
         announce_bootstrap_key(&app);

@@ -2,27 +2,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on the first broken expectation")]
 
+mod process;
+
 use agented_test_support::workspace_root;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use process::{agented, sigterm, spawn_server, wait_for_exit};
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::Duration;
-
-/// The binary with a clean environment, the repository's config folder and a
-/// private working directory (so no developer `.env` is read).
-fn agented(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_agented"));
-    cmd.env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AGENTED_CONFIG_DIR", workspace_root().join("config"))
-        .env("AGENTED_ENV", "test")
-        .env("AGENTED__DATA_DIR", dir.join("data"))
-        .current_dir(dir);
-    cmd
-}
 
 fn run(cmd: &mut Command) -> Output {
     cmd.output().unwrap()
@@ -83,41 +73,6 @@ fn migrate_creates_the_database_and_is_idempotent() {
 fn start(dir: &Path) -> (Child, String) {
     let (child, address, _) = spawn_server(dir, |_| {});
     (child, address)
-}
-
-/// Starts `agented serve` (after `configure` has its say) and returns it with its
-/// address and what it printed on the terminal before the address.
-fn spawn_server(dir: &Path, configure: impl FnOnce(&mut Command)) -> (Child, String, Vec<String>) {
-    let mut cmd = agented(dir);
-    cmd.arg("serve").stdout(Stdio::null()).stderr(Stdio::piped());
-    configure(&mut cmd);
-    let mut child = cmd.spawn().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let mut terminal = Vec::new();
-    let address = loop {
-        let line = lines.next().expect("the server printed its address").unwrap();
-        if let Some(rest) = line.strip_prefix("agented listening on ") {
-            break rest.split('/').take(3).collect::<Vec<_>>().join("/");
-        }
-        terminal.push(line);
-    };
-    // Keep draining stderr so the server never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, address, terminal)
-}
-
-fn wait_for_exit(mut child: Child, limit: Duration) -> std::process::ExitStatus {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait());
-    });
-    rx.recv_timeout(limit).unwrap_or_else(|_| panic!("the server did not stop within {limit:?}")).unwrap()
-}
-
-fn sigterm(child: &Child) {
-    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
-    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
 }
 
 #[tokio::test]
@@ -234,112 +189,4 @@ fn keys_can_be_created_listed_and_revoked_from_the_terminal() {
     let bad = run(agented(dir.path()).args(["keys", "create", "--name", "x", "--scope", "root"]));
     assert!(!bad.status.success());
     assert!(stderr(&bad).contains("admin or read"), "{}", stderr(&bad));
-}
-
-/// The fake CLIs in `dir/bin`, and an API key the server accepts.
-fn with_fake_clis(dir: &Path, cmd: &mut Command) {
-    agented_test_support::install_fake_clis(&dir.join("bin"));
-    cmd.env("AGENTED__RUNNER__EXTRA_PATH", dir.join("bin"))
-        .env("AGENTED_API_KEY", RUN_KEY)
-        .env("AGENTED__RUNNER__SHUTDOWN_GRACE_SECONDS", "1");
-}
-
-const RUN_KEY: &str = "agd_0123456789abcdef0123456789abcdef0123456789abcdef";
-
-async fn api(address: &str, method: reqwest::Method, path: &str, body: Option<serde_json::Value>) -> serde_json::Value {
-    let mut req = reqwest::Client::new().request(method, format!("{address}{path}")).header("x-api-key", RUN_KEY);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let res = req.send().await.unwrap();
-    assert!(res.status().is_success(), "{path}: {}", res.status());
-    res.json().await.unwrap()
-}
-
-async fn status_of(address: &str, id: &str) -> String {
-    api(address, reqwest::Method::GET, &format!("/admin/executions/{id}"), None).await["status"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-/// The execution's live stream.
-async fn stream(address: &str, id: &str) -> agented_test_support::SseReader {
-    let res = reqwest::Client::new()
-        .get(format!("{address}/admin/executions/{id}/stream"))
-        .header("x-api-key", RUN_KEY)
-        .send()
-        .await
-        .unwrap();
-    agented_test_support::SseReader::new(res)
-}
-
-fn gone(pid: i32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map_or(true, |stat| stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')))
-}
-
-#[tokio::test]
-async fn after_kill_9_the_running_run_is_interrupted_its_processes_killed_and_queued_runs_proceed() {
-    let dir = tempfile::tempdir().unwrap();
-    let (mut child, address, _) = spawn_server(dir.path(), |cmd| with_fake_clis(dir.path(), cmd));
-    let trigger = api(
-        &address,
-        reqwest::Method::POST,
-        "/admin/triggers",
-        Some(serde_json::json!({ "name": "long", "prompt_template": "{message}" })),
-    )
-    .await["trigger_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let run = |message: &'static str| {
-        let (address, trigger) = (address.clone(), trigger.clone());
-        async move {
-            api(
-                &address,
-                reqwest::Method::POST,
-                &format!("/admin/triggers/{trigger}/run"),
-                Some(serde_json::json!({ "message": message })),
-            )
-            .await["execution_id"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        }
-    };
-    let long = run("ignore_term fork=2 lines=1 sleep_ms=600000").await;
-    // Follow the run until the bot has printed its two grandchildren.
-    let mut pids: Vec<i32> = Vec::new();
-    stream(&address, &long)
-        .await
-        .until(|e| {
-            if let Some(pid) = e.data["content"].as_str().and_then(|c| c.strip_prefix("grandchild pid=")) {
-                pids.push(pid.parse().unwrap());
-            }
-            e.name == "complete" || pids.len() == 2
-        })
-        .await;
-    assert_eq!(pids.len(), 2);
-    // max_concurrent = 1: this one waits in the queue.
-    let queued = run("lines=2").await;
-    assert_eq!(status_of(&address, &queued).await, "queued");
-
-    child.kill().unwrap();
-    child.wait().unwrap();
-    assert!(pids.iter().all(|p| !gone(*p)), "the run's processes outlive a kill -9 of the server");
-
-    let (child, address, _) = spawn_server(dir.path(), |cmd| with_fake_clis(dir.path(), cmd));
-    let interrupted = api(&address, reqwest::Method::GET, &format!("/admin/executions/{long}"), None).await;
-    assert_eq!(interrupted["status"], "interrupted");
-    for pid in &pids {
-        assert!(gone(*pid), "leftover process {pid} was not killed at start-up");
-    }
-    let events = stream(&address, &queued).await.until(|e| e.name == "complete").await;
-    assert_eq!(events.last().unwrap().data["status"], "success");
-    let done = api(&address, reqwest::Method::GET, &format!("/admin/executions/{queued}"), None).await;
-    assert_eq!(done["status"], "success");
-    assert_eq!(done["log_lines"], 4);
-    sigterm(&child);
-    assert!(wait_for_exit(child, Duration::from_secs(20)).success());
 }

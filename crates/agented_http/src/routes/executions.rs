@@ -319,7 +319,7 @@ pub async fn retry_execution(state: web::Data<AppState>, id: web::Path<String>) 
     tag = "executions",
     params(("id" = String, Path, description = "Execution id"), StreamQuery),
     responses(
-        (status = 200, description = "text/event-stream", content_type = "text/event-stream", body = String),
+        (status = 200, description = "Server-Sent Events, each as described", content_type = "text/event-stream", body = StreamEvent),
         (status = 404, body = ErrorBody),
     ),
     security(("api_key" = []), ())
@@ -349,6 +349,20 @@ pub async fn stream_execution(
         actix_web::http::header::HeaderValue::from_static("no"),
     );
     Ok(response.map_into_boxed_body())
+}
+
+/// One Server-Sent Event of a run's stream, as a client's parser sees it.
+#[derive(Debug, ToSchema)]
+pub struct StreamEvent {
+    /// `status` (the run's state changed), `log` (a stored line) or `complete` (the run ended; the last event).
+    pub event: String,
+    /// A JSON object: `status` → execution_id, status, started_at, error_message, next_attempt_at;
+    /// `log` → seq, stream, content, timestamp; `complete` → the final status, exit code, log_lines and usage.
+    pub data: String,
+    /// The line's `seq` on `log` events: send it back as `Last-Event-ID` to resume after it.
+    pub id: Option<String>,
+    /// Milliseconds a client waits before reconnecting (sent once, first).
+    pub retry: Option<u32>,
 }
 
 /// The client disconnected.

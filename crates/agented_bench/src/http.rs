@@ -58,6 +58,24 @@ fn read_chunk(reader: &mut impl BufRead) -> Result<Option<Vec<u8>>> {
 }
 
 impl Api {
+    /// Whether `/health/readiness` answers 200.
+    #[must_use]
+    pub fn ready(&self) -> bool {
+        let Ok(mut stream) = TcpStream::connect(&self.addr) else { return false };
+        let request = format!("GET /health/readiness HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n\r\n", self.addr);
+        if stream.write_all(request.as_bytes()).is_err() {
+            return false;
+        }
+        let mut head = [0_u8; 12];
+        stream.read_exact(&mut head).is_ok() && head.ends_with(b"200")
+    }
+
+    /// `http://ADDR` followed by `path`.
+    #[must_use]
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
     /// Sends a request and returns the status and the JSON body (`null` when empty).
     pub fn call(&self, method: &str, path: &str, body: Option<&serde_json::Value>) -> Result<(u16, serde_json::Value)> {
         let body = body.map(ToString::to_string).unwrap_or_default();

@@ -1,0 +1,67 @@
+//! Many open streams: `CLIENTS` clients follow one long run's event stream at
+//! once. A client counts as open once its first event has arrived; the
+//! server's resident memory is read while all are open.
+
+use crate::http::Api;
+use anyhow::{Context, Result, bail};
+use futures::StreamExt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::sync::{Semaphore, watch};
+
+/// Streams held open at once.
+pub const CLIENTS: usize = 10_000;
+/// Connections being set up at once (the listen backlog is finite).
+const CONNECTING: usize = 200;
+
+/// Opens the streams of `execution`, calls `measure` once all are open, then closes them.
+///
+/// # Errors
+/// A stream that cannot be opened, or `measure`'s error.
+pub async fn hold_open(api: &Api, execution: &str, measure: impl FnOnce() -> Result<f64>) -> Result<f64> {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(0).build()?;
+    let url = api.url(&format!("/admin/executions/{execution}/stream"));
+    let connecting = Arc::new(Semaphore::new(CONNECTING));
+    let opened = Arc::new(AtomicUsize::new(0));
+    let all_open = Arc::new(tokio::sync::Notify::new());
+    let (close, closed) = watch::channel(false);
+    let mut tasks = Vec::with_capacity(CLIENTS);
+    for _ in 0..CLIENTS {
+        let (client, url, key) = (client.clone(), url.clone(), api.key.clone());
+        let (connecting, opened, all_open, mut closed) =
+            (connecting.clone(), opened.clone(), all_open.clone(), closed.clone());
+        tasks.push(tokio::spawn(async move {
+            let permit = connecting.acquire_owned().await?;
+            let res = client.get(&url).header("x-api-key", key).send().await?;
+            if res.status() != 200 {
+                bail!("stream: {}", res.status());
+            }
+            let mut body = res.bytes_stream();
+            body.next().await.context("the stream ended before its first event")??;
+            drop(permit);
+            if opened.fetch_add(1, Ordering::SeqCst) + 1 == CLIENTS {
+                all_open.notify_one();
+            }
+            // Hold the stream (reading keeps its buffer drained) until told to close.
+            loop {
+                tokio::select! {
+                    _ = closed.changed() => return Ok(()),
+                    chunk = body.next() => if chunk.is_none() { bail!("the server closed a stream") },
+                }
+            }
+        }));
+    }
+    let opened_in_time = tokio::time::timeout(Duration::from_secs(300), all_open.notified()).await;
+    let figure = match opened_in_time {
+        Ok(()) => measure(),
+        Err(_) => {
+            Err(anyhow::anyhow!("only {} of {CLIENTS} streams opened in 5 minutes", opened.load(Ordering::SeqCst)))
+        }
+    };
+    close.send(true)?;
+    for task in tasks {
+        task.await??;
+    }
+    figure
+}

@@ -1,0 +1,204 @@
+//! Crashes: the server killed with SIGKILL while it works, then started
+//! again on the same data. Nothing accepted may be lost or run twice, nothing
+//! may stay `running`, and no process of the killed server's runs may survive.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on the first broken expectation")]
+
+mod process;
+
+use process::{api, gone, sigterm, spawn_server, status_of, stream, wait_for_exit, with_fake_clis};
+use std::time::Duration;
+
+#[tokio::test]
+async fn after_kill_9_the_running_run_is_interrupted_its_processes_killed_and_queued_runs_proceed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, address, _) = spawn_server(dir.path(), |cmd| with_fake_clis(dir.path(), cmd));
+    let trigger = api(
+        &address,
+        reqwest::Method::POST,
+        "/admin/triggers",
+        Some(serde_json::json!({ "name": "long", "prompt_template": "{message}" })),
+    )
+    .await["trigger_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let run = |message: &'static str| {
+        let (address, trigger) = (address.clone(), trigger.clone());
+        async move {
+            api(
+                &address,
+                reqwest::Method::POST,
+                &format!("/admin/triggers/{trigger}/run"),
+                Some(serde_json::json!({ "message": message })),
+            )
+            .await["execution_id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let long = run("ignore_term fork=2 lines=1 sleep_ms=600000").await;
+    // Follow the run until the bot has printed its two grandchildren.
+    let mut pids: Vec<i32> = Vec::new();
+    stream(&address, &long)
+        .await
+        .until(|e| {
+            if let Some(pid) = e.data["content"].as_str().and_then(|c| c.strip_prefix("grandchild pid=")) {
+                pids.push(pid.parse().unwrap());
+            }
+            e.name == "complete" || pids.len() == 2
+        })
+        .await;
+    assert_eq!(pids.len(), 2);
+    // max_concurrent = 1: this one waits in the queue.
+    let queued = run("lines=2").await;
+    assert_eq!(status_of(&address, &queued).await, "queued");
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(pids.iter().all(|p| !gone(*p)), "the run's processes outlive a kill -9 of the server");
+
+    let (child, address, _) = spawn_server(dir.path(), |cmd| with_fake_clis(dir.path(), cmd));
+    let interrupted = api(&address, reqwest::Method::GET, &format!("/admin/executions/{long}"), None).await;
+    assert_eq!(interrupted["status"], "interrupted");
+    for pid in &pids {
+        assert!(gone(*pid), "leftover process {pid} was not killed at start-up");
+    }
+    let events = stream(&address, &queued).await.until(|e| e.name == "complete").await;
+    assert_eq!(events.last().unwrap().data["status"], "success");
+    let done = api(&address, reqwest::Method::GET, &format!("/admin/executions/{queued}"), None).await;
+    assert_eq!(done["status"], "success");
+    assert_eq!(done["log_lines"], 4);
+    sigterm(&child);
+    assert!(wait_for_exit(child, Duration::from_secs(20)).success());
+}
+
+/// Processes other than the server whose environment carries
+/// `AGENTED_CRASH_MARK=<mark>`: the server was started with it, and every
+/// run's processes inherit the server's environment.
+fn marked_processes(mark: &str, server: Option<u32>) -> Vec<i32> {
+    let needle = format!("AGENTED_CRASH_MARK={mark}");
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            server.is_none_or(|s| i64::from(s) != i64::from(*pid))
+                && !gone(*pid)
+                && std::fs::read(format!("/proc/{pid}/environ"))
+                    .is_ok_and(|env| env.split(|&b| b == 0).any(|kv| kv == needle.as_bytes()))
+        })
+        .collect()
+}
+
+/// What one webhook delivery got back before the server died.
+struct Accepted {
+    tag: String,
+    execution_id: String,
+}
+
+/// Sends deliveries until the server stops answering; returns those answered 2xx.
+async fn send_deliveries(address: String, client: usize) -> Vec<Accepted> {
+    let http = reqwest::Client::new();
+    let mut accepted = Vec::new();
+    for n in 0.. {
+        let tag = format!("delivery-{client}-{n}");
+        // Each run prints, forks a grandchild and works for a while: some are
+        // running and many queued when the server is killed.
+        let text = format!("fork=1 lines=2 sleep_ms=700 {tag}");
+        let Ok(res) = http.post(format!("{address}/")).json(&serde_json::json!({ "text": text })).send().await else {
+            break;
+        };
+        if !res.status().is_success() {
+            continue;
+        }
+        let Ok(answer) = res.json::<serde_json::Value>().await else { break };
+        let started = answer["executions"].as_array().unwrap();
+        assert_eq!(started.len(), 1, "{answer}");
+        accepted.push(Accepted { tag, execution_id: started[0]["execution_id"].as_str().unwrap().to_owned() });
+    }
+    accepted
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn kill_9_during_webhook_load_loses_no_accepted_delivery_runs_none_twice_and_leaves_no_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let mark = dir.path().display().to_string();
+    let configure = |cmd: &mut std::process::Command| {
+        with_fake_clis(dir.path(), cmd);
+        cmd.env("AGENTED_CRASH_MARK", &mark).env("AGENTED__RATE_LIMITS__ENABLED", "false");
+    };
+    let (mut child, address, _) = spawn_server(dir.path(), configure);
+    let body = serde_json::json!({
+        "name": "crash", "trigger_source": "webhook", "prompt_template": "{message}", "max_concurrent": 3,
+    });
+    let trigger = api(&address, reqwest::Method::POST, "/admin/triggers", Some(body)).await["trigger_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let senders: Vec<_> = (0..4).map(|c| tokio::spawn(send_deliveries(address.clone(), c))).collect();
+
+    // Kill once runs are executing (their processes exist) and deliveries keep arriving.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let running = api(&address, reqwest::Method::GET, "/admin/executions?status=running&limit=1", None).await;
+        let queued = api(&address, reqwest::Method::GET, "/admin/executions?status=queued&limit=1", None).await;
+        if running["total"].as_u64() >= Some(3) && queued["total"].as_u64() >= Some(10) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the load never built up: {running} {queued}");
+        // Polling the API is the observation itself; there is no event for "busy enough".
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let mut accepted = Vec::new();
+    for sender in senders {
+        accepted.extend(sender.await.unwrap());
+    }
+    let orphans = marked_processes(&mark, None);
+    assert!(!orphans.is_empty(), "runs were executing when the server was killed");
+
+    let (child, address, _) = spawn_server(dir.path(), configure);
+    let left = marked_processes(&mark, Some(child.id()));
+    assert!(orphans.iter().all(|pid| !left.contains(pid)), "processes of killed runs survived the restart: {left:?}");
+
+    // Every run the killed server stored reaches its end.
+    let all = api(&address, reqwest::Method::GET, &format!("/admin/executions?trigger_id={trigger}&limit=500"), None)
+        .await["executions"]
+        .as_array()
+        .unwrap()
+        .clone();
+    for execution in &all {
+        let id = execution["execution_id"].as_str().unwrap();
+        stream(&address, id).await.until(|e| e.name == "complete").await;
+    }
+    let mut statuses = std::collections::BTreeMap::<String, usize>::new();
+    let mut runs_per_tag = std::collections::HashMap::<String, usize>::new();
+    for execution in &all {
+        let id = execution["execution_id"].as_str().unwrap();
+        let detail = api(&address, reqwest::Method::GET, &format!("/admin/executions/{id}"), None).await;
+        *statuses.entry(detail["status"].as_str().unwrap().to_owned()).or_default() += 1;
+        let tag = detail["prompt"]
+            .as_str()
+            .unwrap()
+            .split_whitespace()
+            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '-'))
+            .find(|w| w.starts_with("delivery-"))
+            .unwrap();
+        *runs_per_tag.entry(tag.to_owned()).or_default() += 1;
+    }
+    assert!(accepted.len() >= 13, "deliveries were accepted before the kill: {}", accepted.len());
+    for delivery in &accepted {
+        assert_eq!(runs_per_tag.get(&delivery.tag), Some(&1), "{} has exactly one execution", delivery.tag);
+        assert!(all.iter().any(|e| e["execution_id"] == delivery.execution_id.as_str()));
+    }
+    assert!(runs_per_tag.values().all(|n| *n == 1), "no delivery ran twice: {runs_per_tag:?}");
+    // Runs that were executing end `interrupted`; every queued one ran to success after the restart.
+    let interrupted = statuses.get("interrupted").copied().unwrap_or(0);
+    assert!((1..=3).contains(&interrupted), "{statuses:?}");
+    assert_eq!(statuses.get("success").copied().unwrap_or(0) + interrupted, all.len(), "{statuses:?}");
+    assert!(marked_processes(&mark, Some(child.id())).is_empty(), "every run's processes are gone once the runs ended");
+    sigterm(&child);
+    assert!(wait_for_exit(child, Duration::from_secs(20)).success());
+}
