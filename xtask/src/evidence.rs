@@ -13,7 +13,7 @@ fn build_release(sh: &Shell) -> Result<()> {
     step("release build", "cargo build --release -p agented_server -p agented_test_support -p agented_bench", || {
         Ok(cmd!(
             sh,
-            "cargo build --release --quiet -p agented_server --bin agented -p agented_test_support --bin fake-bot -p agented_bench"
+            "cargo build --release --quiet -p agented_server --bin agented -p agented_test_support --bin fake-bot -p agented_bench --bin agented-bench"
         )
         .run()?)
     })
@@ -71,7 +71,7 @@ pub fn fuzz(sh: &Shell) -> Result<()> {
         "build agented, fake-bot and agented-bench",
         "cargo build -p agented_server -p agented_test_support -p agented_bench",
         || {
-            Ok(cmd!(sh, "cargo build --quiet -p agented_server --bin agented -p agented_test_support --bin fake-bot -p agented_bench").run()?)
+            Ok(cmd!(sh, "cargo build --quiet -p agented_server --bin agented -p agented_test_support --bin fake-bot -p agented_bench --bin agented-bench").run()?)
         },
     )?;
     step("API fuzzing (schemathesis)", "cargo xtask fuzz", || {

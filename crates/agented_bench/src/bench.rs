@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use std::path::Path;
 
 /// The figures in the order they are published, with their units.
-pub const KEYS: [(&str, &str); 14] = [
+pub const KEYS: [(&str, &str); 15] = [
     ("startup_ms", "ms"),
     ("idle_rss_mb", "MiB"),
     ("api_list_triggers_rps", "req/s"),
@@ -24,6 +24,7 @@ pub const KEYS: [(&str, &str); 14] = [
     ("sse_10k_clients_rss_mb", "MiB"),
     ("log_flood_lines_per_s", "lines/s"),
     ("startup_fresh_ms", "ms"),
+    ("webhook_ingest_503_per_round", "answers"),
 ];
 
 /// Collects rounds per key.
@@ -99,7 +100,8 @@ fn measure_server(server: &Server, runtime: &tokio::runtime::Runtime, rounds: us
     }
     progress("webhook ingest");
     for n in 0..rounds {
-        let round = runtime.block_on(webhooks::round(api, n))?;
+        let (round, unavailable) = runtime.block_on(webhooks::round(api, n))?;
+        r.push("webhook_ingest_503_per_round", unavailable as f64);
         r.push("webhook_ingest_rps", round.rps);
         r.push("webhook_ingest_p99_ms", quantile(&round.latencies_ms, 0.99));
         webhooks::drain(api)?;

@@ -51,6 +51,11 @@ impl Server {
                 std::os::unix::fs::symlink(&bins.fake_bot, link)?;
             }
         }
+        // The server's own log (JSON, warnings and errors), kept when asked for.
+        let stdout = match std::env::var_os("AGENTED_BENCH_SERVER_LOG") {
+            Some(path) => Stdio::from(std::fs::OpenOptions::new().create(true).append(true).open(path)?),
+            None => Stdio::null(),
+        };
         let started = Instant::now();
         let mut child = Command::new(&bins.agented)
             .arg("serve")
@@ -70,7 +75,7 @@ impl Server {
             .env("AGENTED__RATE_LIMITS__API", "1000000/1s")
             .envs(extra.iter().copied())
             .current_dir(data_dir)
-            .stdout(Stdio::null())
+            .stdout(stdout)
             .stderr(Stdio::piped())
             .spawn()
             .with_context(|| format!("starting {}", bins.agented.display()))?;

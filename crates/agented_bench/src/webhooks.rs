@@ -6,6 +6,8 @@ use crate::http::Api;
 use crate::load::{Round, closed_loop};
 use anyhow::{Context, Result, bail};
 use serde_json::json;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Senders at once.
@@ -25,13 +27,18 @@ pub fn seed(api: &Api) -> Result<()> {
     Ok(())
 }
 
-/// One round of deliveries (`round` keeps payloads unique across rounds).
+/// One round of deliveries (`round` keeps payloads unique across rounds) and
+/// how many were answered 503 (the store was busy for longer than its timeout):
+/// counted and published, since a sender retries those.
 ///
 /// # Errors
-/// A delivery that was not answered 200 with exactly one execution.
-pub async fn round(api: &Api, round: usize) -> Result<Round> {
+/// A delivery answered otherwise than 200 with exactly one execution, or 503.
+pub async fn round(api: &Api, round: usize) -> Result<(Round, usize)> {
     let url = api.url("/");
-    closed_loop(CLIENTS, ROUND, move |client, n| {
+    let unavailable = Arc::new(AtomicUsize::new(0));
+    let counted = unavailable.clone();
+    let load = closed_loop(CLIENTS, ROUND, move |client, n| {
+        let unavailable = counted.clone();
         // `lines=0`: the run the delivery starts prints nothing and ends at once.
         let payload = json!({ "text": format!("lines=0 delivery {round}.{n}"), "source": "bench" });
         let request = client.post(&url).json(&payload);
@@ -39,13 +46,18 @@ pub async fn round(api: &Api, round: usize) -> Result<Round> {
             let res = request.send().await?;
             let status = res.status();
             let answer: serde_json::Value = res.json().await?;
+            if status == 503 {
+                unavailable.fetch_add(1, Ordering::SeqCst);
+                return Ok(());
+            }
             if status != 200 || answer["executions"].as_array().map_or(0, Vec::len) != 1 {
                 bail!("delivery {round}.{n}: {status} {answer}");
             }
             Ok(())
         }
     })
-    .await
+    .await?;
+    Ok((load, unavailable.load(Ordering::SeqCst)))
 }
 
 /// Waits until no run is queued or running, so the next figure starts on a quiet server.
