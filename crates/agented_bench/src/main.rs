@@ -2,6 +2,10 @@
 //! robustness, measured on the real binary with the fake bot standing in for
 //! the CLIs. `cargo xtask bench`, `cargo xtask soak` and `cargo xtask ci`
 //! (the fuzzing pass) build the binaries and call it.
+//!
+//! Architecture invariant: it depends on no Agented crate and speaks to the
+//! server only as a client would (processes, HTTP, `/proc`), so what it
+//! measures is the shipped binary.
 
 #![allow(clippy::print_stdout, reason = "a command-line tool reports on stdout")]
 

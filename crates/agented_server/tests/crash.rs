@@ -188,7 +188,8 @@ async fn kill_9_during_webhook_load_loses_no_accepted_delivery_runs_none_twice_a
             .unwrap();
         *runs_per_tag.entry(tag.to_owned()).or_default() += 1;
     }
-    assert!(accepted.len() >= 13, "deliveries were accepted before the kill: {}", accepted.len());
+    // At least 13 runs were stored before the kill; each of the 4 senders may have lost one answer.
+    assert!(accepted.len() >= 9, "deliveries were accepted before the kill: {}", accepted.len());
     for delivery in &accepted {
         assert_eq!(runs_per_tag.get(&delivery.tag), Some(&1), "{} has exactly one execution", delivery.tag);
         assert!(all.iter().any(|e| e["execution_id"] == delivery.execution_id.as_str()));
