@@ -6,6 +6,7 @@ use crate::stats::{figure, quantile};
 use crate::{api, runs, sse_clients, startup, webhooks};
 use anyhow::{Context, Result};
 use serde_json::{Map, Value, json};
+use std::collections::HashMap;
 use std::path::Path;
 
 /// The figures in the order they are published, with their units.
@@ -29,23 +30,15 @@ pub const KEYS: [(&str, &str); 15] = [
 
 /// Collects rounds per key.
 #[derive(Default)]
-struct Rounds(Map<String, Value>);
+struct Rounds(HashMap<&'static str, Vec<f64>>);
 
 impl Rounds {
-    fn push(&mut self, key: &str, value: f64) {
-        let entry = self.0.entry(key.to_owned()).or_insert_with(|| json!([]));
-        if let Value::Array(values) = entry {
-            values.push(json!(value));
-        }
+    fn push(&mut self, key: &'static str, value: f64) {
+        self.0.entry(key).or_default().push(value);
     }
 
     fn figures(&self) -> Map<String, Value> {
-        KEYS.iter()
-            .filter_map(|(key, unit)| {
-                let rounds: Vec<f64> = self.0.get(*key)?.as_array()?.iter().filter_map(Value::as_f64).collect();
-                Some(((*key).to_owned(), figure(&rounds, unit)))
-            })
-            .collect()
+        KEYS.iter().filter_map(|(key, unit)| Some(((*key).to_owned(), figure(self.0.get(key)?, unit)))).collect()
     }
 }
 

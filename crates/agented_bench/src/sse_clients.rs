@@ -25,13 +25,14 @@ pub async fn hold_open(api: &Api, execution: &str, measure: impl FnOnce() -> Res
     let connecting = Arc::new(Semaphore::new(CONNECTING));
     let opened = Arc::new(AtomicUsize::new(0));
     let all_open = Arc::new(tokio::sync::Notify::new());
+    let failed = Arc::new(tokio::sync::Notify::new());
     let (close, closed) = watch::channel(false);
     let mut tasks = Vec::with_capacity(CLIENTS);
     for _ in 0..CLIENTS {
         let (client, url, key) = (client.clone(), url.clone(), api.key.clone());
-        let (connecting, opened, all_open, mut closed) =
-            (connecting.clone(), opened.clone(), all_open.clone(), closed.clone());
-        tasks.push(tokio::spawn(async move {
+        let (connecting, opened, all_open, failed, mut closed) =
+            (connecting.clone(), opened.clone(), all_open.clone(), failed.clone(), closed.clone());
+        let stream = async move {
             let permit = connecting.acquire_owned().await?;
             let res = client.get(&url).header("x-api-key", key).send().await?;
             if res.status() != 200 {
@@ -50,12 +51,20 @@ pub async fn hold_open(api: &Api, execution: &str, measure: impl FnOnce() -> Res
                     chunk = body.next() => if chunk.is_none() { bail!("the server closed a stream") },
                 }
             }
+        };
+        tasks.push(tokio::spawn(async move {
+            let outcome = stream.await;
+            if outcome.is_err() {
+                // Stop waiting for all to open: the task's own error is reported below.
+                failed.notify_one();
+            }
+            outcome
         }));
     }
-    let opened_in_time = tokio::time::timeout(Duration::from_secs(300), all_open.notified()).await;
-    let figure = match opened_in_time {
-        Ok(()) => measure(),
-        Err(_) => {
+    let figure = tokio::select! {
+        () = all_open.notified() => measure(),
+        () = failed.notified() => Err(anyhow::anyhow!("a stream failed before all were open")),
+        () = tokio::time::sleep(Duration::from_secs(300)) => {
             Err(anyhow::anyhow!("only {} of {CLIENTS} streams opened in 5 minutes", opened.load(Ordering::SeqCst)))
         }
     };
