@@ -475,6 +475,9 @@ impl Runner {
         let mut batch_due: Option<tokio::time::Instant> = None;
         while pipes_open {
             tokio::select! {
+                // Lines already received come first: the drain deadline must never win
+                // against output that is waiting to be read (it did, after a slow write).
+                biased;
                 received = rx.recv() => match received {
                     Some((stream, content)) => {
                         // Lines still arriving after the group ended are kept: the drain waits for them.
@@ -517,6 +520,11 @@ impl Runner {
             }
             self.flush(id, &mut batch).await;
             batch_due = None;
+            // Time spent storing is ours, not the process's: the idle drain counts from now.
+            if let (Some(deadline), Some(gone)) = (drain_deadline.as_mut(), gone_at) {
+                let now = tokio::time::Instant::now();
+                deadline.as_mut().reset((now + process::DRAIN_IDLE).min(gone + process::DRAIN_CAP));
+            }
             if usage_changed {
                 usage_changed = false;
                 if let Err(e) = self.ports.executions.set_usage(id, &live.base.plus(parser.usage())).await {
