@@ -69,7 +69,7 @@ describe('triggers and runs', () => {
     assert.equal(await warning.locator('.ansi-fg-3').textContent(), 'warning 1')
     assert.doesNotMatch(await page.getByTestId('log-viewer').textContent(), /\[33m/)
     // The rendered prompt carries the message, fenced as untrusted, and the audit trail lists it.
-    assert.match(await page.locator('.prompt pre').textContent(), /Review <untrusted-input name="message">\nthe release notes\n<\/untrusted-input>/)
+    assert.match(await page.locator('.prompt pre').textContent(), /Review <untrusted-input-([a-z0-9]{10}) name="message">\nthe release notes\n<\/untrusted-input-\1>/)
     assert.match(await page.getByTestId('prompt-inputs').textContent(), /message: 17 characters, SHA-256 [0-9a-f]{12}/)
 
     // Search narrows the log.

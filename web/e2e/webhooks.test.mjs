@@ -37,7 +37,7 @@ describe('webhook triggers', () => {
     await row.getByTestId('status-badge').filter({ hasText: 'success' }).waitFor({ timeout: 30_000 })
     await page.goto(`${ctx.server.url}/executions/${hit.body.executions[0].execution_id}`)
     await page.getByTestId('run-status').filter({ hasText: 'success' }).waitFor()
-    assert.match(await page.locator('.prompt pre').textContent(), /<untrusted-input name="message">\nDisk full on db-1\n<\/untrusted-input>/)
+    assert.match(await page.locator('.prompt pre').textContent(), /<untrusted-input-([a-z0-9]{10}) name="message">\nDisk full on db-1\n<\/untrusted-input-\1>/)
 
     // Editing keeps the webhook settings, and the inspector lists the deliveries.
     await page.goto(ctx.server.url + '/triggers')

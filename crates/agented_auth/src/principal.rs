@@ -9,8 +9,8 @@ pub enum Credential {
     ApiKey(ApiKeyId),
     /// The key configured as `AGENTED_API_KEY`.
     ConfiguredKey,
-    /// A stream token for one path.
-    StreamToken,
+    /// A stream token for one path, known by its signature's first characters.
+    StreamToken(String),
 }
 
 /// An authenticated caller.
@@ -27,4 +27,14 @@ pub struct Principal {
 impl Principal {
     /// The name used for `AGENTED_API_KEY`.
     pub const CONFIGURED_KEY_NAME: &'static str = "AGENTED_API_KEY";
+
+    /// What per-credential limits count against: one stored key, the configured key, or one token.
+    #[must_use]
+    pub fn credential_key(&self) -> String {
+        match &self.credential {
+            Credential::ApiKey(id) => format!("key:{id}"),
+            Credential::ConfiguredKey => "configured".to_owned(),
+            Credential::StreamToken(id) => format!("token:{id}"),
+        }
+    }
 }

@@ -3,17 +3,22 @@
 /// Path prefixes that belong to the API (and so are never dashboard pages).
 pub const API_PREFIXES: [&str; 5] = ["/admin", "/api", "/health", "/docs", "/openapi"];
 
+/// Whether `path` is `prefix` or below it; letter case is ignored, so `/ADMIN/x` is
+/// never taken for a dashboard page.
 fn under(path: &str, prefix: &str) -> bool {
-    path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/') || rest.starts_with('.'))
+    path.get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+        && path
+            .get(prefix.len()..)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('.'))
 }
 
-/// Whether `path` belongs to the API rather than the dashboard.
+/// Whether `path` (the decoded path the router matches) belongs to the API rather than the dashboard.
 #[must_use]
 pub fn is_api_path(path: &str) -> bool {
     API_PREFIXES.iter().any(|p| under(path, p))
 }
 
-/// Whether a request may pass without credentials. Exactly: the generic
+/// Whether a request may pass without credentials (`path`: the decoded path the router matches). Exactly: the generic
 /// webhook (`GET`/`POST /`), the GitHub webhook, the two health probes, the
 /// API documentation, and the dashboard's pages and static files.
 #[must_use]
@@ -78,6 +83,8 @@ mod tests {
             ("GET", "/administration/../admin/triggers"),
             ("GET", "/x/%2e%2e/admin/triggers"),
             ("GET", "/./admin"),
+            ("GET", "/ADMIN/triggers"),
+            ("GET", "/Api/projects"),
         ] {
             assert!(!is_public(method, path), "{method} {path} must need a key");
         }

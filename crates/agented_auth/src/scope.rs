@@ -23,13 +23,27 @@ impl ApiScope {
         }
     }
 
-    /// Whether a key of this scope may call a route with this HTTP method.
+    /// Whether a key of this scope may call `method` on `path` (the decoded path the router matches).
     #[must_use]
-    pub fn permits(self, method: &str) -> bool {
+    pub fn permits(self, method: &str, path: &str) -> bool {
         match self {
             Self::Admin => true,
-            Self::Read => matches!(method, "GET" | "HEAD"),
+            Self::Read => is_read_operation(method, path),
         }
+    }
+}
+
+/// Whether a request only reads: GET and HEAD, and minting a stream token,
+/// which opens a read-only stream (a POST only because it creates a token).
+#[must_use]
+pub fn is_read_operation(method: &str, path: &str) -> bool {
+    match method {
+        "GET" | "HEAD" => true,
+        "POST" => {
+            let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+            matches!(segments.as_slice(), ["", "admin", "executions", id, "stream-token"] if !id.is_empty())
+        }
+        _ => false,
     }
 }
 
@@ -54,13 +68,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_read_key_may_only_get_and_head() {
-        assert!(ApiScope::Read.permits("GET"));
-        assert!(ApiScope::Read.permits("HEAD"));
+    fn a_read_key_may_only_read_and_mint_stream_tokens() {
+        assert!(ApiScope::Read.permits("GET", "/admin/triggers"));
+        assert!(ApiScope::Read.permits("HEAD", "/admin/triggers"));
+        assert!(ApiScope::Read.permits("POST", "/admin/executions/exec-x/stream-token"));
         for method in ["POST", "PUT", "PATCH", "DELETE"] {
-            assert!(!ApiScope::Read.permits(method), "{method}");
-            assert!(ApiScope::Admin.permits(method), "{method}");
+            assert!(!ApiScope::Read.permits(method, "/admin/triggers"), "{method}");
+            assert!(ApiScope::Admin.permits(method, "/admin/triggers"), "{method}");
         }
+        for path in
+            ["/admin/executions//stream-token", "/admin/executions/x/cancel", "/admin/executions/x/y/stream-token"]
+        {
+            assert!(!ApiScope::Read.permits("POST", path), "{path}");
+        }
+        assert!(!ApiScope::Read.permits("DELETE", "/admin/executions/exec-x/stream-token"));
     }
 
     #[test]

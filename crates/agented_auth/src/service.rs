@@ -10,6 +10,23 @@ use chrono::Duration;
 use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
+/// The shortest key accepted: stored keys have 52 characters, a configured one must have this many.
+pub const MIN_KEY_CHARS: usize = 32;
+
+/// A configured key (`AGENTED_API_KEY`) is too short to withstand guessing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("must be at least {MIN_KEY_CHARS} characters (it has {0}); generate one with `openssl rand -hex 32`")]
+pub struct WeakKey(pub usize);
+
+/// Checks a key an operator configures.
+///
+/// # Errors
+/// [`WeakKey`] when it is shorter than [`MIN_KEY_CHARS`].
+pub fn check_configured_key(key: &str) -> Result<(), WeakKey> {
+    let chars = key.trim().chars().count();
+    if chars < MIN_KEY_CHARS { Err(WeakKey(chars)) } else { Ok(()) }
+}
+
 /// A key's `last_used_at` is written at most this often, so reads stay reads.
 const TOUCH_INTERVAL_SECONDS: i64 = 60;
 
@@ -41,6 +58,10 @@ impl ApiKeyService {
     /// revoked one, [`AuthError::Store`] when keys cannot be read.
     pub async fn authenticate(&self, key: Option<&str>) -> Result<Principal, AuthError> {
         let key = key.map(str::trim).filter(|k| !k.is_empty()).ok_or(AuthError::Missing)?;
+        if key.len() < MIN_KEY_CHARS {
+            // No key this server accepts is that short: refused without a look-up.
+            return Err(AuthError::Invalid);
+        }
         let hash = KeyHash::of(key);
         let is_configured =
             self.configured.as_ref().is_some_and(|c| bool::from(c.as_str().as_bytes().ct_eq(hash.as_str().as_bytes())));
@@ -67,12 +88,12 @@ impl ApiKeyService {
         })
     }
 
-    /// Whether `principal` may use `method`.
+    /// Whether `principal` may use `method` on `path` (the decoded path the router matches).
     ///
     /// # Errors
-    /// [`AuthError::Forbidden`] for a `read` key on anything but GET/HEAD.
-    pub fn authorize(principal: &Principal, method: &str) -> Result<(), AuthError> {
-        if principal.scope.permits(method) {
+    /// [`AuthError::Forbidden`] for a `read` key on anything but reading.
+    pub fn authorize(principal: &Principal, method: &str, path: &str) -> Result<(), AuthError> {
+        if principal.scope.permits(method, path) {
             Ok(())
         } else {
             Err(AuthError::Forbidden { scope: principal.scope.as_str(), method: method.to_owned() })
@@ -152,6 +173,8 @@ mod tests {
     use agented_kernel::ManualClock;
     use chrono::Utc;
 
+    const OPERATOR_KEY: &str = "operator-key-of-at-least-32-characters";
+
     fn service(configured: Option<&str>) -> (ApiKeyService, Arc<MemoryApiKeys>, Arc<ManualClock>) {
         let repo = Arc::new(MemoryApiKeys::default());
         let clock = Arc::new(ManualClock::new(Utc::now()));
@@ -182,9 +205,20 @@ mod tests {
 
     #[tokio::test]
     async fn the_configured_key_is_an_admin_key() {
-        let (svc, _, _) = service(Some("operator-key"));
-        let who = svc.authenticate(Some("operator-key")).await.unwrap();
+        let (svc, _, _) = service(Some(OPERATOR_KEY));
+        let who = svc.authenticate(Some(OPERATOR_KEY)).await.unwrap();
         assert_eq!((who.scope, who.credential), (ApiScope::Admin, Credential::ConfiguredKey));
+    }
+
+    #[tokio::test]
+    async fn keys_shorter_than_32_characters_are_never_accepted() {
+        let short = "operator-key-31-characters-long";
+        assert_eq!(short.len(), 31);
+        assert_eq!(check_configured_key(short), Err(WeakKey(31)));
+        assert_eq!(check_configured_key(OPERATOR_KEY), Ok(()));
+        // Even configured by hand (start-up refuses it), a short key never authenticates.
+        let (svc, _, _) = service(Some(short));
+        assert!(matches!(svc.authenticate(Some(short)).await, Err(AuthError::Invalid)));
     }
 
     #[tokio::test]
@@ -192,8 +226,9 @@ mod tests {
         let (svc, _, _) = service(None);
         let (_, secret) = svc.create("viewer", ApiScope::Read).await.unwrap();
         let who = svc.authenticate(Some(secret.expose())).await.unwrap();
-        assert!(ApiKeyService::authorize(&who, "GET").is_ok());
-        assert!(matches!(ApiKeyService::authorize(&who, "POST"), Err(AuthError::Forbidden { .. })));
+        assert!(ApiKeyService::authorize(&who, "GET", "/admin/triggers").is_ok());
+        assert!(ApiKeyService::authorize(&who, "POST", "/admin/executions/exec-1/stream-token").is_ok());
+        assert!(matches!(ApiKeyService::authorize(&who, "POST", "/admin/triggers"), Err(AuthError::Forbidden { .. })));
     }
 
     #[tokio::test]
@@ -225,7 +260,7 @@ mod tests {
         assert!(svc.bootstrap().await.unwrap().is_none(), "not while a key is active");
         svc.revoke(key.id.as_str()).await.unwrap();
         assert!(svc.bootstrap().await.unwrap().is_some(), "again once every key is revoked");
-        let (configured, _, _) = service(Some("operator-key"));
+        let (configured, _, _) = service(Some(OPERATOR_KEY));
         assert!(configured.bootstrap().await.unwrap().is_none(), "not with AGENTED_API_KEY set");
     }
 }

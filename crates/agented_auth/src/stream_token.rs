@@ -58,6 +58,12 @@ impl StreamToken {
         }
     }
 
+    /// A short name for a verified token (its signature's first 16 hex digits), for counting its uses.
+    #[must_use]
+    pub fn id_of(token: &str) -> String {
+        token.split_once('.').map_or("", |(_, signature)| signature).chars().take(16).collect()
+    }
+
     /// Checks `token` for `path` at `now`; the signature is compared in constant time.
     ///
     /// # Errors

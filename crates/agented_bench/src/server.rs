@@ -73,6 +73,9 @@ impl Server {
             // Raised, not switched off: the limiter stays on the measured path.
             .env("AGENTED__RATE_LIMITS__WEBHOOK", "1000000/1s")
             .env("AGENTED__RATE_LIMITS__API", "1000000/1s")
+            // The 10,000-stream figure opens every stream with one key from one address.
+            .env("AGENTED__RATE_LIMITS__MAX_STREAMS_PER_KEY", "1000000")
+            .env("AGENTED__RATE_LIMITS__MAX_STREAMS_PER_CLIENT", "1000000")
             .envs(extra.iter().copied())
             .current_dir(data_dir)
             .stdout(stdout)

@@ -45,6 +45,8 @@ impl CustomBackend {
         }
         if self.env.keys().any(|k| k.is_empty() || !k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')) {
             errors.insert("env".into(), "names must be letters, digits and underscores".into());
+        } else if let Some(refused) = self.env.keys().find_map(|k| crate::run_env::refusal(k)) {
+            errors.insert("env".into(), refused);
         }
         if self.working_dir.as_deref().is_some_and(|d| !std::path::Path::new(d).is_absolute()) {
             errors.insert("working_dir".into(), "must be an absolute path".into());

@@ -1,7 +1,10 @@
-//! A generic webhook delivery, from payload to durable runs: which enabled
-//! `webhook` triggers it is for (signature, match field, keyword), whether a
-//! trigger already ran for the same payload inside the dedup window, and the
-//! runs started through the one `ExecutionService` path.
+//! A webhook delivery, from payload to durable runs: which enabled triggers it
+//! is for (signature, match field, keyword; GitHub's repository and event),
+//! whether a trigger already ran for it, and the runs started through the one
+//! `ExecutionService` path. A delivery is a repeat when its payload came
+//! within the dedup window, its signed message id within the replay window
+//! of its signed timestamp, or (GitHub, whose delivery id is not signed) its
+//! signed body within the GitHub replay window.
 
 use crate::model::TriggerType;
 use crate::service::{ExecutionService, RunRequest, StartError};
@@ -32,10 +35,21 @@ pub struct DeliveryReport {
     pub duplicates: Vec<TriggerRef>,
     /// Triggers it matched that did not run, and why (busy with `reject`, gone meanwhile).
     pub skipped: Vec<(TriggerRef, String)>,
-    /// Triggers whose secret the signature did not match.
-    pub bad_signature: Vec<TriggerRef>,
+    /// Triggers whose secret the delivery was not signed with, and why.
+    pub bad_signature: Vec<(TriggerRef, String)>,
     /// Triggers whose run could not be stored or queued; their claims were released so a resend runs them.
     pub failed: Vec<(TriggerRef, StartError)>,
+}
+
+/// How long each kind of repeat is recognised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RepeatWindows {
+    /// The same payload to the same trigger (`webhooks.dedup_window_seconds`).
+    pub payload: Duration,
+    /// The same signed message id (twice the timestamp tolerance: a timestamp may be early or late).
+    pub message_id: Duration,
+    /// The same signed GitHub body (`webhooks.github_replay_window_seconds`).
+    pub github_body: Duration,
 }
 
 /// Takes generic webhook deliveries.
@@ -45,26 +59,26 @@ pub struct WebhookIntake {
     runs: ExecutionService,
     dedup: Arc<dyn DedupLedger>,
     clock: Arc<dyn Clock>,
-    window: Duration,
+    windows: RepeatWindows,
 }
 
 impl std::fmt::Debug for WebhookIntake {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebhookIntake").field("window", &self.window).finish_non_exhaustive()
+        f.debug_struct("WebhookIntake").field("windows", &self.windows).finish_non_exhaustive()
     }
 }
 
 impl WebhookIntake {
-    /// The intake over its ports; repeats inside `window` start nothing.
+    /// The intake over its ports; repeats inside `windows` start nothing.
     #[must_use]
     pub fn new(
         triggers: Arc<dyn TriggerRepository>,
         runs: ExecutionService,
         dedup: Arc<dyn DedupLedger>,
         clock: Arc<dyn Clock>,
-        window: Duration,
+        windows: RepeatWindows,
     ) -> Self {
-        Self { triggers, runs, dedup, clock, window }
+        Self { triggers, runs, dedup, clock, windows }
     }
 
     /// The dedup ledger (for the pruning job).
@@ -74,7 +88,8 @@ impl WebhookIntake {
     }
 
     /// Runs every enabled `webhook` trigger `payload` is for. `signed_by(secret)`
-    /// tells whether the delivery's signature matches a trigger's secret.
+    /// tells whether the delivery is signed with a trigger's secret (or why
+    /// not); `message_id` is the delivery's signed message id, if it has one.
     ///
     /// # Errors
     /// [`TriggerStoreError`] when the triggers or the ledger cannot be read;
@@ -82,37 +97,48 @@ impl WebhookIntake {
     pub async fn deliver(
         &self,
         payload: &Value,
-        signed_by: &(dyn Fn(&str) -> bool + Sync),
+        signed_by: &(dyn Fn(&str) -> Result<(), String> + Sync),
+        message_id: Option<&str>,
     ) -> Result<DeliveryReport, TriggerStoreError> {
         let mut report = DeliveryReport::default();
-        let key = payload_key(payload);
+        let payload_key = (payload_key(payload), self.windows.payload);
         for trigger in self.triggers.by_source(TriggerSource::Webhook).await? {
             let s = &trigger.settings;
             if !s.enabled {
                 continue;
             }
             let who = TriggerRef { id: trigger.id.clone(), name: s.name.clone() };
-            if let Some(secret) = s.webhook_secret.as_deref().filter(|s| !s.is_empty())
-                && !signed_by(secret)
-            {
-                report.bad_signature.push(who);
-                continue;
+            let mut keys = vec![payload_key.clone()];
+            if let Some(secret) = s.webhook_secret.as_deref().filter(|s| !s.is_empty()) {
+                if let Err(why) = signed_by(secret) {
+                    report.bad_signature.push((who, why));
+                    continue;
+                }
+                // Only a verified id counts: anyone can send an unsigned one.
+                keys.extend(message_id.map(|id| (format!("message:{id}"), self.windows.message_id)));
             }
             let WebhookMatch::Matched { message } = match_payload(s, payload) else { continue };
             let request = RunRequest { trigger_type: TriggerType::Webhook, message, values: Vec::new() };
-            self.run_once(who, &key, request, &mut report).await?;
+            self.run_once(who, &keys, request, &mut report).await?;
         }
         Ok(report)
     }
 
     /// Runs every enabled `github` trigger that wants `event` (its repository
-    /// and event filters). `delivery` (`X-GitHub-Delivery`) is the dedup key.
+    /// and event filters). `delivery` (`X-GitHub-Delivery`) is a dedup key;
+    /// `signed_body` (a hash of the signed body) is another, kept for the GitHub
+    /// replay window, because the delivery id is not signed.
     ///
     /// # Errors
     /// [`GithubRefusal::Missing`] when a trigger wants the event but its prompt
     /// needs fields the payload lacks (nothing is started then);
     /// [`GithubRefusal::Store`] when triggers or the ledger cannot be read.
-    pub async fn deliver_github(&self, event: &GithubEvent, delivery: &str) -> Result<DeliveryReport, GithubRefusal> {
+    pub async fn deliver_github(
+        &self,
+        event: &GithubEvent,
+        delivery: &str,
+        signed_body: &str,
+    ) -> Result<DeliveryReport, GithubRefusal> {
         let mut report = DeliveryReport::default();
         let wanting: Vec<_> = self
             .triggers
@@ -134,30 +160,39 @@ impl WebhookIntake {
             let mut values = event.values.clone();
             let message = values.iter().position(|(n, _)| n == "message").map(|i| values.remove(i).1);
             let request = RunRequest { trigger_type: TriggerType::GithubWebhook, message, values };
-            self.run_once(who, delivery, request, &mut report).await?;
+            let keys = [
+                (delivery.to_owned(), self.windows.payload),
+                (format!("github-body:{signed_body}"), self.windows.github_body),
+            ];
+            self.run_once(who, &keys, request, &mut report).await?;
         }
         Ok(report)
     }
 
-    /// Claims `key` for the trigger and starts its run, or records why not.
+    /// Claims every key (each for its window) for the trigger and starts its
+    /// run, or records why not. A delivery any key of which was claimed before
+    /// is a duplicate; its own fresh claims are released.
     async fn run_once(
         &self,
         who: TriggerRef,
-        key: &str,
+        keys: &[(String, Duration)],
         request: RunRequest,
         report: &mut DeliveryReport,
     ) -> Result<(), TriggerStoreError> {
-        let window = chrono::Duration::from_std(self.window).unwrap_or(chrono::Duration::MAX);
         let now = self.clock.now();
-        if !self.dedup.claim(&who.id, key, now, now + window).await? {
-            report.duplicates.push(who);
-            return Ok(());
+        for (i, (key, window)) in keys.iter().enumerate() {
+            let window = chrono::Duration::from_std(*window).unwrap_or(chrono::Duration::MAX);
+            if !self.dedup.claim(&who.id, key, now, now + window).await? {
+                self.release(&who.id, &keys[..i]).await?;
+                report.duplicates.push(who);
+                return Ok(());
+            }
         }
         match self.runs.start(&who.id, request).await {
             Ok(execution) => report.started.push((who, execution.execution_id)),
             Err(e) => {
-                // Not started: forget the claim, so the sender's retry is not taken for a duplicate.
-                self.dedup.release(&who.id, key).await?;
+                // Not started: forget the claims, so the sender's retry is not taken for a duplicate.
+                self.release(&who.id, keys).await?;
                 match e {
                     StartError::Busy(running) => {
                         report.skipped.push((who, format!("busy: execution {running} is running")));
@@ -168,6 +203,13 @@ impl WebhookIntake {
                     StartError::Store(_) | StartError::Queue(_) => report.failed.push((who, e)),
                 }
             }
+        }
+        Ok(())
+    }
+
+    async fn release(&self, trigger: &TriggerId, keys: &[(String, Duration)]) -> Result<(), TriggerStoreError> {
+        for (key, _) in keys {
+            self.dedup.release(trigger, key).await?;
         }
         Ok(())
     }

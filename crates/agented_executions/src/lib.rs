@@ -14,6 +14,7 @@ pub mod model;
 pub mod ports;
 pub mod prompt;
 pub mod reply;
+pub mod run_env;
 pub mod scheduler;
 pub mod service;
 pub mod status;
@@ -21,8 +22,8 @@ pub mod usage;
 
 pub use backends::{BUILTIN_BACKENDS, BuiltinBackend};
 pub use command::{BackendSpec, CommandBuilder, CommandLine, CustomBackend};
-pub use guard::{DEFAULT_MAX_UNTRUSTED_CHARS, PromptInput};
-pub use intake::{DeliveryReport, GithubRefusal, TriggerRef, WebhookIntake};
+pub use guard::{DEFAULT_MAX_UNTRUSTED_CHARS, FenceNonce, PromptInput};
+pub use intake::{DeliveryReport, GithubRefusal, RepeatWindows, TriggerRef, WebhookIntake};
 pub use model::{Execution, LogLine, LogStream, Outcome, RunSnapshot, TriggerType};
 pub use ports::{
     AttemptRecord, BackendCatalog, BackendDirectory, BackendEntry, BackendProbe, BackendWriteError, BusEvent, Deferral,
@@ -31,6 +32,7 @@ pub use ports::{
 };
 pub use prompt::{PromptRenderer, PromptValues, RenderedPrompt};
 pub use reply::reply_text;
+pub use run_env::RunEnvironment;
 pub use scheduler::{Scheduler, TickReport, slot_key};
 pub use service::{CancelError, Cancelled, ExecutionService, RunRequest, StartError};
 pub use status::{ExecutionStatus, UnknownStatus};

@@ -1,7 +1,7 @@
 //! ExecutionService: the facade every caller (HTTP, webhooks, schedules)
 //! starts, retries and cancels runs through, so they all follow one path.
 
-use crate::guard::PromptInput;
+use crate::guard::{FenceNonce, PromptInput};
 use crate::model::{Execution, Outcome, RunSnapshot, TriggerType};
 use crate::ports::{ExecStoreError, ExecutionRepository, NewExecution, QueueError, RunControl, RunQueue};
 use crate::prompt::{PromptRenderer, PromptValues, RenderedPrompt};
@@ -345,8 +345,11 @@ fn render(
         .map(|(name, raw)| PromptInput::guard(name, raw, max_chars))
         .collect();
     let mut values = PromptValues::for_run(trigger.id.as_str(), &shown, None);
-    for input in &inputs {
-        values = values.with(&input.name, input.fenced());
+    if !inputs.is_empty() {
+        let nonce = FenceNonce::generate();
+        for input in &inputs {
+            values = values.with(&input.name, input.fenced(&nonce));
+        }
     }
     (PromptRenderer::render(template, trigger.settings.skill_command.as_deref(), &values), inputs)
 }

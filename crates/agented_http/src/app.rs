@@ -3,17 +3,20 @@
 use crate::error::{json_error, path_error, query_error};
 use crate::middleware::audit::audit_trail;
 use crate::middleware::auth_gate::auth_gate;
+use crate::middleware::body_deadline::{BodyReadTimeout, body_deadline};
 use crate::middleware::body_limit::webhook_body_limit;
+use crate::middleware::canonical_path::canonical_path;
 use crate::middleware::error_envelope::error_envelope;
 use crate::middleware::finish::finish;
 use crate::middleware::request_span::AgentedRootSpan;
-use crate::middleware::trailing_slash::trim_trailing_slash;
+use crate::middleware::require_principal::require_principal;
 use crate::openapi::ApiDoc;
 use crate::rate_limit::{self, AuthFailures, RateConfig, RateLimitOptions};
 use crate::routes::{
     accounts, api_keys, audit, backends, budgets, context, deliveries, executions, health, phases, planning, projects,
     schedules, session, streams, triggers, webhooks,
 };
+use crate::stream_slots::StreamSlots;
 use crate::{AppState, static_files};
 use actix_cors::Cors;
 use actix_governor::Governor;
@@ -30,6 +33,7 @@ use std::time::Duration;
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
+use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -49,6 +53,8 @@ pub struct HttpOptions {
     pub cors_allowed_origins: Vec<String>,
     /// Rate limits.
     pub rate_limits: RateLimitOptions,
+    /// How long a request body may take to arrive.
+    pub body_read_timeout: Duration,
 }
 
 impl Default for HttpOptions {
@@ -59,15 +65,27 @@ impl Default for HttpOptions {
             extra_routes: None,
             cors_allowed_origins: Vec::new(),
             rate_limits: RateLimitOptions::default(),
+            body_read_timeout: Duration::from_secs(30),
         }
     }
 }
 
-/// Every API route. Registering through utoipa's config puts each one in the spec.
+/// Every API route. Registering through utoipa's config puts each one in the spec. The
+/// `/admin` and `/api` scopes carry their own guard: a handler there never runs without
+/// a permitted caller, whatever the middleware outside decided.
 pub fn api_routes(cfg: &mut ServiceConfig) {
+    // Public routes first: `/api/webhooks/github` must be matched before the `/api` scope.
     cfg.service(health::liveness)
         .service(health::readiness)
-        .service(session::session)
+        .service(webhooks::generic_webhook)
+        .service(webhooks::github_webhook);
+    cfg.service(scope("/admin").wrap(from_fn(require_principal)).configure(admin_routes))
+        .service(scope("/api").wrap(from_fn(require_principal)).configure(project_routes));
+}
+
+/// Routes under `/admin` (their macros give the path below it).
+fn admin_routes(cfg: &mut ServiceConfig) {
+    cfg.service(session::session)
         .service(api_keys::list_keys)
         .service(api_keys::create_key)
         .service(api_keys::revoke_key)
@@ -113,12 +131,14 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
         .service(budgets::get_budget)
         .service(budgets::update_budget)
         .service(budgets::delete_budget)
-        .service(webhooks::generic_webhook)
-        .service(webhooks::github_webhook)
         .service(deliveries::trigger_deliveries)
         .service(deliveries::all_deliveries)
-        .service(deliveries::test_match)
-        .service(projects::list_projects)
+        .service(deliveries::test_match);
+}
+
+/// Routes under `/api`: projects and roadmaps (their macros give the path below it).
+fn project_routes(cfg: &mut ServiceConfig) {
+    cfg.service(projects::list_projects)
         .service(projects::import_project)
         .service(projects::create_project)
         .service(projects::get_project)
@@ -194,6 +214,8 @@ pub struct Shared {
     webhook_limit: RateConfig,
     api_limit: RateConfig,
     auth_failures: web::Data<AuthFailures>,
+    stream_slots: web::Data<StreamSlots>,
+    body_read_timeout: web::Data<BodyReadTimeout>,
 }
 
 impl Shared {
@@ -212,6 +234,11 @@ impl Shared {
             webhook_limit: webhook.ok_or_else(invalid)?,
             api_limit: api.ok_or_else(invalid)?,
             auth_failures: web::Data::new(AuthFailures::new(options.rate_limits.auth_failures, &options.rate_limits)),
+            stream_slots: web::Data::new(StreamSlots::new(
+                options.rate_limits.streams,
+                options.rate_limits.trusted_proxies.clone(),
+            )),
+            body_read_timeout: web::Data::new(BodyReadTimeout(options.body_read_timeout)),
         })
     }
 }
@@ -233,6 +260,8 @@ pub fn build_app(
     let mut app = app
         .app_data(web::Data::new(shared.state))
         .app_data(shared.auth_failures)
+        .app_data(shared.stream_slots)
+        .app_data(shared.body_read_timeout)
         .app_data(web::JsonConfig::default().limit(JSON_LIMIT_BYTES).error_handler(json_error))
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .app_data(web::PathConfig::default().error_handler(path_error))
@@ -243,29 +272,33 @@ pub fn build_app(
         app = app.configure(extra);
     }
     // actix runs the last `.wrap()` first, so a request meets these bottom-up:
-    //   trim_trailing_slash  normalise API paths before anything looks at them
     //   Sentry               a hub per request (transactions when traces are sampled)
     //   TracingLogger        the request span carrying request_id
     //   finish               X-Request-Id, security headers, JSON envelope, log line, 5xx report
+    //   canonical_path       400 for ambiguous paths; API paths lose trailing slashes. Every
+    //                        decision by path below uses the decoded path the router matches
     //   Cors                 preflights and CORS headers, also on refusals below
-    //   webhook limit        per client IP on POST / and POST /api/webhooks/github
-    //   api limit            per API key (or IP) on every non-public route
+    //   webhook limit        per client on POST / and POST /api/webhooks/github
+    //   api limit            per API key (or client) on every non-public route
     //   webhook_body_limit   413 for webhook deliveries declaring more than 10 MB
+    //   body_deadline        408 for a body that does not arrive in time
     //   auth_gate            401/403 unless public; the caller's Principal for handlers
     //   audit_trail          records admin mutations with their outcome
     //   error_envelope       catches panics (JSON 500)
+    // Inside the router, the /admin and /api scopes check the Principal once more.
     app.default_service(web::to(static_files::fallback))
         .wrap(from_fn(error_envelope))
         .wrap(from_fn(audit_trail))
         .wrap(from_fn(auth_gate))
+        .wrap(from_fn(body_deadline))
         .wrap(from_fn(webhook_body_limit))
         .wrap(Condition::new(shared.rate_limits_enabled, Governor::new(&shared.api_limit)))
         .wrap(Condition::new(shared.rate_limits_enabled, Governor::new(&shared.webhook_limit)))
         .wrap(cors(&shared.cors_allowed_origins))
+        .wrap(from_fn(canonical_path))
         .wrap(from_fn(finish))
         .wrap(TracingLogger::<AgentedRootSpan>::new())
         .wrap(sentry_actix::Sentry::builder().capture_server_errors(false).start_transaction(true).finish())
-        .wrap(from_fn(trim_trailing_slash))
 }
 
 /// Starts serving on `listener`; the returned server stops gracefully on

@@ -12,8 +12,10 @@ pub mod middleware;
 pub mod openapi;
 pub mod rate_limit;
 pub mod routes;
+pub mod sentry_scrub;
 pub mod state;
 pub mod static_files;
+pub mod stream_slots;
 pub mod telemetry;
 
 pub use app::{HttpOptions, build_app, serve};

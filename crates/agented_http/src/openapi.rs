@@ -72,25 +72,29 @@ pub fn with_shared_responses(mut spec: utoipa::openapi::OpenApi) -> utoipa::open
     let add = |operation: &mut Operation, status: &str, description: &str| {
         operation.responses.responses.entry(status.to_owned()).or_insert_with(|| error(description));
     };
-    for item in spec.paths.paths.values_mut() {
+    for (path, item) in &mut spec.paths.paths {
         let methods = [
-            (&mut item.get, true),
-            (&mut item.put, false),
-            (&mut item.post, false),
-            (&mut item.delete, false),
-            (&mut item.patch, false),
+            (&mut item.get, "GET"),
+            (&mut item.put, "PUT"),
+            (&mut item.post, "POST"),
+            (&mut item.delete, "DELETE"),
+            (&mut item.patch, "PATCH"),
         ];
-        for (operation, read_only) in methods {
+        for (operation, method) in methods {
             let Some(operation) = operation.as_mut() else { continue };
             let keyed = operation.security.as_ref().is_some_and(|s| !s.is_empty());
-            if keyed {
+            let webhook = crate::rate_limit::is_webhook(method, path);
+            if keyed || !webhook {
+                // A presented key is checked everywhere but on the webhooks.
                 add(operation, "401", "No API key, or an unknown, expired or revoked one");
-                if !read_only {
-                    add(operation, "403", "The key's scope (read) does not allow this");
-                }
             }
+            if keyed && !agented_auth::is_read_operation(method, path) {
+                add(operation, "403", "The key's scope (read) does not allow this");
+            }
+            let mut malformed = vec!["an ambiguous path (percent-encoded letters, ';', '.' or '..' segments, '//')"];
             if operation.request_body.is_some() {
-                add(operation, "400", "The body is not valid JSON");
+                malformed.push("a body that is not valid JSON");
+                add(operation, "408", "The body did not arrive within server.body_read_timeout_seconds");
                 add(operation, "415", "The body is not sent as application/json");
                 add(operation, "422", "The JSON does not have the expected shape or values");
             }
@@ -99,8 +103,9 @@ pub fn with_shared_responses(mut spec: utoipa::openapi::OpenApi) -> utoipa::open
                 RefOr::Ref(_) => false,
             });
             if queried {
-                add(operation, "400", "A query parameter is unknown or malformed");
+                malformed.push("an unknown or malformed query parameter");
             }
+            add(operation, "400", &format!("Malformed: {}", malformed.join("; ")));
             if keyed || operation.request_body.is_some() {
                 add(operation, "429", "Too many requests; Retry-After says when to try again");
             }

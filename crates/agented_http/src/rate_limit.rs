@@ -1,20 +1,22 @@
-//! Rate limits (actix-governor): webhooks per client IP, the API per API key
-//! (per IP without one). Health probes, docs and dashboard files are exempt.
-//! Only configured proxies may set `X-Forwarded-For`.
+//! Rate limits (actix-governor): webhooks per client, the API per API key
+//! (per client without one). Health probes, docs and dashboard files are
+//! exempt. A client is its IPv4 address or its IPv6 /64 (one host holds a
+//! whole /64). Only configured proxies may set `X-Forwarded-For`.
 
 use crate::error::ApiError;
 use crate::middleware::auth_gate::presented_credential;
+use crate::middleware::canonical_path::routed_path;
 use actix_governor::governor::NotUntil;
 use actix_governor::governor::clock::{Clock, DefaultClock, QuantaInstant};
 use actix_governor::governor::middleware::NoOpMiddleware;
 use actix_governor::{GovernorConfig, GovernorConfigBuilder, KeyExtractor, SimpleKeyExtractionError};
 use actix_web::dev::ServiceRequest;
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};
-use actix_web::{HttpResponse, HttpResponseBuilder};
+use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder};
 use agented_auth::KeyHash;
 use agented_auth::public_routes::is_public;
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,6 +71,8 @@ pub struct RateLimitOptions {
     pub auth_failures: RateSpec,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<IpAddr>,
+    /// Live streams open at once.
+    pub streams: crate::stream_slots::StreamCaps,
 }
 
 impl Default for RateLimitOptions {
@@ -79,6 +83,7 @@ impl Default for RateLimitOptions {
             api: RateSpec { requests: 600, per: Duration::from_secs(60) },
             auth_failures: RateSpec { requests: 30, per: Duration::from_secs(60) },
             trusted_proxies: Vec::new(),
+            streams: crate::stream_slots::StreamCaps::default(),
         }
     }
 }
@@ -86,7 +91,7 @@ impl Default for RateLimitOptions {
 /// The client's address: the peer, or, when the peer is a trusted proxy, the
 /// right-most `X-Forwarded-For` entry that is not itself a trusted proxy.
 #[must_use]
-pub fn client_ip(req: &ServiceRequest, trusted: &[IpAddr]) -> Option<IpAddr> {
+pub fn client_ip(req: &HttpRequest, trusted: &[IpAddr]) -> Option<IpAddr> {
     let peer = req.peer_addr()?.ip();
     if !trusted.contains(&peer) {
         return Some(peer);
@@ -96,6 +101,25 @@ pub fn client_ip(req: &ServiceRequest, trusted: &[IpAddr]) -> Option<IpAddr> {
     let from_header =
         forwarded.split(',').rev().filter_map(|s| s.trim().parse::<IpAddr>().ok()).find(|ip| !trusted.contains(ip));
     Some(from_header.unwrap_or(peer))
+}
+
+/// What limits count a client as: an IPv4 address, or the /64 an IPv6 address is in
+/// (an IPv4-mapped IPv6 address counts as its IPv4 address).
+#[must_use]
+pub fn subject(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from(v6.to_bits() & !u128::from(u64::MAX))),
+        },
+    }
+}
+
+/// The client a request is counted against (see [`subject`]).
+#[must_use]
+pub fn client_subject(req: &HttpRequest, trusted: &[IpAddr]) -> Option<IpAddr> {
+    client_ip(req, trusted).map(subject)
 }
 
 /// What a request is counted against.
@@ -134,8 +158,8 @@ impl KeyExtractor for RateKeyExtractor {
     type KeyExtractionError = SimpleKeyExtractionError<&'static str>;
 
     fn extract(&self, req: &ServiceRequest) -> Result<RateKey, Self::KeyExtractionError> {
-        let (method, path) = (req.method().as_str(), req.path());
-        let ip = || client_ip(req, &self.trusted).map_or(RateKey::Exempt, RateKey::Ip);
+        let (method, path) = (req.method().as_str(), routed_path(req));
+        let ip = || client_subject(req.request(), &self.trusted).map_or(RateKey::Exempt, RateKey::Ip);
         Ok(match self.kind {
             Kind::Webhook if is_webhook(method, path) => ip(),
             Kind::Api if !is_public(method, path) => match presented_credential(req) {
@@ -191,12 +215,16 @@ pub fn configs(options: &RateLimitOptions) -> (Option<RateConfig>, Option<RateCo
     (config(Kind::Webhook, options.webhook, &trusted), config(Kind::Api, options.api, &trusted))
 }
 
-/// Failed authentications per client IP. Past the limit, every request from
-/// that address that presents a credential is answered 429 without looking the
-/// credential up, until the wait is over: rotating invented keys buys nothing.
+/// Clients with failures remembered before idle ones are dropped.
+const MAX_TRACKED_CLIENTS: usize = 10_000;
+
+/// Failed authentications (unknown, revoked or malformed keys and tokens) per
+/// client. Past the limit a failed attempt is answered 429 instead of 401
+/// until the wait is over. Valid keys are never held up by it: each is limited
+/// on its own by the API limit, so a stranger's guesses from a shared address
+/// cannot lock a real key out.
 pub struct AuthFailures {
     limiter: actix_governor::governor::DefaultKeyedRateLimiter<IpAddr>,
-    blocked: std::sync::Mutex<std::collections::HashMap<IpAddr, std::time::Instant>>,
     trusted: Arc<Vec<IpAddr>>,
     enabled: bool,
 }
@@ -207,11 +235,8 @@ impl fmt::Debug for AuthFailures {
     }
 }
 
-/// Blocked addresses remembered at most (expired ones are dropped first).
-const MAX_BLOCKED: usize = 10_000;
-
 impl AuthFailures {
-    /// A limiter allowing `spec` failures per client IP.
+    /// A limiter allowing `spec` failures per client.
     #[must_use]
     pub fn new(spec: RateSpec, options: &RateLimitOptions) -> Self {
         use actix_governor::governor::{Quota, RateLimiter};
@@ -220,41 +245,23 @@ impl AuthFailures {
         let quota = Quota::with_period(per_token).unwrap_or_else(|| Quota::per_second(burst)).allow_burst(burst);
         Self {
             limiter: RateLimiter::keyed(quota),
-            blocked: std::sync::Mutex::new(std::collections::HashMap::new()),
             trusted: Arc::new(options.trusted_proxies.clone()),
             enabled: options.enabled,
         }
     }
 
-    fn blocked(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<IpAddr, std::time::Instant>> {
-        self.blocked.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-
-    /// Seconds until `req`'s address may try again, if it is blocked now.
-    #[must_use]
-    pub fn retry_after(&self, req: &ServiceRequest) -> Option<u64> {
-        let ip = client_ip(req, &self.trusted)?;
-        let until = *self.blocked().get(&ip)?;
-        let left = until.saturating_duration_since(std::time::Instant::now());
-        (!left.is_zero()).then(|| left.as_secs() + u64::from(left.subsec_nanos() > 0))
-    }
-
-    /// Counts a failed authentication; returns the wait in seconds when the address is now blocked.
+    /// Counts a failed authentication; returns the wait in seconds when the client is over its limit.
     pub fn failed(&self, req: &ServiceRequest) -> Option<u64> {
         if !self.enabled {
             return None;
         }
-        let ip = client_ip(req, &self.trusted)?;
-        let Err(negative) = self.limiter.check_key(&ip) else { return None };
+        let client = client_subject(req.request(), &self.trusted)?;
+        if self.limiter.len() > MAX_TRACKED_CLIENTS {
+            // Clients whose budget is full again need no entry.
+            self.limiter.retain_recent();
+        }
+        let Err(negative) = self.limiter.check_key(&client) else { return None };
         let wait = negative.wait_time_from(DefaultClock::default().now()).max(Duration::from_secs(1));
-        let now = std::time::Instant::now();
-        let mut blocked = self.blocked();
-        if blocked.len() >= MAX_BLOCKED {
-            blocked.retain(|_, until| *until > now);
-        }
-        if blocked.len() < MAX_BLOCKED {
-            blocked.insert(ip, now + wait);
-        }
         Some(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
     }
 }
@@ -272,6 +279,18 @@ mod tests {
         for bad in ["", "20", "x/10s", "20/10", "20/10d", "0/10s", "5/0s"] {
             assert!(bad.parse::<RateSpec>().is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_64_and_a_mapped_ipv4_is_itself() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff:ffff:ffff:ffff".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(subject(a), "2001:db8:1:2::".parse::<IpAddr>().unwrap());
+        assert_eq!(subject(a), subject(b));
+        assert_ne!(subject(a), subject(other));
+        assert_eq!(subject("::ffff:10.1.2.3".parse().unwrap()), "10.1.2.3".parse::<IpAddr>().unwrap());
+        assert_eq!(subject("10.1.2.3".parse().unwrap()), "10.1.2.3".parse::<IpAddr>().unwrap());
     }
 
     #[test]

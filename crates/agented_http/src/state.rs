@@ -44,6 +44,8 @@ pub struct AppState {
     pub keep_deliveries: usize,
     /// `GITHUB_WEBHOOK_SECRET`: GitHub deliveries are refused without it.
     pub github_webhook_secret: Option<String>,
+    /// What generic deliveries must show of their time of sending.
+    pub timestamp_policy: agented_auth::standard_webhooks::TimestampPolicy,
     /// Projects and their roadmaps.
     pub projects: agented_roadmaps::RoadmapService,
     /// Planning sessions and research runs.

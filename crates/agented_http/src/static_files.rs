@@ -46,7 +46,8 @@ async fn open(path: PathBuf) -> Result<NamedFile, ApiError> {
 /// page path does not take,
 /// 503 when the dashboard has not been built.
 pub async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let path = req.path();
+    // The decoded path the router matched, as every other decision by path uses.
+    let path = req.match_info().as_str();
     let page_read = (req.method() == Method::GET || req.method() == Method::HEAD) && !is_api_path(path);
     // `/` takes webhook POSTs and is the dashboard for readers.
     if req.resource_map().has_resource(path) && !page_read {

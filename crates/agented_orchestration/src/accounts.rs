@@ -2,6 +2,7 @@
 //! variable that holds the key (never the key itself) and an optional config
 //! directory, with the rate-limit state rotation reads.
 
+use agented_executions::run_env;
 use agented_kernel::{AccountId, BackendType};
 use agented_triggers::FieldErrors;
 use chrono::{DateTime, Utc};
@@ -134,13 +135,15 @@ impl AccountPatch {
             errors.insert("name".into(), "must be 1 to 100 characters".into());
         }
         next.api_key_env = optional(self.api_key_env, next.api_key_env);
-        if let Some(env) = &next.api_key_env
-            && !is_env_name(env)
-        {
-            errors.insert(
-                "api_key_env".into(),
-                "must be the name of an environment variable (letters, digits and _), not the key itself".into(),
-            );
+        if let Some(env) = &next.api_key_env {
+            if !is_env_name(env) {
+                errors.insert(
+                    "api_key_env".into(),
+                    "must be the name of an environment variable (letters, digits and _), not the key itself".into(),
+                );
+            } else if let Some(refused) = run_env::refusal(env) {
+                errors.insert("api_key_env".into(), refused);
+            }
         }
         next.config_dir = optional(self.config_dir, next.config_dir);
         if let Some(dir) = &next.config_dir
@@ -195,6 +198,10 @@ pub fn run_env(
 ) -> Result<Vec<(String, String)>, String> {
     let mut env = vec![("AGENTED_ACCOUNT_ID".to_owned(), account.id.as_str().to_owned())];
     if let Some(var) = &account.api_key_env {
+        if let Some(refused) = run_env::refusal(var) {
+            // Stored before the rule existed: refused at run time too.
+            return Err(format!("account '{}' names {var}: {refused}", account.name));
+        }
         let value = lookup(var).filter(|v| !v.is_empty()).ok_or_else(|| {
             format!(
                 "account '{}' reads its API key from {var}, which is not set in the server's environment",
@@ -246,6 +253,15 @@ mod tests {
         };
         let errors = pasted.apply(AccountDraft::default()).expect_err("a key is refused");
         assert!(errors["api_key_env"].contains("not the key itself"));
+        for server_variable in ["AGENTED_API_KEY", "SECRET_KEY", "GITHUB_WEBHOOK_SECRET", "agented__auth__api_key"] {
+            let named = AccountPatch {
+                name: Some("x".into()),
+                api_key_env: Some(server_variable.into()),
+                ..AccountPatch::default()
+            };
+            let errors = named.apply(AccountDraft::default()).expect_err("a server variable is refused");
+            assert!(errors["api_key_env"].contains("runs never get it"), "{server_variable}: {errors:?}");
+        }
         let bad = AccountPatch {
             name: Some(String::new()),
             config_dir: Some("relative/dir".into()),
@@ -292,6 +308,11 @@ mod tests {
         );
         let missing = run_env(Some(BackendType::Claude), &account(Some("NOPE"), None), &lookup).expect_err("unset");
         assert!(missing.contains("NOPE") && missing.contains("team"), "{missing}");
+        // An account stored before server variables were refused still never reads one.
+        let server = |_: &str| Some("the server's secret".to_owned());
+        let refused =
+            run_env(Some(BackendType::Claude), &account(Some("SECRET_KEY"), None), &server).expect_err("refused");
+        assert!(refused.contains("runs never get it"), "{refused}");
     }
 
     #[test]

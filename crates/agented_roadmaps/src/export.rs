@@ -1,7 +1,9 @@
 //! A [`Roadmap`] → `.planning/` files in GRD's template format. The active
 //! milestone's roadmap is `ROADMAP.md`, the others are under
 //! `milestones/<version>/`; notes go back to the files they came from.
-//! `import(export(x))` gives `x` back.
+//! `import(export(x))` gives `x` back. Every file name is a clean relative
+//! path, whatever was stored: no `..`, `.` or empty segment, no absolute path,
+//! so an archive of the files cannot write outside its folder.
 
 use crate::markdown::cell;
 use crate::model::{Milestone, MilestoneStatus, Phase, PhaseStatus, RequirementStatus, Roadmap, Tier};
@@ -37,7 +39,24 @@ pub fn export(roadmap: &Roadmap) -> BTreeMap<String, String> {
         file.push_str(&note.text);
         file.push('\n');
     }
-    files
+    let mut clean = BTreeMap::new();
+    for (path, text) in files {
+        let entry = clean.entry(entry_name(&path)).or_insert_with(String::new);
+        entry.push_str(&text);
+    }
+    clean
+}
+
+/// `path` as a safe relative file name: `\` is a separator too, and empty, `.` and
+/// `..` segments are dropped; a segment starting with `.` loses its dots.
+#[must_use]
+pub fn entry_name(path: &str) -> String {
+    let segments: Vec<&str> = path
+        .split(['/', '\\'])
+        .map(|s| s.trim_start_matches('.'))
+        .filter(|s| !s.is_empty() && !s.chars().any(char::is_control))
+        .collect();
+    if segments.is_empty() { "unnamed.md".to_owned() } else { segments.join("/") }
 }
 
 /// The milestone STATE.md names: the active one, else the last.

@@ -10,7 +10,7 @@ use crate::markdown::{
 };
 use crate::model::{
     Decision, Milestone, MilestoneStatus, Note, Phase, PhaseStatus, PhaseType, Plan, Requirement, RequirementStatus,
-    ResearchDoc, ResearchKind, Roadmap, Tier, Todo,
+    ResearchDoc, ResearchKind, Roadmap, Tier, Todo, safe_version,
 };
 use std::collections::BTreeMap;
 
@@ -559,11 +559,29 @@ pub fn import(name: &str, files: &BTreeMap<String, String>) -> Imported {
         }
     }
 
+    // A version becomes a folder name on export: anything else than a safe name is renamed.
+    let mut safe = |version: String| {
+        let renamed = safe_version(&version);
+        if renamed != version {
+            warnings.push(format!("milestone version '{version}' is not a safe folder name; imported as '{renamed}'"));
+        }
+        renamed
+    };
     let (current_version, current_name) = state
         .milestone
         .clone()
         .or_else(|| roadmaps.iter().find(|(v, _)| v.is_none()).and_then(|(_, f)| f.milestone.clone()))
         .unwrap_or_else(|| (DEFAULT_VERSION.to_owned(), String::new()));
+    let current_version = safe(current_version);
+    let roadmaps: Vec<(Option<String>, RoadmapFile)> = roadmaps
+        .into_iter()
+        .map(|(folder, mut file)| {
+            file.milestone = file.milestone.map(|(v, n)| (safe(v), n));
+            (folder.map(&mut safe), file)
+        })
+        .collect();
+    let research: Vec<(Option<String>, ResearchKind, String)> =
+        research.into_iter().map(|(v, kind, text)| (v.map(&mut safe), kind, text)).collect();
     let mut milestones: Vec<Milestone> = Vec::new();
     let mut project = None;
     for (folder_version, file) in roadmaps {

@@ -19,7 +19,7 @@ pub use ids::{PhaseNumber, RequirementId, RoadmapIdError};
 pub use import::{Imported, import};
 pub use model::{
     Decision, Milestone, MilestoneStatus, Note, Phase, PhaseStatus, PhaseType, Plan, Requirement, RequirementStatus,
-    ResearchDoc, ResearchKind, Roadmap, Tier, Todo, UnknownValue, VerificationLevel,
+    ResearchDoc, ResearchKind, Roadmap, Tier, Todo, UnknownValue, VerificationLevel, check_version, safe_version,
 };
 pub use ports::{Project, ProjectRepository, ProjectStoreError, ProjectWriteError};
 pub use rules::{Coverage, MilestoneProgress, PhaseProgress, Progress, RuleError};

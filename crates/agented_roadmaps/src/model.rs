@@ -232,6 +232,39 @@ impl Phase {
     }
 }
 
+/// Characters a milestone version may have at most.
+pub const MAX_VERSION_CHARS: usize = 40;
+
+/// A milestone version names a folder of the export (`milestones/<version>/`),
+/// so it must be one safe path segment: 1–40 letters, digits, `.`, `_` or `-`,
+/// starting with a letter or digit (never `.`, `..` or a hidden name).
+///
+/// # Errors
+/// What the rule is, as a field message.
+pub fn check_version(version: &str) -> Result<(), String> {
+    let safe = version.chars().count() <= MAX_VERSION_CHARS
+        && version.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && version.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+    if safe {
+        Ok(())
+    } else {
+        Err(format!(
+            "must be 1 to {MAX_VERSION_CHARS} letters, digits, '.', '_' or '-', starting with a letter or digit (v1.2.0)"
+        ))
+    }
+}
+
+/// `version` made to pass [`check_version`]: other characters become `-`, leading
+/// punctuation goes, and an empty result becomes `v0`.
+#[must_use]
+pub fn safe_version(version: &str) -> String {
+    let mapped: String =
+        version.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '-' }).collect();
+    let trimmed: String =
+        mapped.trim_start_matches(|c: char| !c.is_ascii_alphanumeric()).chars().take(MAX_VERSION_CHARS).collect();
+    if trimmed.is_empty() { "v0".to_owned() } else { trimmed }
+}
+
 /// A release: a version, its goal and its phases.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Milestone {

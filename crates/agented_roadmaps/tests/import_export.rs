@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on the first broken expectation")]
 
 use agented_roadmaps::{
-    MilestoneStatus, PhaseNumber, PhaseStatus, PhaseType, RequirementStatus, ResearchKind, Roadmap, Tier,
-    VerificationLevel, export, import,
+    Milestone, MilestoneStatus, Note, PhaseNumber, PhaseStatus, PhaseType, RequirementStatus, ResearchKind, Roadmap,
+    Tier, VerificationLevel, export, import,
 };
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -207,4 +207,49 @@ fn odd_input_never_fails_an_import() {
     assert!(warnings.contains("GONE-01"), "{warnings}");
     assert!(warnings.contains("config.json"), "{warnings}");
     assert!(imported.roadmap.notes.iter().any(|n| n.text.contains("Phase x: C")));
+}
+
+/// A relative path that stays inside the folder it is unpacked in.
+fn is_clean(path: &str) -> bool {
+    !path.starts_with('/')
+        && !path.contains('\\')
+        && path.split('/').all(|s| !s.is_empty() && s != "." && s != ".." && !s.starts_with('.'))
+}
+
+#[test]
+fn no_version_or_note_can_name_a_file_outside_the_export() {
+    let files = BTreeMap::from([
+        (
+            "ROADMAP.md".to_owned(),
+            "# Roadmap: X\n\n**Milestone:** ../../../../tmp/x — Evil\n### Phase 1: A\n".to_owned(),
+        ),
+        ("milestones/../ROADMAP.md".to_owned(), "# Roadmap: X\n\n### Phase 2: B\n".to_owned()),
+        ("milestones/v0.9/research/../../../../x.md".to_owned(), "kept".to_owned()),
+    ]);
+    let imported = import("X", &files);
+    let versions: Vec<&str> = imported.roadmap.milestones.iter().map(|m| m.version.as_str()).collect();
+    assert!(versions.iter().all(|v| agented_roadmaps::check_version(v).is_ok()), "{versions:?}");
+    assert!(versions.contains(&"tmp-x"), "{versions:?}");
+    assert!(imported.warnings.iter().any(|w| w.contains("imported as 'tmp-x'")), "{:?}", imported.warnings);
+    for path in export(&imported.roadmap).keys() {
+        assert!(is_clean(path), "{path}");
+    }
+
+    // Stored before versions were checked: the export still writes nothing outside.
+    let mut stored = imported.roadmap;
+    stored.milestones.push(Milestone {
+        version: "../../evil".into(),
+        name: String::new(),
+        goal: String::new(),
+        status: MilestoneStatus::Complete,
+        phases: Vec::new(),
+    });
+    stored.notes.push(Note { file: "../../../etc/cron.d/agented".into(), text: "* * * * * root x".into() });
+    stored.notes.push(Note { file: "/etc/passwd".into(), text: "x".into() });
+    let exported = export(&stored);
+    for path in exported.keys() {
+        assert!(is_clean(path), "{path}");
+    }
+    assert!(exported.contains_key("etc/cron.d/agented"), "{:?}", exported.keys());
+    assert!(exported.contains_key("milestones/evil/ROADMAP.md"), "{:?}", exported.keys());
 }

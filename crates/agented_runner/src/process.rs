@@ -45,7 +45,7 @@ pub struct ProcessSpec {
     pub program: PathBuf,
     /// Its arguments.
     pub args: Vec<String>,
-    /// Extra environment.
+    /// The whole environment besides `PATH` and the run marker (see `agented_executions::run_env`).
     pub env: BTreeMap<String, String>,
     /// `PATH` for the process.
     pub path_env: OsString,
@@ -116,9 +116,11 @@ pub fn spawn(spec: &ProcessSpec, lines: &mpsc::Sender<(LogStream, String)>) -> s
     let mut cmd = Command::new(&spec.program);
     cmd.args(&spec.args)
         .current_dir(&spec.cwd)
+        // Nothing of the server's own environment: only what the spec names.
+        .env_clear()
         .env("PATH", &spec.path_env)
-        .env("AGENTED_EXECUTION_ID", &spec.execution_id)
         .envs(&spec.env)
+        .env("AGENTED_EXECUTION_ID", &spec.execution_id)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

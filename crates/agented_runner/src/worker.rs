@@ -5,7 +5,7 @@ use crate::process::{self, Ending, ProcessSpec, StopReason};
 use crate::workspace::Workspace;
 use agented_executions::{
     AttemptRecord, BackendSpec, BusEvent, CommandBuilder, Deferral, ExecStoreError, Execution, ExecutionRepository,
-    ExecutionStatus, LogBus, LogLine, LogStore, LogStream, Outcome, OutputParser, RunControl, Usage,
+    ExecutionStatus, LogBus, LogLine, LogStore, LogStream, Outcome, OutputParser, RunControl, RunEnvironment, Usage,
 };
 use agented_kernel::{Clock, ExecutionId, TriggerId};
 use agented_orchestration::{Attempt, EntryPlan, Orchestration, RateLimitHit, SkipCause, builtin_id};
@@ -23,6 +23,10 @@ use tokio::sync::{Semaphore, mpsc, watch};
 pub struct RunnerOptions {
     /// `PATH` given to CLIs (and searched for them).
     pub path_env: OsString,
+    /// What every run's environment starts from (the allowlist and the operator's additions).
+    pub base_env: RunEnvironment,
+    /// The data directory: no run may work inside it.
+    pub data_dir: PathBuf,
     /// Working directory of runs without a local project path.
     pub workspace_dir: PathBuf,
     /// Parent of per-run clone folders.
@@ -377,7 +381,14 @@ impl Runner {
         if let Err(e) = self.ports.executions.set_attempt(id, &record).await {
             log_store(&e, id);
         }
-        let workspace = match Workspace::prepare(&self.options.clones_dir, id.as_str(), &snapshot.repositories).await {
+        let workspace = match Workspace::prepare(
+            &self.options.clones_dir,
+            id.as_str(),
+            &snapshot.repositories,
+            &self.options.base_env,
+        )
+        .await
+        {
             Ok(w) => w,
             Err(e) => return failed(e),
         };
@@ -395,14 +406,14 @@ impl Runner {
             workspace.remove().await;
             return failed(format!("`{}` command not found", command.program));
         };
-        if let Err(e) = tokio::fs::create_dir_all(&cwd).await {
+        if let Err(problem) = prepare_cwd(&cwd, &self.options.data_dir).await {
             workspace.remove().await;
-            return failed(format!("working directory {} is not usable: {e}", cwd.display()));
+            return failed(problem);
         }
         let process_spec = ProcessSpec {
             program,
             args: command.args.clone(),
-            env: command.env.clone().into_iter().chain(attempt.env.iter().cloned()).collect(),
+            env: self.options.base_env.clone().with(command.env.clone()).with(attempt.env.iter().cloned()).into_vars(),
             path_env: self.options.path_env.clone(),
             cwd,
             timeout: Duration::from_secs(snapshot.timeout_seconds.into()),
@@ -653,6 +664,21 @@ fn stopped_between(reason: StopReason, at: chrono::DateTime<chrono::Utc>, usage:
 
 fn log_store(e: &ExecStoreError, id: &ExecutionId) {
     tracing::error!(execution_id = %id, error = %e, "execution storage failed");
+}
+
+/// Creates a run's working directory and refuses one inside the data directory
+/// (`data_dir` is canonical), however the path is spelled.
+async fn prepare_cwd(cwd: &std::path::Path, data_dir: &std::path::Path) -> Result<(), String> {
+    let unusable = |e: std::io::Error| format!("working directory {} is not usable: {e}", cwd.display());
+    tokio::fs::create_dir_all(cwd).await.map_err(unusable)?;
+    if tokio::fs::canonicalize(cwd).await.map_err(unusable)?.starts_with(data_dir) {
+        return Err(format!(
+            "working directory {} is inside the data directory, which holds the database and secret key; \
+             runs may not work there",
+            cwd.display()
+        ));
+    }
+    Ok(())
 }
 
 fn failed(at: chrono::DateTime<chrono::Utc>, message: String) -> Outcome {

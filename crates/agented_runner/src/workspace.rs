@@ -1,6 +1,8 @@
-//! Per-run clones of a trigger's repositories, under the data directory,
-//! removed when the run ends.
+//! Per-run clones of a trigger's repositories, under the run workspace (never
+//! the data directory), removed when the run ends. git gets the runs' base
+//! environment, not the server's.
 
+use agented_executions::RunEnvironment;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
@@ -28,7 +30,12 @@ impl Workspace {
     ///
     /// # Errors
     /// A message naming the repository and git's own error; nothing is left behind.
-    pub async fn prepare(clones_dir: &Path, execution_id: &str, repositories: &[String]) -> Result<Self, String> {
+    pub async fn prepare(
+        clones_dir: &Path,
+        execution_id: &str,
+        repositories: &[String],
+        env: &RunEnvironment,
+    ) -> Result<Self, String> {
         if repositories.is_empty() {
             return Ok(Self { root: None, checkouts: Vec::new() });
         }
@@ -39,7 +46,7 @@ impl Workspace {
             if workspace.checkouts.contains(&target) {
                 target = root.join(format!("{}-{i}", repo_name(url)));
             }
-            if let Err(e) = clone(url, &target).await {
+            if let Err(e) = clone(url, &target, env).await {
                 workspace.remove().await;
                 return Err(format!("could not clone {url}: {e}"));
             }
@@ -65,13 +72,16 @@ impl Workspace {
     }
 }
 
-async fn clone(url: &str, target: &Path) -> Result<(), String> {
+async fn clone(url: &str, target: &Path, env: &RunEnvironment) -> Result<(), String> {
     if let Some(parent) = target.parent() {
         tokio::fs::create_dir_all(parent).await.map_err(|e| e.to_string())?;
     }
     let mut cmd = Command::new("git");
     cmd.args(["clone", "--depth", "1", "--quiet", "--no-tags", "--", url])
         .arg(target)
+        .env_clear()
+        .envs(env.vars())
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("GIT_TERMINAL_PROMPT", "0")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -99,8 +109,14 @@ mod tests {
     #[tokio::test]
     async fn a_failed_clone_names_the_repository_and_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let err =
-            Workspace::prepare(dir.path(), "exec-x", &["file:///definitely/not/a/repo".into()]).await.unwrap_err();
+        let err = Workspace::prepare(
+            dir.path(),
+            "exec-x",
+            &["file:///definitely/not/a/repo".into()],
+            &RunEnvironment::default(),
+        )
+        .await
+        .unwrap_err();
         assert!(err.contains("could not clone file:///definitely/not/a/repo"), "{err}");
         assert!(!dir.path().join("exec-x").exists());
     }

@@ -13,6 +13,7 @@ pub mod observability;
 pub mod secret_key;
 pub mod settings;
 pub mod startup;
+pub mod workspace;
 
 pub use settings::{ConfigError, Settings, Sources};
 pub use startup::{Application, Overrides, StartupError};

@@ -4,6 +4,7 @@
 
 use crate::Settings;
 use std::borrow::Cow;
+use std::sync::Arc;
 
 /// Starts the Sentry client; reporting stops (after flushing) when the guard drops.
 #[must_use]
@@ -17,6 +18,8 @@ pub fn init_sentry(settings: &Settings) -> Option<sentry::ClientInitGuard> {
     options.release =
         Some(settings.sentry.release.clone().map_or(Cow::Borrowed(env!("CARGO_PKG_VERSION")), Cow::Owned));
     options.send_default_pii = false;
+    // Query strings (stream tokens) and credential headers never leave.
+    options.before_send = Some(Arc::new(agented_http::sentry_scrub::scrub_event));
     let guard = sentry::init((dsn, options));
     if guard.is_enabled() {
         tracing::info!(environment = %settings.sentry.environment.as_deref().unwrap_or(&settings.environment), "error reporting to Sentry is on");

@@ -4,7 +4,9 @@
 //! `AGENTED__SECTION__KEY`; the original Python names map onto the same keys.
 //! Invalid values stop start-up with one line naming the key.
 
+use crate::workspace;
 use agented_http::rate_limit::{RateLimitOptions, RateSpec};
+use agented_http::stream_slots::StreamCaps;
 use agented_http::telemetry::{LogFormat, parse_filter};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -138,6 +140,9 @@ struct RawPrompts {
 struct RawWebhooks {
     dedup_window_seconds: u64,
     keep_deliveries: usize,
+    github_replay_window_seconds: u64,
+    timestamp_tolerance_seconds: u64,
+    require_signed_timestamp: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -145,6 +150,7 @@ struct RawWebhooks {
 struct RawRunner {
     extra_path: StringList,
     workspace_dir: Option<PathBuf>,
+    env_passthrough: StringList,
     max_parallel_runs: usize,
     shutdown_grace_seconds: u64,
     max_log_lines: i64,
@@ -158,6 +164,8 @@ struct RawRateLimits {
     api: String,
     auth_failures: String,
     trusted_proxies: StringList,
+    max_streams_per_key: usize,
+    max_streams_per_client: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -166,6 +174,7 @@ struct RawServer {
     bind: String,
     shutdown_timeout_seconds: u64,
     workers: usize,
+    body_read_timeout_seconds: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -222,8 +231,13 @@ struct RawWeb {
 pub struct RunnerSettings {
     /// Folders searched for CLIs before the server's own `PATH`.
     pub extra_path: Vec<PathBuf>,
-    /// Working directory of runs without a local project path.
+    /// Working directory of runs without a local project path; per-run clones go under
+    /// `runs/` in it. Never inside `data_dir`.
     pub workspace_dir: PathBuf,
+    /// Whether `workspace_dir` is the default one, private to this user under the temp folder.
+    pub default_workspace: bool,
+    /// Variables of the server's environment passed on to runs, besides the allowlist.
+    pub env_passthrough: Vec<String>,
     /// Runs executing at once, over all triggers.
     pub max_parallel_runs: usize,
     /// On shutdown, how long running CLIs get after SIGTERM before they are marked interrupted.
@@ -239,6 +253,12 @@ pub struct WebhookSettings {
     pub dedup_window: Duration,
     /// Deliveries kept per trigger (and unmatched ones) for the inspector.
     pub keep_deliveries: usize,
+    /// A signed GitHub body seen within this long starts nothing, whatever its delivery id.
+    pub github_replay_window: Duration,
+    /// How far a Standard Webhooks `webhook-timestamp` may be from now.
+    pub timestamp_tolerance: Duration,
+    /// Whether generic deliveries to triggers with a secret must carry a signed timestamp.
+    pub require_signed_timestamp: bool,
 }
 
 /// HTTP server settings.
@@ -250,6 +270,8 @@ pub struct ServerSettings {
     pub shutdown_timeout: Duration,
     /// Worker threads (0: one per core).
     pub workers: usize,
+    /// How long a request body may take to arrive.
+    pub body_read_timeout: Duration,
 }
 
 /// Database settings.
@@ -378,6 +400,14 @@ fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
+fn positive(key: &'static str, value: usize) -> Result<usize, ConfigError> {
+    if (1..=1_000_000).contains(&value) {
+        Ok(value)
+    } else {
+        Err(invalid(key, format!("{value} is outside 1–1000000")))
+    }
+}
+
 fn validate_origin(origin: &str) -> Result<(), String> {
     if origin == "*" {
         return Err("'*' is not allowed: list each origin (e.g. https://agented.example.com)".into());
@@ -441,6 +471,12 @@ impl Settings {
         if !(1..=64).contains(&raw.database.pool_size) {
             return Err(invalid("database.pool_size", format!("{} is outside 1–64", raw.database.pool_size)));
         }
+        if !(1..=3600).contains(&raw.server.body_read_timeout_seconds) {
+            return Err(invalid(
+                "server.body_read_timeout_seconds",
+                format!("{} is outside 1–3600", raw.server.body_read_timeout_seconds),
+            ));
+        }
         if raw.server.shutdown_timeout_seconds > 300 {
             return Err(invalid(
                 "server.shutdown_timeout_seconds",
@@ -479,7 +515,15 @@ impl Settings {
                         .map_err(|_| invalid("rate_limits.trusted_proxies", format!("'{ip}' is not an IP address")))
                 })
                 .collect::<Result<_, _>>()?,
+            streams: StreamCaps {
+                per_credential: positive("rate_limits.max_streams_per_key", raw.rate_limits.max_streams_per_key)?,
+                per_client: positive("rate_limits.max_streams_per_client", raw.rate_limits.max_streams_per_client)?,
+            },
         };
+        let api_key = non_empty(raw.auth.api_key);
+        if let Some(key) = &api_key {
+            agented_auth::check_configured_key(key).map_err(|e| invalid("auth.api_key", e.to_string()))?;
+        }
         let secret_key = non_empty(raw.secret_key);
         if let Some(key) = &secret_key {
             agented_auth::SecretKey::parse(key).map_err(|e| invalid("secret_key", e.to_string()))?;
@@ -511,6 +555,18 @@ impl Settings {
                 format!("{} is outside 1–604800 (one week)", raw.webhooks.dedup_window_seconds),
             ));
         }
+        if !(60..=2_592_000).contains(&raw.webhooks.github_replay_window_seconds) {
+            return Err(invalid(
+                "webhooks.github_replay_window_seconds",
+                format!("{} is outside 60–2592000 (30 days)", raw.webhooks.github_replay_window_seconds),
+            ));
+        }
+        if !(10..=86_400).contains(&raw.webhooks.timestamp_tolerance_seconds) {
+            return Err(invalid(
+                "webhooks.timestamp_tolerance_seconds",
+                format!("{} is outside 10–86400", raw.webhooks.timestamp_tolerance_seconds),
+            ));
+        }
         if !(1..=1000).contains(&raw.webhooks.keep_deliveries) {
             return Err(invalid(
                 "webhooks.keep_deliveries",
@@ -518,13 +574,25 @@ impl Settings {
             ));
         }
         let orchestration = orchestration(raw.orchestration)?;
+        let env_passthrough = raw.runner.env_passthrough.into_vec();
+        if let Some(problem) = env_passthrough.iter().find_map(|name| {
+            if agented_orchestration::accounts::is_env_name(name) {
+                agented_executions::run_env::refusal(name)
+            } else {
+                Some(format!("'{name}' is not an environment variable name"))
+            }
+        }) {
+            return Err(invalid("runner.env_passthrough", problem));
+        }
+        let configured_workspace = raw.runner.workspace_dir.filter(|p| !p.as_os_str().is_empty());
+        let default_workspace = configured_workspace.is_none();
+        let workspace_dir = configured_workspace.unwrap_or_else(|| workspace::default_dir(&raw.data_dir));
+        workspace::check_apart(&workspace_dir, &raw.data_dir).map_err(|e| invalid("runner.workspace_dir", e))?;
         let runner = RunnerSettings {
             extra_path: raw.runner.extra_path.into_vec().into_iter().map(PathBuf::from).collect(),
-            workspace_dir: raw
-                .runner
-                .workspace_dir
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or_else(|| raw.data_dir.join("workspace")),
+            workspace_dir,
+            default_workspace,
+            env_passthrough,
             max_parallel_runs: raw.runner.max_parallel_runs,
             shutdown_grace: Duration::from_secs(raw.runner.shutdown_grace_seconds),
             max_log_lines: raw.runner.max_log_lines,
@@ -538,6 +606,7 @@ impl Settings {
                 bind,
                 shutdown_timeout: Duration::from_secs(raw.server.shutdown_timeout_seconds),
                 workers: raw.server.workers,
+                body_read_timeout: Duration::from_secs(raw.server.body_read_timeout_seconds),
             },
             database: DatabaseSettings {
                 path: database_path,
@@ -545,7 +614,7 @@ impl Settings {
                 busy_timeout: Duration::from_millis(raw.database.busy_timeout_ms),
                 connection_timeout: Duration::from_millis(raw.database.connection_timeout_ms.max(1)),
             },
-            api_key: non_empty(raw.auth.api_key),
+            api_key,
             cors_allowed_origins: origins,
             github_webhook_secret: non_empty(raw.github.webhook_secret),
             log: LogSettings { level: raw.log.level, format },
@@ -562,6 +631,9 @@ impl Settings {
             webhooks: WebhookSettings {
                 dedup_window: Duration::from_secs(raw.webhooks.dedup_window_seconds),
                 keep_deliveries: raw.webhooks.keep_deliveries,
+                github_replay_window: Duration::from_secs(raw.webhooks.github_replay_window_seconds),
+                timestamp_tolerance: Duration::from_secs(raw.webhooks.timestamp_tolerance_seconds),
+                require_signed_timestamp: raw.webhooks.require_signed_timestamp,
             },
             orchestration,
             environment_variables: EnvironmentVariables::default(),
@@ -670,12 +742,16 @@ struct RedactedPrompts {
 struct RedactedWebhooks {
     dedup_window_seconds: u64,
     keep_deliveries: usize,
+    github_replay_window_seconds: u64,
+    timestamp_tolerance_seconds: u64,
+    require_signed_timestamp: bool,
 }
 
 #[derive(Serialize)]
 struct RedactedRunner {
     extra_path: Vec<String>,
     workspace_dir: String,
+    env_passthrough: Vec<String>,
     max_parallel_runs: usize,
     shutdown_grace_seconds: u64,
     max_log_lines: i64,
@@ -688,6 +764,8 @@ struct RedactedRateLimits {
     api: String,
     auth_failures: String,
     trusted_proxies: Vec<String>,
+    max_streams_per_key: usize,
+    max_streams_per_client: usize,
 }
 
 #[derive(Serialize)]
@@ -695,6 +773,7 @@ struct RedactedServer {
     bind: String,
     shutdown_timeout_seconds: u64,
     workers: usize,
+    body_read_timeout_seconds: u64,
 }
 
 #[derive(Serialize)]
@@ -754,6 +833,7 @@ impl<'a> From<&'a Settings> for RedactedView<'a> {
                 bind: s.server.bind.to_string(),
                 shutdown_timeout_seconds: s.server.shutdown_timeout.as_secs(),
                 workers: s.server.workers,
+                body_read_timeout_seconds: s.server.body_read_timeout.as_secs(),
             },
             database: RedactedDatabase {
                 path: s.database.path.display().to_string(),
@@ -784,11 +864,14 @@ impl<'a> From<&'a Settings> for RedactedView<'a> {
                 api: s.rate_limits.api.to_string(),
                 auth_failures: s.rate_limits.auth_failures.to_string(),
                 trusted_proxies: s.rate_limits.trusted_proxies.iter().map(ToString::to_string).collect(),
+                max_streams_per_key: s.rate_limits.streams.per_credential,
+                max_streams_per_client: s.rate_limits.streams.per_client,
             },
             web: RedactedWeb { dist_dir: s.web_dist.display().to_string() },
             runner: RedactedRunner {
                 extra_path: s.runner.extra_path.iter().map(|p| p.display().to_string()).collect(),
                 workspace_dir: s.runner.workspace_dir.display().to_string(),
+                env_passthrough: s.runner.env_passthrough.clone(),
                 max_parallel_runs: s.runner.max_parallel_runs,
                 shutdown_grace_seconds: s.runner.shutdown_grace.as_secs(),
                 max_log_lines: s.runner.max_log_lines,
@@ -797,6 +880,9 @@ impl<'a> From<&'a Settings> for RedactedView<'a> {
             webhooks: RedactedWebhooks {
                 dedup_window_seconds: s.webhooks.dedup_window.as_secs(),
                 keep_deliveries: s.webhooks.keep_deliveries,
+                github_replay_window_seconds: s.webhooks.github_replay_window.as_secs(),
+                timestamp_tolerance_seconds: s.webhooks.timestamp_tolerance.as_secs(),
+                require_signed_timestamp: s.webhooks.require_signed_timestamp,
             },
             orchestration: RedactedOrchestration {
                 timezone: s.orchestration.timezone.name().to_owned(),

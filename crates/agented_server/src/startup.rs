@@ -5,8 +5,9 @@ use crate::Settings;
 use crate::alerts::AuditAlerts;
 use crate::assistant::ExecutionAssistant;
 use crate::secret_key::{self, SecretKeyFileError};
+use crate::workspace;
 use agented_auth::{ApiKey, ApiKeySecret, ApiKeyService, AuditEntry, AuditLog, KeyError, Outcome, SecretKey};
-use agented_executions::{ExecutionRepository, ExecutionService, ExecutionStatus, RunQueue, Scheduler};
+use agented_executions::{ExecutionRepository, ExecutionService, ExecutionStatus, RunEnvironment, RunQueue, Scheduler};
 use agented_http::app::{ActixServiceConfig, Server, ServerHandle};
 use agented_http::{AppState, HttpOptions};
 use agented_jobs::{RunHandler, SqliteRunQueue, WorkerHandle, start_worker};
@@ -41,6 +42,9 @@ pub enum StartupError {
     /// The first API key could not be created.
     #[error("cannot create the first API key: {0}")]
     Keys(#[from] KeyError),
+    /// The data directory, a database file or the run workspace could not be made private.
+    #[error("cannot prepare {0}")]
+    Files(String),
     /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
@@ -57,6 +61,9 @@ pub enum StartupError {
 /// [`StoreError`] when the file cannot be opened or a migration fails (then
 /// nothing of the failed batch is applied).
 pub async fn prepare_database(settings: &Settings) -> Result<Database, StoreError> {
+    let path = &settings.database.path;
+    workspace::private_database(path)
+        .map_err(|reason| StoreError::Open { path: path.display().to_string(), reason })?;
     let database = Database::open(
         &settings.database.path,
         &DatabaseOptions {
@@ -152,6 +159,9 @@ impl Application {
     /// [`StartupError`] naming what failed.
     pub async fn build(settings: &Settings, overrides: Overrides) -> Result<Self, StartupError> {
         let Overrides { extra_routes, clock } = overrides;
+        let data_dir = workspace::private_data_dir(&settings.data_dir).map_err(StartupError::Files)?;
+        workspace::prepare(&settings.runner.workspace_dir, settings.runner.default_workspace)
+            .map_err(StartupError::Files)?;
         let secret_key = secret_key::load_or_create(settings.secret_key.as_deref(), &settings.data_dir)?;
         let database = prepare_database(settings).await?;
         let listener = TcpListener::bind(settings.server.bind)
@@ -165,7 +175,7 @@ impl Application {
         if let Some((key, _)) = &bootstrap_key {
             record_bootstrap(audit.as_ref(), key, clock.as_ref()).await;
         }
-        let runs = start_runs(settings, &database, clock.clone(), audit.clone()).await?;
+        let runs = start_runs(settings, &data_dir, &database, clock.clone(), audit.clone()).await?;
         let roadmaps = agented_roadmaps::RoadmapService::new(
             Arc::new(agented_store_sqlite::SqliteProjects::new(database.clone())),
             clock.clone(),
@@ -197,6 +207,10 @@ impl Application {
             components: runs.components,
             webhooks: runs.webhooks,
             github_webhook_secret: settings.github_webhook_secret.clone(),
+            timestamp_policy: agented_auth::standard_webhooks::TimestampPolicy {
+                tolerance: settings.webhooks.timestamp_tolerance,
+                required: settings.webhooks.require_signed_timestamp,
+            },
             deliveries: Arc::new(agented_store_sqlite::SqliteDeliveries::new(database.clone())),
             keep_deliveries: settings.webhooks.keep_deliveries,
             projects: roadmaps,
@@ -209,6 +223,7 @@ impl Application {
             extra_routes,
             cors_allowed_origins: settings.cors_allowed_origins.clone(),
             rate_limits: settings.rate_limits.clone(),
+            body_read_timeout: settings.server.body_read_timeout,
         };
         let server = agented_http::serve(listener, state, &options)
             .map_err(|source| StartupError::Bind { addr: local_addr, source })?;
@@ -472,6 +487,7 @@ fn orchestration(
 /// Opens the queue, recovers what a previous process left, and starts the worker.
 async fn start_runs(
     settings: &Settings,
+    data_dir: &std::path::Path,
     database: &Database,
     clock: Arc<dyn Clock>,
     audit: Arc<dyn AuditLog>,
@@ -494,14 +510,20 @@ async fn start_runs(
         },
         RunnerOptions {
             path_env: path_env.clone(),
+            base_env: RunEnvironment::base(&settings.runner.env_passthrough, &|name| {
+                settings.environment_variables.0.get(name).cloned()
+            }),
+            data_dir: data_dir.to_owned(),
             workspace_dir: settings.runner.workspace_dir.clone(),
-            clones_dir: settings.data_dir.join("runs"),
+            clones_dir: settings.runner.workspace_dir.join("runs"),
             batch_lines: 500,
             batch_interval: Duration::from_millis(50),
             max_log_lines: settings.runner.max_log_lines,
         },
     );
-    let queue = SqliteRunQueue::open(&settings.data_dir.join("jobs.db")).await?;
+    let jobs = settings.data_dir.join("jobs.db");
+    workspace::private_database(&jobs).map_err(StartupError::Files)?;
+    let queue = SqliteRunQueue::open(&jobs).await?;
     let recovered =
         recover_interrupted(&executions, clock.as_ref()).await.map_err(|e| StartupError::Recovery(e.to_string()))?;
     let queued =
@@ -530,7 +552,11 @@ async fn start_runs(
         service.clone(),
         ledger.clone(),
         clock.clone(),
-        settings.webhooks.dedup_window,
+        agented_executions::RepeatWindows {
+            payload: settings.webhooks.dedup_window,
+            message_id: settings.webhooks.timestamp_tolerance * 2,
+            github_body: settings.webhooks.github_replay_window,
+        },
     );
     let scheduler = Scheduler::new(triggers.clone(), service.clone(), ledger, clock.clone());
     prune_dedup_records(webhooks.ledger().clone(), clock.clone());

@@ -42,12 +42,23 @@ fn an_invalid_value_stops_start_up_with_one_line_naming_the_key() {
 }
 
 #[test]
+fn a_configured_key_shorter_than_32_characters_stops_start_up_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(agented(dir.path()).env("AGENTED_API_KEY", "x"));
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("AGENTED__AUTH__API_KEY") && err.contains("at least 32 characters"), "{err}");
+    assert!(!dir.path().join("data").exists(), "nothing is created when the configuration is invalid");
+}
+
+#[test]
 fn config_prints_the_effective_configuration_with_secrets_redacted() {
     let dir = tempfile::tempdir().unwrap();
     let out = run(agented(dir.path())
         .arg("config")
         .env("SECRET_KEY", "do-not-print-this-secret-key-0123456789")
-        .env("AGENTED_API_KEY", "do-not-print-api-key")
+        .env("AGENTED_API_KEY", "do-not-print-api-key-0123456789abcdef")
         .env("LOG_LEVEL", "debug"));
     assert!(out.status.success(), "{}", stderr(&out));
     let printed = String::from_utf8_lossy(&out.stdout);

@@ -92,7 +92,7 @@ fn the_original_variable_names_keep_working() {
         .load(&[
             ("AGENTED_DB_PATH", "/tmp/legacy.db"),
             ("SECRET_KEY", secret),
-            ("AGENTED_API_KEY", "ak_legacy"),
+            ("AGENTED_API_KEY", "ak_legacy_0123456789abcdef0123456789"),
             ("CORS_ALLOWED_ORIGINS", "https://a.example.com, http://localhost:5173"),
             ("GITHUB_WEBHOOK_SECRET", "gh-secret"),
             ("LOG_LEVEL", "debug"),
@@ -105,7 +105,7 @@ fn the_original_variable_names_keep_working() {
         .unwrap();
     assert_eq!(s.database.path, PathBuf::from("/tmp/legacy.db"));
     assert_eq!(s.secret_key.as_deref(), Some(secret), "kept as text: leading zeros survive");
-    assert_eq!(s.api_key.as_deref(), Some("ak_legacy"));
+    assert_eq!(s.api_key.as_deref(), Some("ak_legacy_0123456789abcdef0123456789"));
     assert_eq!(s.cors_allowed_origins, ["https://a.example.com", "http://localhost:5173"]);
     assert_eq!(s.github_webhook_secret.as_deref(), Some("gh-secret"));
     assert_eq!((s.log.level.as_str(), s.log.format), ("debug", LogFormat::Json));
@@ -189,7 +189,7 @@ fn the_printed_configuration_redacts_every_secret() {
     let f = Fixture::new();
     let secrets = [
         "S3cretKeyS3cretKeyS3cretKeyS3cret",
-        "ak_visible_never",
+        "ak_visible_never_0123456789abcdef0123",
         "gh_visible_never",
         "https://dsnkey@sentry.example.com/9",
     ];
@@ -218,4 +218,31 @@ fn rate_limits_default_to_twenty_webhooks_per_ten_seconds_and_six_hundred_calls_
     assert_eq!(s.rate_limits.webhook.to_string(), "20/10s");
     assert_eq!(s.rate_limits.api.to_string(), "600/60s");
     assert_eq!(s.rate_limits.trusted_proxies.len(), 2);
+}
+
+#[test]
+fn a_configured_api_key_shorter_than_32_characters_stops_start_up_naming_the_key() {
+    let f = Fixture::new();
+    let err = error_line(&f, &[("AGENTED_API_KEY", "short-operator-key")]);
+    assert!(err.contains("AGENTED__AUTH__API_KEY") && err.contains("at least 32 characters"), "{err}");
+    assert!(!err.contains("short-operator-key"), "the key itself is never printed: {err}");
+    let err = error_line(&f, &[("AGENTED__AUTH__API_KEY", &"k".repeat(31))]);
+    assert!(err.contains("it has 31"), "{err}");
+    assert!(f.load(&[("AGENTED_API_KEY", &"k".repeat(32))]).is_ok());
+}
+
+#[test]
+fn runs_are_kept_apart_from_the_data_directory_and_its_secrets() {
+    let f = Fixture::new();
+    let s = f.load(&[("AGENTED__DATA_DIR", "/srv/agented/data")]).unwrap();
+    assert!(!s.runner.workspace_dir.starts_with("/srv/agented/data"), "{}", s.runner.workspace_dir.display());
+    assert!(s.runner.default_workspace);
+    let err = error_line(&f, &[("AGENTED__DATA_DIR", "/srv/data"), ("AGENTED__RUNNER__WORKSPACE_DIR", "/srv/data/ws")]);
+    assert!(err.contains("AGENTED__RUNNER__WORKSPACE_DIR") && err.contains("inside data_dir"), "{err}");
+    for name in ["AGENTED_API_KEY", "SECRET_KEY", "GITHUB_WEBHOOK_SECRET", "AGENTED__SECRET_KEY", "not a name"] {
+        let err = error_line(&f, &[("AGENTED__RUNNER__ENV_PASSTHROUGH", name)]);
+        assert!(err.contains("AGENTED__RUNNER__ENV_PASSTHROUGH"), "{name}: {err}");
+    }
+    let s = f.load(&[("AGENTED__RUNNER__ENV_PASSTHROUGH", "HTTPS_PROXY, NODE_EXTRA_CA_CERTS")]).unwrap();
+    assert_eq!(s.runner.env_passthrough, ["HTTPS_PROXY", "NODE_EXTRA_CA_CERTS"]);
 }

@@ -75,10 +75,10 @@ async fn after_kill_9_the_running_run_is_interrupted_its_processes_killed_and_qu
 }
 
 /// Processes other than the server whose environment carries
-/// `AGENTED_CRASH_MARK=<mark>`: the server was started with it, and every
-/// run's processes inherit the server's environment.
+/// `CRASH_TEST_MARK=<mark>`: the server was started with it and passes it on
+/// to every run (`runner.env_passthrough`), whose processes inherit it.
 fn marked_processes(mark: &str, server: Option<u32>) -> Vec<i32> {
-    let needle = format!("AGENTED_CRASH_MARK={mark}");
+    let needle = format!("CRASH_TEST_MARK={mark}");
     std::fs::read_dir("/proc")
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
@@ -126,7 +126,9 @@ async fn kill_9_during_webhook_load_loses_no_accepted_delivery_runs_none_twice_a
     let mark = dir.path().display().to_string();
     let configure = |cmd: &mut std::process::Command| {
         with_fake_clis(dir.path(), cmd);
-        cmd.env("AGENTED_CRASH_MARK", &mark).env("AGENTED__RATE_LIMITS__ENABLED", "false");
+        cmd.env("CRASH_TEST_MARK", &mark)
+            .env("AGENTED__RUNNER__ENV_PASSTHROUGH", "CRASH_TEST_MARK")
+            .env("AGENTED__RATE_LIMITS__ENABLED", "false");
     };
     let (mut child, address, _) = spawn_server(dir.path(), configure);
     let body = serde_json::json!({

@@ -24,6 +24,8 @@ pub struct TestApp {
     pub address: String,
     /// The data folder (database, secret key).
     pub data_dir: PathBuf,
+    /// Where runs without a project work (`runner.workspace_dir`; clones go under `runs/`).
+    pub workspace_dir: PathBuf,
     /// The database the server uses.
     pub database: Database,
     /// An HTTP client sending the admin key.
@@ -47,6 +49,8 @@ pub struct TestApp {
     env: HashMap<String, String>,
     extra_routes: Option<fn(&mut ActixServiceConfig)>,
     clock: Option<Arc<dyn Clock>>,
+    /// The default workspace, removed with the data folder.
+    default_workspace: Option<PathBuf>,
     /// Taken by `restart`; dropped (deleting the folder) with the last server.
     /// `None` for a peer, which shares another server's folder.
     dir: Option<TempDir>,
@@ -193,8 +197,12 @@ async fn start(dir: Option<TempDir>, parts: Parts, admin_key: Option<String>) ->
     let executions = app.executions();
     let planning = app.planning();
     tokio::spawn(app.run_until_stopped());
+    // The default workspace is this data folder's own folder under the temp folder: it goes with it.
+    let default_workspace = settings.runner.default_workspace.then(|| settings.runner.workspace_dir.clone());
     TestApp {
         address,
+        default_workspace,
+        workspace_dir: settings.runner.workspace_dir.clone(),
         data_dir: parts.data_dir,
         database,
         client: client(Some(&admin_key)),
@@ -313,5 +321,8 @@ impl Drop for TestApp {
         drop(self.handle.stop(false));
         // The runtime ends with the test: no run of this server may outlive it.
         self.runner.kill_all_now();
+        if let (Some(_), Some(workspace)) = (&self.dir, self.default_workspace.as_ref().and_then(|w| w.parent())) {
+            let _ = std::fs::remove_dir_all(workspace);
+        }
     }
 }

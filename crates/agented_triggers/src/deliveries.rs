@@ -1,6 +1,8 @@
 //! The delivery inspector's records: what arrived, for which trigger, and
 //! what was decided. Bodies are kept truncated and secret headers redacted,
-//! so the log helps debugging without becoming a second copy of secrets.
+//! so the log helps debugging without becoming a second copy of secrets:
+//! a header's value is kept only when its name is on a list of known-harmless
+//! headers and reads as nothing secret; every other value is redacted.
 
 use agented_kernel::TriggerId;
 use chrono::{DateTime, Utc};
@@ -8,9 +10,45 @@ use chrono::{DateTime, Utc};
 /// Bytes of a body kept in a record.
 pub const KEPT_BODY_BYTES: usize = 64 * 1024;
 
-/// Headers whose values are never stored.
-const SECRET_HEADERS: &[&str] =
-    &["authorization", "cookie", "x-api-key", "x-hub-signature", "x-hub-signature-256", "x-webhook-signature-256"];
+/// Headers whose values are harmless to keep (lower case).
+const HARMLESS_HEADERS: &[&str] = &[
+    "accept",
+    "accept-encoding",
+    "connection",
+    "content-encoding",
+    "content-length",
+    "content-type",
+    "expect",
+    "host",
+    "user-agent",
+    "x-forwarded-for",
+    "x-forwarded-host",
+    "x-forwarded-proto",
+    "x-real-ip",
+    "x-request-id",
+    "x-github-delivery",
+    "x-github-event",
+    "x-github-hook-id",
+    "x-github-hook-installation-target-id",
+    "x-github-hook-installation-target-type",
+    "x-gitlab-event",
+    "x-gitlab-event-uuid",
+    "x-gitlab-instance",
+    "x-event-key",
+    "x-hook-uuid",
+    "webhook-id",
+    "webhook-timestamp",
+];
+
+/// Words that mark a header as carrying a credential, whatever the rest of its name.
+const SECRET_WORDS: &[&str] = &["token", "secret", "auth", "signature", "key", "cookie", "session", "password"];
+
+/// Whether a header's value may be kept and shown: a known-harmless name that names no secret.
+#[must_use]
+pub fn is_harmless_header(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    HARMLESS_HEADERS.contains(&name.as_str()) && !SECRET_WORDS.iter().any(|w| name.contains(w))
+}
 
 /// One delivery as one trigger saw it (`trigger_id` `None`: a delivery no trigger matched).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,8 +84,7 @@ pub fn redact_headers<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>)
         .into_iter()
         .map(|(name, value)| {
             let name = name.to_ascii_lowercase();
-            let value =
-                if SECRET_HEADERS.contains(&name.as_str()) { "[redacted]".to_owned() } else { value.to_owned() };
+            let value = if is_harmless_header(&name) { value.to_owned() } else { "[redacted]".to_owned() };
             (name, value)
         })
         .collect()
@@ -70,6 +107,31 @@ pub fn kept_body(body: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_known_harmless_headers_keep_their_values() {
+        let headers = [
+            ("X-Gitlab-Token", "glpat-secret"),
+            ("Proxy-Authorization", "Basic c2VjcmV0"),
+            ("X-Auth-Token", "t0ken"),
+            ("X-Slack-Signature", "v0=abc"),
+            ("Webhook-Signature", "v1,abc"),
+            ("X-Custom-Thing", "anything unknown"),
+            ("Cookie", "session=1"),
+            ("X-API-Key", "agd_x"),
+            ("Content-Type", "application/json"),
+            ("User-Agent", "GitHub-Hookshot/1"),
+            ("X-GitHub-Delivery", "d-1"),
+            ("Webhook-Timestamp", "1700000000"),
+        ];
+        let kept = redact_headers(headers);
+        for ((name, value), (kept_name, kept_value)) in headers.iter().zip(&kept) {
+            assert_eq!(kept_name, &name.to_ascii_lowercase());
+            let harmless = ["Content-Type", "User-Agent", "X-GitHub-Delivery", "Webhook-Timestamp"].contains(name);
+            let expected = if harmless { *value } else { "[redacted]" };
+            assert_eq!(kept_value, expected, "{name}");
+        }
+    }
 
     #[test]
     fn secret_headers_are_redacted_and_others_kept() {

@@ -15,7 +15,7 @@ pub mod schedule;
 pub mod trigger;
 pub mod webhook;
 
-pub use deliveries::{DeliveryRecord, KEPT_BODY_BYTES, kept_body, redact_headers};
+pub use deliveries::{DeliveryRecord, KEPT_BODY_BYTES, is_harmless_header, kept_body, redact_headers};
 pub use fallback::{FallbackEntry, MAX_CHAIN_ENTRIES, check_chain};
 pub use github::{GithubEvent, github_placeholders};
 pub use models::{TimeoutSeconds, TriggerSource, UnknownSource};

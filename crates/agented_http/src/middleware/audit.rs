@@ -4,6 +4,7 @@
 //! the method and route pattern are recorded.
 
 use crate::AppState;
+use crate::middleware::canonical_path::routed_path;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
@@ -52,7 +53,7 @@ pub async fn audit_trail(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let method = req.method().to_string();
-    let path = req.path().to_owned();
+    let path = routed_path(&req).to_owned();
     let principal = req.extensions().get::<Principal>().cloned();
     let (Some(principal), true) = (principal, audited(&method, &path)) else { return next.call(req).await };
     let state = req.app_data::<web::Data<AppState>>().cloned();

@@ -5,7 +5,8 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::rate_limit::AuthFailures;
+use crate::middleware::canonical_path::routed_path;
+use crate::rate_limit::{AuthFailures, is_webhook};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::AUTHORIZATION;
@@ -27,8 +28,8 @@ pub fn presented_credential(req: &ServiceRequest) -> Option<&str> {
 }
 
 /// A stream route: `GET …/stream`.
-fn is_stream(req: &ServiceRequest) -> bool {
-    req.method() == "GET" && req.path().ends_with("/stream")
+fn is_stream(method: &str, path: &str) -> bool {
+    method == "GET" && path.ends_with("/stream")
 }
 
 fn query_token(req: &ServiceRequest) -> Option<String> {
@@ -39,52 +40,55 @@ fn query_token(req: &ServiceRequest) -> Option<String> {
     web::Query::<TokenQuery>::from_query(req.query_string()).ok().and_then(|q| q.into_inner().token)
 }
 
-fn too_many_failures(seconds: u64) -> ApiError {
-    ApiError::new(
-        actix_web::http::StatusCode::TOO_MANY_REQUESTS,
-        "rate_limited",
-        format!("too many failed authentications from this address: retry in {seconds} s"),
-    )
-    .with_retry_after(seconds)
+/// Counts a failed credential against the client's address; past the limit the answer is a 429.
+fn failed(req: &ServiceRequest, refusal: ApiError) -> ApiError {
+    match req.app_data::<web::Data<AuthFailures>>().and_then(|f| f.failed(req)) {
+        Some(seconds) => ApiError::new(
+            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("too many failed authentications from this address: retry in {seconds} s"),
+        )
+        .with_retry_after(seconds),
+        None => refusal,
+    }
 }
 
-/// Who is calling, or why the request is refused.
+/// Who is calling, or why the request is refused. A presented credential is
+/// checked on every route but the webhooks (whose senders prove themselves by
+/// signature and may carry headers of their own), and a bad one is refused and
+/// counted even where no key is needed: the answer never depends on an
+/// unverified key.
 async fn check(req: &ServiceRequest) -> Result<Option<Principal>, ApiError> {
     let state =
         req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal(&"application state missing"))?;
-    let failures = req.app_data::<web::Data<AuthFailures>>();
-    let (method, path) = (req.method().as_str(), req.path());
+    let (method, path) = (req.method().as_str(), routed_path(req));
     let public = is_public(method, path);
-    if let Some(key) = presented_credential(req) {
-        if !public && let Some(seconds) = failures.and_then(|f| f.retry_after(req)) {
-            return Err(too_many_failures(seconds));
-        }
+    if is_webhook(method, path) {
+        return Ok(None);
+    }
+    if let Some(key) = presented_credential(req).filter(|k| !k.is_empty()) {
         return match state.keys.authenticate(Some(key)).await {
             Ok(principal) => {
                 if !public {
-                    ApiKeyService::authorize(&principal, method)?;
+                    ApiKeyService::authorize(&principal, method, path)?;
                 }
                 Ok(Some(principal))
             }
-            // A public route stays public whatever headers arrive with it.
-            Err(AuthError::Invalid | AuthError::Missing) if public => Ok(None),
-            Err(AuthError::Invalid) => match failures.and_then(|f| f.failed(req)) {
-                Some(seconds) => Err(too_many_failures(seconds)),
-                None => Err(AuthError::Invalid.into()),
-            },
+            Err(e @ (AuthError::Invalid | AuthError::Missing)) => Err(failed(req, e.into())),
             Err(e) => Err(e.into()),
         };
     }
-    if is_stream(req)
+    if is_stream(method, path)
         && let Some(token) = query_token(req)
     {
-        StreamToken::verify(&state.secret_key, path, &token, state.clock.now())
-            .map_err(|e| ApiError::unauthorized(e.to_string()))?;
-        return Ok(Some(Principal {
-            name: "stream token".into(),
-            scope: ApiScope::Read,
-            credential: Credential::StreamToken,
-        }));
+        return match StreamToken::verify(&state.secret_key, path, &token, state.clock.now()) {
+            Ok(()) => Ok(Some(Principal {
+                name: "stream token".into(),
+                scope: ApiScope::Read,
+                credential: Credential::StreamToken(StreamToken::id_of(&token)),
+            })),
+            Err(e) => Err(failed(req, ApiError::unauthorized(e.to_string()))),
+        };
     }
     if public { Ok(None) } else { Err(AuthError::Missing.into()) }
 }

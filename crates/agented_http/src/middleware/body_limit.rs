@@ -4,6 +4,7 @@
 //! sent without a length.)
 
 use crate::error::ApiError;
+use crate::middleware::canonical_path::routed_path;
 use crate::rate_limit::is_webhook;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -23,7 +24,7 @@ pub async fn webhook_body_limit<B: MessageBody>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
-    if is_webhook(req.method().as_str(), req.path()) {
+    if is_webhook(req.method().as_str(), routed_path(&req)) {
         let declared =
             req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
         if let Some(length) = declared.filter(|l| *l > WEBHOOK_LIMIT_BYTES) {

@@ -123,12 +123,16 @@ pub async fn finish(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
+    crate::sentry_scrub::scrub_transaction(&req);
     let facts = Facts {
         started: Instant::now(),
         request_id: req.extensions().get::<RequestId>().and_then(|id| HeaderValue::from_str(&id.to_string()).ok()),
         method: req.method().to_string(),
         path: req.path().to_owned(),
-        docs: req.path() == "/docs" || req.path().starts_with("/docs/"),
+        docs: {
+            let path = crate::middleware::canonical_path::routed_path(&req);
+            path == "/docs" || path.starts_with("/docs/")
+        },
     };
     match next.call(req).await {
         Ok(res) => {

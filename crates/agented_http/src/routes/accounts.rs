@@ -144,7 +144,7 @@ fn account_id(raw: &str) -> Result<AccountId, ApiError> {
     responses((status = 200, body = AccountList), (status = 401, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/admin/accounts")]
+#[get("/accounts")]
 pub async fn all_accounts(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let accounts = state.orchestration.accounts(None).await.map_err(api_error)?;
     let accounts = accounts.into_iter().map(|(a, u)| view(&state, a, u)).collect();
@@ -158,7 +158,7 @@ pub async fn all_accounts(state: web::Data<AppState>) -> Result<HttpResponse, Ap
     responses((status = 200, body = AccountList), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/admin/backends/{id}/accounts")]
+#[get("/backends/{id}/accounts")]
 pub async fn list_accounts(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let accounts = state.orchestration.accounts(Some(&id)).await.map_err(api_error)?;
     let accounts = accounts.into_iter().map(|(a, u)| view(&state, a, u)).collect();
@@ -178,7 +178,7 @@ pub async fn list_accounts(state: web::Data<AppState>, id: web::Path<String>) ->
     ),
     security(("api_key" = []))
 )]
-#[post("/admin/backends/{id}/accounts")]
+#[post("/backends/{id}/accounts")]
 pub async fn create_account(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -195,7 +195,7 @@ pub async fn create_account(
     responses((status = 200, body = AccountView), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/admin/backends/{id}/accounts/{account_id}")]
+#[get("/backends/{id}/accounts/{account_id}")]
 pub async fn get_account(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -218,7 +218,7 @@ pub async fn get_account(
     ),
     security(("api_key" = []))
 )]
-#[put("/admin/backends/{id}/accounts/{account_id}")]
+#[put("/backends/{id}/accounts/{account_id}")]
 pub async fn update_account(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -238,7 +238,7 @@ pub async fn update_account(
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[delete("/admin/backends/{id}/accounts/{account_id}")]
+#[delete("/backends/{id}/accounts/{account_id}")]
 pub async fn delete_account(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -255,7 +255,7 @@ pub async fn delete_account(
     responses((status = 200, body = AccountView), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[post("/admin/backends/{id}/accounts/{account_id}/clear-rate-limit")]
+#[post("/backends/{id}/accounts/{account_id}/clear-rate-limit")]
 pub async fn clear_rate_limit(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -292,7 +292,7 @@ async fn trigger(state: &AppState, raw: &str) -> Result<agented_triggers::Trigge
     responses((status = 200, body = FallbackChain), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/admin/triggers/{id}/fallback-chain")]
+#[get("/triggers/{id}/fallback-chain")]
 pub async fn get_chain(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let trigger = trigger(&state, &id).await?;
     let entries = trigger.settings.fallback_chain.into_iter().map(FallbackEntryView::from).collect();
@@ -311,7 +311,7 @@ pub async fn get_chain(state: web::Data<AppState>, id: web::Path<String>) -> Res
     ),
     security(("api_key" = []))
 )]
-#[put("/admin/triggers/{id}/fallback-chain")]
+#[put("/triggers/{id}/fallback-chain")]
 pub async fn put_chain(
     state: web::Data<AppState>,
     id: web::Path<String>,

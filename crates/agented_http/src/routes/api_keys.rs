@@ -91,7 +91,7 @@ fn key_note(action: &str, id: Option<&str>, changes: Option<serde_json::Value>) 
     ),
     security(("api_key" = []))
 )]
-#[get("/admin/api-keys")]
+#[get("/api-keys")]
 pub async fn list_keys(
     state: web::Data<AppState>,
     principal: web::ReqData<Principal>,
@@ -112,7 +112,7 @@ pub async fn list_keys(
     ),
     security(("api_key" = []))
 )]
-#[post("/admin/api-keys")]
+#[post("/api-keys")]
 pub async fn create_key(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -147,7 +147,7 @@ pub async fn create_key(
     ),
     security(("api_key" = []))
 )]
-#[delete("/admin/api-keys/{id}")]
+#[delete("/api-keys/{id}")]
 pub async fn revoke_key(
     req: HttpRequest,
     state: web::Data<AppState>,

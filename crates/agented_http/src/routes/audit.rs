@@ -59,7 +59,7 @@ pub struct AuditPage {
     ),
     security(("api_key" = []))
 )]
-#[get("/admin/audit")]
+#[get("/audit")]
 pub async fn list_audit(
     state: web::Data<AppState>,
     principal: web::ReqData<Principal>,

@@ -99,7 +99,7 @@ pub struct CustomBackendInput {
     responses((status = 200, body = BackendList), (status = 401, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/admin/backends")]
+#[get("/backends")]
 pub async fn list_backends(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let entries = state.backends.list().await.map_err(|e| ApiError::unavailable(&e))?;
     let mut views = Vec::with_capacity(entries.len());
@@ -117,7 +117,7 @@ pub async fn list_backends(state: web::Data<AppState>) -> Result<HttpResponse, A
     responses((status = 200, body = BackendView), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[post("/admin/backends/{id}/check")]
+#[post("/backends/{id}/check")]
 pub async fn check_backend(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let entry = state
         .backends
@@ -140,7 +140,7 @@ pub async fn check_backend(state: web::Data<AppState>, id: web::Path<String>) ->
     ),
     security(("api_key" = []))
 )]
-#[post("/admin/backends")]
+#[post("/backends")]
 pub async fn create_backend(
     state: web::Data<AppState>,
     input: web::Json<CustomBackendInput>,
@@ -191,7 +191,7 @@ pub async fn create_backend(
     ),
     security(("api_key" = []))
 )]
-#[delete("/admin/backends/{id}")]
+#[delete("/backends/{id}")]
 pub async fn delete_backend(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     state.backends.delete_custom(&id).await.map_err(|e| match e {
         BackendWriteError::Builtin => ApiError::forbidden("built-in backends cannot be deleted"),

@@ -121,7 +121,7 @@ fn budget_id(raw: &str) -> Result<BudgetId, ApiError> {
     responses((status = 200, body = BudgetList), (status = 401, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/admin/budgets")]
+#[get("/budgets")]
 pub async fn list_budgets(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let states = state.orchestration.budget_states().await.map_err(api_error)?;
     Ok(HttpResponse::Ok().json(BudgetList { budgets: states.into_iter().map(BudgetView::from).collect() }))
@@ -138,7 +138,7 @@ pub async fn list_budgets(state: web::Data<AppState>) -> Result<HttpResponse, Ap
     ),
     security(("api_key" = []))
 )]
-#[post("/admin/budgets")]
+#[post("/budgets")]
 pub async fn create_budget(
     state: web::Data<AppState>,
     input: web::Json<BudgetInput>,
@@ -154,7 +154,7 @@ pub async fn create_budget(
     responses((status = 200, body = BudgetView), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/admin/budgets/{id}")]
+#[get("/budgets/{id}")]
 pub async fn get_budget(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let budget = state.orchestration.budget(&budget_id(&id)?).await.map_err(api_error)?;
     Ok(HttpResponse::Ok().json(BudgetView::from(budget)))
@@ -173,7 +173,7 @@ pub async fn get_budget(state: web::Data<AppState>, id: web::Path<String>) -> Re
     ),
     security(("api_key" = []))
 )]
-#[put("/admin/budgets/{id}")]
+#[put("/budgets/{id}")]
 pub async fn update_budget(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -191,7 +191,7 @@ pub async fn update_budget(
     responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[delete("/admin/budgets/{id}")]
+#[delete("/budgets/{id}")]
 pub async fn delete_budget(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     state.orchestration.delete_budget(&budget_id(&id)?).await.map_err(api_error)?;
     Ok(HttpResponse::NoContent().finish())
@@ -241,7 +241,7 @@ pub struct CheckResult {
     ),
     security(("api_key" = []))
 )]
-#[post("/admin/budgets/check")]
+#[post("/budgets/check")]
 pub async fn check_budget(state: web::Data<AppState>, input: web::Json<CheckInput>) -> Result<HttpResponse, ApiError> {
     let input = input.into_inner();
     let estimate = input.estimated_cost_usd.unwrap_or(0.0);
@@ -391,7 +391,7 @@ const MAX_SPAN_DAYS: i64 = 800;
     responses((status = 200, body = UsageView), (status = 422, description = "Invalid values", body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/admin/budgets/usage")]
+#[get("/budgets/usage")]
 pub async fn usage_report(state: web::Data<AppState>, params: Query<UsageQuery>) -> Result<HttpResponse, ApiError> {
     let q = params.into_inner();
     let mut errors = BTreeMap::new();

@@ -49,7 +49,7 @@ pub struct DecisionInput {
     responses((status = 201, body = RoadmapView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[post("/api/projects/{id}/decisions")]
+#[post("/projects/{id}/decisions")]
 pub async fn create_decision(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -72,7 +72,7 @@ pub async fn create_decision(
     responses((status = 200, body = RoadmapView), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[delete("/api/projects/{id}/decisions/{position}")]
+#[delete("/projects/{id}/decisions/{position}")]
 pub async fn delete_decision(
     state: web::Data<AppState>,
     path: web::Path<(String, usize)>,
@@ -104,7 +104,7 @@ pub struct TodoInput {
     responses((status = 201, body = RoadmapView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[post("/api/projects/{id}/todos")]
+#[post("/projects/{id}/todos")]
 pub async fn create_todo(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -127,7 +127,7 @@ pub async fn create_todo(
     responses((status = 200, body = RoadmapView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[patch("/api/projects/{id}/todos/{position}")]
+#[patch("/projects/{id}/todos/{position}")]
 pub async fn update_todo(
     state: web::Data<AppState>,
     path: web::Path<(String, usize)>,
@@ -156,7 +156,7 @@ pub async fn update_todo(
     responses((status = 200, body = RoadmapView), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[delete("/api/projects/{id}/todos/{position}")]
+#[delete("/projects/{id}/todos/{position}")]
 pub async fn delete_todo(
     state: web::Data<AppState>,
     path: web::Path<(String, usize)>,
@@ -194,7 +194,7 @@ fn research_kind(kind: &str) -> Result<ResearchKind, ApiError> {
     responses((status = 200, body = RoadmapView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[put("/api/projects/{id}/milestones/{version}/research/{kind}")]
+#[put("/projects/{id}/milestones/{version}/research/{kind}")]
 pub async fn put_research(
     state: web::Data<AppState>,
     path: web::Path<(String, String, String)>,
@@ -225,7 +225,7 @@ pub async fn put_research(
     responses((status = 200, body = RoadmapView), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[delete("/api/projects/{id}/milestones/{version}/research/{kind}")]
+#[delete("/projects/{id}/milestones/{version}/research/{kind}")]
 pub async fn delete_research(
     state: web::Data<AppState>,
     path: web::Path<(String, String, String)>,

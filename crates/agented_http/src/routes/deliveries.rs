@@ -83,7 +83,7 @@ fn list(records: Vec<DeliveryRecord>) -> HttpResponse {
     responses((status = 200, body = DeliveryList), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/admin/triggers/{id}/deliveries")]
+#[get("/triggers/{id}/deliveries")]
 pub async fn trigger_deliveries(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let trigger = load(&state, &id).await?;
     let limit = u32::try_from(state.keep_deliveries).unwrap_or(u32::MAX);
@@ -99,7 +99,7 @@ pub async fn trigger_deliveries(state: web::Data<AppState>, id: web::Path<String
     responses((status = 200, body = DeliveryList), (status = 400, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/admin/webhooks/deliveries")]
+#[get("/webhooks/deliveries")]
 pub async fn all_deliveries(
     state: web::Data<AppState>,
     query: web::Query<DeliveryQuery>,
@@ -157,7 +157,7 @@ fn no(reason: String, requires_signature: bool) -> TestMatchAnswer {
     ),
     security(("api_key" = []))
 )]
-#[post("/admin/triggers/{id}/test-match")]
+#[post("/triggers/{id}/test-match")]
 pub async fn test_match(
     state: web::Data<AppState>,
     id: web::Path<String>,

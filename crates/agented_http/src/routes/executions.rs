@@ -5,8 +5,10 @@ use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::triggers::start_error;
 use crate::routes::views::{ExecutionView, LogLineView};
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
+use crate::stream_slots::{StreamSlot, StreamSlots};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, delete, get, post, web};
 use actix_web_lab::sse;
+use agented_auth::Principal;
 use agented_executions::{
     BusEvent, CancelError, Cancelled, Execution, ExecutionFilter, ExecutionStatus, LogLine, LogStream,
 };
@@ -153,7 +155,7 @@ async fn load(state: &AppState, id: &str) -> Result<Execution, ApiError> {
     responses((status = 200, body = ExecutionList), (status = 400, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/admin/executions")]
+#[get("/executions")]
 pub async fn list_executions(
     state: web::Data<AppState>,
     query: web::Query<ExecutionQuery>,
@@ -187,7 +189,7 @@ pub async fn list_executions(
     responses((status = 200, body = ExecutionDetail), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/admin/executions/{id}")]
+#[get("/executions/{id}")]
 pub async fn get_execution(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -227,7 +229,7 @@ pub async fn get_execution(
     responses((status = 200, body = LogPage), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/admin/executions/{id}/logs")]
+#[get("/executions/{id}/logs")]
 pub async fn execution_logs(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -273,7 +275,7 @@ async fn cancel(state: &AppState, id: &str) -> Result<HttpResponse, ApiError> {
     ),
     security(("api_key" = []))
 )]
-#[post("/admin/executions/{id}/cancel")]
+#[post("/executions/{id}/cancel")]
 pub async fn cancel_execution(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     cancel(&state, &id).await
 }
@@ -289,7 +291,7 @@ pub async fn cancel_execution(state: web::Data<AppState>, id: web::Path<String>)
     ),
     security(("api_key" = []))
 )]
-#[delete("/admin/executions/{id}")]
+#[delete("/executions/{id}")]
 pub async fn delete_execution(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     cancel(&state, &id).await
 }
@@ -305,7 +307,7 @@ pub async fn delete_execution(state: web::Data<AppState>, id: web::Path<String>)
     ),
     security(("api_key" = []))
 )]
-#[post("/admin/executions/{id}/retry")]
+#[post("/executions/{id}/retry")]
 pub async fn retry_execution(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = parse_id(&id)?;
     let execution = state.runs.retry(&id).await.map_err(start_error)?;
@@ -321,10 +323,11 @@ pub async fn retry_execution(state: web::Data<AppState>, id: web::Path<String>) 
     responses(
         (status = 200, description = "Server-Sent Events, each as described", content_type = "text/event-stream", body = StreamEvent),
         (status = 404, body = ErrorBody),
+        (status = 429, description = "The caller or its address has its cap of open streams", body = ErrorBody),
     ),
     security(("api_key" = []), ())
 )]
-#[get("/admin/executions/{id}/stream")]
+#[get("/executions/{id}/stream")]
 pub async fn stream_execution(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -332,6 +335,7 @@ pub async fn stream_execution(
     query: web::Query<StreamQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let execution = load(&state, &id).await?;
+    let slot = open_slot(&req)?;
     let header = req.headers().get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
     let after: i64 = header.or(query.last_event_id).or(query.after).unwrap_or(0).max(0);
     let (tx, rx) = mpsc::channel::<sse::Event>(64);
@@ -340,6 +344,7 @@ pub async fn stream_execution(
         if let Err(Gone) = follow(&state, execution, after, &tx).await {
             tracing::debug!("stream client went away");
         }
+        drop(slot);
     });
     use actix_web::Responder;
     let mut response =
@@ -349,6 +354,16 @@ pub async fn stream_execution(
         actix_web::http::header::HeaderValue::from_static("no"),
     );
     Ok(response.map_into_boxed_body())
+}
+
+/// A slot under the caller's and the client's caps on open streams.
+fn open_slot(req: &HttpRequest) -> Result<StreamSlot, ApiError> {
+    let principal = req.extensions().get::<Principal>().cloned().ok_or_else(|| ApiError::unauthorized("no caller"))?;
+    let slots = req.app_data::<web::Data<StreamSlots>>().ok_or_else(|| ApiError::internal(&"stream slots missing"))?;
+    slots.acquire_for(req, &principal).map_err(|e| {
+        ApiError::new(actix_web::http::StatusCode::TOO_MANY_REQUESTS, "too_many_streams", e.to_string())
+            .with_retry_after(5)
+    })
 }
 
 /// One Server-Sent Event of a run's stream, as a client's parser sees it.

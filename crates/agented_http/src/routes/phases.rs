@@ -166,7 +166,7 @@ fn milestone_mut<'a>(roadmap: &'a mut Roadmap, version: &str) -> Option<&'a mut 
     ),
     security(("api_key" = []))
 )]
-#[patch("/api/projects/{id}/phases/{number}")]
+#[patch("/projects/{id}/phases/{number}")]
 pub async fn update_phase(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -221,7 +221,7 @@ fn move_phase(roadmap: &mut Roadmap, number: &PhaseNumber, target: &str) -> Resu
     ),
     security(("api_key" = []))
 )]
-#[post("/api/projects/{id}/phases")]
+#[post("/projects/{id}/phases")]
 pub async fn create_phase(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -267,7 +267,7 @@ pub async fn create_phase(
     ),
     security(("api_key" = []))
 )]
-#[delete("/api/projects/{id}/phases/{number}")]
+#[delete("/projects/{id}/phases/{number}")]
 pub async fn delete_phase(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -312,7 +312,7 @@ pub struct MilestoneInput {
     ),
     security(("api_key" = []))
 )]
-#[post("/api/projects/{id}/milestones")]
+#[post("/projects/{id}/milestones")]
 pub async fn create_milestone(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -320,8 +320,8 @@ pub async fn create_milestone(
 ) -> Result<HttpResponse, ApiError> {
     let mut errors = Fields::new();
     let version = text(&mut errors, "version", input.version.as_ref(), 40).unwrap_or_default();
-    if version.is_empty() || !version.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c)) {
-        errors.insert("version".into(), "is required: letters, digits, '.', '_' or '-' (v1.2.0)".into());
+    if let Err(rule) = agented_roadmaps::check_version(&version) {
+        errors.entry("version".into()).or_insert(rule);
     }
     let name = text(&mut errors, "name", input.name.as_ref(), 200).unwrap_or_default();
     let goal = text(&mut errors, "goal", input.goal.as_ref(), 2000).unwrap_or_default();
@@ -359,7 +359,7 @@ pub async fn create_milestone(
     ),
     security(("api_key" = []))
 )]
-#[patch("/api/projects/{id}/milestones/{version}")]
+#[patch("/projects/{id}/milestones/{version}")]
 pub async fn update_milestone(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -483,7 +483,7 @@ impl RequirementChange {
     ),
     security(("api_key" = []))
 )]
-#[post("/api/projects/{id}/requirements")]
+#[post("/projects/{id}/requirements")]
 pub async fn create_requirement(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -533,7 +533,7 @@ pub async fn create_requirement(
     ),
     security(("api_key" = []))
 )]
-#[patch("/api/projects/{id}/requirements/{req_id}")]
+#[patch("/projects/{id}/requirements/{req_id}")]
 pub async fn update_requirement(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -569,7 +569,7 @@ pub async fn update_requirement(
     responses((status = 200, body = RoadmapView), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[delete("/api/projects/{id}/requirements/{req_id}")]
+#[delete("/projects/{id}/requirements/{req_id}")]
 pub async fn delete_requirement(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,

@@ -180,7 +180,7 @@ pub struct SessionInput {
     ),
     security(("api_key" = []))
 )]
-#[post("/api/projects/{id}/planning-sessions")]
+#[post("/projects/{id}/planning-sessions")]
 pub async fn start_session(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -206,7 +206,7 @@ pub struct SessionList {
     responses((status = 200, body = SessionList), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/api/projects/{id}/planning-sessions")]
+#[get("/projects/{id}/planning-sessions")]
 pub async fn list_sessions(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let project = parse_project_id(&id)?;
     let sessions = state.planning.sessions(&project).await.map_err(planning_error)?;
@@ -226,7 +226,7 @@ async fn session_view(state: &AppState, session: PlanningSession) -> Result<Sess
     responses((status = 200, body = SessionView), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/api/projects/{id}/planning-sessions/{session}")]
+#[get("/projects/{id}/planning-sessions/{session}")]
 pub async fn get_session(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -257,7 +257,7 @@ pub struct AnswersInput {
     ),
     security(("api_key" = []))
 )]
-#[post("/api/projects/{id}/planning-sessions/{session}/answers")]
+#[post("/projects/{id}/planning-sessions/{session}/answers")]
 pub async fn answer_session(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -284,7 +284,7 @@ pub async fn answer_session(
     ),
     security(("api_key" = []))
 )]
-#[post("/api/projects/{id}/planning-sessions/{session}/retry")]
+#[post("/projects/{id}/planning-sessions/{session}/retry")]
 pub async fn retry_session(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -325,7 +325,7 @@ pub struct Accepted {
     ),
     security(("api_key" = []))
 )]
-#[post("/api/projects/{id}/planning-sessions/{session}/accept")]
+#[post("/projects/{id}/planning-sessions/{session}/accept")]
 pub async fn accept_session(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -345,7 +345,7 @@ pub async fn accept_session(
     responses((status = 200, body = SessionView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[post("/api/projects/{id}/planning-sessions/{session}/discard")]
+#[post("/projects/{id}/planning-sessions/{session}/discard")]
 pub async fn discard_session(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -372,7 +372,7 @@ pub struct ResearchTemplates {
     responses((status = 200, body = ResearchTemplates)),
     security(("api_key" = []))
 )]
-#[get("/api/planning/research-templates")]
+#[get("/planning/research-templates")]
 pub async fn research_templates() -> HttpResponse {
     HttpResponse::Ok().json(ResearchTemplates {
         templates: default_research_templates().into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
@@ -473,7 +473,7 @@ pub struct ResearchInput {
     ),
     security(("api_key" = []))
 )]
-#[post("/api/projects/{id}/milestones/{version}/research")]
+#[post("/projects/{id}/milestones/{version}/research")]
 pub async fn start_research(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -508,7 +508,7 @@ pub struct ResearchRunList {
     responses((status = 200, body = ResearchRunList), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/api/projects/{id}/research-runs")]
+#[get("/projects/{id}/research-runs")]
 pub async fn list_research(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let project = parse_project_id(&id)?;
     let runs = state.planning.research_runs(&project).await.map_err(planning_error)?;
@@ -523,7 +523,7 @@ pub async fn list_research(state: web::Data<AppState>, id: web::Path<String>) ->
     responses((status = 200, body = ResearchRunView), (status = 404, body = ErrorBody), (status = 503, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/api/projects/{id}/research-runs/{run}")]
+#[get("/projects/{id}/research-runs/{run}")]
 pub async fn get_research(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -543,7 +543,7 @@ pub async fn get_research(
     ),
     security(("api_key" = []))
 )]
-#[post("/api/projects/{id}/research-runs/{run}/retry")]
+#[post("/projects/{id}/research-runs/{run}/retry")]
 pub async fn retry_research(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,

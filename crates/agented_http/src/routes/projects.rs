@@ -83,7 +83,7 @@ pub struct ProjectList {
 
 /// Every project.
 #[utoipa::path(tag = "projects", responses((status = 200, body = ProjectList)), security(("api_key" = [])))]
-#[get("/api/projects")]
+#[get("/projects")]
 pub async fn list_projects(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let projects = state.projects.projects().list().await.map_err(|e| ApiError::unavailable(&e))?;
     Ok(HttpResponse::Ok().json(ProjectList { projects: projects.iter().map(ProjectSummary::from).collect() }))
@@ -120,7 +120,7 @@ pub struct ProjectCreated {
     ),
     security(("api_key" = []))
 )]
-#[post("/api/projects")]
+#[post("/projects")]
 pub async fn create_project(
     state: web::Data<AppState>,
     input: web::Json<NewProject>,
@@ -141,7 +141,7 @@ pub async fn create_project(
     responses((status = 200, body = ProjectSummary), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/api/projects/{id}")]
+#[get("/projects/{id}")]
 pub async fn get_project(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(ProjectSummary::from(&load_project(&state, &id).await?)))
 }
@@ -170,7 +170,7 @@ pub struct ProjectPatch {
     ),
     security(("api_key" = []))
 )]
-#[put("/api/projects/{id}")]
+#[put("/projects/{id}")]
 pub async fn update_project(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -214,7 +214,7 @@ pub async fn update_project(
     responses((status = 200, description = "Deleted"), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[delete("/api/projects/{id}")]
+#[delete("/projects/{id}")]
 pub async fn delete_project(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = parse_project_id(&id)?;
     state.projects.projects().delete(&id).await.map_err(|e| match e {
@@ -309,7 +309,7 @@ fn read_planning(path: &str) -> Result<BTreeMap<String, String>, String> {
     ),
     security(("api_key" = []))
 )]
-#[post("/api/projects/import")]
+#[post("/projects/import")]
 pub async fn import_project(
     state: web::Data<AppState>,
     input: web::Json<ImportInput>,
@@ -352,7 +352,7 @@ pub async fn import_project(
     responses((status = 200, body = RoadmapView), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/api/projects/{id}/roadmap")]
+#[get("/projects/{id}/roadmap")]
 pub async fn get_roadmap(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(RoadmapView::from(&load_project(&state, &id).await?)))
 }
@@ -383,7 +383,7 @@ pub struct ExportedFiles {
     ),
     security(("api_key" = []))
 )]
-#[get("/api/projects/{id}/export")]
+#[get("/projects/{id}/export")]
 pub async fn export_project(
     state: web::Data<AppState>,
     id: web::Path<String>,

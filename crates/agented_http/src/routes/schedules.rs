@@ -47,7 +47,7 @@ pub struct SchedulePreview {
     ),
     security(("api_key" = []))
 )]
-#[get("/admin/schedules/preview")]
+#[get("/schedules/preview")]
 pub async fn preview_schedule(
     state: web::Data<AppState>,
     query: web::Query<SchedulePreviewQuery>,

@@ -26,12 +26,12 @@ pub struct Session {
     ),
     security(("api_key" = []))
 )]
-#[get("/admin/session")]
+#[get("/session")]
 pub async fn session(principal: web::ReqData<Principal>) -> HttpResponse {
     let credential = match principal.credential {
         Credential::ApiKey(_) => "api_key",
         Credential::ConfiguredKey => "configured_key",
-        Credential::StreamToken => "stream_token",
+        Credential::StreamToken(_) => "stream_token",
     };
     HttpResponse::Ok().json(Session { name: principal.name.clone(), scope: principal.scope.as_str(), credential })
 }

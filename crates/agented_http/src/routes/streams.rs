@@ -32,7 +32,7 @@ pub struct StreamTokenView {
     ),
     security(("api_key" = []))
 )]
-#[post("/admin/executions/{id}/stream-token")]
+#[post("/executions/{id}/stream-token")]
 pub async fn stream_token(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -308,7 +308,7 @@ async fn check_backend(state: &AppState, settings: &TriggerSettings, errors: &mu
     responses((status = 200, description = "Every trigger", body = TriggerList), (status = 401, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/admin/triggers")]
+#[get("/triggers")]
 pub async fn list_triggers(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let triggers = state.triggers.list().await.map_err(|e| store(&e))?;
     let mut views = Vec::with_capacity(triggers.len());
@@ -330,7 +330,7 @@ pub async fn list_triggers(state: web::Data<AppState>) -> Result<HttpResponse, A
     ),
     security(("api_key" = []))
 )]
-#[post("/admin/triggers")]
+#[post("/triggers")]
 pub async fn create_trigger(
     state: web::Data<AppState>,
     input: web::Json<TriggerInput>,
@@ -371,7 +371,7 @@ pub async fn create_trigger(
     responses((status = 200, body = TriggerView), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/admin/triggers/{id}")]
+#[get("/triggers/{id}")]
 pub async fn get_trigger(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let trigger = load(&state, &id).await?;
     Ok(HttpResponse::Ok().json(view(&state, trigger, true).await?))
@@ -390,7 +390,7 @@ pub async fn get_trigger(state: web::Data<AppState>, id: web::Path<String>) -> R
     ),
     security(("api_key" = []))
 )]
-#[put("/admin/triggers/{id}")]
+#[put("/triggers/{id}")]
 pub async fn update_trigger(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -430,7 +430,7 @@ pub async fn update_trigger(
     ),
     security(("api_key" = []))
 )]
-#[delete("/admin/triggers/{id}")]
+#[delete("/triggers/{id}")]
 pub async fn delete_trigger(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let trigger = load(&state, &id).await?;
     if trigger.is_predefined {
@@ -448,7 +448,7 @@ pub async fn delete_trigger(state: web::Data<AppState>, id: web::Path<String>) -
     responses((status = 200, body = PathList), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/admin/triggers/{id}/paths")]
+#[get("/triggers/{id}/paths")]
 pub async fn list_paths(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let trigger = load(&state, &id).await?;
     let paths = state.triggers.paths(&trigger.id).await.map_err(|e| store(&e))?;
@@ -463,7 +463,7 @@ pub async fn list_paths(state: web::Data<AppState>, id: web::Path<String>) -> Re
     responses((status = 201, body = PathView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[post("/admin/triggers/{id}/paths")]
+#[post("/triggers/{id}/paths")]
 pub async fn add_path(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -483,7 +483,7 @@ pub async fn add_path(
     responses((status = 200, description = "Removed"), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[delete("/admin/triggers/{id}/paths")]
+#[delete("/triggers/{id}/paths")]
 pub async fn remove_path(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -504,7 +504,7 @@ pub async fn remove_path(
     responses((status = 200, body = StatusView), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/admin/triggers/{id}/status")]
+#[get("/triggers/{id}/status")]
 pub async fn trigger_status(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let trigger = load(&state, &id).await?;
     let latest = latest(&state, &trigger.id).await?;
@@ -525,7 +525,7 @@ pub async fn trigger_status(state: web::Data<AppState>, id: web::Path<String>) -
     ),
     security(("api_key" = []))
 )]
-#[post("/admin/triggers/{id}/run")]
+#[post("/triggers/{id}/run")]
 pub async fn run_trigger(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -552,7 +552,7 @@ pub async fn run_trigger(
     responses((status = 200, body = PromptPreview), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[post("/admin/triggers/{id}/preview-prompt")]
+#[post("/triggers/{id}/preview-prompt")]
 pub async fn preview_prompt(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -577,7 +577,7 @@ pub async fn preview_prompt(
     responses((status = 200, body = TriggerExecutions), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
-#[get("/admin/triggers/{id}/executions")]
+#[get("/triggers/{id}/executions")]
 pub async fn trigger_executions(
     state: web::Data<AppState>,
     id: web::Path<String>,

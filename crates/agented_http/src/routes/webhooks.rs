@@ -1,8 +1,9 @@
 //! `POST /`: generic webhook deliveries (chat alerts, CI, monitoring), and
 //! `POST /api/webhooks/github/`: GitHub events. Public, rate-limited per client
-//! IP and capped at 10 MB. Generic triggers with a secret check
-//! `X-Webhook-Signature-256`; GitHub deliveries must carry `X-Hub-Signature-256`
-//! under `GITHUB_WEBHOOK_SECRET`.
+//! and capped at 10 MB. Generic triggers with a secret check a Standard
+//! Webhooks signature (`webhook-id`, `webhook-timestamp`, `webhook-signature`)
+//! or `X-Webhook-Signature-256`; GitHub deliveries must carry
+//! `X-Hub-Signature-256` under `GITHUB_WEBHOOK_SECRET`.
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
@@ -10,6 +11,7 @@ use crate::middleware::body_limit::WEBHOOK_LIMIT_BYTES;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use agented_auth::signature_matches;
+use agented_auth::standard_webhooks::{DeliveryProof, SignedMessage};
 use agented_executions::{DeliveryReport, GithubRefusal, TriggerRef};
 use agented_triggers::{DeliveryRecord, GithubEvent, kept_body, redact_headers};
 use futures_util::StreamExt;
@@ -81,11 +83,16 @@ async fn read_body(mut payload: web::Payload) -> Result<web::BytesMut, ApiError>
     path = "/",
     tag = "webhooks",
     request_body(content = Object, description = "Any JSON object, at most 10 MB"),
-    params(("X-Webhook-Signature-256" = Option<String>, Header, description = "`sha256=<hex HMAC-SHA256 of the body>` with the trigger's `webhook_secret`")),
+    params(
+        ("X-Webhook-Signature-256" = Option<String>, Header, description = "`sha256=<hex HMAC-SHA256 of the body>` with the trigger's `webhook_secret` (refused when `webhooks.require_signed_timestamp` is on)"),
+        ("webhook-id" = Option<String>, Header, description = "Standard Webhooks: the message id; a repeat within the timestamp tolerance starts nothing"),
+        ("webhook-timestamp" = Option<String>, Header, description = "Standard Webhooks: Unix seconds; refused when further from now than `webhooks.timestamp_tolerance_seconds`"),
+        ("webhook-signature" = Option<String>, Header, description = "Standard Webhooks: `v1,<base64 HMAC-SHA256 of id.timestamp.body>` (key: the secret, base64-decoded after a `whsec_` prefix)"),
+    ),
     responses(
         (status = 200, description = "What the delivery did (or the challenge)", body = DeliveryAnswer),
         (status = 400, description = "Not a JSON object", body = ErrorBody),
-        (status = 401, description = "Only triggers whose signature did not match were interested", body = ErrorBody),
+        (status = 401, description = "Only triggers whose signature did not match (or whose signed timestamp is stale) were interested", body = ErrorBody),
         (status = 413, description = "Over 10 MB", body = ErrorBody),
         (status = 503, description = "A run could not be stored; send again", body = ErrorBody),
     )
@@ -106,9 +113,23 @@ pub async fn generic_webhook(
         let challenge = object.get("challenge").cloned().unwrap_or(serde_json::Value::Null);
         return Ok(HttpResponse::Ok().json(serde_json::json!({ "challenge": challenge })));
     }
-    let signature = req.headers().get("x-webhook-signature-256").and_then(|v| v.to_str().ok());
-    let signed_by = |secret: &str| signature_matches(secret.as_bytes(), &body, signature);
-    let report = state.webhooks.deliver(&value, &signed_by).await.map_err(|e| ApiError::unavailable(&e))?;
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let message = match (header("webhook-id"), header("webhook-timestamp"), header("webhook-signature")) {
+        (Some(id), Some(timestamp), Some(signatures)) => Some(SignedMessage { id, timestamp, signatures }),
+        _ => None,
+    };
+    let proof = DeliveryProof {
+        legacy: header("x-webhook-signature-256"),
+        message,
+        body: &body,
+        now: state.clock.now(),
+        policy: state.timestamp_policy,
+    };
+    let report = state
+        .webhooks
+        .deliver(&value, &|secret: &str| proof.check(secret), proof.message_id())
+        .await
+        .map_err(|e| ApiError::unavailable(&e))?;
     let arrival = Arrival { req: &req, body: &body, source: "webhook", event: None };
     arrival.log(&state, Some(&report), ("not_matched", Some("no enabled webhook trigger matched".into()))).await;
 
@@ -116,10 +137,10 @@ pub async fn generic_webhook(
         && report.duplicates.is_empty()
         && report.skipped.is_empty()
         && report.failed.is_empty();
-    if nothing_else && !report.bad_signature.is_empty() {
-        return Err(ApiError::unauthorized(
-            "X-Webhook-Signature-256 is missing or does not match the secret of the triggers this endpoint serves",
-        ));
+    if nothing_else && let Some((_, why)) = report.bad_signature.first() {
+        return Err(ApiError::unauthorized(format!(
+            "the delivery is not signed with the secret of the triggers this endpoint serves: {why}"
+        )));
     }
     answer(&report, "no trigger matched")
 }
@@ -214,7 +235,8 @@ pub async fn github_webhook(
     let delivery = header("x-github-delivery")
         .map_or_else(|| agented_triggers::payload_key(&value), |d| format!("github:{}", d.trim()));
     let arrival = Arrival { event: Some(event.name()), ..arrival };
-    let report = match state.webhooks.deliver_github(&event, &delivery).await {
+    let signed_body = agented_triggers::payload_key(&value);
+    let report = match state.webhooks.deliver_github(&event, &delivery, &signed_body).await {
         Ok(report) => report,
         Err(GithubRefusal::Missing { trigger, fields }) => {
             let why = format!("trigger '{trigger}' needs {} which this event does not have", fields.join(", "));
@@ -274,21 +296,15 @@ impl Arrival<'_> {
                     state,
                     Some(t),
                     "duplicate",
-                    Some("already ran for this delivery inside the dedup window".into()),
+                    Some("already ran for this delivery (a repeat within its dedup or replay window)".into()),
                     None,
                 ));
             }
             for (t, why) in &r.skipped {
                 records.push(self.record(state, Some(t), "skipped", Some(why.clone()), None));
             }
-            for t in &r.bad_signature {
-                records.push(self.record(
-                    state,
-                    Some(t),
-                    "bad_signature",
-                    Some("X-Webhook-Signature-256 missing or wrong".into()),
-                    None,
-                ));
+            for (t, why) in &r.bad_signature {
+                records.push(self.record(state, Some(t), "bad_signature", Some(why.clone()), None));
             }
             for (t, e) in &r.failed {
                 records.push(self.record(state, Some(t), "failed", Some(e.to_string()), None));

@@ -5,8 +5,8 @@
 
 use super::reply::{MalformedReply, object_with};
 use crate::ids::{PhaseNumber, RequirementId};
-use crate::model::VerificationLevel;
 use crate::model::{Milestone, MilestoneStatus, Phase, PhaseType, Requirement, RequirementStatus, Roadmap, Tier};
+use crate::model::{VerificationLevel, check_version};
 use crate::rules::RuleError;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
@@ -236,8 +236,10 @@ impl Proposal {
         let mut milestones = Vec::new();
         for (mi, m) in self.milestones.iter().enumerate() {
             let at = format!("milestones[{mi}]");
-            if !limited(&m.version) || m.version.contains(char::is_whitespace) || !versions.insert(m.version.clone()) {
-                fail(format!("{at}.version"), "must be a unique version without spaces, such as v1.0".into());
+            if let Err(rule) = check_version(&m.version) {
+                fail(format!("{at}.version"), rule);
+            } else if !versions.insert(m.version.clone()) {
+                fail(format!("{at}.version"), "must be unique in the proposal".into());
             }
             if !limited(&m.name) {
                 fail(format!("{at}.name"), format!("is required (at most {MAX_TEXT} characters)"));
@@ -528,6 +530,13 @@ mod tests {
         assert!(errors["milestones[0].phases[1].number"].contains("invalid phase number 'two'"));
         assert!(errors["milestones[0].phases[0].type"].contains("unknown phase type 'coding'"));
         assert!(errors["requirements[1].id"].contains("proposed twice"));
+        // A version names an export folder: a bot cannot aim it outside.
+        for version in ["../../../../tmp/x", "..", ".", ".hidden", "a/b", "v1 beta", ""] {
+            let mut evil = p.clone();
+            evil.milestones[0].version = version.into();
+            let errors = evil.checked().unwrap_err();
+            assert!(errors["milestones[0].version"].contains("starting with a letter or digit"), "{version:?}");
+        }
         let err = parse_proposal(r#"{"milestones": []}"#).unwrap_err();
         assert!(err.0.contains("milestones must list at least one milestone"), "{err}");
     }

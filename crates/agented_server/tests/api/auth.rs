@@ -62,9 +62,9 @@ async fn a_revoked_key_is_refused_at_once() {
 
 #[tokio::test]
 async fn the_configured_agented_api_key_is_an_admin_key_and_no_key_is_bootstrapped() {
-    let app = TestApp::builder().env("AGENTED_API_KEY", "operator-secret-key").spawn().await;
+    let app = TestApp::builder().env("AGENTED_API_KEY", "operator-secret-key-0123456789abcdef").spawn().await;
     assert!(app.admin_key.is_empty(), "no key is created when AGENTED_API_KEY is set");
-    let operator = client(Some("operator-secret-key"));
+    let operator = client(Some("operator-secret-key-0123456789abcdef"));
     let session: Value = operator.get(app.url("/admin/session")).send().await.unwrap().json().await.unwrap();
     assert_eq!((session["name"].as_str(), session["scope"].as_str()), (Some("AGENTED_API_KEY"), Some("admin")));
     let created =

@@ -1,7 +1,7 @@
 //! `POST /api/webhooks/github/`: signed GitHub events, with fixtures written
 //! from GitHub's documented payloads.
 
-use crate::support::{create_trigger, wait_for_end};
+use crate::support::{create_trigger, wait_for_end, without_nonces};
 use agented_test_support::TestApp;
 use serde_json::{Value, json};
 
@@ -107,7 +107,7 @@ async fn an_opened_pull_request_fills_the_pr_placeholders_fenced_and_runs_once_p
     let done = wait_for_end(&app, &id).await;
     assert_eq!(done["status"], "success", "{done}");
     assert_eq!(done["trigger_type"], "github_webhook");
-    let prompt = done["prompt"].as_str().unwrap();
+    let prompt = &without_nonces(done["prompt"].as_str().unwrap());
     assert!(
         prompt.contains("<untrusted-input name=\"pr_url\">\nhttps://github.com/acme/web/pull/42\n</untrusted-input>"),
         "{prompt}"
@@ -125,9 +125,45 @@ async fn an_opened_pull_request_fills_the_pr_placeholders_fenced_and_runs_once_p
     let (status, again) = deliver(&app, "pull_request", "pull_request_opened", "delivery-1").await;
     assert_eq!(status, 200);
     assert_eq!(again["duplicate"], true, "{again}");
-    // A new delivery of the same event (a reopen sends the same shape) runs.
-    let (_, other) = deliver(&app, "pull_request", "pull_request_opened", "delivery-2").await;
+    // The delivery id is not signed: the same signed body under a new id is a replay, and starts nothing.
+    let (status, replayed) = deliver(&app, "pull_request", "pull_request_opened", "delivery-2").await;
+    assert_eq!(status, 200);
+    assert_eq!(replayed["duplicate"], true, "{replayed}");
+    // A new event (GitHub's body changes: here the action) runs.
+    let reopened = fixture("pull_request_opened").replacen("\"action\": \"opened\"", "\"action\": \"reopened\"", 1);
+    assert_ne!(reopened, fixture("pull_request_opened"));
+    let (_, other) = send(&app, "/api/webhooks/github/", "pull_request", &reopened, Some(SECRET), "delivery-3").await;
     assert_eq!(other["executions"].as_array().unwrap().len(), 1, "{other}");
+    let runs: Value = app.get(&format!("/admin/triggers/{trigger}/executions")).await.json().await.unwrap();
+    assert_eq!(runs["total"], 2, "one run per event, none per replay: {runs}");
+}
+
+#[tokio::test]
+async fn a_replayed_github_body_starts_nothing_within_the_replay_window_whatever_its_delivery_id() {
+    let clock = std::sync::Arc::new(agented_kernel::ManualClock::new(chrono::Utc::now()));
+    let app = TestApp::builder().env("AGENTED__GITHUB__WEBHOOK_SECRET", SECRET).clock(clock.clone()).spawn().await;
+    let trigger = create_trigger(&app, github_trigger(json!({}))).await;
+    let (_, first) = deliver(&app, "pull_request", "pull_request_opened", "captured-1").await;
+    assert_eq!(first["executions"].as_array().unwrap().len(), 1, "{first}");
+    for n in 0..3 {
+        let (status, again) = deliver(&app, "pull_request", "pull_request_opened", &format!("forged-{n}")).await;
+        assert_eq!((status, &again["duplicate"]), (200, &json!(true)), "{again}");
+    }
+    // Past the 60 s payload window and across a restart (the ledger is durable): still a replay.
+    clock.advance(chrono::Duration::hours(23));
+    let app = app.restart().await;
+    let (_, later) = deliver(&app, "pull_request", "pull_request_opened", "forged-later").await;
+    assert_eq!(later["duplicate"], true, "{later}");
+    let runs: Value = app.get(&format!("/admin/triggers/{trigger}/executions")).await.json().await.unwrap();
+    assert_eq!(runs["total"], 1, "{runs}");
+    // Once the replay window (24 h by default) has passed, the body counts as new.
+    clock.advance(chrono::Duration::hours(2));
+    let (_, past) = deliver(&app, "pull_request", "pull_request_opened", "much-later").await;
+    assert_eq!(past["executions"].as_array().unwrap().len(), 1, "{past}");
+    let deliveries: Value = app.get(&format!("/admin/triggers/{trigger}/deliveries")).await.json().await.unwrap();
+    let decisions: Vec<&str> =
+        deliveries["deliveries"].as_array().unwrap().iter().map(|d| d["decision"].as_str().unwrap()).collect();
+    assert_eq!(decisions.iter().filter(|d| **d == "duplicate").count(), 4, "{decisions:?}");
 }
 
 #[tokio::test]

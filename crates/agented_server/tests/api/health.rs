@@ -73,8 +73,11 @@ async fn readiness_with_a_key_shows_components_and_startup_warnings() {
     assert_eq!(body["components"]["database"]["status"], "ok");
     let warnings = body["startup_warnings"].as_array().unwrap();
     assert!(warnings.iter().any(|w| w.as_str().unwrap().contains("GITHUB_WEBHOOK_SECRET")), "{warnings:?}");
-    // A bad key is no key on a public route: the minimal view, not a 401.
+    // A bad key is refused even here, so readiness cannot tell a guess apart without counting it.
     let res = agented_test_support::client(Some("agd_wrong")).get(app.url("/health/readiness")).send().await.unwrap();
+    assert_eq!(res.status(), 401);
+    // Without a key, the minimal view.
+    let res = app.anonymous.get(app.url("/health/readiness")).send().await.unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<serde_json::Value>().await.unwrap().as_object().unwrap().len(), 2);
 }

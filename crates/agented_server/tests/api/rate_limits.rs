@@ -88,19 +88,37 @@ async fn limits_can_be_switched_off() {
 }
 
 #[tokio::test]
-async fn rotating_invented_keys_is_stopped_per_address() {
+async fn invented_keys_are_counted_on_every_route_and_stopped_per_address_but_never_lock_out_a_valid_key() {
     let app = TestApp::builder().env("AGENTED__RATE_LIMITS__AUTH_FAILURES", "3/60s").spawn().await;
+    // Guesses on a public route are refused and counted: readiness answers nothing a guess could learn from.
     for n in 0..3 {
         let guess = client(Some(&format!("agd_guess{n}")));
-        assert_eq!(guess.get(app.url("/admin/session")).send().await.unwrap().status(), 401, "guess {n}");
+        assert_eq!(guess.get(app.url("/health/readiness")).send().await.unwrap().status(), 401, "guess {n}");
     }
     let fourth = client(Some("agd_guess3")).get(app.url("/admin/session")).send().await.unwrap();
     assert_eq!(fourth.status(), 429);
     let retry_after: u64 = fourth.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!(retry_after >= 1);
-    // While blocked, even a valid key from this address waits: guesses cannot be confirmed.
-    assert_eq!(app.get("/admin/session").await.status(), 429);
+    // A stream token is a credential too.
+    let forged = app.anonymous.get(app.url("/admin/executions/exec-x/stream?token=1.ab")).send().await.unwrap();
+    assert_eq!(forged.status(), 429);
+    // The real key from the same address is limited on its own, not by the guesses.
+    assert_eq!(app.get("/admin/session").await.status(), 200);
     // Requests without a key and public routes are unaffected.
     assert_eq!(app.anonymous.get(app.url("/health/readiness")).send().await.unwrap().status(), 200);
     assert_eq!(app.anonymous.get(app.url("/admin/session")).send().await.unwrap().status(), 401);
+}
+
+#[tokio::test]
+async fn an_ipv6_client_is_counted_by_its_64_network() {
+    let app = TestApp::builder()
+        .env("AGENTED__RATE_LIMITS__WEBHOOK", "2/60s")
+        .env("AGENTED__RATE_LIMITS__TRUSTED_PROXIES", "127.0.0.1")
+        .spawn()
+        .await;
+    // One host owns a whole /64: rotating addresses inside it buys nothing.
+    assert_ne!(post_root(&app, Some("2001:db8:0:1::1")).await.status(), 429);
+    assert_ne!(post_root(&app, Some("2001:db8:0:1::2")).await.status(), 429);
+    assert_eq!(post_root(&app, Some("2001:db8:0:1:ffff::3")).await.status(), 429, "the same /64");
+    assert_ne!(post_root(&app, Some("2001:db8:0:2::1")).await.status(), 429, "another /64 has its own budget");
 }

@@ -2,7 +2,7 @@
 
 use crate::support::{
     create_trigger, execution, finished_run, grandchildren, process_gone, run, wait_for_end, wait_for_grandchildren,
-    wait_for_status,
+    wait_for_status, without_nonces,
 };
 use agented_test_support::TestApp;
 use serde_json::json;
@@ -103,7 +103,7 @@ async fn a_custom_backend_runs_its_argv_template_in_its_working_directory() {
     assert!(stdout.contains(&format!("pwd={}", workdir.path().display())), "{stdout}");
     // The run message is untrusted: it reaches the template's `{prompt}` argument inside its fence.
     let fenced = r#"args=["<untrusted-input name=\"message\">\nlines=1\n</untrusted-input> args pwd"]"#;
-    assert!(stdout.contains(fenced), "{stdout}");
+    assert!(without_nonces(stdout).contains(fenced), "{stdout}");
     assert_eq!(done["input_tokens"], serde_json::Value::Null, "custom commands report no usage");
 }
 
@@ -210,23 +210,33 @@ async fn a_repository_is_cloned_for_the_run_used_as_its_directory_and_removed() 
     let stdout = done["stdout_log"].as_str().unwrap();
     // The local path is the working directory; the clone is passed as an extra directory.
     assert!(stdout.contains(&format!("pwd={}", local.path().display())), "{stdout}");
-    let clone = app.data_dir.join("runs").join(done["execution_id"].as_str().unwrap()).join("tools");
+    let clone = app.workspace_dir.join("runs").join(done["execution_id"].as_str().unwrap()).join("tools");
     assert!(stdout.contains(&format!(r#"\"--add-dir\",\"{}\""#, clone.display())), "{stdout}");
     assert!(!clone.exists(), "the clone is removed after the run");
 
     let only_repo =
         create_trigger(&app, json!({ "paths": [{ "github_repo_url": format!("file://{}", bare.display()) }] })).await;
     let done = wait_for_end(&app, &run(&app, &only_repo, "pwd lines=0").await).await;
-    let clone = app.data_dir.join("runs").join(done["execution_id"].as_str().unwrap()).join("tools");
+    let clone = app.workspace_dir.join("runs").join(done["execution_id"].as_str().unwrap()).join("tools");
     assert!(done["stdout_log"].as_str().unwrap().contains(&format!("pwd={}", clone.display())), "{done}");
 }
 
 #[tokio::test]
-async fn runs_without_paths_work_in_the_configured_workspace() {
+async fn runs_without_paths_work_in_the_workspace_outside_the_data_directory_or_the_configured_one() {
     let app = TestApp::spawn().await;
     let done = finished_run(&app, "pwd lines=0").await;
-    let workspace = app.data_dir.join("workspace");
-    assert!(done["stdout_log"].as_str().unwrap().contains(&format!("pwd={}", workspace.display())), "{done}");
+    assert!(!app.workspace_dir.starts_with(&app.data_dir), "{}", app.workspace_dir.display());
+    let pwd = format!("pwd={}", app.workspace_dir.display());
+    assert!(done["stdout_log"].as_str().unwrap().contains(&pwd), "{done}");
+
+    let configured = tempfile::tempdir().unwrap();
+    let app = TestApp::builder()
+        .env("AGENTED__RUNNER__WORKSPACE_DIR", &configured.path().display().to_string())
+        .spawn()
+        .await;
+    let done = finished_run(&app, "pwd lines=0").await;
+    let pwd = format!("pwd={}", configured.path().display());
+    assert!(done["stdout_log"].as_str().unwrap().contains(&pwd), "{done}");
 }
 
 #[tokio::test]
@@ -249,7 +259,11 @@ async fn a_retry_runs_the_stored_snapshot_again_and_links_to_it() {
     let retry_id = res.json::<serde_json::Value>().await.unwrap()["execution_id"].as_str().unwrap().to_owned();
     let retried = wait_for_end(&app, &retry_id).await;
     assert_eq!(retried["retry_of"], id);
-    assert_eq!(retried["prompt"], "first <untrusted-input name=\"message\">\nexit=2\n</untrusted-input>");
+    assert_eq!(retried["prompt"], first["prompt"], "the stored prompt, fence nonce included");
+    assert_eq!(
+        without_nonces(retried["prompt"].as_str().unwrap()),
+        "first <untrusted-input name=\"message\">\nexit=2\n</untrusted-input>"
+    );
     assert_eq!(retried["prompt_inputs"], first["prompt_inputs"], "the audit trail comes with the snapshot");
     assert_eq!(first["prompt_inputs"][0]["value"], "exit=2");
     assert_eq!(retried["exit_code"], 2);

@@ -86,3 +86,23 @@ async fn tokens_and_keys_never_reach_the_logs() {
     assert!(!all.contains(signature), "a stream token was logged");
     assert!(!all.contains(&app.admin_key[4..]), "an API key was logged");
 }
+
+#[tokio::test]
+async fn a_read_key_can_watch_a_live_log_through_a_stream_token() {
+    let app = TestApp::spawn().await;
+    let reader = agented_test_support::client(Some(&app.create_key("dashboard viewer", "read").await));
+    let trigger = crate::support::create_trigger(&app, serde_json::json!({})).await;
+    let exec = crate::support::run(&app, &trigger, "lines=3 delay_ms=50").await;
+    let res = reader.post(app.url(&format!("/admin/executions/{exec}/stream-token"))).send().await.unwrap();
+    assert_eq!(res.status(), 200, "minting a token only opens a stream for reading");
+    let token: Value = res.json().await.unwrap();
+    // EventSource sends no headers: the token alone opens the stream.
+    let res = app.anonymous.get(app.url(token["stream_url"].as_str().unwrap())).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let events = agented_test_support::SseReader::new(res).until(|e| e.name == "complete").await;
+    assert_eq!(events.iter().filter(|e| e.name == "log").count(), 5, "init, three lines, result: {events:?}");
+    assert_eq!(events.last().unwrap().data["status"], "success");
+    // Reading is all the scope allows.
+    let cancel = reader.post(app.url(&format!("/admin/executions/{exec}/cancel"))).send().await.unwrap();
+    assert_eq!(cancel.status(), 403);
+}

@@ -118,3 +118,24 @@ pub async fn send(app: &TestApp, method: reqwest::Method, path: &str, body: Opti
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(Value::Null))
 }
+
+/// `text` with the random nonce taken out of every fence tag
+/// (`untrusted-input-k3x9q2m7ab` → `untrusted-input`), after checking that
+/// all its fences carry the same nonce.
+pub fn without_nonces(text: &str) -> String {
+    const TAG: &str = "untrusted-input-";
+    let mut nonces = std::collections::BTreeSet::new();
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(TAG) {
+        let nonce: String = rest[at + TAG.len()..].chars().take_while(char::is_ascii_alphanumeric).collect();
+        assert_eq!(nonce.len(), 10, "a fence without its nonce in {text}");
+        out.push_str(&rest[..at]);
+        out.push_str("untrusted-input");
+        rest = &rest[at + TAG.len() + nonce.len()..];
+        nonces.insert(nonce);
+    }
+    out.push_str(rest);
+    assert!(nonces.len() <= 1, "one prompt, one nonce: {nonces:?}");
+    out
+}

@@ -1,6 +1,6 @@
 //! `/admin/triggers`: validation, conflicts, write-only secrets, paths, preview, status.
 
-use crate::support::{create_trigger, wait_for_end};
+use crate::support::{create_trigger, wait_for_end, without_nonces};
 use agented_test_support::TestApp;
 use serde_json::{Value, json};
 
@@ -161,7 +161,8 @@ async fn preview_fills_placeholders_and_reports_the_unresolved() {
     assert_eq!(res.status(), 200);
     let preview: Value = res.json().await.unwrap();
     let fenced = "<untrusted-input name=\"message\">\nhi\n</untrusted-input>";
-    assert_eq!(preview["rendered_prompt"], format!("/review {id}: {fenced} for {{pr_url}} {{custom}}"));
+    let rendered = without_nonces(preview["rendered_prompt"].as_str().unwrap());
+    assert_eq!(rendered, format!("/review {id}: {fenced} for {{pr_url}} {{custom}}"));
     assert_eq!(preview["unresolved_placeholders"], json!(["pr_url", "custom"]));
     assert_eq!(preview["trigger_id"], id.as_str());
 }
