@@ -100,3 +100,32 @@ describe('API keys and audit pages', () => {
     await page.close()
   })
 })
+
+describe('read keys', () => {
+  const ctx = serverAndBrowser()
+
+  it('watch a run live: a read key mints the stream token and follows the log to the end', async () => {
+    const key = await ctx.server.api('/admin/api-keys', { method: 'POST', body: JSON.stringify({ name: 'viewer', scope: 'read' }) })
+    assert.equal(key.status, 201)
+    const trigger = await ctx.server.api('/admin/triggers', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'watched', prompt_template: 'watch {message} lines=12 delay_ms=150' }),
+    })
+    assert.equal(trigger.status, 201)
+    const run = await ctx.server.api(`/admin/triggers/${trigger.body.trigger_id}/run`, { method: 'POST', body: JSON.stringify({ message: 'me' }) })
+    assert.equal(run.status, 202)
+
+    const { page, errors } = await openPage(ctx.browser)
+    await signIn(page, ctx.server.url, key.body.key)
+    await page.goto(`${ctx.server.url}/executions/${run.body.execution_id}`)
+    // Lines arrive while the run is still running, through the stream the read key opened.
+    await page.waitForFunction(() => {
+      const status = document.querySelector('[data-testid=run-status]')?.textContent?.trim()
+      return status === 'running' && document.querySelectorAll('[data-testid=log-viewer] .log-line').length >= 2
+    })
+    await page.getByTestId('run-status').filter({ hasText: 'success' }).waitFor({ timeout: 30_000 })
+    assert.equal((await page.getByTestId('connection').textContent()).trim(), 'ended')
+    assert.deepEqual(errors, [])
+    await page.close()
+  })
+})

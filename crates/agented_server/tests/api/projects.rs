@@ -439,3 +439,43 @@ async fn decisions_todos_and_research_documents_are_kept_with_the_roadmap() {
         assert_eq!(first[key], second[key], "{key}");
     }
 }
+
+#[tokio::test]
+async fn a_milestone_version_can_never_name_a_zip_entry_outside_the_planning_folder() {
+    let app = TestApp::spawn().await;
+    let roadmap = "# Roadmap: Evil\n\n**Milestone:** ../../../../tmp/x — Escape\n### Phase 1: A\n**Goal**: a\n";
+    let (status, body) = send(
+        &app,
+        reqwest::Method::POST,
+        "/api/projects/import",
+        Some(json!({ "name": "Evil", "files": { "ROADMAP.md": roadmap, "milestones/..hidden/ROADMAP.md": "# Roadmap: Evil\n" } })),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let warnings = body["warnings"].to_string();
+    assert!(warnings.contains("imported as 'tmp-x'"), "{warnings}");
+    let id = body["project_id"].as_str().unwrap();
+    // The API's own rule: a version is one safe folder name.
+    for version in ["..", "../x", ".hidden", "a/b"] {
+        let (status, body) = send(
+            &app,
+            reqwest::Method::POST,
+            &format!("/api/projects/{id}/milestones"),
+            Some(json!({ "version": version, "name": "x" })),
+        )
+        .await;
+        assert_eq!(status, 422, "{version}: {body}");
+        assert!(body["details"]["version"].as_str().unwrap().contains("starting with a letter or digit"), "{body}");
+    }
+    let res = app.get(&format!("/api/projects/{id}/export?format=zip")).await;
+    assert_eq!(res.status(), 200);
+    let bytes = res.bytes().await.unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    assert!(archive.len() >= 3, "{}", archive.len());
+    for i in 0..archive.len() {
+        let entry = archive.by_index(i).unwrap();
+        let name = entry.name().unwrap().into_owned();
+        let inside = entry.enclosed_name().is_some_and(|p| p.starts_with(".planning"));
+        assert!(inside && !name.split('/').any(|s| s == ".." || s == "." || s.is_empty()), "entry {name}");
+    }
+}
