@@ -30,26 +30,28 @@ fn version_prints_the_package_version() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), format!("agented {}", env!("CARGO_PKG_VERSION")));
 }
 
-#[test]
-fn an_invalid_value_stops_start_up_with_one_line_naming_the_key() {
+/// Starts the binary with one variable set, expects it to refuse with exit code 2 and
+/// one line on stderr, having created nothing; returns that line.
+fn refused_start(name: &str, value: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(agented(dir.path()).env("AGENTED__SERVER__BIND", "not-an-address"));
+    let out = run(agented(dir.path()).env(name, value));
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("AGENTED__SERVER__BIND") && err.contains("not-an-address"), "{err}");
     assert!(!dir.path().join("data").exists(), "nothing is created when the configuration is invalid");
+    err
+}
+
+#[test]
+fn an_invalid_value_stops_start_up_with_one_line_naming_the_key() {
+    let err = refused_start("AGENTED__SERVER__BIND", "not-an-address");
+    assert!(err.contains("AGENTED__SERVER__BIND") && err.contains("not-an-address"), "{err}");
 }
 
 #[test]
 fn a_configured_key_shorter_than_32_characters_stops_start_up_with_one_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = run(agented(dir.path()).env("AGENTED_API_KEY", "x"));
-    assert_eq!(out.status.code(), Some(2));
-    let err = stderr(&out);
-    assert_eq!(err.lines().count(), 1, "{err}");
+    let err = refused_start("AGENTED_API_KEY", "x");
     assert!(err.contains("AGENTED__AUTH__API_KEY") && err.contains("at least 32 characters"), "{err}");
-    assert!(!dir.path().join("data").exists(), "nothing is created when the configuration is invalid");
 }
 
 #[test]
