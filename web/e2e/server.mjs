@@ -29,6 +29,8 @@ export async function startServer() {
       AGENTED_ENV: 'test',
       AGENTED_CONFIG_DIR: join(repoDir, 'config'),
       AGENTED__DATA_DIR: join(dataDir, 'data'),
+      // Inside the test's own folder, so nothing is left behind in the temp folder.
+      AGENTED__RUNNER__WORKSPACE_DIR: join(dataDir, 'work'),
       AGENTED__WEB__DIST_DIR: join(webDir, 'dist'),
       AGENTED__RUNNER__EXTRA_PATH: fakeBin,
     },

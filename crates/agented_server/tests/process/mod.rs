@@ -18,6 +18,8 @@ pub fn agented(dir: &Path) -> Command {
         .env("AGENTED_CONFIG_DIR", workspace_root().join("config"))
         .env("AGENTED_ENV", "test")
         .env("AGENTED__DATA_DIR", dir.join("data"))
+        // Beside the data folder, inside the test's own folder: nothing is left in the temp folder.
+        .env("AGENTED__RUNNER__WORKSPACE_DIR", dir.join("work"))
         .current_dir(dir);
     cmd
 }
