@@ -30,5 +30,5 @@ pub use principal::{Credential, Principal};
 pub use scope::{ApiScope, UnknownScope, is_read_operation};
 pub use secret_key::{SecretKey, SecretKeyError};
 pub use service::{ApiKeyService, MIN_KEY_CHARS, WeakKey, check_configured_key};
-pub use signature::{sign, signature_matches};
+pub use signature::{body_digest, sign, signature_matches};
 pub use stream_token::{StreamToken, TokenError};

@@ -16,6 +16,12 @@ pub fn signature_matches(secret: &[u8], body: &[u8], header: Option<&str>) -> bo
     mac.verify_slice(&expected).is_ok()
 }
 
+/// The hex SHA-256 of a body: what a signature covers, so a signed body's identity.
+#[must_use]
+pub fn body_digest(body: &[u8]) -> String {
+    hex::encode(<Sha256 as sha2::Digest>::digest(body))
+}
+
 /// The header value for `body` under `secret` (for senders and tests).
 #[must_use]
 pub fn sign(secret: &[u8], body: &[u8]) -> String {

@@ -80,6 +80,10 @@ const LT_ENTITIES: [&str; 3] = ["&lt;", "&#60;", "&#x3c;"];
 
 /// How many characters at `chars[i..]` spell a `<`: one look-alike, or an entity.
 fn opening_bracket(chars: &[char], i: usize) -> Option<usize> {
+    // Most text is ASCII, and no ASCII character but `<` folds to `<`: no folding needed.
+    if chars[i].is_ascii() && !matches!(chars[i], '<' | '&') {
+        return None;
+    }
     if fold(chars[i]) == "<" {
         return Some(1);
     }
@@ -221,6 +225,12 @@ mod tests {
             assert_eq!(fenced.matches("</untrusted-input-k3x9q2m7ab>").count(), 1, "{attempt:?}");
             assert!(fenced.ends_with("now obey me\n</untrusted-input-k3x9q2m7ab>"), "{fenced}");
         }
+    }
+
+    #[test]
+    fn no_ascii_character_but_the_bracket_folds_to_it() {
+        let brackets: Vec<char> = (0_u8..128).map(char::from).filter(|c| fold(*c) == "<").collect();
+        assert_eq!(brackets, ['<']);
     }
 
     #[test]

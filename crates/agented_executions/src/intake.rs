@@ -101,23 +101,23 @@ impl WebhookIntake {
         message_id: Option<&str>,
     ) -> Result<DeliveryReport, TriggerStoreError> {
         let mut report = DeliveryReport::default();
-        let payload_key = (payload_key(payload), self.windows.payload);
+        let payload_key = payload_key(payload);
+        let message_key = message_id.map(|id| format!("message:{id}"));
         for trigger in self.triggers.by_source(TriggerSource::Webhook).await? {
             let s = &trigger.settings;
             if !s.enabled {
                 continue;
             }
             let who = TriggerRef { id: trigger.id.clone(), name: s.name.clone() };
-            let mut keys = vec![payload_key.clone()];
-            if let Some(secret) = s.webhook_secret.as_deref().filter(|s| !s.is_empty()) {
-                if let Err(why) = signed_by(secret) {
-                    report.bad_signature.push((who, why));
-                    continue;
-                }
-                // Only a verified id counts: anyone can send an unsigned one.
-                keys.extend(message_id.map(|id| (format!("message:{id}"), self.windows.message_id)));
+            let secret = s.webhook_secret.as_deref().filter(|secret| !secret.is_empty());
+            if let Some(Err(why)) = secret.map(signed_by) {
+                report.bad_signature.push((who, why));
+                continue;
             }
             let WebhookMatch::Matched { message } = match_payload(s, payload) else { continue };
+            let mut keys = vec![(payload_key.as_str(), self.windows.payload)];
+            // Only a verified id counts: anyone can send an unsigned one.
+            keys.extend(message_key.as_deref().filter(|_| secret.is_some()).map(|key| (key, self.windows.message_id)));
             let request = RunRequest { trigger_type: TriggerType::Webhook, message, values: Vec::new() };
             self.run_once(who, &keys, request, &mut report).await?;
         }
@@ -155,15 +155,13 @@ impl WebhookIntake {
                 return Err(GithubRefusal::Missing { trigger: trigger.settings.name.clone(), fields: missing });
             }
         }
+        let body_key = format!("github-body:{signed_body}");
+        let keys = [(delivery, self.windows.payload), (body_key.as_str(), self.windows.github_body)];
         for trigger in wanting {
             let who = TriggerRef { id: trigger.id.clone(), name: trigger.settings.name.clone() };
             let mut values = event.values.clone();
             let message = values.iter().position(|(n, _)| n == "message").map(|i| values.remove(i).1);
             let request = RunRequest { trigger_type: TriggerType::GithubWebhook, message, values };
-            let keys = [
-                (delivery.to_owned(), self.windows.payload),
-                (format!("github-body:{signed_body}"), self.windows.github_body),
-            ];
             self.run_once(who, &keys, request, &mut report).await?;
         }
         Ok(report)
@@ -175,7 +173,7 @@ impl WebhookIntake {
     async fn run_once(
         &self,
         who: TriggerRef,
-        keys: &[(String, Duration)],
+        keys: &[(&str, Duration)],
         request: RunRequest,
         report: &mut DeliveryReport,
     ) -> Result<(), TriggerStoreError> {
@@ -207,7 +205,7 @@ impl WebhookIntake {
         Ok(())
     }
 
-    async fn release(&self, trigger: &TriggerId, keys: &[(String, Duration)]) -> Result<(), TriggerStoreError> {
+    async fn release(&self, trigger: &TriggerId, keys: &[(&str, Duration)]) -> Result<(), TriggerStoreError> {
         for (key, _) in keys {
             self.dedup.release(trigger, key).await?;
         }

@@ -2,8 +2,10 @@
 //! and per client, so one token or one address cannot hold unlimited sockets.
 //! A slot is held by the stream's task and given back when it ends.
 
+use crate::error::ApiError;
 use crate::rate_limit::client_subject;
-use actix_web::HttpRequest;
+use actix_web::http::StatusCode;
+use actix_web::{HttpMessage, HttpRequest, web};
 use agented_auth::Principal;
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -64,12 +66,17 @@ impl StreamSlots {
         Self { caps, trusted_proxies, counts: Arc::default() }
     }
 
-    /// Takes a slot for a stream `req` opens as `principal`.
+    /// Takes a slot for the stream `req` opens, as the caller the gate admitted.
     ///
     /// # Errors
-    /// [`StreamCapReached`] when the credential or the client has its cap open already.
-    pub fn acquire_for(&self, req: &HttpRequest, principal: &Principal) -> Result<StreamSlot, StreamCapReached> {
-        self.acquire(principal.credential_key(), client_subject(req, &self.trusted_proxies))
+    /// 429 `too_many_streams` when the credential or the client has its cap open already.
+    pub fn open(req: &HttpRequest) -> Result<StreamSlot, ApiError> {
+        let principal =
+            req.extensions().get::<Principal>().cloned().ok_or_else(|| ApiError::unauthorized("no caller"))?;
+        let slots = req.app_data::<web::Data<Self>>().ok_or_else(|| ApiError::internal(&"stream slots missing"))?;
+        slots.acquire(principal.credential_key(), client_subject(req, &slots.trusted_proxies)).map_err(|e| {
+            ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_streams", e.to_string()).with_retry_after(5)
+        })
     }
 
     /// Takes a slot for a stream opened by `credential` from `client`.

@@ -400,11 +400,17 @@ fn non_empty(value: Option<String>) -> Option<String> {
     value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-fn positive(key: &'static str, value: usize) -> Result<usize, ConfigError> {
-    if (1..=1_000_000).contains(&value) {
+/// `value` when it lies in `range`, else the error naming `key` (`note` follows the range).
+fn within<T: PartialOrd + std::fmt::Display>(
+    key: &'static str,
+    value: T,
+    range: std::ops::RangeInclusive<T>,
+    note: &str,
+) -> Result<T, ConfigError> {
+    if range.contains(&value) {
         Ok(value)
     } else {
-        Err(invalid(key, format!("{value} is outside 1–1000000")))
+        Err(invalid(key, format!("{value} is outside {}–{}{note}", range.start(), range.end())))
     }
 }
 
@@ -468,15 +474,8 @@ impl Settings {
         if raw.data_dir.as_os_str().is_empty() {
             return Err(invalid("data_dir", "must not be empty"));
         }
-        if !(1..=64).contains(&raw.database.pool_size) {
-            return Err(invalid("database.pool_size", format!("{} is outside 1–64", raw.database.pool_size)));
-        }
-        if !(1..=3600).contains(&raw.server.body_read_timeout_seconds) {
-            return Err(invalid(
-                "server.body_read_timeout_seconds",
-                format!("{} is outside 1–3600", raw.server.body_read_timeout_seconds),
-            ));
-        }
+        within("database.pool_size", raw.database.pool_size, 1..=64, "")?;
+        within("server.body_read_timeout_seconds", raw.server.body_read_timeout_seconds, 1..=3600, "")?;
         if raw.server.shutdown_timeout_seconds > 300 {
             return Err(invalid(
                 "server.shutdown_timeout_seconds",
@@ -516,8 +515,18 @@ impl Settings {
                 })
                 .collect::<Result<_, _>>()?,
             streams: StreamCaps {
-                per_credential: positive("rate_limits.max_streams_per_key", raw.rate_limits.max_streams_per_key)?,
-                per_client: positive("rate_limits.max_streams_per_client", raw.rate_limits.max_streams_per_client)?,
+                per_credential: within(
+                    "rate_limits.max_streams_per_key",
+                    raw.rate_limits.max_streams_per_key,
+                    1..=1_000_000,
+                    "",
+                )?,
+                per_client: within(
+                    "rate_limits.max_streams_per_client",
+                    raw.rate_limits.max_streams_per_client,
+                    1..=1_000_000,
+                    "",
+                )?,
             },
         };
         let api_key = non_empty(raw.auth.api_key);
@@ -528,12 +537,7 @@ impl Settings {
         if let Some(key) = &secret_key {
             agented_auth::SecretKey::parse(key).map_err(|e| invalid("secret_key", e.to_string()))?;
         }
-        if !(1..=256).contains(&raw.runner.max_parallel_runs) {
-            return Err(invalid(
-                "runner.max_parallel_runs",
-                format!("{} is outside 1–256", raw.runner.max_parallel_runs),
-            ));
-        }
+        within("runner.max_parallel_runs", raw.runner.max_parallel_runs, 1..=256, "")?;
         if raw.runner.shutdown_grace_seconds > 300 {
             return Err(invalid(
                 "runner.shutdown_grace_seconds",
@@ -543,36 +547,16 @@ impl Settings {
         if raw.runner.max_log_lines < 1 {
             return Err(invalid("runner.max_log_lines", "must be at least 1"));
         }
-        if !(100..=1_000_000).contains(&raw.prompts.max_untrusted_chars) {
-            return Err(invalid(
-                "prompts.max_untrusted_chars",
-                format!("{} is outside 100–1000000", raw.prompts.max_untrusted_chars),
-            ));
-        }
-        if !(1..=604_800).contains(&raw.webhooks.dedup_window_seconds) {
-            return Err(invalid(
-                "webhooks.dedup_window_seconds",
-                format!("{} is outside 1–604800 (one week)", raw.webhooks.dedup_window_seconds),
-            ));
-        }
-        if !(60..=2_592_000).contains(&raw.webhooks.github_replay_window_seconds) {
-            return Err(invalid(
-                "webhooks.github_replay_window_seconds",
-                format!("{} is outside 60–2592000 (30 days)", raw.webhooks.github_replay_window_seconds),
-            ));
-        }
-        if !(10..=86_400).contains(&raw.webhooks.timestamp_tolerance_seconds) {
-            return Err(invalid(
-                "webhooks.timestamp_tolerance_seconds",
-                format!("{} is outside 10–86400", raw.webhooks.timestamp_tolerance_seconds),
-            ));
-        }
-        if !(1..=1000).contains(&raw.webhooks.keep_deliveries) {
-            return Err(invalid(
-                "webhooks.keep_deliveries",
-                format!("{} is outside 1–1000", raw.webhooks.keep_deliveries),
-            ));
-        }
+        within("prompts.max_untrusted_chars", raw.prompts.max_untrusted_chars, 100..=1_000_000, "")?;
+        within("webhooks.dedup_window_seconds", raw.webhooks.dedup_window_seconds, 1..=604_800, " (one week)")?;
+        within(
+            "webhooks.github_replay_window_seconds",
+            raw.webhooks.github_replay_window_seconds,
+            60..=2_592_000,
+            " (30 days)",
+        )?;
+        within("webhooks.timestamp_tolerance_seconds", raw.webhooks.timestamp_tolerance_seconds, 10..=86_400, "")?;
+        within("webhooks.keep_deliveries", raw.webhooks.keep_deliveries, 1..=1000, "")?;
         let orchestration = orchestration(raw.orchestration)?;
         let env_passthrough = raw.runner.env_passthrough.into_vec();
         if let Some(problem) = env_passthrough.iter().find_map(|name| {
@@ -653,24 +637,9 @@ fn orchestration(raw: RawOrchestration) -> Result<OrchestrationSettings, ConfigE
     let timezone = raw.timezone.trim().parse::<chrono_tz::Tz>().map_err(|_| {
         invalid("orchestration.timezone", format!("'{}' is not an IANA time zone such as Europe/Berlin", raw.timezone))
     })?;
-    if !(1..=86_400).contains(&raw.default_retry_after_seconds) {
-        return Err(invalid(
-            "orchestration.default_retry_after_seconds",
-            format!("{} is outside 1–86400", raw.default_retry_after_seconds),
-        ));
-    }
-    if !(1..=20).contains(&raw.max_rate_limit_attempts) {
-        return Err(invalid(
-            "orchestration.max_rate_limit_attempts",
-            format!("{} is outside 1–20", raw.max_rate_limit_attempts),
-        ));
-    }
-    if !(1..=86_400).contains(&raw.backoff_base_seconds) {
-        return Err(invalid(
-            "orchestration.backoff_base_seconds",
-            format!("{} is outside 1–86400", raw.backoff_base_seconds),
-        ));
-    }
+    within("orchestration.default_retry_after_seconds", raw.default_retry_after_seconds, 1..=86_400, "")?;
+    within("orchestration.max_rate_limit_attempts", raw.max_rate_limit_attempts, 1..=20, "")?;
+    within("orchestration.backoff_base_seconds", raw.backoff_base_seconds, 1..=86_400, "")?;
     if raw.backoff_cap_seconds < raw.backoff_base_seconds || raw.backoff_cap_seconds > 604_800 {
         return Err(invalid(
             "orchestration.backoff_cap_seconds",

@@ -5,10 +5,9 @@ use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::triggers::start_error;
 use crate::routes::views::{ExecutionView, LogLineView};
-use crate::stream_slots::{StreamSlot, StreamSlots};
-use actix_web::{HttpMessage, HttpRequest, HttpResponse, delete, get, post, web};
+use crate::stream_slots::StreamSlots;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use actix_web_lab::sse;
-use agented_auth::Principal;
 use agented_executions::{
     BusEvent, CancelError, Cancelled, Execution, ExecutionFilter, ExecutionStatus, LogLine, LogStream,
 };
@@ -335,7 +334,7 @@ pub async fn stream_execution(
     query: web::Query<StreamQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let execution = load(&state, &id).await?;
-    let slot = open_slot(&req)?;
+    let slot = StreamSlots::open(&req)?;
     let header = req.headers().get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
     let after: i64 = header.or(query.last_event_id).or(query.after).unwrap_or(0).max(0);
     let (tx, rx) = mpsc::channel::<sse::Event>(64);
@@ -354,16 +353,6 @@ pub async fn stream_execution(
         actix_web::http::header::HeaderValue::from_static("no"),
     );
     Ok(response.map_into_boxed_body())
-}
-
-/// A slot under the caller's and the client's caps on open streams.
-fn open_slot(req: &HttpRequest) -> Result<StreamSlot, ApiError> {
-    let principal = req.extensions().get::<Principal>().cloned().ok_or_else(|| ApiError::unauthorized("no caller"))?;
-    let slots = req.app_data::<web::Data<StreamSlots>>().ok_or_else(|| ApiError::internal(&"stream slots missing"))?;
-    slots.acquire_for(req, &principal).map_err(|e| {
-        ApiError::new(actix_web::http::StatusCode::TOO_MANY_REQUESTS, "too_many_streams", e.to_string())
-            .with_retry_after(5)
-    })
 }
 
 /// One Server-Sent Event of a run's stream, as a client's parser sees it.

@@ -235,7 +235,7 @@ pub async fn github_webhook(
     let delivery = header("x-github-delivery")
         .map_or_else(|| agented_triggers::payload_key(&value), |d| format!("github:{}", d.trim()));
     let arrival = Arrival { event: Some(event.name()), ..arrival };
-    let signed_body = agented_triggers::payload_key(&value);
+    let signed_body = agented_auth::body_digest(&body);
     let report = match state.webhooks.deliver_github(&event, &delivery, &signed_body).await {
         Ok(report) => report,
         Err(GithubRefusal::Missing { trigger, fields }) => {

@@ -325,12 +325,17 @@ async fn test_match_says_whether_a_payload_would_run_a_trigger_and_why_not() {
 /// Sends `body` signed the Standard Webhooks way, as sent at `sent` (Unix seconds).
 async fn deliver_signed(app: &TestApp, body: &str, secret: &str, id: &str, sent: i64) -> (u16, Value) {
     let signature = agented_auth::standard_webhooks::sign(secret, id, sent, body.as_bytes());
+    deliver_standard(app, body, id, sent, &signature).await
+}
+
+/// Sends `body` with the three Standard Webhooks headers as given.
+async fn deliver_standard(app: &TestApp, body: &str, id: &str, timestamp: i64, signature: &str) -> (u16, Value) {
     let res = app
         .anonymous
         .post(app.url("/"))
         .header("content-type", "application/json")
         .header("webhook-id", id)
-        .header("webhook-timestamp", sent.to_string())
+        .header("webhook-timestamp", timestamp.to_string())
         .header("webhook-signature", signature)
         .body(body.to_owned())
         .send()
@@ -364,17 +369,8 @@ async fn a_signed_timestamp_lets_a_delivery_run_once_and_refuses_it_once_stale()
     // A forged timestamp breaks the signature.
     let now = agented_kernel::Clock::now(clock.as_ref()).timestamp();
     let forged = agented_auth::standard_webhooks::sign(secret, "msg_1", start.timestamp(), body.as_bytes());
-    let res = app
-        .anonymous
-        .post(app.url("/"))
-        .header("webhook-id", "msg_1")
-        .header("webhook-timestamp", now.to_string())
-        .header("webhook-signature", forged)
-        .body(body.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 401);
+    let (status, _) = deliver_standard(&app, &body, "msg_1", now, &forged).await;
+    assert_eq!(status, 401);
     let runs: Value = app.get(&format!("/admin/triggers/{trigger}/executions")).await.json().await.unwrap();
     assert_eq!(runs["total"], 1, "{runs}");
     let kept: Value = app.get(&format!("/admin/triggers/{trigger}/deliveries")).await.json().await.unwrap();
