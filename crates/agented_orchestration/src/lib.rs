@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod budgets;
+pub mod chain;
 pub mod period;
 pub mod ports;
 pub mod rate_limit;
@@ -16,13 +17,14 @@ pub mod usage;
 
 pub use accounts::{Account, AccountDraft, AccountPatch, AccountUsage};
 pub use budgets::{Budget, BudgetDraft, BudgetLevel, BudgetPatch, BudgetScope, BudgetState, RunScope};
+pub use chain::{AttemptEnd, ChainEnd, ChainRun, ChainStep, EntryFacts};
 pub use period::{BudgetPeriod, Window};
 pub use ports::{
     AccountRepository, BudgetAlerts, BudgetRepository, OrchestrationStoreError, SpendFilter, SpendReader, WriteError,
 };
 pub use rate_limit::{Backoff, DEFAULT_PATTERNS, RateLimitHit, RateLimitRules};
 pub use service::{
-    Attempt, BudgetCheck, EntryPlan, EnvLookup, Orchestration, OrchestrationError, OrchestrationOptions,
-    OrchestrationPorts, SkipCause, builtin_id, builtin_type,
+    Attempt, BudgetCheck, BudgetQuestion, EnvLookup, Orchestration, OrchestrationError, OrchestrationOptions,
+    OrchestrationPorts, builtin_id, builtin_type,
 };
 pub use usage::{GroupKey, Tally, UsageReport, UsageRow};

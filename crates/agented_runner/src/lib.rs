@@ -5,14 +5,18 @@
 //! Architecture invariant: an adapter over the executions domain's ports;
 //! it decides nothing about triggers or budgets, it runs what it is given.
 
+mod attempt;
 pub mod bus;
+mod collector;
+mod execution;
+mod outcome;
 pub mod probe;
 pub mod process;
 pub mod recovery;
-pub mod worker;
+mod runner;
 pub mod workspace;
 
 pub use bus::MemoryLogBus;
 pub use probe::PathProbe;
 pub use recovery::{leftover_processes, recover_interrupted};
-pub use worker::{Runner, RunnerOptions, RunnerPorts};
+pub use runner::{Runner, RunnerOptions, RunnerPorts};

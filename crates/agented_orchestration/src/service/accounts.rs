@@ -6,7 +6,7 @@ use agented_kernel::AccountId;
 use agented_triggers::{FallbackEntry, FieldErrors};
 
 impl Orchestration {
-    async fn backend_exists(&self, backend_id: &str) -> Result<(), OrchestrationError> {
+    pub(super) async fn backend_exists(&self, backend_id: &str) -> Result<(), OrchestrationError> {
         match self.ports.backends.get(backend_id).await? {
             Some(_) => Ok(()),
             None => Err(OrchestrationError::NotFound("backend")),

@@ -7,7 +7,7 @@ mod budgets;
 mod runs;
 
 pub use budgets::BudgetCheck;
-pub use runs::{Attempt, EntryPlan, SkipCause};
+pub use runs::{Attempt, BudgetQuestion};
 
 use crate::ports::{
     AccountRepository, BudgetAlerts, BudgetRepository, OrchestrationStoreError, SpendReader, WriteError,

@@ -1,12 +1,14 @@
-//! How a run goes through its chain: which entry may run now, under which
-//! account and environment, what a rate limit does, and when a run whose
-//! whole chain was limited tries again.
+//! How a run goes through its chain: the facts of each entry (its CLI, account,
+//! budgets and environment), read through ports for [`ChainRun`] to decide on,
+//! and the budget check of a prospective run, which derives its scope the same way.
 
-use super::{Orchestration, OrchestrationError, builtin_id, builtin_type};
+use super::{BudgetCheck, Orchestration, OrchestrationError, builtin_id, builtin_type};
 use crate::accounts::{Account, run_env};
 use crate::budgets::RunScope;
+use crate::chain::{ChainRun, EntryFacts};
 use crate::rate_limit::RateLimitHit;
 use agented_executions::{BackendSpec, RunSnapshot};
+use agented_kernel::{AccountId, BackendType, TriggerId};
 use agented_triggers::FallbackEntry;
 use chrono::{DateTime, Utc};
 
@@ -34,99 +36,81 @@ impl Attempt {
     }
 }
 
-/// Why an entry was skipped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SkipCause {
-    /// Its account is rate-limited until then.
-    RateLimited(DateTime<Utc>),
-    /// A backend or account budget's hard limit is reached.
-    Budget,
-    /// It cannot run at all (backend or account gone, API key variable unset).
-    Unusable,
+/// A prospective run to check against the budgets: any part left out is derived from the
+/// trigger (its chain's first entry, else its own backend) and the backend's default account.
+#[derive(Debug, Clone, Default)]
+pub struct BudgetQuestion {
+    /// The trigger.
+    pub trigger_id: Option<String>,
+    /// The backend.
+    pub backend_id: Option<String>,
+    /// The account.
+    pub account_id: Option<String>,
 }
 
-/// What to do with one chain entry now.
-#[derive(Debug, Clone)]
-pub enum EntryPlan {
-    /// Run it.
-    Run(Box<Attempt>),
-    /// Go on to the next entry.
-    Skip {
-        /// Why, for the run's log.
-        reason: String,
-        /// What kind of reason.
-        cause: SkipCause,
-    },
-    /// A global or trigger budget refuses the whole run.
-    Block(String),
+/// The entries a chain of `chain` tries: itself, or the trigger's own backend alone.
+fn entries(chain: &[FallbackEntry], backend_id: Option<&String>, backend_type: BackendType) -> Vec<FallbackEntry> {
+    if chain.is_empty() {
+        let backend_id = backend_id.cloned().unwrap_or_else(|| builtin_id(backend_type).to_owned());
+        vec![FallbackEntry { backend_id, account_id: None }]
+    } else {
+        chain.to_vec()
+    }
 }
 
 impl Orchestration {
     /// The entries a run tries: its frozen chain, or its own backend alone.
     #[must_use]
     pub fn chain_of(snapshot: &RunSnapshot) -> Vec<FallbackEntry> {
-        if snapshot.chain.is_empty() {
-            let backend_id =
-                snapshot.backend_id.clone().unwrap_or_else(|| builtin_id(snapshot.backend_type).to_owned());
-            vec![FallbackEntry { backend_id, account_id: None }]
-        } else {
-            snapshot.chain.clone()
-        }
+        entries(&snapshot.chain, snapshot.backend_id.as_ref(), snapshot.backend_type)
     }
 
-    /// Decides whether `entry` of a run of `trigger_id` may run now.
+    /// A pass of `snapshot`'s run through its chain, deferred `prior_passes` times before.
+    #[must_use]
+    pub fn chain_run(&self, snapshot: &RunSnapshot, prior_passes: u32) -> ChainRun {
+        ChainRun::new(Self::chain_of(snapshot), prior_passes, self.options.backoff)
+    }
+
+    /// Reads what [`ChainRun`] needs to decide on `entry` of a run of `trigger_id`.
     ///
     /// # Errors
-    /// `Store` only; unusable entries are `Skip`s.
-    pub async fn plan_entry(&self, trigger_id: &str, entry: &FallbackEntry) -> Result<EntryPlan, OrchestrationError> {
-        let now = self.ports.clock.now();
-        let skip = |reason: String| Ok(EntryPlan::Skip { reason, cause: SkipCause::Unusable });
+    /// `Store` only; an unusable entry is described in the facts.
+    pub async fn entry_facts(&self, trigger_id: &str, entry: &FallbackEntry) -> Result<EntryFacts, OrchestrationError> {
         let spec = match builtin_type(&entry.backend_id) {
-            Some(t) => BackendSpec::Builtin(t),
+            Some(t) => Ok(BackendSpec::Builtin(t)),
             None => match self.ports.backends.get(&entry.backend_id).await?.and_then(|b| b.custom) {
-                Some(custom) => BackendSpec::Custom(custom),
-                None => return skip(format!("backend '{}' no longer exists", entry.backend_id)),
+                Some(custom) => Ok(BackendSpec::Custom(custom)),
+                None => Err(format!("backend '{}' no longer exists", entry.backend_id)),
             },
         };
-        let account = match &entry.account_id {
-            Some(id) => match self.ports.accounts.get(id).await? {
-                Some(a) if a.backend_id == entry.backend_id => Some(a),
-                _ => return skip(format!("account '{id}' of {} no longer exists", entry.backend_id)),
+        let account = match (&spec, &entry.account_id) {
+            (Err(_), _) => Ok(None),
+            (Ok(_), Some(id)) => match self.ports.accounts.get(id).await? {
+                Some(a) if a.backend_id == entry.backend_id => Ok(Some(a)),
+                _ => Err(format!("account '{id}' of {} no longer exists", entry.backend_id)),
             },
-            None => self.ports.accounts.default_for(&entry.backend_id).await?,
+            (Ok(_), None) => Ok(self.ports.accounts.default_for(&entry.backend_id).await?),
         };
+        let chosen = account.as_ref().ok().and_then(Option::as_ref);
         let scope = RunScope {
             trigger_id: trigger_id.to_owned(),
             backend_id: entry.backend_id.clone(),
-            account_id: account.as_ref().map(|a| a.id.as_str().to_owned()),
+            account_id: chosen.map(|a| a.id.as_str().to_owned()),
         };
-        if let Some(a) = account.as_ref().filter(|a| a.is_limited(now)) {
-            let until = a.rate_limited_until.unwrap_or(now);
-            return Ok(EntryPlan::Skip {
-                reason: format!("{} is rate-limited until {}", label(&scope.backend_id, a), until.to_rfc3339()),
-                cause: SkipCause::RateLimited(until),
-            });
-        }
-        let check = self.check_budgets(&scope).await?;
-        let blocking = check.blocking(0.0);
-        if let Some(whole) = blocking.iter().find(|s| s.budget.scope.covers_every_entry()) {
-            return Ok(EntryPlan::Block(whole.explain()));
-        }
-        if let Some(state) = blocking.first() {
-            return Ok(EntryPlan::Skip { reason: state.explain(), cause: SkipCause::Budget });
-        }
-        let backend = match &spec {
-            BackendSpec::Builtin(t) => Some(*t),
-            BackendSpec::Custom(_) => None,
+        // Budgets are read (and warn) only for an entry that could run otherwise.
+        let usable = spec.is_ok() && account.is_ok() && !chosen.is_some_and(|a| a.is_limited(self.ports.clock.now()));
+        let budgets = if usable { self.check_budgets(&scope).await? } else { BudgetCheck::default() };
+        let env = match (&spec, chosen) {
+            (Ok(spec), Some(a)) => {
+                let backend = match spec {
+                    BackendSpec::Builtin(t) => Some(*t),
+                    BackendSpec::Custom(_) => None,
+                };
+                run_env(backend, a, self.options.env.as_ref())
+            }
+            _ => Ok(Vec::new()),
         };
-        let env = match &account {
-            Some(a) => match run_env(backend, a, self.options.env.as_ref()) {
-                Ok(env) => env,
-                Err(reason) => return skip(reason),
-            },
-            None => Vec::new(),
-        };
-        Ok(EntryPlan::Run(Box::new(Attempt { scope, spec, account, env })))
+        Ok(EntryFacts { spec, account, scope, budgets, env })
     }
 
     /// Records a rate limit of `attempt`'s account; returns until when it lasts.
@@ -145,17 +129,37 @@ impl Orchestration {
         Ok(until)
     }
 
-    /// When a run whose chain was all limited on attempt `attempt` (1 = its
-    /// first run) tries again: the backoff, but never before an account of its
-    /// chain is free again. `None` when it has no attempts left.
-    #[must_use]
-    pub fn next_attempt(&self, attempt: u32, free_at: Option<DateTime<Utc>>, jitter: f64) -> Option<DateTime<Utc>> {
-        let backoff = self.options.backoff.delay(attempt, jitter)?;
-        let at = self.ports.clock.now() + backoff;
-        Some(free_at.map_or(at, |free| free.max(at)))
+    /// Where a prospective run stands for budgets, and what they say of it.
+    ///
+    /// # Errors
+    /// `NotFound` (trigger, backend or account), `Store`.
+    pub async fn check_run(&self, question: BudgetQuestion) -> Result<(RunScope, BudgetCheck), OrchestrationError> {
+        let trigger = match &question.trigger_id {
+            Some(raw) => {
+                let id = TriggerId::try_from(raw.clone()).map_err(|_| OrchestrationError::NotFound("trigger"))?;
+                Some(self.ports.triggers.get(&id).await?.ok_or(OrchestrationError::NotFound("trigger"))?)
+            }
+            None => None,
+        };
+        let first = trigger.as_ref().map(|t| {
+            let s = &t.settings;
+            entries(&s.fallback_chain, s.backend_id.as_ref(), s.backend_type).swap_remove(0)
+        });
+        let backend_id = question
+            .backend_id
+            .or_else(|| first.as_ref().map(|e| e.backend_id.clone()))
+            .unwrap_or_else(|| builtin_id(BackendType::Claude).to_owned());
+        self.backend_exists(&backend_id).await?;
+        let account_id = match question.account_id.or_else(|| first.and_then(|e| e.account_id).map(|a| a.to_string())) {
+            Some(raw) => {
+                let id = AccountId::parse(&raw).map_err(|_| OrchestrationError::NotFound("account"))?;
+                self.account(&backend_id, &id).await?;
+                Some(raw)
+            }
+            None => self.default_account(&backend_id).await?.map(|a| a.id.to_string()),
+        };
+        let scope = RunScope { trigger_id: question.trigger_id.unwrap_or_default(), backend_id, account_id };
+        let check = self.check_budgets(&scope).await?;
+        Ok((scope, check))
     }
-}
-
-fn label(backend_id: &str, account: &Account) -> String {
-    format!("{backend_id} under account '{}'", account.name)
 }

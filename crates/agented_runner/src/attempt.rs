@@ -1,0 +1,156 @@
+//! One CLI attempt of a run: its workspace, command and environment, the
+//! process under supervision while its output is collected, and its outcome.
+
+use crate::collector::LogCollector;
+use crate::outcome;
+use crate::process::{self, ProcessSpec, StopReason};
+use crate::runner::{Runner, log_store};
+use crate::workspace::Workspace;
+use agented_executions::{
+    AttemptRecord, BackendSpec, CommandBuilder, Execution, ExecutionStatus, Outcome, OutputParser, Usage,
+};
+use agented_orchestration::{Attempt, RateLimitHit, builtin_id};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+/// How an attempt ended: its outcome (usage counted from the run's earlier attempts)
+/// and the rate limit its output showed, if any.
+pub struct AttemptResult {
+    /// What to store, unless the chain goes on.
+    pub outcome: Outcome,
+    /// A rate limit seen in the output.
+    pub hit: Option<RateLimitHit>,
+}
+
+impl Runner {
+    /// Runs `attempt` of `execution`: the CLI's process to its end.
+    pub(crate) async fn attempt(
+        &self,
+        execution: &Execution,
+        attempt: &Attempt,
+        stop: watch::Receiver<Option<StopReason>>,
+        seq: &mut i64,
+        base: Usage,
+    ) -> AttemptResult {
+        let id = &execution.execution_id;
+        let clock = &self.ports.clock;
+        let failed =
+            |message: String| AttemptResult { outcome: outcome::failed(clock.now(), message, base), hit: None };
+        let own_backend = execution
+            .snapshot
+            .backend_id
+            .clone()
+            .unwrap_or_else(|| builtin_id(execution.snapshot.backend_type).to_owned());
+        let mut snapshot = execution.snapshot.clone();
+        if attempt.scope.backend_id != own_backend {
+            // The model and tools belong to the trigger's own CLI.
+            snapshot.model = None;
+        }
+        let spec = attempt.spec.clone();
+        let record = AttemptRecord {
+            backend_type: match &spec {
+                BackendSpec::Builtin(t) => *t,
+                BackendSpec::Custom(_) => snapshot.backend_type,
+            },
+            backend_id: match &spec {
+                BackendSpec::Builtin(_) => None,
+                BackendSpec::Custom(c) => Some(c.id.clone()),
+            },
+            account_id: attempt.account.as_ref().map(|a| a.id.as_str().to_owned()),
+        };
+        if let Err(e) = self.ports.executions.set_attempt(id, &record).await {
+            log_store(&e, id);
+        }
+        let options = &self.options;
+        let workspace =
+            match Workspace::prepare(&options.clones_dir, id.as_str(), &snapshot.repositories, &options.base_env).await
+            {
+                Ok(w) => w,
+                Err(e) => return failed(e),
+            };
+        let mut dirs: Vec<String> = snapshot.local_paths.clone();
+        dirs.extend(workspace.checkouts().iter().map(|p| p.display().to_string()));
+        let (cwd, extra) = match dirs.split_first() {
+            Some((first, rest)) => (PathBuf::from(first), rest.to_vec()),
+            None => (options.workspace_dir.clone(), Vec::new()),
+        };
+        let command = CommandBuilder::build(&spec, &snapshot, &extra);
+        let cwd = if dirs.is_empty() { command.working_dir.clone().map_or(cwd, PathBuf::from) } else { cwd };
+        let display_command = command.display(&snapshot.prompt);
+        let Some(program) = process::which(&command.program, &options.path_env) else {
+            let _ = self.ports.executions.set_process(id, &display_command, None).await;
+            workspace.remove().await;
+            return failed(format!("`{}` command not found", command.program));
+        };
+        if let Err(problem) = prepare_cwd(&cwd, &options.data_dir).await {
+            workspace.remove().await;
+            return failed(problem);
+        }
+        let process_spec = ProcessSpec {
+            program,
+            args: command.args.clone(),
+            env: options.base_env.clone().with(command.env.clone()).with(attempt.env.iter().cloned()).into_vars(),
+            path_env: options.path_env.clone(),
+            cwd,
+            timeout: Duration::from_secs(snapshot.timeout_seconds.into()),
+            grace: Duration::from_secs(snapshot.sigterm_grace_seconds.into()),
+            execution_id: id.as_str().to_owned(),
+        };
+        let (lines_tx, lines_rx) = mpsc::channel(4096);
+        let running = match process::spawn(&process_spec, &lines_tx) {
+            Ok(r) => r,
+            Err(e) => {
+                workspace.remove().await;
+                let message = if e.kind() == std::io::ErrorKind::NotFound {
+                    format!("`{}` command not found", command.program)
+                } else {
+                    format!("could not start `{}`: {e}", command.program)
+                };
+                return failed(message);
+            }
+        };
+        drop(lines_tx);
+        self.track_group(id, Some(running.pgid));
+        if let Err(e) = self.ports.executions.set_process(id, &display_command, Some(running.pgid)).await {
+            log_store(&e, id);
+        }
+        tracing::info!(execution_id = %id, pgid = running.pgid, command = %display_command, "run started");
+        let parser = OutputParser::new(match spec {
+            BackendSpec::Builtin(b) => Some(b),
+            BackendSpec::Custom(_) => None,
+        });
+        let (gone_tx, gone_rx) = watch::channel(false);
+        let supervise = async {
+            let ending = running.supervise(process_spec.timeout, process_spec.grace, stop).await;
+            let _ = gone_tx.send(true);
+            ending
+        };
+        let collect = LogCollector::new(self, id, attempt, parser, *seq, base).run(lines_rx, gone_rx);
+        let (ending, collected) = tokio::join!(supervise, collect);
+        self.track_group(id, None);
+        workspace.remove().await;
+        *seq = collected.seq;
+        let mut outcome = outcome::of_process(ending, &collected.parser, snapshot.timeout_seconds, clock.now());
+        outcome.usage = base.plus(collected.parser.usage());
+        if let Some(reason) = collected.budget_stop.filter(|_| outcome.status == ExecutionStatus::BudgetBlocked) {
+            outcome.error_message = Some(format!("stopped: {reason}"));
+        }
+        AttemptResult { outcome, hit: collected.hit }
+    }
+}
+
+/// Creates a run's working directory and refuses one inside the data directory
+/// (`data_dir` is canonical), however the path is spelled.
+async fn prepare_cwd(cwd: &Path, data_dir: &Path) -> Result<(), String> {
+    let unusable = |e: std::io::Error| format!("working directory {} is not usable: {e}", cwd.display());
+    tokio::fs::create_dir_all(cwd).await.map_err(unusable)?;
+    if tokio::fs::canonicalize(cwd).await.map_err(unusable)?.starts_with(data_dir) {
+        return Err(format!(
+            "working directory {} is inside the data directory, which holds the database and secret key; \
+             runs may not work there",
+            cwd.display()
+        ));
+    }
+    Ok(())
+}

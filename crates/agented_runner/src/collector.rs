@@ -1,0 +1,202 @@
+//! Reads one attempt's output until both pipes close: numbers each line, stores
+//! lines in batches and publishes them, follows usage and rate limits in the
+//! output, and stops the attempt when its live cost reaches a hard budget.
+
+use crate::process::{self, StopReason};
+use crate::runner::{Runner, log_store};
+use agented_executions::{LogLine, LogStream, OutputParser, Usage};
+use agented_kernel::ExecutionId;
+use agented_orchestration::{Attempt, RateLimitHit, RateLimitRules};
+use std::pin::Pin;
+use tokio::sync::{mpsc, watch};
+use tokio::time::{Instant, Sleep};
+
+/// What the collector read.
+pub struct Collected {
+    /// The output's usage and reported failure.
+    pub parser: OutputParser,
+    /// The last sequence number used.
+    pub seq: i64,
+    /// The rate limit the output showed, if any.
+    pub hit: Option<RateLimitHit>,
+    /// Why the attempt was stopped for its budget, if it was.
+    pub budget_stop: Option<String>,
+}
+
+/// The state of one attempt's output while it is read.
+pub struct LogCollector<'a> {
+    runner: &'a Runner,
+    id: &'a ExecutionId,
+    attempt: &'a Attempt,
+    /// Usage of the run's earlier attempts.
+    base: Usage,
+    rules: RateLimitRules,
+    parser: OutputParser,
+    hit: Option<RateLimitHit>,
+    budget_stop: Option<String>,
+    seq: i64,
+    /// Lines past `runner.max_log_lines`: counted, not stored.
+    dropped: i64,
+    batch: Vec<LogLine>,
+    /// Set by a batch's first line: a steady trickle of lines must not postpone the write.
+    batch_due: Option<Instant>,
+    usage_changed: bool,
+    /// When the process group ended, and the deadline for output still arriving after it.
+    drain: Option<(Instant, Pin<Box<Sleep>>)>,
+}
+
+impl<'a> LogCollector<'a> {
+    /// A collector for `attempt` of `id` whose lines follow `seq`.
+    pub fn new(
+        runner: &'a Runner,
+        id: &'a ExecutionId,
+        attempt: &'a Attempt,
+        parser: OutputParser,
+        seq: i64,
+        base: Usage,
+    ) -> Self {
+        Self {
+            runner,
+            id,
+            attempt,
+            base,
+            rules: runner.ports.orchestration.rules(&attempt.scope.backend_id).clone(),
+            parser,
+            hit: None,
+            budget_stop: None,
+            seq,
+            dropped: 0,
+            batch: Vec::new(),
+            batch_due: None,
+            usage_changed: false,
+            drain: None,
+        }
+    }
+
+    /// Reads until both pipes close (or stay open too long after the group ended).
+    pub async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<(LogStream, String)>,
+        mut group_gone: watch::Receiver<bool>,
+    ) -> Collected {
+        loop {
+            tokio::select! {
+                // Lines already received come first: the drain deadline must never win
+                // against output that is waiting to be read (it did, after a slow write).
+                biased;
+                received = rx.recv() => match received {
+                    Some((stream, content)) => {
+                        if !self.take(stream, content) {
+                            continue;
+                        }
+                    }
+                    None => break,
+                },
+                () = sleep_until(self.batch_due) => {}
+                changed = group_gone.changed(), if self.drain.is_none() => {
+                    // Output may lag the exit a little; processes that escaped the group may never close the pipes.
+                    if changed.is_ok() {
+                        self.drain = Some((Instant::now(), Box::pin(tokio::time::sleep(process::DRAIN_IDLE))));
+                    }
+                }
+                () = drain_deadline(&mut self.drain) => {
+                    tracing::warn!(execution_id = %self.id, "output pipes stayed open after the process group ended; no longer reading them");
+                    break;
+                }
+            }
+            self.after_wake().await;
+        }
+        self.after_wake().await;
+        if self.dropped > 0 {
+            let note = format!(
+                "[agented] {} further lines were not stored (runner.max_log_lines = {})",
+                self.dropped, self.runner.options.max_log_lines
+            );
+            self.push(LogStream::Stderr, note);
+            self.runner.flush(self.id, &mut self.batch).await;
+        }
+        Collected { parser: self.parser, seq: self.seq, hit: self.hit, budget_stop: self.budget_stop }
+    }
+
+    /// Takes one line; true when its batch is due now.
+    fn take(&mut self, stream: LogStream, content: String) -> bool {
+        // Lines still arriving after the group ended are kept: the drain waits for them.
+        self.extend_drain();
+        if stream == LogStream::Stdout && self.parser.observe(&content) {
+            self.usage_changed = true;
+        }
+        match self.hit.as_mut() {
+            None => self.hit = self.rules.scan(&content),
+            Some(found) => found.complete(&content),
+        }
+        if self.seq >= self.runner.options.max_log_lines {
+            self.dropped += 1;
+            return false;
+        }
+        self.push(stream, content);
+        let due = *self.batch_due.get_or_insert_with(|| Instant::now() + self.runner.options.batch_interval);
+        self.batch.len() >= self.runner.options.batch_lines || Instant::now() >= due
+    }
+
+    fn push(&mut self, stream: LogStream, content: String) {
+        self.seq += 1;
+        self.batch.push(LogLine { seq: self.seq, timestamp: self.runner.ports.clock.now(), stream, content });
+    }
+
+    fn extend_drain(&mut self) {
+        if let Some((gone, deadline)) = self.drain.as_mut() {
+            let now = Instant::now();
+            deadline.as_mut().reset((now + process::DRAIN_IDLE).min(*gone + process::DRAIN_CAP));
+        }
+    }
+
+    /// Writes the batch, then stores usage and checks budgets when the output reported new usage.
+    async fn after_wake(&mut self) {
+        self.runner.flush(self.id, &mut self.batch).await;
+        self.batch_due = None;
+        // Time spent storing is ours, not the process's: the idle drain counts from now.
+        self.extend_drain();
+        if !self.usage_changed {
+            return;
+        }
+        self.usage_changed = false;
+        let usage = self.base.plus(self.parser.usage());
+        if let Err(e) = self.runner.ports.executions.set_usage(self.id, &usage).await {
+            log_store(&e, self.id);
+        }
+        // A final record's cost is spent already: stopping the exiting CLI would only race its exit.
+        if self.budget_stop.is_none() && !self.parser.reported_end() {
+            self.budget_stop = self.over_budget().await;
+        }
+    }
+
+    /// Checks the budgets covering the attempt against its live cost; stops it when a
+    /// hard limit is reached and returns why.
+    async fn over_budget(&self) -> Option<String> {
+        let check = match self.runner.ports.orchestration.check_budgets(&self.attempt.scope).await {
+            Ok(check) => check,
+            Err(e) => {
+                tracing::warn!(execution_id = %self.id, error = %e, "budgets could not be checked during a run");
+                return None;
+            }
+        };
+        let reason = check.blocking(0.0).first()?.explain();
+        tracing::warn!(execution_id = %self.id, %reason, "stopping a run: a hard budget limit was reached");
+        self.runner.stop(self.id, StopReason::Budget);
+        Some(reason)
+    }
+}
+
+async fn sleep_until(due: Option<Instant>) {
+    match due {
+        Some(due) => tokio::time::sleep_until(due).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn drain_deadline(drain: &mut Option<(Instant, Pin<Box<Sleep>>)>) {
+    match drain.as_mut() {
+        Some((_, deadline)) => deadline.await,
+        None => std::future::pending().await,
+    }
+}

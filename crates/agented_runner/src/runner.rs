@@ -1,0 +1,304 @@
+//! The runner: takes a queued execution, claims it, has it go through its
+//! chain (`execution.rs`, one CLI attempt at a time in `attempt.rs`) and stores
+//! how it ended; also the [`RunControl`] that cancels runs, and the shutdown.
+
+use crate::execution::RunEnd;
+use crate::outcome;
+use crate::process::{self, StopReason};
+use agented_executions::{
+    BusEvent, Deferral, ExecStoreError, Execution, ExecutionRepository, ExecutionStatus, LogBus, LogLine, LogStore,
+    LogStream, Outcome, RunControl, RunEnvironment,
+};
+use agented_kernel::{Clock, ExecutionId, TriggerId};
+use agented_orchestration::Orchestration;
+use agented_triggers::TriggerRepository;
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+use tokio::sync::{Semaphore, watch};
+
+/// How the runner behaves.
+#[derive(Debug, Clone)]
+pub struct RunnerOptions {
+    /// `PATH` given to CLIs (and searched for them).
+    pub path_env: OsString,
+    /// What every run's environment starts from (the allowlist and the operator's additions).
+    pub base_env: RunEnvironment,
+    /// The data directory: no run may work inside it.
+    pub data_dir: PathBuf,
+    /// Working directory of runs without a local project path.
+    pub workspace_dir: PathBuf,
+    /// Parent of per-run clone folders.
+    pub clones_dir: PathBuf,
+    /// Lines written per batch at most.
+    pub batch_lines: usize,
+    /// How long a line may wait before its batch is written.
+    pub batch_interval: Duration,
+    /// Lines kept per run; later lines are counted, not stored.
+    pub max_log_lines: i64,
+}
+
+/// The ports a worker uses.
+#[derive(Clone)]
+pub struct RunnerPorts {
+    /// Executions.
+    pub executions: Arc<dyn ExecutionRepository>,
+    /// Log lines.
+    pub logs: Arc<dyn LogStore>,
+    /// Live fan-out.
+    pub bus: Arc<dyn LogBus>,
+    /// Triggers (for their concurrency limit).
+    pub triggers: Arc<dyn TriggerRepository>,
+    /// Accounts, chains, rate limits and budgets.
+    pub orchestration: Orchestration,
+    /// "Now".
+    pub clock: Arc<dyn Clock>,
+}
+
+#[derive(Default)]
+struct Live {
+    stops: HashMap<String, watch::Sender<Option<StopReason>>>,
+    groups: HashMap<String, i32>,
+    slots: HashMap<String, (u16, Arc<Semaphore>)>,
+}
+
+/// Runs executions; also the [`RunControl`] that cancels them.
+#[derive(Clone)]
+pub struct Runner {
+    pub(crate) ports: RunnerPorts,
+    pub(crate) options: Arc<RunnerOptions>,
+    live: Arc<Mutex<Live>>,
+    accepting: Arc<AtomicBool>,
+    finished: Arc<tokio::sync::Notify>,
+}
+
+impl std::fmt::Debug for Runner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runner").field("options", &self.options).finish_non_exhaustive()
+    }
+}
+
+impl RunControl for Runner {
+    fn cancel(&self, id: &ExecutionId) -> bool {
+        self.lock().stops.get(id.as_str()).is_some_and(|tx| tx.send(Some(StopReason::Cancelled)).is_ok())
+    }
+}
+
+impl Runner {
+    /// A runner over `ports`.
+    #[must_use]
+    pub fn new(ports: RunnerPorts, options: RunnerOptions) -> Self {
+        Self {
+            ports,
+            options: Arc::new(options),
+            live: Arc::default(),
+            accepting: Arc::new(AtomicBool::new(true)),
+            finished: Arc::default(),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Live> {
+        self.live.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs currently supervised by this process.
+    #[must_use]
+    pub fn running_count(&self) -> usize {
+        self.lock().stops.len()
+    }
+
+    /// Asks the live run `id` to stop.
+    pub(crate) fn stop(&self, id: &ExecutionId, reason: StopReason) {
+        if let Some(tx) = self.lock().stops.get(id.as_str()) {
+            let _ = tx.send(Some(reason));
+        }
+    }
+
+    /// Remembers (or forgets) the process group of the live run `id`, for `kill_all_now`.
+    pub(crate) fn track_group(&self, id: &ExecutionId, pgid: Option<i32>) {
+        let mut live = self.lock();
+        match pgid {
+            Some(pgid) => live.groups.insert(id.as_str().to_owned(), pgid),
+            None => live.groups.remove(id.as_str()),
+        };
+    }
+
+    /// SIGKILLs every process group this runner started that is still live,
+    /// at once and without waiting (for a process about to exit abruptly).
+    pub fn kill_all_now(&self) {
+        self.accepting.store(false, Ordering::SeqCst);
+        for pgid in self.lock().groups.values() {
+            process::signal_group(*pgid, nix::sys::signal::Signal::SIGKILL);
+        }
+    }
+
+    /// Whether new runs are taken (false once shutdown began).
+    #[must_use]
+    pub fn is_accepting(&self) -> bool {
+        self.accepting.load(Ordering::SeqCst)
+    }
+
+    /// Stops taking runs, asks every running one to stop, waits up to
+    /// `grace`, and marks what is left `interrupted`.
+    pub async fn shutdown(&self, grace: Duration) {
+        self.accepting.store(false, Ordering::SeqCst);
+        let ids: Vec<String> = {
+            let live = self.lock();
+            for tx in live.stops.values() {
+                let _ = tx.send(Some(StopReason::Shutdown));
+            }
+            live.stops.keys().cloned().collect()
+        };
+        if ids.is_empty() {
+            return;
+        }
+        tracing::info!(runs = ids.len(), "stopping running executions");
+        let deadline = Instant::now() + grace;
+        while self.running_count() > 0 && Instant::now() < deadline {
+            let _ = tokio::time::timeout(Duration::from_millis(100), self.finished.notified()).await;
+        }
+        for id in ids {
+            if let Ok(id) = ExecutionId::parse(&id) {
+                self.finish(&id, None, outcome::interrupted(self.ports.clock.now())).await;
+            }
+        }
+    }
+
+    /// Runs one queued execution to its end. Anything not `queued` is skipped,
+    /// so a job delivered twice runs once.
+    pub async fn run(&self, id: &ExecutionId) {
+        if !self.is_accepting() {
+            return;
+        }
+        let Ok(Some(queued)) = self.ports.executions.get(id).await.map_err(|e| log_store(&e, id)) else { return };
+        if queued.status != ExecutionStatus::Queued {
+            tracing::debug!(execution_id = %id, status = %queued.status, "skipping a job whose run is not queued");
+            return;
+        }
+        let _slot = self.slot(&queued.trigger_id).await;
+        if !self.is_accepting() {
+            return;
+        }
+        let (stop_tx, stop_rx) = watch::channel(None);
+        self.lock().stops.insert(id.as_str().to_owned(), stop_tx);
+        let claimed = self.ports.executions.claim(id, self.ports.clock.now()).await;
+        match claimed {
+            Ok(Some(execution)) => {
+                self.ports.bus.open(id);
+                self.ports.bus.publish(id, BusEvent::Started);
+                match self.through_chain(&execution, stop_rx).await {
+                    RunEnd::Finished(outcome) => self.finish(id, Some(&execution), outcome).await,
+                    RunEnd::Deferred(deferral) => self.defer(id, &deferral).await,
+                }
+            }
+            Ok(None) => tracing::debug!(execution_id = %id, "run was taken or cancelled before it started"),
+            Err(e) => log_store(&e, id),
+        }
+        self.lock().stops.remove(id.as_str());
+        self.finished.notify_waiters();
+    }
+
+    async fn slot(&self, trigger: &TriggerId) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let max = match self.ports.triggers.get(trigger).await {
+            Ok(Some(t)) => t.settings.max_concurrent.max(1),
+            _ => 1,
+        };
+        let semaphore = {
+            let mut live = self.lock();
+            let entry = live
+                .slots
+                .entry(trigger.as_str().to_owned())
+                .or_insert_with(|| (max, Arc::new(Semaphore::new(max.into()))));
+            if entry.0 != max {
+                *entry = (max, Arc::new(Semaphore::new(max.into())));
+            }
+            entry.1.clone()
+        };
+        semaphore.acquire_owned().await.ok()
+    }
+
+    async fn finish(&self, id: &ExecutionId, execution: Option<&Execution>, mut outcome: Outcome) {
+        if let Some(started) = execution.and_then(|e| e.started_at) {
+            outcome.duration_ms = (outcome.finished_at - started).num_milliseconds().max(0);
+        }
+        match self.ports.executions.finish(id, &outcome).await {
+            Ok(true) => {
+                tracing::info!(execution_id = %id, status = %outcome.status, exit_code = ?outcome.exit_code, "run finished")
+            }
+            Ok(false) => {}
+            Err(e) => log_store(&e, id),
+        }
+        // Subscribers see the end only once the final status is stored.
+        self.ports.bus.close(id);
+    }
+
+    /// Writes an `[agented] …` line into the run's log (stored, then published).
+    pub(crate) async fn note(&self, id: &ExecutionId, seq: &mut i64, text: &str) {
+        *seq += 1;
+        let mut batch = vec![LogLine {
+            seq: *seq,
+            timestamp: self.ports.clock.now(),
+            stream: LogStream::Stderr,
+            content: format!("[agented] {text}"),
+        }];
+        self.flush(id, &mut batch).await;
+    }
+
+    async fn defer(&self, id: &ExecutionId, deferral: &Deferral) {
+        match self.ports.executions.defer(id, deferral).await {
+            Ok(true) => {
+                tracing::warn!(execution_id = %id, next_attempt_at = %deferral.next_attempt_at, attempts = deferral.attempts, "run rate-limited on its whole chain; waiting")
+            }
+            Ok(false) => {}
+            Err(e) => log_store(&e, id),
+        }
+        self.ports.bus.close(id);
+    }
+
+    pub(crate) async fn flush(&self, id: &ExecutionId, batch: &mut Vec<LogLine>) {
+        if batch.is_empty() {
+            return;
+        }
+        for attempt in 1..=5u64 {
+            match self.ports.logs.append(id, batch).await {
+                Ok(()) => {
+                    self.ports.bus.publish(id, BusEvent::Lines(std::mem::take(batch)));
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(execution_id = %id, attempt, error = %e, "storing log lines failed; retrying");
+                    // Back off before the next attempt: a busy or briefly locked database usually recovers.
+                    tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
+                }
+            }
+        }
+        tracing::error!(execution_id = %id, lines = batch.len(), "log lines could not be stored and were dropped");
+        batch.clear();
+    }
+}
+
+pub(crate) fn log_store(e: &ExecStoreError, id: &ExecutionId) {
+    tracing::error!(execution_id = %id, error = %e, "execution storage failed");
+}
+
+impl agented_kernel::ComponentHealth for Runner {
+    fn name(&self) -> &'static str {
+        "runner"
+    }
+
+    /// Runs in progress; not ok once shutdown has begun (no new runs are taken).
+    fn check(&self) -> agented_kernel::BoxFuture<'_, agented_kernel::ComponentState> {
+        let running = i64::try_from(self.running_count()).unwrap_or(i64::MAX);
+        let accepting = self.is_accepting();
+        Box::pin(async move {
+            agented_kernel::ComponentState {
+                ok: accepting,
+                error: (!accepting).then(|| "shutting down: no new runs are taken".to_owned()),
+                figures: vec![("running", running)],
+            }
+        })
+    }
+}
