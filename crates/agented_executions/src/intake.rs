@@ -52,14 +52,16 @@ pub struct RepeatWindows {
     pub github_body: Duration,
 }
 
-/// Takes generic webhook deliveries.
+/// Takes webhook deliveries: generic ones and GitHub's.
 #[derive(Clone)]
 pub struct WebhookIntake {
-    triggers: Arc<dyn TriggerRepository>,
+    pub(crate) triggers: Arc<dyn TriggerRepository>,
     runs: ExecutionService,
     dedup: Arc<dyn DedupLedger>,
-    clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
     windows: RepeatWindows,
+    pub(crate) github_secret: Option<String>,
+    pub(crate) inspector: Option<crate::reception::Inspector>,
 }
 
 impl std::fmt::Debug for WebhookIntake {
@@ -78,7 +80,21 @@ impl WebhookIntake {
         clock: Arc<dyn Clock>,
         windows: RepeatWindows,
     ) -> Self {
-        Self { triggers, runs, dedup, clock, windows }
+        Self { triggers, runs, dedup, clock, windows, github_secret: None, inspector: None }
+    }
+
+    /// Takes GitHub deliveries signed with `secret` (`GITHUB_WEBHOOK_SECRET`); without one they are refused.
+    #[must_use]
+    pub fn with_github_secret(mut self, secret: Option<String>) -> Self {
+        self.github_secret = secret.filter(|s| !s.is_empty());
+        self
+    }
+
+    /// Keeps records of deliveries for the inspector.
+    #[must_use]
+    pub fn with_inspector(mut self, inspector: crate::reception::Inspector) -> Self {
+        self.inspector = Some(inspector);
+        self
     }
 
     /// The dedup ledger (for the pruning job).

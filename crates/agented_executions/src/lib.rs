@@ -8,11 +8,13 @@
 
 pub mod backends;
 pub mod command;
+pub mod follow;
 pub mod guard;
 pub mod intake;
 pub mod model;
 pub mod ports;
 pub mod prompt;
+pub mod reception;
 pub mod reply;
 pub mod run_env;
 pub mod scheduler;
@@ -22,6 +24,7 @@ pub mod usage;
 
 pub use backends::{BUILTIN_BACKENDS, BuiltinBackend};
 pub use command::{BackendSpec, CommandBuilder, CommandLine, CustomBackend};
+pub use follow::{LogFollower, RunEvent};
 pub use guard::{DEFAULT_MAX_UNTRUSTED_CHARS, FenceNonce, PromptInput};
 pub use intake::{DeliveryReport, GithubRefusal, RepeatWindows, TriggerRef, WebhookIntake};
 pub use model::{Execution, LogLine, LogStream, Outcome, RunSnapshot, TriggerType};
@@ -31,9 +34,10 @@ pub use ports::{
     QueueError, RunControl, RunQueue,
 };
 pub use prompt::{PromptRenderer, PromptValues, RenderedPrompt};
+pub use reception::{Arrival, DeliverySummary, Inspector, Reception, Refusal};
 pub use reply::reply_text;
 pub use run_env::RunEnvironment;
 pub use scheduler::{Scheduler, TickReport, slot_key};
-pub use service::{CancelError, Cancelled, ExecutionService, RunRequest, StartError};
+pub use service::{CancelError, Cancelled, ExecutionService, FindError, MAX_MESSAGE_CHARS, RunRequest, StartError};
 pub use status::{ExecutionStatus, UnknownStatus};
 pub use usage::{OutputParser, Usage};

@@ -3,11 +3,12 @@
 
 use crate::guard::{FenceNonce, PromptInput};
 use crate::model::{Execution, Outcome, RunSnapshot, TriggerType};
+use crate::ports::ExecutionFilter;
 use crate::ports::{ExecStoreError, ExecutionRepository, NewExecution, QueueError, RunControl, RunQueue};
 use crate::prompt::{PromptRenderer, PromptValues, RenderedPrompt};
 use crate::status::ExecutionStatus;
 use crate::usage::Usage;
-use agented_kernel::{BackendType, Clock, ExecutionId, TriggerId};
+use agented_kernel::{BackendType, Clock, ExecutionId, Page, TriggerId};
 use agented_triggers::{ConcurrencyPolicy, ProjectPath, Trigger, TriggerRepository, TriggerStoreError};
 use std::sync::Arc;
 
@@ -57,6 +58,17 @@ pub enum CancelError {
     Store(#[from] ExecStoreError),
 }
 
+/// Why an execution could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FindError {
+    /// No such execution.
+    #[error("execution not found")]
+    NotFound,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] ExecStoreError),
+}
+
 /// What a cancel did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cancelled {
@@ -75,6 +87,23 @@ pub struct RunRequest {
     pub message: Option<String>,
     /// Further placeholder values (PR fields, …).
     pub values: Vec<(String, String)>,
+}
+
+/// The longest `{message}` a manual run takes, in characters.
+pub const MAX_MESSAGE_CHARS: usize = 100_000;
+
+impl RunRequest {
+    /// A run a person asked for, with an optional `{message}`.
+    ///
+    /// # Errors
+    /// Field → message for a message over [`MAX_MESSAGE_CHARS`].
+    pub fn manual(message: Option<String>) -> Result<Self, agented_triggers::FieldErrors> {
+        if message.as_ref().is_some_and(|m| m.chars().count() > MAX_MESSAGE_CHARS) {
+            let why = format!("must be at most {MAX_MESSAGE_CHARS} characters");
+            return Err(agented_triggers::FieldErrors::from([("message".to_owned(), why)]));
+        }
+        Ok(Self { trigger_type: TriggerType::Manual, message, values: Vec::new() })
+    }
 }
 
 /// Starts, retries and cancels runs.
@@ -114,10 +143,40 @@ impl ExecutionService {
         self
     }
 
-    /// The execution store (for listing and reading).
-    #[must_use]
-    pub fn executions(&self) -> &Arc<dyn ExecutionRepository> {
-        &self.executions
+    /// The execution with id `id` (any spelling that is not an id is simply not found).
+    ///
+    /// # Errors
+    /// `NotFound`, `Store`.
+    pub async fn get(&self, id: &str) -> Result<Execution, FindError> {
+        let id = ExecutionId::parse(id).map_err(|_| FindError::NotFound)?;
+        self.executions.get(&id).await?.ok_or(FindError::NotFound)
+    }
+
+    /// A page of executions, newest first, and how many match in all.
+    ///
+    /// # Errors
+    /// Storage failed.
+    pub async fn list(&self, filter: &ExecutionFilter, page: Page) -> Result<(Vec<Execution>, u64), ExecStoreError> {
+        self.executions.list(filter, page).await
+    }
+
+    /// The latest run of `trigger`, if any.
+    ///
+    /// # Errors
+    /// Storage failed.
+    pub async fn latest_of(&self, trigger: &TriggerId) -> Result<Option<Execution>, ExecStoreError> {
+        let filter = ExecutionFilter { trigger_id: Some(trigger.clone()), ..ExecutionFilter::default() };
+        let (items, _) = self.executions.list(&filter, Page::first()).await?;
+        Ok(items.into_iter().next())
+    }
+
+    /// The run of `trigger` in progress, if any.
+    ///
+    /// # Errors
+    /// Storage failed.
+    pub async fn running_of(&self, trigger: &TriggerId) -> Result<Option<Execution>, ExecStoreError> {
+        let active = self.executions.active_for_trigger(trigger).await?;
+        Ok(active.into_iter().find(|e| e.status == ExecutionStatus::Running))
     }
 
     /// Renders `trigger`'s prompt as a run with `request` would.

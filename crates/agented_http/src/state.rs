@@ -1,9 +1,9 @@
 //! What handlers share: ports and settings, built once by the server.
 
 use agented_auth::{ApiKeyService, AuditLog, SecretKey};
-use agented_executions::{BackendDirectory, BackendProbe, ExecutionService, LogBus, LogStore, WebhookIntake};
+use agented_executions::{BackendDirectory, BackendProbe, ExecutionService, LogFollower, WebhookIntake};
 use agented_kernel::{Clock, ComponentHealth, DatabaseHealth};
-use agented_triggers::{DeliveryLog, TriggerRepository};
+use agented_triggers::TriggerService;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -25,25 +25,17 @@ pub struct AppState {
     /// Problems noticed at start-up, shown to authenticated readiness checks.
     pub startup_warnings: Vec<String>,
     /// Triggers.
-    pub triggers: Arc<dyn TriggerRepository>,
+    pub triggers: TriggerService,
     /// Starts, retries and cancels runs; reads executions.
     pub runs: ExecutionService,
-    /// Log lines.
-    pub logs: Arc<dyn LogStore>,
-    /// Live lines of running executions.
-    pub bus: Arc<dyn LogBus>,
+    /// Runs' logs, read and followed live.
+    pub follower: LogFollower,
     /// Built-in and custom backends.
     pub backends: Arc<dyn BackendDirectory>,
     /// Finds CLIs and their versions.
     pub probe: Arc<dyn BackendProbe>,
-    /// Generic and GitHub webhook deliveries.
+    /// Generic and GitHub webhook deliveries, and the delivery inspector.
     pub webhooks: WebhookIntake,
-    /// The delivery inspector's records.
-    pub deliveries: Arc<dyn DeliveryLog>,
-    /// Deliveries kept per trigger (`webhooks.keep_deliveries`).
-    pub keep_deliveries: usize,
-    /// `GITHUB_WEBHOOK_SECRET`: GitHub deliveries are refused without it.
-    pub github_webhook_secret: Option<String>,
     /// What generic deliveries must show of their time of sending.
     pub timestamp_policy: agented_auth::standard_webhooks::TimestampPolicy,
     /// Projects and their roadmaps.

@@ -39,6 +39,12 @@ impl Page {
         }
         Ok(Self { limit, offset: offset.unwrap_or(0) })
     }
+
+    /// The first item only.
+    #[must_use]
+    pub const fn first() -> Self {
+        Self { limit: 1, offset: 0 }
+    }
 }
 
 impl Default for Page {

@@ -2,11 +2,10 @@
 //! starting a normal run of the `bot-planner` trigger, and reads the reply
 //! back from the run's stored output.
 
-use agented_executions::{ExecutionService, ExecutionStatus, LogStore, StartError, reply_text};
+use agented_executions::{ExecutionService, ExecutionStatus, FindError, LogFollower, StartError, reply_text};
 use agented_kernel::{BackendType, ExecutionId, TriggerId};
 use agented_roadmaps::planning::{AssistantError, PlanningAssistant, RunState};
 use async_trait::async_trait;
-use std::sync::Arc;
 
 /// Lines read back per page, and at most in all (a reply is far shorter).
 const PAGE: u32 = 2000;
@@ -16,14 +15,14 @@ const MAX_LINES: usize = 50_000;
 #[derive(Clone)]
 pub struct ExecutionAssistant {
     runs: ExecutionService,
-    logs: Arc<dyn LogStore>,
+    logs: LogFollower,
     trigger: TriggerId,
 }
 
 impl ExecutionAssistant {
     /// Runs as `trigger` (the predefined planner).
     #[must_use]
-    pub fn new(runs: ExecutionService, logs: Arc<dyn LogStore>, trigger: TriggerId) -> Self {
+    pub fn new(runs: ExecutionService, logs: LogFollower, trigger: TriggerId) -> Self {
         Self { runs, logs, trigger }
     }
 }
@@ -45,8 +44,10 @@ impl PlanningAssistant for ExecutionAssistant {
 
     async fn state(&self, run: &ExecutionId) -> Result<RunState, AssistantError> {
         let unavailable = |e: agented_executions::ExecStoreError| AssistantError::Unavailable(e.to_string());
-        let Some(execution) = self.runs.executions().get(run).await.map_err(unavailable)? else {
-            return Ok(RunState::Failed("the run no longer exists".into()));
+        let execution = match self.runs.get(run.as_str()).await {
+            Ok(execution) => execution,
+            Err(FindError::NotFound) => return Ok(RunState::Failed("the run no longer exists".into())),
+            Err(FindError::Store(e)) => return Err(unavailable(e)),
         };
         if !execution.status.is_terminal() {
             return Ok(RunState::Running);
@@ -58,7 +59,7 @@ impl PlanningAssistant for ExecutionAssistant {
         let mut lines = Vec::new();
         loop {
             let after = lines.last().map_or(0, |l: &agented_executions::LogLine| l.seq);
-            let page = self.logs.read_after(run, after, PAGE).await.map_err(unavailable)?;
+            let page = self.logs.page(run, after, PAGE).await.map_err(unavailable)?;
             let done = page.len() < PAGE as usize;
             lines.extend(page);
             if done || lines.len() >= MAX_LINES {

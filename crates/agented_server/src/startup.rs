@@ -185,7 +185,7 @@ impl Application {
             Arc::new(agented_store_sqlite::SqlitePlanning::new(database.clone())),
             Arc::new(ExecutionAssistant::new(
                 runs.service.clone(),
-                runs.logs.clone(),
+                runs.follower.clone(),
                 TriggerId::parse(agented_triggers::PLANNER.id).map_err(|e| StartupError::Recovery(e.to_string()))?,
             )),
             clock.clone(),
@@ -200,19 +200,15 @@ impl Application {
             startup_warnings: startup_warnings(settings, bootstrap_key.is_some()),
             triggers: runs.triggers,
             runs: runs.service,
-            logs: runs.logs,
-            bus: runs.bus,
+            follower: runs.follower.clone(),
             backends: runs.backends,
             probe: runs.probe,
             components: runs.components,
             webhooks: runs.webhooks,
-            github_webhook_secret: settings.github_webhook_secret.clone(),
             timestamp_policy: agented_auth::standard_webhooks::TimestampPolicy {
                 tolerance: settings.webhooks.timestamp_tolerance,
                 required: settings.webhooks.require_signed_timestamp,
             },
-            deliveries: Arc::new(agented_store_sqlite::SqliteDeliveries::new(database.clone())),
-            keep_deliveries: settings.webhooks.keep_deliveries,
             projects: roadmaps,
             planning: planning.clone(),
             orchestration: runs.orchestration,
@@ -359,12 +355,14 @@ async fn shutdown_signal() {
     }
 }
 
+/// A live stream sends a comment after this much silence, so dead clients are noticed.
+const STREAM_HEARTBEAT: Duration = Duration::from_secs(15);
+
 /// Everything that runs bots, wired together.
 struct Runs {
-    triggers: Arc<dyn agented_triggers::TriggerRepository>,
+    triggers: agented_triggers::TriggerService,
     service: ExecutionService,
-    logs: Arc<dyn agented_executions::LogStore>,
-    bus: Arc<dyn agented_executions::LogBus>,
+    follower: agented_executions::LogFollower,
     backends: Arc<dyn agented_executions::BackendDirectory>,
     probe: Arc<dyn agented_executions::BackendProbe>,
     runner: Runner,
@@ -543,6 +541,7 @@ async fn start_runs(
     let worker = start_worker(&queue, handler, settings.runner.max_parallel_runs);
     let queue = Arc::new(queue);
     let components: Vec<Arc<dyn agented_kernel::ComponentHealth>> = vec![queue.clone(), Arc::new(runner.clone())];
+    let executions_for_follower = executions.clone();
     let service = ExecutionService::new(triggers.clone(), executions, queue, Arc::new(runner.clone()), clock.clone())
         .with_untrusted_limit(settings.max_untrusted_chars);
     let ledger: Arc<dyn agented_triggers::DedupLedger> =
@@ -557,16 +556,21 @@ async fn start_runs(
             message_id: settings.webhooks.timestamp_tolerance * 2,
             github_body: settings.webhooks.github_replay_window,
         },
-    );
+    )
+    .with_github_secret(settings.github_webhook_secret.clone())
+    .with_inspector(agented_executions::Inspector {
+        log: Arc::new(agented_store_sqlite::SqliteDeliveries::new(database.clone())),
+        keep: settings.webhooks.keep_deliveries,
+    });
     let scheduler = Scheduler::new(triggers.clone(), service.clone(), ledger, clock.clone());
     prune_dedup_records(webhooks.ledger().clone(), clock.clone());
+    let follower = agented_executions::LogFollower::new(executions_for_follower, store, bus, STREAM_HEARTBEAT);
     Ok(Runs {
-        triggers,
+        triggers: agented_triggers::TriggerService::new(triggers, Arc::new(orchestration.clone()), clock.clone()),
         service_handle: service.clone(),
         orchestration,
         service,
-        logs: store,
-        bus,
+        follower,
         backends,
         probe: Arc::new(PathProbe::new(path_env, clock)),
         runner,

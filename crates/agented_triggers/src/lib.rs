@@ -12,7 +12,9 @@ pub mod models;
 pub mod ports;
 pub mod predefined;
 pub mod schedule;
+pub mod service;
 pub mod trigger;
+pub mod verdict;
 pub mod webhook;
 
 pub use deliveries::{DeliveryRecord, KEPT_BODY_BYTES, is_harmless_header, kept_body, redact_headers};
@@ -22,8 +24,10 @@ pub use models::{TimeoutSeconds, TriggerSource, UnknownSource};
 pub use ports::{DedupLedger, DeliveryLog, TriggerRepository, TriggerStoreError, TriggerWriteError};
 pub use predefined::{PLANNER, PR_REVIEW, PredefinedTrigger};
 pub use schedule::{Schedule, SlotPlan, next_run_after_change, next_run_at};
+pub use service::{PathRequest, SettingsCheck, TriggerChange, TriggerError, TriggerService};
 pub use trigger::{
     ConcurrencyPolicy, DEFAULT_GITHUB_EVENTS, FieldErrors, ProjectPath, Trigger, TriggerPatch, TriggerPath,
     TriggerSettings,
 };
+pub use verdict::{MatchVerdict, verdict};
 pub use webhook::{WebhookMatch, match_payload, payload_key, value_at};

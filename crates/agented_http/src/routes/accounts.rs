@@ -5,21 +5,11 @@ use super::views::FallbackEntryView;
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use agented_kernel::{AccountId, TriggerId};
-use agented_orchestration::{Account, AccountPatch, AccountUsage, OrchestrationError};
+use agented_kernel::AccountId;
+use agented_orchestration::{Account, AccountPatch, AccountUsage};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-/// The answer for an orchestration error.
-pub(crate) fn api_error(e: OrchestrationError) -> ApiError {
-    match e {
-        OrchestrationError::NotFound(what) => ApiError::not_found(format!("{what} not found")),
-        OrchestrationError::Invalid(details) => ApiError::invalid_fields(details),
-        OrchestrationError::Duplicate(message) => ApiError::conflict(message),
-        OrchestrationError::Store(cause) => ApiError::unavailable(&cause),
-    }
-}
 
 /// An account of a backend.
 #[derive(Debug, Serialize, ToSchema)]
@@ -146,7 +136,7 @@ fn account_id(raw: &str) -> Result<AccountId, ApiError> {
 )]
 #[get("/accounts")]
 pub async fn all_accounts(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let accounts = state.orchestration.accounts(None).await.map_err(api_error)?;
+    let accounts = state.orchestration.accounts(None).await?;
     let accounts = accounts.into_iter().map(|(a, u)| view(&state, a, u)).collect();
     Ok(HttpResponse::Ok().json(AccountList { accounts }))
 }
@@ -160,7 +150,7 @@ pub async fn all_accounts(state: web::Data<AppState>) -> Result<HttpResponse, Ap
 )]
 #[get("/backends/{id}/accounts")]
 pub async fn list_accounts(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let accounts = state.orchestration.accounts(Some(&id)).await.map_err(api_error)?;
+    let accounts = state.orchestration.accounts(Some(&id)).await?;
     let accounts = accounts.into_iter().map(|(a, u)| view(&state, a, u)).collect();
     Ok(HttpResponse::Ok().json(AccountList { accounts }))
 }
@@ -184,7 +174,7 @@ pub async fn create_account(
     id: web::Path<String>,
     input: web::Json<AccountInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let account = state.orchestration.create_account(&id, input.into_inner().into()).await.map_err(api_error)?;
+    let account = state.orchestration.create_account(&id, input.into_inner().into()).await?;
     Ok(HttpResponse::Created().json(view(&state, account, AccountUsage::default())))
 }
 
@@ -201,7 +191,7 @@ pub async fn get_account(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (backend, account) = path.into_inner();
-    let (account, usage) = state.orchestration.account(&backend, &account_id(&account)?).await.map_err(api_error)?;
+    let (account, usage) = state.orchestration.account(&backend, &account_id(&account)?).await?;
     Ok(HttpResponse::Ok().json(view(&state, account, usage)))
 }
 
@@ -226,8 +216,8 @@ pub async fn update_account(
 ) -> Result<HttpResponse, ApiError> {
     let (backend, account) = path.into_inner();
     let id = account_id(&account)?;
-    state.orchestration.update_account(&backend, &id, input.into_inner().into()).await.map_err(api_error)?;
-    let (account, usage) = state.orchestration.account(&backend, &id).await.map_err(api_error)?;
+    state.orchestration.update_account(&backend, &id, input.into_inner().into()).await?;
+    let (account, usage) = state.orchestration.account(&backend, &id).await?;
     Ok(HttpResponse::Ok().json(view(&state, account, usage)))
 }
 
@@ -244,7 +234,7 @@ pub async fn delete_account(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (backend, account) = path.into_inner();
-    state.orchestration.delete_account(&backend, &account_id(&account)?).await.map_err(api_error)?;
+    state.orchestration.delete_account(&backend, &account_id(&account)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -262,8 +252,8 @@ pub async fn clear_rate_limit(
 ) -> Result<HttpResponse, ApiError> {
     let (backend, account) = path.into_inner();
     let id = account_id(&account)?;
-    state.orchestration.clear_rate_limit(&backend, &id).await.map_err(api_error)?;
-    let (account, usage) = state.orchestration.account(&backend, &id).await.map_err(api_error)?;
+    state.orchestration.clear_rate_limit(&backend, &id).await?;
+    let (account, usage) = state.orchestration.account(&backend, &id).await?;
     Ok(HttpResponse::Ok().json(view(&state, account, usage)))
 }
 
@@ -275,16 +265,6 @@ pub struct FallbackChain {
     pub entries: Vec<FallbackEntryView>,
 }
 
-async fn trigger(state: &AppState, raw: &str) -> Result<agented_triggers::Trigger, ApiError> {
-    let id = TriggerId::try_from(raw.to_owned()).map_err(|_| ApiError::not_found("trigger not found"))?;
-    state
-        .triggers
-        .get(&id)
-        .await
-        .map_err(|e| ApiError::unavailable(&e))?
-        .ok_or_else(|| ApiError::not_found("trigger not found"))
-}
-
 /// The backends and accounts a trigger's runs try, in order.
 #[utoipa::path(
     tag = "accounts",
@@ -294,7 +274,7 @@ async fn trigger(state: &AppState, raw: &str) -> Result<agented_triggers::Trigge
 )]
 #[get("/triggers/{id}/fallback-chain")]
 pub async fn get_chain(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let trigger = trigger(&state, &id).await?;
+    let trigger = state.triggers.get(&id).await?;
     let entries = trigger.settings.fallback_chain.into_iter().map(FallbackEntryView::from).collect();
     Ok(HttpResponse::Ok().json(FallbackChain { entries }))
 }
@@ -317,19 +297,8 @@ pub async fn put_chain(
     id: web::Path<String>,
     input: web::Json<FallbackChain>,
 ) -> Result<HttpResponse, ApiError> {
-    let trigger = trigger(&state, &id).await?;
     let chain = FallbackEntryView::into_chain(input.into_inner().entries).map_err(ApiError::invalid_fields)?;
-    let errors = state.orchestration.check_chain(&chain).await.map_err(api_error)?;
-    if !errors.is_empty() {
-        return Err(ApiError::invalid_fields(errors));
-    }
-    let mut settings = trigger.settings.clone();
-    settings.fallback_chain = chain;
-    let updated = state
-        .triggers
-        .update(&trigger.id, &settings, trigger.next_run_at)
-        .await
-        .map_err(|e| ApiError::unavailable(&e))?;
+    let updated = state.triggers.set_chain(&id, chain).await?;
     let entries = updated.settings.fallback_chain.into_iter().map(FallbackEntryView::from).collect();
     Ok(HttpResponse::Ok().json(FallbackChain { entries }))
 }

@@ -3,9 +3,8 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::routes::triggers::load;
 use actix_web::{HttpResponse, get, post, web};
-use agented_triggers::{DeliveryRecord, GithubEvent, TriggerSource, WebhookMatch, match_payload};
+use agented_triggers::DeliveryRecord;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -85,10 +84,7 @@ fn list(records: Vec<DeliveryRecord>) -> HttpResponse {
 )]
 #[get("/triggers/{id}/deliveries")]
 pub async fn trigger_deliveries(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let trigger = load(&state, &id).await?;
-    let limit = u32::try_from(state.keep_deliveries).unwrap_or(u32::MAX);
-    let records =
-        state.deliveries.recent(Some(&trigger.id), false, limit).await.map_err(|e| ApiError::unavailable(&e))?;
+    let records = state.webhooks.deliveries_of(&id).await?;
     Ok(list(records))
 }
 
@@ -108,11 +104,7 @@ pub async fn all_deliveries(
     if !(1..=1000).contains(&limit) {
         return Err(ApiError::bad_request("invalid_limit", "limit must be 1–1000"));
     }
-    let records = state
-        .deliveries
-        .recent(None, query.unmatched.unwrap_or(false), limit)
-        .await
-        .map_err(|e| ApiError::unavailable(&e))?;
+    let records = state.webhooks.recent_deliveries(query.unmatched.unwrap_or(false), limit).await?;
     Ok(list(records))
 }
 
@@ -139,10 +131,6 @@ pub struct TestMatchAnswer {
     pub requires_signature: bool,
 }
 
-fn no(reason: String, requires_signature: bool) -> TestMatchAnswer {
-    TestMatchAnswer { matches: false, reason: Some(reason), message: None, requires_signature }
-}
-
 /// Would this payload run the trigger? Checks enablement, source, match field,
 /// keyword (webhook) or repository, event and needed fields (GitHub). Starts nothing.
 #[utoipa::path(
@@ -163,50 +151,12 @@ pub async fn test_match(
     id: web::Path<String>,
     input: web::Json<TestMatchInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let trigger = load(&state, &id).await?;
-    let input = input.into_inner();
-    let invalid = |field: &str, why: &str| ApiError::invalid_fields([(field.to_owned(), why.to_owned())].into());
-    if !input.payload.is_object() {
-        return Err(invalid("payload", "must be a JSON object"));
-    }
-    let s = &trigger.settings;
-    let answer = match s.trigger_source {
-        _ if !s.enabled => no("the trigger is disabled".into(), false),
-        TriggerSource::Webhook => {
-            let signed = s.webhook_secret.as_deref().is_some_and(|x| !x.is_empty());
-            match match_payload(s, &input.payload) {
-                WebhookMatch::Matched { message } => {
-                    TestMatchAnswer { matches: true, reason: None, message, requires_signature: signed }
-                }
-                WebhookMatch::NotMatched(why) => no(why, signed),
-            }
-        }
-        TriggerSource::Github => {
-            let Some(event) = input.event.as_deref().map(str::trim).filter(|e| !e.is_empty()) else {
-                return Err(invalid("event", "is required for a GitHub trigger (the X-GitHub-Event value)"));
-            };
-            let event = GithubEvent::parse(event, &input.payload);
-            let missing = event.missing_for(&s.prompt_template);
-            if !event.wanted_by(s) {
-                let repos =
-                    if s.github_repos.is_empty() { "any repository".to_owned() } else { s.github_repos.join(", ") };
-                no(
-                    format!(
-                        "it wants {} from {repos}; this is {} from {}",
-                        s.github_events.join(", "),
-                        event.name(),
-                        event.repository.as_deref().unwrap_or("no repository")
-                    ),
-                    true,
-                )
-            } else if !missing.is_empty() {
-                no(format!("the prompt needs {} which this event does not have", missing.join(", ")), true)
-            } else {
-                let message = event.values.iter().find(|(n, _)| n == "message").map(|(_, v)| v.clone());
-                TestMatchAnswer { matches: true, reason: None, message, requires_signature: true }
-            }
-        }
-        other => no(format!("the trigger is started by {other}, not by deliveries"), false),
+    let v = state.triggers.test_match(&id, &input.payload, input.event.as_deref()).await?;
+    let answer = TestMatchAnswer {
+        matches: v.matches,
+        reason: v.reason,
+        message: v.message,
+        requires_signature: v.requires_signature,
     };
     Ok(HttpResponse::Ok().json(answer))
 }

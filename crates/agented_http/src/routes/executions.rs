@@ -3,33 +3,20 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::routes::triggers::start_error;
 use crate::routes::views::{ExecutionView, LogLineView};
 use crate::stream_slots::StreamSlots;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use actix_web_lab::sse;
-use agented_executions::{
-    BusEvent, CancelError, Cancelled, Execution, ExecutionFilter, ExecutionStatus, LogLine, LogStream,
-};
+use agented_executions::{Cancelled, ExecutionFilter, ExecutionStatus, LogLine, LogStream, RunEvent};
 use agented_kernel::{ExecutionId, Page, TriggerId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
 
-/// Lines sent per store read while replaying.
-const REPLAY_PAGE: u32 = 1000;
 /// Lines included in `stdout_log`/`stderr_log` of the detail view.
 const DETAIL_LINES: u32 = 50_000;
-/// A comment goes out after this much silence, so dead clients are noticed.
-const HEARTBEAT: Duration = Duration::from_secs(15);
-/// How often a stream checks a run that is not live in this process: soon at
-/// first (a queued run usually starts within milliseconds, and its first lines
-/// should not wait), then less often, up to `POLL_MAX`.
-const POLL_FIRST: Duration = Duration::from_millis(20);
-const POLL_MAX: Duration = Duration::from_millis(250);
-
 /// A page of executions.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExecutionList {
@@ -132,21 +119,6 @@ pub(crate) fn parse_status(s: &str) -> Result<ExecutionStatus, ApiError> {
     s.parse().map_err(|e: agented_executions::UnknownStatus| ApiError::bad_request("invalid_status", e.to_string()))
 }
 
-fn parse_id(id: &str) -> Result<ExecutionId, ApiError> {
-    ExecutionId::parse(id).map_err(|_| ApiError::not_found("execution not found"))
-}
-
-async fn load(state: &AppState, id: &str) -> Result<Execution, ApiError> {
-    let id = parse_id(id)?;
-    state
-        .runs
-        .executions()
-        .get(&id)
-        .await
-        .map_err(|e| ApiError::unavailable(&e))?
-        .ok_or_else(|| ApiError::not_found("execution not found"))
-}
-
 /// Lists executions, newest first.
 #[utoipa::path(
     tag = "executions",
@@ -173,7 +145,7 @@ pub async fn list_executions(
         since: query.since,
         until: query.until,
     };
-    let (items, total) = state.runs.executions().list(&filter, page).await.map_err(|e| ApiError::unavailable(&e))?;
+    let (items, total) = state.runs.list(&filter, page).await?;
     Ok(HttpResponse::Ok().json(ExecutionList {
         executions: items.into_iter().map(ExecutionView::from).collect(),
         total,
@@ -194,9 +166,8 @@ pub async fn get_execution(
     id: web::Path<String>,
     query: web::Query<DetailQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let execution = load(&state, &id).await?;
-    let lines =
-        state.logs.read_after(&execution.execution_id, 0, DETAIL_LINES).await.map_err(|e| ApiError::unavailable(&e))?;
+    let execution = state.runs.get(&id).await?;
+    let lines = state.follower.page(&execution.execution_id, 0, DETAIL_LINES).await?;
     let needle = query.q.as_deref().filter(|q| !q.is_empty()).map(str::to_lowercase);
     let (mut stdout, mut stderr, mut matches) = (Vec::new(), Vec::new(), 0);
     for line in &lines {
@@ -234,33 +205,20 @@ pub async fn execution_logs(
     id: web::Path<String>,
     query: web::Query<LogQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let execution = load(&state, &id).await?;
+    let execution = state.runs.get(&id).await?;
     let limit = query.limit.unwrap_or(1000).clamp(1, 5000);
-    let lines = state
-        .logs
-        .read_after(&execution.execution_id, query.after.unwrap_or(0).max(0), limit)
-        .await
-        .map_err(|e| ApiError::unavailable(&e))?;
+    let lines = state.follower.page(&execution.execution_id, query.after.unwrap_or(0).max(0), limit).await?;
     let next_after = lines.last().map(|l| l.seq);
     Ok(HttpResponse::Ok().json(LogPage { lines: lines.into_iter().map(LogLineView::from).collect(), next_after }))
 }
 
 async fn cancel(state: &AppState, id: &str) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(id)?;
-    let answer = match state.runs.cancel(&id).await {
-        Ok(Cancelled::Signalled) => {
-            CancelAnswer { message: "Cancellation requested", execution_id: id.to_string(), status: "cancelling" }
-        }
-        Ok(Cancelled::Immediately) => {
-            CancelAnswer { message: "Execution cancelled", execution_id: id.to_string(), status: "cancelled" }
-        }
-        Err(CancelError::NotFound) => return Err(ApiError::not_found("execution not found")),
-        Err(CancelError::NotRunning(status)) => {
-            return Err(ApiError::conflict(format!("execution is not running (status {status})")));
-        }
-        Err(CancelError::Store(e)) => return Err(ApiError::unavailable(&e)),
+    let id = ExecutionId::parse(id).map_err(|_| ApiError::not_found("execution not found"))?;
+    let (message, status) = match state.runs.cancel(&id).await? {
+        Cancelled::Signalled => ("Cancellation requested", "cancelling"),
+        Cancelled::Immediately => ("Execution cancelled", "cancelled"),
     };
-    Ok(HttpResponse::Ok().json(answer))
+    Ok(HttpResponse::Ok().json(CancelAnswer { message, execution_id: id.to_string(), status }))
 }
 
 /// Stops a queued or running execution: SIGTERM to its process group, SIGKILL after the grace period.
@@ -308,8 +266,8 @@ pub async fn delete_execution(state: web::Data<AppState>, id: web::Path<String>)
 )]
 #[post("/executions/{id}/retry")]
 pub async fn retry_execution(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let id = parse_id(&id)?;
-    let execution = state.runs.retry(&id).await.map_err(start_error)?;
+    let id = ExecutionId::parse(&id).map_err(|_| ApiError::not_found("execution not found"))?;
+    let execution = state.runs.retry(&id).await?;
     Ok(HttpResponse::Accepted().json(crate::routes::triggers::RunStarted::from(&execution)))
 }
 
@@ -333,21 +291,23 @@ pub async fn stream_execution(
     id: web::Path<String>,
     query: web::Query<StreamQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let execution = load(&state, &id).await?;
+    let execution = state.runs.get(&id).await?;
     let slot = StreamSlots::open(&req)?;
     let header = req.headers().get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
     let after: i64 = header.or(query.last_event_id).or(query.after).unwrap_or(0).max(0);
-    let (tx, rx) = mpsc::channel::<sse::Event>(64);
-    let state = state.into_inner();
+    let (events_tx, events) = mpsc::channel::<RunEvent>(64);
+    let follower = state.follower.clone();
     tokio::spawn(async move {
-        if let Err(Gone) = follow(&state, execution, after, &tx).await {
-            tracing::debug!("stream client went away");
-        }
+        follower.follow(execution, after, events_tx).await;
         drop(slot);
+    });
+    let stream = futures_util::stream::unfold(events, |mut events| async move {
+        let event = events.recv().await?;
+        Some((sse_event(event), events))
     });
     use actix_web::Responder;
     let mut response =
-        sse::Sse::from_infallible_receiver(rx).with_retry_duration(Duration::from_secs(2)).respond_to(&req);
+        sse::Sse::from_infallible_stream(stream).with_retry_duration(Duration::from_secs(2)).respond_to(&req);
     response.headers_mut().insert(
         actix_web::http::header::HeaderName::from_static("x-accel-buffering"),
         actix_web::http::header::HeaderValue::from_static("no"),
@@ -369,136 +329,38 @@ pub struct StreamEvent {
     pub retry: Option<u32>,
 }
 
-/// The client disconnected.
-struct Gone;
-
-struct Sender<'a> {
-    tx: &'a mpsc::Sender<sse::Event>,
-    last_sent: Instant,
-    seq: i64,
-}
-
-impl Sender<'_> {
-    async fn send(&mut self, event: sse::Event) -> Result<(), Gone> {
-        self.tx.send(event).await.map_err(|_| Gone)?;
-        self.last_sent = Instant::now();
-        Ok(())
+/// One run event as the SSE event a client's parser sees.
+fn sse_event(event: RunEvent) -> sse::Event {
+    let json = |name: &str, value: serde_json::Value| sse::Data::new(value.to_string()).event(name.to_owned()).into();
+    match event {
+        RunEvent::Status(e) => json(
+            "status",
+            serde_json::json!({
+                "status": e.status.as_str(),
+                "started_at": e.started_at,
+                "execution_id": e.execution_id.as_str(),
+                "next_attempt_at": e.next_attempt_at,
+                "error_message": e.error_message,
+            }),
+        ),
+        RunEvent::Line(LogLine { seq, timestamp, stream, content }) => {
+            let body = serde_json::json!({ "timestamp": timestamp, "stream": stream.as_str(), "content": content, "seq": seq });
+            sse::Data::new(body.to_string()).event("log").id(seq.to_string()).into()
+        }
+        RunEvent::Quiet => sse::Event::Comment("heartbeat".into()),
+        RunEvent::Complete(e) => json(
+            "complete",
+            serde_json::json!({
+                "status": e.status.as_str(),
+                "exit_code": e.exit_code,
+                "error_message": e.error_message,
+                "duration_ms": e.duration_ms,
+                "finished_at": e.finished_at,
+                "input_tokens": e.input_tokens,
+                "output_tokens": e.output_tokens,
+                "total_cost_usd": e.total_cost_usd,
+                "log_lines": e.log_lines,
+            }),
+        ),
     }
-
-    async fn json(&mut self, name: &str, value: &serde_json::Value) -> Result<(), Gone> {
-        let data = sse::Data::new(value.to_string()).event(name.to_owned());
-        self.send(data.into()).await
-    }
-
-    async fn lines(&mut self, lines: Vec<LogLine>) -> Result<(), Gone> {
-        for line in lines {
-            let seq = line.seq;
-            if seq <= self.seq {
-                continue;
-            }
-            let body = serde_json::json!({ "timestamp": line.timestamp, "stream": line.stream.as_str(), "content": line.content, "seq": seq });
-            self.send(sse::Data::new(body.to_string()).event("log").id(seq.to_string()).into()).await?;
-            self.seq = seq;
-        }
-        Ok(())
-    }
-
-    async fn heartbeat_if_quiet(&mut self) -> Result<(), Gone> {
-        if self.last_sent.elapsed() >= HEARTBEAT {
-            self.send(sse::Event::Comment("heartbeat".into())).await?;
-        }
-        Ok(())
-    }
-}
-
-fn status_body(e: &Execution) -> serde_json::Value {
-    serde_json::json!({
-        "status": e.status.as_str(),
-        "started_at": e.started_at,
-        "execution_id": e.execution_id.as_str(),
-        "next_attempt_at": e.next_attempt_at,
-        "error_message": e.error_message,
-    })
-}
-
-async fn replay(state: &AppState, id: &ExecutionId, out: &mut Sender<'_>) -> Result<(), Gone> {
-    loop {
-        let page = match state.logs.read_after(id, out.seq, REPLAY_PAGE).await {
-            Ok(page) => page,
-            Err(e) => {
-                tracing::warn!(execution_id = %id, error = %e, "replaying a stream from the store failed");
-                return Ok(());
-            }
-        };
-        let full = page.len() == REPLAY_PAGE as usize;
-        out.lines(page).await?;
-        if !full {
-            return Ok(());
-        }
-    }
-}
-
-async fn follow(state: &AppState, execution: Execution, after: i64, tx: &mpsc::Sender<sse::Event>) -> Result<(), Gone> {
-    let id = execution.execution_id.clone();
-    let mut out = Sender { tx, last_sent: Instant::now(), seq: after };
-    out.json("status", &status_body(&execution)).await?;
-    let mut last_status = execution.status;
-    let mut poll = POLL_FIRST;
-    let final_execution = loop {
-        // Subscribe before reading the store: a line is published only after it is stored.
-        let subscription = state.bus.subscribe(&id);
-        replay(state, &id, &mut out).await?;
-        if let Some(mut subscription) = subscription {
-            // The bus opens when a run is claimed: announce `running` if this client has not seen it.
-            if last_status != ExecutionStatus::Running
-                && let Ok(Some(current)) = state.runs.executions().get(&id).await
-                && current.status == ExecutionStatus::Running
-            {
-                last_status = current.status;
-                out.json("status", &status_body(&current)).await?;
-            }
-            loop {
-                tokio::select! {
-                    event = subscription.next() => match event {
-                        Some(BusEvent::Lines(lines)) => out.lines(lines).await?,
-                        Some(BusEvent::Lagged) => replay(state, &id, &mut out).await?,
-                        Some(BusEvent::Started) => {}
-                        None => break,
-                    },
-                    () = tokio::time::sleep(HEARTBEAT) => out.heartbeat_if_quiet().await?,
-                }
-            }
-        }
-        let current = match state.runs.executions().get(&id).await {
-            Ok(Some(current)) => current,
-            _ => return Ok(()),
-        };
-        if current.status.is_terminal() {
-            break current;
-        }
-        if current.status != last_status {
-            last_status = current.status;
-            out.json("status", &status_body(&current)).await?;
-        }
-        out.heartbeat_if_quiet().await?;
-        tokio::time::sleep(poll).await;
-        poll = (poll * 2).min(POLL_MAX);
-    };
-    replay(state, &id, &mut out).await?;
-    let e = &final_execution;
-    out.json(
-        "complete",
-        &serde_json::json!({
-            "status": e.status.as_str(),
-            "exit_code": e.exit_code,
-            "error_message": e.error_message,
-            "duration_ms": e.duration_ms,
-            "finished_at": e.finished_at,
-            "input_tokens": e.input_tokens,
-            "output_tokens": e.output_tokens,
-            "total_cost_usd": e.total_cost_usd,
-            "log_lines": e.log_lines,
-        }),
-    )
-    .await
 }

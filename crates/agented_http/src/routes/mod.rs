@@ -17,6 +17,7 @@ pub mod roadmap_views;
 pub mod schedules;
 pub mod session;
 pub mod streams;
+pub mod trigger_input;
 pub mod triggers;
 pub mod views;
 pub mod webhooks;

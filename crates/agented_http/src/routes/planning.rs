@@ -9,25 +9,11 @@ use crate::routes::roadmap_views::RoadmapView;
 use actix_web::{HttpResponse, get, post, web};
 use agented_kernel::{BackendType, PlanningId};
 use agented_roadmaps::ResearchKind;
-use agented_roadmaps::planning::{
-    Answer, PlanningError, PlanningSession, Proposal, ResearchRun, prompts::default_research_templates,
-};
+use agented_roadmaps::planning::{Answer, PlanningSession, Proposal, ResearchRun, prompts::default_research_templates};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
-
-fn planning_error(e: PlanningError) -> ApiError {
-    match e {
-        PlanningError::NotFound(what) => ApiError::not_found(format!("{what} not found")),
-        PlanningError::Stage(why) | PlanningError::Refused(why) => ApiError::conflict(why),
-        PlanningError::Invalid(fields) => ApiError::invalid_fields(fields),
-        PlanningError::Rule(rule) => {
-            ApiError::invalid_fields(BTreeMap::from([("proposal".to_owned(), rule.to_string())]))
-        }
-        PlanningError::Unavailable(cause) => ApiError::unavailable(&cause),
-    }
-}
 
 fn backend(value: &str) -> Result<BackendType, ApiError> {
     value.parse().map_err(|e: agented_kernel::backend::UnknownBackend| {
@@ -188,7 +174,7 @@ pub async fn start_session(
 ) -> Result<HttpResponse, ApiError> {
     let project = parse_project_id(&id)?;
     let backend = backend(input.backend.as_deref().unwrap_or("claude"))?;
-    let session = state.planning.start_session(&project, &input.goal, backend).await.map_err(planning_error)?;
+    let session = state.planning.start_session(&project, &input.goal, backend).await?;
     Ok(HttpResponse::Accepted().json(SessionView::of(session, None)))
 }
 
@@ -209,7 +195,7 @@ pub struct SessionList {
 #[get("/projects/{id}/planning-sessions")]
 pub async fn list_sessions(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let project = parse_project_id(&id)?;
-    let sessions = state.planning.sessions(&project).await.map_err(planning_error)?;
+    let sessions = state.planning.sessions(&project).await?;
     Ok(HttpResponse::Ok()
         .json(SessionList { sessions: sessions.into_iter().map(|s| SessionView::of(s, None)).collect() }))
 }
@@ -232,7 +218,7 @@ pub async fn get_session(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (project, id) = ids(&path, "planning session")?;
-    let session = state.planning.session(&project, &id).await.map_err(planning_error)?;
+    let session = state.planning.session(&project, &id).await?;
     Ok(HttpResponse::Ok().json(session_view(&state, session).await?))
 }
 
@@ -270,7 +256,7 @@ pub async fn answer_session(
         .into_iter()
         .map(|a| Answer { question_id: a.question_id, answer: a.answer })
         .collect();
-    let session = state.planning.answer(&project, &id, answers).await.map_err(planning_error)?;
+    let session = state.planning.answer(&project, &id, answers).await?;
     Ok(HttpResponse::Accepted().json(SessionView::of(session, None)))
 }
 
@@ -290,7 +276,7 @@ pub async fn retry_session(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (project, id) = ids(&path, "planning session")?;
-    let session = state.planning.retry_session(&project, &id).await.map_err(planning_error)?;
+    let session = state.planning.retry_session(&project, &id).await?;
     Ok(HttpResponse::Accepted().json(SessionView::of(session, None)))
 }
 
@@ -333,7 +319,7 @@ pub async fn accept_session(
 ) -> Result<HttpResponse, ApiError> {
     let (project, id) = ids(&path, "planning session")?;
     let edited = input.into_inner().proposal;
-    let (session, project) = state.planning.accept(&project, &id, edited).await.map_err(planning_error)?;
+    let (session, project) = state.planning.accept(&project, &id, edited).await?;
     Ok(HttpResponse::Ok()
         .json(Accepted { session: SessionView::of(session, None), roadmap: RoadmapView::from(&project) }))
 }
@@ -351,7 +337,7 @@ pub async fn discard_session(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (project, id) = ids(&path, "planning session")?;
-    let session = state.planning.discard(&project, &id).await.map_err(planning_error)?;
+    let session = state.planning.discard(&project, &id).await?;
     Ok(HttpResponse::Ok().json(SessionView::of(session, None)))
 }
 
@@ -490,7 +476,7 @@ pub async fn start_research(
         })?;
         templates.insert(kind, template);
     }
-    let run = state.planning.start_research(&project, &version, backend, templates).await.map_err(planning_error)?;
+    let run = state.planning.start_research(&project, &version, backend, templates).await?;
     Ok(HttpResponse::Accepted().json(ResearchRunView::from(run)))
 }
 
@@ -511,7 +497,7 @@ pub struct ResearchRunList {
 #[get("/projects/{id}/research-runs")]
 pub async fn list_research(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let project = parse_project_id(&id)?;
-    let runs = state.planning.research_runs(&project).await.map_err(planning_error)?;
+    let runs = state.planning.research_runs(&project).await?;
     Ok(HttpResponse::Ok()
         .json(ResearchRunList { research_runs: runs.into_iter().map(ResearchRunView::from).collect() }))
 }
@@ -529,7 +515,7 @@ pub async fn get_research(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (project, id) = ids(&path, "research run")?;
-    let run = state.planning.research(&project, &id).await.map_err(planning_error)?;
+    let run = state.planning.research(&project, &id).await?;
     Ok(HttpResponse::Ok().json(ResearchRunView::from(run)))
 }
 
@@ -549,6 +535,6 @@ pub async fn retry_research(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (project, id) = ids(&path, "research run")?;
-    let run = state.planning.retry_research(&project, &id).await.map_err(planning_error)?;
+    let run = state.planning.retry_research(&project, &id).await?;
     Ok(HttpResponse::Accepted().json(ResearchRunView::from(run)))
 }

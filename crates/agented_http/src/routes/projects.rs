@@ -7,7 +7,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::routes::roadmap_views::{ProjectSummary, RoadmapView};
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use agented_kernel::ProjectId;
-use agented_roadmaps::{ChangeError, PhaseNumber, Project, Roadmap, RuleError};
+use agented_roadmaps::{PhaseNumber, Project, Roadmap, RuleError};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,24 +18,6 @@ pub const MAX_IMPORT_FILES: usize = 500;
 /// Bytes a path import may read, at most.
 pub const MAX_IMPORT_BYTES: u64 = 5 * 1024 * 1024;
 
-/// The error of a refused change.
-pub(crate) fn change_error(e: ChangeError) -> ApiError {
-    match e {
-        ChangeError::NotFound => ApiError::not_found("project not found"),
-        ChangeError::DuplicateName(name) => ApiError::conflict(format!("a project named '{name}' already exists")),
-        ChangeError::Store(cause) => ApiError::unavailable(&cause),
-        ChangeError::Rule(rule) => match rule {
-            RuleError::NoPhase(_) | RuleError::NoMilestone(_) | RuleError::NoRequirement(_) | RuleError::NoEntry(_) => {
-                ApiError::not_found(rule.to_string())
-            }
-            RuleError::HasDependents(_) | RuleError::Duplicate(_) => ApiError::conflict(rule.to_string()),
-            RuleError::Cycle(_) | RuleError::UnknownDependency { .. } | RuleError::SelfDependency(_) => {
-                ApiError::invalid_fields(BTreeMap::from([("depends_on".to_owned(), rule.to_string())]))
-            }
-        },
-    }
-}
-
 /// Applies `change` to project `id`'s roadmap and answers the new roadmap with `status`.
 pub(crate) async fn change_roadmap(
     state: &AppState,
@@ -44,7 +26,7 @@ pub(crate) async fn change_roadmap(
     change: impl Fn(&mut Roadmap) -> Result<(), RuleError> + Send + Sync,
 ) -> Result<HttpResponse, ApiError> {
     let id = parse_project_id(id)?;
-    let (_, project) = state.projects.change(&id, change).await.map_err(change_error)?;
+    let (_, project) = state.projects.change(&id, change).await?;
     Ok(HttpResponse::build(status).json(RoadmapView::from(&project)))
 }
 
@@ -126,7 +108,7 @@ pub async fn create_project(
     input: web::Json<NewProject>,
 ) -> Result<HttpResponse, ApiError> {
     let name = check_name(&input.name)?;
-    let project = state.projects.create(Roadmap { project: name, ..Roadmap::default() }).await.map_err(change_error)?;
+    let project = state.projects.create(Roadmap { project: name, ..Roadmap::default() }).await?;
     Ok(HttpResponse::Created().json(ProjectCreated {
         project_id: project.id.to_string(),
         name: project.roadmap.project,
@@ -202,8 +184,7 @@ pub async fn update_project(
             }
             Ok(())
         })
-        .await
-        .map_err(change_error)?;
+        .await?;
     Ok(HttpResponse::Ok().json(ProjectSummary::from(&project)))
 }
 
@@ -337,7 +318,7 @@ pub async fn import_project(
         }
         warnings.push(format!("{rule}: every dependency was dropped; set them again"));
     }
-    let project = state.projects.create(imported.roadmap).await.map_err(change_error)?;
+    let project = state.projects.create(imported.roadmap).await?;
     Ok(HttpResponse::Created().json(ProjectCreated {
         project_id: project.id.to_string(),
         name: project.roadmap.project,

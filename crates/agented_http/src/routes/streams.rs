@@ -39,9 +39,7 @@ pub async fn stream_token(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = ExecutionId::parse(&id).map_err(|e| ApiError::not_found(e.to_string()))?;
-    if state.runs.executions().get(&id).await.map_err(|e| ApiError::unavailable(&e))?.is_none() {
-        return Err(ApiError::not_found("execution not found"));
-    }
+    state.runs.get(id.as_str()).await?;
     let path = format!("/admin/executions/{id}/stream");
     let token = StreamToken::issue(&state.secret_key, &path, state.clock.now());
     AuditNote {

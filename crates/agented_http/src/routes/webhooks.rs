@@ -12,8 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use agented_auth::signature_matches;
 use agented_auth::standard_webhooks::{DeliveryProof, SignedMessage};
-use agented_executions::{DeliveryReport, GithubRefusal, TriggerRef};
-use agented_triggers::{DeliveryRecord, GithubEvent, kept_body, redact_headers};
+use agented_executions::{Arrival, Reception, TriggerRef};
 use futures_util::StreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -104,78 +103,56 @@ pub async fn generic_webhook(
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let body = read_body(payload).await?;
-    let value: serde_json::Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request("invalid_json", format!("the body is not JSON: {e}")))?;
-    let serde_json::Value::Object(object) = &value else {
-        return Err(ApiError::bad_request("invalid_payload", "the body must be a JSON object"));
-    };
-    if object.get("type").and_then(|t| t.as_str()) == Some("url_verification") {
-        let challenge = object.get("challenge").cloned().unwrap_or(serde_json::Value::Null);
-        return Ok(HttpResponse::Ok().json(serde_json::json!({ "challenge": challenge })));
-    }
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-    let message = match (header("webhook-id"), header("webhook-timestamp"), header("webhook-signature")) {
+    let headers = header_pairs(&req);
+    let arrival = Arrival { headers: &headers, body: &body };
+    let message = match (
+        arrival.header("webhook-id"),
+        arrival.header("webhook-timestamp"),
+        arrival.header("webhook-signature"),
+    ) {
         (Some(id), Some(timestamp), Some(signatures)) => Some(SignedMessage { id, timestamp, signatures }),
         _ => None,
     };
     let proof = DeliveryProof {
-        legacy: header("x-webhook-signature-256"),
+        legacy: arrival.header("x-webhook-signature-256"),
         message,
         body: &body,
         now: state.clock.now(),
         policy: state.timestamp_policy,
     };
-    let report = state
-        .webhooks
-        .deliver(&value, &|secret: &str| proof.check(secret), proof.message_id())
-        .await
-        .map_err(|e| ApiError::unavailable(&e))?;
-    let arrival = Arrival { req: &req, body: &body, source: "webhook", event: None };
-    arrival.log(&state, Some(&report), ("not_matched", Some("no enabled webhook trigger matched".into()))).await;
-
-    let nothing_else = report.started.is_empty()
-        && report.duplicates.is_empty()
-        && report.skipped.is_empty()
-        && report.failed.is_empty();
-    if nothing_else && let Some((_, why)) = report.bad_signature.first() {
-        return Err(ApiError::unauthorized(format!(
-            "the delivery is not signed with the secret of the triggers this endpoint serves: {why}"
-        )));
-    }
-    answer(&report, "no trigger matched")
+    let reception = state.webhooks.receive(&arrival, &|secret: &str| proof.check(secret), proof.message_id()).await?;
+    Ok(respond(reception))
 }
 
-/// The answer for a delivery's report; 503 when a run could not be stored (send again).
-fn answer(report: &DeliveryReport, nothing: &str) -> Result<HttpResponse, ApiError> {
-    if let Some((who, e)) = report.failed.first() {
-        tracing::warn!(trigger_id = %who.id, error = %e, "a webhook run could not be started");
-        return Err(ApiError::unavailable(e).with_retry_after(5));
-    }
-    let matched = report.started.len() + report.duplicates.len() + report.skipped.len();
-    let duplicate = matched > 0 && report.duplicates.len() == matched;
-    let message = match (report.started.len(), matched) {
-        (_, 0) => nothing.to_owned(),
-        (0, _) if duplicate => "duplicate delivery: its runs already started".to_owned(),
-        (0, _) => "no run started".to_owned(),
-        (1, _) => "1 run started".to_owned(),
-        (n, _) => format!("{n} runs started"),
+/// The text-valued headers of a request, names in lower case.
+fn header_pairs(req: &HttpRequest) -> Vec<(&str, &str)> {
+    req.headers().iter().filter_map(|(n, v)| v.to_str().ok().map(|v| (n.as_str(), v))).collect()
+}
+
+fn respond(reception: Reception) -> HttpResponse {
+    let summary = match reception {
+        Reception::Challenge(challenge) => {
+            return HttpResponse::Ok().json(serde_json::json!({ "challenge": challenge }));
+        }
+        Reception::Pong => return HttpResponse::Ok().json(serde_json::json!({ "message": "pong" })),
+        Reception::Delivered(summary) => summary,
     };
-    Ok(HttpResponse::Ok().json(DeliveryAnswer {
-        message,
-        matched,
-        duplicate,
-        executions: report
+    HttpResponse::Ok().json(DeliveryAnswer {
+        message: summary.message,
+        matched: summary.matched,
+        duplicate: summary.duplicate,
+        executions: summary
             .started
             .iter()
             .map(|(t, id)| DeliveryTrigger { execution_id: Some(id.to_string()), ..DeliveryTrigger::of(t) })
             .collect(),
-        duplicates: report.duplicates.iter().map(DeliveryTrigger::of).collect(),
-        skipped: report
+        duplicates: summary.duplicates.iter().map(DeliveryTrigger::of).collect(),
+        skipped: summary
             .skipped
             .iter()
             .map(|(t, why)| DeliveryTrigger { reason: Some(why.clone()), ..DeliveryTrigger::of(t) })
             .collect(),
-    }))
+    })
 }
 
 /// A GitHub event. `ping` answers `{"message": "pong"}`; an event no enabled
@@ -206,116 +183,11 @@ pub async fn github_webhook(
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
-    let Some(secret) = state.github_webhook_secret.as_deref() else {
-        return Err(ApiError::unauthorized("GitHub deliveries are refused: GITHUB_WEBHOOK_SECRET is not configured"));
-    };
     let body = read_body(payload).await?;
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-    let arrival =
-        Arrival { req: &req, body: &body, source: "github", event: header("x-github-event").map(str::to_owned) };
-    if !signature_matches(secret.as_bytes(), &body, header("x-hub-signature-256")) {
-        let refused = ("bad_signature", Some("X-Hub-Signature-256 missing or wrong".to_owned()));
-        arrival.log(&state, None, refused).await;
-        return Err(ApiError::unauthorized("X-Hub-Signature-256 is missing or does not match GITHUB_WEBHOOK_SECRET"));
-    }
-    let event = header("x-github-event")
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .ok_or_else(|| ApiError::bad_request("missing_event", "the X-GitHub-Event header is missing"))?;
-    let value: serde_json::Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request("invalid_json", format!("the body is not JSON: {e}")))?;
-    if !value.is_object() {
-        return Err(ApiError::bad_request("invalid_payload", "the body must be a JSON object"));
-    }
-    if event == "ping" {
-        return Ok(HttpResponse::Ok().json(serde_json::json!({ "message": "pong" })));
-    }
-    let event = GithubEvent::parse(event, &value);
-    // Without a delivery id (not GitHub's way), the body itself identifies the delivery.
-    let delivery = header("x-github-delivery")
-        .map_or_else(|| agented_triggers::payload_key(&value), |d| format!("github:{}", d.trim()));
-    let arrival = Arrival { event: Some(event.name()), ..arrival };
-    let signed_body = agented_auth::body_digest(&body);
-    let report = match state.webhooks.deliver_github(&event, &delivery, &signed_body).await {
-        Ok(report) => report,
-        Err(GithubRefusal::Missing { trigger, fields }) => {
-            let why = format!("trigger '{trigger}' needs {} which this event does not have", fields.join(", "));
-            arrival.log(&state, None, ("refused", Some(why.clone()))).await;
-            return Err(ApiError::bad_request("missing_fields", why));
-        }
-        Err(GithubRefusal::Store(e)) => return Err(ApiError::unavailable(&e)),
-    };
-    let ignored = format!("ignored: no trigger wants {} events", event.name());
-    arrival.log(&state, Some(&report), ("ignored", Some(ignored.clone()))).await;
-    answer(&report, &ignored)
-}
-
-/// What the inspector keeps of one delivery, before the per-trigger decisions.
-struct Arrival<'a> {
-    req: &'a HttpRequest,
-    body: &'a [u8],
-    source: &'static str,
-    event: Option<String>,
-}
-
-impl Arrival<'_> {
-    fn record(
-        &self,
-        state: &AppState,
-        trigger: Option<&TriggerRef>,
-        decision: &str,
-        reason: Option<String>,
-        execution: Option<String>,
-    ) -> DeliveryRecord {
-        DeliveryRecord {
-            id: 0,
-            received_at: state.clock.now(),
-            source: self.source.to_owned(),
-            event: self.event.clone(),
-            trigger_id: trigger.map(|t| t.id.clone()),
-            decision: decision.to_owned(),
-            reason,
-            execution_id: execution,
-            headers: redact_headers(
-                self.req.headers().iter().filter_map(|(n, v)| v.to_str().ok().map(|v| (n.as_str(), v))),
-            ),
-            body: kept_body(self.body),
-            body_bytes: i64::try_from(self.body.len()).unwrap_or(i64::MAX),
-        }
-    }
-
-    /// One record per trigger the delivery concerned, or one unmatched record (`nothing`).
-    async fn log(&self, state: &AppState, report: Option<&DeliveryReport>, nothing: (&str, Option<String>)) {
-        let mut records = Vec::new();
-        if let Some(r) = report {
-            for (t, id) in &r.started {
-                records.push(self.record(state, Some(t), "started", None, Some(id.to_string())));
-            }
-            for t in &r.duplicates {
-                records.push(self.record(
-                    state,
-                    Some(t),
-                    "duplicate",
-                    Some("already ran for this delivery (a repeat within its dedup or replay window)".into()),
-                    None,
-                ));
-            }
-            for (t, why) in &r.skipped {
-                records.push(self.record(state, Some(t), "skipped", Some(why.clone()), None));
-            }
-            for (t, why) in &r.bad_signature {
-                records.push(self.record(state, Some(t), "bad_signature", Some(why.clone()), None));
-            }
-            for (t, e) in &r.failed {
-                records.push(self.record(state, Some(t), "failed", Some(e.to_string()), None));
-            }
-        }
-        if records.is_empty() {
-            records.push(self.record(state, None, nothing.0, nothing.1, None));
-        }
-        // The inspector is a debugging aid: failing to write it never fails a delivery.
-        if let Err(e) = state.deliveries.record(&records, state.keep_deliveries).await {
-            tracing::warn!(error = %e, "could not record a webhook delivery for the inspector");
-        }
-    }
+    let headers = header_pairs(&req);
+    let arrival = Arrival { headers: &headers, body: &body };
+    let signature = arrival.header("x-hub-signature-256");
+    let signed_with = |secret: &str| signature_matches(secret.as_bytes(), &body, signature);
+    let reception = state.webhooks.receive_github(&arrival, &signed_with, &agented_auth::body_digest(&body)).await?;
+    Ok(respond(reception))
 }

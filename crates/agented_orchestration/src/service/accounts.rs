@@ -3,7 +3,7 @@
 use super::{Orchestration, OrchestrationError};
 use crate::accounts::{Account, AccountDraft, AccountPatch, AccountUsage};
 use agented_kernel::AccountId;
-use agented_triggers::{FallbackEntry, FieldErrors};
+use agented_triggers::{FallbackEntry, FieldErrors, TriggerSettings, TriggerStoreError};
 
 impl Orchestration {
     pub(super) async fn backend_exists(&self, backend_id: &str) -> Result<(), OrchestrationError> {
@@ -156,5 +156,26 @@ impl Orchestration {
     /// `Store` only.
     pub async fn default_account(&self, backend_id: &str) -> Result<Option<Account>, OrchestrationError> {
         Ok(self.ports.accounts.default_for(backend_id).await?)
+    }
+}
+
+#[async_trait::async_trait]
+impl agented_triggers::SettingsCheck for Orchestration {
+    /// The trigger's custom backend must exist, and its chain name existing backends and accounts.
+    async fn problems(&self, settings: &TriggerSettings) -> Result<FieldErrors, TriggerStoreError> {
+        let store = |e: OrchestrationError| TriggerStoreError(e.to_string());
+        let mut errors = FieldErrors::new();
+        if let Some(id) = &settings.backend_id {
+            let found = self.ports.backends.get(id).await.map_err(|e| store(e.into()))?;
+            if found.is_none_or(|b| b.custom.is_none()) {
+                errors.insert("backend_id".into(), format!("'{id}' is not a custom backend"));
+            }
+        }
+        errors.extend(self.chain_problems(&settings.fallback_chain).await?);
+        Ok(errors)
+    }
+
+    async fn chain_problems(&self, chain: &[FallbackEntry]) -> Result<FieldErrors, TriggerStoreError> {
+        self.check_chain(chain).await.map_err(|e| TriggerStoreError(e.to_string()))
     }
 }

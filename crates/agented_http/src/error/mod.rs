@@ -1,6 +1,8 @@
 //! The one error body every failing response carries: `{"error", "code"}`,
 //! plus `details` (field → message) for validation errors.
 
+mod from_domain;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -70,6 +72,11 @@ impl ApiError {
         tracing::warn!(error = %cause, "dependency unavailable");
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "service temporarily unavailable, try again")
             .with_cause(cause.to_string())
+    }
+
+    /// 503 for a domain error, logged once with its whole cause chain (`a: b: c`).
+    pub fn unavailable_error(error: &(dyn std::error::Error + 'static)) -> Self {
+        Self::unavailable(&cause_chain(error))
     }
 
     /// Tells the client when to try again (`Retry-After`, seconds).
@@ -228,28 +235,20 @@ pub fn path_error(err: actix_web::error::PathError, _req: &actix_web::HttpReques
     ApiError::not_found(format!("invalid path parameter: {err}")).into()
 }
 
-impl From<agented_auth::AuthError> for ApiError {
-    fn from(err: agented_auth::AuthError) -> Self {
-        use agented_auth::AuthError as E;
-        match err {
-            E::Missing | E::Invalid => Self::unauthorized(err.to_string()),
-            E::Forbidden { .. } => Self::forbidden(err.to_string()),
-            E::Store(e) => Self::unavailable(&e),
+/// `error: its source: its source…`, each message once (a `transparent` wrapper repeats its source's).
+#[must_use]
+pub fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let message = cause.to_string();
+        if !text.ends_with(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
         }
+        source = cause.source();
     }
-}
-
-impl From<agented_auth::KeyError> for ApiError {
-    fn from(err: agented_auth::KeyError) -> Self {
-        use agented_auth::KeyError as E;
-        match err {
-            E::InvalidName(message) => Self::invalid_fields(BTreeMap::from([("name".to_owned(), message)])),
-            E::DuplicateName(_) | E::AlreadyRevoked(_) => Self::conflict(err.to_string()),
-            E::NotFound(_) => Self::not_found(err.to_string()),
-            E::Random(_) => Self::internal(&err),
-            E::Store(e) => Self::unavailable(&e),
-        }
-    }
+    text
 }
 
 /// Refuses callers without the admin scope (for reads that reveal security data).

@@ -1,0 +1,168 @@
+//! Every domain error translated into the envelope, once: handlers use `?`.
+//! Storage failures become 503 with their cause chain logged and kept private.
+
+use super::ApiError;
+use agented_executions::{BackendWriteError, CancelError, ExecStoreError, FindError, Refusal, StartError};
+use agented_orchestration::OrchestrationError;
+use agented_roadmaps::planning::PlanningError;
+use agented_roadmaps::{ChangeError, RuleError};
+use agented_triggers::{TriggerError, TriggerStoreError};
+use std::collections::BTreeMap;
+
+fn field(name: &str, message: String) -> ApiError {
+    ApiError::invalid_fields(BTreeMap::from([(name.to_owned(), message)]))
+}
+
+impl From<agented_auth::AuthError> for ApiError {
+    fn from(err: agented_auth::AuthError) -> Self {
+        use agented_auth::AuthError as E;
+        match err {
+            E::Missing | E::Invalid => Self::unauthorized(err.to_string()),
+            E::Forbidden { .. } => Self::forbidden(err.to_string()),
+            E::Store(e) => Self::unavailable_error(&e),
+        }
+    }
+}
+
+impl From<agented_auth::KeyError> for ApiError {
+    fn from(err: agented_auth::KeyError) -> Self {
+        use agented_auth::KeyError as E;
+        match err {
+            E::InvalidName(message) => field("name", message),
+            E::DuplicateName(_) | E::AlreadyRevoked(_) => Self::conflict(err.to_string()),
+            E::NotFound(_) => Self::not_found(err.to_string()),
+            E::Random(_) => Self::internal(&err),
+            E::Store(e) => Self::unavailable_error(&e),
+        }
+    }
+}
+
+impl From<TriggerStoreError> for ApiError {
+    fn from(e: TriggerStoreError) -> Self {
+        Self::unavailable_error(&e)
+    }
+}
+
+impl From<ExecStoreError> for ApiError {
+    fn from(e: ExecStoreError) -> Self {
+        Self::unavailable_error(&e)
+    }
+}
+
+impl From<TriggerError> for ApiError {
+    fn from(e: TriggerError) -> Self {
+        match e {
+            TriggerError::NotFound | TriggerError::NoSuchPath => Self::not_found(e.to_string()),
+            TriggerError::Invalid(details) => Self::invalid_fields(details),
+            TriggerError::DuplicateName(_) => Self::conflict(e.to_string()),
+            TriggerError::Predefined => Self::forbidden(e.to_string()),
+            TriggerError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<StartError> for ApiError {
+    fn from(e: StartError) -> Self {
+        match e {
+            StartError::NotFound(what) => Self::not_found(format!("{what} not found")),
+            StartError::Disabled(name) => {
+                Self::bad_request("trigger_disabled", format!("trigger '{name}' is disabled; enable it to run it"))
+            }
+            StartError::Busy(running) => Self::conflict(format!("already running (execution {running})"))
+                .with_details(BTreeMap::from([("execution_id".to_owned(), running.to_string())])),
+            StartError::Store(message) => Self::unavailable(&message),
+            StartError::Queue(e) => Self::unavailable_error(&e),
+        }
+    }
+}
+
+impl From<CancelError> for ApiError {
+    fn from(e: CancelError) -> Self {
+        match e {
+            CancelError::NotFound => Self::not_found("execution not found"),
+            CancelError::NotRunning(status) => Self::conflict(format!("execution is not running (status {status})")),
+            CancelError::Store(e) => Self::unavailable_error(&e),
+        }
+    }
+}
+
+impl From<FindError> for ApiError {
+    fn from(e: FindError) -> Self {
+        match e {
+            FindError::NotFound => Self::not_found(e.to_string()),
+            FindError::Store(e) => Self::unavailable_error(&e),
+        }
+    }
+}
+
+impl From<BackendWriteError> for ApiError {
+    fn from(e: BackendWriteError) -> Self {
+        match e {
+            BackendWriteError::DuplicateName(name) => {
+                Self::conflict(format!("a backend named '{name}' already exists"))
+            }
+            BackendWriteError::NotFound => Self::not_found("backend not found"),
+            BackendWriteError::Builtin => Self::forbidden(e.to_string()),
+            BackendWriteError::Store(e) => Self::unavailable_error(&e),
+        }
+    }
+}
+
+impl From<OrchestrationError> for ApiError {
+    fn from(e: OrchestrationError) -> Self {
+        match e {
+            OrchestrationError::NotFound(what) => Self::not_found(format!("{what} not found")),
+            OrchestrationError::Invalid(details) => Self::invalid_fields(details),
+            OrchestrationError::Duplicate(message) => Self::conflict(message),
+            OrchestrationError::Store(cause) => Self::unavailable(&cause),
+        }
+    }
+}
+
+impl From<RuleError> for ApiError {
+    fn from(rule: RuleError) -> Self {
+        match rule {
+            RuleError::NoPhase(_) | RuleError::NoMilestone(_) | RuleError::NoRequirement(_) | RuleError::NoEntry(_) => {
+                Self::not_found(rule.to_string())
+            }
+            RuleError::HasDependents(_) | RuleError::Duplicate(_) => Self::conflict(rule.to_string()),
+            RuleError::Cycle(_) | RuleError::UnknownDependency { .. } | RuleError::SelfDependency(_) => {
+                field("depends_on", rule.to_string())
+            }
+        }
+    }
+}
+
+impl From<ChangeError> for ApiError {
+    fn from(e: ChangeError) -> Self {
+        match e {
+            ChangeError::DuplicateName(_) => Self::conflict(e.to_string()),
+            ChangeError::NotFound => Self::not_found(e.to_string()),
+            ChangeError::Store(cause) => Self::unavailable(&cause),
+            ChangeError::Rule(rule) => rule.into(),
+        }
+    }
+}
+
+impl From<PlanningError> for ApiError {
+    fn from(e: PlanningError) -> Self {
+        match e {
+            PlanningError::NotFound(what) => Self::not_found(format!("{what} not found")),
+            PlanningError::Stage(why) | PlanningError::Refused(why) => Self::conflict(why),
+            PlanningError::Invalid(fields) => Self::invalid_fields(fields),
+            PlanningError::Rule(rule) => field("proposal", rule.to_string()),
+            PlanningError::Unavailable(cause) => Self::unavailable(&cause),
+        }
+    }
+}
+
+impl From<Refusal> for ApiError {
+    fn from(e: Refusal) -> Self {
+        match e {
+            Refusal::Malformed { code, message } => Self::bad_request(code, message),
+            Refusal::Unsigned(message) => Self::unauthorized(message),
+            Refusal::Retry(e) => Self::unavailable_error(&e).with_retry_after(5),
+            Refusal::Store(e) => Self::unavailable_error(&e),
+        }
+    }
+}

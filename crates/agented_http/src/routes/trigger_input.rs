@@ -1,0 +1,135 @@
+//! What the trigger routes read: a trigger's settings, a project path, a run's
+//! message, each turned into the trigger domain's own request types.
+
+use crate::error::ApiError;
+use agented_triggers::{FieldErrors, PathRequest, TriggerChange, TriggerPatch};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A project path to add: exactly one of the two.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PathInput {
+    /// An existing absolute directory.
+    pub local_project_path: Option<String>,
+    /// `https://github.com/owner/name` (or a `file://` URL of a local repository).
+    pub github_repo_url: Option<String>,
+}
+
+/// A trigger's settings (create: `name` and `prompt_template` required; update: any subset).
+/// Text set to `""` clears an optional setting. Field meanings: see the trigger view.
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct TriggerInput {
+    name: Option<String>,
+    prompt_template: Option<String>,
+    backend_type: Option<String>,
+    backend_id: Option<String>,
+    trigger_source: Option<String>,
+    enabled: Option<bool>,
+    match_field_path: Option<String>,
+    match_field_value: Option<String>,
+    text_field_path: Option<String>,
+    detection_keyword: Option<String>,
+    schedule_type: Option<String>,
+    schedule_time: Option<String>,
+    schedule_day: Option<i64>,
+    /// `schedule_type = cron`: five fields (minute hour day-of-month month day-of-week) or an alias such as `@daily`.
+    schedule_cron: Option<String>,
+    /// IANA name; UTC unless set.
+    schedule_timezone: Option<String>,
+    /// After downtime, run once for the slots missed instead of skipping them.
+    catch_up: Option<bool>,
+    skill_command: Option<String>,
+    model: Option<String>,
+    timeout_seconds: Option<i64>,
+    sigterm_grace_seconds: Option<i64>,
+    allowed_tools: Option<String>,
+    /// Write-only: never returned.
+    webhook_secret: Option<String>,
+    max_concurrent: Option<i64>,
+    concurrency_policy: Option<String>,
+    /// GitHub: `owner/name` repositories; empty = any.
+    github_repos: Option<Vec<String>>,
+    /// GitHub: events (`pull_request.opened`, `issues.opened`, `push`, …); empty = the pull request defaults.
+    github_events: Option<Vec<String>>,
+    /// Backends and accounts a run tries, in order; `[]` = the trigger's own backend.
+    fallback_chain: Option<Vec<crate::routes::views::FallbackEntryView>>,
+    /// Project paths to add with a new trigger.
+    paths: Vec<PathInput>,
+}
+
+impl From<&PathInput> for PathRequest {
+    fn from(p: &PathInput) -> Self {
+        Self { local_project_path: p.local_project_path.clone(), github_repo_url: p.github_repo_url.clone() }
+    }
+}
+
+impl From<TriggerInput> for TriggerChange {
+    fn from(p: TriggerInput) -> Self {
+        let (fallback_chain, invalid) = match p.fallback_chain.map(crate::routes::views::FallbackEntryView::into_chain)
+        {
+            None => (None, FieldErrors::new()),
+            Some(Ok(chain)) => (Some(chain), FieldErrors::new()),
+            Some(Err(errors)) => (None, errors),
+        };
+        let patch = TriggerPatch {
+            name: p.name,
+            prompt_template: p.prompt_template,
+            backend_type: p.backend_type,
+            backend_id: p.backend_id,
+            trigger_source: p.trigger_source,
+            enabled: p.enabled,
+            match_field_path: p.match_field_path,
+            match_field_value: p.match_field_value,
+            text_field_path: p.text_field_path,
+            detection_keyword: p.detection_keyword,
+            schedule_type: p.schedule_type,
+            schedule_time: p.schedule_time,
+            schedule_day: p.schedule_day,
+            schedule_cron: p.schedule_cron,
+            schedule_timezone: p.schedule_timezone,
+            catch_up: p.catch_up,
+            skill_command: p.skill_command,
+            model: p.model,
+            timeout_seconds: p.timeout_seconds,
+            sigterm_grace_seconds: p.sigterm_grace_seconds,
+            allowed_tools: p.allowed_tools,
+            webhook_secret: p.webhook_secret,
+            max_concurrent: p.max_concurrent,
+            concurrency_policy: p.concurrency_policy,
+            github_repos: p.github_repos,
+            github_events: p.github_events,
+            fallback_chain,
+        };
+        Self { patch, paths: p.paths.iter().map(PathRequest::from).collect(), invalid }
+    }
+}
+
+/// `{message}` for a run.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RunInput {
+    /// The `{message}` placeholder's value (at most 100,000 characters).
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+/// A body that may be absent (then the defaults), but when present must be valid JSON of the right shape.
+pub(crate) fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    // Same split as the JSON extractor: malformed JSON is 400, well-formed JSON of the wrong shape 422.
+    serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() {
+            ApiError::new(
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                format!("invalid request body: {e}"),
+            )
+        } else {
+            ApiError::bad_request("invalid_json", format!("malformed JSON: {e}"))
+        }
+    })
+}
