@@ -9,6 +9,7 @@
 
 pub mod api_key;
 pub mod audit;
+pub mod audit_trail;
 pub mod errors;
 pub mod memory;
 pub mod ports;
@@ -24,6 +25,7 @@ pub mod stream_token;
 
 pub use api_key::{ApiKey, ApiKeyId, ApiKeyName, ApiKeySecret, KeyHash, NewApiKey};
 pub use audit::{AuditEntry, AuditQuery, AuditRecord, Outcome};
+pub use audit_trail::AuditTrail;
 pub use errors::{AuthError, KeyError};
 pub use ports::{ApiKeyRepository, AuditLog, RepoError};
 pub use principal::{Credential, Principal};

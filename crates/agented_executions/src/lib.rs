@@ -6,6 +6,7 @@
 //! `agented_triggers`. No Diesel, actix, apalis, tokio process or adapter
 //! crate: the runner, queue and store implement this crate's ports.
 
+pub mod backend_service;
 pub mod backends;
 pub mod command;
 pub mod follow;
@@ -22,6 +23,7 @@ pub mod service;
 pub mod status;
 pub mod usage;
 
+pub use backend_service::{BackendError, BackendService, BackendStatus, CustomBackendRequest, custom_backend_id};
 pub use backends::{BUILTIN_BACKENDS, BuiltinBackend};
 pub use command::{BackendSpec, CommandBuilder, CommandLine, CustomBackend};
 pub use follow::{LogFollower, RunEvent};

@@ -14,7 +14,7 @@ use crate::openapi::ApiDoc;
 use crate::rate_limit::{self, AuthFailures, RateConfig, RateLimitOptions};
 use crate::routes::{
     accounts, api_keys, audit, backends, budgets, context, deliveries, executions, health, phases, planning, projects,
-    schedules, session, streams, triggers, webhooks,
+    research, schedules, session, streams, triggers, usage, webhooks,
 };
 use crate::stream_slots::StreamSlots;
 use crate::{AppState, static_files};
@@ -124,7 +124,7 @@ fn admin_routes(cfg: &mut ServiceConfig) {
         .service(accounts::clear_rate_limit)
         .service(accounts::get_chain)
         .service(accounts::put_chain)
-        .service(budgets::usage_report)
+        .service(usage::usage_report)
         .service(budgets::check_budget)
         .service(budgets::list_budgets)
         .service(budgets::create_budget)
@@ -161,7 +161,7 @@ fn project_routes(cfg: &mut ServiceConfig) {
         .service(context::delete_todo)
         .service(context::put_research)
         .service(context::delete_research)
-        .service(planning::research_templates)
+        .service(research::research_templates)
         .service(planning::start_session)
         .service(planning::list_sessions)
         .service(planning::get_session)
@@ -169,10 +169,10 @@ fn project_routes(cfg: &mut ServiceConfig) {
         .service(planning::retry_session)
         .service(planning::accept_session)
         .service(planning::discard_session)
-        .service(planning::start_research)
-        .service(planning::list_research)
-        .service(planning::get_research)
-        .service(planning::retry_research);
+        .service(research::start_research)
+        .service(research::list_research)
+        .service(research::get_research)
+        .service(research::retry_research);
 }
 
 /// The API routes on `app`, with the spec being collected alongside.

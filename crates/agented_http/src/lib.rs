@@ -10,6 +10,7 @@ pub mod app;
 pub mod error;
 pub mod middleware;
 pub mod openapi;
+pub mod planning_files;
 pub mod rate_limit;
 pub mod routes;
 pub mod sentry_scrub;

@@ -1,8 +1,8 @@
 //! What handlers share: ports and settings, built once by the server.
 
-use agented_auth::{ApiKeyService, AuditLog, SecretKey};
-use agented_executions::{BackendDirectory, BackendProbe, ExecutionService, LogFollower, WebhookIntake};
-use agented_kernel::{Clock, ComponentHealth, DatabaseHealth};
+use agented_auth::{ApiKeyService, AuditTrail, SecretKey};
+use agented_executions::{BackendService, ExecutionService, LogFollower, WebhookIntake};
+use agented_kernel::{Clock, Readiness};
 use agented_triggers::TriggerService;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -10,14 +10,14 @@ use std::sync::Arc;
 /// Shared handler state.
 #[derive(Clone)]
 pub struct AppState {
-    /// Readiness probe of the database.
-    pub database: Arc<dyn DatabaseHealth>,
+    /// Readiness of the database, the run queue and the runner.
+    pub readiness: Readiness,
     /// Folder holding the built dashboard (`web/dist`).
     pub web_dist: PathBuf,
     /// Authenticates callers and manages API keys.
     pub keys: ApiKeyService,
     /// The audit trail.
-    pub audit: Arc<dyn AuditLog>,
+    pub audit: AuditTrail,
     /// Signs stream tokens.
     pub secret_key: SecretKey,
     /// "Now".
@@ -30,10 +30,8 @@ pub struct AppState {
     pub runs: ExecutionService,
     /// Runs' logs, read and followed live.
     pub follower: LogFollower,
-    /// Built-in and custom backends.
-    pub backends: Arc<dyn BackendDirectory>,
-    /// Finds CLIs and their versions.
-    pub probe: Arc<dyn BackendProbe>,
+    /// Built-in and custom backends, and what probing found of them.
+    pub backends: BackendService,
     /// Generic and GitHub webhook deliveries, and the delivery inspector.
     pub webhooks: WebhookIntake,
     /// What generic deliveries must show of their time of sending.
@@ -44,8 +42,6 @@ pub struct AppState {
     pub planning: agented_roadmaps::planning::PlanningService,
     /// Accounts, chains, rate limits and budgets.
     pub orchestration: agented_orchestration::Orchestration,
-    /// Parts beside the database that readiness reports on (the run queue, the runner).
-    pub components: Vec<Arc<dyn ComponentHealth>>,
 }
 
 impl std::fmt::Debug for AppState {

@@ -41,3 +41,55 @@ pub trait ComponentHealth: Send + Sync {
     /// MUST answer within the adapter's bounded wait.
     fn check(&self) -> BoxFuture<'_, ComponentState>;
 }
+
+/// Readiness of the whole service: the database and every other part, checked together.
+#[derive(Clone)]
+pub struct Readiness {
+    database: std::sync::Arc<dyn DatabaseHealth>,
+    components: Vec<std::sync::Arc<dyn ComponentHealth>>,
+}
+
+impl std::fmt::Debug for Readiness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Readiness").field("components", &self.components.len()).finish_non_exhaustive()
+    }
+}
+
+/// Every part's state, the database first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadinessReport {
+    /// Part name → state.
+    pub parts: Vec<(&'static str, ComponentState)>,
+}
+
+impl ReadinessReport {
+    /// Every part can do its work.
+    #[must_use]
+    pub fn ready(&self) -> bool {
+        self.parts.iter().all(|(_, s)| s.ok)
+    }
+}
+
+impl Readiness {
+    /// Readiness over the database and `components`.
+    #[must_use]
+    pub fn new(
+        database: std::sync::Arc<dyn DatabaseHealth>,
+        components: Vec<std::sync::Arc<dyn ComponentHealth>>,
+    ) -> Self {
+        Self { database, components }
+    }
+
+    /// Checks every part now.
+    pub async fn check(&self) -> ReadinessReport {
+        let database = self.database.ping().await;
+        let mut parts = vec![(
+            "database",
+            ComponentState { ok: database.is_ok(), error: database.err().map(|e| e.to_string()), figures: Vec::new() },
+        )];
+        for part in &self.components {
+            parts.push((part.name(), part.check().await));
+        }
+        ReadinessReport { parts }
+    }
+}

@@ -13,6 +13,6 @@ pub mod pagination;
 
 pub use backend::BackendType;
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use health::{BoxFuture, ComponentHealth, ComponentState, DatabaseHealth, HealthError};
+pub use health::{BoxFuture, ComponentHealth, ComponentState, DatabaseHealth, HealthError, Readiness, ReadinessReport};
 pub use ids::{AccountId, BudgetId, ExecutionId, IdError, PlanningId, ProjectId, TriggerId};
 pub use pagination::{Page, PageError};

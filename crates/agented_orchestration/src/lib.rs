@@ -24,7 +24,7 @@ pub use ports::{
 };
 pub use rate_limit::{Backoff, DEFAULT_PATTERNS, RateLimitHit, RateLimitRules};
 pub use service::{
-    Attempt, BudgetCheck, BudgetQuestion, EnvLookup, Orchestration, OrchestrationError, OrchestrationOptions,
-    OrchestrationPorts, builtin_id, builtin_type,
+    Attempt, BudgetAnswer, BudgetCheck, BudgetQuestion, EnvLookup, MAX_USAGE_SPAN_DAYS, Orchestration,
+    OrchestrationError, OrchestrationOptions, OrchestrationPorts, UsageAnswer, UsageRequest, builtin_id, builtin_type,
 };
 pub use usage::{GroupKey, Tally, UsageReport, UsageRow};

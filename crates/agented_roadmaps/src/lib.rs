@@ -4,6 +4,8 @@
 //! Architecture invariant: pure Rust over `agented_kernel`. No Diesel, actix,
 //! apalis or adapter crate; a bot is asked for help only through a port.
 
+mod aggregate;
+pub mod edits;
 pub mod export;
 pub mod ids;
 pub mod import;
@@ -14,6 +16,7 @@ pub mod ports;
 pub mod rules;
 pub mod service;
 
+pub use edits::{MAX_IMPORT_FILES, MilestoneFields, PhaseFields, ProjectFields, RequirementFields, RoadmapEdit};
 pub use export::export;
 pub use ids::{PhaseNumber, RequirementId, RoadmapIdError};
 pub use import::{Imported, import};

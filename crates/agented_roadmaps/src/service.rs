@@ -2,10 +2,13 @@
 //! applies it to the whole roadmap, checks the rules and saves with compare
 //! and set, retrying when another writer got there first.
 
+use crate::aggregate::Change;
+use crate::edits::RoadmapEdit;
 use crate::model::Roadmap;
 use crate::ports::{Project, ProjectRepository, ProjectStoreError, ProjectWriteError};
 use crate::rules::RuleError;
 use agented_kernel::{Clock, ProjectId};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Why a change was not made.
@@ -20,6 +23,9 @@ pub enum ChangeError {
     /// Another project has the name.
     #[error("a project named '{0}' already exists")]
     DuplicateName(String),
+    /// The asked change's values, field → message.
+    #[error("invalid values")]
+    Invalid(crate::edits::FieldErrors),
     /// Storage failed, or the project kept changing under us.
     #[error("{0}")]
     Store(String),
@@ -54,10 +60,76 @@ impl RoadmapService {
         Self { projects, clock }
     }
 
-    /// The store (for listing and reading).
-    #[must_use]
-    pub fn projects(&self) -> &Arc<dyn ProjectRepository> {
-        &self.projects
+    /// Every project, by name.
+    ///
+    /// # Errors
+    /// Storage failed.
+    pub async fn list(&self) -> Result<Vec<Project>, ProjectStoreError> {
+        self.projects.list().await
+    }
+
+    /// The project with id `id` (any spelling that is not an id is simply not found).
+    ///
+    /// # Errors
+    /// [`ChangeError::NotFound`], [`ChangeError::Store`].
+    pub async fn get(&self, id: &str) -> Result<Project, ChangeError> {
+        let id = ProjectId::parse(id).map_err(|_| ChangeError::NotFound)?;
+        self.projects.get(&id).await?.ok_or(ChangeError::NotFound)
+    }
+
+    /// Deletes a project and its roadmap.
+    ///
+    /// # Errors
+    /// [`ChangeError::NotFound`], [`ChangeError::Store`].
+    pub async fn delete(&self, id: &str) -> Result<ProjectId, ChangeError> {
+        let id = ProjectId::parse(id).map_err(|_| ChangeError::NotFound)?;
+        self.projects.delete(&id).await.map_err(write_error)?;
+        Ok(id)
+    }
+
+    /// Stores a new, empty project named `name`.
+    ///
+    /// # Errors
+    /// [`ChangeError::Invalid`] name, [`ChangeError::DuplicateName`], [`ChangeError::Store`].
+    pub async fn create_named(&self, name: &str) -> Result<Project, ChangeError> {
+        let project = crate::edits::project_name(name).map_err(ChangeError::Invalid)?;
+        self.create(Roadmap { project, ..Roadmap::default() }).await
+    }
+
+    /// Imports a project named `name` from `.planning/` files (path → markdown). Never fails
+    /// on odd content: what is not understood is kept and listed in the warnings, and broken
+    /// dependencies are dropped (with a warning) so the rest is usable.
+    ///
+    /// # Errors
+    /// [`ChangeError::Invalid`] (name, file count or paths), [`ChangeError::DuplicateName`], `Store`.
+    pub async fn import(
+        &self,
+        name: &str,
+        files: &BTreeMap<String, String>,
+    ) -> Result<(Project, Vec<String>), ChangeError> {
+        let name = crate::edits::project_name(name).map_err(ChangeError::Invalid)?;
+        crate::edits::check_import_files(files).map_err(ChangeError::Invalid)?;
+        let mut imported = crate::import::import(&name, files);
+        imported.roadmap.project = name;
+        let mut warnings = imported.warnings;
+        if let Err(rule) = imported.roadmap.check_dependencies() {
+            for phase in imported.roadmap.milestones.iter_mut().flat_map(|m| &mut m.phases) {
+                phase.depends_on.clear();
+            }
+            warnings.push(format!("{rule}: every dependency was dropped; set them again"));
+        }
+        Ok((self.create(imported.roadmap).await?, warnings))
+    }
+
+    /// Validates `edit`, then applies it to project `id`'s roadmap through [`change`](Self::change).
+    ///
+    /// # Errors
+    /// [`ChangeError::Invalid`] (before the project is read), then as [`change`](Self::change).
+    pub async fn edit(&self, id: &str, edit: RoadmapEdit) -> Result<Project, ChangeError> {
+        let change = Change::validate(edit).map_err(ChangeError::Invalid)?;
+        let id = ProjectId::parse(id).map_err(|_| ChangeError::NotFound)?;
+        let ((), project) = self.change(&id, |roadmap| change.apply(roadmap)).await?;
+        Ok(project)
     }
 
     /// Stores a new project.

@@ -2,7 +2,9 @@
 //! Storage failures become 503 with their cause chain logged and kept private.
 
 use super::ApiError;
-use agented_executions::{BackendWriteError, CancelError, ExecStoreError, FindError, Refusal, StartError};
+use agented_executions::{
+    BackendError, BackendWriteError, CancelError, ExecStoreError, FindError, Refusal, StartError,
+};
 use agented_orchestration::OrchestrationError;
 use agented_roadmaps::planning::PlanningError;
 use agented_roadmaps::{ChangeError, RuleError};
@@ -21,6 +23,12 @@ impl From<agented_auth::AuthError> for ApiError {
             E::Forbidden { .. } => Self::forbidden(err.to_string()),
             E::Store(e) => Self::unavailable_error(&e),
         }
+    }
+}
+
+impl From<agented_auth::RepoError> for ApiError {
+    fn from(e: agented_auth::RepoError) -> Self {
+        Self::unavailable_error(&e)
     }
 }
 
@@ -108,6 +116,15 @@ impl From<BackendWriteError> for ApiError {
     }
 }
 
+impl From<BackendError> for ApiError {
+    fn from(e: BackendError) -> Self {
+        match e {
+            BackendError::Invalid(details) => Self::invalid_fields(details),
+            BackendError::Write(e) => e.into(),
+        }
+    }
+}
+
 impl From<OrchestrationError> for ApiError {
     fn from(e: OrchestrationError) -> Self {
         match e {
@@ -138,6 +155,7 @@ impl From<ChangeError> for ApiError {
         match e {
             ChangeError::DuplicateName(_) => Self::conflict(e.to_string()),
             ChangeError::NotFound => Self::not_found(e.to_string()),
+            ChangeError::Invalid(details) => Self::invalid_fields(details),
             ChangeError::Store(cause) => Self::unavailable(&cause),
             ChangeError::Rule(rule) => rule.into(),
         }

@@ -89,6 +89,6 @@ pub async fn list_audit(
         since: p.since,
         until: p.until,
     };
-    let (entries, total) = state.audit.query(&query).await.map_err(|e| ApiError::unavailable(&e))?;
+    let (entries, total) = state.audit.query(&query).await?;
     Ok(HttpResponse::Ok().json(AuditPage { entries, total, limit: page.limit, offset: page.offset }))
 }

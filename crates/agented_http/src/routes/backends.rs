@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use actix_web::{HttpResponse, delete, get, post, web};
-use agented_executions::{BUILTIN_BACKENDS, BackendEntry, BackendWriteError, CustomBackend, Detection};
+use agented_executions::{BackendStatus, CustomBackendRequest};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -44,12 +44,7 @@ pub struct BackendView {
     pub created_at: DateTime<Utc>,
 }
 
-fn view(entry: BackendEntry, detection: Detection) -> BackendView {
-    let models = BUILTIN_BACKENDS
-        .iter()
-        .find(|b| b.id == entry.id)
-        .map(|b| b.models.iter().map(|m| (*m).to_owned()).collect())
-        .unwrap_or_default();
+fn view(BackendStatus { entry, detection, models }: BackendStatus) -> BackendView {
     BackendView {
         args: entry.custom.as_ref().map(|c| c.args.clone()),
         env_names: entry.custom.as_ref().map(|c| c.env.keys().cloned().collect()),
@@ -101,13 +96,8 @@ pub struct CustomBackendInput {
 )]
 #[get("/backends")]
 pub async fn list_backends(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let entries = state.backends.list().await.map_err(|e| ApiError::unavailable(&e))?;
-    let mut views = Vec::with_capacity(entries.len());
-    for entry in entries {
-        let detection = state.probe.detection(&entry.command).await;
-        views.push(view(entry, detection));
-    }
-    Ok(HttpResponse::Ok().json(BackendList { backends: views }))
+    let backends = state.backends.list().await?;
+    Ok(HttpResponse::Ok().json(BackendList { backends: backends.into_iter().map(view).collect() }))
 }
 
 /// Detects one backend again (after installing or upgrading its CLI).
@@ -119,14 +109,7 @@ pub async fn list_backends(state: web::Data<AppState>) -> Result<HttpResponse, A
 )]
 #[post("/backends/{id}/check")]
 pub async fn check_backend(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    let entry = state
-        .backends
-        .get(&id)
-        .await
-        .map_err(|e| ApiError::unavailable(&e))?
-        .ok_or_else(|| ApiError::not_found("backend not found"))?;
-    let detection = state.probe.redetect(&entry.command).await;
-    Ok(HttpResponse::Ok().json(view(entry, detection)))
+    Ok(HttpResponse::Ok().json(view(state.backends.check(&id).await?)))
 }
 
 /// Defines a custom command backend.
@@ -145,39 +128,9 @@ pub async fn create_backend(
     state: web::Data<AppState>,
     input: web::Json<CustomBackendInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let input = input.into_inner();
-    let slug: String = input
-        .name
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect::<String>()
-        .split('-')
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("-");
-    let custom = CustomBackend {
-        id: format!(
-            "backend-custom-{}",
-            if slug.is_empty() { "x".to_owned() } else { slug.chars().take(40).collect() }
-        ),
-        name: input.name.trim().to_owned(),
-        command: input.command.trim().to_owned(),
-        args: input.args,
-        env: input.env,
-        working_dir: input.working_dir.filter(|d| !d.trim().is_empty()),
-    };
-    custom.validate().map_err(ApiError::invalid_fields)?;
-    let entry = state.backends.insert_custom(&custom, state.clock.now()).await.map_err(|e| match e {
-        BackendWriteError::DuplicateName(name) => {
-            ApiError::conflict(format!("a backend named '{name}' already exists"))
-        }
-        BackendWriteError::NotFound => ApiError::not_found("backend not found"),
-        BackendWriteError::Builtin => ApiError::forbidden("built-in backends cannot be changed"),
-        BackendWriteError::Store(e) => ApiError::unavailable(&e),
-    })?;
-    let detection = state.probe.redetect(&entry.command).await;
-    Ok(HttpResponse::Created().json(view(entry, detection)))
+    let CustomBackendInput { name, command, args, env, working_dir } = input.into_inner();
+    let request = CustomBackendRequest { name, command, args, env, working_dir };
+    Ok(HttpResponse::Created().json(view(state.backends.create(request).await?)))
 }
 
 /// Deletes a custom backend (built-in ones cannot be deleted).
@@ -193,11 +146,6 @@ pub async fn create_backend(
 )]
 #[delete("/backends/{id}")]
 pub async fn delete_backend(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    state.backends.delete_custom(&id).await.map_err(|e| match e {
-        BackendWriteError::Builtin => ApiError::forbidden("built-in backends cannot be deleted"),
-        BackendWriteError::NotFound => ApiError::not_found("backend not found"),
-        BackendWriteError::DuplicateName(_) => ApiError::conflict("conflict"),
-        BackendWriteError::Store(e) => ApiError::unavailable(&e),
-    })?;
+    state.backends.delete(&id).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "message": "Backend deleted", "backend_id": id.as_str() })))
 }

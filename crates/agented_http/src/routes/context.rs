@@ -4,30 +4,13 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::routes::projects::change_roadmap;
+use crate::routes::projects::edited;
 use crate::routes::roadmap_views::RoadmapView;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, patch, post, put, web};
-use agented_roadmaps::{Decision, ResearchDoc, ResearchKind, RuleError, Todo};
+use agented_roadmaps::{ResearchKind, RoadmapEdit};
 use serde::Deserialize;
-use std::collections::BTreeMap;
 use utoipa::ToSchema;
-
-fn required_text(field: &str, value: Option<&str>, max: usize) -> Result<String, ApiError> {
-    let text = value.map(str::trim).unwrap_or_default();
-    if text.is_empty() || text.chars().count() > max {
-        return Err(ApiError::invalid_fields(BTreeMap::from([(
-            field.to_owned(),
-            format!("is required, at most {max} characters"),
-        )])));
-    }
-    Ok(text.to_owned())
-}
-
-/// The item at 1-based `position` of a list.
-fn at(len: usize, what: &str, position: usize) -> Result<usize, RuleError> {
-    if (1..=len).contains(&position) { Ok(position - 1) } else { Err(RuleError::NoEntry(format!("{what} {position}"))) }
-}
 
 /// A decision.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -55,14 +38,8 @@ pub async fn create_decision(
     id: web::Path<String>,
     input: web::Json<DecisionInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let text = required_text("text", input.text.as_deref(), 2000)?;
-    let rationale = input.rationale.as_deref().map(str::trim).unwrap_or_default().to_owned();
-    let phase = input.phase.as_deref().map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
-    change_roadmap(&state, &id, StatusCode::CREATED, move |roadmap| {
-        roadmap.decisions.push(Decision { text: text.clone(), rationale: rationale.clone(), phase: phase.clone() });
-        Ok(())
-    })
-    .await
+    let DecisionInput { text, rationale, phase } = input.into_inner();
+    edited(&state, &id, StatusCode::CREATED, RoadmapEdit::AddDecision { text, rationale, phase }).await
 }
 
 /// Deletes the decision at a position (from 1).
@@ -78,12 +55,7 @@ pub async fn delete_decision(
     path: web::Path<(String, usize)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, position) = path.into_inner();
-    change_roadmap(&state, &id, StatusCode::OK, move |roadmap| {
-        let i = at(roadmap.decisions.len(), "decision", position)?;
-        roadmap.decisions.remove(i);
-        Ok(())
-    })
-    .await
+    edited(&state, &id, StatusCode::OK, RoadmapEdit::DeleteDecision(position)).await
 }
 
 /// A todo.
@@ -110,13 +82,8 @@ pub async fn create_todo(
     id: web::Path<String>,
     input: web::Json<TodoInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let text = required_text("text", input.text.as_deref(), 2000)?;
-    let done = input.done.unwrap_or(false);
-    change_roadmap(&state, &id, StatusCode::CREATED, move |roadmap| {
-        roadmap.todos.push(Todo { text: text.clone(), done });
-        Ok(())
-    })
-    .await
+    let TodoInput { text, done } = input.into_inner();
+    edited(&state, &id, StatusCode::CREATED, RoadmapEdit::AddTodo { text, done }).await
 }
 
 /// Changes the todo at a position (from 1): its text or whether it is done.
@@ -134,19 +101,8 @@ pub async fn update_todo(
     input: web::Json<TodoInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, position) = path.into_inner();
-    let text = input.text.as_deref().map(|t| required_text("text", Some(t), 2000)).transpose()?;
-    let done = input.done;
-    change_roadmap(&state, &id, StatusCode::OK, move |roadmap| {
-        let i = at(roadmap.todos.len(), "todo", position)?;
-        if let Some(t) = &text {
-            roadmap.todos[i].text.clone_from(t);
-        }
-        if let Some(d) = done {
-            roadmap.todos[i].done = d;
-        }
-        Ok(())
-    })
-    .await
+    let TodoInput { text, done } = input.into_inner();
+    edited(&state, &id, StatusCode::OK, RoadmapEdit::UpdateTodo { position, text, done }).await
 }
 
 /// Deletes the todo at a position (from 1).
@@ -162,12 +118,7 @@ pub async fn delete_todo(
     path: web::Path<(String, usize)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, position) = path.into_inner();
-    change_roadmap(&state, &id, StatusCode::OK, move |roadmap| {
-        let i = at(roadmap.todos.len(), "todo", position)?;
-        roadmap.todos.remove(i);
-        Ok(())
-    })
-    .await
+    edited(&state, &id, StatusCode::OK, RoadmapEdit::DeleteTodo(position)).await
 }
 
 /// A research document's markdown.
@@ -202,16 +153,8 @@ pub async fn put_research(
 ) -> Result<HttpResponse, ApiError> {
     let (id, version, kind) = path.into_inner();
     let kind = research_kind(&kind)?;
-    let markdown = required_text("markdown", Some(&input.markdown), 200_000)?;
-    change_roadmap(&state, &id, StatusCode::OK, move |roadmap| {
-        roadmap.put_research(ResearchDoc {
-            milestone: version.clone(),
-            kind,
-            markdown: markdown.clone(),
-            produced_by: None,
-        })
-    })
-    .await
+    let markdown = input.into_inner().markdown;
+    edited(&state, &id, StatusCode::OK, RoadmapEdit::PutResearch { version, kind, markdown }).await
 }
 
 /// Deletes a milestone's research document of one kind.
@@ -232,13 +175,5 @@ pub async fn delete_research(
 ) -> Result<HttpResponse, ApiError> {
     let (id, version, kind) = path.into_inner();
     let kind = research_kind(&kind)?;
-    change_roadmap(&state, &id, StatusCode::OK, move |roadmap| {
-        let before = roadmap.research.len();
-        roadmap.research.retain(|d| !(d.milestone == version && d.kind == kind));
-        if roadmap.research.len() == before {
-            return Err(RuleError::NoEntry(format!("{kind} research of {version}")));
-        }
-        Ok(())
-    })
-    .await
+    edited(&state, &id, StatusCode::OK, RoadmapEdit::DeleteResearch { version, kind }).await
 }

@@ -76,31 +76,14 @@ pub async fn liveness() -> HttpResponse {
 )]
 #[get("/health/readiness")]
 pub async fn readiness(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let database = state.database.ping().await;
-    if let Err(e) = &database {
-        tracing::warn!(error = %e, "readiness check failed");
-    }
-    let mut components = std::collections::BTreeMap::from([(
-        "database",
-        Component {
-            status: if database.is_ok() { "ok" } else { "unavailable" },
-            error: database.err().map(|e| e.to_string()),
-            figures: std::collections::BTreeMap::new(),
-        },
-    )]);
-    for part in &state.components {
-        let s = part.check().await;
-        if let Some(error) = &s.error {
-            tracing::warn!(component = part.name(), error = %error, "readiness check failed");
+    let report = state.readiness.check().await;
+    let mut components = std::collections::BTreeMap::new();
+    for (name, part) in report.parts {
+        if let Some(error) = &part.error {
+            tracing::warn!(component = name, error = %error, "readiness check failed");
         }
-        components.insert(
-            part.name(),
-            Component {
-                status: if s.ok { "ok" } else { "unavailable" },
-                error: s.error,
-                figures: s.figures.into_iter().collect(),
-            },
-        );
+        let status = if part.ok { "ok" } else { "unavailable" };
+        components.insert(name, Component { status, error: part.error, figures: part.figures.into_iter().collect() });
     }
     let ready = components.values().all(|c| c.status == "ok");
     let status = if ready { "ok" } else { "unavailable" };

@@ -7,8 +7,41 @@ use crate::period::BudgetPeriod;
 use crate::ports::SpendFilter;
 use crate::usage::{UsageReport, aggregate};
 use agented_kernel::{AccountId, BudgetId, TriggerId};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
+
+/// Longest span a usage report covers.
+pub const MAX_USAGE_SPAN_DAYS: i64 = 800;
+
+/// A usage report as asked; every part optional.
+#[derive(Debug, Clone, Default)]
+pub struct UsageRequest {
+    /// `daily`, `weekly` or `monthly`.
+    pub period: Option<String>,
+    /// IANA time zone.
+    pub timezone: Option<String>,
+    /// First instant.
+    pub since: Option<DateTime<Utc>>,
+    /// First instant not covered.
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// A usage report with what it covers and the budgets' states.
+#[derive(Debug, Clone)]
+pub struct UsageAnswer {
+    /// Its periods.
+    pub period: BudgetPeriod,
+    /// Their time zone.
+    pub timezone: Tz,
+    /// First instant covered.
+    pub since: DateTime<Utc>,
+    /// First instant not covered.
+    pub until: DateTime<Utc>,
+    /// The groups and totals.
+    pub report: UsageReport,
+    /// Every budget with its current spend.
+    pub budgets: Vec<BudgetState>,
+}
 
 /// The budgets covering one run, and what they allow.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -162,6 +195,52 @@ impl Orchestration {
     /// `NotFound`, `Store`.
     pub async fn delete_budget(&self, id: &BudgetId) -> Result<(), OrchestrationError> {
         if self.ports.budgets.delete(id).await? { Ok(()) } else { Err(OrchestrationError::NotFound("budget")) }
+    }
+
+    /// The usage report asked for: `period` (`daily` unless named), `timezone` (the
+    /// configured one unless named) and `[since, until)`, by default whole periods up to
+    /// the current one included; with every budget's current state.
+    ///
+    /// # Errors
+    /// `Invalid` (period, time zone, span), `Store`.
+    pub async fn usage_report(&self, ask: UsageRequest) -> Result<UsageAnswer, OrchestrationError> {
+        let mut errors = agented_triggers::FieldErrors::new();
+        let period = match ask.period.as_deref().unwrap_or("daily").parse::<BudgetPeriod>() {
+            Ok(p) => p,
+            Err(e) => {
+                errors.insert("period".to_owned(), e);
+                BudgetPeriod::Daily
+            }
+        };
+        let tz = match ask.timezone.as_deref().map(str::parse::<Tz>) {
+            None => self.options.timezone,
+            Some(Ok(tz)) => tz,
+            Some(Err(_)) => {
+                let why = "unknown time zone: use an IANA name such as Europe/Berlin";
+                errors.insert("timezone".to_owned(), why.to_owned());
+                chrono_tz::UTC
+            }
+        };
+        let until = ask.until.unwrap_or_else(|| period.window(self.ports.clock.now(), tz).end);
+        let since = ask.since.unwrap_or_else(|| {
+            until
+                - match period {
+                    BudgetPeriod::Daily => Duration::days(30),
+                    BudgetPeriod::Weekly => Duration::weeks(12),
+                    BudgetPeriod::Monthly => Duration::days(366),
+                }
+        });
+        if since >= until {
+            errors.insert("since".to_owned(), "must be before until".to_owned());
+        } else if until - since > Duration::days(MAX_USAGE_SPAN_DAYS) {
+            errors.insert("since".to_owned(), format!("a report covers at most {MAX_USAGE_SPAN_DAYS} days"));
+        }
+        if !errors.is_empty() {
+            return Err(OrchestrationError::Invalid(errors));
+        }
+        let report = self.usage(since, until, period, tz).await?;
+        let budgets = self.budget_states().await?;
+        Ok(UsageAnswer { period, timezone: tz, since, until, report, budgets })
     }
 
     /// Usage of runs queued in `[since, until)`, per `period` in `tz`.

@@ -6,8 +6,8 @@ mod accounts;
 mod budgets;
 mod runs;
 
-pub use budgets::BudgetCheck;
-pub use runs::{Attempt, BudgetQuestion};
+pub use budgets::{BudgetCheck, MAX_USAGE_SPAN_DAYS, UsageAnswer, UsageRequest};
+pub use runs::{Attempt, BudgetAnswer, BudgetQuestion};
 
 use crate::ports::{
     AccountRepository, BudgetAlerts, BudgetRepository, OrchestrationStoreError, SpendReader, WriteError,

@@ -9,7 +9,7 @@ use crate::chain::{ChainRun, EntryFacts};
 use crate::rate_limit::RateLimitHit;
 use agented_executions::{BackendSpec, RunSnapshot};
 use agented_kernel::{AccountId, BackendType, TriggerId};
-use agented_triggers::FallbackEntry;
+use agented_triggers::{FallbackEntry, FieldErrors};
 use chrono::{DateTime, Utc};
 
 /// One chain entry ready to run.
@@ -46,6 +46,19 @@ pub struct BudgetQuestion {
     pub backend_id: Option<String>,
     /// The account.
     pub account_id: Option<String>,
+    /// What the run is expected to cost, in US dollars (0 unless given).
+    pub estimated_cost_usd: Option<f64>,
+}
+
+/// What the budgets say of a prospective run.
+#[derive(Debug, Clone)]
+pub struct BudgetAnswer {
+    /// Where the run stands.
+    pub scope: RunScope,
+    /// The budgets covering it.
+    pub check: BudgetCheck,
+    /// The estimate the answer assumed.
+    pub estimate: f64,
 }
 
 /// The entries a chain of `chain` tries: itself, or the trigger's own backend alone.
@@ -132,8 +145,13 @@ impl Orchestration {
     /// Where a prospective run stands for budgets, and what they say of it.
     ///
     /// # Errors
-    /// `NotFound` (trigger, backend or account), `Store`.
-    pub async fn check_run(&self, question: BudgetQuestion) -> Result<(RunScope, BudgetCheck), OrchestrationError> {
+    /// `Invalid` estimate, `NotFound` (trigger, backend or account), `Store`.
+    pub async fn check_run(&self, question: BudgetQuestion) -> Result<BudgetAnswer, OrchestrationError> {
+        let estimate = question.estimated_cost_usd.unwrap_or(0.0);
+        if !estimate.is_finite() || estimate < 0.0 {
+            let why = "must be 0 or more US dollars".to_owned();
+            return Err(OrchestrationError::Invalid(FieldErrors::from([("estimated_cost_usd".to_owned(), why)])));
+        }
         let trigger = match &question.trigger_id {
             Some(raw) => {
                 let id = TriggerId::try_from(raw.clone()).map_err(|_| OrchestrationError::NotFound("trigger"))?;
@@ -160,6 +178,6 @@ impl Orchestration {
         };
         let scope = RunScope { trigger_id: question.trigger_id.unwrap_or_default(), backend_id, account_id };
         let check = self.check_budgets(&scope).await?;
-        Ok((scope, check))
+        Ok(BudgetAnswer { scope, check, estimate })
     }
 }

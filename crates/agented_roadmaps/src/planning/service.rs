@@ -70,6 +70,7 @@ impl From<ChangeError> for PlanningError {
             ChangeError::NotFound => Self::NotFound("project".into()),
             ChangeError::Rule(rule) => Self::Rule(rule),
             ChangeError::DuplicateName(name) => Self::Stage(format!("a project named '{name}' already exists")),
+            ChangeError::Invalid(fields) => Self::Invalid(fields),
             ChangeError::Store(e) => Self::Unavailable(e),
         }
     }
@@ -115,12 +116,7 @@ impl PlanningService {
     }
 
     async fn project(&self, id: &ProjectId) -> Result<Project, PlanningError> {
-        self.roadmaps
-            .projects()
-            .get(id)
-            .await
-            .map_err(|e| PlanningError::Unavailable(e.to_string()))?
-            .ok_or_else(|| PlanningError::NotFound("project".into()))
+        Ok(self.roadmaps.get(id.as_str()).await?)
     }
 
     // ---- sessions -------------------------------------------------------------------------
