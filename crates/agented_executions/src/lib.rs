@@ -9,6 +9,8 @@
 pub mod backend_service;
 pub mod backends;
 pub mod command;
+#[cfg(any(test, feature = "fakes"))]
+pub mod fakes;
 pub mod follow;
 pub mod guard;
 pub mod intake;

@@ -6,6 +6,8 @@
 //! through the ports it defines.
 
 pub mod deliveries;
+#[cfg(any(test, feature = "fakes"))]
+pub mod fakes;
 pub mod fallback;
 pub mod github;
 pub mod models;

@@ -1,0 +1,433 @@
+//! In-memory fakes of this crate's ports, for unit tests of the services here and
+//! in the crates above (feature `fakes`): executions and their log lines, the run
+//! queue, run control, a live bus, backends and a CLI probe.
+
+use crate::command::CustomBackend;
+use crate::model::Outcome;
+use crate::model::{Execution, LogLine};
+use crate::ports::{
+    AttemptRecord, BackendCatalog, BackendDirectory, BackendEntry, BackendProbe, BackendWriteError, BusEvent, Deferral,
+    Detection, ExecStoreError, ExecutionFilter, ExecutionRepository, LogBus, LogStore, LogSubscription, NewExecution,
+    QueueError, RunControl, RunQueue,
+};
+use crate::status::ExecutionStatus;
+use crate::usage::Usage;
+use agented_kernel::{ExecutionId, Page, TriggerId};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use tokio::sync::mpsc;
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Executions and their log lines in memory.
+#[derive(Debug, Default)]
+pub struct MemoryExecutions {
+    rows: Mutex<Vec<Execution>>,
+    lines: Mutex<HashMap<ExecutionId, Vec<LogLine>>>,
+    /// While set, every call fails as a broken database would.
+    pub broken: AtomicBool,
+}
+
+impl MemoryExecutions {
+    fn check(&self) -> Result<(), ExecStoreError> {
+        if self.broken.load(Ordering::SeqCst) { Err(ExecStoreError("the database is down".into())) } else { Ok(()) }
+    }
+
+    fn with<T>(&self, id: &ExecutionId, f: impl FnOnce(&mut Execution) -> T) -> Result<Option<T>, ExecStoreError> {
+        self.check()?;
+        Ok(lock(&self.rows).iter_mut().find(|e| &e.execution_id == id).map(f))
+    }
+
+    /// Every execution, oldest first.
+    #[must_use]
+    pub fn all(&self) -> Vec<Execution> {
+        lock(&self.rows).clone()
+    }
+}
+
+fn set_usage(e: &mut Execution, usage: &Usage) {
+    e.input_tokens = usage.input_tokens;
+    e.output_tokens = usage.output_tokens;
+    e.total_cost_usd = usage.total_cost_usd;
+}
+
+fn end(e: &mut Execution, outcome: &Outcome) {
+    e.status = outcome.status;
+    e.exit_code = outcome.exit_code;
+    e.error_message.clone_from(&outcome.error_message);
+    e.finished_at = Some(outcome.finished_at);
+    e.duration_ms = Some(outcome.duration_ms);
+    e.pgid = None;
+    set_usage(e, &outcome.usage);
+}
+
+#[async_trait]
+impl ExecutionRepository for MemoryExecutions {
+    async fn insert(&self, new: &NewExecution) -> Result<Execution, ExecStoreError> {
+        self.check()?;
+        let execution = Execution {
+            execution_id: new.execution_id.clone(),
+            trigger_id: new.trigger_id.clone(),
+            trigger_type: new.trigger_type,
+            status: ExecutionStatus::Queued,
+            queued_at: new.queued_at,
+            started_at: None,
+            finished_at: None,
+            duration_ms: None,
+            snapshot: new.snapshot.clone(),
+            message: new.message.clone(),
+            command: None,
+            exit_code: None,
+            error_message: None,
+            input_tokens: None,
+            output_tokens: None,
+            total_cost_usd: None,
+            account_id: None,
+            pgid: None,
+            retry_of: new.retry_of.clone(),
+            log_lines: 0,
+            next_attempt_at: None,
+            rate_limit_attempts: 0,
+        };
+        lock(&self.rows).push(execution.clone());
+        Ok(execution)
+    }
+
+    async fn get(&self, id: &ExecutionId) -> Result<Option<Execution>, ExecStoreError> {
+        Ok(self.with(id, |e| e.clone())?)
+    }
+
+    async fn list(&self, filter: &ExecutionFilter, page: Page) -> Result<(Vec<Execution>, u64), ExecStoreError> {
+        self.check()?;
+        let mut matching: Vec<Execution> = lock(&self.rows)
+            .iter()
+            .filter(|e| filter.trigger_id.as_ref().is_none_or(|t| &e.trigger_id == t))
+            .filter(|e| filter.status.is_none_or(|s| e.status == s))
+            .filter(|e| filter.since.is_none_or(|s| e.queued_at >= s))
+            .filter(|e| filter.until.is_none_or(|u| e.queued_at < u))
+            .cloned()
+            .collect();
+        matching.reverse();
+        let total = matching.len() as u64;
+        let page = matching.into_iter().skip(page.offset as usize).take(page.limit as usize).collect();
+        Ok((page, total))
+    }
+
+    async fn claim(&self, id: &ExecutionId, at: DateTime<Utc>) -> Result<Option<Execution>, ExecStoreError> {
+        Ok(self
+            .with(id, |e| {
+                (e.status == ExecutionStatus::Queued).then(|| {
+                    e.status = ExecutionStatus::Running;
+                    e.started_at = Some(at);
+                    e.clone()
+                })
+            })?
+            .flatten())
+    }
+
+    async fn set_process(&self, id: &ExecutionId, command: &str, pgid: Option<i32>) -> Result<(), ExecStoreError> {
+        self.with(id, |e| {
+            e.command = Some(command.to_owned());
+            e.pgid = pgid;
+        })?;
+        Ok(())
+    }
+
+    async fn set_usage(&self, id: &ExecutionId, usage: &Usage) -> Result<(), ExecStoreError> {
+        self.with(id, |e| set_usage(e, usage))?;
+        Ok(())
+    }
+
+    async fn finish(&self, id: &ExecutionId, outcome: &Outcome) -> Result<bool, ExecStoreError> {
+        Ok(self
+            .with(id, |e| {
+                let open = matches!(e.status, ExecutionStatus::Queued | ExecutionStatus::Running);
+                if open {
+                    end(e, outcome);
+                }
+                open
+            })?
+            .unwrap_or(false))
+    }
+
+    async fn finish_if(
+        &self,
+        id: &ExecutionId,
+        from: ExecutionStatus,
+        outcome: &Outcome,
+    ) -> Result<bool, ExecStoreError> {
+        Ok(self
+            .with(id, |e| {
+                let still = e.status == from;
+                if still {
+                    end(e, outcome);
+                }
+                still
+            })?
+            .unwrap_or(false))
+    }
+
+    async fn active_for_trigger(&self, trigger: &TriggerId) -> Result<Vec<Execution>, ExecStoreError> {
+        self.check()?;
+        Ok(lock(&self.rows)
+            .iter()
+            .filter(|e| &e.trigger_id == trigger)
+            .filter(|e| matches!(e.status, ExecutionStatus::Queued | ExecutionStatus::Running))
+            .cloned()
+            .collect())
+    }
+
+    async fn set_attempt(&self, id: &ExecutionId, attempt: &AttemptRecord) -> Result<(), ExecStoreError> {
+        self.with(id, |e| {
+            e.snapshot.backend_type = attempt.backend_type;
+            e.snapshot.backend_id.clone_from(&attempt.backend_id);
+            e.account_id.clone_from(&attempt.account_id);
+        })?;
+        Ok(())
+    }
+
+    async fn defer(&self, id: &ExecutionId, deferral: &Deferral) -> Result<bool, ExecStoreError> {
+        Ok(self
+            .with(id, |e| {
+                let running = e.status == ExecutionStatus::Running;
+                if running {
+                    e.status = ExecutionStatus::RateLimited;
+                    e.next_attempt_at = Some(deferral.next_attempt_at);
+                    e.rate_limit_attempts = deferral.attempts;
+                    e.error_message = Some(deferral.message.clone());
+                    e.exit_code = None;
+                    e.pgid = None;
+                    set_usage(e, &deferral.usage);
+                }
+                running
+            })?
+            .unwrap_or(false))
+    }
+
+    async fn requeue_due(&self, now: DateTime<Utc>) -> Result<Vec<ExecutionId>, ExecStoreError> {
+        self.check()?;
+        let mut due = Vec::new();
+        for e in lock(&self.rows).iter_mut() {
+            if e.status == ExecutionStatus::RateLimited && e.next_attempt_at.is_some_and(|at| at <= now) {
+                e.status = ExecutionStatus::Queued;
+                e.next_attempt_at = None;
+                due.push(e.execution_id.clone());
+            }
+        }
+        Ok(due)
+    }
+
+    async fn with_status(&self, status: ExecutionStatus) -> Result<Vec<Execution>, ExecStoreError> {
+        self.check()?;
+        Ok(lock(&self.rows).iter().filter(|e| e.status == status).cloned().collect())
+    }
+}
+
+#[async_trait]
+impl LogStore for MemoryExecutions {
+    async fn append(&self, id: &ExecutionId, lines: &[LogLine]) -> Result<(), ExecStoreError> {
+        self.check()?;
+        lock(&self.lines).entry(id.clone()).or_default().extend_from_slice(lines);
+        if let Some(last) = lines.last() {
+            self.with(id, |e| e.log_lines = e.log_lines.max(last.seq))?;
+        }
+        Ok(())
+    }
+
+    async fn read_after(&self, id: &ExecutionId, after: i64, limit: u32) -> Result<Vec<LogLine>, ExecStoreError> {
+        self.check()?;
+        let lines = lock(&self.lines);
+        Ok(lines
+            .get(id)
+            .map_or_else(Vec::new, |all| all.iter().filter(|l| l.seq > after).take(limit as usize).cloned().collect()))
+    }
+}
+
+/// A run queue that remembers what was queued; it refuses jobs while `broken`.
+#[derive(Debug, Default)]
+pub struct MemoryQueue {
+    queued: Mutex<Vec<ExecutionId>>,
+    /// While set, every push fails.
+    pub broken: AtomicBool,
+}
+
+impl MemoryQueue {
+    /// The ids queued, in order.
+    #[must_use]
+    pub fn queued(&self) -> Vec<ExecutionId> {
+        lock(&self.queued).clone()
+    }
+}
+
+#[async_trait]
+impl RunQueue for MemoryQueue {
+    async fn enqueue(&self, id: &ExecutionId) -> Result<(), QueueError> {
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(QueueError("the queue is down".into()));
+        }
+        lock(&self.queued).push(id.clone());
+        Ok(())
+    }
+}
+
+/// Run control that remembers cancels; `live` runs are signalled, others are not in this process.
+#[derive(Debug, Default)]
+pub struct RecordingControl {
+    /// Runs this process supervises.
+    pub live: Mutex<Vec<ExecutionId>>,
+    /// Cancels asked for.
+    pub cancelled: Mutex<Vec<ExecutionId>>,
+}
+
+impl RunControl for RecordingControl {
+    fn cancel(&self, id: &ExecutionId) -> bool {
+        lock(&self.cancelled).push(id.clone());
+        lock(&self.live).contains(id)
+    }
+}
+
+/// A live bus over channels: open runs have subscribers, closing ends their streams.
+#[derive(Debug, Default)]
+pub struct MemoryBus {
+    open: Mutex<HashMap<ExecutionId, Vec<mpsc::UnboundedSender<BusEvent>>>>,
+}
+
+struct Subscription(mpsc::UnboundedReceiver<BusEvent>);
+
+#[async_trait]
+impl LogSubscription for Subscription {
+    async fn next(&mut self) -> Option<BusEvent> {
+        self.0.recv().await
+    }
+}
+
+impl LogBus for MemoryBus {
+    fn open(&self, id: &ExecutionId) {
+        lock(&self.open).entry(id.clone()).or_default();
+    }
+
+    fn publish(&self, id: &ExecutionId, event: BusEvent) {
+        if let Some(subscribers) = lock(&self.open).get_mut(id) {
+            subscribers.retain(|tx| tx.send(event.clone()).is_ok());
+        }
+    }
+
+    fn close(&self, id: &ExecutionId) {
+        lock(&self.open).remove(id);
+    }
+
+    fn subscribe(&self, id: &ExecutionId) -> Option<Box<dyn LogSubscription>> {
+        let mut open = lock(&self.open);
+        let subscribers = open.get_mut(id)?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        subscribers.push(tx);
+        Some(Box::new(Subscription(rx)))
+    }
+}
+
+/// Backends in memory: the entries given, plus custom ones added.
+#[derive(Debug, Default)]
+pub struct MemoryBackends {
+    entries: Mutex<Vec<BackendEntry>>,
+}
+
+impl MemoryBackends {
+    /// A directory holding `entries`.
+    #[must_use]
+    pub fn with(entries: Vec<BackendEntry>) -> Self {
+        Self { entries: Mutex::new(entries) }
+    }
+}
+
+#[async_trait]
+impl BackendCatalog for MemoryBackends {
+    async fn custom(&self, id: &str) -> Result<Option<CustomBackend>, ExecStoreError> {
+        Ok(lock(&self.entries).iter().find(|e| e.id == id).and_then(|e| e.custom.clone()))
+    }
+}
+
+#[async_trait]
+impl BackendDirectory for MemoryBackends {
+    async fn list(&self) -> Result<Vec<BackendEntry>, ExecStoreError> {
+        Ok(lock(&self.entries).clone())
+    }
+
+    async fn get(&self, id: &str) -> Result<Option<BackendEntry>, ExecStoreError> {
+        Ok(lock(&self.entries).iter().find(|e| e.id == id).cloned())
+    }
+
+    async fn insert_custom(
+        &self,
+        custom: &CustomBackend,
+        at: DateTime<Utc>,
+    ) -> Result<BackendEntry, BackendWriteError> {
+        let mut entries = lock(&self.entries);
+        if entries.iter().any(|e| e.name == custom.name || e.id == custom.id) {
+            return Err(BackendWriteError::DuplicateName(custom.name.clone()));
+        }
+        let entry = BackendEntry {
+            id: custom.id.clone(),
+            name: custom.name.clone(),
+            backend_type: "custom".into(),
+            command: custom.command.clone(),
+            description: String::new(),
+            is_builtin: false,
+            custom: Some(custom.clone()),
+            created_at: at,
+        };
+        entries.push(entry.clone());
+        Ok(entry)
+    }
+
+    async fn delete_custom(&self, id: &str) -> Result<(), BackendWriteError> {
+        let mut entries = lock(&self.entries);
+        match entries.iter().position(|e| e.id == id) {
+            Some(i) if entries[i].is_builtin => Err(BackendWriteError::Builtin),
+            Some(i) => {
+                entries.remove(i);
+                Ok(())
+            }
+            None => Err(BackendWriteError::NotFound),
+        }
+    }
+}
+
+/// A probe that finds exactly the commands named, and counts fresh probes.
+#[derive(Debug, Default)]
+pub struct FixedProbe {
+    /// Commands "installed", with their version.
+    pub installed: HashMap<String, String>,
+    /// Fresh probes asked for.
+    pub probes: Mutex<Vec<String>>,
+    /// When every detection happened.
+    pub at: DateTime<Utc>,
+}
+
+impl FixedProbe {
+    fn detect(&self, command: &str) -> Detection {
+        let version = self.installed.get(command).cloned();
+        Detection {
+            is_installed: version.is_some(),
+            path: version.as_ref().map(|_| format!("/usr/bin/{command}")),
+            version,
+            checked_at: self.at,
+        }
+    }
+}
+
+#[async_trait]
+impl BackendProbe for FixedProbe {
+    async fn detection(&self, command: &str) -> Detection {
+        self.detect(command)
+    }
+
+    async fn redetect(&self, command: &str) -> Detection {
+        lock(&self.probes).push(command.to_owned());
+        self.detect(command)
+    }
+}
