@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 /// Storage failed for a reason the domain cannot act on (connection, I/O, corruption).
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("storage failed: {0}")]
-pub struct RepoError(pub String);
+pub struct RepoError(#[source] pub agented_kernel::Cause);
 
 /// Why a key could not be inserted.
 #[derive(Debug, thiserror::Error)]

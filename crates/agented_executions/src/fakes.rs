@@ -35,7 +35,11 @@ pub struct MemoryExecutions {
 
 impl MemoryExecutions {
     fn check(&self) -> Result<(), ExecStoreError> {
-        if self.broken.load(Ordering::SeqCst) { Err(ExecStoreError("the database is down".into())) } else { Ok(()) }
+        if self.broken.load(Ordering::SeqCst) {
+            Err(ExecStoreError(agented_kernel::Cause::new("the database is down")))
+        } else {
+            Ok(())
+        }
     }
 
     fn with<T>(&self, id: &ExecutionId, f: impl FnOnce(&mut Execution) -> T) -> Result<Option<T>, ExecStoreError> {

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 /// Storage failed (I/O, pool exhausted, corrupt row); nothing the caller can fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("execution storage failed: {0}")]
-pub struct ExecStoreError(pub String);
+pub struct ExecStoreError(#[source] pub agented_kernel::Cause);
 
 /// A new execution, written as `queued`.
 #[derive(Debug, Clone, PartialEq, Eq)]

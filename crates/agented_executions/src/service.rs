@@ -26,7 +26,7 @@ pub enum StartError {
     Busy(ExecutionId),
     /// Storage failed; nothing was queued.
     #[error("{0}")]
-    Store(String),
+    Store(#[source] agented_kernel::Cause),
     /// The job could not be queued; the execution is marked failed.
     #[error(transparent)]
     Queue(#[from] QueueError),
@@ -34,13 +34,13 @@ pub enum StartError {
 
 impl From<ExecStoreError> for StartError {
     fn from(e: ExecStoreError) -> Self {
-        Self::Store(e.to_string())
+        Self::Store(agented_kernel::Cause::of(e))
     }
 }
 
 impl From<TriggerStoreError> for StartError {
     fn from(e: TriggerStoreError) -> Self {
-        Self::Store(e.to_string())
+        Self::Store(agented_kernel::Cause::of(e))
     }
 }
 

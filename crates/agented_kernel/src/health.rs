@@ -93,3 +93,79 @@ impl Readiness {
         ReadinessReport { parts }
     }
 }
+
+/// In-memory fakes of the health ports (feature `fakes`).
+#[cfg(any(test, feature = "fakes"))]
+pub mod fakes {
+    use super::{BoxFuture, ComponentHealth, ComponentState, DatabaseHealth, HealthError};
+
+    /// A database that answers, or fails with `down`'s message.
+    #[derive(Debug, Default)]
+    pub struct FixedDatabase {
+        /// Why it is down, when it is.
+        pub down: Option<String>,
+    }
+
+    impl DatabaseHealth for FixedDatabase {
+        fn ping(&self) -> BoxFuture<'_, Result<(), HealthError>> {
+            let answer = self.down.clone().map_or(Ok(()), |why| Err(HealthError(why)));
+            Box::pin(async move { answer })
+        }
+    }
+
+    /// A part that always reports `state`.
+    #[derive(Debug)]
+    pub struct FixedComponent {
+        /// Its name.
+        pub name: &'static str,
+        /// What it reports.
+        pub state: ComponentState,
+    }
+
+    impl ComponentHealth for FixedComponent {
+        fn name(&self) -> &'static str {
+            self.name
+        }
+
+        fn check(&self) -> BoxFuture<'_, ComponentState> {
+            let state = self.state.clone();
+            Box::pin(async move { state })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fakes::{FixedComponent, FixedDatabase};
+    use super::{ComponentState, Readiness};
+    use std::sync::Arc;
+
+    fn block_on<F: Future>(future: F) -> F::Output {
+        // The fakes answer at once: one poll with a no-op waker finishes them.
+        let mut future = std::pin::pin!(future);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match future.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(value) => value,
+            std::task::Poll::Pending => panic!("a fake health check did not answer at once"),
+        }
+    }
+
+    #[test]
+    fn readiness_is_the_database_then_every_part_and_ready_only_when_all_are() {
+        let queue = ComponentState { ok: true, error: None, figures: vec![("depth", 3)] };
+        let runner = ComponentState { ok: false, error: Some("shutting down".into()), figures: Vec::new() };
+        let parts = vec![
+            Arc::new(FixedComponent { name: "queue", state: queue }) as Arc<dyn super::ComponentHealth>,
+            Arc::new(FixedComponent { name: "runner", state: runner }),
+        ];
+        let report = block_on(Readiness::new(Arc::new(FixedDatabase::default()), parts.clone()).check());
+        let names: Vec<&str> = report.parts.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["database", "queue", "runner"]);
+        assert!(!report.ready());
+        let down = FixedDatabase { down: Some("disk full".into()) };
+        let report = block_on(Readiness::new(Arc::new(down), Vec::new()).check());
+        assert_eq!(report.parts[0].1.error.as_deref(), Some("database unavailable: disk full"));
+        assert!(!report.ready());
+        assert!(block_on(Readiness::new(Arc::new(FixedDatabase::default()), Vec::new()).check()).ready());
+    }
+}

@@ -6,12 +6,14 @@
 //! framework, database or transport.
 
 pub mod backend;
+pub mod cause;
 pub mod clock;
 pub mod health;
 pub mod ids;
 pub mod pagination;
 
 pub use backend::BackendType;
+pub use cause::Cause;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use health::{BoxFuture, ComponentHealth, ComponentState, DatabaseHealth, HealthError, Readiness, ReadinessReport};
 pub use ids::{AccountId, BudgetId, ExecutionId, IdError, PlanningId, ProjectId, TriggerId};

@@ -9,6 +9,8 @@
 pub mod accounts;
 pub mod budgets;
 pub mod chain;
+#[cfg(any(test, feature = "fakes"))]
+pub mod fakes;
 pub mod period;
 pub mod ports;
 pub mod rate_limit;

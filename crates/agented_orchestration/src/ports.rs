@@ -11,7 +11,7 @@ use std::collections::HashMap;
 /// Storage failed; nothing the caller can fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("orchestration storage failed: {0}")]
-pub struct OrchestrationStoreError(pub String);
+pub struct OrchestrationStoreError(#[source] pub agented_kernel::Cause);
 
 /// Why an account or budget was not written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

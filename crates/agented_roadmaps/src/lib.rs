@@ -7,6 +7,8 @@
 mod aggregate;
 pub mod edits;
 pub mod export;
+#[cfg(any(test, feature = "fakes"))]
+pub mod fakes;
 pub mod ids;
 pub mod import;
 pub mod markdown;

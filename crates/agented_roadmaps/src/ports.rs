@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 /// Storage failed for a reason the caller cannot fix.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("project storage failed: {0}")]
-pub struct ProjectStoreError(pub String);
+pub struct ProjectStoreError(#[source] pub agented_kernel::Cause);
 
 /// Why a project could not be written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

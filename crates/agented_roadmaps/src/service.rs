@@ -28,12 +28,12 @@ pub enum ChangeError {
     Invalid(crate::edits::FieldErrors),
     /// Storage failed, or the project kept changing under us.
     #[error("{0}")]
-    Store(String),
+    Store(#[source] agented_kernel::Cause),
 }
 
 impl From<ProjectStoreError> for ChangeError {
     fn from(e: ProjectStoreError) -> Self {
-        Self::Store(e.to_string())
+        Self::Store(agented_kernel::Cause::of(e))
     }
 }
 
@@ -166,7 +166,9 @@ impl RoadmapService {
                 Err(e) => return Err(write_error(e)),
             }
         }
-        Err(ChangeError::Store(format!("the project kept changing; gave up after {ATTEMPTS} attempts")))
+        Err(ChangeError::Store(agented_kernel::Cause::new(format!(
+            "the project kept changing; gave up after {ATTEMPTS} attempts"
+        ))))
     }
 }
 
@@ -174,7 +176,7 @@ fn write_error(e: ProjectWriteError) -> ChangeError {
     match e {
         ProjectWriteError::DuplicateName(name) => ChangeError::DuplicateName(name),
         ProjectWriteError::NotFound => ChangeError::NotFound,
-        ProjectWriteError::Conflict => ChangeError::Store("the project changed meanwhile".into()),
-        ProjectWriteError::Store(e) => ChangeError::Store(e.to_string()),
+        ProjectWriteError::Conflict => ChangeError::Store(agented_kernel::Cause::of(ProjectWriteError::Conflict)),
+        ProjectWriteError::Store(e) => ChangeError::Store(agented_kernel::Cause::of(e)),
     }
 }

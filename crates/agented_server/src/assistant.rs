@@ -38,12 +38,13 @@ impl PlanningAssistant for ExecutionAssistant {
             Err(StartError::NotFound(_)) => {
                 Err(AssistantError::Refused(format!("the {} trigger that runs planning is missing", self.trigger)))
             }
-            Err(e) => Err(AssistantError::Unavailable(e.to_string())),
+            Err(e) => Err(AssistantError::Unavailable(agented_kernel::Cause::of(e))),
         }
     }
 
     async fn state(&self, run: &ExecutionId) -> Result<RunState, AssistantError> {
-        let unavailable = |e: agented_executions::ExecStoreError| AssistantError::Unavailable(e.to_string());
+        let unavailable =
+            |e: agented_executions::ExecStoreError| AssistantError::Unavailable(agented_kernel::Cause::of(e));
         let execution = match self.runs.get(run.as_str()).await {
             Ok(execution) => execution,
             Err(FindError::NotFound) => return Ok(RunState::Failed("the run no longer exists".into())),

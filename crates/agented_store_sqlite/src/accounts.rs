@@ -53,7 +53,7 @@ impl TryFrom<AccountRow> for Account {
 }
 
 pub(crate) fn store_err(e: StoreError) -> OrchestrationStoreError {
-    OrchestrationStoreError(e.to_string())
+    OrchestrationStoreError(agented_kernel::Cause::of(e))
 }
 
 pub(crate) fn write_err(e: StoreError, duplicate: &str) -> WriteError {

@@ -53,7 +53,7 @@ impl TryFrom<ApiKeyRow> for ApiKey {
 }
 
 fn repo_err(e: StoreError) -> RepoError {
-    RepoError(e.to_string())
+    RepoError(agented_kernel::Cause::of(e))
 }
 
 /// API keys in the `api_keys` table.

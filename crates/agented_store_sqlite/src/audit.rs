@@ -118,7 +118,7 @@ impl AuditLog for SqliteAudit {
                 Ok(())
             })
             .await
-            .map_err(|e| RepoError(e.to_string()))
+            .map_err(|e| RepoError(agented_kernel::Cause::of(e)))
     }
 
     async fn query(&self, query: &AuditQuery) -> Result<(Vec<AuditRecord>, u64), RepoError> {
@@ -138,6 +138,6 @@ impl AuditLog for SqliteAudit {
                 ))
             })
             .await
-            .map_err(|e| RepoError(e.to_string()))
+            .map_err(|e| RepoError(agented_kernel::Cause::of(e)))
     }
 }

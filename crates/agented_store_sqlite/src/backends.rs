@@ -72,7 +72,7 @@ impl SqliteBackends {
 }
 
 fn err(e: StoreError) -> ExecStoreError {
-    ExecStoreError(e.to_string())
+    ExecStoreError(agented_kernel::Cause::of(e))
 }
 
 #[async_trait]

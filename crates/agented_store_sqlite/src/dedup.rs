@@ -25,7 +25,7 @@ impl SqliteDedup {
 }
 
 fn store_err(e: StoreError) -> TriggerStoreError {
-    TriggerStoreError(e.to_string())
+    TriggerStoreError(agented_kernel::Cause::of(e))
 }
 
 #[async_trait]

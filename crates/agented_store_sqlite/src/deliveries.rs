@@ -60,7 +60,7 @@ fn corrupt(what: impl std::fmt::Display) -> StoreError {
 }
 
 fn store_err(e: StoreError) -> TriggerStoreError {
-    TriggerStoreError(e.to_string())
+    TriggerStoreError(agented_kernel::Cause::of(e))
 }
 
 impl TryFrom<Row> for DeliveryRecord {

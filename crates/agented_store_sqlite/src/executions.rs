@@ -142,7 +142,7 @@ impl TryFrom<LogRow> for LogLine {
 }
 
 fn err(e: StoreError) -> ExecStoreError {
-    ExecStoreError(e.to_string())
+    ExecStoreError(agented_kernel::Cause::of(e))
 }
 
 fn load(conn: &mut SqliteConnection, id: &str) -> Result<Option<Execution>, StoreError> {

@@ -55,7 +55,7 @@ fn store_err(e: StoreError) -> PlanningStoreError {
         StoreError::Query(DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _)) => {
             PlanningStoreError::NoProject
         }
-        other => PlanningStoreError::Store(other.to_string()),
+        other => PlanningStoreError::Store(agented_kernel::Cause::of(other)),
     }
 }
 

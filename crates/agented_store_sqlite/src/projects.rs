@@ -38,7 +38,7 @@ impl TryFrom<ProjectRow> for Project {
 }
 
 fn store_err(e: StoreError) -> ProjectStoreError {
-    ProjectStoreError(e.to_string())
+    ProjectStoreError(agented_kernel::Cause::of(e))
 }
 
 fn write_err(e: StoreError, name: &str) -> ProjectWriteError {

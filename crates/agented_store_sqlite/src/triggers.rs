@@ -205,7 +205,7 @@ impl TryFrom<PathRow> for TriggerPath {
 }
 
 fn store_err(e: StoreError) -> TriggerStoreError {
-    TriggerStoreError(e.to_string())
+    TriggerStoreError(agented_kernel::Cause::of(e))
 }
 
 fn write_err(e: StoreError, name: &str) -> TriggerWriteError {

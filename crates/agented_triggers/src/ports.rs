@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 /// Storage failed for a reason the caller cannot fix (I/O, pool exhausted, corrupt row).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("trigger storage failed: {0}")]
-pub struct TriggerStoreError(pub String);
+pub struct TriggerStoreError(#[source] pub agented_kernel::Cause);
 
 /// Why a trigger could not be written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

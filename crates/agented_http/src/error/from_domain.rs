@@ -78,7 +78,7 @@ impl From<StartError> for ApiError {
             }
             StartError::Busy(running) => Self::conflict(format!("already running (execution {running})"))
                 .with_details(BTreeMap::from([("execution_id".to_owned(), running.to_string())])),
-            StartError::Store(message) => Self::unavailable(&message),
+            StartError::Store(ref cause) => Self::unavailable_error(cause),
             StartError::Queue(e) => Self::unavailable_error(&e),
         }
     }
@@ -131,7 +131,7 @@ impl From<OrchestrationError> for ApiError {
             OrchestrationError::NotFound(what) => Self::not_found(format!("{what} not found")),
             OrchestrationError::Invalid(details) => Self::invalid_fields(details),
             OrchestrationError::Duplicate(message) => Self::conflict(message),
-            OrchestrationError::Store(cause) => Self::unavailable(&cause),
+            OrchestrationError::Store(ref cause) => Self::unavailable_error(cause),
         }
     }
 }
@@ -156,7 +156,7 @@ impl From<ChangeError> for ApiError {
             ChangeError::DuplicateName(_) => Self::conflict(e.to_string()),
             ChangeError::NotFound => Self::not_found(e.to_string()),
             ChangeError::Invalid(details) => Self::invalid_fields(details),
-            ChangeError::Store(cause) => Self::unavailable(&cause),
+            ChangeError::Store(ref cause) => Self::unavailable_error(cause),
             ChangeError::Rule(rule) => rule.into(),
         }
     }
@@ -169,7 +169,7 @@ impl From<PlanningError> for ApiError {
             PlanningError::Stage(why) | PlanningError::Refused(why) => Self::conflict(why),
             PlanningError::Invalid(fields) => Self::invalid_fields(fields),
             PlanningError::Rule(rule) => field("proposal", rule.to_string()),
-            PlanningError::Unavailable(cause) => Self::unavailable(&cause),
+            PlanningError::Unavailable(ref cause) => Self::unavailable_error(cause),
         }
     }
 }
@@ -182,5 +182,41 @@ impl From<Refusal> for ApiError {
             Refusal::Retry(e) => Self::unavailable_error(&e).with_retry_after(5),
             Refusal::Store(e) => Self::unavailable_error(&e),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use agented_kernel::Cause;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("database is locked")]
+    struct Locked;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("database query failed: {0}")]
+    struct Query(#[source] Locked);
+
+    #[test]
+    fn a_storage_failure_keeps_its_cause_chain_private_and_whole() {
+        let port = ExecStoreError(Cause::of(Query(Locked)));
+        let api = ApiError::from(StartError::from(port));
+        assert_eq!(api.status().as_u16(), 503);
+        assert_eq!(api.body().error, "service temporarily unavailable, try again");
+        assert_eq!(
+            api.cause(),
+            Some("execution storage failed: database query failed: database is locked"),
+            "each message once, down to the root"
+        );
+    }
+
+    #[test]
+    fn causes_that_add_words_are_all_kept() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("could not save the roadmap")]
+        struct Save(#[source] Query);
+        let api = ApiError::from(ChangeError::Store(Cause::of(Save(Query(Locked)))));
+        assert_eq!(api.cause(), Some("could not save the roadmap: database query failed: database is locked"));
     }
 }

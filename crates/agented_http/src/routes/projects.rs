@@ -183,7 +183,7 @@ pub async fn import_project(
         (Some(files), None) => files,
         (None, Some(path)) => web::block(move || read_planning(&path))
             .await
-            .map_err(|e| ApiError::unavailable(&e))?
+            .map_err(|e| ApiError::unavailable_error(&e))?
             .map_err(|e| invalid("path", e))?,
         _ => return Err(invalid("files", "give either files or path")),
     };
@@ -244,7 +244,7 @@ pub async fn export_project(
     match query.format.as_deref().unwrap_or("json") {
         "json" => Ok(HttpResponse::Ok().json(ExportedFiles { files })),
         "zip" => {
-            let bytes = zip_files(&files).map_err(|e| ApiError::unavailable(&e))?;
+            let bytes = zip_files(&files).map_err(|e| ApiError::unavailable_error(&e))?;
             Ok(HttpResponse::Ok()
                 .content_type("application/zip")
                 .insert_header(("Content-Disposition", format!("attachment; filename=\"{}-planning.zip\"", project.id)))

@@ -163,7 +163,7 @@ impl Orchestration {
 impl agented_triggers::SettingsCheck for Orchestration {
     /// The trigger's custom backend must exist, and its chain name existing backends and accounts.
     async fn problems(&self, settings: &TriggerSettings) -> Result<FieldErrors, TriggerStoreError> {
-        let store = |e: OrchestrationError| TriggerStoreError(e.to_string());
+        let store = |e: OrchestrationError| TriggerStoreError(agented_kernel::Cause::of(e));
         let mut errors = FieldErrors::new();
         if let Some(id) = &settings.backend_id {
             let found = self.ports.backends.get(id).await.map_err(|e| store(e.into()))?;
@@ -176,6 +176,6 @@ impl agented_triggers::SettingsCheck for Orchestration {
     }
 
     async fn chain_problems(&self, chain: &[FallbackEntry]) -> Result<FieldErrors, TriggerStoreError> {
-        self.check_chain(chain).await.map_err(|e| TriggerStoreError(e.to_string()))
+        self.check_chain(chain).await.map_err(|e| TriggerStoreError(agented_kernel::Cause::of(e)))
     }
 }

@@ -34,24 +34,24 @@ pub enum OrchestrationError {
     Duplicate(String),
     /// Storage failed.
     #[error("{0}")]
-    Store(String),
+    Store(#[source] agented_kernel::Cause),
 }
 
 impl From<OrchestrationStoreError> for OrchestrationError {
     fn from(e: OrchestrationStoreError) -> Self {
-        Self::Store(e.to_string())
+        Self::Store(agented_kernel::Cause::of(e))
     }
 }
 
 impl From<ExecStoreError> for OrchestrationError {
     fn from(e: ExecStoreError) -> Self {
-        Self::Store(e.to_string())
+        Self::Store(agented_kernel::Cause::of(e))
     }
 }
 
 impl From<TriggerStoreError> for OrchestrationError {
     fn from(e: TriggerStoreError) -> Self {
-        Self::Store(e.to_string())
+        Self::Store(agented_kernel::Cause::of(e))
     }
 }
 

@@ -14,7 +14,7 @@ pub enum AssistantError {
     Refused(String),
     /// Storage or the queue failed.
     #[error("{0}")]
-    Unavailable(String),
+    Unavailable(#[source] agented_kernel::Cause),
 }
 
 /// Where a run that was asked something stands.
@@ -58,7 +58,7 @@ pub enum PlanningStoreError {
     NoProject,
     /// The store failed.
     #[error("planning storage failed: {0}")]
-    Store(String),
+    Store(#[source] agented_kernel::Cause),
 }
 
 /// A session or research run with the version it was read at.

@@ -42,7 +42,7 @@ pub enum PlanningError {
     Refused(String),
     /// Storage or the queue failed (503).
     #[error("{0}")]
-    Unavailable(String),
+    Unavailable(#[source] agented_kernel::Cause),
 }
 
 impl From<PlanningStoreError> for PlanningError {

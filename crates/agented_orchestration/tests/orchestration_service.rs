@@ -1,0 +1,212 @@
+//! The `Orchestration` facade's rules on in-memory fakes: accounts, budgets and their
+//! one warning per period, the budget check of a prospective run (one scope derivation),
+//! the facts of a chain entry, the usage report's defaults, and the trigger settings check.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on the first broken expectation")]
+
+use agented_executions::BackendEntry;
+use agented_executions::fakes::MemoryBackends;
+use agented_kernel::{Clock, ManualClock, TriggerId};
+use agented_orchestration::fakes::{MemoryAccounts, MemoryBudgets, MemorySpend, RecordingAlerts};
+use agented_orchestration::{
+    AccountPatch, BudgetPatch, BudgetQuestion, Orchestration, OrchestrationError, OrchestrationOptions,
+    OrchestrationPorts, RunScope, UsageRequest, UsageRow,
+};
+use agented_triggers::fakes::MemoryTriggers;
+use agented_triggers::{FallbackEntry, SettingsCheck, TriggerRepository, TriggerSettings};
+use chrono::{Duration, TimeZone, Utc};
+use std::sync::Arc;
+
+struct World {
+    o: Orchestration,
+    clock: Arc<ManualClock>,
+    spend: Arc<MemorySpend>,
+    alerts: Arc<RecordingAlerts>,
+    triggers: Arc<MemoryTriggers>,
+}
+
+fn builtin(id: &str, command: &str) -> BackendEntry {
+    BackendEntry {
+        id: id.into(),
+        name: id.into(),
+        backend_type: command.into(),
+        command: command.into(),
+        description: String::new(),
+        is_builtin: true,
+        custom: None,
+        created_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+    }
+}
+
+fn world() -> World {
+    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 7, 15, 10, 0, 0).unwrap()));
+    let spend = Arc::new(MemorySpend::default());
+    let alerts = Arc::new(RecordingAlerts::default());
+    let triggers = Arc::new(MemoryTriggers::default());
+    let ports = OrchestrationPorts {
+        accounts: Arc::new(MemoryAccounts::default()),
+        budgets: Arc::new(MemoryBudgets::default()),
+        spend: spend.clone(),
+        alerts: alerts.clone(),
+        triggers: triggers.clone(),
+        backends: Arc::new(MemoryBackends::with(vec![
+            builtin("backend-claude", "claude"),
+            builtin("backend-codex", "codex"),
+        ])),
+        clock: clock.clone(),
+    };
+    let options = OrchestrationOptions {
+        env: Arc::new(|name: &str| (name == "TEAM_KEY").then(|| "sk-test".to_owned())),
+        ..OrchestrationOptions::default()
+    };
+    World { o: Orchestration::new(ports, options), clock, spend, alerts, triggers }
+}
+
+fn account(name: &str, default: bool, key: Option<&str>) -> AccountPatch {
+    AccountPatch {
+        name: Some(name.into()),
+        api_key_env: key.map(str::to_owned),
+        is_default: Some(default),
+        ..AccountPatch::default()
+    }
+}
+
+fn spent(w: &World, backend: &str, account: Option<&str>, usd: f64) {
+    w.spend.rows.lock().unwrap().push(UsageRow {
+        queued_at: w.clock.now(),
+        trigger_id: "trig-a".into(),
+        backend_id: backend.into(),
+        account_id: account.map(str::to_owned),
+        status: "success".into(),
+        input_tokens: 1,
+        output_tokens: 1,
+        cost_usd: usd,
+    });
+}
+
+fn daily(scope: &str, entity: Option<&str>, soft: Option<f64>, hard: Option<f64>) -> BudgetPatch {
+    BudgetPatch {
+        scope: Some(scope.into()),
+        entity_id: entity.map(str::to_owned),
+        period: Some("daily".into()),
+        soft_limit_usd: Some(soft),
+        hard_limit_usd: Some(hard),
+        ..BudgetPatch::default()
+    }
+}
+
+#[tokio::test]
+async fn accounts_belong_to_an_existing_backend_with_one_default_and_unique_names() {
+    let w = world();
+    assert!(matches!(
+        w.o.create_account("backend-nope", account("a", true, None)).await,
+        Err(OrchestrationError::NotFound("backend"))
+    ));
+    let first = w.o.create_account("backend-claude", account("team", true, None)).await.unwrap();
+    let second = w.o.create_account("backend-claude", account("solo", true, None)).await.unwrap();
+    assert_eq!(w.o.default_account("backend-claude").await.unwrap().unwrap().id, second.id);
+    assert!(matches!(
+        w.o.create_account("backend-claude", account("team", false, None)).await,
+        Err(OrchestrationError::Duplicate(_))
+    ));
+    assert!(matches!(w.o.account("backend-codex", &first.id).await, Err(OrchestrationError::NotFound(_))));
+}
+
+#[tokio::test]
+async fn a_budget_names_an_existing_entity_and_warns_once_per_period() {
+    let w = world();
+    let Err(OrchestrationError::Invalid(errors)) =
+        w.o.create_budget(daily("trigger", Some("trig-none"), None, Some(1.0))).await
+    else {
+        panic!("expected Invalid")
+    };
+    assert!(errors.contains_key("entity_id"));
+    w.o.create_budget(daily("backend", Some("backend-claude"), Some(1.0), Some(5.0))).await.unwrap();
+    spent(&w, "backend-claude", None, 2.0);
+    let scope = RunScope { trigger_id: "trig-a".into(), backend_id: "backend-claude".into(), account_id: None };
+    let check = w.o.check_budgets(&scope).await.unwrap();
+    assert_eq!(check.warnings(0.0).len(), 1);
+    assert!(check.blocking(0.0).is_empty());
+    assert_eq!(check.blocking(3.5).len(), 1, "an estimate that would pass the hard limit blocks");
+    w.o.check_budgets(&scope).await.unwrap();
+    assert_eq!(w.alerts.given.lock().unwrap().len(), 1, "one warning per period");
+    w.clock.advance(Duration::days(1));
+    spent(&w, "backend-claude", None, 1.5);
+    w.o.check_budgets(&scope).await.unwrap();
+    assert_eq!(w.alerts.given.lock().unwrap().len(), 2, "a new period warns again");
+}
+
+#[tokio::test]
+async fn the_budget_check_derives_a_runs_scope_from_its_trigger_chain_and_default_account() {
+    let w = world();
+    let team = w.o.create_account("backend-codex", account("team", true, None)).await.unwrap();
+    let settings = TriggerSettings {
+        name: "chained".into(),
+        fallback_chain: vec![FallbackEntry { backend_id: "backend-codex".into(), account_id: None }],
+        ..TriggerSettings::default()
+    };
+    let id = TriggerId::generate();
+    w.triggers.insert(&id, &settings, None, &[], w.clock.now()).await.unwrap();
+    let answer =
+        w.o.check_run(BudgetQuestion { trigger_id: Some(id.to_string()), ..BudgetQuestion::default() }).await.unwrap();
+    assert_eq!(answer.scope.backend_id, "backend-codex");
+    assert_eq!(answer.scope.account_id, Some(team.id.to_string()));
+    let plain = w.o.check_run(BudgetQuestion::default()).await.unwrap();
+    assert_eq!((plain.scope.backend_id.as_str(), plain.scope.account_id), ("backend-claude", None));
+    let bad = BudgetQuestion { estimated_cost_usd: Some(-1.0), ..BudgetQuestion::default() };
+    assert!(matches!(w.o.check_run(bad).await, Err(OrchestrationError::Invalid(_))));
+    let unknown = BudgetQuestion { trigger_id: Some("trig-nope".into()), ..BudgetQuestion::default() };
+    assert!(matches!(w.o.check_run(unknown).await, Err(OrchestrationError::NotFound("trigger"))));
+}
+
+#[tokio::test]
+async fn entry_facts_read_budgets_only_for_an_entry_that_could_run() {
+    let w = world();
+    let limited = w.o.create_account("backend-claude", account("team", true, Some("TEAM_KEY"))).await.unwrap();
+    w.o.create_budget(daily("backend", Some("backend-claude"), Some(0.5), None)).await.unwrap();
+    spent(&w, "backend-claude", Some(limited.id.as_str()), 1.0);
+    let entry = FallbackEntry { backend_id: "backend-claude".into(), account_id: None };
+    let facts = w.o.entry_facts("trig-a", &entry).await.unwrap();
+    assert_eq!(facts.budgets.states.len(), 1);
+    assert!(facts.env.unwrap().iter().any(|(_, v)| v == "sk-test"), "the account's key reaches the run");
+    assert_eq!(w.alerts.given.lock().unwrap().len(), 1);
+    let gone = FallbackEntry { backend_id: "backend-gone".into(), account_id: None };
+    let facts = w.o.entry_facts("trig-a", &gone).await.unwrap();
+    assert!(facts.spec.is_err() && facts.budgets.states.is_empty());
+}
+
+#[tokio::test]
+async fn the_usage_report_covers_whole_periods_by_default_and_refuses_bad_spans() {
+    let w = world();
+    spent(&w, "backend-claude", None, 0.25);
+    let answer = w.o.usage_report(UsageRequest::default()).await.unwrap();
+    assert_eq!(answer.until, Utc.with_ymd_and_hms(2026, 7, 16, 0, 0, 0).unwrap());
+    assert_eq!(answer.until - answer.since, Duration::days(30));
+    assert!((answer.report.totals.cost_usd - 0.25).abs() < f64::EPSILON);
+    let Err(OrchestrationError::Invalid(errors)) =
+        w.o.usage_report(UsageRequest {
+            period: Some("hourly".into()),
+            timezone: Some("Mars/Base".into()),
+            ..UsageRequest::default()
+        })
+        .await
+    else {
+        panic!("expected Invalid")
+    };
+    assert!(errors.contains_key("period") && errors.contains_key("timezone"), "{errors:?}");
+    let backwards = UsageRequest { since: Some(w.clock.now()), until: Some(w.clock.now()), ..UsageRequest::default() };
+    assert!(matches!(w.o.usage_report(backwards).await, Err(OrchestrationError::Invalid(_))));
+}
+
+#[tokio::test]
+async fn trigger_settings_name_only_custom_backends_and_known_chain_entries() {
+    let w = world();
+    let settings = TriggerSettings {
+        backend_id: Some("backend-claude".into()),
+        fallback_chain: vec![FallbackEntry { backend_id: "backend-gone".into(), account_id: None }],
+        ..TriggerSettings::default()
+    };
+    let problems = w.o.problems(&settings).await.unwrap();
+    assert_eq!(problems["backend_id"], "'backend-claude' is not a custom backend");
+    assert_eq!(problems["fallback_chain.0.backend_id"], "unknown backend 'backend-gone'");
+}
