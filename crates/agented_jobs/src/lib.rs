@@ -1,6 +1,6 @@
 //! Background jobs: the apalis queue that carries bot runs, implementing the
-//! executions domain's `RunQueue` port, and the worker that hands each job
-//! to the runner.
+//! executions domain's `RunQueue` port, the worker that hands each job to the
+//! runner, and the `Ticker` every timed background loop runs on.
 //!
 //! Architecture invariant: an adapter. Jobs carry only ids and are
 //! idempotent; the database row is the source of truth, never the queue.
@@ -8,7 +8,9 @@
 //! and Diesel's pool never contend for one file's write lock.
 
 pub mod queue;
+pub mod ticker;
 pub mod worker;
 
 pub use queue::{JobsError, RUNS_QUEUE, RunJob, SqliteRunQueue};
+pub use ticker::Ticker;
 pub use worker::{RunHandler, WorkerHandle, start_worker};

@@ -10,7 +10,7 @@ use agented_auth::{ApiKey, ApiKeySecret, ApiKeyService, AuditEntry, AuditLog, Ke
 use agented_executions::{ExecutionRepository, ExecutionService, ExecutionStatus, RunEnvironment, RunQueue, Scheduler};
 use agented_http::app::{ActixServiceConfig, Server, ServerHandle};
 use agented_http::{AppState, HttpOptions};
-use agented_jobs::{RunHandler, SqliteRunQueue, WorkerHandle, start_worker};
+use agented_jobs::{RunHandler, SqliteRunQueue, Ticker, WorkerHandle, start_worker};
 use agented_kernel::{Clock, SystemClock, TriggerId};
 use agented_orchestration::{Backoff, Orchestration, OrchestrationOptions, OrchestrationPorts, RateLimitRules};
 use agented_roadmaps::planning::PlanningService;
@@ -130,6 +130,8 @@ const RATE_LIMIT_TICK: Duration = Duration::from_secs(1);
 
 /// How often planning work is advanced in the background.
 const PLANNING_TICK: Duration = Duration::from_secs(2);
+/// How often expired dedup records and schedule claims are deleted.
+const PRUNE_TICK: Duration = Duration::from_secs(60);
 
 /// A started Agented: the server runs once [`Application::run_until_stopped`] is awaited.
 pub struct Application {
@@ -139,6 +141,8 @@ pub struct Application {
     scheduler: Scheduler,
     executions: ExecutionService,
     planning: PlanningService,
+    ledger: Arc<dyn agented_triggers::DedupLedger>,
+    clock: Arc<dyn Clock>,
     shutdown_grace: Duration,
     local_addr: SocketAddr,
     database: Database,
@@ -190,6 +194,7 @@ impl Application {
             )),
             clock.clone(),
         );
+        let ledger = runs.webhooks.ledger().clone();
         let state = AppState {
             readiness: agented_kernel::Readiness::new(Arc::new(database.clone()), runs.components),
             web_dist: settings.web_dist.clone(),
@@ -228,6 +233,8 @@ impl Application {
             scheduler: runs.scheduler,
             executions: runs.service_handle,
             planning,
+            ledger,
+            clock,
             shutdown_grace: settings.runner.shutdown_grace,
             local_addr,
             database,
@@ -297,18 +304,14 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let runner = self.runner.clone();
         let grace = self.shutdown_grace;
-        let schedules = tokio::spawn(tick_schedules(self.scheduler.clone()));
-        let planning = tokio::spawn(watch_planning(self.planning.clone()));
-        let waiting = tokio::spawn(requeue_rate_limited(self.executions.clone()));
+        let loops = background_loops(&self);
         // Runs are told to stop as soon as the signal arrives, while HTTP drains.
         let on_signal = tokio::spawn(async move {
             shutdown_signal().await;
             runner.shutdown(grace).await;
         });
         let served = self.server.await;
-        schedules.abort();
-        planning.abort();
-        waiting.abort();
+        drop(loops);
         if on_signal.is_finished() {
             let _ = on_signal.await;
         } else {
@@ -378,57 +381,36 @@ fn runner_path(settings: &Settings) -> OsString {
     std::env::join_paths(dirs).unwrap_or(own)
 }
 
-/// Deletes expired webhook dedup records and schedule slot claims once a minute, for as long as the server runs.
-fn prune_dedup_records(ledger: Arc<dyn agented_triggers::DedupLedger>, clock: Arc<dyn Clock>) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(Duration::from_secs(60));
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every.tick().await;
-            match ledger.prune(clock.now()).await {
-                Ok(0) => {}
-                Ok(n) => tracing::debug!(pruned = n, "expired webhook dedup records deleted"),
-                Err(e) => tracing::warn!(error = %e, "pruning webhook dedup records failed"),
+/// The timed background loops of a serving server; dropping them stops them.
+fn background_loops(app: &Application) -> Vec<Ticker> {
+    let (scheduler, executions, planning) = (app.scheduler.clone(), app.executions.clone(), app.planning.clone());
+    let (ledger, clock) = (app.ledger.clone(), app.clock.clone());
+    vec![
+        Ticker::start("scheduler", SCHEDULER_TICK, move || {
+            let scheduler = scheduler.clone();
+            async move { scheduler.tick().await.map(drop) }
+        }),
+        // Planning sessions and research runs advance as their runs finish, so a
+        // research summary starts even when nobody is watching.
+        Ticker::start("planning", PLANNING_TICK, move || {
+            let planning = planning.clone();
+            async move { planning.advance_all().await.map(drop) }
+        }),
+        Ticker::start("rate-limited requeue", RATE_LIMIT_TICK, move || {
+            let executions = executions.clone();
+            async move { executions.requeue_due().await.map(drop) }
+        }),
+        Ticker::start("dedup pruning", PRUNE_TICK, move || {
+            let (ledger, now) = (ledger.clone(), clock.now());
+            async move {
+                let pruned = ledger.prune(now).await?;
+                if pruned > 0 {
+                    tracing::debug!(pruned, "expired webhook dedup records and schedule claims deleted");
+                }
+                Ok::<(), agented_triggers::TriggerStoreError>(())
             }
-        }
-    });
-}
-
-/// Ticks the scheduler every second for as long as the server serves.
-async fn tick_schedules(scheduler: Scheduler) {
-    let mut every = tokio::time::interval(SCHEDULER_TICK);
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        every.tick().await;
-        if let Err(e) = scheduler.tick().await {
-            tracing::warn!(error = %e, "the scheduler could not read or write triggers; trying again in a second");
-        }
-    }
-}
-
-/// Advances planning sessions and research runs as their runs finish, so
-/// a research summary starts even when nobody is watching.
-async fn watch_planning(planning: PlanningService) {
-    let mut every = tokio::time::interval(PLANNING_TICK);
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        every.tick().await;
-        if let Err(e) = planning.advance_all().await {
-            tracing::warn!(error = %e, "planning work could not be advanced; trying again shortly");
-        }
-    }
-}
-
-/// Queues rate-limited runs whose next attempt is due, every second.
-async fn requeue_rate_limited(executions: ExecutionService) {
-    let mut every = tokio::time::interval(RATE_LIMIT_TICK);
-    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        every.tick().await;
-        if let Err(e) = executions.requeue_due().await {
-            tracing::warn!(error = %e, "rate-limited runs could not be queued again; trying again in a second");
-        }
-    }
+        }),
+    ]
 }
 
 /// The orchestration facade over the store, with the settings' rules.
@@ -560,7 +542,6 @@ async fn start_runs(
         keep: settings.webhooks.keep_deliveries,
     });
     let scheduler = Scheduler::new(triggers.clone(), service.clone(), ledger, clock.clone());
-    prune_dedup_records(webhooks.ledger().clone(), clock.clone());
     let follower = agented_executions::LogFollower::new(executions_for_follower, store, bus, STREAM_HEARTBEAT);
     Ok(Runs {
         triggers: agented_triggers::TriggerService::new(triggers, Arc::new(orchestration.clone()), clock.clone()),
