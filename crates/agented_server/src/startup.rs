@@ -536,7 +536,7 @@ async fn start_runs(
             github_body: settings.webhooks.github_replay_window,
         },
     )
-    .with_github_secret(settings.github_webhook_secret.clone())
+    .with_github_secret(settings.github_webhook_secret.as_deref().map(str::to_owned))
     .with_inspector(agented_executions::Inspector {
         log: Arc::new(agented_store_sqlite::SqliteDeliveries::new(database.clone())),
         keep: settings.webhooks.keep_deliveries,

@@ -1,0 +1,88 @@
+//! `[log]` and `[sentry]`: what is logged, in which format, and where errors are reported.
+
+use super::fields::{ConfigError, invalid};
+use super::secret::Secret;
+use agented_http::telemetry::{LogFormat, parse_filter};
+use serde::{Deserialize, Serialize, Serializer};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLog {
+    level: String,
+    format: String,
+}
+
+/// Logging settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LogSettings {
+    /// Tracing filter.
+    pub level: String,
+    /// Output format.
+    #[serde(serialize_with = "format_name")]
+    pub format: LogFormat,
+}
+
+fn format_name<S: Serializer>(format: &LogFormat, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(match format {
+        LogFormat::Json => "json",
+        LogFormat::Text => "text",
+    })
+}
+
+impl TryFrom<RawLog> for LogSettings {
+    type Error = ConfigError;
+
+    fn try_from(raw: RawLog) -> Result<Self, ConfigError> {
+        let format = match raw.format.trim().to_ascii_lowercase().as_str() {
+            "json" => LogFormat::Json,
+            "text" => LogFormat::Text,
+            other => return Err(invalid("log.format", format!("'{other}' must be json or text"))),
+        };
+        parse_filter(&raw.level)
+            .map_err(|_| invalid("log.level", format!("'{}' is not a log filter such as info or debug", raw.level)))?;
+        Ok(Self { level: raw.level, format })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSentry {
+    dsn: Option<String>,
+    environment: Option<String>,
+    release: Option<String>,
+    traces_sample_rate: f64,
+}
+
+/// Sentry settings.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SentrySettings {
+    /// DSN (it embeds a key); `None` disables reporting.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dsn: Option<Secret>,
+    /// Environment tag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
+    /// Release tag.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
+    /// Share of requests traced, 0.0–1.0.
+    pub traces_sample_rate: f64,
+}
+
+impl TryFrom<RawSentry> for SentrySettings {
+    type Error = ConfigError;
+
+    fn try_from(raw: RawSentry) -> Result<Self, ConfigError> {
+        let rate = raw.traces_sample_rate;
+        if !(0.0..=1.0).contains(&rate) {
+            return Err(invalid("sentry.traces_sample_rate", format!("{rate} is outside 0.0–1.0")));
+        }
+        let text = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        Ok(Self {
+            dsn: Secret::non_empty(raw.dsn),
+            environment: text(raw.environment),
+            release: text(raw.release),
+            traces_sample_rate: rate,
+        })
+    }
+}

@@ -1,0 +1,83 @@
+//! `[runner]`: where CLIs are found, where runs work (never inside the data
+//! folder), what of the server's environment they see, and how many run at once.
+
+use super::fields::{ConfigError, StringList, at_most, invalid, path, seconds, within};
+use crate::workspace;
+use serde::{Deserialize, Serialize, Serializer};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRunner {
+    extra_path: StringList,
+    workspace_dir: Option<PathBuf>,
+    env_passthrough: StringList,
+    max_parallel_runs: usize,
+    shutdown_grace_seconds: u64,
+    max_log_lines: i64,
+}
+
+/// How bots are run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunnerSettings {
+    /// Folders searched for CLIs before the server's own `PATH`.
+    #[serde(serialize_with = "paths")]
+    pub extra_path: Vec<PathBuf>,
+    /// Working directory of runs without a local project path; per-run clones go under
+    /// `runs/` in it. Never inside `data_dir`.
+    #[serde(serialize_with = "path")]
+    pub workspace_dir: PathBuf,
+    /// Whether `workspace_dir` is the default one, private to this user under the temp folder.
+    #[serde(skip)]
+    pub default_workspace: bool,
+    /// Variables of the server's environment passed on to runs, besides the allowlist.
+    pub env_passthrough: Vec<String>,
+    /// Runs executing at once, over all triggers.
+    pub max_parallel_runs: usize,
+    /// On shutdown, how long running CLIs get after SIGTERM before they are marked interrupted.
+    #[serde(rename = "shutdown_grace_seconds", serialize_with = "seconds")]
+    pub shutdown_grace: Duration,
+    /// Lines stored per run; later lines are counted, not stored.
+    pub max_log_lines: i64,
+}
+
+fn paths<S: Serializer>(paths: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(paths.iter().map(|p| p.display().to_string()))
+}
+
+/// The raw section and the data folder runs are kept out of.
+impl TryFrom<(RawRunner, &Path)> for RunnerSettings {
+    type Error = ConfigError;
+
+    fn try_from((raw, data_dir): (RawRunner, &Path)) -> Result<Self, ConfigError> {
+        let max_parallel_runs = within("runner.max_parallel_runs", raw.max_parallel_runs, 1..=256, "")?;
+        let grace = at_most("runner.shutdown_grace_seconds", raw.shutdown_grace_seconds, 300)?;
+        if raw.max_log_lines < 1 {
+            return Err(invalid("runner.max_log_lines", "must be at least 1"));
+        }
+        let env_passthrough = raw.env_passthrough.into_vec();
+        if let Some(problem) = env_passthrough.iter().find_map(|name| {
+            if agented_orchestration::accounts::is_env_name(name) {
+                agented_executions::run_env::refusal(name)
+            } else {
+                Some(format!("'{name}' is not an environment variable name"))
+            }
+        }) {
+            return Err(invalid("runner.env_passthrough", problem));
+        }
+        let configured = raw.workspace_dir.filter(|p| !p.as_os_str().is_empty());
+        let default_workspace = configured.is_none();
+        let workspace_dir = configured.unwrap_or_else(|| workspace::default_dir(data_dir));
+        workspace::check_apart(&workspace_dir, data_dir).map_err(|e| invalid("runner.workspace_dir", e))?;
+        Ok(Self {
+            extra_path: raw.extra_path.into_vec().into_iter().map(PathBuf::from).collect(),
+            workspace_dir,
+            default_workspace,
+            env_passthrough,
+            max_parallel_runs,
+            shutdown_grace: Duration::from_secs(grace),
+            max_log_lines: raw.max_log_lines,
+        })
+    }
+}
