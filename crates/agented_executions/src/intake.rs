@@ -10,8 +10,7 @@ use crate::model::TriggerType;
 use crate::service::{ExecutionService, RunRequest, StartError};
 use agented_kernel::{Clock, ExecutionId, TriggerId};
 use agented_triggers::{
-    DedupLedger, GithubEvent, TriggerRepository, TriggerSource, TriggerStoreError, WebhookMatch, match_payload,
-    payload_key,
+    DedupLedger, GithubEvent, TriggerRepository, TriggerSource, TriggerStoreError, WebhookMatch, payload_key,
 };
 use serde_json::Value;
 use std::sync::Arc;
@@ -125,12 +124,13 @@ impl WebhookIntake {
                 continue;
             }
             let who = TriggerRef { id: trigger.id.clone(), name: s.name.clone() };
-            let secret = s.webhook_secret.as_deref().filter(|secret| !secret.is_empty());
+            let rule = s.webhook_rule();
+            let secret = rule.secret;
             if let Some(Err(why)) = secret.map(signed_by) {
                 report.bad_signature.push((who, why));
                 continue;
             }
-            let WebhookMatch::Matched { message } = match_payload(s, payload) else { continue };
+            let WebhookMatch::Matched { message } = rule.matches(payload) else { continue };
             let mut keys = vec![(payload_key.as_str(), self.windows.payload)];
             // Only a verified id counts: anyone can send an unsigned one.
             keys.extend(message_key.as_deref().filter(|_| secret.is_some()).map(|key| (key, self.windows.message_id)));

@@ -11,7 +11,7 @@ use crate::intake::TriggerRef;
 use crate::model::TriggerType;
 use crate::service::{ExecutionService, RunRequest, StartError};
 use agented_kernel::{Clock, ExecutionId};
-use agented_triggers::{DedupLedger, Schedule, Trigger, TriggerRepository, TriggerSource, TriggerStoreError};
+use agented_triggers::{DedupLedger, SourceRule, Trigger, TriggerRepository, TriggerSource, TriggerStoreError};
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use futures::lock::Mutex;
 use std::sync::Arc;
@@ -94,8 +94,8 @@ impl Scheduler {
         report: &mut TickReport,
     ) -> Result<(), TriggerStoreError> {
         let who = TriggerRef { id: trigger.id.clone(), name: trigger.settings.name.clone() };
-        let schedule = match Schedule::of(&trigger.settings) {
-            Ok(Some(schedule)) if trigger.settings.enabled => schedule,
+        let schedule = match trigger.settings.rule() {
+            Ok(SourceRule::Scheduled(schedule)) if trigger.settings.enabled => schedule,
             other => {
                 // Disabled, without a schedule or with an invalid one: no next run
                 // (said once, when the next run is taken away).

@@ -86,11 +86,7 @@ impl GithubEvent {
     /// Whether a trigger with `settings` fires for this event (source and enablement aside).
     #[must_use]
     pub fn wanted_by(&self, settings: &TriggerSettings) -> bool {
-        let name = self.name();
-        let event_ok = settings.github_events.iter().any(|e| *e == name || *e == self.event);
-        let repo_ok = settings.github_repos.is_empty()
-            || self.repository.as_ref().is_some_and(|r| settings.github_repos.iter().any(|want| want == r));
-        event_ok && repo_ok
+        settings.github_filter().wants(&self.name(), &self.event, self.repository.as_deref())
     }
 
     /// GitHub placeholders `template` uses that this event does not fill.

@@ -11,10 +11,12 @@ pub mod fakes;
 pub mod fallback;
 pub mod github;
 pub mod models;
+pub mod patch;
 pub mod ports;
 pub mod predefined;
 pub mod schedule;
 pub mod service;
+pub mod source;
 pub mod trigger;
 pub mod verdict;
 pub mod webhook;
@@ -23,13 +25,14 @@ pub use deliveries::{DeliveryRecord, KEPT_BODY_BYTES, is_harmless_header, kept_b
 pub use fallback::{FallbackEntry, MAX_CHAIN_ENTRIES, check_chain};
 pub use github::{GithubEvent, github_placeholders};
 pub use models::{TimeoutSeconds, TriggerSource, UnknownSource};
+pub use patch::{MAX_PROMPT_CHARS, TriggerPatch};
 pub use ports::{DedupLedger, DeliveryLog, TriggerRepository, TriggerStoreError, TriggerWriteError};
 pub use predefined::{PLANNER, PR_REVIEW, PredefinedTrigger};
 pub use schedule::{Schedule, SlotPlan, next_run_after_change, next_run_at};
 pub use service::{PathRequest, SettingsCheck, TriggerChange, TriggerError, TriggerService};
+pub use source::{GithubFilter, SourceRule, WebhookRule};
 pub use trigger::{
-    ConcurrencyPolicy, DEFAULT_GITHUB_EVENTS, FieldErrors, ProjectPath, Trigger, TriggerPatch, TriggerPath,
-    TriggerSettings,
+    ConcurrencyPolicy, DEFAULT_GITHUB_EVENTS, FieldErrors, ProjectPath, Trigger, TriggerPath, TriggerSettings,
 };
 pub use verdict::{MatchVerdict, verdict};
 pub use webhook::{WebhookMatch, match_payload, payload_key, value_at};

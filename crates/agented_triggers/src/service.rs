@@ -3,9 +3,10 @@
 //! other domains about backends and chains through [`SettingsCheck`].
 
 use crate::fallback::FallbackEntry;
+use crate::patch::TriggerPatch;
 use crate::ports::{TriggerRepository, TriggerStoreError, TriggerWriteError};
 use crate::schedule::{next_run_after_change, next_run_at};
-use crate::trigger::{FieldErrors, ProjectPath, Trigger, TriggerPatch, TriggerPath, TriggerSettings};
+use crate::trigger::{FieldErrors, ProjectPath, Trigger, TriggerPath, TriggerSettings};
 use crate::verdict::{MatchVerdict, verdict};
 use agented_kernel::{Clock, TriggerId};
 use async_trait::async_trait;

@@ -3,9 +3,9 @@
 //! a GitHub one. Signatures and dedup aside; nothing is started.
 
 use crate::github::GithubEvent;
-use crate::models::TriggerSource;
+use crate::source::SourceRule;
 use crate::trigger::{FieldErrors, TriggerSettings};
-use crate::webhook::{WebhookMatch, match_payload};
+use crate::webhook::WebhookMatch;
 use serde_json::Value;
 
 /// What a delivery would do to a trigger.
@@ -40,27 +40,26 @@ pub fn verdict(s: &TriggerSettings, payload: &Value, event: Option<&str>) -> Res
     if !payload.is_object() {
         return Err(invalid("payload", "must be a JSON object"));
     }
-    Ok(match s.trigger_source {
+    Ok(match s.rule() {
         _ if !s.enabled => MatchVerdict::no("the trigger is disabled".into(), false),
-        TriggerSource::Webhook => {
-            let signed = s.webhook_secret.as_deref().is_some_and(|x| !x.is_empty());
-            match match_payload(s, payload) {
+        Ok(SourceRule::Webhook(rule)) => {
+            let signed = rule.secret.is_some();
+            match rule.matches(payload) {
                 WebhookMatch::Matched { message } => MatchVerdict::yes(message, signed),
                 WebhookMatch::NotMatched(why) => MatchVerdict::no(why, signed),
             }
         }
-        TriggerSource::Github => {
+        Ok(SourceRule::Github(filter)) => {
             let Some(event) = event.map(str::trim).filter(|e| !e.is_empty()) else {
                 return Err(invalid("event", "is required for a GitHub trigger (the X-GitHub-Event value)"));
             };
             let event = GithubEvent::parse(event, payload);
             let missing = event.missing_for(&s.prompt_template);
-            if !event.wanted_by(s) {
-                let repos =
-                    if s.github_repos.is_empty() { "any repository".to_owned() } else { s.github_repos.join(", ") };
+            if !filter.wants(&event.name(), &event.event, event.repository.as_deref()) {
+                let repos = if filter.repos.is_empty() { "any repository".to_owned() } else { filter.repos.join(", ") };
                 let why = format!(
                     "it wants {} from {repos}; this is {} from {}",
-                    s.github_events.join(", "),
+                    filter.events.join(", "),
                     event.name(),
                     event.repository.as_deref().unwrap_or("no repository")
                 );
@@ -75,6 +74,6 @@ pub fn verdict(s: &TriggerSettings, payload: &Value, event: Option<&str>) -> Res
                 MatchVerdict::yes(message, true)
             }
         }
-        other => MatchVerdict::no(format!("the trigger is started by {other}, not by deliveries"), false),
+        _ => MatchVerdict::no(format!("the trigger is started by {}, not by deliveries", s.trigger_source), false),
     })
 }

@@ -39,30 +39,10 @@ pub enum WebhookMatch {
     NotMatched(String),
 }
 
-/// Decides whether `payload` is for a trigger with `settings` (its signature is checked elsewhere).
+/// Decides whether `payload` is for a trigger with `settings`' webhook rule (its signature is checked elsewhere).
 #[must_use]
 pub fn match_payload(settings: &TriggerSettings, payload: &Value) -> WebhookMatch {
-    let path = settings.match_field_path.as_deref().filter(|p| !p.is_empty());
-    if let Some(path) = path {
-        let found = value_at(payload, path).and_then(text_of);
-        match (settings.match_field_value.as_deref().filter(|v| !v.is_empty()), found) {
-            (_, None) => return WebhookMatch::NotMatched(format!("no value at '{path}'")),
-            (Some(expected), Some(found)) if found != expected => {
-                return WebhookMatch::NotMatched(format!("'{path}' is '{found}', not '{expected}'"));
-            }
-            _ => {}
-        }
-    }
-    let message = value_at(payload, &settings.text_field_path).and_then(text_of);
-    if let Some(keyword) = settings.detection_keyword.as_deref().filter(|k| !k.is_empty()) {
-        let Some(text) = &message else {
-            return WebhookMatch::NotMatched(format!("no text at '{}'", settings.text_field_path));
-        };
-        if !text.to_lowercase().contains(&keyword.to_lowercase()) {
-            return WebhookMatch::NotMatched(format!("the text does not contain '{keyword}'"));
-        }
-    }
-    WebhookMatch::Matched { message }
+    settings.webhook_rule().matches(payload)
 }
 
 /// The dedup key of a generic delivery: SHA-256 of its canonical JSON (keys sorted, no spaces).
