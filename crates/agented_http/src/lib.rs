@@ -1,10 +1,12 @@
 //! The HTTP adapter: actix-web routes, middleware, the one JSON error body,
 //! request-scoped logging, the OpenAPI spec and the dashboard's static files.
 //!
-//! Architecture invariant: an adapter. Handlers translate HTTP into calls on
-//! domain services and ports and domain errors into [`ApiError`]; no business
-//! rule and no SQL lives here. Every route is registered through utoipa so it
-//! appears in `/openapi.json`.
+//! Architecture invariant: an adapter. Handlers translate HTTP into one call
+//! on a domain service and its answer back; domain errors become [`ApiError`]
+//! in `error/from_domain.rs` only. No business rule, no port and no SQL is
+//! reached from a route (`tests/architecture.rs` in `agented_test_support`
+//! checks). Every route is registered through utoipa so it appears in
+//! `/openapi.json`.
 
 pub mod app;
 pub mod error;

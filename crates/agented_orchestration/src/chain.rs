@@ -158,16 +158,9 @@ impl ChainRun {
 
     fn decide(&mut self, entry: &FallbackEntry, facts: EntryFacts, now: DateTime<Utc>) -> ChainStep {
         let skip = |reason: &str| ChainStep::Skip { note: format!("skipping {}: {reason}", entry.backend_id) };
-        let spec = match facts.spec {
-            Ok(spec) => spec,
-            Err(reason) => {
-                self.unusable.push(reason.clone());
-                return skip(&reason);
-            }
-        };
-        let account = match facts.account {
-            Ok(account) => account,
-            Err(reason) => {
+        let (spec, account, env) = match (facts.spec, facts.account, facts.env) {
+            (Ok(spec), Ok(account), env) => (spec, account, env),
+            (Err(reason), _, _) | (_, Err(reason), _) => {
                 self.unusable.push(reason.clone());
                 return skip(&reason);
             }
@@ -193,7 +186,8 @@ impl ChainRun {
             self.budget_skips.push(reason.clone());
             return skip(&reason);
         }
-        let env = match facts.env {
+        // An API key variable that is unset makes the entry unusable, after limits and budgets.
+        let env = match env {
             Ok(env) => env,
             Err(reason) => {
                 self.unusable.push(reason.clone());
