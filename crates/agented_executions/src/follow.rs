@@ -21,17 +21,18 @@ const REPLAY_PAGE: u32 = 1000;
 const POLL_FIRST: Duration = Duration::from_millis(20);
 const POLL_MAX: Duration = Duration::from_millis(250);
 
-/// One event of a followed run.
+/// One event of a followed run. The states are boxed: a stream's channel holds
+/// slots of this size, and thousands of streams may be open.
 #[derive(Debug, Clone, PartialEq)]
 pub enum RunEvent {
     /// The run's state (sent first, then on each change).
-    Status(Execution),
+    Status(Box<Execution>),
     /// A stored line, each once and in order.
     Line(LogLine),
     /// Nothing was sent for the heartbeat interval.
     Quiet,
     /// The run ended: its final state (the last event).
-    Complete(Execution),
+    Complete(Box<Execution>),
 }
 
 /// The follower went away (its receiver was dropped).
@@ -85,7 +86,7 @@ impl LogFollower {
     async fn run(&self, execution: Execution, out: &mut Out) -> Result<(), Gone> {
         let id = execution.execution_id.clone();
         let mut last_status = execution.status;
-        out.send(RunEvent::Status(execution)).await?;
+        out.send(RunEvent::Status(Box::new(execution))).await?;
         let mut poll = POLL_FIRST;
         let last = loop {
             // Subscribe before reading the store: a line is published only after it is stored.
@@ -98,7 +99,7 @@ impl LogFollower {
                     && current.status == ExecutionStatus::Running
                 {
                     last_status = current.status;
-                    out.send(RunEvent::Status(current)).await?;
+                    out.send(RunEvent::Status(Box::new(current))).await?;
                 }
                 loop {
                     tokio::select! {
@@ -121,14 +122,14 @@ impl LogFollower {
             }
             if current.status != last_status {
                 last_status = current.status;
-                out.send(RunEvent::Status(current)).await?;
+                out.send(RunEvent::Status(Box::new(current))).await?;
             }
             out.quiet().await?;
             tokio::time::sleep(poll).await;
             poll = (poll * 2).min(POLL_MAX);
         };
         self.replay(&id, out).await?;
-        out.send(RunEvent::Complete(last)).await
+        out.send(RunEvent::Complete(Box::new(last))).await
     }
 
     async fn replay(&self, id: &ExecutionId, out: &mut Out) -> Result<(), Gone> {
