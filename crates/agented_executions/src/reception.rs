@@ -243,20 +243,24 @@ impl WebhookIntake {
     /// Writes one record per trigger the delivery concerned, or one saying why none.
     async fn inspect(&self, entry: &Entry<'_>, report: Option<&DeliveryReport>, nothing: (&str, Option<String>)) {
         let Some(inspector) = &self.inspector else { return };
+        // What every record of the delivery shares is worked out once, however many triggers it concerned.
+        let (received_at, headers) = (self.clock.now(), redact_headers(entry.arrival.headers.iter().copied()));
+        let (body, body_bytes) =
+            (kept_body(entry.arrival.body), i64::try_from(entry.arrival.body.len()).unwrap_or(i64::MAX));
         let record =
             |trigger: Option<&TriggerRef>, decision: &str, reason: Option<String>, execution: Option<String>| {
                 DeliveryRecord {
                     id: 0,
-                    received_at: self.clock.now(),
+                    received_at,
                     source: entry.source.to_owned(),
                     event: entry.event.clone(),
                     trigger_id: trigger.map(|t| t.id.clone()),
                     decision: decision.to_owned(),
                     reason,
                     execution_id: execution,
-                    headers: redact_headers(entry.arrival.headers.iter().copied()),
-                    body: kept_body(entry.arrival.body),
-                    body_bytes: i64::try_from(entry.arrival.body.len()).unwrap_or(i64::MAX),
+                    headers: headers.clone(),
+                    body: body.clone(),
+                    body_bytes,
                 }
             };
         let mut records = Vec::new();
