@@ -49,8 +49,12 @@ describe('sign-in', () => {
     assert.equal(created.status, 201)
     const { page } = await openPage(ctx.browser)
     await signIn(page, ctx.server.url, created.body.key)
-    assert.equal((await ctx.server.api(`/admin/api-keys/${created.body.id}`, { method: 'DELETE' })).status, 200)
+    // Wait on a page that never refreshes by itself, so the click below is what meets the revoked key
+    // (the triggers page refreshes every few seconds and could find out first).
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'API keys' }).click()
+    await page.getByTestId('keys-table').waitFor()
+    assert.equal((await ctx.server.api(`/admin/api-keys/${created.body.id}`, { method: 'DELETE' })).status, 200)
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Audit' }).click()
     await page.waitForURL(/\/sign-in\?reason=expired/)
     assert.match(await page.getByRole('status').first().textContent(), /refused your API key/)
     await page.close()
