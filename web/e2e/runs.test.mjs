@@ -152,5 +152,41 @@ describe('triggers and runs', () => {
     assert.deepEqual(errors, [])
     await page.close()
   })
+
+  it('marks a cost estimated from tokens, and sets how long a run may stay silent', async () => {
+    const created = await ctx.server.api('/admin/triggers', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'priced codex', backend_type: 'codex', prompt_template: '{message}' }),
+    })
+    assert.equal(created.status, 201)
+    const id = created.body.trigger_id
+    const run = await ctx.server.api(`/admin/triggers/${id}/run`, {
+      method: 'POST',
+      body: JSON.stringify({ message: 'tokens=1000000/100000 cached=400000' }),
+    })
+    assert.equal(run.status, 202)
+    const { page, errors } = await openPage(ctx.browser)
+    await signIn(page, ctx.server.url, ctx.server.adminKey)
+    await page.goto(`${ctx.server.url}/executions/${run.body.execution_id}`)
+    await page.getByTestId('run-status').filter({ hasText: 'success' }).waitFor({ timeout: 30_000 })
+    // Codex reports no dollars: 600k × $1.25 + 400k cached × $0.125 + 100k out × $10 per million.
+    await page.getByTestId('run-cost').filter({ hasText: '$1.80' }).waitFor()
+    assert.equal((await page.getByTestId('run-cost-source').textContent()).trim(), '(estimated)')
+
+    await page.goto(`${ctx.server.url}/triggers/${id}`)
+    const silence = page.getByLabel('Stop when silent for (s)')
+    assert.equal(await silence.inputValue(), '', 'unset: the server default')
+    await silence.fill('45')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.waitForURL(ctx.server.url + '/triggers')
+    assert.equal((await ctx.server.api(`/admin/triggers/${id}`)).body.stall_timeout_seconds, 45)
+    await page.goto(`${ctx.server.url}/triggers/${id}`)
+    await page.getByLabel('Stop when silent for (s)').fill('')
+    await page.getByRole('button', { name: 'Save' }).click()
+    await page.waitForURL(ctx.server.url + '/triggers')
+    assert.equal((await ctx.server.api(`/admin/triggers/${id}`)).body.stall_timeout_seconds, null, 'emptied: the default again')
+    assert.deepEqual(errors, [])
+    await page.close()
+  })
 })
 

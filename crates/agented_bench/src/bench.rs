@@ -10,19 +10,24 @@ use std::collections::HashMap;
 use std::path::Path;
 
 /// The figures in the order they are published, with their units.
-pub const KEYS: [(&str, &str); 15] = [
+pub const KEYS: [(&str, &str); 20] = [
     ("startup_ms", "ms"),
     ("idle_rss_mb", "MiB"),
     ("api_list_triggers_rps", "req/s"),
     ("api_list_triggers_p99_ms", "ms"),
     ("webhook_ingest_rps", "req/s"),
     ("webhook_ingest_p99_ms", "ms"),
+    ("webhook_unmatched_rps", "req/s"),
+    ("webhook_unmatched_p99_ms", "ms"),
     ("run_to_first_log_p50_ms", "ms"),
     ("run_to_first_log_p99_ms", "ms"),
     ("sse_line_latency_p50_ms", "ms"),
     ("sse_line_latency_p99_ms", "ms"),
+    ("sse_line_latency_flood_p50_ms", "ms"),
+    ("sse_line_latency_flood_p99_ms", "ms"),
     ("sequential_40_runs_s", "s"),
     ("sse_10k_clients_rss_mb", "MiB"),
+    ("sse_stream_kib", "KiB"),
     ("log_flood_lines_per_s", "lines/s"),
     ("startup_fresh_ms", "ms"),
     ("webhook_ingest_503_per_round", "answers"),
@@ -99,6 +104,12 @@ fn measure_server(server: &Server, runtime: &tokio::runtime::Runtime, rounds: us
         r.push("webhook_ingest_p99_ms", quantile(&round.latencies_ms, 0.99));
         webhooks::drain(api)?;
     }
+    progress("unmatched webhooks");
+    for n in 0..rounds {
+        let round = runtime.block_on(webhooks::unmatched_round(api, n))?;
+        r.push("webhook_unmatched_rps", round.rps);
+        r.push("webhook_unmatched_p99_ms", quantile(&round.latencies_ms, 0.99));
+    }
     progress("trigger to first log line");
     let first = runs::trigger(api, "bench first line")?;
     for _ in 0..rounds {
@@ -113,6 +124,12 @@ fn measure_server(server: &Server, runtime: &tokio::runtime::Runtime, rounds: us
         r.push("sse_line_latency_p50_ms", quantile(&samples, 0.5));
         r.push("sse_line_latency_p99_ms", quantile(&samples, 0.99));
     }
+    progress("SSE line latency while ten bots flood");
+    for n in 0..rounds {
+        let samples = runs::sse_latency_under_flood(api, &sse, n)?;
+        r.push("sse_line_latency_flood_p50_ms", quantile(&samples, 0.5));
+        r.push("sse_line_latency_flood_p99_ms", quantile(&samples, 0.99));
+    }
     progress("40 sequential runs");
     let sequential = runs::trigger(api, "bench sequential")?;
     for _ in 0..rounds {
@@ -124,10 +141,14 @@ fn measure_server(server: &Server, runtime: &tokio::runtime::Runtime, rounds: us
     }
     progress("10,000 open streams");
     let long = runs::trigger(api, "bench many streams")?;
+    // Before any stream was ever open: memory freed by one round's streams stays with the
+    // process and would hide the next round's cost.
+    let before = server.rss_mib()?;
     for _ in 0..rounds.min(3) {
         let id = runs::start(api, &long, "lines=1 sleep_ms=600000")?;
         let rss = runtime.block_on(sse_clients::hold_open(api, &id, || server.rss_mib()))?;
         r.push("sse_10k_clients_rss_mb", rss);
+        r.push("sse_stream_kib", sse_clients::per_stream_kib(before, rss));
         api.expect("POST", &format!("/admin/executions/{id}/cancel"), None, 200)
             .with_context(|| format!("cancelling {id}"))?;
         webhooks::drain(api)?;
@@ -166,6 +187,9 @@ fn method() -> Value {
         "startup_ms": "spawn to /health/readiness 200, restart on an existing data folder (startup_fresh_ms: first start, migrations and seeding included)",
         "idle_rss_mb": "VmRSS one second after a restart, no requests",
         "api_list_triggers": format!("{} kept-alive clients, closed loop, {} s per round, {} triggers stored", api::CLIENTS, api::ROUND.as_secs(), api::TRIGGERS),
+        "webhook_unmatched": format!("{} kept-alive clients POST / with a payload no trigger matches, {} s per round; answered once nothing matched (the inspector's record is written behind the answer)", webhooks::UNMATCHED_CLIENTS, webhooks::ROUND.as_secs()),
+        "sse_line_latency_flood": format!("as sse_line_latency, while {} other bots each print {} lines at {}/s", runs::FLOOD_BOTS, runs::FLOOD_WHILE_TIMED, runs::FLOOD_RATE),
+        "sse_stream_kib": "(VmRSS with the 10,000 streams open - VmRSS before the first round's streams) / 10,000, in KiB",
         "webhook_ingest": format!("{} kept-alive clients POST / with a new matching payload each, {} s per round; answered after match, dedup, store and enqueue", webhooks::CLIENTS, webhooks::ROUND.as_secs()),
         "run_to_first_log": format!("{} runs one after another per round: POST …/run to the first line's stored timestamp", runs::FIRST_LINE_RUNS),
         "sse_line_latency": format!("{} lines 5 ms apart: runner reading the line to a stream client receiving it", runs::SSE_LINES),

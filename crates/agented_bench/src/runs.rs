@@ -104,6 +104,32 @@ pub fn sse_latency(api: &Api, trigger: &str) -> Result<Vec<f64>> {
     Ok(samples)
 }
 
+/// Lines each flooding bot prints, at [`FLOOD_RATE`] a second, while one bot's stream is timed.
+pub const FLOOD_WHILE_TIMED: usize = 40_000;
+/// Lines a second of each flooding bot while one bot's stream is timed.
+pub const FLOOD_RATE: usize = 10_000;
+
+/// [`sse_latency`] of one bot while [`FLOOD_BOTS`] others flood.
+///
+/// # Errors
+/// As [`sse_latency`], or a flood run that does not succeed.
+pub fn sse_latency_under_flood(api: &Api, trigger: &str, round: usize) -> Result<Vec<f64>> {
+    let floods: Vec<String> = (0..FLOOD_BOTS)
+        .map(|i| {
+            let t = self::trigger(api, &format!("bench sse flood {round}.{i}"))?;
+            start(api, &t, &format!("lines=0 flood={FLOOD_WHILE_TIMED} rate={FLOOD_RATE}"))
+        })
+        .collect::<Result<_>>()?;
+    let samples = sse_latency(api, trigger)?;
+    for id in &floods {
+        let done = until_complete(api, id)?;
+        if done["status"] != "success" {
+            bail!("flood run {id} ended {done}");
+        }
+    }
+    Ok(samples)
+}
+
 /// Runs to completion, following its stream; returns the `complete` event's data.
 fn until_complete(api: &Api, id: &str) -> Result<Value> {
     let mut events = api.events(id)?;

@@ -68,7 +68,8 @@ impl Server {
             .env("AGENTED__SERVER__BIND", "127.0.0.1:0")
             .env("AGENTED__WEB__DIST_DIR", &bins.web_dist)
             .env("AGENTED__RUNNER__EXTRA_PATH", &fake_bin)
-            .env("AGENTED__RUNNER__MAX_PARALLEL_RUNS", "10")
+            // Ten flooding bots and the one whose stream is timed run at once.
+            .env("AGENTED__RUNNER__MAX_PARALLEL_RUNS", "11")
             .env("AGENTED_API_KEY", KEY)
             // Raised, not switched off: the limiter stays on the measured path.
             .env("AGENTED__RATE_LIMITS__WEBHOOK", "1000000/1s")

@@ -15,7 +15,8 @@ pub const CLIENTS: usize = 10_000;
 /// Connections being set up at once (the listen backlog is finite).
 const CONNECTING: usize = 200;
 
-/// Opens the streams of `execution`, calls `measure` once all are open, then closes them.
+/// Opens the streams of `execution`, calls `measure` once all are open, then closes them
+/// (`measure` gives resident memory in MiB: [`per_stream_kib`] compares it with the figure before).
 ///
 /// # Errors
 /// A stream that cannot be opened, or `measure`'s error.
@@ -73,4 +74,10 @@ pub async fn hold_open(api: &Api, execution: &str, measure: impl FnOnce() -> Res
         task.await??;
     }
     figure
+}
+
+/// Memory per open stream, in KiB, from the resident memory before and with [`CLIENTS`] open.
+#[must_use]
+pub fn per_stream_kib(before_mib: f64, with_mib: f64) -> f64 {
+    (with_mib - before_mib) * 1024.0 / CLIENTS as f64
 }

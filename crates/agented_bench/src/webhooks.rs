@@ -1,6 +1,7 @@
 //! Webhook ingest: `POST /` deliveries that match a trigger, each a new
 //! payload, so every one is matched, deduplicated (a new record), stored as an
-//! execution and queued before it is answered.
+//! execution and queued before it is answered; and deliveries that match
+//! nothing, answered once no trigger wants them.
 
 use crate::http::Api;
 use crate::load::{Round, closed_loop};
@@ -12,6 +13,8 @@ use std::time::Duration;
 
 /// Senders at once.
 pub const CLIENTS: usize = 4;
+/// Senders of unmatched deliveries at once.
+pub const UNMATCHED_CLIENTS: usize = 8;
 /// Length of each round.
 pub const ROUND: Duration = Duration::from_secs(3);
 
@@ -22,6 +25,7 @@ pub const ROUND: Duration = Duration::from_secs(3);
 pub fn seed(api: &Api) -> Result<()> {
     let trigger = json!({
         "name": "bench webhook", "trigger_source": "webhook", "prompt_template": "{message}", "max_concurrent": 10,
+        "match_field_path": "source", "match_field_value": "bench",
     });
     api.expect("POST", "/admin/triggers", Some(&trigger), 201).context("creating the webhook trigger")?;
     Ok(())
@@ -58,6 +62,28 @@ pub async fn round(api: &Api, round: usize) -> Result<(Round, usize)> {
     })
     .await?;
     Ok((load, unavailable.load(Ordering::SeqCst)))
+}
+
+/// One round of deliveries no trigger matches (`source` is not `bench`).
+///
+/// # Errors
+/// A delivery answered otherwise than 200 with no execution.
+pub async fn unmatched_round(api: &Api, round: usize) -> Result<Round> {
+    let url = api.url("/");
+    closed_loop(UNMATCHED_CLIENTS, ROUND, move |client, n| {
+        let payload = json!({ "text": format!("unmatched {round}.{n}"), "source": "elsewhere" });
+        let request = client.post(&url).json(&payload);
+        async move {
+            let res = request.send().await?;
+            let status = res.status();
+            let answer: serde_json::Value = res.json().await?;
+            if status != 200 || answer["executions"].as_array().map_or(0, Vec::len) != 0 {
+                bail!("unmatched delivery {round}.{n}: {status} {answer}");
+            }
+            Ok(())
+        }
+    })
+    .await
 }
 
 /// Waits until no run is queued or running, so the next figure starts on a quiet server.

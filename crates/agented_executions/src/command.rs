@@ -189,6 +189,7 @@ mod tests {
             repositories: vec![],
             timeout_seconds: 600,
             sigterm_grace_seconds: 10,
+            stall_timeout_seconds: None,
             inputs: Vec::new(),
             chain: Vec::new(),
         }

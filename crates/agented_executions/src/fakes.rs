@@ -58,6 +58,7 @@ fn set_usage(e: &mut Execution, usage: &Usage) {
     e.input_tokens = usage.input_tokens;
     e.output_tokens = usage.output_tokens;
     e.total_cost_usd = usage.total_cost_usd;
+    e.cost_source = usage.cost_source;
 }
 
 fn end(e: &mut Execution, outcome: &Outcome) {
@@ -91,6 +92,7 @@ impl ExecutionRepository for MemoryExecutions {
             input_tokens: None,
             output_tokens: None,
             total_cost_usd: None,
+            cost_source: None,
             account_id: None,
             pgid: None,
             retry_of: new.retry_of.clone(),

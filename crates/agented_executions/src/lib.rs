@@ -9,13 +9,16 @@
 pub mod backend_service;
 pub mod backends;
 pub mod command;
+pub mod delivery_queue;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
 pub mod follow;
 pub mod guard;
 pub mod intake;
 pub mod model;
+pub mod overview;
 pub mod ports;
+pub mod pricing;
 pub mod prompt;
 pub mod reception;
 pub mod reply;
@@ -28,15 +31,18 @@ pub mod usage;
 pub use backend_service::{BackendError, BackendService, BackendStatus, CustomBackendRequest, custom_backend_id};
 pub use backends::{BUILTIN_BACKENDS, BuiltinBackend};
 pub use command::{BackendSpec, CommandBuilder, CommandLine, CustomBackend};
+pub use delivery_queue::QueuedDeliveryLog;
 pub use follow::{LogFollower, RunEvent};
 pub use guard::{DEFAULT_MAX_UNTRUSTED_CHARS, FenceNonce, PromptInput};
 pub use intake::{DeliveryReport, GithubRefusal, RepeatWindows, TriggerRef, WebhookIntake};
 pub use model::{Execution, LogLine, LogStream, Outcome, RunSnapshot, TriggerType};
+pub use overview::{ComposedOverview, LatestRun, TriggerOverview, TriggerSummary};
 pub use ports::{
     AttemptRecord, BackendCatalog, BackendDirectory, BackendEntry, BackendProbe, BackendWriteError, BusEvent, Deferral,
     Detection, ExecStoreError, ExecutionFilter, ExecutionRepository, LogBus, LogStore, LogSubscription, NewExecution,
     QueueError, RunControl, RunQueue,
 };
+pub use pricing::{CostSource, ModelPrice, PriceTable};
 pub use prompt::{PromptRenderer, PromptValues, RenderedPrompt};
 pub use reception::{Arrival, DeliverySummary, Inspector, Reception, Refusal};
 pub use reply::reply_text;

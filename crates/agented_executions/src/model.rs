@@ -72,6 +72,8 @@ pub struct RunSnapshot {
     pub timeout_seconds: u32,
     /// Seconds between SIGTERM and SIGKILL.
     pub sigterm_grace_seconds: u32,
+    /// Seconds without output before the run is stopped (0: never); `None`: the server's default.
+    pub stall_timeout_seconds: Option<u32>,
     /// The untrusted values substituted into the prompt (the prompt audit trail).
     pub inputs: Vec<crate::PromptInput>,
     /// The trigger's fallback chain when queued; empty: its own backend alone.
@@ -111,8 +113,10 @@ pub struct Execution {
     pub input_tokens: Option<i64>,
     /// Tokens out, as reported by the CLI.
     pub output_tokens: Option<i64>,
-    /// Cost in US dollars, as reported by the CLI.
+    /// Cost in US dollars, as reported by the CLI or estimated from its tokens.
     pub total_cost_usd: Option<f64>,
+    /// Whether the CLI reported the cost or the price table estimated it.
+    pub cost_source: Option<crate::CostSource>,
     /// The account it ran under (orchestration).
     pub account_id: Option<String>,
     /// Process group id while running, to clean up after a crash.
@@ -125,6 +129,20 @@ pub struct Execution {
     pub next_attempt_at: Option<DateTime<Utc>>,
     /// Passes through its chain that ended rate-limited.
     pub rate_limit_attempts: u32,
+}
+
+impl Execution {
+    /// The usage recorded so far.
+    #[must_use]
+    pub const fn usage(&self) -> crate::usage::Usage {
+        crate::usage::Usage {
+            input_tokens: self.input_tokens,
+            output_tokens: self.output_tokens,
+            total_cost_usd: self.total_cost_usd,
+            cost_source: self.cost_source,
+            ..crate::usage::Usage::NONE
+        }
+    }
 }
 
 /// Which pipe a line came from.
@@ -200,11 +218,7 @@ impl Outcome {
             error_message: Some(message.to_owned()),
             finished_at: at,
             duration_ms: execution.started_at.map_or(0, |s| (at - s).num_milliseconds().max(0)),
-            usage: crate::usage::Usage {
-                input_tokens: execution.input_tokens,
-                output_tokens: execution.output_tokens,
-                total_cost_usd: execution.total_cost_usd,
-            },
+            usage: execution.usage(),
         }
     }
 }

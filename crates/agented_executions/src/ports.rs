@@ -169,6 +169,18 @@ pub trait LogStore: Send + Sync {
     /// MUST return [`ExecStoreError`] when the lines were not stored.
     async fn append(&self, id: &ExecutionId, lines: &[LogLine]) -> Result<(), ExecStoreError>;
 
+    /// Appends the lines of several runs together; stores that can do it in
+    /// one transaction (SQLite does) override this one-run-at-a-time default.
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] when any of the lines were not stored.
+    async fn append_many(&self, batches: &[(ExecutionId, Vec<LogLine>)]) -> Result<(), ExecStoreError> {
+        for (id, lines) in batches {
+            self.append(id, lines).await?;
+        }
+        Ok(())
+    }
+
     /// Up to `limit` lines with `seq > after`, in order.
     ///
     /// # Errors

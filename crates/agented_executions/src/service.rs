@@ -115,6 +115,7 @@ pub struct ExecutionService {
     control: Arc<dyn RunControl>,
     clock: Arc<dyn Clock>,
     max_untrusted_chars: usize,
+    overview: Arc<dyn crate::TriggerOverview>,
 }
 
 impl std::fmt::Debug for ExecutionService {
@@ -133,7 +134,32 @@ impl ExecutionService {
         control: Arc<dyn RunControl>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { triggers, executions, queue, control, clock, max_untrusted_chars: crate::DEFAULT_MAX_UNTRUSTED_CHARS }
+        let overview = Arc::new(crate::ComposedOverview { triggers: triggers.clone(), executions: executions.clone() });
+        Self {
+            triggers,
+            executions,
+            queue,
+            control,
+            clock,
+            max_untrusted_chars: crate::DEFAULT_MAX_UNTRUSTED_CHARS,
+            overview,
+        }
+    }
+
+    /// Reads the trigger list through `overview` (a store's one query) instead of
+    /// putting it together from the repositories one trigger at a time.
+    #[must_use]
+    pub fn with_overview(mut self, overview: Arc<dyn crate::TriggerOverview>) -> Self {
+        self.overview = overview;
+        self
+    }
+
+    /// Every trigger with its path count and latest run.
+    ///
+    /// # Errors
+    /// Storage failed.
+    pub async fn trigger_list(&self) -> Result<Vec<crate::TriggerSummary>, ExecStoreError> {
+        self.overview.overview().await
     }
 
     /// Caps each untrusted value at `max_chars` characters (`prompts.max_untrusted_chars`).
@@ -379,6 +405,7 @@ fn snapshot(trigger: &Trigger, paths: &[ProjectPath], prompt: String, inputs: Ve
         repositories: of(false),
         timeout_seconds: u32::from(s.timeout_seconds.get()),
         sigterm_grace_seconds: u32::from(s.sigterm_grace_seconds),
+        stall_timeout_seconds: s.stall_timeout_seconds,
         inputs,
         chain: s.fallback_chain.clone(),
     }

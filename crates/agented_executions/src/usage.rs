@@ -1,40 +1,64 @@
 //! Usage, cost and in-band failures read from each CLI's structured output.
 //! Lines that are not JSON records are ignored, so plain-text CLIs cost nothing.
 
+use crate::pricing::{CostSource, PriceTable};
 use agented_kernel::BackendType;
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Tokens and dollars of one run, as far as the CLI reported them.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Usage {
     /// Tokens sent to the model.
     pub input_tokens: Option<i64>,
+    /// The part of `input_tokens` served from the prompt cache (priced lower).
+    pub cached_input_tokens: Option<i64>,
     /// Tokens produced by the model.
     pub output_tokens: Option<i64>,
     /// Cost in US dollars.
     pub total_cost_usd: Option<f64>,
+    /// Where the cost came from; `estimated` as soon as any part of it was.
+    pub cost_source: Option<CostSource>,
 }
 
 impl Usage {
+    /// Nothing reported.
+    pub const NONE: Self = Self {
+        input_tokens: None,
+        cached_input_tokens: None,
+        output_tokens: None,
+        total_cost_usd: None,
+        cost_source: None,
+    };
+
     /// This usage and `other` together (a run's attempts added up); a figure
     /// neither reported stays unreported.
     #[must_use]
     pub fn plus(self, other: Self) -> Self {
         let mut sum = self;
         sum.add(other.input_tokens, other.output_tokens, other.total_cost_usd);
+        sum.cached_input_tokens = add(sum.cached_input_tokens, other.cached_input_tokens);
+        sum.cost_source = match (self.cost_source, other.cost_source) {
+            (Some(CostSource::Estimated), _) | (_, Some(CostSource::Estimated)) => Some(CostSource::Estimated),
+            (a, b) => a.or(b),
+        };
         sum
     }
 
     fn add(&mut self, input: Option<i64>, output: Option<i64>, cost: Option<f64>) {
-        if let Some(i) = input {
-            self.input_tokens = Some(self.input_tokens.unwrap_or(0) + i);
-        }
-        if let Some(o) = output {
-            self.output_tokens = Some(self.output_tokens.unwrap_or(0) + o);
-        }
+        self.input_tokens = add(self.input_tokens, input);
+        self.output_tokens = add(self.output_tokens, output);
         if let Some(c) = cost {
             self.total_cost_usd = Some(self.total_cost_usd.unwrap_or(0.0) + c);
         }
+    }
+}
+
+/// A sum in which a figure neither side reported stays unreported.
+fn add(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (None, None) => None,
+        (a, b) => Some(a.unwrap_or(0) + b.unwrap_or(0)),
     }
 }
 
@@ -45,6 +69,9 @@ pub struct OutputParser {
     usage: Usage,
     failure: Option<String>,
     ended: bool,
+    prices: Option<Arc<PriceTable>>,
+    /// The model the run was given, until its output names the one it uses.
+    model: Option<String>,
 }
 
 fn int(v: &Value, key: &str) -> Option<i64> {
@@ -63,21 +90,34 @@ impl OutputParser {
     /// A parser for a built-in backend; `None` (custom commands) reads nothing.
     #[must_use]
     pub const fn new(backend: Option<BackendType>) -> Self {
-        Self {
-            backend,
-            usage: Usage { input_tokens: None, output_tokens: None, total_cost_usd: None },
-            failure: None,
-            ended: false,
-        }
+        Self { backend, usage: Usage::NONE, failure: None, ended: false, prices: None, model: None }
     }
 
-    /// Usage so far.
+    /// Prices the tokens of a CLI that reports no dollars by `prices`, as
+    /// `model` (the one given to the CLI, if any) unless the output names its own.
     #[must_use]
-    pub const fn usage(&self) -> Usage {
-        self.usage
+    pub fn priced(mut self, prices: Arc<PriceTable>, model: Option<String>) -> Self {
+        self.prices = Some(prices);
+        self.model = model;
+        self
     }
 
-    /// Whether the CLI printed its final record (claude's and gemini's `result`):
+    /// Usage so far, with its cost estimated from the price table when the CLI reported none.
+    #[must_use]
+    pub fn usage(&self) -> Usage {
+        let mut usage = self.usage;
+        if usage.total_cost_usd.is_some() {
+            usage.cost_source = Some(CostSource::Reported);
+        } else if let (Some(backend), Some(prices)) = (self.backend, &self.prices)
+            && let Some(cost) = prices.price(backend, self.model.as_deref()).and_then(|p| p.cost(&usage))
+        {
+            usage.total_cost_usd = Some(cost);
+            usage.cost_source = Some(CostSource::Estimated);
+        }
+        usage
+    }
+
+    /// Whether the CLI printed its final record (claude's and gemini's `result`, codex's `turn.completed`):
     /// usage read after it is the run's total, not live progress.
     #[must_use]
     pub const fn reported_end(&self) -> bool {
@@ -101,6 +141,12 @@ impl OutputParser {
         let kind = record.get("type").and_then(Value::as_str).unwrap_or_default();
         let before = self.usage;
         match (backend, kind) {
+            // The model the CLI actually uses (its default when none was given).
+            (BackendType::Claude, "system") | (BackendType::Gemini, "init") => {
+                if let Some(model) = record.get("model").and_then(Value::as_str).filter(|m| !m.is_empty()) {
+                    self.model = Some(model.to_owned());
+                }
+            }
             (BackendType::Claude, "result") => {
                 self.ended = true;
                 let usage = record.get("usage").unwrap_or(&Value::Null);
@@ -109,8 +155,10 @@ impl OutputParser {
                         i + int(usage, "cache_creation_input_tokens").unwrap_or(0)
                             + int(usage, "cache_read_input_tokens").unwrap_or(0)
                     }),
+                    cached_input_tokens: int(usage, "cache_read_input_tokens"),
                     output_tokens: int(usage, "output_tokens"),
                     total_cost_usd: record.get("total_cost_usd").and_then(Value::as_f64),
+                    cost_source: None,
                 };
                 if record.get("is_error").and_then(Value::as_bool) == Some(true) {
                     self.failure = Some(text(record.get("result")).unwrap_or_else(|| {
@@ -122,8 +170,11 @@ impl OutputParser {
                 }
             }
             (BackendType::Codex, "turn.completed") => {
+                // `codex exec` runs one turn: its usage is the run's.
+                self.ended = true;
                 let usage = record.get("usage").unwrap_or(&Value::Null);
                 self.usage.add(int(usage, "input_tokens"), int(usage, "output_tokens"), None);
+                self.usage.cached_input_tokens = add(self.usage.cached_input_tokens, int(usage, "cached_input_tokens"));
             }
             (BackendType::Codex, "turn.failed" | "error") => {
                 self.failure = text(record.get("error")).or_else(|| text(record.get("message")));
@@ -133,8 +184,10 @@ impl OutputParser {
                 let stats = record.get("stats").unwrap_or(&Value::Null);
                 self.usage = Usage {
                     input_tokens: int(stats, "input_tokens"),
+                    cached_input_tokens: int(stats, "cached"),
                     output_tokens: int(stats, "output_tokens"),
                     total_cost_usd: None,
+                    cost_source: None,
                 };
                 if record.get("status").and_then(Value::as_str) == Some("error") {
                     self.failure = text(record.get("error")).or_else(|| Some("gemini reported an error".into()));
@@ -167,7 +220,13 @@ mod tests {
         ));
         assert_eq!(
             parser.usage(),
-            Usage { input_tokens: Some(15), output_tokens: Some(7), total_cost_usd: Some(0.25) }
+            Usage {
+                input_tokens: Some(15),
+                cached_input_tokens: Some(5),
+                output_tokens: Some(7),
+                total_cost_usd: Some(0.25),
+                cost_source: Some(CostSource::Reported),
+            }
         );
         assert_eq!(parser.failure(), None);
         assert!(parser.reported_end(), "a result record is the last one");
@@ -196,6 +255,56 @@ mod tests {
         let mut opencode = OutputParser::new(Some(BackendType::Opencode));
         opencode.observe(r#"{"type":"step_finish","part":{"cost":0.5,"tokens":{"input":1,"output":2}}}"#);
         assert_eq!(opencode.usage().total_cost_usd, Some(0.5));
+    }
+
+    fn prices() -> Arc<PriceTable> {
+        Arc::new(PriceTable::new(
+            [
+                ("gpt-5.1-codex".to_owned(), crate::ModelPrice { input: 1.25, cached_input: 0.125, output: 10.0 }),
+                ("gemini-2.5-flash".to_owned(), crate::ModelPrice { input: 0.3, cached_input: 0.03, output: 2.5 }),
+                ("claude-sonnet".to_owned(), crate::ModelPrice { input: 100.0, cached_input: 100.0, output: 100.0 }),
+            ],
+            [(BackendType::Codex, "gpt-5.1-codex".to_owned())],
+        ))
+    }
+
+    #[test]
+    fn tokens_without_dollars_are_priced_and_marked_estimated() {
+        let mut codex = OutputParser::new(Some(BackendType::Codex)).priced(prices(), None);
+        codex.observe(r#"{"type":"turn.completed","usage":{"input_tokens":1000000,"cached_input_tokens":400000,"output_tokens":100000}}"#);
+        let usage = codex.usage();
+        assert_eq!((usage.total_cost_usd, usage.cost_source), (Some(1.8), Some(CostSource::Estimated)));
+        assert!(codex.reported_end(), "codex exec's one turn is its end");
+
+        // The model gemini's output names wins over the one it was given.
+        let mut gemini = OutputParser::new(Some(BackendType::Gemini)).priced(prices(), Some("gemini-9".into()));
+        gemini.observe(r#"{"type":"init","session_id":"s","model":"gemini-2.5-flash"}"#);
+        gemini.observe(r#"{"type":"result","status":"success","stats":{"input_tokens":1000000,"output_tokens":0,"cached":1000000}}"#);
+        assert_eq!(gemini.usage().cost_source, Some(CostSource::Estimated));
+        assert!((gemini.usage().total_cost_usd.unwrap_or_default() - 0.03).abs() < 1e-12);
+
+        // A reported cost is kept as it is, whatever the table says.
+        let mut claude = OutputParser::new(Some(BackendType::Claude)).priced(prices(), Some("claude-sonnet".into()));
+        claude.observe(r#"{"type":"result","total_cost_usd":0.25,"usage":{"input_tokens":10,"output_tokens":7}}"#);
+        assert_eq!(
+            (claude.usage().total_cost_usd, claude.usage().cost_source),
+            (Some(0.25), Some(CostSource::Reported))
+        );
+
+        // Unknown model, or no tokens: no cost, as before.
+        let mut unknown = OutputParser::new(Some(BackendType::Gemini)).priced(prices(), None);
+        unknown.observe(r#"{"type":"result","status":"success","stats":{"input_tokens":5,"output_tokens":5}}"#);
+        assert_eq!((unknown.usage().total_cost_usd, unknown.usage().cost_source), (None, None));
+    }
+
+    #[test]
+    fn estimated_wins_when_attempts_are_added_up() {
+        let reported = Usage { total_cost_usd: Some(1.0), cost_source: Some(CostSource::Reported), ..Usage::NONE };
+        let estimated = Usage { total_cost_usd: Some(0.5), cost_source: Some(CostSource::Estimated), ..Usage::NONE };
+        let sum = reported.plus(estimated);
+        assert_eq!((sum.total_cost_usd, sum.cost_source), (Some(1.5), Some(CostSource::Estimated)));
+        assert_eq!(reported.plus(Usage::NONE).cost_source, Some(CostSource::Reported));
+        assert_eq!(Usage::NONE.plus(Usage::NONE), Usage::NONE);
     }
 
     #[test]

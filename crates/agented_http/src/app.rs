@@ -9,13 +9,9 @@ use crate::middleware::canonical_path::canonical_path;
 use crate::middleware::error_envelope::error_envelope;
 use crate::middleware::finish::finish;
 use crate::middleware::request_span::AgentedRootSpan;
-use crate::middleware::require_principal::require_principal;
 use crate::openapi::ApiDoc;
 use crate::rate_limit::{self, AuthFailures, RateConfig, RateLimitOptions};
-use crate::routes::{
-    accounts, api_keys, audit, backends, budgets, context, deliveries, executions, health, phases, planning, projects,
-    research, schedules, session, streams, triggers, usage, webhooks,
-};
+use crate::route_table::{documented, served};
 use crate::stream_slots::StreamSlots;
 use crate::{AppState, static_files};
 use actix_cors::Cors;
@@ -33,9 +29,7 @@ use std::time::Duration;
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
-use utoipa_actix_web::scope;
-use utoipa_actix_web::service_config::ServiceConfig;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config as SwaggerConfig, SwaggerUi};
 
 /// Largest JSON body accepted by default (webhook routes set their own, larger limit).
 pub const JSON_LIMIT_BYTES: usize = 1024 * 1024;
@@ -70,117 +64,20 @@ impl Default for HttpOptions {
     }
 }
 
-/// Every API route. Registering through utoipa's config puts each one in the spec. The
-/// `/admin` and `/api` scopes carry their own guard: a handler there never runs without
-/// a permitted caller, whatever the middleware outside decided.
-pub fn api_routes(cfg: &mut ServiceConfig) {
-    // Public routes first: `/api/webhooks/github` must be matched before the `/api` scope.
-    cfg.service(health::liveness)
-        .service(health::readiness)
-        .service(webhooks::generic_webhook)
-        .service(webhooks::github_webhook);
-    cfg.service(scope("/admin").wrap(from_fn(require_principal)).configure(admin_routes))
-        .service(scope("/api").wrap(from_fn(require_principal)).configure(project_routes));
-}
-
-/// Routes under `/admin` (their macros give the path below it).
-fn admin_routes(cfg: &mut ServiceConfig) {
-    cfg.service(session::session)
-        .service(api_keys::list_keys)
-        .service(api_keys::create_key)
-        .service(api_keys::revoke_key)
-        .service(audit::list_audit)
-        .service(streams::stream_token)
-        .service(triggers::list_triggers)
-        .service(triggers::create_trigger)
-        .service(triggers::get_trigger)
-        .service(triggers::update_trigger)
-        .service(triggers::delete_trigger)
-        .service(triggers::list_paths)
-        .service(triggers::add_path)
-        .service(triggers::remove_path)
-        .service(triggers::trigger_status)
-        .service(triggers::run_trigger)
-        .service(triggers::preview_prompt)
-        .service(triggers::trigger_executions)
-        .service(schedules::preview_schedule)
-        .service(executions::list_executions)
-        .service(executions::get_execution)
-        .service(executions::execution_logs)
-        .service(executions::cancel_execution)
-        .service(executions::delete_execution)
-        .service(executions::retry_execution)
-        .service(executions::stream_execution)
-        .service(backends::list_backends)
-        .service(backends::create_backend)
-        .service(backends::check_backend)
-        .service(backends::delete_backend)
-        .service(accounts::all_accounts)
-        .service(accounts::list_accounts)
-        .service(accounts::create_account)
-        .service(accounts::get_account)
-        .service(accounts::update_account)
-        .service(accounts::delete_account)
-        .service(accounts::clear_rate_limit)
-        .service(accounts::get_chain)
-        .service(accounts::put_chain)
-        .service(usage::usage_report)
-        .service(budgets::check_budget)
-        .service(budgets::list_budgets)
-        .service(budgets::create_budget)
-        .service(budgets::get_budget)
-        .service(budgets::update_budget)
-        .service(budgets::delete_budget)
-        .service(deliveries::trigger_deliveries)
-        .service(deliveries::all_deliveries)
-        .service(deliveries::test_match);
-}
-
-/// Routes under `/api`: projects and roadmaps (their macros give the path below it).
-fn project_routes(cfg: &mut ServiceConfig) {
-    cfg.service(projects::list_projects)
-        .service(projects::import_project)
-        .service(projects::create_project)
-        .service(projects::get_project)
-        .service(projects::update_project)
-        .service(projects::delete_project)
-        .service(projects::get_roadmap)
-        .service(projects::export_project)
-        .service(phases::create_milestone)
-        .service(phases::update_milestone)
-        .service(phases::create_phase)
-        .service(phases::update_phase)
-        .service(phases::delete_phase)
-        .service(phases::create_requirement)
-        .service(phases::update_requirement)
-        .service(phases::delete_requirement)
-        .service(context::create_decision)
-        .service(context::delete_decision)
-        .service(context::create_todo)
-        .service(context::update_todo)
-        .service(context::delete_todo)
-        .service(context::put_research)
-        .service(context::delete_research)
-        .service(research::research_templates)
-        .service(planning::start_session)
-        .service(planning::list_sessions)
-        .service(planning::get_session)
-        .service(planning::answer_session)
-        .service(planning::retry_session)
-        .service(planning::accept_session)
-        .service(planning::discard_session)
-        .service(research::start_research)
-        .service(research::list_research)
-        .service(research::get_research)
-        .service(research::retry_research);
-}
-
 /// The API routes on `app`, with the spec being collected alongside.
 pub(crate) fn register_routes<T>(app: App<T>) -> utoipa_actix_web::UtoipaApp<T>
 where
     T: ServiceFactory<ServiceRequest, Config = (), Error = actix_web::Error, InitError = ()>,
 {
-    app.into_utoipa_app().openapi(ApiDoc::openapi()).configure(api_routes)
+    app.into_utoipa_app().openapi(ApiDoc::openapi()).configure(documented::api_routes)
+}
+
+/// The spec as served at `/openapi.json`: serialised once, shared by every worker.
+#[derive(Clone)]
+struct SpecJson(web::Bytes);
+
+async fn openapi_json(spec: web::Data<SpecJson>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(spec.0.clone())
 }
 
 async fn docs_redirect() -> HttpResponse {
@@ -216,6 +113,7 @@ pub struct Shared {
     auth_failures: web::Data<AuthFailures>,
     stream_slots: web::Data<StreamSlots>,
     body_read_timeout: web::Data<BodyReadTimeout>,
+    spec: web::Data<SpecJson>,
 }
 
 impl Shared {
@@ -239,6 +137,9 @@ impl Shared {
                 options.rate_limits.trusted_proxies.clone(),
             )),
             body_read_timeout: web::Data::new(BodyReadTimeout(options.body_read_timeout)),
+            spec: web::Data::new(SpecJson(web::Bytes::from(
+                serde_json::to_vec(&crate::openapi::spec()).map_err(std::io::Error::other)?,
+            ))),
         })
     }
 }
@@ -255,9 +156,8 @@ pub fn build_app(
         InitError = (),
     >,
 > {
-    let (app, spec) = register_routes(App::new()).split_for_parts();
-    let spec = crate::openapi::with_shared_responses(spec);
-    let mut app = app
+    let mut app = App::new()
+        .configure(served::api_routes)
         .app_data(web::Data::new(shared.state))
         .app_data(shared.auth_failures)
         .app_data(shared.stream_slots)
@@ -267,7 +167,9 @@ pub fn build_app(
         .app_data(web::PathConfig::default().error_handler(path_error))
         // Documentation routes: not API operations, so not in the spec themselves.
         .service(web::resource("/docs").get(docs_redirect))
-        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", spec));
+        .app_data(shared.spec)
+        .service(web::resource("/openapi.json").get(openapi_json))
+        .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new(["/openapi.json"])));
     if let Some(extra) = shared.extra_routes {
         app = app.configure(extra);
     }

@@ -14,6 +14,7 @@ pub mod middleware;
 pub mod openapi;
 pub mod planning_files;
 pub mod rate_limit;
+pub mod route_table;
 pub mod routes;
 pub mod sentry_scrub;
 pub mod state;

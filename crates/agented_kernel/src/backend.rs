@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A built-in CLI backend (`backend_type` in the API).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum BackendType {
     /// Anthropic's Claude Code (`claude`).

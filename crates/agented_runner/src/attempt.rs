@@ -94,8 +94,13 @@ impl Runner {
             path_env: options.path_env.clone(),
             cwd,
             timeout: Duration::from_secs(snapshot.timeout_seconds.into()),
+            stall: match snapshot.stall_timeout_seconds.unwrap_or(options.stall_timeout_seconds) {
+                0 => None,
+                seconds => Some(Duration::from_secs(seconds.into())),
+            },
             grace: Duration::from_secs(snapshot.sigterm_grace_seconds.into()),
             execution_id: id.as_str().to_owned(),
+            parent_death: options.parent_death.clone(),
         };
         let (lines_tx, lines_rx) = mpsc::channel(4096);
         let running = match process::spawn(&process_spec, &lines_tx) {
@@ -111,6 +116,7 @@ impl Runner {
             }
         };
         drop(lines_tx);
+        crate::fault::point(crate::fault::AFTER_SPAWN);
         self.track_group(id, Some(running.pgid));
         if let Err(e) = self.ports.executions.set_process(id, &display_command, Some(running.pgid)).await {
             log_store(&e, id);
@@ -119,10 +125,11 @@ impl Runner {
         let parser = OutputParser::new(match spec {
             BackendSpec::Builtin(b) => Some(b),
             BackendSpec::Custom(_) => None,
-        });
+        })
+        .priced(options.prices.clone(), snapshot.model.clone());
         let (gone_tx, gone_rx) = watch::channel(false);
         let supervise = async {
-            let ending = running.supervise(process_spec.timeout, process_spec.grace, stop).await;
+            let ending = running.supervise(&process_spec, stop).await;
             let _ = gone_tx.send(true);
             ending
         };

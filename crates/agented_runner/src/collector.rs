@@ -1,9 +1,11 @@
-//! Reads one attempt's output until both pipes close: numbers each line, stores
-//! lines in batches and publishes them, follows usage and rate limits in the
-//! output, and stops the attempt when its live cost reaches a hard budget.
+//! Reads one attempt's output until both pipes close: numbers each line and
+//! hands it to the group-commit writer (which stores, then publishes it),
+//! follows usage and rate limits in the output, and stops the attempt when its
+//! live cost reaches a hard budget.
 
 use crate::process::{self, StopReason};
 use crate::runner::{Runner, log_store};
+use crate::writer::RunLog;
 use agented_executions::{LogLine, LogStream, OutputParser, Usage};
 use agented_kernel::ExecutionId;
 use agented_orchestration::{Attempt, RateLimitHit, RateLimitRules};
@@ -37,9 +39,7 @@ pub struct LogCollector<'a> {
     seq: i64,
     /// Lines past `runner.max_log_lines`: counted, not stored.
     dropped: i64,
-    batch: Vec<LogLine>,
-    /// Set by a batch's first line: a steady trickle of lines must not postpone the write.
-    batch_due: Option<Instant>,
+    log: RunLog,
     usage_changed: bool,
     /// When the process group ended, and the deadline for output still arriving after it.
     drain: Option<(Instant, Pin<Box<Sleep>>)>,
@@ -64,10 +64,9 @@ impl<'a> LogCollector<'a> {
             parser,
             hit: None,
             budget_stop: None,
+            log: runner.writer.open(id, seq),
             seq,
             dropped: 0,
-            batch: Vec::new(),
-            batch_due: None,
             usage_changed: false,
             drain: None,
         }
@@ -85,14 +84,9 @@ impl<'a> LogCollector<'a> {
                 // against output that is waiting to be read (it did, after a slow write).
                 biased;
                 received = rx.recv() => match received {
-                    Some((stream, content)) => {
-                        if !self.take(stream, content) {
-                            continue;
-                        }
-                    }
+                    Some((stream, content)) => self.take(stream, content).await,
                     None => break,
                 },
-                () = sleep_until(self.batch_due) => {}
                 changed = group_gone.changed(), if self.drain.is_none() => {
                     // Output may lag the exit a little; processes that escaped the group may never close the pipes.
                     if changed.is_ok() {
@@ -112,14 +106,14 @@ impl<'a> LogCollector<'a> {
                 "[agented] {} further lines were not stored (runner.max_log_lines = {})",
                 self.dropped, self.runner.options.max_log_lines
             );
-            self.push(LogStream::Stderr, note);
-            self.runner.flush(self.id, &mut self.batch).await;
+            self.push(LogStream::Stderr, note).await;
         }
+        self.log.flushed().await;
         Collected { parser: self.parser, seq: self.seq, hit: self.hit, budget_stop: self.budget_stop }
     }
 
-    /// Takes one line; true when its batch is due now.
-    fn take(&mut self, stream: LogStream, content: String) -> bool {
+    /// Takes one line.
+    async fn take(&mut self, stream: LogStream, content: String) {
         // Lines still arriving after the group ended are kept: the drain waits for them.
         self.extend_drain();
         if stream == LogStream::Stdout && self.parser.observe(&content) {
@@ -131,16 +125,14 @@ impl<'a> LogCollector<'a> {
         }
         if self.seq >= self.runner.options.max_log_lines {
             self.dropped += 1;
-            return false;
+            return;
         }
-        self.push(stream, content);
-        let due = *self.batch_due.get_or_insert_with(|| Instant::now() + self.runner.options.batch_interval);
-        self.batch.len() >= self.runner.options.batch_lines || Instant::now() >= due
+        self.push(stream, content).await;
     }
 
-    fn push(&mut self, stream: LogStream, content: String) {
+    async fn push(&mut self, stream: LogStream, content: String) {
         self.seq += 1;
-        self.batch.push(LogLine { seq: self.seq, timestamp: self.runner.ports.clock.now(), stream, content });
+        self.log.push(LogLine { seq: self.seq, timestamp: self.runner.ports.clock.now(), stream, content }).await;
     }
 
     fn extend_drain(&mut self) {
@@ -150,11 +142,9 @@ impl<'a> LogCollector<'a> {
         }
     }
 
-    /// Writes the batch, then stores usage and checks budgets when the output reported new usage.
+    /// Stores usage and checks budgets when the output reported new usage.
     async fn after_wake(&mut self) {
-        self.runner.flush(self.id, &mut self.batch).await;
-        self.batch_due = None;
-        // Time spent storing is ours, not the process's: the idle drain counts from now.
+        // Time spent waiting for room in the writer is ours, not the process's: the idle drain counts from now.
         self.extend_drain();
         if !self.usage_changed {
             return;
@@ -184,13 +174,6 @@ impl<'a> LogCollector<'a> {
         tracing::warn!(execution_id = %self.id, %reason, "stopping a run: a hard budget limit was reached");
         self.runner.stop(self.id, StopReason::Budget);
         Some(reason)
-    }
-}
-
-async fn sleep_until(due: Option<Instant>) {
-    match due {
-        Some(due) => tokio::time::sleep_until(due).await,
-        None => std::future::pending().await,
     }
 }
 

@@ -30,11 +30,7 @@ impl Runner {
         let clock = &self.ports.clock;
         let mut chain = orchestration.chain_run(&execution.snapshot, execution.rate_limit_attempts);
         let mut seq = execution.log_lines;
-        let mut usage = Usage {
-            input_tokens: execution.input_tokens,
-            output_tokens: execution.output_tokens,
-            total_cost_usd: execution.total_cost_usd,
-        };
+        let mut usage = execution.usage();
         loop {
             let facts = match chain.upcoming() {
                 Some(entry) => {

@@ -9,14 +9,16 @@ mod attempt;
 pub mod bus;
 mod collector;
 mod execution;
+pub mod fault;
 mod outcome;
 pub mod probe;
 pub mod process;
 pub mod recovery;
 mod runner;
 pub mod workspace;
+pub mod writer;
 
 pub use bus::MemoryLogBus;
 pub use probe::PathProbe;
-pub use recovery::{leftover_processes, recover_interrupted};
+pub use recovery::{kill_marked, marked_processes, recover_interrupted};
 pub use runner::{Runner, RunnerOptions, RunnerPorts};

@@ -57,6 +57,7 @@ pub fn of_process(ending: Ending, parser: &OutputParser, timeout_seconds: u32, a
             ),
         },
         Ending::TimedOut => (ExecutionStatus::Timeout, Some(format!("timed out after {timeout_seconds} s"))),
+        Ending::Stalled(limit) => (ExecutionStatus::Timeout, Some(format!("no output for {} s", limit.as_secs()))),
         Ending::Stopped(reason) => {
             let (status, message) = stop_status(reason);
             (status, Some(message.to_owned()))

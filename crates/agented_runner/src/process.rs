@@ -11,10 +11,11 @@ use std::ffi::OsString;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{Notify, mpsc, watch};
 
 /// Longest line kept; the rest of a longer line is replaced by a marker.
 pub const MAX_LINE_BYTES: usize = 64 * 1024;
@@ -53,10 +54,14 @@ pub struct ProcessSpec {
     pub cwd: PathBuf,
     /// Run time limit.
     pub timeout: Duration,
+    /// Stopped when neither pipe gave a line for this long (`None`: never).
+    pub stall: Option<Duration>,
     /// Time between SIGTERM and SIGKILL.
     pub grace: Duration,
     /// Marks every process of the run (`AGENTED_EXECUTION_ID`) so leftovers can be found after a crash.
     pub execution_id: String,
+    /// util-linux's `setpriv`, when found: the leader then gets SIGKILL when the server dies.
+    pub parent_death: Option<PathBuf>,
 }
 
 /// How the process ended.
@@ -66,6 +71,8 @@ pub enum Ending {
     Exited(ExitStatus),
     /// It ran past its timeout and was stopped.
     TimedOut,
+    /// It printed nothing for this long and was stopped.
+    Stalled(Duration),
     /// It was stopped for `StopReason`.
     Stopped(StopReason),
 }
@@ -94,8 +101,11 @@ impl Ending {
 #[derive(Debug)]
 pub struct Running {
     child: Child,
+    /// Pinged by the pipe readers on every line, for the stall watchdog.
+    activity: Arc<Notify>,
     /// The process group id (= the leader's pid).
     pub pgid: i32,
+    execution_id: String,
 }
 
 /// Sends `signal` to the group, ignoring a group that is already gone.
@@ -113,14 +123,24 @@ pub fn signal_group(pgid: i32, signal: Signal) {
 /// # Errors
 /// The spawn error (e.g. `NotFound`, `PermissionDenied`).
 pub fn spawn(spec: &ProcessSpec, lines: &mpsc::Sender<(LogStream, String)>) -> std::io::Result<Running> {
-    let mut cmd = Command::new(&spec.program);
+    let mut cmd = match &spec.parent_death {
+        // `setpriv --pdeathsig KILL -- program args…` arms the signal and execs the program in
+        // the same process: the leader dies with the server. Arming it ourselves between fork and
+        // exec would cost a full fork of the server (5 ms a run, measured) instead of a spawn.
+        Some(setpriv) => {
+            let mut cmd = Command::new(setpriv);
+            cmd.args(["--pdeathsig", "KILL", "--"]).arg(&spec.program);
+            cmd
+        }
+        None => Command::new(&spec.program),
+    };
     cmd.args(&spec.args)
         .current_dir(&spec.cwd)
         // Nothing of the server's own environment: only what the spec names.
         .env_clear()
         .env("PATH", &spec.path_env)
         .envs(&spec.env)
-        .env("AGENTED_EXECUTION_ID", &spec.execution_id)
+        .env(crate::recovery::MARKER, &spec.execution_id)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -128,24 +148,28 @@ pub fn spawn(spec: &ProcessSpec, lines: &mpsc::Sender<(LogStream, String)>) -> s
         .kill_on_drop(false);
     let mut child = cmd.spawn()?;
     let pgid = child.id().and_then(|id| i32::try_from(id).ok()).unwrap_or(0);
+    let activity = Arc::new(Notify::new());
     if let Some(out) = child.stdout.take() {
-        tokio::spawn(read_lines(out, LogStream::Stdout, lines.clone()));
+        tokio::spawn(read_lines(out, LogStream::Stdout, lines.clone(), activity.clone()));
     }
     if let Some(err) = child.stderr.take() {
-        tokio::spawn(read_lines(err, LogStream::Stderr, lines.clone()));
+        tokio::spawn(read_lines(err, LogStream::Stderr, lines.clone(), activity.clone()));
     }
-    Ok(Running { child, pgid })
+    Ok(Running { child, activity, pgid, execution_id: spec.execution_id.clone() })
 }
 
 impl Running {
-    /// Waits for the process to end on its own, by timeout, or by a stop
-    /// request; then kills whatever is left of its group.
-    pub async fn supervise(
-        mut self,
-        timeout: Duration,
-        grace: Duration,
-        mut stop: watch::Receiver<Option<StopReason>>,
-    ) -> Ending {
+    /// Waits for the process to end on its own, by timeout, by silence, or by
+    /// a stop request; then kills whatever is left of its group.
+    pub async fn supervise(mut self, spec: &ProcessSpec, mut stop: watch::Receiver<Option<StopReason>>) -> Ending {
+        let (timeout, grace) = (spec.timeout, spec.grace);
+        let activity = self.activity.clone();
+        let stalled = async {
+            let Some(limit) = spec.stall else { return std::future::pending().await };
+            // Each line leaves a permit, so a line never goes unnoticed between two waits.
+            while tokio::time::timeout(limit, activity.notified()).await.is_ok() {}
+            limit
+        };
         let stop_requested = async {
             loop {
                 if let Some(reason) = *stop.borrow_and_update() {
@@ -166,13 +190,20 @@ impl Running {
                 }
             },
             () = tokio::time::sleep(timeout) => Ending::TimedOut,
+            limit = stalled => Ending::Stalled(limit),
             reason = stop_requested => Ending::Stopped(reason),
         };
         if !matches!(ending, Ending::Exited(_)) {
             self.terminate(grace).await;
         }
-        // Grandchildren may still hold the pipes open: the group goes with its leader.
+        // Grandchildren may still hold the pipes open: the group goes with its leader,
+        // and so does any process of the run that left the group.
         signal_group(self.pgid, Signal::SIGKILL);
+        let id = self.execution_id.clone();
+        let escaped = tokio::task::spawn_blocking(move || crate::recovery::kill_marked(&id)).await.unwrap_or(0);
+        if escaped > 0 {
+            tracing::warn!(execution_id = %self.execution_id, killed = escaped, "killed processes of a run that had left its process group");
+        }
         ending
     }
 
@@ -187,7 +218,12 @@ impl Running {
     }
 }
 
-async fn read_lines<R: AsyncRead + Unpin>(pipe: R, stream: LogStream, lines: mpsc::Sender<(LogStream, String)>) {
+async fn read_lines<R: AsyncRead + Unpin>(
+    pipe: R,
+    stream: LogStream,
+    lines: mpsc::Sender<(LogStream, String)>,
+    activity: Arc<Notify>,
+) {
     let mut reader = BufReader::with_capacity(64 * 1024, pipe);
     let mut buf: Vec<u8> = Vec::with_capacity(1024);
     loop {
@@ -195,6 +231,7 @@ async fn read_lines<R: AsyncRead + Unpin>(pipe: R, stream: LogStream, lines: mps
         match read_capped_line(&mut reader, &mut buf).await {
             Ok(0) => return,
             Ok(_) => {
+                activity.notify_one();
                 let mut text = String::from_utf8_lossy(&buf).into_owned();
                 while text.ends_with('\n') || text.ends_with('\r') {
                     text.pop();

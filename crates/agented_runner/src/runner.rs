@@ -5,9 +5,10 @@
 use crate::execution::RunEnd;
 use crate::outcome;
 use crate::process::{self, StopReason};
+use crate::writer::LogWriter;
 use agented_executions::{
     BusEvent, Deferral, ExecStoreError, Execution, ExecutionRepository, ExecutionStatus, LogBus, LogLine, LogStore,
-    LogStream, Outcome, RunControl, RunEnvironment,
+    LogStream, Outcome, PriceTable, RunControl, RunEnvironment,
 };
 use agented_kernel::{Clock, ExecutionId, TriggerId};
 use agented_orchestration::Orchestration;
@@ -33,12 +34,14 @@ pub struct RunnerOptions {
     pub workspace_dir: PathBuf,
     /// Parent of per-run clone folders.
     pub clones_dir: PathBuf,
-    /// Lines written per batch at most.
-    pub batch_lines: usize,
-    /// How long a line may wait before its batch is written.
-    pub batch_interval: Duration,
     /// Lines kept per run; later lines are counted, not stored.
     pub max_log_lines: i64,
+    /// A run silent this long is stopped, unless its trigger says otherwise (0: never).
+    pub stall_timeout_seconds: u32,
+    /// Prices the tokens of CLIs that report no cost.
+    pub prices: Arc<PriceTable>,
+    /// `setpriv` (util-linux), which gives each run's leader a parent-death signal; `None` when missing.
+    pub parent_death: Option<PathBuf>,
 }
 
 /// The ports a worker uses.
@@ -70,6 +73,7 @@ struct Live {
 pub struct Runner {
     pub(crate) ports: RunnerPorts,
     pub(crate) options: Arc<RunnerOptions>,
+    pub(crate) writer: LogWriter,
     live: Arc<Mutex<Live>>,
     accepting: Arc<AtomicBool>,
     finished: Arc<tokio::sync::Notify>,
@@ -88,10 +92,11 @@ impl RunControl for Runner {
 }
 
 impl Runner {
-    /// A runner over `ports`.
+    /// A runner over `ports`; starts its log writer on the current tokio runtime.
     #[must_use]
     pub fn new(ports: RunnerPorts, options: RunnerOptions) -> Self {
         Self {
+            writer: LogWriter::start(ports.logs.clone(), ports.bus.clone()),
             ports,
             options: Arc::new(options),
             live: Arc::default(),
@@ -233,18 +238,21 @@ impl Runner {
         }
         // Subscribers see the end only once the final status is stored.
         self.ports.bus.close(id);
+        self.writer.close(id);
     }
 
     /// Writes an `[agented] …` line into the run's log (stored, then published).
     pub(crate) async fn note(&self, id: &ExecutionId, seq: &mut i64, text: &str) {
+        let mut log = self.writer.open(id, *seq);
         *seq += 1;
-        let mut batch = vec![LogLine {
+        log.push(LogLine {
             seq: *seq,
             timestamp: self.ports.clock.now(),
             stream: LogStream::Stderr,
             content: format!("[agented] {text}"),
-        }];
-        self.flush(id, &mut batch).await;
+        })
+        .await;
+        log.flushed().await;
     }
 
     async fn defer(&self, id: &ExecutionId, deferral: &Deferral) {
@@ -256,27 +264,7 @@ impl Runner {
             Err(e) => log_store(&e, id),
         }
         self.ports.bus.close(id);
-    }
-
-    pub(crate) async fn flush(&self, id: &ExecutionId, batch: &mut Vec<LogLine>) {
-        if batch.is_empty() {
-            return;
-        }
-        for attempt in 1..=5u64 {
-            match self.ports.logs.append(id, batch).await {
-                Ok(()) => {
-                    self.ports.bus.publish(id, BusEvent::Lines(std::mem::take(batch)));
-                    return;
-                }
-                Err(e) => {
-                    tracing::warn!(execution_id = %id, attempt, error = %e, "storing log lines failed; retrying");
-                    // Back off before the next attempt: a busy or briefly locked database usually recovers.
-                    tokio::time::sleep(Duration::from_millis(100 * attempt)).await;
-                }
-            }
-        }
-        tracing::error!(execution_id = %id, lines = batch.len(), "log lines could not be stored and were dropped");
-        batch.clear();
+        self.writer.close(id);
     }
 }
 

@@ -381,6 +381,18 @@ fn runner_path(settings: &Settings) -> OsString {
     std::env::join_paths(dirs).unwrap_or(own)
 }
 
+/// util-linux's `setpriv` at its system location (never looked up on a `PATH` a run's
+/// configuration can change), which arms each run leader's parent-death signal.
+fn parent_death_helper() -> Option<std::path::PathBuf> {
+    let found = ["/usr/bin/setpriv", "/bin/setpriv"].into_iter().map(std::path::PathBuf::from).find(|p| p.is_file());
+    if found.is_none() {
+        tracing::warn!(
+            "setpriv (util-linux) not found: a run's CLI outlives a crashed server until the next start-up kills it"
+        );
+    }
+    found
+}
+
 /// The timed background loops of a serving server; dropping them stops them.
 fn background_loops(app: &Application) -> Vec<Ticker> {
     let (scheduler, executions, planning) = (app.scheduler.clone(), app.executions.clone(), app.planning.clone());
@@ -469,7 +481,10 @@ async fn start_runs(
     clock: Arc<dyn Clock>,
     audit: Arc<dyn AuditLog>,
 ) -> Result<Runs, StartupError> {
-    let triggers: Arc<dyn agented_triggers::TriggerRepository> = Arc::new(SqliteTriggers::new(database.clone()));
+    let stored_triggers = Arc::new(SqliteTriggers::new(database.clone()));
+    // Every trigger write in this process goes through this one cache.
+    let triggers: Arc<dyn agented_triggers::TriggerRepository> =
+        Arc::new(agented_triggers::CachedTriggers::new(stored_triggers.clone()));
     let store = Arc::new(SqliteExecutions::new(database.clone()));
     let executions: Arc<dyn ExecutionRepository> = store.clone();
     let backends = Arc::new(SqliteBackends::new(database.clone()));
@@ -493,9 +508,10 @@ async fn start_runs(
             data_dir: data_dir.to_owned(),
             workspace_dir: settings.runner.workspace_dir.clone(),
             clones_dir: settings.runner.workspace_dir.join("runs"),
-            batch_lines: 500,
-            batch_interval: Duration::from_millis(50),
             max_log_lines: settings.runner.max_log_lines,
+            stall_timeout_seconds: settings.runner.stall_timeout_seconds,
+            prices: Arc::new(settings.pricing.table()),
+            parent_death: parent_death_helper(),
         },
     );
     let jobs = settings.data_dir.join("jobs.db");
@@ -522,7 +538,8 @@ async fn start_runs(
     let components: Vec<Arc<dyn agented_kernel::ComponentHealth>> = vec![queue.clone(), Arc::new(runner.clone())];
     let executions_for_follower = executions.clone();
     let service = ExecutionService::new(triggers.clone(), executions, queue, Arc::new(runner.clone()), clock.clone())
-        .with_untrusted_limit(settings.max_untrusted_chars);
+        .with_untrusted_limit(settings.max_untrusted_chars)
+        .with_overview(stored_triggers);
     let ledger: Arc<dyn agented_triggers::DedupLedger> =
         Arc::new(agented_store_sqlite::SqliteDedup::new(database.clone()));
     let webhooks = agented_executions::WebhookIntake::new(
@@ -538,7 +555,10 @@ async fn start_runs(
     )
     .with_github_secret(settings.github_webhook_secret.as_deref().map(str::to_owned))
     .with_inspector(agented_executions::Inspector {
-        log: Arc::new(agented_store_sqlite::SqliteDeliveries::new(database.clone())),
+        // Written behind the answer: a delivery never waits on its inspector record.
+        log: Arc::new(agented_executions::QueuedDeliveryLog::start(Arc::new(
+            agented_store_sqlite::SqliteDeliveries::new(database.clone()),
+        ))),
         keep: settings.webhooks.keep_deliveries,
     });
     let scheduler = Scheduler::new(triggers.clone(), service.clone(), ledger, clock.clone());

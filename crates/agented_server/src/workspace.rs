@@ -101,8 +101,11 @@ pub fn private_database(path: &Path) -> Result<(), String> {
         let mut name = path.as_os_str().to_owned();
         name.push(suffix);
         let companion = PathBuf::from(name);
-        if companion.exists() {
-            restrict(&companion, 0o600)?;
+        match restrict(&companion, 0o600) {
+            Ok(()) => {}
+            // Not there, or removed just now by a closing connection (SQLite deletes them): nothing to restrict.
+            Err(_) if !companion.exists() => {}
+            Err(e) => return Err(e),
         }
     }
     Ok(())

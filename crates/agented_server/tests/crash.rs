@@ -74,6 +74,57 @@ async fn after_kill_9_the_running_run_is_interrupted_its_processes_killed_and_qu
     assert!(wait_for_exit(child, Duration::from_secs(20)).success());
 }
 
+#[tokio::test]
+async fn killed_right_after_a_spawn_before_its_group_is_stored_the_restart_leaves_no_process_of_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let mark = dir.path().display().to_string();
+    let configure = |cmd: &mut std::process::Command| {
+        with_fake_clis(dir.path(), cmd);
+        cmd.env("CRASH_TEST_MARK", &mark).env("AGENTED__RUNNER__ENV_PASSTHROUGH", "CRASH_TEST_MARK");
+    };
+    // The fault point kills the server right after the run's process is spawned.
+    let (child, address, _) = spawn_server(dir.path(), |cmd| {
+        configure(cmd);
+        cmd.env("AGENTED_TEST_FAULT", "after_spawn");
+    });
+    let body = serde_json::json!({ "name": "doomed", "prompt_template": "{message}" });
+    let trigger = api(&address, reqwest::Method::POST, "/admin/triggers", Some(body)).await["trigger_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Its grandchildren leave the run's process group: only their marker finds them.
+    let started = api(
+        &address,
+        reqwest::Method::POST,
+        &format!("/admin/triggers/{trigger}/run"),
+        Some(serde_json::json!({ "message": "ignore_term fork=2 escape sleep_ms=600000" })),
+    )
+    .await;
+    let id = started["execution_id"].as_str().unwrap().to_owned();
+    let died = wait_for_exit(child, Duration::from_secs(30));
+    assert_eq!(std::os::unix::process::ExitStatusExt::signal(&died), Some(9), "the fault point killed the server");
+    // The leader ignores SIGTERM and sleeps for ten minutes: only its parent-death
+    // signal ends it. Its two grandchildren are left for the restart to find.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let orphans = loop {
+        let marked = marked_processes(&mark, None);
+        if marked.len() <= 2 || std::time::Instant::now() > deadline {
+            break marked;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(orphans.len(), 2, "the leader died with the server, its grandchildren outlived it: {orphans:?}");
+
+    let (child, address, _) = spawn_server(dir.path(), configure);
+    for pid in &orphans {
+        assert!(gone(*pid), "process {pid} of the killed run survived the restart");
+    }
+    let detail = api(&address, reqwest::Method::GET, &format!("/admin/executions/{id}"), None).await;
+    assert_eq!(detail["status"], "interrupted", "{detail}");
+    sigterm(&child);
+    assert!(wait_for_exit(child, Duration::from_secs(20)).success());
+}
+
 /// Processes other than the server whose environment carries
 /// `CRASH_TEST_MARK=<mark>`: the server was started with it and passes it on
 /// to every run (`runner.env_passthrough`), whose processes inherit it.
@@ -89,6 +140,14 @@ fn marked_processes(mark: &str, server: Option<u32>) -> Vec<i32> {
                     .is_ok_and(|env| env.split(|&b| b == 0).any(|kv| kv == needle.as_bytes()))
         })
         .collect()
+}
+
+/// The parent process of `pid` (0 once it is gone).
+fn parent_of(pid: i32) -> u32 {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or(0)
 }
 
 /// What one webhook delivery got back before the server died.
@@ -140,12 +199,14 @@ async fn kill_9_during_webhook_load_loses_no_accepted_delivery_runs_none_twice_a
         .to_owned();
     let senders: Vec<_> = (0..4).map(|c| tokio::spawn(send_deliveries(address.clone(), c))).collect();
 
-    // Kill once runs are executing (their processes exist) and deliveries keep arriving.
+    // Kill once runs are executing, one has forked its grandchild (run leaders die with the
+    // server, their grandchildren are left for the restart) and deliveries keep arriving.
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
     loop {
         let running = api(&address, reqwest::Method::GET, "/admin/executions?status=running&limit=1", None).await;
         let queued = api(&address, reqwest::Method::GET, "/admin/executions?status=queued&limit=1", None).await;
-        if running["total"].as_u64() >= Some(3) && queued["total"].as_u64() >= Some(10) {
+        let forked = marked_processes(&mark, Some(child.id())).into_iter().any(|pid| parent_of(pid) != child.id());
+        if running["total"].as_u64() >= Some(3) && queued["total"].as_u64() >= Some(10) && forked {
             break;
         }
         assert!(std::time::Instant::now() < deadline, "the load never built up: {running} {queued}");

@@ -4,8 +4,8 @@
 use crate::schema::{execution_logs, executions};
 use crate::{Database, StoreError};
 use agented_executions::{
-    AttemptRecord, Deferral, ExecStoreError, Execution, ExecutionFilter, ExecutionRepository, ExecutionStatus, LogLine,
-    LogStore, NewExecution, Outcome, RunSnapshot, Usage,
+    AttemptRecord, CostSource, Deferral, ExecStoreError, Execution, ExecutionFilter, ExecutionRepository,
+    ExecutionStatus, LogLine, LogStore, NewExecution, Outcome, RunSnapshot, Usage,
 };
 use agented_kernel::{ExecutionId, Page, TriggerId};
 use async_trait::async_trait;
@@ -48,6 +48,8 @@ struct ExecutionRow {
     next_attempt_at: Option<NaiveDateTime>,
     rate_limit_attempts: i32,
     fallback_chain: String,
+    stall_timeout_seconds: Option<i32>,
+    cost_source: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -71,6 +73,7 @@ struct NewExecutionRow<'a> {
     retry_of: Option<&'a str>,
     prompt_inputs: String,
     fallback_chain: String,
+    stall_timeout_seconds: Option<i32>,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -109,6 +112,7 @@ impl TryFrom<ExecutionRow> for Execution {
                 repositories: serde_json::from_str(&r.repositories).map_err(corrupt)?,
                 timeout_seconds: u32::try_from(r.timeout_seconds).map_err(corrupt)?,
                 sigterm_grace_seconds: u32::try_from(r.sigterm_grace_seconds).map_err(corrupt)?,
+                stall_timeout_seconds: r.stall_timeout_seconds.map(u32::try_from).transpose().map_err(corrupt)?,
                 inputs: serde_json::from_str(&r.prompt_inputs).map_err(corrupt)?,
                 chain: serde_json::from_str(&r.fallback_chain).map_err(corrupt)?,
             },
@@ -119,6 +123,7 @@ impl TryFrom<ExecutionRow> for Execution {
             input_tokens: r.input_tokens,
             output_tokens: r.output_tokens,
             total_cost_usd: r.total_cost_usd,
+            cost_source: r.cost_source.as_deref().map(str::parse).transpose().map_err(corrupt)?,
             account_id: r.account_id,
             pgid: r.pgid,
             retry_of: r.retry_of.map(ExecutionId::try_from).transpose().map_err(corrupt)?,
@@ -194,6 +199,7 @@ impl SqliteExecutions {
                             executions::input_tokens.eq(outcome.usage.input_tokens),
                             executions::output_tokens.eq(outcome.usage.output_tokens),
                             executions::total_cost_usd.eq(outcome.usage.total_cost_usd),
+                            executions::cost_source.eq(outcome.usage.cost_source.map(CostSource::as_str)),
                             executions::pgid.eq(None::<i32>),
                         ))
                         .execute(conn)?;
@@ -233,6 +239,11 @@ impl ExecutionRepository for SqliteExecutions {
                             retry_of: new.retry_of.as_ref().map(ExecutionId::as_str),
                             prompt_inputs: serde_json::to_string(&s.inputs).map_err(corrupt)?,
                             fallback_chain: serde_json::to_string(&s.chain).map_err(corrupt)?,
+                            stall_timeout_seconds: s
+                                .stall_timeout_seconds
+                                .map(i32::try_from)
+                                .transpose()
+                                .map_err(corrupt)?,
                         })
                         .execute(conn)?;
                     load(conn, new.execution_id.as_str())?.ok_or(StoreError::Query(DieselError::NotFound))
@@ -325,6 +336,7 @@ impl ExecutionRepository for SqliteExecutions {
                         executions::input_tokens.eq(usage.input_tokens),
                         executions::output_tokens.eq(usage.output_tokens),
                         executions::total_cost_usd.eq(usage.total_cost_usd),
+                        executions::cost_source.eq(usage.cost_source.map(CostSource::as_str)),
                     ))
                     .execute(conn)?;
                 Ok(())
@@ -397,6 +409,7 @@ impl ExecutionRepository for SqliteExecutions {
                         executions::input_tokens.eq(d.usage.input_tokens),
                         executions::output_tokens.eq(d.usage.output_tokens),
                         executions::total_cost_usd.eq(d.usage.total_cost_usd),
+                        executions::cost_source.eq(d.usage.cost_source.map(CostSource::as_str)),
                         executions::pgid.eq(None::<i32>),
                     ))
                     .execute(conn)?;
@@ -448,18 +461,27 @@ impl ExecutionRepository for SqliteExecutions {
 #[async_trait]
 impl LogStore for SqliteExecutions {
     async fn append(&self, id: &ExecutionId, lines: &[LogLine]) -> Result<(), ExecStoreError> {
-        let Some(last) = lines.last().map(|l| l.seq) else { return Ok(()) };
-        let id = id.as_str().to_owned();
-        let rows: Vec<LogRow> = lines
-            .iter()
-            .map(|l| LogRow {
-                execution_id: id.clone(),
+        self.append_many(&[(id.clone(), lines.to_vec())]).await
+    }
+
+    /// Every run's lines and its `log_lines` in one transaction.
+    async fn append_many(&self, batches: &[(ExecutionId, Vec<LogLine>)]) -> Result<(), ExecStoreError> {
+        let mut rows: Vec<LogRow> = Vec::with_capacity(batches.iter().map(|(_, l)| l.len()).sum());
+        let mut lasts: Vec<(String, i64)> = Vec::with_capacity(batches.len());
+        for (id, lines) in batches {
+            let Some(last) = lines.last().map(|l| l.seq) else { continue };
+            rows.extend(lines.iter().map(|l| LogRow {
+                execution_id: id.as_str().to_owned(),
                 seq: l.seq,
                 at: l.timestamp.naive_utc(),
                 stream: l.stream.as_str().to_owned(),
                 content: l.content.clone(),
-            })
-            .collect();
+            }));
+            lasts.push((id.as_str().to_owned(), last));
+        }
+        if rows.is_empty() {
+            return Ok(());
+        }
         self.db
             .run(move |conn| {
                 conn.immediate_transaction(|conn| {
@@ -467,7 +489,9 @@ impl LogStore for SqliteExecutions {
                     for chunk in rows.chunks(500) {
                         diesel::insert_into(execution_logs::table).values(chunk).execute(conn)?;
                     }
-                    diesel::update(executions::table.find(&id)).set(executions::log_lines.eq(last)).execute(conn)?;
+                    for (id, last) in &lasts {
+                        diesel::update(executions::table.find(id)).set(executions::log_lines.eq(last)).execute(conn)?;
+                    }
                     Ok(())
                 })
             })

@@ -16,6 +16,7 @@ pub mod deliveries;
 pub mod error;
 pub mod executions;
 pub mod migrations;
+pub mod overview;
 pub mod planning;
 pub mod projects;
 pub mod schema;

@@ -51,6 +51,7 @@ diesel::table! {
         schedule_cron -> Nullable<Text>,
         catch_up -> Bool,
         fallback_chain -> Text,
+        stall_timeout_seconds -> Nullable<Integer>,
     }
 }
 
@@ -98,6 +99,8 @@ diesel::table! {
         next_attempt_at -> Nullable<Timestamp>,
         rate_limit_attempts -> Integer,
         fallback_chain -> Text,
+        stall_timeout_seconds -> Nullable<Integer>,
+        cost_source -> Nullable<Text>,
     }
 }
 

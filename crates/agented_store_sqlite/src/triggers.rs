@@ -12,9 +12,9 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = triggers)]
-struct TriggerRow {
+pub(crate) struct TriggerRow {
     id: String,
     name: String,
     prompt_template: String,
@@ -47,6 +47,7 @@ struct TriggerRow {
     schedule_cron: Option<String>,
     catch_up: bool,
     fallback_chain: String,
+    stall_timeout_seconds: Option<i32>,
 }
 
 #[derive(Insertable, AsChangeset)]
@@ -80,6 +81,7 @@ struct SettingsRow<'a> {
     catch_up: bool,
     next_run_at: Option<NaiveDateTime>,
     fallback_chain: String,
+    stall_timeout_seconds: Option<i32>,
 }
 
 /// `schedule_type = cron` is stored as a NULL type beside the pattern (see the schedules migration).
@@ -117,6 +119,8 @@ impl<'a> SettingsRow<'a> {
             catch_up: s.catch_up,
             next_run_at: next_run_at.map(|t| t.naive_utc()),
             fallback_chain: serde_json::to_string(&s.fallback_chain).unwrap_or_else(|_| "[]".into()),
+            // At most MAX_STALL_SECONDS, which fits.
+            stall_timeout_seconds: s.stall_timeout_seconds.and_then(|v| i32::try_from(v).ok()),
         }
     }
 }
@@ -177,6 +181,7 @@ impl TryFrom<TriggerRow> for Trigger {
                 model: r.model,
                 timeout_seconds: TimeoutSeconds::clamped(i64::from(r.timeout_seconds)),
                 sigterm_grace_seconds: u16::try_from(r.sigterm_grace_seconds).unwrap_or(10),
+                stall_timeout_seconds: r.stall_timeout_seconds.and_then(|v| u32::try_from(v).ok()),
                 allowed_tools: r.allowed_tools,
                 webhook_secret: r.webhook_secret,
                 max_concurrent: u16::try_from(r.max_concurrent).unwrap_or(1),
@@ -237,7 +242,7 @@ fn ordered(conn: &mut SqliteConnection, source: Option<TriggerSource>) -> Result
 /// Triggers in the `triggers` and `trigger_paths` tables.
 #[derive(Debug, Clone)]
 pub struct SqliteTriggers {
-    db: Database,
+    pub(crate) db: Database,
 }
 
 impl SqliteTriggers {

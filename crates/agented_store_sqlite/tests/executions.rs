@@ -30,6 +30,7 @@ fn new_execution(trigger: &TriggerId) -> NewExecution {
             repositories: Vec::new(),
             timeout_seconds: 600,
             sigterm_grace_seconds: 10,
+            stall_timeout_seconds: None,
             inputs: Vec::new(),
             chain: Vec::new(),
         },

@@ -5,6 +5,7 @@
 //! apalis or adapter crate; storage and transport reach this crate only
 //! through the ports it defines.
 
+pub mod cache;
 pub mod deliveries;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
@@ -21,11 +22,12 @@ pub mod trigger;
 pub mod verdict;
 pub mod webhook;
 
+pub use cache::CachedTriggers;
 pub use deliveries::{DeliveryRecord, KEPT_BODY_BYTES, is_harmless_header, kept_body, redact_headers};
 pub use fallback::{FallbackEntry, MAX_CHAIN_ENTRIES, check_chain};
 pub use github::{GithubEvent, github_placeholders};
 pub use models::{TimeoutSeconds, TriggerSource, UnknownSource};
-pub use patch::{MAX_PROMPT_CHARS, TriggerPatch};
+pub use patch::{MAX_PROMPT_CHARS, MAX_STALL_SECONDS, TriggerPatch, nullable};
 pub use ports::{DedupLedger, DeliveryLog, TriggerRepository, TriggerStoreError, TriggerWriteError};
 pub use predefined::{PLANNER, PR_REVIEW, PredefinedTrigger};
 pub use schedule::{Schedule, SlotPlan, next_run_after_change, next_run_at};

@@ -5,7 +5,7 @@
 use crate::models::{TimeoutSeconds, TriggerSource};
 use crate::trigger::{DEFAULT_GITHUB_EVENTS, FieldErrors, TriggerSettings};
 use agented_kernel::BackendType;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
 /// A requested change: every field optional. Text fields set to `""` clear
 /// optional settings.
@@ -52,6 +52,9 @@ pub struct TriggerPatch {
     pub timeout_seconds: Option<i64>,
     /// See [`TriggerSettings`].
     pub sigterm_grace_seconds: Option<i64>,
+    /// See [`TriggerSettings`]; `Some(None)` (JSON `null`) returns to the server's default.
+    #[serde(deserialize_with = "nullable")]
+    pub stall_timeout_seconds: Option<Option<i64>>,
     /// See [`TriggerSettings`].
     pub allowed_tools: Option<String>,
     /// See [`TriggerSettings`].
@@ -66,6 +69,15 @@ pub struct TriggerPatch {
     pub github_events: Option<Vec<String>>,
     /// See [`TriggerSettings`]; an empty list means the trigger's own backend.
     pub fallback_chain: Option<Vec<crate::FallbackEntry>>,
+}
+
+/// Reads a field where JSON `null` means "clear" (`Some(None)`) and absence, with
+/// `#[serde(default)]`, means "keep" (`None`).
+///
+/// # Errors
+/// The deserializer's, for a value that is neither `null` nor a `T`.
+pub fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
 }
 
 /// Longest prompt template accepted.
@@ -126,8 +138,8 @@ impl TriggerPatch {
             p.skill_command,
             p.model,
             p.allowed_tools,
-            p.timeout_seconds,
-            p.sigterm_grace_seconds,
+            [p.timeout_seconds, p.sigterm_grace_seconds],
+            p.stall_timeout_seconds,
         );
         next.webhook_secret = optional(p.webhook_secret, next.webhook_secret);
         check_len(&mut errors, "webhook_secret", next.webhook_secret.as_deref(), 256);
@@ -244,8 +256,8 @@ fn apply_cli_options(
     skill: Option<String>,
     model: Option<String>,
     tools: Option<String>,
-    timeout: Option<i64>,
-    grace: Option<i64>,
+    [timeout, grace]: [Option<i64>; 2],
+    stall: Option<Option<i64>>,
 ) {
     next.skill_command = optional(skill, next.skill_command.take());
     if let Some(skill) = next.skill_command.as_deref()
@@ -271,7 +283,23 @@ fn apply_cli_options(
             }
         }
     }
+    match stall {
+        None => {}
+        Some(None) => next.stall_timeout_seconds = None,
+        Some(Some(seconds)) => match u32::try_from(seconds) {
+            Ok(s) if s <= MAX_STALL_SECONDS => next.stall_timeout_seconds = Some(s),
+            _ => {
+                errors.insert(
+                    "stall_timeout_seconds".into(),
+                    format!("must be between 0 (never) and {MAX_STALL_SECONDS}, or null for the server's default"),
+                );
+            }
+        },
+    }
 }
+
+/// Longest silence a trigger may allow before its run is stopped: a day.
+pub const MAX_STALL_SECONDS: u32 = 86_400;
 
 fn apply_concurrency(next: &mut TriggerSettings, errors: &mut FieldErrors, max: Option<i64>, policy: Option<String>) {
     if let Some(max) = max {

@@ -92,6 +92,8 @@ pub struct TriggerSettings {
     pub timeout_seconds: TimeoutSeconds,
     /// Seconds between SIGTERM and SIGKILL.
     pub sigterm_grace_seconds: u16,
+    /// Seconds without output before a run is stopped (0: never); `None`: the server's default.
+    pub stall_timeout_seconds: Option<u32>,
     /// Tools the CLI may use (claude `--allowedTools`).
     pub allowed_tools: Option<String>,
     /// Secret for webhook signatures (write-only).
@@ -136,6 +138,7 @@ impl Default for TriggerSettings {
             model: None,
             timeout_seconds: TimeoutSeconds::DEFAULT,
             sigterm_grace_seconds: DEFAULT_GRACE_SECONDS,
+            stall_timeout_seconds: None,
             allowed_tools: None,
             webhook_secret: None,
             max_concurrent: 1,

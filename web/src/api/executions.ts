@@ -35,6 +35,8 @@ export interface Execution {
   input_tokens: number | null
   output_tokens: number | null
   total_cost_usd: number | null
+  /** `reported` by the CLI or `estimated` from its tokens and the price table. */
+  cost_source: 'reported' | 'estimated' | null
   account_id: string | null
   retry_of: string | null
   log_lines: number

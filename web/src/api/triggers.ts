@@ -47,6 +47,8 @@ export interface Trigger {
   model: string | null
   timeout_seconds: number
   sigterm_grace_seconds: number
+  /** Seconds without output before a run is stopped; 0: never; null: the server's default. */
+  stall_timeout_seconds: number | null
   allowed_tools: string | null
   has_webhook_secret: boolean
   max_concurrent: number
@@ -72,6 +74,7 @@ export interface TriggerInput {
   allowed_tools?: string
   timeout_seconds?: number
   sigterm_grace_seconds?: number
+  stall_timeout_seconds?: number | null
   max_concurrent?: number
   concurrency_policy?: 'queue' | 'reject'
   match_field_path?: string

@@ -20,6 +20,7 @@ export interface CompleteEvent {
   input_tokens: number | null
   output_tokens: number | null
   total_cost_usd: number | null
+  cost_source: 'reported' | 'estimated' | null
   log_lines: number
 }
 

@@ -359,6 +359,7 @@ fn sse_event(event: RunEvent) -> sse::Event {
                 "input_tokens": e.input_tokens,
                 "output_tokens": e.output_tokens,
                 "total_cost_usd": e.total_cost_usd,
+                "cost_source": e.cost_source.map(agented_executions::CostSource::as_str),
                 "log_lines": e.log_lines,
             }),
         ),

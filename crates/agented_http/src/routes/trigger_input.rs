@@ -44,6 +44,10 @@ pub struct TriggerInput {
     model: Option<String>,
     timeout_seconds: Option<i64>,
     sigterm_grace_seconds: Option<i64>,
+    /// Seconds without output before a run is stopped (0: never; `null`: the server's `runner.stall_timeout_seconds`).
+    #[serde(deserialize_with = "agented_triggers::nullable")]
+    #[schema(value_type = Option<i64>)]
+    stall_timeout_seconds: Option<Option<i64>>,
     allowed_tools: Option<String>,
     /// Write-only: never returned.
     webhook_secret: Option<String>,
@@ -94,6 +98,7 @@ impl From<TriggerInput> for TriggerChange {
             model: p.model,
             timeout_seconds: p.timeout_seconds,
             sigterm_grace_seconds: p.sigterm_grace_seconds,
+            stall_timeout_seconds: p.stall_timeout_seconds,
             allowed_tools: p.allowed_tools,
             webhook_secret: p.webhook_secret,
             max_concurrent: p.max_concurrent,

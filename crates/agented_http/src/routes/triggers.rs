@@ -5,7 +5,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::routes::trigger_input::{PathInput, RunInput, TriggerInput, optional_json};
 use crate::routes::views::{ExecutionView, PathView, StatusView, TriggerView};
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use agented_executions::{Execution, ExecutionFilter, RunRequest, TriggerType};
+use agented_executions::{Execution, ExecutionFilter, LatestRun, RunRequest, TriggerSummary, TriggerType};
 use agented_kernel::Page;
 use agented_triggers::{PathRequest, Trigger};
 use serde::{Deserialize, Serialize};
@@ -98,10 +98,12 @@ impl From<&Execution> for RunStarted {
     }
 }
 
-async fn view(state: &AppState, trigger: Trigger, with_paths: bool) -> Result<TriggerView, ApiError> {
+/// The detail view of `trigger`: its paths listed, and its latest run.
+async fn view(state: &AppState, trigger: Trigger) -> Result<TriggerView, ApiError> {
     let paths = state.triggers.paths(&trigger.id).await?;
     let latest = state.runs.latest_of(&trigger.id).await?;
-    Ok(TriggerView::new(trigger, &paths, latest.as_ref(), with_paths))
+    let row = TriggerSummary { trigger, path_count: paths.len(), latest: latest.as_ref().map(LatestRun::from) };
+    Ok(TriggerView::new(row, Some(&paths)))
 }
 
 /// Lists every trigger with its latest run.
@@ -112,12 +114,9 @@ async fn view(state: &AppState, trigger: Trigger, with_paths: bool) -> Result<Tr
 )]
 #[get("/triggers")]
 pub async fn list_triggers(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let triggers = state.triggers.list().await?;
-    let mut views = Vec::with_capacity(triggers.len());
-    for trigger in triggers {
-        views.push(view(&state, trigger, false).await?);
-    }
-    Ok(HttpResponse::Ok().json(TriggerList { triggers: views }))
+    let rows = state.runs.trigger_list().await?;
+    let triggers = rows.into_iter().map(|row| TriggerView::new(row, None)).collect();
+    Ok(HttpResponse::Ok().json(TriggerList { triggers }))
 }
 
 /// Creates a trigger (and optionally its project paths).
@@ -155,7 +154,7 @@ pub async fn create_trigger(
 #[get("/triggers/{id}")]
 pub async fn get_trigger(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let trigger = state.triggers.get(&id).await?;
-    Ok(HttpResponse::Ok().json(view(&state, trigger, true).await?))
+    Ok(HttpResponse::Ok().json(view(&state, trigger).await?))
 }
 
 /// Changes some of a trigger's settings.
@@ -178,7 +177,7 @@ pub async fn update_trigger(
     input: web::Json<TriggerInput>,
 ) -> Result<HttpResponse, ApiError> {
     let updated = state.triggers.update(&id, input.into_inner().into()).await?;
-    Ok(HttpResponse::Ok().json(view(&state, updated, true).await?))
+    Ok(HttpResponse::Ok().json(view(&state, updated).await?))
 }
 
 /// Deletes a trigger (its executions stay as history); predefined ones cannot be deleted.
@@ -260,7 +259,7 @@ pub async fn remove_path(
 pub async fn trigger_status(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let trigger = state.triggers.get(&id).await?;
     let latest = state.runs.latest_of(&trigger.id).await?;
-    Ok(HttpResponse::Ok().json(StatusView::from(latest.as_ref())))
+    Ok(HttpResponse::Ok().json(StatusView::from(latest.as_ref().map(LatestRun::from).as_ref())))
 }
 
 /// Queues a run; answers once the execution and its job are durable.

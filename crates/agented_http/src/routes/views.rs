@@ -1,7 +1,7 @@
 //! JSON shapes shared by the trigger, execution and backend routes.
 
-use agented_executions::{Execution, LogLine};
-use agented_triggers::{Trigger, TriggerPath};
+use agented_executions::{Execution, LatestRun, LogLine, TriggerSummary};
+use agented_triggers::TriggerPath;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -57,6 +57,8 @@ pub struct TriggerView {
     pub timeout_seconds: i64,
     /// Seconds between SIGTERM and SIGKILL.
     pub sigterm_grace_seconds: u16,
+    /// Seconds without output before a run is stopped (0: never; `null`: the server's default).
+    pub stall_timeout_seconds: Option<u32>,
     /// Claude's allowed tools.
     pub allowed_tools: Option<String>,
     /// Whether a webhook secret is set (the secret itself is write-only).
@@ -83,9 +85,10 @@ pub struct TriggerView {
 }
 
 impl TriggerView {
-    /// The view of `t` with its paths and latest run.
+    /// The view of a trigger list row; `paths` are listed in the detail view only.
     #[must_use]
-    pub fn new(t: Trigger, paths: &[TriggerPath], latest: Option<&Execution>, with_paths: bool) -> Self {
+    pub fn new(row: TriggerSummary, paths: Option<&[TriggerPath]>) -> Self {
+        let TriggerSummary { trigger: t, path_count, latest } = row;
         let s = t.settings;
         Self {
             id: t.id.to_string(),
@@ -112,6 +115,7 @@ impl TriggerView {
             model: s.model,
             timeout_seconds: s.timeout_seconds.into(),
             sigterm_grace_seconds: s.sigterm_grace_seconds,
+            stall_timeout_seconds: s.stall_timeout_seconds,
             allowed_tools: s.allowed_tools,
             has_webhook_secret: s.webhook_secret.is_some(),
             max_concurrent: s.max_concurrent,
@@ -120,9 +124,9 @@ impl TriggerView {
             github_events: s.github_events,
             fallback_chain: s.fallback_chain.into_iter().map(FallbackEntryView::from).collect(),
             created_at: t.created_at,
-            path_count: paths.len(),
-            paths: with_paths.then(|| paths.iter().map(PathView::from).collect()),
-            execution_status: StatusView::from(latest),
+            path_count,
+            paths: paths.map(|paths| paths.iter().map(PathView::from).collect()),
+            execution_status: StatusView::from(latest.as_ref()),
         }
     }
 }
@@ -176,8 +180,8 @@ pub struct StatusView {
     pub execution_id: Option<String>,
 }
 
-impl From<Option<&Execution>> for StatusView {
-    fn from(e: Option<&Execution>) -> Self {
+impl From<Option<&LatestRun>> for StatusView {
+    fn from(e: Option<&LatestRun>) -> Self {
         match e {
             None => Self {
                 status: "idle".into(),
@@ -238,6 +242,8 @@ pub struct ExecutionView {
     pub output_tokens: Option<i64>,
     /// Cost in US dollars.
     pub total_cost_usd: Option<f64>,
+    /// `reported` by the CLI, or `estimated` from its tokens and the price table (`null`: no cost).
+    pub cost_source: Option<&'static str>,
     /// Account used.
     pub account_id: Option<String>,
     /// While `rate_limited`: when it tries again.
@@ -295,6 +301,7 @@ impl From<Execution> for ExecutionView {
             input_tokens: e.input_tokens,
             output_tokens: e.output_tokens,
             total_cost_usd: e.total_cost_usd,
+            cost_source: e.cost_source.map(agented_executions::CostSource::as_str),
             account_id: e.account_id,
             next_attempt_at: e.next_attempt_at,
             rate_limit_attempts: e.rate_limit_attempts,

@@ -14,6 +14,7 @@ mod database;
 mod fields;
 mod observability;
 mod orchestration;
+mod pricing;
 mod prompts;
 mod rate_limits;
 mod runner;
@@ -26,6 +27,7 @@ pub use database::DatabaseSettings;
 pub use fields::ConfigError;
 pub use observability::{LogSettings, SentrySettings};
 pub use orchestration::OrchestrationSettings;
+pub use pricing::{PriceEntry, PricingSettings};
 pub use runner::RunnerSettings;
 pub use secret::Secret;
 pub use server::ServerSettings;
@@ -97,6 +99,7 @@ struct Raw {
     prompts: prompts::RawPrompts,
     webhooks: webhooks::RawWebhooks,
     orchestration: orchestration::RawOrchestration,
+    pricing: pricing::RawPricing,
 }
 
 /// The validated configuration.
@@ -134,6 +137,8 @@ pub struct Settings {
     pub webhooks: WebhookSettings,
     /// Accounts, rate-limit rotation and budgets.
     pub orchestration: OrchestrationSettings,
+    /// List prices for runs that report tokens but no cost.
+    pub pricing: PricingSettings,
     /// The environment (real and `.env`) account API key variables are read from.
     pub environment_variables: EnvironmentVariables,
 }
@@ -226,6 +231,7 @@ impl Settings {
         let untrusted = prompts::UntrustedLimit::try_from(raw.prompts)?;
         let webhooks = WebhookSettings::try_from(raw.webhooks)?;
         let orchestration = OrchestrationSettings::try_from(raw.orchestration)?;
+        let pricing = PricingSettings::try_from(raw.pricing)?;
         Ok(Self {
             environment,
             data_dir: raw.data_dir,
@@ -243,6 +249,7 @@ impl Settings {
             max_untrusted_chars: untrusted.0,
             webhooks,
             orchestration,
+            pricing,
             environment_variables: EnvironmentVariables::default(),
         })
     }
@@ -293,6 +300,7 @@ impl Serialize for Settings {
         map.serialize_entry("prompts", &table("max_untrusted_chars", self.max_untrusted_chars))?;
         map.serialize_entry("webhooks", &self.webhooks)?;
         map.serialize_entry("orchestration", &self.orchestration)?;
+        map.serialize_entry("pricing", &self.pricing)?;
         map.end()
     }
 }

@@ -16,6 +16,7 @@ pub(super) struct RawRunner {
     max_parallel_runs: usize,
     shutdown_grace_seconds: u64,
     max_log_lines: i64,
+    stall_timeout_seconds: u64,
 }
 
 /// How bots are run.
@@ -40,6 +41,8 @@ pub struct RunnerSettings {
     pub shutdown_grace: Duration,
     /// Lines stored per run; later lines are counted, not stored.
     pub max_log_lines: i64,
+    /// A run with no output for this long is stopped like a timeout, unless its trigger sets its own (0: never).
+    pub stall_timeout_seconds: u32,
 }
 
 fn paths<S: Serializer>(paths: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
@@ -53,6 +56,11 @@ impl TryFrom<(RawRunner, &Path)> for RunnerSettings {
     fn try_from((raw, data_dir): (RawRunner, &Path)) -> Result<Self, ConfigError> {
         let max_parallel_runs = within("runner.max_parallel_runs", raw.max_parallel_runs, 1..=256, "")?;
         let grace = at_most("runner.shutdown_grace_seconds", raw.shutdown_grace_seconds, 300)?;
+        let stall = at_most(
+            "runner.stall_timeout_seconds",
+            raw.stall_timeout_seconds,
+            agented_triggers::MAX_STALL_SECONDS.into(),
+        )?;
         if raw.max_log_lines < 1 {
             return Err(invalid("runner.max_log_lines", "must be at least 1"));
         }
@@ -78,6 +86,7 @@ impl TryFrom<(RawRunner, &Path)> for RunnerSettings {
             max_parallel_runs,
             shutdown_grace: Duration::from_secs(grace),
             max_log_lines: raw.max_log_lines,
+            stall_timeout_seconds: u32::try_from(stall).unwrap_or(agented_triggers::MAX_STALL_SECONDS),
         })
     }
 }

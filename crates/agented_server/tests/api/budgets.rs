@@ -266,8 +266,52 @@ async fn the_usage_report_adds_runs_up_by_day_trigger_backend_and_status() {
     assert_eq!(group("2026-11-21", "backend-claude")["cost_usd"], json!(0.75));
     assert_eq!(group("2026-11-21", "backend-claude")["by_status"], json!({ "failed": 1, "success": 1 }));
     assert_eq!(group("2026-11-22", "backend-codex")["input_tokens"], 7);
-    assert_eq!((report["totals"]["runs"].clone(), report["totals"]["cost_usd"].clone()), (json!(4), json!(1.75)));
+    assert_eq!(report["totals"]["runs"], 4);
+    // The codex run reported tokens only: its cost is estimated at gpt-5.1-codex's list price.
+    let codex_estimate = (7.0 * 1.25 + 3.0 * 10.0) / 1e6;
+    assert!((report["totals"]["cost_usd"].as_f64().unwrap() - (1.75 + codex_estimate)).abs() < 1e-12, "{report}");
     let (_, weekly) = send(&app, Method::GET, "/admin/budgets/usage?period=weekly&timezone=Asia/Seoul", None).await;
     assert_eq!((weekly["period"].clone(), weekly["timezone"].clone()), (json!("weekly"), json!("Asia/Seoul")));
     assert_eq!(weekly["totals"]["runs"], 4);
+}
+
+#[tokio::test]
+async fn codex_and_gemini_runs_are_priced_from_the_table_and_claudes_reported_cost_is_kept() {
+    let app = TestApp::spawn().await;
+    // No model named: codex is assumed to run gpt-5.1-codex ($1.25 in, $0.125 cached, $10 out per million).
+    let codex = create_trigger(&app, json!({ "backend_type": "codex" })).await;
+    let done = finished(&app, &codex, "tokens=1000000/100000 cached=400000").await;
+    assert_eq!(done["status"], "success", "{done}");
+    assert_eq!(done["cost_source"], "estimated");
+    // 600k uncached × 1.25 + 400k cached × 0.125 + 100k out × 10, per million.
+    assert_eq!(done["total_cost_usd"], 1.8, "{done}");
+
+    let gemini = create_trigger(&app, json!({ "backend_type": "gemini", "model": "gemini-2.5-flash" })).await;
+    let done = finished(&app, &gemini, "tokens=2000000/400000 cached=1000000").await;
+    assert_eq!(done["cost_source"], "estimated");
+    let cost = done["total_cost_usd"].as_f64().unwrap();
+    assert!((cost - (0.30 + 0.03 + 0.4 * 2.5)).abs() < 1e-9, "{done}");
+
+    let claude = create_trigger(&app, json!({})).await;
+    let done = finished(&app, &claude, "cost=0.25 tokens=1000000/100000").await;
+    assert_eq!((done["total_cost_usd"].clone(), done["cost_source"].clone()), (json!(0.25), json!("reported")));
+
+    // The list says where each cost came from too.
+    let (_, detail) = send(&app, Method::GET, &format!("/admin/executions?trigger_id={claude}"), None).await;
+    assert_eq!(detail["executions"][0]["cost_source"], "reported");
+}
+
+#[tokio::test]
+async fn budgets_count_estimated_cost_and_block_the_next_run() {
+    let app = TestApp::spawn().await;
+    let codex = create_trigger(&app, json!({ "backend_type": "codex" })).await;
+    let b =
+        budget(&app, json!({ "scope": "trigger", "entity_id": codex, "period": "daily", "hard_limit_usd": 1 })).await;
+    let first = finished(&app, &codex, "tokens=1000000/100000").await;
+    assert_eq!((first["status"].clone(), first["cost_source"].clone()), (json!("success"), json!("estimated")));
+    let (_, state) = send(&app, Method::GET, &format!("/admin/budgets/{}", b["id"].as_str().unwrap()), None).await;
+    // 1M in × 1.25 + 100k out × 10, per million.
+    assert_eq!((state["spent_usd"].clone(), state["level"].clone()), (json!(2.25), json!("exceeded")), "{state}");
+    let blocked = finished(&app, &codex, "tokens=10/10").await;
+    assert_eq!(blocked["status"], "budget_blocked", "{blocked}");
 }

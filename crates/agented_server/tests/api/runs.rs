@@ -1,11 +1,12 @@
 //! Running bots end to end: the fake bot under the real CLI names.
 
 use crate::support::{
-    create_trigger, execution, finished_run, grandchildren, process_gone, run, wait_for_end, wait_for_grandchildren,
-    wait_for_status, without_nonces,
+    create_trigger, execution, finished_run, grandchildren, process_gone, run, send, wait_for_end,
+    wait_for_grandchildren, wait_for_status, without_nonces,
 };
 use agented_test_support::TestApp;
-use serde_json::json;
+use reqwest::Method;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn a_successful_run_records_logs_exit_code_tokens_and_cost() {
@@ -23,8 +24,7 @@ async fn a_successful_run_records_logs_exit_code_tokens_and_cost() {
     // 1 init + 3 lines + 1 result on stdout, 2 on stderr.
     assert_eq!(done["log_lines"], 7);
     let id = done["execution_id"].as_str().unwrap();
-    let searched =
-        app.get(&format!("/admin/executions/{id}?q=WARNING")).await.json::<serde_json::Value>().await.unwrap();
+    let searched = app.get(&format!("/admin/executions/{id}?q=WARNING")).await.json::<Value>().await.unwrap();
     assert_eq!(searched["log_match_count"], 2);
     assert_eq!(searched["log_search_query"], "WARNING");
     assert_eq!(searched["stdout_log"], "");
@@ -67,7 +67,7 @@ async fn a_missing_cli_fails_with_command_not_found() {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
-    let backend: serde_json::Value = res.json().await.unwrap();
+    let backend: Value = res.json().await.unwrap();
     assert_eq!(backend["is_installed"], false);
     let trigger = create_trigger(&app, json!({ "backend_id": backend["id"] })).await;
     let done = wait_for_end(&app, &run(&app, &trigger, "hi").await).await;
@@ -94,7 +94,7 @@ async fn a_custom_backend_runs_its_argv_template_in_its_working_directory() {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
-    let backend: serde_json::Value = res.json().await.unwrap();
+    let backend: Value = res.json().await.unwrap();
     assert!(bot.exists());
     let trigger = create_trigger(&app, json!({ "backend_id": backend["id"] })).await;
     let done = wait_for_end(&app, &run(&app, &trigger, "lines=1").await).await;
@@ -104,7 +104,7 @@ async fn a_custom_backend_runs_its_argv_template_in_its_working_directory() {
     // The run message is untrusted: it reaches the template's `{prompt}` argument inside its fence.
     let fenced = r#"args=["<untrusted-input name=\"message\">\nlines=1\n</untrusted-input> args pwd"]"#;
     assert!(without_nonces(stdout).contains(fenced), "{stdout}");
-    assert_eq!(done["input_tokens"], serde_json::Value::Null, "custom commands report no usage");
+    assert_eq!(done["input_tokens"], Value::Null, "custom commands report no usage");
 }
 
 #[tokio::test]
@@ -135,7 +135,7 @@ async fn cancelling_stops_the_whole_process_group_and_a_second_cancel_is_409() {
     let forked = wait_for_grandchildren(&app, &id, 2).await;
     let res = app.client.post(app.url(&format!("/admin/executions/{id}/cancel"))).send().await.unwrap();
     assert_eq!(res.status(), 200);
-    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["status"], "cancelling");
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "cancelling");
     let done = wait_for_end(&app, &id).await;
     assert_eq!(done["status"], "cancelled");
     for pid in forked {
@@ -153,6 +153,46 @@ async fn cancelling_stops_the_whole_process_group_and_a_second_cancel_is_409() {
 }
 
 #[tokio::test]
+async fn the_stall_watchdog_stops_a_silent_run_and_leaves_a_slow_but_talking_one_alone() {
+    let app = TestApp::spawn().await;
+    let trigger = create_trigger(&app, json!({ "stall_timeout_seconds": 2, "sigterm_grace_seconds": 1 })).await;
+    // One line, then ten minutes of silence.
+    let silent = wait_for_end(&app, &run(&app, &trigger, "lines=1 sleep_ms=600000").await).await;
+    assert_eq!(silent["status"], "timeout", "{silent}");
+    assert_eq!(silent["error_message"], "no output for 2 s");
+    assert!(silent["stdout_log"].as_str().unwrap().contains("line 1"), "its output is kept: {silent}");
+    // Longer in all than the limit, but never silent for that long.
+    let talking = wait_for_end(&app, &run(&app, &trigger, "lines=10 delay_ms=300").await).await;
+    assert_eq!(talking["status"], "success", "{talking}");
+    // 0 turns the watchdog off for this trigger, null returns to the server's default.
+    let (status, off) =
+        send(&app, Method::PUT, &format!("/admin/triggers/{trigger}"), Some(json!({ "stall_timeout_seconds": 0 })))
+            .await;
+    assert_eq!((status, off["stall_timeout_seconds"].clone()), (200, json!(0)), "{off}");
+    let quiet = wait_for_end(&app, &run(&app, &trigger, "lines=1 sleep_ms=3000").await).await;
+    assert_eq!(quiet["status"], "success", "{quiet}");
+    let (_, default) =
+        send(&app, Method::PUT, &format!("/admin/triggers/{trigger}"), Some(json!({ "stall_timeout_seconds": null })))
+            .await;
+    assert_eq!(default["stall_timeout_seconds"], Value::Null, "{default}");
+}
+
+#[tokio::test]
+async fn processes_that_left_the_runs_process_group_are_found_by_their_marker_and_killed_when_it_ends() {
+    let app = TestApp::spawn().await;
+    let trigger = create_trigger(&app, json!({})).await;
+    // The grandchildren start process groups of their own: killing the run's group misses them.
+    let id = run(&app, &trigger, "fork=2 escape lines=1").await;
+    let done = wait_for_end(&app, &id).await;
+    assert_eq!(done["status"], "success", "{done}");
+    let pids = grandchildren(&done);
+    assert_eq!(pids.len(), 2, "{done}");
+    for pid in pids {
+        assert!(process_gone(pid), "grandchild {pid}, outside the run's group, survived the run");
+    }
+}
+
+#[tokio::test]
 async fn ten_bots_writing_twenty_thousand_lines_each_are_stored_completely() {
     let app = TestApp::spawn().await;
     let trigger = create_trigger(&app, json!({ "max_concurrent": 10 })).await;
@@ -165,7 +205,7 @@ async fn ten_bots_writing_twenty_thousand_lines_each_are_stored_completely() {
         assert_eq!(done["status"], "success", "{done}");
         // init + 20,000 flood lines + result record.
         assert_eq!(done["log_lines"], 20_002, "{id}");
-        let page: serde_json::Value =
+        let page: Value =
             app.get(&format!("/admin/executions/{id}/logs?after=19990&limit=5000")).await.json().await.unwrap();
         let seqs: Vec<i64> = page["lines"].as_array().unwrap().iter().map(|l| l["seq"].as_i64().unwrap()).collect();
         assert_eq!(seqs, (19_991..=20_002).collect::<Vec<_>>());
@@ -256,7 +296,7 @@ async fn a_retry_runs_the_stored_snapshot_again_and_links_to_it() {
     let id = first["execution_id"].as_str().unwrap();
     let res = app.client.post(app.url(&format!("/admin/executions/{id}/retry"))).send().await.unwrap();
     assert_eq!(res.status(), 202);
-    let retry_id = res.json::<serde_json::Value>().await.unwrap()["execution_id"].as_str().unwrap().to_owned();
+    let retry_id = res.json::<Value>().await.unwrap()["execution_id"].as_str().unwrap().to_owned();
     let retried = wait_for_end(&app, &retry_id).await;
     assert_eq!(retried["retry_of"], id);
     assert_eq!(retried["prompt"], first["prompt"], "the stored prompt, fence nonce included");
@@ -276,7 +316,7 @@ async fn reject_policy_answers_409_with_the_running_execution_and_queue_policy_w
     let first = run(&app, &reject, "sleep_ms=600000 lines=0").await;
     let res = app.client.post(app.url(&format!("/admin/triggers/{reject}/run"))).json(&json!({})).send().await.unwrap();
     assert_eq!(res.status(), 409);
-    let body: serde_json::Value = res.json().await.unwrap();
+    let body: Value = res.json().await.unwrap();
     assert_eq!(body["details"]["execution_id"], first.as_str());
     app.client.post(app.url(&format!("/admin/executions/{first}/cancel"))).send().await.unwrap();
     wait_for_end(&app, &first).await;
@@ -286,7 +326,7 @@ async fn reject_policy_answers_409_with_the_running_execution_and_queue_policy_w
     wait_for_status(&app, &a, "running").await;
     let b = run(&app, &queue, "lines=1").await;
     assert_eq!(execution(&app, &b).await["status"], "queued", "waits for the slot");
-    let listed: serde_json::Value = app.get(&format!("/admin/triggers/{queue}/executions")).await.json().await.unwrap();
+    let listed: Value = app.get(&format!("/admin/triggers/{queue}/executions")).await.json().await.unwrap();
     assert_eq!(listed["running_execution"]["execution_id"], a.as_str());
     assert_eq!(listed["total"], 2);
     app.client.post(app.url(&format!("/admin/executions/{a}/cancel"))).send().await.unwrap();
@@ -305,13 +345,12 @@ async fn executions_are_listed_newest_first_with_filters_and_paging() {
     let trigger = create_trigger(&app, json!({})).await;
     let ok = wait_for_end(&app, &run(&app, &trigger, "lines=0").await).await;
     let bad = wait_for_end(&app, &run(&app, &trigger, "exit=1").await).await;
-    let all: serde_json::Value =
-        app.get(&format!("/admin/executions?trigger_id={trigger}")).await.json().await.unwrap();
+    let all: Value = app.get(&format!("/admin/executions?trigger_id={trigger}")).await.json().await.unwrap();
     assert_eq!(all["total"], 2);
     assert_eq!(all["executions"][0]["execution_id"], bad["execution_id"]);
-    let failed: serde_json::Value = app.get("/admin/executions?status=failed").await.json().await.unwrap();
+    let failed: Value = app.get("/admin/executions?status=failed").await.json().await.unwrap();
     assert_eq!(failed["total"], 1);
-    let page: serde_json::Value = app.get("/admin/executions?limit=1&offset=1").await.json().await.unwrap();
+    let page: Value = app.get("/admin/executions?limit=1&offset=1").await.json().await.unwrap();
     assert_eq!(page["executions"][0]["execution_id"], ok["execution_id"]);
     assert_eq!(app.get("/admin/executions?status=bogus").await.status(), 400);
     assert_eq!(app.get("/admin/executions?limit=501").await.status(), 400);
@@ -327,7 +366,7 @@ async fn readiness_reports_the_queue_and_the_runner_and_fails_once_shutdown_begi
     wait_for_status(&app, &id, "running").await;
     let res = app.get("/health/readiness").await;
     assert_eq!(res.status(), 200);
-    let body: serde_json::Value = res.json().await.unwrap();
+    let body: Value = res.json().await.unwrap();
     assert_eq!(body["components"]["queue"]["status"], "ok", "{body}");
     assert_eq!(body["components"]["queue"]["figures"]["pending_jobs"], 0, "{body}");
     assert!(body["components"]["queue"]["figures"]["oldest_pending_seconds"].is_i64(), "{body}");
@@ -337,7 +376,7 @@ async fn readiness_reports_the_queue_and_the_runner_and_fails_once_shutdown_begi
     app.shut_down_runner(std::time::Duration::from_secs(1)).await;
     let res = app.get("/health/readiness").await;
     assert_eq!(res.status(), 503, "a stopping server takes no runs, so it is not ready");
-    let body: serde_json::Value = res.json().await.unwrap();
+    let body: Value = res.json().await.unwrap();
     assert_eq!(body["components"]["runner"]["status"], "unavailable");
     assert_eq!(body["components"]["runner"]["error"], "shutting down: no new runs are taken");
     assert_eq!(body["components"]["runner"]["figures"]["running"], 0);

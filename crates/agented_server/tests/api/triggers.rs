@@ -200,3 +200,28 @@ async fn running_a_disabled_or_unknown_trigger_is_refused_and_status_follows_the
     let t: Value = app.get(&format!("/admin/triggers/{id}")).await.json().await.unwrap();
     assert!(t["last_run_at"].is_string());
 }
+
+#[tokio::test]
+async fn the_stall_timeout_takes_0_to_a_day_or_null_and_refuses_anything_else_with_422() {
+    let app = TestApp::spawn().await;
+    let id = create_trigger(&app, json!({ "stall_timeout_seconds": 86400 })).await;
+    let t: Value = app.get(&format!("/admin/triggers/{id}")).await.json().await.unwrap();
+    assert_eq!(t["stall_timeout_seconds"], 86400);
+    for bad in [json!(-1), json!(86401), json!("ten"), json!(1.5)] {
+        let res = app
+            .client
+            .put(app.url(&format!("/admin/triggers/{id}")))
+            .json(&json!({ "stall_timeout_seconds": bad }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{bad}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["code"], "invalid", "{bad}: {body}");
+    }
+    let t: Value = app.get(&format!("/admin/triggers/{id}")).await.json().await.unwrap();
+    assert_eq!(t["stall_timeout_seconds"], 86400, "a refused change changes nothing");
+    let fresh = create_trigger(&app, json!({})).await;
+    let t: Value = app.get(&format!("/admin/triggers/{fresh}")).await.json().await.unwrap();
+    assert_eq!(t["stall_timeout_seconds"], Value::Null, "unset: the server's runner.stall_timeout_seconds");
+}

@@ -8,8 +8,10 @@
 //! - `flood=N` plain lines as fast as possible (or `rate=N` per second)
 //! - `sleep_ms=N` before exiting, `exit=N` exit code (default 0)
 //! - `ignore_term`: survive SIGTERM; `fork=N`: start N grandchildren that
-//!   sleep (and ignore SIGTERM) and print `grandchild pid=P`
-//! - `cost=X`, `tokens=IN/OUT` for the usage record
+//!   sleep (and ignore SIGTERM) and print `grandchild pid=P`; `escape`: they
+//!   leave the run's process group for a group of their own
+//! - `cost=X`, `tokens=IN/OUT` for the usage record, `cached=N` of the input
+//!   tokens read from the cache (codex, gemini)
 //! - `error_result`: report failure in the structured output (claude `is_error`)
 //! - `pwd`: print the working directory; `args`: print argv as JSON
 //! - `steps=N` (with `step_ms=M` between them): N usage records of `cost`
@@ -45,8 +47,10 @@ struct Plan {
     exit: i32,
     ignore_term: bool,
     fork: u32,
+    escape: bool,
     cost: f64,
     tokens: (u64, u64),
+    cached: u64,
     error_result: bool,
     pwd: bool,
     args: bool,
@@ -73,7 +77,9 @@ fn plan(prompt: &str) -> Plan {
             "exit" => plan.exit = value.parse().unwrap_or(1),
             "ignore_term" => plan.ignore_term = true,
             "fork" => plan.fork = value.parse().unwrap_or(1),
+            "escape" => plan.escape = true,
             "cost" => plan.cost = value.parse().unwrap_or(0.0),
+            "cached" => plan.cached = num(),
             "tokens" => {
                 if let Some((i, o)) = value.split_once('/') {
                     plan.tokens = (i.parse().unwrap_or(0), o.parse().unwrap_or(0));
@@ -165,7 +171,7 @@ fn planning_reply(prompt: &str) -> Option<String> {
 
 fn final_record(flavour: &str, plan: &Plan) -> Option<String> {
     let (i, o) = plan.tokens;
-    let cost = plan.cost;
+    let (cost, cached) = (plan.cost, plan.cached);
     Some(match flavour {
         "claude" if plan.error_result => format!(
             r#"{{"type":"result","subtype":"error_during_execution","is_error":true,"result":"fake failure: the model refused","total_cost_usd":{cost},"usage":{{"input_tokens":{i},"output_tokens":{o}}}}}"#
@@ -177,10 +183,10 @@ fn final_record(flavour: &str, plan: &Plan) -> Option<String> {
             r#"{"type":"turn.failed","error":{"message":"fake failure: the model refused"}}"#.to_owned()
         }
         "codex" => format!(
-            r#"{{"type":"turn.completed","usage":{{"input_tokens":{i},"cached_input_tokens":0,"output_tokens":{o}}}}}"#
+            r#"{{"type":"turn.completed","usage":{{"input_tokens":{i},"cached_input_tokens":{cached},"output_tokens":{o}}}}}"#
         ),
         "gemini" => format!(
-            r#"{{"type":"result","status":"{}","stats":{{"total_tokens":{},"input_tokens":{i},"output_tokens":{o}}}}}"#,
+            r#"{{"type":"result","status":"{}","stats":{{"total_tokens":{},"input_tokens":{i},"output_tokens":{o},"cached":{cached}}}}}"#,
             if plan.error_result { "error" } else { "success" },
             i + o
         ),
@@ -230,8 +236,16 @@ async fn main() {
         let _ = writeln!(out, "{}", json_line(flavour, &format!("args={}", serde_json::json!(args))));
     }
     for _ in 0..plan.fork {
-        if let Ok(exe) = std::env::current_exe()
-            && let Ok(child) = std::process::Command::new(exe).arg("--grandchild").spawn()
+        let grandchild = std::env::current_exe().map(|exe| {
+            let mut cmd = std::process::Command::new(exe);
+            cmd.arg("--grandchild");
+            if plan.escape {
+                std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+            }
+            cmd
+        });
+        if let Ok(mut cmd) = grandchild
+            && let Ok(child) = cmd.spawn()
         {
             let _ = writeln!(out, "grandchild pid={}", child.id());
         }
@@ -289,11 +303,16 @@ async fn main() {
         }
     }
     let pause = (plan.rate > 0).then(|| Duration::from_secs_f64(1.0 / plan.rate as f64));
+    let flood_start = tokio::time::Instant::now();
     for i in 1..=plan.flood {
         let _ = writeln!(out, "flood {i} {}", "x".repeat(40));
         if let Some(pause) = pause {
             let _ = out.flush();
-            tokio::time::sleep(pause).await;
+            // Paced against the start, not line by line: the timer ticks in milliseconds.
+            let due = flood_start + pause.mul_f64(i as f64);
+            if tokio::time::Instant::now() < due {
+                tokio::time::sleep_until(due).await;
+            }
         }
     }
     let _ = out.flush();
