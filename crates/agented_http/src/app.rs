@@ -72,12 +72,17 @@ where
     app.into_utoipa_app().openapi(ApiDoc::openapi()).configure(documented::api_routes)
 }
 
-/// The spec as served at `/openapi.json`: serialised once, shared by every worker.
-#[derive(Clone)]
-struct SpecJson(web::Bytes);
+/// The spec as served at `/openapi.json`: built and serialised on the first request (a server
+/// nobody reads the docs of never runs that code), then shared by every worker.
+#[derive(Default)]
+struct SpecJson(std::sync::OnceLock<web::Bytes>);
 
 async fn openapi_json(spec: web::Data<SpecJson>) -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(spec.0.clone())
+    let json = spec.0.get_or_init(|| {
+        // Serialising a spec of plain maps and strings cannot fail.
+        web::Bytes::from(serde_json::to_vec(&crate::openapi::spec()).unwrap_or_default())
+    });
+    HttpResponse::Ok().content_type("application/json").body(json.clone())
 }
 
 async fn docs_redirect() -> HttpResponse {
@@ -137,9 +142,7 @@ impl Shared {
                 options.rate_limits.trusted_proxies.clone(),
             )),
             body_read_timeout: web::Data::new(BodyReadTimeout(options.body_read_timeout)),
-            spec: web::Data::new(SpecJson(web::Bytes::from(
-                serde_json::to_vec(&crate::openapi::spec()).map_err(std::io::Error::other)?,
-            ))),
+            spec: web::Data::new(SpecJson::default()),
         })
     }
 }
