@@ -174,6 +174,8 @@ describe('triggers and runs', () => {
     assert.equal((await page.getByTestId('run-cost-source').textContent()).trim(), '(estimated)')
 
     await page.goto(`${ctx.server.url}/triggers/${id}`)
+    // The form fills in once the trigger has loaded: edit only after that.
+    await page.waitForFunction(() => document.querySelector('#t-name')?.value === 'priced codex')
     const silence = page.getByLabel('Stop when silent for (s)')
     assert.equal(await silence.inputValue(), '', 'unset: the server default')
     await silence.fill('45')
@@ -181,6 +183,7 @@ describe('triggers and runs', () => {
     await page.waitForURL(ctx.server.url + '/triggers')
     assert.equal((await ctx.server.api(`/admin/triggers/${id}`)).body.stall_timeout_seconds, 45)
     await page.goto(`${ctx.server.url}/triggers/${id}`)
+    await page.waitForFunction(() => document.querySelector('#t-stall')?.value === '45')
     await page.getByLabel('Stop when silent for (s)').fill('')
     await page.getByRole('button', { name: 'Save' }).click()
     await page.waitForURL(ctx.server.url + '/triggers')

@@ -1,7 +1,9 @@
 //! One CLI process in its own process group: stdin closed, stdout and stderr
-//! read concurrently line by line, stopped with SIGTERM → grace → SIGKILL to
-//! the whole group, and the group killed after the leader exits so
-//! grandchildren never outlive a run.
+//! read concurrently line by line, stopped (timeout, silence, or a request)
+//! with SIGTERM → grace → SIGKILL to the whole group, and the group killed
+//! after the leader exits, as is every process still carrying the run's
+//! marker, so grandchildren never outlive a run. The leader dies with the
+//! server (parent-death signal through `setpriv`).
 
 use agented_executions::LogStream;
 use nix::sys::signal::{Signal, killpg};
