@@ -7,8 +7,8 @@ use crate::model::Outcome;
 use crate::model::{Execution, LogLine};
 use crate::ports::{
     AttemptRecord, BackendCatalog, BackendDirectory, BackendEntry, BackendProbe, BackendWriteError, BusEvent, Deferral,
-    Detection, ExecStoreError, ExecutionFilter, ExecutionRepository, LogBus, LogStore, LogSubscription, NewExecution,
-    QueueError, RunControl, RunQueue,
+    Detection, ExecStoreError, ExecutionFilter, ExecutionRepository, InsertError, LogBus, LogStore, LogSubscription,
+    NewExecution, QueueError, RunControl, RunQueue,
 };
 use crate::status::ExecutionStatus;
 use crate::usage::Usage;
@@ -29,6 +29,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 pub struct MemoryExecutions {
     rows: Mutex<Vec<Execution>>,
     lines: Mutex<HashMap<ExecutionId, Vec<LogLine>>>,
+    /// Dedup claims by trigger and key, with their expiry.
+    claims: Mutex<HashMap<(TriggerId, String), DateTime<Utc>>>,
     /// While set, every call fails as a broken database would.
     pub broken: AtomicBool,
 }
@@ -73,8 +75,19 @@ fn end(e: &mut Execution, outcome: &Outcome) {
 
 #[async_trait]
 impl ExecutionRepository for MemoryExecutions {
-    async fn insert(&self, new: &NewExecution) -> Result<Execution, ExecStoreError> {
+    async fn insert(&self, new: &NewExecution) -> Result<Execution, InsertError> {
         self.check()?;
+        let mut claims = lock(&self.claims);
+        let held = |c: &crate::DedupClaim| {
+            claims.get(&(new.trigger_id.clone(), c.key.clone())).is_some_and(|expires| *expires > new.queued_at)
+        };
+        if new.claims.iter().any(held) {
+            return Err(InsertError::Duplicate);
+        }
+        for c in &new.claims {
+            claims.insert((new.trigger_id.clone(), c.key.clone()), c.expires_at);
+        }
+        drop(claims);
         let execution = Execution {
             execution_id: new.execution_id.clone(),
             trigger_id: new.trigger_id.clone(),
@@ -102,6 +115,15 @@ impl ExecutionRepository for MemoryExecutions {
         };
         lock(&self.rows).push(execution.clone());
         Ok(execution)
+    }
+
+    async fn release_claims(&self, trigger: &TriggerId, keys: &[String]) -> Result<(), ExecStoreError> {
+        self.check()?;
+        let mut claims = lock(&self.claims);
+        for key in keys {
+            claims.remove(&(trigger.clone(), key.clone()));
+        }
+        Ok(())
     }
 
     async fn get(&self, id: &ExecutionId) -> Result<Option<Execution>, ExecStoreError> {

@@ -134,8 +134,9 @@ impl WebhookIntake {
             let mut keys = vec![(payload_key.as_str(), self.windows.payload)];
             // Only a verified id counts: anyone can send an unsigned one.
             keys.extend(message_key.as_deref().filter(|_| secret.is_some()).map(|key| (key, self.windows.message_id)));
-            let request = RunRequest { trigger_type: TriggerType::Webhook, message, values: Vec::new() };
-            self.run_once(who, &keys, request, &mut report).await?;
+            let request =
+                RunRequest { trigger_type: TriggerType::Webhook, message, values: Vec::new(), claims: Vec::new() };
+            self.run_once(who, &keys, request, &mut report).await;
         }
         Ok(report)
     }
@@ -177,55 +178,43 @@ impl WebhookIntake {
             let who = TriggerRef { id: trigger.id.clone(), name: trigger.settings.name.clone() };
             let mut values = event.values.clone();
             let message = values.iter().position(|(n, _)| n == "message").map(|i| values.remove(i).1);
-            let request = RunRequest { trigger_type: TriggerType::GithubWebhook, message, values };
-            self.run_once(who, &keys, request, &mut report).await?;
+            let request = RunRequest { trigger_type: TriggerType::GithubWebhook, message, values, claims: Vec::new() };
+            self.run_once(who, &keys, request, &mut report).await;
         }
         Ok(report)
     }
 
-    /// Claims every key (each for its window) for the trigger and starts its
-    /// run, or records why not. A delivery any key of which was claimed before
-    /// is a duplicate; its own fresh claims are released.
+    /// Starts the trigger's run with every key claimed (each for its window),
+    /// or records why not. The claims are stored with the execution in one
+    /// transaction: a delivery any key of which an earlier run holds is a
+    /// duplicate, and a run that was not stored (or not queued) holds none, so
+    /// the sender's retry runs.
     async fn run_once(
         &self,
         who: TriggerRef,
         keys: &[(&str, Duration)],
-        request: RunRequest,
+        mut request: RunRequest,
         report: &mut DeliveryReport,
-    ) -> Result<(), TriggerStoreError> {
+    ) {
         let now = self.clock.now();
-        for (i, (key, window)) in keys.iter().enumerate() {
-            let window = chrono::Duration::from_std(*window).unwrap_or(chrono::Duration::MAX);
-            if !self.dedup.claim(&who.id, key, now, now + window).await? {
-                self.release(&who.id, &keys[..i]).await?;
-                report.duplicates.push(who);
-                return Ok(());
-            }
-        }
+        request.claims = keys
+            .iter()
+            .map(|(key, window)| crate::DedupClaim {
+                key: (*key).to_owned(),
+                expires_at: now + chrono::Duration::from_std(*window).unwrap_or(chrono::Duration::MAX),
+            })
+            .collect();
         match self.runs.start(&who.id, request).await {
             Ok(execution) => report.started.push((who, execution.execution_id)),
-            Err(e) => {
-                // Not started: forget the claims, so the sender's retry is not taken for a duplicate.
-                self.release(&who.id, keys).await?;
-                match e {
-                    StartError::Busy(running) => {
-                        report.skipped.push((who, format!("busy: execution {running} is running")));
-                    }
-                    StartError::NotFound(_) | StartError::Disabled(_) => {
-                        report.skipped.push((who, "changed while the delivery was handled".to_owned()));
-                    }
-                    StartError::Store(_) | StartError::Queue(_) => report.failed.push((who, e)),
-                }
+            Err(StartError::Duplicate) => report.duplicates.push(who),
+            Err(StartError::Busy(running)) => {
+                report.skipped.push((who, format!("busy: execution {running} is running")));
             }
+            Err(StartError::NotFound(_) | StartError::Disabled(_)) => {
+                report.skipped.push((who, "changed while the delivery was handled".to_owned()));
+            }
+            Err(e @ (StartError::Store(_) | StartError::Queue(_))) => report.failed.push((who, e)),
         }
-        Ok(())
-    }
-
-    async fn release(&self, trigger: &TriggerId, keys: &[(&str, Duration)]) -> Result<(), TriggerStoreError> {
-        for (key, _) in keys {
-            self.dedup.release(trigger, key).await?;
-        }
-        Ok(())
     }
 }
 

@@ -38,9 +38,9 @@ pub use intake::{DeliveryReport, GithubRefusal, RepeatWindows, TriggerRef, Webho
 pub use model::{Execution, LogLine, LogStream, Outcome, RunSnapshot, TriggerType};
 pub use overview::{ComposedOverview, LatestRun, TriggerOverview, TriggerSummary};
 pub use ports::{
-    AttemptRecord, BackendCatalog, BackendDirectory, BackendEntry, BackendProbe, BackendWriteError, BusEvent, Deferral,
-    Detection, ExecStoreError, ExecutionFilter, ExecutionRepository, LogBus, LogStore, LogSubscription, NewExecution,
-    QueueError, RunControl, RunQueue,
+    AttemptRecord, BackendCatalog, BackendDirectory, BackendEntry, BackendProbe, BackendWriteError, BusEvent,
+    DedupClaim, Deferral, Detection, ExecStoreError, ExecutionFilter, ExecutionRepository, InsertError, LogBus,
+    LogStore, LogSubscription, NewExecution, QueueError, RunControl, RunQueue,
 };
 pub use pricing::{CostSource, ModelPrice, PriceTable};
 pub use prompt::{PromptRenderer, PromptValues, RenderedPrompt};

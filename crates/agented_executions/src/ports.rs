@@ -30,6 +30,29 @@ pub struct NewExecution {
     pub retry_of: Option<ExecutionId>,
     /// Queue time.
     pub queued_at: DateTime<Utc>,
+    /// Dedup keys the run claims (a webhook delivery's), stored with it or not at all.
+    pub claims: Vec<DedupClaim>,
+}
+
+/// A dedup key a run claims for its trigger until `expires_at`: no second run of the
+/// trigger may claim it while it is live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DedupClaim {
+    /// The key (a payload digest, a delivery id, …).
+    pub key: String,
+    /// When the claim lapses.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Why an execution was not written.
+#[derive(Debug, thiserror::Error)]
+pub enum InsertError {
+    /// One of its claims is held by an earlier run of the trigger: nothing was written.
+    #[error("an earlier run of the trigger holds one of its dedup keys")]
+    Duplicate,
+    /// Storage failed: nothing was written.
+    #[error(transparent)]
+    Store(#[from] ExecStoreError),
 }
 
 /// The chain entry a run is trying.
@@ -72,11 +95,19 @@ pub struct ExecutionFilter {
 /// Stored executions.
 #[async_trait]
 pub trait ExecutionRepository: Send + Sync {
-    /// Writes a `queued` execution.
+    /// Writes a `queued` execution and its dedup claims, in one transaction:
+    /// a crash can leave neither a claim without its run nor a run without its claims.
     ///
     /// # Errors
-    /// MUST return [`ExecStoreError`] when it was not written.
-    async fn insert(&self, new: &NewExecution) -> Result<Execution, ExecStoreError>;
+    /// MUST return [`InsertError::Duplicate`] when a claim is live at `queued_at`, and
+    /// [`InsertError::Store`] when nothing was written for another reason.
+    async fn insert(&self, new: &NewExecution) -> Result<Execution, InsertError>;
+
+    /// Forgets the claims `keys` of `trigger` (its run could not be queued: a resend must run).
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] only when storage fails.
+    async fn release_claims(&self, trigger: &TriggerId, keys: &[String]) -> Result<(), ExecStoreError>;
 
     /// One execution, `None` when unknown.
     ///

@@ -148,7 +148,8 @@ impl Scheduler {
             report.taken.push((who.clone(), slot));
             return Ok(true);
         }
-        let request = RunRequest { trigger_type: TriggerType::Scheduled, message: None, values: Vec::new() };
+        let request =
+            RunRequest { trigger_type: TriggerType::Scheduled, message: None, values: Vec::new(), claims: Vec::new() };
         match self.runs.start(&who.id, request).await {
             Ok(execution) => {
                 tracing::info!(trigger = %who.id, slot = %slot, execution = %execution.execution_id, "scheduled run started");
@@ -158,7 +159,8 @@ impl Scheduler {
                 tracing::warn!(trigger = %who.id, slot = %slot, %running, "scheduled run skipped: the trigger is busy");
                 report.skipped.push((who.clone(), format!("busy: execution {running} is running")));
             }
-            Err(e @ (StartError::NotFound(_) | StartError::Disabled(_))) => {
+            // A scheduled run claims no dedup key (its slot is claimed in the ledger): never a duplicate.
+            Err(e @ (StartError::NotFound(_) | StartError::Disabled(_) | StartError::Duplicate)) => {
                 report.skipped.push((who.clone(), e.to_string()));
             }
             Err(e @ StartError::Queue(_)) => {

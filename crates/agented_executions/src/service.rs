@@ -24,12 +24,24 @@ pub enum StartError {
     /// `concurrency_policy = reject` and the trigger is at `max_concurrent`.
     #[error("trigger is already running (execution {0})")]
     Busy(ExecutionId),
+    /// An earlier run of the trigger holds one of the request's dedup claims; nothing was stored.
+    #[error("an earlier run holds this request's dedup key")]
+    Duplicate,
     /// Storage failed; nothing was queued.
     #[error("{0}")]
     Store(#[source] agented_kernel::Cause),
     /// The job could not be queued; the execution is marked failed.
     #[error(transparent)]
     Queue(#[from] QueueError),
+}
+
+impl From<crate::InsertError> for StartError {
+    fn from(e: crate::InsertError) -> Self {
+        match e {
+            crate::InsertError::Duplicate => Self::Duplicate,
+            crate::InsertError::Store(e) => e.into(),
+        }
+    }
 }
 
 impl From<ExecStoreError> for StartError {
@@ -87,6 +99,8 @@ pub struct RunRequest {
     pub message: Option<String>,
     /// Further placeholder values (PR fields, …).
     pub values: Vec<(String, String)>,
+    /// Dedup keys the run claims (a webhook delivery's): stored with the execution or not at all.
+    pub claims: Vec<crate::DedupClaim>,
 }
 
 /// The longest `{message}` a manual run takes, in characters.
@@ -102,7 +116,7 @@ impl RunRequest {
             let why = format!("must be at most {MAX_MESSAGE_CHARS} characters");
             return Err(agented_triggers::FieldErrors::from([("message".to_owned(), why)]));
         }
-        Ok(Self { trigger_type: TriggerType::Manual, message, values: Vec::new() })
+        Ok(Self { trigger_type: TriggerType::Manual, message, values: Vec::new(), claims: Vec::new() })
     }
 }
 
@@ -222,7 +236,8 @@ impl ExecutionService {
         let (trigger, paths) = self.startable(trigger_id).await?;
         let (rendered, inputs) = render(&trigger, &paths, &request, self.max_untrusted_chars);
         let snapshot = snapshot(&trigger, &paths, rendered.text, inputs);
-        let execution = self.enqueue(&trigger.id, request.trigger_type, snapshot, request.message, None).await?;
+        let execution =
+            self.enqueue(&trigger.id, request.trigger_type, snapshot, request.message, None, request.claims).await?;
         if let Err(e) = self.triggers.touch_last_run(&trigger.id, execution.queued_at).await {
             tracing::warn!(error = %e, trigger_id = %trigger.id, "could not record the trigger's last run");
         }
@@ -251,7 +266,7 @@ impl ExecutionService {
             // The chain names the trigger's own choices; the backend asked for runs alone.
             snapshot.chain.clear();
         }
-        self.enqueue(&trigger.id, TriggerType::Manual, snapshot, None, None).await
+        self.enqueue(&trigger.id, TriggerType::Manual, snapshot, None, None, Vec::new()).await
     }
 
     /// Runs a finished execution again from its stored snapshot, linked to it.
@@ -272,6 +287,7 @@ impl ExecutionService {
             original.snapshot.clone(),
             original.message.clone(),
             Some(original.execution_id.clone()),
+            Vec::new(),
         )
         .await
     }
@@ -359,6 +375,7 @@ impl ExecutionService {
         snapshot: RunSnapshot,
         message: Option<String>,
         retry_of: Option<ExecutionId>,
+        claims: Vec<crate::DedupClaim>,
     ) -> Result<Execution, StartError> {
         let now = self.clock.now();
         let new = NewExecution {
@@ -369,9 +386,15 @@ impl ExecutionService {
             message,
             retry_of,
             queued_at: now,
+            claims,
         };
         let execution = self.executions.insert(&new).await?;
         if let Err(e) = self.queue.enqueue(&execution.execution_id).await {
+            // Not started: forget the claims, so the sender's retry is not taken for a duplicate.
+            let keys: Vec<String> = new.claims.iter().map(|c| c.key.clone()).collect();
+            if let Err(store) = self.executions.release_claims(trigger_id, &keys).await {
+                tracing::error!(error = %store, execution_id = %execution.execution_id, "could not release an unqueued run's dedup keys");
+            }
             let outcome = Outcome {
                 status: ExecutionStatus::Failed,
                 exit_code: None,

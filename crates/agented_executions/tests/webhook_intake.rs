@@ -102,6 +102,20 @@ async fn a_run_that_cannot_be_stored_asks_the_sender_to_retry_and_is_not_a_dupli
 }
 
 #[tokio::test]
+async fn a_run_that_cannot_be_queued_is_failed_and_its_keys_freed_so_the_resend_runs() {
+    let w = world();
+    w.trigger("alerts", webhook("kind", "alert")).await;
+    let arrival = Arrival { headers: &[], body: br#"{"kind":"alert"}"# };
+    w.queue.broken.store(true, std::sync::atomic::Ordering::SeqCst);
+    assert!(matches!(w.intake().receive(&arrival, &unsigned, None).await, Err(Refusal::Retry(_))));
+    w.queue.broken.store(false, std::sync::atomic::Ordering::SeqCst);
+    let resent = delivered(w.intake().receive(&arrival, &unsigned, None).await.unwrap());
+    assert_eq!(resent.started.len(), 1, "{resent:?}");
+    let statuses: Vec<_> = w.executions.all().iter().map(|e| e.status.as_str()).collect();
+    assert_eq!(statuses, ["failed", "queued"], "the unqueued run is marked failed, the resend is a new run");
+}
+
+#[tokio::test]
 async fn the_inspector_records_each_decision_with_secret_headers_redacted() {
     let w = world();
     let t = w.trigger("alerts", webhook("kind", "alert")).await;

@@ -24,6 +24,41 @@ impl SqliteDedup {
     }
 }
 
+/// Claims `key` for `trigger` until `expires_at` inside the caller's (immediate)
+/// transaction; `false` when a record live at `now` holds it. Shared by the ledger
+/// and by the execution insert, which claims a delivery's keys with its run.
+pub(crate) fn claim_in(
+    conn: &mut SqliteConnection,
+    trigger: &str,
+    key: &str,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<bool, StoreError> {
+    let mine = webhook_dedup::trigger_id.eq(trigger).and(webhook_dedup::dedup_key.eq(key));
+    // An expired record is no record.
+    diesel::delete(webhook_dedup::table.filter(mine).filter(webhook_dedup::expires_at.le(now.naive_utc())))
+        .execute(conn)?;
+    let inserted = diesel::insert_or_ignore_into(webhook_dedup::table)
+        .values((
+            webhook_dedup::trigger_id.eq(trigger),
+            webhook_dedup::dedup_key.eq(key),
+            webhook_dedup::expires_at.eq(expires_at.naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(inserted == 1)
+}
+
+/// Forgets the claims `keys` of `trigger`.
+pub(crate) fn release_in(conn: &mut SqliteConnection, trigger: &str, keys: &[String]) -> Result<(), StoreError> {
+    diesel::delete(
+        webhook_dedup::table
+            .filter(webhook_dedup::trigger_id.eq(trigger))
+            .filter(webhook_dedup::dedup_key.eq_any(keys)),
+    )
+    .execute(conn)?;
+    Ok(())
+}
+
 fn store_err(e: StoreError) -> TriggerStoreError {
     TriggerStoreError(agented_kernel::Cause::of(e))
 }
@@ -39,43 +74,14 @@ impl DedupLedger for SqliteDedup {
     ) -> Result<bool, TriggerStoreError> {
         let (trigger, key) = (trigger.as_str().to_owned(), key.to_owned());
         self.db
-            .run(move |conn| {
-                conn.immediate_transaction(|conn| {
-                    let mine = webhook_dedup::trigger_id.eq(&trigger).and(webhook_dedup::dedup_key.eq(&key));
-                    // An expired record is no record.
-                    diesel::delete(
-                        webhook_dedup::table.filter(mine).filter(webhook_dedup::expires_at.le(now.naive_utc())),
-                    )
-                    .execute(conn)?;
-                    let inserted = diesel::insert_or_ignore_into(webhook_dedup::table)
-                        .values((
-                            webhook_dedup::trigger_id.eq(&trigger),
-                            webhook_dedup::dedup_key.eq(&key),
-                            webhook_dedup::expires_at.eq(expires_at.naive_utc()),
-                        ))
-                        .execute(conn)?;
-                    Ok::<_, StoreError>(inserted == 1)
-                })
-            })
+            .run(move |conn| conn.immediate_transaction(|conn| claim_in(conn, &trigger, &key, now, expires_at)))
             .await
             .map_err(store_err)
     }
 
     async fn release(&self, trigger: &TriggerId, key: &str) -> Result<(), TriggerStoreError> {
-        let (trigger, key) = (trigger.as_str().to_owned(), key.to_owned());
-        self.db
-            .run(move |conn| {
-                diesel::delete(
-                    webhook_dedup::table
-                        .filter(webhook_dedup::trigger_id.eq(&trigger))
-                        .filter(webhook_dedup::dedup_key.eq(&key)),
-                )
-                .execute(conn)
-                .map(|_| ())
-                .map_err(StoreError::from)
-            })
-            .await
-            .map_err(store_err)
+        let (trigger, keys) = (trigger.as_str().to_owned(), vec![key.to_owned()]);
+        self.db.run(move |conn| release_in(conn, &trigger, &keys)).await.map_err(store_err)
     }
 
     async fn prune(&self, now: DateTime<Utc>) -> Result<u64, TriggerStoreError> {

@@ -5,7 +5,7 @@ use crate::schema::{execution_logs, executions};
 use crate::{Database, StoreError};
 use agented_executions::{
     AttemptRecord, CostSource, Deferral, ExecStoreError, Execution, ExecutionFilter, ExecutionRepository,
-    ExecutionStatus, LogLine, LogStore, NewExecution, Outcome, RunSnapshot, Usage,
+    ExecutionStatus, InsertError, LogLine, LogStore, NewExecution, Outcome, RunSnapshot, Usage,
 };
 use agented_kernel::{ExecutionId, Page, TriggerId};
 use async_trait::async_trait;
@@ -146,6 +146,24 @@ impl TryFrom<LogRow> for LogLine {
     }
 }
 
+/// How an insert's transaction ended short: a held claim, or the store.
+enum Insert {
+    Duplicate,
+    Store(StoreError),
+}
+
+impl From<StoreError> for Insert {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+impl From<DieselError> for Insert {
+    fn from(e: DieselError) -> Self {
+        Self::Store(e.into())
+    }
+}
+
 fn err(e: StoreError) -> ExecStoreError {
     ExecStoreError(agented_kernel::Cause::of(e))
 }
@@ -213,12 +231,25 @@ impl SqliteExecutions {
 
 #[async_trait]
 impl ExecutionRepository for SqliteExecutions {
-    async fn insert(&self, new: &NewExecution) -> Result<Execution, ExecStoreError> {
+    async fn insert(&self, new: &NewExecution) -> Result<Execution, InsertError> {
         let new = new.clone();
-        self.db
+        let inserted = self
+            .db
             .run(move |conn| {
                 let s = &new.snapshot;
-                conn.immediate_transaction(|conn| {
+                let written = conn.immediate_transaction::<_, Insert, _>(|conn| {
+                    // The delivery's keys first: a held one rolls everything back.
+                    for claim in &new.claims {
+                        if !crate::dedup::claim_in(
+                            conn,
+                            new.trigger_id.as_str(),
+                            &claim.key,
+                            new.queued_at,
+                            claim.expires_at,
+                        )? {
+                            return Err(Insert::Duplicate);
+                        }
+                    }
                     diesel::insert_into(executions::table)
                         .values(NewExecutionRow {
                             execution_id: new.execution_id.as_str(),
@@ -246,11 +277,22 @@ impl ExecutionRepository for SqliteExecutions {
                                 .map_err(corrupt)?,
                         })
                         .execute(conn)?;
-                    load(conn, new.execution_id.as_str())?.ok_or(StoreError::Query(DieselError::NotFound))
-                })
+                    Ok(load(conn, new.execution_id.as_str())?.ok_or(StoreError::Query(DieselError::NotFound))?)
+                });
+                match written {
+                    Ok(execution) => Ok(Some(execution)),
+                    Err(Insert::Duplicate) => Ok(None),
+                    Err(Insert::Store(e)) => Err(e),
+                }
             })
             .await
-            .map_err(err)
+            .map_err(err)?;
+        inserted.ok_or(InsertError::Duplicate)
+    }
+
+    async fn release_claims(&self, trigger: &TriggerId, keys: &[String]) -> Result<(), ExecStoreError> {
+        let (trigger, keys) = (trigger.as_str().to_owned(), keys.to_vec());
+        self.db.run(move |conn| crate::dedup::release_in(conn, &trigger, &keys)).await.map_err(err)
     }
 
     async fn get(&self, id: &ExecutionId) -> Result<Option<Execution>, ExecStoreError> {

@@ -37,6 +37,7 @@ fn new_execution(trigger: &TriggerId) -> NewExecution {
         message: None,
         retry_of: None,
         queued_at: now,
+        claims: Vec::new(),
     }
 }
 
@@ -62,4 +63,36 @@ async fn a_queued_run_claimed_meanwhile_is_not_closed_as_if_it_were_still_queued
     let cancel = Outcome::closing(&queued, ExecutionStatus::Cancelled, "cancelled by a user", Utc::now());
     assert!(store.finish_if(&queued.execution_id, ExecutionStatus::Queued, &cancel).await.unwrap());
     assert!(store.claim(&queued.execution_id, Utc::now()).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_run_and_its_dedup_claims_are_written_together_or_not_at_all() {
+    use agented_executions::InsertError;
+    use agented_executions::ports::{DedupClaim, ExecutionFilter};
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir);
+    let trigger = TriggerId::generate();
+    let claimed = |key: &str, seconds: i64| {
+        let mut new = new_execution(&trigger);
+        new.claims =
+            vec![DedupClaim { key: key.into(), expires_at: new.queued_at + chrono::Duration::seconds(seconds) }];
+        new
+    };
+    let count = || async {
+        let filter = ExecutionFilter { trigger_id: Some(trigger.clone()), ..ExecutionFilter::default() };
+        store.list(&filter, agented_kernel::Page::first()).await.unwrap().1
+    };
+    store.insert(&claimed("payload:abc", 60)).await.unwrap();
+    // A second run wanting a key still held, among others: nothing of it is written.
+    let mut second = claimed("payload:fresh", 60);
+    second.claims.push(DedupClaim { key: "payload:abc".into(), expires_at: second.queued_at });
+    assert!(matches!(store.insert(&second).await, Err(InsertError::Duplicate)));
+    assert_eq!(count().await, 1);
+    // Its other key was rolled back with it, so it is free.
+    store.insert(&claimed("payload:fresh", 60)).await.unwrap();
+    // Released (a run that could not be queued), a key can be claimed again; an expired one too.
+    store.release_claims(&trigger, &["payload:abc".into()]).await.unwrap();
+    store.insert(&claimed("payload:abc", -1)).await.unwrap();
+    store.insert(&claimed("payload:abc", 60)).await.unwrap();
+    assert_eq!(count().await, 4);
 }

@@ -57,6 +57,7 @@ async fn one_query_gives_each_trigger_its_path_count_and_latest_run() {
             message: None,
             retry_of: None,
             queued_at: at,
+            claims: Vec::new(),
         };
         executions.insert(&new).await.unwrap();
         if minutes == 3 {
@@ -81,6 +82,7 @@ async fn one_query_gives_each_trigger_its_path_count_and_latest_run() {
         message: None,
         retry_of: None,
         queued_at: start,
+        claims: Vec::new(),
     };
     executions.insert(&once).await.unwrap();
 

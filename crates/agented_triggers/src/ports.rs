@@ -123,7 +123,10 @@ pub trait TriggerRepository: Send + Sync {
 /// Remembers which deliveries started runs, so a repeat inside the dedup
 /// window starts nothing, and which schedule slots were taken, so no slot runs
 /// twice (keys `schedule:<slot>`). Durable: it survives restarts, and it is
-/// shared by every server process on the database.
+/// shared by every server process on the database. A webhook delivery's keys
+/// are claimed with its execution, in the same transaction
+/// (`ExecutionRepository::insert`, same records); this port claims slots and
+/// prunes what expired.
 #[async_trait]
 pub trait DedupLedger: Send + Sync {
     /// Records `key` for `trigger` until `expires_at`, unless a record that is

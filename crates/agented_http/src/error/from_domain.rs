@@ -78,6 +78,8 @@ impl From<StartError> for ApiError {
             }
             StartError::Busy(running) => Self::conflict(format!("already running (execution {running})"))
                 .with_details(BTreeMap::from([("execution_id".to_owned(), running.to_string())])),
+            // Only a webhook delivery's run claims dedup keys, and its intake reports it as a duplicate.
+            StartError::Duplicate => Self::conflict("an earlier run already took this request"),
             StartError::Store(ref cause) => Self::unavailable_error(cause),
             StartError::Queue(e) => Self::unavailable_error(&e),
         }

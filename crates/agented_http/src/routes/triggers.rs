@@ -304,7 +304,7 @@ pub async fn preview_prompt(
 ) -> Result<HttpResponse, ApiError> {
     let trigger = state.triggers.get(&id).await?;
     let message = optional_json::<RunInput>(&body)?.message;
-    let request = RunRequest { trigger_type: TriggerType::Manual, message, values: Vec::new() };
+    let request = RunRequest { trigger_type: TriggerType::Manual, message, values: Vec::new(), claims: Vec::new() };
     let rendered = state.runs.preview(&trigger, &request).await?;
     Ok(HttpResponse::Ok().json(PromptPreview {
         rendered_prompt: rendered.text,
