@@ -104,7 +104,8 @@ async fn killed_right_after_a_spawn_before_its_group_is_stored_the_restart_leave
     let died = wait_for_exit(child, Duration::from_secs(30));
     assert_eq!(std::os::unix::process::ExitStatusExt::signal(&died), Some(9), "the fault point killed the server");
     // The leader ignores SIGTERM and sleeps for ten minutes: only its parent-death
-    // signal ends it. Its two grandchildren are left for the restart to find.
+    // signal ends it. Its two grandchildren are left for the restart to find. Nothing
+    // announces a process's end to a stranger: /proc is looked at until it shows it.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let orphans = loop {
         let marked = marked_processes(&mark, None);
