@@ -43,6 +43,7 @@ describe('triggers and runs', () => {
     await page.getByLabel(/^Message/).fill('the release notes')
     await page.getByRole('button', { name: 'Start run' }).click()
     await page.waitForURL(/\/executions\/exec-[\w-]+$/)
+    await page.getByRole('tab', { name: 'Raw log' }).click()
 
     // Lines are on screen while the run is still running: they arrived live.
     await page.waitForFunction(() => {
@@ -114,8 +115,9 @@ describe('triggers and runs', () => {
     let tokens = 0
     const { page } = await openPage(ctx.browser)
     page.on('request', (req) => {
-      if (req.url().includes('/stream?')) streams.push(new URL(req.url()))
-      if (req.url().endsWith('/stream-token')) tokens += 1
+      // This run's stream only: the lists' event stream opens its own.
+      if (req.url().includes(`/admin/executions/${id}/stream?`)) streams.push(new URL(req.url()))
+      if (req.url().endsWith(`/admin/executions/${id}/stream-token`)) tokens += 1
     })
     await page.route('**/admin/executions/*/stream?*', async (route) => {
       if (served !== null) return route.continue()
@@ -125,7 +127,7 @@ describe('triggers and runs', () => {
       await route.fulfill({ status: 200, headers: { 'content-type': 'text/event-stream' }, body: `retry: 100\n\n${events}` })
     })
     await signIn(page, ctx.server.url, ctx.server.adminKey)
-    await page.goto(`${ctx.server.url}/executions/${id}`)
+    await page.goto(`${ctx.server.url}/executions/${id}?view=raw`)
     await page.getByTestId('run-status').filter({ hasText: 'success' }).waitFor({ timeout: 30_000 })
     await page.locator('[data-testid=connection][data-state=closed]').waitFor()
 
@@ -137,6 +139,46 @@ describe('triggers and runs', () => {
     const stored = (await ctx.server.api(`/admin/executions/${id}`)).body.log_lines
     assert.ok(stored > served)
     assert.deepEqual(seqs, Array.from({ length: stored }, (_, i) => i + 1), 'every line once, in order')
+    await page.close()
+  })
+
+  it('reads a Claude run as a conversation: messages, a tool call with its result, and the raw lines a click away', async () => {
+    const created = await ctx.server.api('/admin/triggers', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'conversation', backend_type: 'claude', prompt_template: 'tool lines=2' }),
+    })
+    assert.equal(created.status, 201)
+    const run = await ctx.server.api(`/admin/triggers/${created.body.trigger_id}/run`, { method: 'POST', body: '{}' })
+    assert.equal(run.status, 202)
+    const { page, errors } = await openPage(ctx.browser)
+    await signIn(page, ctx.server.url, ctx.server.adminKey)
+    await page.goto(`${ctx.server.url}/executions/${run.body.execution_id}`)
+    await page.getByTestId('run-status').filter({ hasText: 'success' }).waitFor({ timeout: 30_000 })
+    // The trigger by name, once its lookup is back.
+    await page.getByTestId('run-trigger').filter({ hasText: /^\s*conversation\s*$/ }).waitFor()
+
+    const transcript = page.getByTestId('transcript')
+    await transcript.locator('[data-kind=result]').waitFor()
+    assert.match(await transcript.locator('[data-kind=session]').textContent(), /fake-model/)
+    const messages = await transcript.locator('[data-kind=message] .markdown').allTextContents()
+    assert.deepEqual(messages.map((m) => m.trim()), ['line 1', 'line 2'])
+    // The tool call is one collapsed block; opening it shows its input and result.
+    const tool = transcript.getByTestId('tool-call')
+    assert.equal(await tool.count(), 1)
+    assert.match(await tool.locator('summary').textContent(), /^\s*Bash\s*ls\s*$/)
+    await tool.locator('summary').click()
+    assert.match(await tool.locator('pre').nth(1).textContent(), /README\.md\nsrc/)
+    assert.match(await transcript.locator('[data-kind=result]').textContent(), /done/)
+    // Search covers tool results too.
+    await page.getByLabel('Search the transcript').fill('readme')
+    assert.deepEqual(await transcript.locator('.entry').evaluateAll((els) => els.map((e) => e.dataset.kind)), ['tool'])
+
+    // The raw lines, one click away, and the choice kept in the URL.
+    await page.getByRole('tab', { name: 'Raw log' }).click()
+    await page.waitForURL(/view=raw/)
+    const raw = await page.locator('[data-testid=log-viewer] .log-line').allTextContents()
+    assert.ok(raw.some((l) => l.includes('"type":"tool_use"')), 'the tool call as printed')
+    assert.deepEqual(errors, [])
     await page.close()
   })
 
@@ -173,20 +215,20 @@ describe('triggers and runs', () => {
     await page.getByTestId('run-cost').filter({ hasText: '$1.80' }).waitFor()
     assert.equal((await page.getByTestId('run-cost-source').textContent()).trim(), '(estimated)')
 
-    await page.goto(`${ctx.server.url}/triggers/${id}`)
+    await page.goto(`${ctx.server.url}/triggers/${id}/edit`)
     // The form fills in once the trigger has loaded: edit only after that.
     await page.waitForFunction(() => document.querySelector('#t-name')?.value === 'priced codex')
     const silence = page.getByLabel('Stop when silent for (s)')
     assert.equal(await silence.inputValue(), '', 'unset: the server default')
     await silence.fill('45')
     await page.getByRole('button', { name: 'Save' }).click()
-    await page.waitForURL(ctx.server.url + '/triggers')
+    await page.waitForURL(`${ctx.server.url}/triggers/${id}`)
     assert.equal((await ctx.server.api(`/admin/triggers/${id}`)).body.stall_timeout_seconds, 45)
-    await page.goto(`${ctx.server.url}/triggers/${id}`)
+    await page.goto(`${ctx.server.url}/triggers/${id}/edit`)
     await page.waitForFunction(() => document.querySelector('#t-stall')?.value === '45')
     await page.getByLabel('Stop when silent for (s)').fill('')
     await page.getByRole('button', { name: 'Save' }).click()
-    await page.waitForURL(ctx.server.url + '/triggers')
+    await page.waitForURL(`${ctx.server.url}/triggers/${id}`)
     assert.equal((await ctx.server.api(`/admin/triggers/${id}`)).body.stall_timeout_seconds, null, 'emptied: the default again')
     assert.deepEqual(errors, [])
     await page.close()

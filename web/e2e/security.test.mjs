@@ -121,7 +121,7 @@ describe('read keys', () => {
 
     const { page, errors } = await openPage(ctx.browser)
     await signIn(page, ctx.server.url, key.body.key)
-    await page.goto(`${ctx.server.url}/executions/${run.body.execution_id}`)
+    await page.goto(`${ctx.server.url}/executions/${run.body.execution_id}?view=raw`)
     // Lines arrive while the run is still running, through the stream the read key opened.
     await page.waitForFunction(() => {
       const status = document.querySelector('[data-testid=run-status]')?.textContent?.trim()

@@ -1,4 +1,5 @@
 // The webhook part of the trigger form, and a delivery starting a run.
+import { execFileSync } from 'node:child_process'
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { openPage, serverAndBrowser, signIn } from './browser.mjs'
@@ -39,11 +40,15 @@ describe('webhook triggers', () => {
     await page.getByTestId('run-status').filter({ hasText: 'success' }).waitFor()
     assert.match(await page.locator('.prompt pre').textContent(), /<untrusted-input-([a-z0-9]{10}) name="message">\nDisk full on db-1\n<\/untrusted-input-\1>/)
 
-    // Editing keeps the webhook settings, and the inspector lists the deliveries.
+    // The trigger's page lists the deliveries; editing keeps the webhook settings.
     await page.goto(ctx.server.url + '/triggers')
-    await row.getByRole('link', { name: 'disk alerts' }).click()
+    await row.getByRole('link', { name: 'disk alerts', exact: true }).click()
+    await page.getByTestId('webhook-setup').waitFor()
+    await page.getByRole('link', { name: 'Edit' }).click()
     await page.getByTestId('webhook-settings').waitFor()
+    await page.waitForFunction(() => document.querySelector('#t-name')?.value === 'disk alerts')
     assert.equal(await page.getByLabel('Match field path').inputValue(), 'event.type')
+    await page.goBack()
     const deliveries = page.getByTestId('deliveries-table')
     await deliveries.locator('tr[data-decision=started]').waitFor()
     assert.equal(await deliveries.locator('tr[data-decision=duplicate]').count(), 1)
@@ -58,6 +63,64 @@ describe('webhook triggers', () => {
     await page.getByTestId('match-result').filter({ hasText: 'It would run, with message “Disk full on db-1”' }).waitFor()
     assert.deepEqual(errors, [])
     await page.close()
+  })
+
+  it("runs the overview's curl snippet: the run shows up live in the Executions list, without a reload", async () => {
+    const created = await ctx.server.api('/admin/triggers', {
+      method: 'POST',
+      body: JSON.stringify({
+        name: 'snippet alerts',
+        trigger_source: 'webhook',
+        prompt_template: 'Look at {message} lines=1',
+        match_field_path: 'alert.kind',
+        match_field_value: "it's down",
+        detection_keyword: 'db',
+      }),
+    })
+    assert.equal(created.status, 201)
+    const id = created.body.trigger_id
+    const { page: list, errors } = await openPage(ctx.browser)
+    await signIn(list, ctx.server.url, ctx.server.adminKey)
+    await list.goto(`${ctx.server.url}/executions?trigger_id=${id}`)
+    await list.getByTestId('executions-table').getByText('No executions match.').waitFor()
+
+    // A second tab: the trigger's page, where a new secret is generated and saved.
+    const { page } = await openPage(ctx.browser)
+    await signIn(page, ctx.server.url, ctx.server.adminKey)
+    await page.goto(`${ctx.server.url}/triggers/${id}`)
+    const setup = page.getByTestId('webhook-setup')
+    assert.equal((await setup.getByTestId('trigger-webhook-url').textContent()).trim(), ctx.server.url + '/')
+    assert.doesNotMatch(await setup.getByTestId('curl-snippet').textContent(), /openssl/, 'no secret yet: unsigned')
+    await setup.getByRole('button', { name: 'Generate a new secret' }).click()
+    const secret = await setup.getByTestId('new-secret').inputValue()
+    assert.match(secret, /^whsec_[A-Za-z0-9+/]{43}=$/)
+    await setup.getByRole('button', { name: "Save as this trigger's secret" }).click()
+    await setup.getByTestId('secret-saved').waitFor()
+    assert.equal((await ctx.server.api(`/admin/triggers/${id}`)).body.has_webhook_secret, true)
+    const snippet = await setup.getByTestId('curl-snippet').textContent()
+    assert.ok(snippet.includes(secret), 'the freshly saved secret is in the snippet')
+
+    // The snippet, run as a user would paste it into a shell.
+    const answer = JSON.parse(execFileSync('bash', ['-c', snippet], { encoding: 'utf8' }))
+    assert.equal(answer.matched, 1, JSON.stringify(answer))
+    const execution = answer.executions[0].execution_id
+
+    // The other tab was not reloaded: the list event brought the run in, and then its end.
+    const row = list.locator(`tr[data-execution-id="${execution}"]`)
+    await row.waitFor()
+    await row.getByTestId('status-badge').filter({ hasText: 'success' }).waitFor({ timeout: 30_000 })
+    assert.match(await row.textContent(), /snippet alerts.*webhook/s)
+    // A whole row opens its run.
+    await row.locator('td').nth(3).click()
+    await list.waitForURL(`${ctx.server.url}/executions/${execution}`)
+
+    // A wrong secret is refused, and the trigger's deliveries show it.
+    const forged = snippet.replace(secret, 'whsec_wrong')
+    const refused = execFileSync('bash', ['-c', `${forged.replace('curl -sS', 'curl -sS -o /dev/null -w "%{http_code}"')}`], { encoding: 'utf8' })
+    assert.equal(refused, '401')
+    assert.deepEqual(errors, [])
+    await page.close()
+    await list.close()
   })
 
   it('shows the GitHub settings and refuses a malformed repository next to its field', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cost, count, duration, inZone } from './format'
+import { cost, count, countdown, duration, inZone, relative } from './format'
 
 describe('format', () => {
   it('shows durations at a readable scale', () => {
@@ -31,5 +31,24 @@ describe('inZone', () => {
 
   it('falls back to the browser zone for an unknown zone', () => {
     expect(inZone('2026-03-29T07:00:00Z', 'Mars/Olympus')).toBe(new Date('2026-03-29T07:00:00Z').toLocaleString())
+  })
+})
+
+describe('relative times', () => {
+  const now = Date.parse('2026-12-06T12:00:00Z')
+  it('reads as people say it, past and future', () => {
+    expect(relative(null, now)).toBe('—')
+    expect(relative('2026-12-06T11:59:40Z', now)).toBe('just now')
+    expect(relative('2026-12-06T12:00:20Z', now)).toBe('in a moment')
+    expect(relative('2026-12-06T11:55:00Z', now)).toBe('5 minutes ago')
+    expect(relative('2026-12-06T14:00:00Z', now)).toBe('in 2 hours')
+    expect(relative('2026-12-05T12:00:00Z', now)).toBe('yesterday')
+    expect(relative('2026-10-06T12:00:00Z', now)).toBe('2 months ago')
+  })
+
+  it('counts down to a time and stops at now', () => {
+    expect(countdown('2026-12-06T12:01:05Z', now)).toBe('1 min 05 s')
+    expect(countdown('2026-12-06T12:00:00.400Z', now)).toBe('1.0 s')
+    expect(countdown('2026-12-06T11:59:00Z', now)).toBe('now')
   })
 })

@@ -44,3 +44,29 @@ export function cost(usd: number | null | undefined): string {
 export function count(n: number | null | undefined): string {
   return n == null ? '—' : n.toLocaleString('en-US')
 }
+
+const relativeFormat = new Intl.RelativeTimeFormat('en', { numeric: 'auto' })
+const units: [Intl.RelativeTimeFormatUnit, number][] = [
+  ['year', 365 * 86_400_000],
+  ['month', 30 * 86_400_000],
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+]
+
+/** "just now", "5 minutes ago", "in 2 hours", "yesterday": `iso` against `now` (ms). */
+export function relative(iso: string | null | undefined, now: number): string {
+  if (!iso) return '—'
+  const diff = new Date(iso).getTime() - now
+  if (Math.abs(diff) < 45_000) return diff > 0 ? 'in a moment' : 'just now'
+  for (const [unit, ms] of units) {
+    if (Math.abs(diff) >= ms || unit === 'minute') return relativeFormat.format(Math.round(diff / ms), unit)
+  }
+  return when(iso)
+}
+
+/** "1 min 05 s" left until `iso`, counting down; "now" once it is due. */
+export function countdown(iso: string, now: number): string {
+  const left = new Date(iso).getTime() - now
+  return left <= 0 ? 'now' : duration(Math.ceil(left / 1000) * 1000)
+}

@@ -42,6 +42,7 @@ pub fn is_read_operation(method: &str, path: &str) -> bool {
         "POST" => {
             let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
             matches!(segments.as_slice(), ["", "admin", "executions", id, "stream-token"] if !id.is_empty())
+                || segments.as_slice() == ["", "admin", "events", "stream-token"]
         }
         _ => false,
     }
@@ -72,13 +73,17 @@ mod tests {
         assert!(ApiScope::Read.permits("GET", "/admin/triggers"));
         assert!(ApiScope::Read.permits("HEAD", "/admin/triggers"));
         assert!(ApiScope::Read.permits("POST", "/admin/executions/exec-x/stream-token"));
+        assert!(ApiScope::Read.permits("POST", "/admin/events/stream-token"));
         for method in ["POST", "PUT", "PATCH", "DELETE"] {
             assert!(!ApiScope::Read.permits(method, "/admin/triggers"), "{method}");
             assert!(ApiScope::Admin.permits(method, "/admin/triggers"), "{method}");
         }
-        for path in
-            ["/admin/executions//stream-token", "/admin/executions/x/cancel", "/admin/executions/x/y/stream-token"]
-        {
+        for path in [
+            "/admin/executions//stream-token",
+            "/admin/executions/x/cancel",
+            "/admin/executions/x/y/stream-token",
+            "/admin/events/x/stream-token",
+        ] {
             assert!(!ApiScope::Read.permits("POST", path), "{path}");
         }
         assert!(!ApiScope::Read.permits("DELETE", "/admin/executions/exec-x/stream-token"));

@@ -34,8 +34,10 @@ pub struct DeliveryReport {
     pub duplicates: Vec<TriggerRef>,
     /// Triggers it matched that did not run, and why (busy with `reject`, gone meanwhile).
     pub skipped: Vec<(TriggerRef, String)>,
-    /// Triggers whose secret the delivery was not signed with, and why.
+    /// Triggers whose rules matched but whose secret the delivery was not signed with, and why.
     pub bad_signature: Vec<(TriggerRef, String)>,
+    /// Triggers whose rules did not match, and which rule did not hold.
+    pub not_matched: Vec<(TriggerRef, String)>,
     /// Triggers whose run could not be stored or queued; their claims were released so a resend runs them.
     pub failed: Vec<(TriggerRef, StartError)>,
 }
@@ -126,11 +128,19 @@ impl WebhookIntake {
             let who = TriggerRef { id: trigger.id.clone(), name: s.name.clone() };
             let rule = s.webhook_rule();
             let secret = rule.secret;
+            // A trigger's signature only counts once its own rules matched: a delivery
+            // meant for another trigger is no failed attempt on this one.
+            let message = match rule.matches(payload) {
+                WebhookMatch::Matched { message } => message,
+                WebhookMatch::NotMatched(why) => {
+                    report.not_matched.push((who, why));
+                    continue;
+                }
+            };
             if let Some(Err(why)) = secret.map(signed_by) {
                 report.bad_signature.push((who, why));
                 continue;
             }
-            let WebhookMatch::Matched { message } = rule.matches(payload) else { continue };
             let mut keys = vec![(payload_key.as_str(), self.windows.payload)];
             // Only a verified id counts: anyone can send an unsigned one.
             keys.extend(message_key.as_deref().filter(|_| secret.is_some()).map(|key| (key, self.windows.message_id)));

@@ -8,6 +8,7 @@
 
 pub mod backend_service;
 pub mod backends;
+pub mod changes;
 pub mod command;
 pub mod delivery_queue;
 #[cfg(any(test, feature = "fakes"))]
@@ -30,6 +31,7 @@ pub mod usage;
 
 pub use backend_service::{BackendError, BackendService, BackendStatus, CustomBackendRequest, custom_backend_id};
 pub use backends::{BUILTIN_BACKENDS, BuiltinBackend};
+pub use changes::{Change, ChangeFeed, ChangeSubscription, ExecutionChange, WatchedExecutions};
 pub use command::{BackendSpec, CommandBuilder, CommandLine, CustomBackend};
 pub use delivery_queue::QueuedDeliveryLog;
 pub use follow::{LogFollower, RunEvent};

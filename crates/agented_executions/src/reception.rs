@@ -147,7 +147,7 @@ impl WebhookIntake {
         }
         let report = self.deliver(&value, signed_by, message_id).await?;
         let entry = Entry { arrival, source: "webhook", event: None };
-        self.inspect(&entry, Some(&report), ("not_matched", Some("no enabled webhook trigger matched".into()))).await;
+        self.inspect(&entry, Some(&report), ("not_matched", Some(unmatched_reason(&report.not_matched)))).await;
         let nothing_else = report.started.is_empty()
             && report.duplicates.is_empty()
             && report.skipped.is_empty()
@@ -282,6 +282,15 @@ impl WebhookIntake {
             tracing::warn!(error = %e, "could not record a webhook delivery for the inspector");
         }
     }
+}
+
+/// Why no trigger matched, trigger by trigger (for the inspector, which only admins read).
+fn unmatched_reason(not_matched: &[(TriggerRef, String)]) -> String {
+    if not_matched.is_empty() {
+        return "no webhook trigger is enabled".to_owned();
+    }
+    let each: Vec<String> = not_matched.iter().map(|(t, why)| format!("{}: {why}", t.name)).collect();
+    format!("no enabled webhook trigger matched. {}", each.join("; "))
 }
 
 /// 503 when a run could not be stored (the sender retries), else what the delivery did.

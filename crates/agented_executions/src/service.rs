@@ -130,6 +130,7 @@ pub struct ExecutionService {
     clock: Arc<dyn Clock>,
     max_untrusted_chars: usize,
     overview: Arc<dyn crate::TriggerOverview>,
+    changes: crate::ChangeFeed,
 }
 
 impl std::fmt::Debug for ExecutionService {
@@ -157,7 +158,22 @@ impl ExecutionService {
             clock,
             max_untrusted_chars: crate::DEFAULT_MAX_UNTRUSTED_CHARS,
             overview,
+            changes: crate::ChangeFeed::default(),
         }
+    }
+
+    /// Announces changes on `feed`: the one its executions repository (a
+    /// [`crate::WatchedExecutions`]) publishes on.
+    #[must_use]
+    pub fn with_changes(mut self, feed: crate::ChangeFeed) -> Self {
+        self.changes = feed;
+        self
+    }
+
+    /// Follows execution changes from now on (for live lists).
+    #[must_use]
+    pub fn changes(&self) -> crate::ChangeSubscription {
+        self.changes.subscribe()
     }
 
     /// Reads the trigger list through `overview` (a store's one query) instead of

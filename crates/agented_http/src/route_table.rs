@@ -8,8 +8,8 @@ macro_rules! route_table {
     () => {
         use crate::middleware::require_principal::require_principal;
         use crate::routes::{
-            accounts, api_keys, audit, backends, budgets, context, deliveries, executions, health, phases, planning,
-            projects, research, schedules, session, streams, triggers, usage, webhooks,
+            accounts, api_keys, audit, backends, budgets, context, deliveries, events, executions, health, phases,
+            planning, projects, research, schedules, session, streams, triggers, usage, webhooks,
         };
         use actix_web::middleware::from_fn;
 
@@ -33,6 +33,8 @@ macro_rules! route_table {
                 .service(api_keys::revoke_key)
                 .service(audit::list_audit)
                 .service(streams::stream_token)
+                .service(streams::events_token)
+                .service(events::list_events)
                 .service(triggers::list_triggers)
                 .service(triggers::create_trigger)
                 .service(triggers::get_trigger)

@@ -28,7 +28,10 @@ impl Runner {
         let id = &execution.execution_id;
         let orchestration = &self.ports.orchestration;
         let clock = &self.ports.clock;
-        let mut chain = orchestration.chain_run(&execution.snapshot, execution.rate_limit_attempts);
+        let mut chain = match orchestration.chain_run(&execution.snapshot, execution.rate_limit_attempts).await {
+            Ok(chain) => chain,
+            Err(e) => return RunEnd::Finished(outcome::failed(clock.now(), e.to_string(), Usage::default())),
+        };
         let mut seq = execution.log_lines;
         let mut usage = execution.usage();
         loop {

@@ -486,7 +486,10 @@ async fn start_runs(
     let triggers: Arc<dyn agented_triggers::TriggerRepository> =
         Arc::new(agented_triggers::CachedTriggers::new(stored_triggers.clone()));
     let store = Arc::new(SqliteExecutions::new(database.clone()));
-    let executions: Arc<dyn ExecutionRepository> = store.clone();
+    // Every status written in this process is announced to the live lists.
+    let changes = agented_executions::ChangeFeed::default();
+    let executions: Arc<dyn ExecutionRepository> =
+        Arc::new(agented_executions::WatchedExecutions::new(store.clone(), changes.clone()));
     let backends = Arc::new(SqliteBackends::new(database.clone()));
     let orchestration = orchestration(settings, database, triggers.clone(), backends.clone(), clock.clone(), audit);
     let bus = Arc::new(MemoryLogBus::new());
@@ -539,7 +542,8 @@ async fn start_runs(
     let executions_for_follower = executions.clone();
     let service = ExecutionService::new(triggers.clone(), executions, queue, Arc::new(runner.clone()), clock.clone())
         .with_untrusted_limit(settings.max_untrusted_chars)
-        .with_overview(stored_triggers);
+        .with_overview(stored_triggers)
+        .with_changes(changes);
     let ledger: Arc<dyn agented_triggers::DedupLedger> =
         Arc::new(agented_store_sqlite::SqliteDedup::new(database.clone()));
     let webhooks = agented_executions::WebhookIntake::new(

@@ -130,3 +130,14 @@ export function getUsage(period: string, timezone?: string): Promise<UsageReport
   if (timezone) query.set('timezone', timezone)
   return request<UsageReport>(`/admin/budgets/usage?${query.toString()}`)
 }
+
+/** Whether a run of the trigger may start now, by the budgets covering it. */
+export interface BudgetCheck {
+  allowed: boolean
+  blocked_by: Budget[]
+  warnings: Budget[]
+}
+
+export function checkBudget(triggerId: string): Promise<BudgetCheck> {
+  return request<BudgetCheck>('/admin/budgets/check', { method: 'POST', body: { trigger_id: triggerId } })
+}

@@ -1,8 +1,11 @@
-import { ref } from 'vue'
+import { computed, ref } from 'vue'
 import { clearApiKey, getSession, type Session } from './client'
 
 /** The signed-in caller, shared by the layout and pages. */
 export const currentSession = ref<Session | null>(null)
+
+/** Whether the signed-in key may change things (a `read` key may only look). */
+export const canWrite = computed(() => currentSession.value?.scope === 'admin')
 
 export async function loadSession(): Promise<Session | null> {
   try {

@@ -51,6 +51,8 @@ export interface Trigger {
   stall_timeout_seconds: number | null
   allowed_tools: string | null
   has_webhook_secret: boolean
+  /** The backends and accounts a run tries, in order; empty: the trigger's own backend. */
+  fallback_chain: FallbackEntry[]
   max_concurrent: number
   concurrency_policy: 'queue' | 'reject'
   github_repos: string[]
@@ -90,7 +92,14 @@ export interface TriggerInput {
   schedule_cron?: string
   schedule_timezone?: string
   catch_up?: boolean
+  fallback_chain?: FallbackEntry[]
   paths?: { local_project_path?: string; github_repo_url?: string }[]
+}
+
+/** One step of a fallback chain; no account: the backend's default account. */
+export interface FallbackEntry {
+  backend_id: string
+  account_id?: string
 }
 
 export interface RunStarted {

@@ -34,9 +34,13 @@ impl AuditNote {
     }
 }
 
+/// POST routes that change nothing (a token, a preview, a dry run): the trail records changes only.
+const READS_BY_POST: [&str; 4] = ["/stream-token", "/preview-prompt", "/test-match", "/budgets/check"];
+
 fn audited(method: &str, path: &str) -> bool {
     !matches!(method, "GET" | "HEAD" | "OPTIONS")
         && (path.starts_with("/admin/") || (path.starts_with("/api/") && !path.starts_with("/api/webhooks/")))
+        && !READS_BY_POST.iter().any(|read| path.ends_with(read))
 }
 
 /// The entity type of a path without a note: its first segment after the prefix.
@@ -109,6 +113,16 @@ mod tests {
         assert!(!audited("GET", "/admin/api-keys"));
         assert!(!audited("POST", "/api/webhooks/github"));
         assert!(!audited("POST", "/"));
+    }
+
+    #[test]
+    fn posts_that_change_nothing_are_not_audited() {
+        assert!(!audited("POST", "/admin/executions/exec-1/stream-token"));
+        assert!(!audited("POST", "/admin/events/stream-token"));
+        assert!(!audited("POST", "/admin/triggers/trig-1/preview-prompt"));
+        assert!(!audited("POST", "/admin/triggers/trig-1/test-match"));
+        assert!(!audited("POST", "/admin/budgets/check"));
+        assert!(audited("POST", "/admin/triggers/trig-1/run"));
     }
 
     #[test]

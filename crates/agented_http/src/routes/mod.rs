@@ -8,6 +8,7 @@ pub mod backends;
 pub mod budgets;
 pub mod context;
 pub mod deliveries;
+pub mod events;
 pub mod executions;
 pub mod health;
 pub mod phases;

@@ -1,10 +1,11 @@
-//! `POST /admin/executions/{id}/stream-token`: a short-lived token that opens
-//! one execution's stream for clients that cannot send headers (`EventSource`).
+//! Short-lived tokens that open one stream for clients that cannot send
+//! headers (`EventSource`): `POST /admin/executions/{id}/stream-token` for a
+//! run's log, `POST /admin/events/stream-token` for the list events. Issuing
+//! one changes nothing, so it is not audited.
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
-use crate::middleware::audit::AuditNote;
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post, web};
 use agented_auth::StreamToken;
 use agented_kernel::ExecutionId;
 use chrono::{DateTime, Utc};
@@ -33,25 +34,28 @@ pub struct StreamTokenView {
     security(("api_key" = []))
 )]
 #[post("/executions/{id}/stream-token")]
-pub async fn stream_token(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn stream_token(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let id = ExecutionId::parse(&id).map_err(|e| ApiError::not_found(e.to_string()))?;
     state.runs.get(id.as_str()).await?;
-    let path = format!("/admin/executions/{id}/stream");
+    Ok(HttpResponse::Ok().json(token_for(&state, format!("/admin/executions/{id}/stream"))))
+}
+
+/// Issues a 60-second token for `GET /admin/events/stream`, valid for that path only.
+#[utoipa::path(
+    tag = "executions",
+    responses((status = 200, description = "The token", body = StreamTokenView)),
+    security(("api_key" = []))
+)]
+#[post("/events/stream-token")]
+pub async fn events_token(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().json(token_for(&state, "/admin/events/stream".to_owned()))
+}
+
+fn token_for(state: &AppState, path: String) -> StreamTokenView {
     let token = StreamToken::issue(&state.secret_key, &path, state.clock.now());
-    AuditNote {
-        action: "stream_token.issue".into(),
-        entity_type: "execution".into(),
-        entity_id: Some(id.to_string()),
-        changes: None,
-    }
-    .attach(&req);
-    Ok(HttpResponse::Ok().json(StreamTokenView {
+    StreamTokenView {
         stream_url: format!("{path}?token={}", token.token),
         token: token.token,
         expires_at: token.expires_at,
-    }))
+    }
 }

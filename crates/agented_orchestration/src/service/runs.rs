@@ -79,9 +79,20 @@ impl Orchestration {
     }
 
     /// A pass of `snapshot`'s run through its chain, deferred `prior_passes` times before.
-    #[must_use]
-    pub fn chain_run(&self, snapshot: &RunSnapshot, prior_passes: u32) -> ChainRun {
-        ChainRun::new(Self::chain_of(snapshot), prior_passes, self.options.backoff)
+    /// A run without a chain tries its backend's default account, then each other account
+    /// of that backend: one limited account does not hold it while another is free.
+    ///
+    /// # Errors
+    /// `Store` only.
+    pub async fn chain_run(&self, snapshot: &RunSnapshot, prior_passes: u32) -> Result<ChainRun, OrchestrationError> {
+        let mut entries = Self::chain_of(snapshot);
+        if snapshot.chain.is_empty()
+            && let Some(own) = entries.first().map(|e| e.backend_id.clone())
+        {
+            let others = self.ports.accounts.list(Some(&own)).await?.into_iter().filter(|a| !a.is_default);
+            entries.extend(others.map(|a| FallbackEntry { backend_id: own.clone(), account_id: Some(a.id) }));
+        }
+        Ok(ChainRun::new(entries, prior_passes, self.options.backoff))
     }
 
     /// Reads what [`ChainRun`] needs to decide on `entry` of a run of `trigger_id`.

@@ -253,6 +253,31 @@ async fn a_rate_limit_moves_the_run_on_and_limited_accounts_are_skipped_until_cl
 }
 
 #[tokio::test]
+async fn without_a_chain_a_run_moves_from_its_limited_default_account_to_another_of_its_backend() {
+    let (app, _clock) = keyed_app("2026-11-22T10:00:00Z").await;
+    let a =
+        account(&app, "backend-claude", json!({ "name": "a", "api_key_env": "TEAM_A_KEY", "is_default": true })).await;
+    let b = account(&app, "backend-claude", json!({ "name": "b", "api_key_env": "TEAM_B_KEY" })).await;
+    account(&app, "backend-codex", json!({ "name": "other backend", "api_key_env": "TEAM_B_KEY" })).await;
+    let trigger = create_trigger(&app, json!({})).await;
+
+    let done = wait_for_end(&app, &run(&app, &trigger, "rate_limit_if=alpha lines=1").await).await;
+    assert_eq!(done["status"], "success", "{done}");
+    assert_eq!((done["backend_type"].clone(), done["account_id"].clone()), (json!("claude"), json!(b)));
+    let out = stdout(&done);
+    assert!(
+        out.find(&format!("account={a}")).unwrap() < out.find(&format!("account={b}")).unwrap(),
+        "default first\n{out}"
+    );
+    assert_eq!(done["fallback_chain"], json!([]), "the trigger's chain stays empty");
+
+    // With a still limited, the next run goes straight to b.
+    let next = wait_for_end(&app, &run(&app, &trigger, "lines=1").await).await;
+    assert_eq!(next["account_id"], json!(b));
+    assert!(!stdout(&next).contains(&format!("account={a}")));
+}
+
+#[tokio::test]
 async fn an_exhausted_chain_waits_with_backoff_across_a_restart_then_fails_after_five_attempts() {
     let (app, clock) = keyed_app("2026-11-22T10:00:00Z").await;
     let a =

@@ -106,3 +106,54 @@ async fn a_read_key_can_watch_a_live_log_through_a_stream_token() {
     let cancel = reader.post(app.url(&format!("/admin/executions/{exec}/cancel"))).send().await.unwrap();
     assert_eq!(cancel.status(), 403);
 }
+
+#[tokio::test]
+async fn the_list_events_stream_announces_each_run_as_it_is_queued_starts_and_ends() {
+    let app = TestApp::spawn().await;
+    let reader = agented_test_support::client(Some(&app.create_key("wallboard", "read").await));
+    let res = reader.post(app.url("/admin/events/stream-token")).send().await.unwrap();
+    assert_eq!(res.status(), 200, "a read key may open the list events");
+    let token: Value = res.json().await.unwrap();
+    assert_eq!(token["stream_url"].as_str().unwrap().split('?').next(), Some("/admin/events/stream"));
+    let res = app.anonymous.get(app.url(token["stream_url"].as_str().unwrap())).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+    let mut events = agented_test_support::SseReader::new(res);
+    assert_eq!(events.next().await.unwrap().name, "ready", "subscribed before anything it should see");
+
+    let trigger = crate::support::create_trigger(&app, serde_json::json!({})).await;
+    let exec = crate::support::run(&app, &trigger, "lines=1").await;
+    let mine = events.until(|e| e.data["execution_id"] == exec.as_str() && e.data["status"] == "success").await;
+    let statuses: Vec<&str> = mine
+        .iter()
+        .filter(|e| e.name == "execution" && e.data["execution_id"] == exec.as_str())
+        .map(|e| e.data["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["queued", "running", "success"]);
+    // Announced after it was stored: the list already shows what the event said.
+    let row = app.get(&format!("/admin/executions/{exec}")).await.json::<Value>().await.unwrap();
+    assert_eq!(row["status"], "success");
+}
+
+#[tokio::test]
+async fn the_list_events_stream_needs_a_key_or_its_own_token() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.anonymous.get(app.url("/admin/events/stream")).send().await.unwrap().status(), 401);
+    let exec = an_execution(&app).await;
+    let run_token = issue(&app, &exec).await["token"].as_str().unwrap().to_owned();
+    let res = app.anonymous.get(app.url(&format!("/admin/events/stream?token={run_token}"))).send().await.unwrap();
+    assert_eq!(res.status(), 401, "a run's token opens that run's stream only");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "unauthorized", "{body}");
+    // Tokens change nothing, so they are not in the audit trail.
+    reader_token(&app).await;
+    let audit: Value = app.get("/admin/audit").await.json().await.unwrap();
+    let actions: Vec<&str> =
+        audit["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert!(!actions.iter().any(|a| a.contains("stream")), "{actions:?}");
+}
+
+async fn reader_token(app: &TestApp) {
+    let res = app.client.post(app.url("/admin/events/stream-token")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+}

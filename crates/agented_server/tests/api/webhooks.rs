@@ -241,33 +241,41 @@ async fn the_inspector_keeps_recent_deliveries_per_trigger_redacted_and_the_unma
         assert_eq!(status, 200);
     }
     let (status, _) = deliver(&app, r#"{"text":"deploy unsigned"}"#, None).await;
-    assert_eq!(status, 401);
-    let (_, _) = deliver(&app, r#"{"text":"nothing here"}"#, Some("sha256=00")).await;
+    assert_eq!(status, 401, "its rules matched, its signature did not");
+    // Not for this trigger (no "deploy"): a wrong signature is no failed attempt on it.
+    let (status, answer) = deliver(&app, r#"{"text":"nothing here"}"#, Some("sha256=00")).await;
+    assert_eq!((status, answer["message"].as_str()), (200, Some("no trigger matched")));
 
     let kept: Value = app.get(&format!("/admin/triggers/{trigger}/deliveries")).await.json().await.unwrap();
     let kept = kept["deliveries"].as_array().unwrap();
     assert_eq!(kept.len(), 3, "only the newest keep_deliveries: {kept:?}");
     assert_eq!(kept[0]["decision"], "bad_signature", "newest first: {:?}", kept[0]);
-    assert_eq!(kept[1]["decision"], "bad_signature");
+    assert_eq!(kept[0]["body"], r#"{"text":"deploy unsigned"}"#);
+    assert_eq!(kept[1]["decision"], "started");
+    assert!(kept[1]["execution_id"].as_str().unwrap().starts_with("exec-"));
+    assert_eq!(kept[1]["body"], r#"{"text":"deploy 4"}"#);
     assert_eq!(kept[2]["decision"], "started");
-    assert!(kept[2]["execution_id"].as_str().unwrap().starts_with("exec-"));
-    assert_eq!(kept[2]["body"], r#"{"text":"deploy 4"}"#);
-    assert_eq!(kept[0]["headers"]["x-webhook-signature-256"], "[redacted]", "{:?}", kept[0]["headers"]);
     assert!(kept[0]["headers"].get("x-api-key").is_none(), "anonymous deliveries carry no key");
 
+    // The unmatched one says which rule of each trigger did not hold.
     let unmatched: Value = app.get("/admin/webhooks/deliveries?unmatched=true").await.json().await.unwrap();
-    assert_eq!(unmatched["deliveries"], json!([]), "a delivery a trigger refused is that trigger's, not unmatched");
+    let lost = &unmatched["deliveries"][0];
+    assert_eq!((lost["decision"].as_str(), lost["trigger_id"].clone()), (Some("not_matched"), Value::Null), "{lost}");
+    assert_eq!(lost["body"], r#"{"text":"nothing here"}"#);
+    assert_eq!(lost["headers"]["x-webhook-signature-256"], "[redacted]", "{:?}", lost["headers"]);
+    let why = lost["reason"].as_str().unwrap();
+    assert!(why.contains("deploy"), "names the keyword that was missing: {why}");
     let other =
         create_trigger(&app, webhook_trigger(json!({ "match_field_path": "kind", "match_field_value": "x" }))).await;
-    // Signed, so the secret trigger looks at it too, and neither matches.
     let body = r#"{"kind":"y"}"#;
     let (status, answer) = deliver(&app, body, Some(&agented_auth::sign(b"k", body.as_bytes()))).await;
     assert_eq!((status, answer["message"].as_str()), (200, Some("no trigger matched")));
     let unmatched: Value = app.get("/admin/webhooks/deliveries?unmatched=true").await.json().await.unwrap();
     assert_eq!(unmatched["deliveries"][0]["decision"], "not_matched", "{unmatched}");
-    assert_eq!(unmatched["deliveries"][0]["trigger_id"], Value::Null);
+    let why = unmatched["deliveries"][0]["reason"].as_str().unwrap();
+    assert!(why.contains("'kind' is 'y', not 'x'") && why.contains("no text at 'text'"), "each trigger's rule: {why}");
     let all: Value = app.get("/admin/webhooks/deliveries").await.json().await.unwrap();
-    assert_eq!(all["deliveries"].as_array().unwrap().len(), 4);
+    assert_eq!(all["deliveries"].as_array().unwrap().len(), 5);
     let bad = app.get("/admin/webhooks/deliveries?limit=0").await;
     assert_eq!(bad.status(), 400);
     let _ = other;

@@ -14,6 +14,7 @@
 //!   tokens read from the cache (codex, gemini)
 //! - `error_result`: report failure in the structured output (claude `is_error`)
 //! - `pwd`: print the working directory; `args`: print argv as JSON
+//! - `tool`: one tool call (`ls`) and its result, in the CLI's own records
 //! - `steps=N` (with `step_ms=M` between them): N usage records of `cost`
 //!   each, streamed as the run goes (opencode `step_finish`, codex
 //!   `turn.completed`, claude `assistant` usage then one `result` with the total)
@@ -54,6 +55,7 @@ struct Plan {
     error_result: bool,
     pwd: bool,
     args: bool,
+    tool: bool,
     steps: u64,
     step_ms: u64,
     rate_limit: bool,
@@ -93,6 +95,7 @@ fn plan(prompt: &str) -> Plan {
             "rate_limit_if" => plan.rate_limit_if = Some(value.to_owned()),
             "retry_after" => plan.retry_after = Some(num()),
             "args" => plan.args = true,
+            "tool" => plan.tool = true,
             _ => {}
         }
     }
@@ -167,6 +170,30 @@ fn planning_reply(prompt: &str) -> Option<String> {
     } else {
         format!("Here it is:\n```json\n{json}\n```")
     })
+}
+
+/// A tool call that lists the working directory, and its result, as `flavour` prints them.
+fn tool_records(flavour: &str) -> Vec<String> {
+    let (call, result) = match flavour {
+        "claude" => (
+            r#"{"type":"assistant","message":{"content":[{"type":"tool_use","id":"toolu_fake1","name":"Bash","input":{"command":"ls","description":"List files"}}]}}"#,
+            r#"{"type":"user","message":{"content":[{"type":"tool_result","tool_use_id":"toolu_fake1","content":"README.md\nsrc","is_error":false}]}}"#,
+        ),
+        "codex" => (
+            r#"{"type":"item.started","item":{"id":"item_fake1","type":"command_execution","command":"ls","aggregated_output":"","exit_code":null,"status":"in_progress"}}"#,
+            r#"{"type":"item.completed","item":{"id":"item_fake1","type":"command_execution","command":"ls","aggregated_output":"README.md\nsrc","exit_code":0,"status":"completed"}}"#,
+        ),
+        "gemini" => (
+            r#"{"type":"tool_use","tool_name":"run_shell_command","tool_id":"fake1","parameters":{"command":"ls"}}"#,
+            r#"{"type":"tool_result","tool_id":"fake1","status":"success","output":"README.md\nsrc"}"#,
+        ),
+        "opencode" => (
+            r#"{"type":"tool_use","part":{"type":"tool","callID":"fake1","tool":"bash","state":{"status":"running","input":{"command":"ls"}}}}"#,
+            r#"{"type":"tool_use","part":{"type":"tool","callID":"fake1","tool":"bash","state":{"status":"completed","input":{"command":"ls"},"output":"README.md\nsrc"}}}"#,
+        ),
+        _ => ("$ ls", "README.md\nsrc"),
+    };
+    vec![call.to_owned(), result.to_owned()]
 }
 
 fn final_record(flavour: &str, plan: &Plan) -> Option<String> {
@@ -287,6 +314,12 @@ async fn main() {
     }
     if let Some(reply) = &reply {
         let _ = writeln!(out, "{}", json_line(flavour, reply));
+    }
+    if plan.tool {
+        for record in tool_records(flavour) {
+            let _ = writeln!(out, "{record}");
+        }
+        let _ = out.flush();
     }
     for i in 1..=plan.lines {
         let _ = writeln!(out, "{}", json_line(flavour, &format!("line {i}")));
