@@ -77,4 +77,68 @@ describe('planning', () => {
     assert.deepEqual(errors.filter((e) => !/status of 422/.test(e)), [], 'only the intended refusal')
     await page.close()
   })
+
+  it('adds a second plan after the first, asks before replacing a completed phase, and undoes an accept', async () => {
+    const { page, errors } = await openPage(ctx.browser)
+    await signIn(page, ctx.server.url, ctx.server.adminKey)
+    await page.goto(ctx.server.url + '/roadmaps')
+    await page.getByLabel('Name', { exact: true }).fill('Layered')
+    await page.getByRole('button', { name: 'Create empty project' }).click()
+    await page.waitForURL(/\/roadmaps\/proj-/)
+    const id = page.url().split('/').pop()
+    const panel = page.getByTestId('planning-panel')
+    const plan = async (goal) => {
+      await panel.getByLabel('Goal').fill(goal)
+      await panel.getByRole('button', { name: 'Ask for questions' }).click()
+      await panel.getByLabel('Who will use it first?').waitFor()
+      await panel.getByRole('button', { name: 'Propose a plan' }).click()
+      await panel.getByTestId('proposal').waitFor()
+    }
+    await plan('Storage first')
+    await panel.getByRole('button', { name: 'Accept plan' }).click()
+    await panel.getByText('The plan is in the roadmap.').waitFor()
+    const done = await ctx.server.api(`/api/projects/${id}/phases/1`, { method: 'PATCH', body: JSON.stringify({ status: 'complete' }) })
+    assert.equal(done.status, 200)
+    const before = (await ctx.server.api(`/api/projects/${id}/roadmap`)).body
+    const completed = before.milestones[0].phases[0]
+    await page.reload()
+
+    // The same three phase numbers again: each is added after, unless chosen for replacing.
+    await plan('Then accounts')
+    const proposal = panel.getByTestId('proposal')
+    assert.deepEqual(await proposal.getByTestId('phase-badge').allTextContents(), ['added after', 'added after', 'added after'])
+    await proposal.getByLabel('Phase 1 name').fill('Billing')
+    await proposal.getByLabel('Replace phase 1').check()
+    assert.equal((await proposal.getByTestId('phase-badge').first().textContent()).trim(), 'replaces')
+
+    // Replacing the completed phase asks first; declining writes nothing.
+    const asked = []
+    page.once('dialog', (d) => {
+      asked.push(d.message())
+      void d.dismiss()
+    })
+    await proposal.getByRole('button', { name: 'Accept plan' }).click()
+    await page.waitForFunction(() => !document.querySelector('[data-testid=proposal] button[disabled]'))
+    assert.match(asked[0] ?? '', new RegExp(`phase 1 '${completed.name}' is complete`))
+    assert.deepEqual((await ctx.server.api(`/api/projects/${id}/roadmap`)).body.milestones, before.milestones)
+
+    // Not replacing: the plan lands after the completed work, which keeps its name.
+    await proposal.getByLabel('Replace phase 1').uncheck()
+    await proposal.getByRole('button', { name: 'Accept plan' }).click()
+    await panel.getByText('The plan is in the roadmap.').waitFor()
+    const after = (await ctx.server.api(`/api/projects/${id}/roadmap`)).body
+    const phases = after.milestones.flatMap((m) => m.phases)
+    assert.equal(phases.length, 6)
+    assert.deepEqual([phases[0].name, phases[0].status], [completed.name, 'complete'])
+    assert.equal(phases[3].name, 'Billing')
+
+    // Undo from the history puts the roadmap back as it was.
+    const history = page.getByTestId('roadmap-history')
+    page.once('dialog', (d) => void d.accept())
+    await history.getByRole('button', { name: 'Undo accepting the plan “Then accounts”' }).click()
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=roadmap-history] li').length === 3)
+    assert.deepEqual((await ctx.server.api(`/api/projects/${id}/roadmap`)).body.milestones, before.milestones)
+    assert.deepEqual(errors.filter((e) => !/status of 409/.test(e)), [], 'only the refusal that asked')
+    await page.close()
+  })
 })

@@ -108,6 +108,58 @@ describe('API keys and audit pages', () => {
 describe('read keys', () => {
   const ctx = serverAndBrowser()
 
+  it('shows a read key no action it may not take, and says why', async () => {
+    const key = await ctx.server.api('/admin/api-keys', { method: 'POST', body: JSON.stringify({ name: 'read only', scope: 'read' }) })
+    const trigger = await ctx.server.api('/admin/triggers', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'looked at', trigger_source: 'webhook', prompt_template: 'lines=1' }),
+    })
+    const run = await ctx.server.api(`/admin/triggers/${trigger.body.trigger_id}/run`, { method: 'POST', body: '{}' })
+    assert.equal(run.status, 202)
+    const { page, errors } = await openPage(ctx.browser)
+    await signIn(page, ctx.server.url, key.body.key)
+    await page.getByTestId('read-only-note').waitFor()
+    // Visible controls by the names a person (or a screen reader) would look for.
+    const visible = async (role, name) => {
+      const all = await page.getByRole(role, { name }).all()
+      const shown = await Promise.all(all.map((el) => el.isVisible()))
+      return shown.filter(Boolean).length
+    }
+    const row = page.locator('tr[data-trigger-name="looked at"]')
+    await row.waitFor()
+    assert.equal(await visible('link', 'New trigger'), 0)
+    assert.equal(await visible('button', /^Run /), 0)
+    assert.equal(await visible('button', /^Delete /), 0)
+    assert.equal(await visible('link', /^History of looked at$/), 1, 'reading stays')
+
+    await row.getByRole('link', { name: 'looked at', exact: true }).click()
+    await page.getByTestId('webhook-setup').waitFor()
+    for (const [role, name] of [['button', 'Run looked at'], ['link', 'Edit'], ['button', 'Generate a new secret'], ['button', 'Preview'], ['button', /^Check$/]]) {
+      assert.equal(await visible(role, name), 0, `${role} ${name}`)
+    }
+    assert.equal(await visible('button', 'Copy'), 1, 'copying the example is reading')
+
+    await page.goto(`${ctx.server.url}/executions/${run.body.execution_id}`)
+    await page.getByTestId('run-status').filter({ hasText: 'success' }).waitFor({ timeout: 30_000 })
+    assert.equal(await visible('button', 'Run again'), 0)
+    assert.equal(await visible('button', 'Cancel'), 0)
+
+    for (const [path, name] of [['/accounts', 'Add account'], ['/budgets', 'Add budget']]) {
+      await page.goto(ctx.server.url + path)
+      await page.getByRole('heading', { level: 1 }).waitFor()
+      assert.equal(await visible('button', name), 0, name)
+    }
+    assert.deepEqual(errors, [])
+    await page.close()
+  })
+
+  it('states the risk of remembering a key before the user chooses it', async () => {
+    const { page } = await openPage(ctx.browser)
+    await page.goto(ctx.server.url + '/sign-in')
+    assert.match(await page.getByTestId('remember-risk').textContent(), /local storage.*any script/s)
+    await page.close()
+  })
+
   it('watch a run live: a read key mints the stream token and follows the log to the end', async () => {
     const key = await ctx.server.api('/admin/api-keys', { method: 'POST', body: JSON.stringify({ name: 'viewer', scope: 'read' }) })
     assert.equal(key.status, 201)

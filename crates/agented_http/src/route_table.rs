@@ -8,8 +8,8 @@ macro_rules! route_table {
     () => {
         use crate::middleware::require_principal::require_principal;
         use crate::routes::{
-            accounts, api_keys, audit, backends, budgets, context, deliveries, events, executions, health, phases,
-            planning, projects, research, schedules, session, streams, triggers, usage, webhooks,
+            accounts, api_keys, audit, backends, budgets, context, deliveries, events, executions, health, history,
+            phases, planning, projects, research, schedules, session, streams, triggers, usage, webhooks,
         };
         use actix_web::middleware::from_fn;
 
@@ -90,6 +90,8 @@ macro_rules! route_table {
                 .service(projects::delete_project)
                 .service(projects::get_roadmap)
                 .service(projects::export_project)
+                .service(history::roadmap_history)
+                .service(history::restore_roadmap)
                 .service(phases::create_milestone)
                 .service(phases::update_milestone)
                 .service(phases::create_phase)

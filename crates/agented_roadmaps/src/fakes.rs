@@ -6,7 +6,7 @@ use crate::model::Roadmap;
 use crate::planning::ports::{
     AssistantError, PlanningAssistant, PlanningStore, PlanningStoreError, PlanningWork, RunState, Versioned,
 };
-use crate::ports::{Project, ProjectRepository, ProjectStoreError, ProjectWriteError};
+use crate::ports::{HISTORY_KEPT, Project, ProjectRepository, ProjectStoreError, ProjectWriteError, RoadmapVersion};
 use agented_kernel::{BackendType, ExecutionId, PlanningId, ProjectId, TriggerId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -21,6 +21,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 #[derive(Debug, Default)]
 pub struct MemoryProjects {
     projects: Mutex<Vec<Project>>,
+    history: Mutex<Vec<(ProjectId, RoadmapVersion)>>,
 }
 
 #[async_trait]
@@ -51,6 +52,7 @@ impl ProjectRepository for MemoryProjects {
         read_version: i64,
         roadmap: &Roadmap,
         at: DateTime<Utc>,
+        keep: Option<&str>,
     ) -> Result<Project, ProjectWriteError> {
         let mut all = lock(&self.projects);
         if all.iter().any(|p| &p.id != id && p.roadmap.project == roadmap.project) {
@@ -60,10 +62,27 @@ impl ProjectRepository for MemoryProjects {
         if project.version != read_version {
             return Err(ProjectWriteError::Conflict);
         }
+        if let Some(label) = keep {
+            let mut history = lock(&self.history);
+            let next = history.iter().map(|(_, v)| v.id).max().unwrap_or(0) + 1;
+            let kept =
+                RoadmapVersion { id: next, label: label.to_owned(), created_at: at, roadmap: project.roadmap.clone() };
+            history.push((id.clone(), kept));
+            let mine: Vec<i64> = history.iter().filter(|(p, _)| p == id).map(|(_, v)| v.id).collect();
+            let drop: Vec<i64> = mine.iter().rev().skip(HISTORY_KEPT).copied().collect();
+            history.retain(|(_, v)| !drop.contains(&v.id));
+        }
         project.roadmap = roadmap.clone();
         project.version += 1;
         project.updated_at = at;
         Ok(project.clone())
+    }
+
+    async fn history(&self, id: &ProjectId) -> Result<Vec<RoadmapVersion>, ProjectStoreError> {
+        let mut mine: Vec<RoadmapVersion> =
+            lock(&self.history).iter().filter(|(p, _)| p == id).map(|(_, v)| v.clone()).collect();
+        mine.reverse();
+        Ok(mine)
     }
 
     async fn delete(&self, id: &ProjectId) -> Result<(), ProjectWriteError> {

@@ -29,6 +29,18 @@ impl PhaseNumber {
         Self { parts: vec![1] }
     }
 
+    /// Phase `n` (a whole number).
+    #[must_use]
+    pub fn whole(n: u32) -> Self {
+        Self { parts: vec![n] }
+    }
+
+    /// The whole-number part (`2` of `2.1`).
+    #[must_use]
+    pub fn major(&self) -> u32 {
+        self.parts.first().copied().unwrap_or(0)
+    }
+
     /// Parses `3`, `2.1`, `2.1.1`.
     ///
     /// # Errors
@@ -107,6 +119,12 @@ impl RequirementId {
             && category.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
         let number_ok = (2..=4).contains(&number.len()) && number.bytes().all(|b| b.is_ascii_digit());
         if category_ok && number_ok { Ok(Self(text.to_owned())) } else { Err(err()) }
+    }
+
+    /// The id of number `n` in this id's category (`AUTH-07` for 7), at least two digits.
+    #[must_use]
+    pub fn numbered(&self, n: u32) -> Self {
+        Self(format!("{}-{n:02}", self.category()))
     }
 
     /// The category part (`AUTH` of `AUTH-01`).

@@ -26,6 +26,6 @@ pub use model::{
     Decision, Milestone, MilestoneStatus, Note, Phase, PhaseStatus, PhaseType, Plan, Requirement, RequirementStatus,
     ResearchDoc, ResearchKind, Roadmap, Tier, Todo, UnknownValue, VerificationLevel, check_version, safe_version,
 };
-pub use ports::{Project, ProjectRepository, ProjectStoreError, ProjectWriteError};
+pub use ports::{HISTORY_KEPT, Project, ProjectRepository, ProjectStoreError, ProjectWriteError, RoadmapVersion};
 pub use rules::{Coverage, MilestoneProgress, PhaseProgress, Progress, RuleError};
 pub use service::{ChangeError, RoadmapService};

@@ -42,6 +42,22 @@ pub struct Project {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Kept roadmaps per project: enough to undo the last changes, bounded.
+pub const HISTORY_KEPT: usize = 50;
+
+/// A roadmap as it was before a recorded change (an accepted plan, a restore).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoadmapVersion {
+    /// Its id within the store.
+    pub id: i64,
+    /// What replaced it (`before accepting plan …`).
+    pub label: String,
+    /// When it was replaced.
+    pub created_at: DateTime<Utc>,
+    /// The roadmap as it was.
+    pub roadmap: Roadmap,
+}
+
 /// Stored projects. A roadmap is one aggregate, saved whole, so every rule is
 /// checked on the complete plan and a change is all or nothing.
 #[async_trait]
@@ -64,7 +80,9 @@ pub trait ProjectRepository: Send + Sync {
     /// MUST return [`ProjectWriteError::DuplicateName`] when the name is taken.
     async fn insert(&self, id: &ProjectId, roadmap: &Roadmap, at: DateTime<Utc>) -> Result<Project, ProjectWriteError>;
 
-    /// Replaces the roadmap if the stored version is still `read_version`.
+    /// Replaces the roadmap if the stored version is still `read_version`. With `keep`,
+    /// the roadmap it replaces is kept in the project's history under that label, in the
+    /// same transaction (at most [`HISTORY_KEPT`] per project, the oldest dropped).
     ///
     /// # Errors
     /// MUST return [`ProjectWriteError::Conflict`] when it moved on,
@@ -76,7 +94,14 @@ pub trait ProjectRepository: Send + Sync {
         read_version: i64,
         roadmap: &Roadmap,
         at: DateTime<Utc>,
+        keep: Option<&str>,
     ) -> Result<Project, ProjectWriteError>;
+
+    /// The project's kept roadmaps, newest first (empty for an unknown project).
+    ///
+    /// # Errors
+    /// MUST return [`ProjectStoreError`] only when storage fails.
+    async fn history(&self, id: &ProjectId) -> Result<Vec<RoadmapVersion>, ProjectStoreError>;
 
     /// Deletes a project.
     ///

@@ -42,6 +42,9 @@ pub enum RuleError {
     /// No such requirement (404).
     #[error("requirement {0} not found")]
     NoRequirement(RequirementId),
+    /// The change would replace completed work and was not confirmed (409): what it would replace.
+    #[error("{0}: accept again with confirmation to replace it")]
+    Unconfirmed(String),
 }
 
 fn depend_on_it(phases: &[PhaseNumber]) -> String {

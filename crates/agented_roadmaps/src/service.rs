@@ -5,7 +5,7 @@
 use crate::aggregate::Change;
 use crate::edits::RoadmapEdit;
 use crate::model::Roadmap;
-use crate::ports::{Project, ProjectRepository, ProjectStoreError, ProjectWriteError};
+use crate::ports::{Project, ProjectRepository, ProjectStoreError, ProjectWriteError, RoadmapVersion};
 use crate::rules::RuleError;
 use agented_kernel::{Clock, ProjectId};
 use std::collections::BTreeMap;
@@ -155,12 +155,62 @@ impl RoadmapService {
         id: &ProjectId,
         change: impl Fn(&mut Roadmap) -> Result<T, RuleError> + Send + Sync,
     ) -> Result<(T, Project), ChangeError> {
+        self.change_kept(id, None, change).await
+    }
+
+    /// [`Self::change`], keeping the roadmap it replaces in the project's history
+    /// under `label`, so the change can be undone with [`Self::restore`].
+    ///
+    /// # Errors
+    /// As [`Self::change`].
+    pub async fn change_recorded<T>(
+        &self,
+        id: &ProjectId,
+        label: &str,
+        change: impl Fn(&mut Roadmap) -> Result<T, RuleError> + Send + Sync,
+    ) -> Result<(T, Project), ChangeError> {
+        self.change_kept(id, Some(label), change).await
+    }
+
+    /// The roadmaps kept before recorded changes, newest first.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown project, `Store`.
+    pub async fn history(&self, id: &str) -> Result<Vec<RoadmapVersion>, ChangeError> {
+        let project = self.get(id).await?;
+        Ok(self.projects.history(&project.id).await?)
+    }
+
+    /// Puts back the roadmap kept as `version`; the one it replaces is kept in turn,
+    /// so a restore can itself be undone.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown project or version, a broken rule, `Store`.
+    pub async fn restore(&self, id: &str, version: i64) -> Result<Project, ChangeError> {
+        let kept = self.history(id).await?.into_iter().find(|v| v.id == version).ok_or(ChangeError::NotFound)?;
+        let project = self.get(id).await?;
+        let label = format!("before restoring the roadmap from before “{}”", kept.label);
+        let ((), project) = self
+            .change_recorded(&project.id, &label, |roadmap| {
+                roadmap.clone_from(&kept.roadmap);
+                Ok(())
+            })
+            .await?;
+        Ok(project)
+    }
+
+    async fn change_kept<T>(
+        &self,
+        id: &ProjectId,
+        keep: Option<&str>,
+        change: impl Fn(&mut Roadmap) -> Result<T, RuleError> + Send + Sync,
+    ) -> Result<(T, Project), ChangeError> {
         for _ in 0..ATTEMPTS {
             let project = self.projects.get(id).await?.ok_or(ChangeError::NotFound)?;
             let mut roadmap = project.roadmap.clone();
             let answer = change(&mut roadmap)?;
             roadmap.check_dependencies()?;
-            match self.projects.save(id, project.version, &roadmap, self.clock.now()).await {
+            match self.projects.save(id, project.version, &roadmap, self.clock.now(), keep).await {
                 Ok(saved) => return Ok((answer, saved)),
                 Err(ProjectWriteError::Conflict) => {}
                 Err(e) => return Err(write_error(e)),

@@ -6,7 +6,7 @@
 
 use agented_kernel::{BackendType, ManualClock};
 use agented_roadmaps::fakes::{MemoryPlanning, MemoryProjects, ScriptedAssistant};
-use agented_roadmaps::planning::{Answer, PlanningError, PlanningService, RunState, Stage};
+use agented_roadmaps::planning::{Answer, MergeOptions, PlanningError, PlanningService, RunState, Stage};
 use agented_roadmaps::{
     ChangeError, MilestoneFields, PhaseFields, PhaseNumber, ProjectFields, RequirementFields, RequirementId,
     RoadmapEdit, RoadmapService, RuleError,
@@ -189,10 +189,24 @@ async fn a_planning_session_goes_from_questions_to_an_accepted_plan() {
     let (plan_run, _) = w.assistant.asked()[1].clone();
     w.assistant.end(&plan_run, RunState::Succeeded(PLAN.into()));
     assert_eq!(w.planning.session(&project.id, &session.id).await.unwrap().stage, Stage::Proposed);
-    let (accepted, project) = w.planning.accept(&project.id, &session.id, None).await.unwrap();
+    let (accepted, project) =
+        w.planning.accept(&project.id, &session.id, None, &MergeOptions::default()).await.unwrap();
     assert_eq!(accepted.stage, Stage::Accepted);
     assert_eq!(project.roadmap.phases().len(), 2);
     assert!(matches!(w.planning.discard(&project.id, &session.id).await, Err(PlanningError::Stage(_))));
+
+    // The accept is in the history, and undoing it brings back the empty roadmap.
+    let history = w.roadmaps.history(project.id.as_str()).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].label, "accepting the plan “an online shop”");
+    assert!(history[0].roadmap.phases().is_empty());
+    let restored = w.roadmaps.restore(project.id.as_str(), history[0].id).await.unwrap();
+    assert!(restored.roadmap.phases().is_empty());
+    // The restore is undoable in turn.
+    let history = w.roadmaps.history(project.id.as_str()).await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert_eq!(history[0].roadmap.phases().len(), 2, "newest first: the roadmap the restore replaced");
+    assert!(matches!(w.roadmaps.restore(project.id.as_str(), 999).await, Err(ChangeError::NotFound)));
 }
 
 #[tokio::test]

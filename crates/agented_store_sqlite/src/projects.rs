@@ -1,10 +1,12 @@
 //! `ProjectRepository` over the `projects` table: each roadmap stored whole
 //! as JSON, saved by compare-and-set on `version`.
 
-use crate::schema::projects;
+use crate::schema::{projects, roadmap_versions};
 use crate::{Database, StoreError};
 use agented_kernel::ProjectId;
-use agented_roadmaps::{Project, ProjectRepository, ProjectStoreError, ProjectWriteError, Roadmap};
+use agented_roadmaps::{
+    HISTORY_KEPT, Project, ProjectRepository, ProjectStoreError, ProjectWriteError, Roadmap, RoadmapVersion,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -57,6 +59,43 @@ fn json(roadmap: &Roadmap) -> Result<String, StoreError> {
 
 fn load(conn: &mut SqliteConnection, id: &str) -> Result<Option<Project>, StoreError> {
     projects::table.find(id).select(ProjectRow::as_select()).first(conn).optional()?.map(Project::try_from).transpose()
+}
+
+/// Keeps the stored roadmap of `id` (still at `read_version`) as a version, and drops
+/// versions past [`HISTORY_KEPT`]. A moved-on project keeps nothing: its save fails next.
+fn keep_current(
+    conn: &mut SqliteConnection,
+    id: &str,
+    read_version: i64,
+    label: &str,
+    at: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let current: Option<String> = projects::table
+        .find(id)
+        .filter(projects::version.eq(read_version))
+        .select(projects::roadmap)
+        .first(conn)
+        .optional()?;
+    let Some(current) = current else { return Ok(()) };
+    diesel::insert_into(roadmap_versions::table)
+        .values((
+            roadmap_versions::project_id.eq(id),
+            roadmap_versions::label.eq(label),
+            roadmap_versions::roadmap.eq(current),
+            roadmap_versions::created_at.eq(at.naive_utc()),
+        ))
+        .execute(conn)?;
+    let kept: Vec<i64> = roadmap_versions::table
+        .filter(roadmap_versions::project_id.eq(id))
+        .order(roadmap_versions::id.desc())
+        .limit(i64::try_from(HISTORY_KEPT).unwrap_or(i64::MAX))
+        .select(roadmap_versions::id)
+        .load(conn)?;
+    diesel::delete(
+        roadmap_versions::table.filter(roadmap_versions::project_id.eq(id)).filter(roadmap_versions::id.ne_all(kept)),
+    )
+    .execute(conn)?;
+    Ok(())
 }
 
 /// Projects in SQLite.
@@ -120,13 +159,18 @@ impl ProjectRepository for SqliteProjects {
         read_version: i64,
         roadmap: &Roadmap,
         at: DateTime<Utc>,
+        keep: Option<&str>,
     ) -> Result<Project, ProjectWriteError> {
         let (id, name) = (id.as_str().to_owned(), roadmap.project.clone());
         let body = json(roadmap).map_err(|e| write_err(e, &name))?;
         let row_name = name.clone();
+        let keep = keep.map(str::to_owned);
         self.db
             .run(move |conn| {
                 conn.immediate_transaction(|conn| {
+                    if let Some(label) = &keep {
+                        keep_current(conn, &id, read_version, label, at)?;
+                    }
                     let changed = diesel::update(projects::table.find(&id).filter(projects::version.eq(read_version)))
                         .set((
                             projects::name.eq(&row_name),
@@ -145,6 +189,31 @@ impl ProjectRepository for SqliteProjects {
             })
             .await
             .map_err(|e| write_err(e, &name))?
+    }
+
+    async fn history(&self, id: &ProjectId) -> Result<Vec<RoadmapVersion>, ProjectStoreError> {
+        let id = id.as_str().to_owned();
+        self.db
+            .run(move |conn| {
+                let rows: Vec<(i64, String, String, NaiveDateTime)> = roadmap_versions::table
+                    .filter(roadmap_versions::project_id.eq(&id))
+                    .order(roadmap_versions::id.desc())
+                    .select((
+                        roadmap_versions::id,
+                        roadmap_versions::label,
+                        roadmap_versions::roadmap,
+                        roadmap_versions::created_at,
+                    ))
+                    .load(conn)?;
+                rows.into_iter()
+                    .map(|(id, label, roadmap, at)| {
+                        let roadmap = serde_json::from_str(&roadmap).map_err(|e| corrupt(format!("roadmap: {e}")))?;
+                        Ok(RoadmapVersion { id, label, created_at: at.and_utc(), roadmap })
+                    })
+                    .collect()
+            })
+            .await
+            .map_err(store_err)
     }
 
     async fn delete(&self, id: &ProjectId) -> Result<(), ProjectWriteError> {

@@ -180,7 +180,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     execution_logs,
     projects,
-    planning_work
+    planning_work,
+    roadmap_versions
 );
 
 diesel::table! {
@@ -191,6 +192,16 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    roadmap_versions (id) {
+        id -> BigInt,
+        project_id -> Text,
+        label -> Text,
+        roadmap -> Text,
+        created_at -> Timestamp,
     }
 }
 

@@ -119,8 +119,18 @@ export function retrySession(project: string, id: string): Promise<PlanningSessi
   return request<PlanningSession>(`${sessions(project)}/${encodeURIComponent(id)}/retry`, { method: 'POST', body: {} })
 }
 
-export function acceptSession(project: string, id: string, proposal: Proposal): Promise<{ session: PlanningSession; roadmap: RoadmapView }> {
-  return request(`${sessions(project)}/${encodeURIComponent(id)}/accept`, { method: 'POST', body: { proposal } })
+/**
+ * Accepts the (edited) proposal. Its phases whose numbers are taken are added after the
+ * existing ones, except those in `replace`; replacing completed work needs `confirm`.
+ */
+export function acceptSession(
+  project: string,
+  id: string,
+  proposal: Proposal,
+  replace: string[] = [],
+  confirm = false,
+): Promise<{ session: PlanningSession; roadmap: RoadmapView }> {
+  return request(`${sessions(project)}/${encodeURIComponent(id)}/accept`, { method: 'POST', body: { proposal, replace, confirm } })
 }
 
 export function discardSession(project: string, id: string): Promise<PlanningSession> {

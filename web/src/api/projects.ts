@@ -121,3 +121,21 @@ export function planningPath(relative: string, name: string): string {
   if (at >= 0) return parts.slice(at + 1).join('/')
   return parts.length > 1 ? parts.slice(1).join('/') : parts[0] ?? name
 }
+
+/** A roadmap kept before an accepted plan or a restore. */
+export interface RoadmapVersion {
+  id: number
+  label: string
+  created_at: string
+  phases: number
+  requirements: number
+}
+
+export async function roadmapHistory(id: string): Promise<RoadmapVersion[]> {
+  return (await request<{ versions: RoadmapVersion[] }>(`${base(id)}/history`)).versions
+}
+
+/** Puts a kept roadmap back; the current one is kept in turn. */
+export function restoreRoadmap(id: string, version: number): Promise<RoadmapView> {
+  return request<RoadmapView>(`${base(id)}/history/${version}/restore`, { method: 'POST', body: {} })
+}

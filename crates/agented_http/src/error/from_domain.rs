@@ -145,6 +145,9 @@ impl From<RuleError> for ApiError {
                 Self::not_found(rule.to_string())
             }
             RuleError::HasDependents(_) | RuleError::Duplicate(_) => Self::conflict(rule.to_string()),
+            RuleError::Unconfirmed(_) => {
+                Self::new(actix_web::http::StatusCode::CONFLICT, "confirmation_required", rule.to_string())
+            }
             RuleError::Cycle(_) | RuleError::UnknownDependency { .. } | RuleError::SelfDependency(_) => {
                 field("depends_on", rule.to_string())
             }
@@ -170,6 +173,7 @@ impl From<PlanningError> for ApiError {
             PlanningError::NotFound(what) => Self::not_found(format!("{what} not found")),
             PlanningError::Stage(why) | PlanningError::Refused(why) => Self::conflict(why),
             PlanningError::Invalid(fields) => Self::invalid_fields(fields),
+            PlanningError::Rule(rule @ RuleError::Unconfirmed(_)) => rule.into(),
             PlanningError::Rule(rule) => field("proposal", rule.to_string()),
             PlanningError::Unavailable(ref cause) => Self::unavailable_error(cause),
         }

@@ -11,6 +11,7 @@ pub mod deliveries;
 pub mod events;
 pub mod executions;
 pub mod health;
+pub mod history;
 pub mod phases;
 pub mod planning;
 pub mod projects;

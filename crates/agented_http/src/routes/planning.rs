@@ -7,7 +7,8 @@ use crate::error::{ApiError, ErrorBody};
 use crate::routes::roadmap_views::RoadmapView;
 use actix_web::{HttpResponse, get, post, web};
 use agented_kernel::{BackendType, PlanningId};
-use agented_roadmaps::planning::{Answer, PlanningSession, Proposal};
+use agented_roadmaps::PhaseNumber;
+use agented_roadmaps::planning::{Answer, MergeOptions, PlanningSession, Proposal};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -289,6 +290,14 @@ pub struct AcceptInput {
     /// The edited plan, in the proposal's shape; without it the bot's proposal is accepted.
     #[schema(value_type = Option<Object>)]
     pub proposal: Option<Proposal>,
+    /// Numbers of existing phases the proposal's phase of the same number replaces. Every
+    /// other proposed phase whose number is taken is added after the existing phases.
+    #[serde(default)]
+    pub replace: Vec<String>,
+    /// Confirms replacing a completed phase, or renaming a milestone with completed phases
+    /// (409 `confirmation_required` without it).
+    #[serde(default)]
+    pub confirm: bool,
 }
 
 /// The accepted session and the roadmap it changed.
@@ -300,14 +309,15 @@ pub struct Accepted {
     pub roadmap: RoadmapView,
 }
 
-/// Merges the proposal into the roadmap, all or nothing.
+/// Merges the proposal into the roadmap, all or nothing, keeping the roadmap it replaces
+/// in the project's history (`GET /api/projects/{id}/history`) so it can be undone.
 #[utoipa::path(
     tag = "planning",
     params(("id" = String, Path, description = "Project id"), ("session" = String, Path, description = "Session id")),
     request_body = AcceptInput,
     responses(
         (status = 200, body = Accepted), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
-        (status = 409, body = ErrorBody, description = "No proposal waits"),
+        (status = 409, body = ErrorBody, description = "No proposal waits, or `confirmation_required`: it would replace completed work"),
         (status = 422, body = ErrorBody, description = "The plan is invalid (fields under `proposal`); nothing was written"),
         (status = 503, body = ErrorBody),
     ),
@@ -320,8 +330,15 @@ pub async fn accept_session(
     input: web::Json<AcceptInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (project, id) = ids(&path, "planning session")?;
-    let edited = input.into_inner().proposal;
-    let (session, project) = state.planning.accept(&project, &id, edited).await?;
+    let AcceptInput { proposal, replace, confirm } = input.into_inner();
+    let replace = replace
+        .iter()
+        .map(|n| {
+            PhaseNumber::parse(n).map_err(|e| ApiError::invalid_fields([("replace".to_owned(), e.to_string())].into()))
+        })
+        .collect::<Result<_, _>>()?;
+    let options = MergeOptions { replace, confirmed: confirm };
+    let (session, project) = state.planning.accept(&project, &id, proposal, &options).await?;
     Ok(HttpResponse::Ok()
         .json(Accepted { session: SessionView::of(session, None), roadmap: RoadmapView::from(&project) }))
 }

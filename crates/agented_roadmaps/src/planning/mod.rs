@@ -14,7 +14,7 @@ pub use ports::{
     AssistantError, PlanningAssistant, PlanningStore, PlanningStoreError, PlanningWork, RunState, Versioned,
 };
 pub use proposal::{
-    Answer, Change, CheckedProposal, Diff, FieldChange, Proposal, ProposedMilestone, ProposedPhase,
+    Answer, Change, CheckedProposal, Diff, FieldChange, MergeOptions, Proposal, ProposedMilestone, ProposedPhase,
     ProposedRequirement, Question,
 };
 pub use research::{PartStatus, ResearchPart, ResearchRun, ResearchStage};

@@ -5,7 +5,9 @@
 
 use super::reply::{MalformedReply, object_with};
 use crate::ids::{PhaseNumber, RequirementId};
-use crate::model::{Milestone, MilestoneStatus, Phase, PhaseType, Requirement, RequirementStatus, Roadmap, Tier};
+use crate::model::{
+    Milestone, MilestoneStatus, Phase, PhaseStatus, PhaseType, Requirement, RequirementStatus, Roadmap, Tier,
+};
 use crate::model::{VerificationLevel, check_version};
 use crate::rules::RuleError;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -374,35 +376,71 @@ impl Proposal {
     }
 }
 
+/// How an accepted proposal meets the phases already there.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MergeOptions {
+    /// Existing phases the proposal's phase of the same number replaces (name, goal,
+    /// dependencies, requirements; status and plans kept). Every other proposed phase
+    /// whose number is taken is added after the existing phases instead.
+    pub replace: Vec<PhaseNumber>,
+    /// Replacing a completed phase, or renaming a milestone with completed phases, was confirmed.
+    pub confirmed: bool,
+}
+
 impl CheckedProposal {
-    /// Merges the proposal into `roadmap`: milestones by version, phases by
-    /// number (their status and plans kept, moved to the proposed milestone),
-    /// requirements by id (status kept; mapped to the phase that lists them).
-    /// The first new milestone becomes active when none is.
+    /// Merges the proposal into `roadmap`. Phases are added, never silently
+    /// merged: a proposed phase whose number is taken (and not in
+    /// `options.replace`) is renumbered after the existing phases, with the
+    /// proposal's dependencies and requirement links following it. A requirement
+    /// whose id is taken by another text gets the next free id of its category.
+    /// Existing milestones keep their name and goal unless none of their phases
+    /// is complete (or `options.confirmed`). The first new milestone becomes
+    /// active when none is.
     ///
     /// # Errors
-    /// [`RuleError::NoRequirement`] when a phase lists a requirement that is in
-    /// neither the proposal nor the roadmap; the caller checks dependencies.
-    pub fn apply(&self, roadmap: &mut Roadmap) -> Result<(), RuleError> {
-        for requirement in self.requirements.iter().cloned() {
-            match roadmap.requirements.iter_mut().find(|r| r.id == requirement.id) {
+    /// [`RuleError::Unconfirmed`] when it would replace or rename completed work
+    /// without `options.confirmed`; [`RuleError::NoRequirement`] when a phase
+    /// lists a requirement in neither the proposal nor the roadmap; the caller
+    /// checks dependencies.
+    pub fn apply(&self, roadmap: &mut Roadmap, options: &MergeOptions) -> Result<(), RuleError> {
+        let completed = |r: &Roadmap, n: &PhaseNumber| r.phase(n).is_some_and(|p| p.status == PhaseStatus::Complete);
+        let unconfirmed: Vec<String> = options
+            .replace
+            .iter()
+            .filter(|n| completed(roadmap, n))
+            .map(|n| format!("phase {n} '{}' is complete", roadmap.phase(n).map_or("", |p| p.name.as_str())))
+            .collect();
+        if !unconfirmed.is_empty() && !options.confirmed {
+            return Err(RuleError::Unconfirmed(unconfirmed.join("; ")));
+        }
+        let numbers = self.renumbering(roadmap, &options.replace);
+        let ids = self.requirement_ids(roadmap);
+        for mut requirement in self.requirements.iter().cloned() {
+            let id = ids.get(&requirement.id).cloned().unwrap_or_else(|| requirement.id.clone());
+            match roadmap.requirements.iter_mut().find(|r| r.id == id) {
+                // The same id with the same text: the proposal means this requirement.
                 Some(existing) => {
                     existing.category = requirement.category;
-                    existing.text = requirement.text;
                     existing.tier = requirement.tier;
                     existing.priority = requirement.priority;
                 }
-                None => roadmap.requirements.push(requirement),
+                None => {
+                    requirement.id = id;
+                    roadmap.requirements.push(requirement);
+                }
             }
         }
         let mut any_active = roadmap.milestones.iter().any(|m| m.status == MilestoneStatus::Active);
         for (proposed, phases) in self.milestones.iter().cloned() {
             let index = match roadmap.milestones.iter().position(|m| m.version == proposed.version) {
                 Some(i) => {
+                    let done = roadmap.milestones[i].phases.iter().any(|p| p.status == PhaseStatus::Complete);
                     let m = &mut roadmap.milestones[i];
-                    m.name = proposed.name.trim().to_owned();
-                    if !proposed.goal.trim().is_empty() {
-                        m.goal = proposed.goal.trim().to_owned();
+                    if !done || options.confirmed {
+                        m.name = proposed.name.trim().to_owned();
+                        if !proposed.goal.trim().is_empty() {
+                            m.goal = proposed.goal.trim().to_owned();
+                        }
                     }
                     i
                 }
@@ -419,9 +457,20 @@ impl CheckedProposal {
                 }
             };
             for mut phase in phases {
+                let renumber = |n: &PhaseNumber| numbers.get(n).cloned().unwrap_or_else(|| n.clone());
+                phase.number = renumber(&phase.number);
+                phase.depends_on = phase.depends_on.iter().map(renumber).collect();
+                phase.requirements =
+                    phase.requirements.iter().map(|id| ids.get(id).cloned().unwrap_or_else(|| id.clone())).collect();
                 if let Some(existing) = roadmap.take_phase(&phase.number) {
                     phase.status = existing.status;
                     phase.plans = existing.plans;
+                    // Requirements the replaced phase delivered and the new one does not are unmapped.
+                    for r in &mut roadmap.requirements {
+                        if r.phase.as_ref() == Some(&phase.number) && !phase.requirements.contains(&r.id) {
+                            r.phase = None;
+                        }
+                    }
                 }
                 for id in &phase.requirements {
                     let requirement = roadmap
@@ -437,6 +486,42 @@ impl CheckedProposal {
             }
         }
         Ok(())
+    }
+
+    /// New numbers for the proposed phases whose number is taken and not replaced:
+    /// after the highest existing phase, in the proposal's order. Empty when none collide.
+    fn renumbering(&self, roadmap: &Roadmap, replace: &[PhaseNumber]) -> BTreeMap<PhaseNumber, PhaseNumber> {
+        let proposed: Vec<&PhaseNumber> = self.milestones.iter().flat_map(|(_, ps)| ps).map(|p| &p.number).collect();
+        let collides = proposed.iter().any(|n| roadmap.phase(n).is_some() && !replace.contains(n));
+        if !collides {
+            return BTreeMap::new();
+        }
+        // Once one collides, every phase the proposal adds moves after the existing ones, so
+        // the plan keeps its order; replaced phases keep their numbers.
+        let mut next = roadmap.milestones.iter().flat_map(|m| &m.phases).map(|p| p.number.major()).max().unwrap_or(0);
+        proposed
+            .into_iter()
+            .filter(|n| !replace.contains(n))
+            .map(|n| {
+                next += 1;
+                (n.clone(), PhaseNumber::whole(next))
+            })
+            .collect()
+    }
+
+    /// New ids for the proposed requirements whose id is taken by a different text.
+    fn requirement_ids(&self, roadmap: &Roadmap) -> BTreeMap<RequirementId, RequirementId> {
+        let mut taken: BTreeSet<RequirementId> = roadmap.requirements.iter().map(|r| r.id.clone()).collect();
+        taken.extend(self.requirements.iter().map(|r| r.id.clone()));
+        let mut moved = BTreeMap::new();
+        for r in &self.requirements {
+            let clash = roadmap.requirements.iter().any(|e| e.id == r.id && e.text.trim() != r.text.trim());
+            if clash && let Some(id) = (1..).map(|n| r.id.numbered(n)).find(|id| !taken.contains(id)) {
+                taken.insert(id.clone());
+                moved.insert(r.id.clone(), id);
+            }
+        }
+        moved
     }
 }
 
@@ -541,37 +626,104 @@ mod tests {
         assert!(err.0.contains("milestones must list at least one milestone"), "{err}");
     }
 
-    #[test]
-    fn accepting_merges_by_version_number_and_id_keeping_status() {
+    fn number(n: &str) -> PhaseNumber {
+        PhaseNumber::parse(n).unwrap()
+    }
+
+    /// A roadmap with PLAN accepted and its phase 1 complete.
+    fn done_first_phase() -> Roadmap {
         let mut roadmap = Roadmap::default();
-        parse_proposal(PLAN).unwrap().checked().unwrap().apply(&mut roadmap).unwrap();
+        parse_proposal(PLAN).unwrap().checked().unwrap().apply(&mut roadmap, &MergeOptions::default()).unwrap();
         assert_eq!(roadmap.milestones[0].status, MilestoneStatus::Active);
         assert_eq!(roadmap.coverage().mapped, 2);
-        roadmap.phase_mut(&PhaseNumber::parse("1").unwrap()).unwrap().status = PhaseStatus::Complete;
+        roadmap.phase_mut(&number("1")).unwrap().status = PhaseStatus::Complete;
+        roadmap
+    }
 
+    /// A second plan whose phase numbers collide with PLAN's, with other requirements under the same ids.
+    fn second_plan() -> Proposal {
         let mut next = parse_proposal(PLAN).unwrap();
-        next.milestones[0].phases[0].name = "Sign-in".into();
+        next.milestones[0].name = "Renamed".into();
+        next.milestones[0].phases[0].name = "Accounts".into();
+        next.requirements[0].text = "Manage accounts".into();
         next.milestones.push(ProposedMilestone {
             version: "v2.0".into(),
             name: "Later".into(),
             goal: String::new(),
             phases: vec![],
         });
+        next
+    }
+
+    #[test]
+    fn an_accepted_plan_adds_its_phases_after_the_existing_ones_and_never_renames_completed_work() {
+        let mut roadmap = done_first_phase();
+        let next = second_plan();
         let diff = next.diff(&roadmap);
-        assert_eq!(diff.milestones.iter().map(|c| c.kind).collect::<Vec<_>>(), ["unchanged", "added"]);
-        assert_eq!(diff.phases[0].kind, "changed");
-        assert_eq!(diff.phases[0].fields[0].field, "name");
+        assert_eq!(diff.milestones.iter().map(|c| c.kind).collect::<Vec<_>>(), ["changed", "added"]);
+        assert_eq!(diff.phases[0].kind, "changed", "the number is taken: the diff shows by what");
         assert_eq!(
             (diff.phases[0].fields[0].before.as_str(), diff.phases[0].fields[0].after.as_str()),
-            ("Auth", "Sign-in")
+            ("Auth", "Accounts")
         );
-        assert_eq!(diff.phases[1].kind, "unchanged");
 
-        next.checked().unwrap().apply(&mut roadmap).unwrap();
-        let phase = roadmap.phase(&PhaseNumber::parse("1").unwrap()).unwrap();
-        assert_eq!((phase.name.as_str(), phase.status), ("Sign-in", PhaseStatus::Complete));
+        next.checked().unwrap().apply(&mut roadmap, &MergeOptions::default()).unwrap();
+        // The completed phase is untouched, and so is its milestone's name.
+        let first = roadmap.phase(&number("1")).unwrap();
+        assert_eq!((first.name.as_str(), first.status), ("Auth", PhaseStatus::Complete));
+        assert_eq!(roadmap.milestones[0].name, "MVP");
+        // The plan's phases follow, renumbered 3 and 4, its dependency following them.
+        let (third, fourth) = (roadmap.phase(&number("3")).unwrap(), roadmap.phase(&number("4")).unwrap());
+        assert_eq!((third.name.as_str(), third.status), ("Accounts", PhaseStatus::Pending));
+        assert_eq!((fourth.name.as_str(), fourth.depends_on.clone()), ("Lists", vec![number("3")]));
+        // AUTH-01 is taken by another text: the new one is AUTH-02, mapped to phase 3; AUTH-01 stays with phase 1.
+        let requirement = |id: &str| roadmap.requirements.iter().find(|r| r.id.as_str() == id).unwrap();
+        assert_eq!(
+            (requirement("AUTH-01").text.as_str(), requirement("AUTH-01").phase.clone()),
+            ("Sign in", Some(number("1")))
+        );
+        assert_eq!(
+            (requirement("AUTH-02").text.as_str(), requirement("AUTH-02").phase.clone()),
+            ("Manage accounts", Some(number("3")))
+        );
+        // LIST-01 has the same text: the same requirement, now delivered by phase 4.
+        assert_eq!(requirement("LIST-01").phase, Some(number("4")));
+        assert_eq!(roadmap.requirements.len(), 3);
         assert_eq!(roadmap.milestones[1].status, MilestoneStatus::Planned);
-        assert_eq!(roadmap.requirements.len(), 2);
+        roadmap.check_dependencies().unwrap();
+    }
+
+    #[test]
+    fn replacing_a_completed_phase_needs_a_confirmation_and_keeps_its_status() {
+        let mut roadmap = done_first_phase();
+        let before = roadmap.clone();
+        let checked = second_plan().checked().unwrap();
+        let replace = MergeOptions { replace: vec![number("1")], confirmed: false };
+        let err = checked.apply(&mut roadmap, &replace).unwrap_err();
+        assert!(matches!(&err, RuleError::Unconfirmed(why) if why.contains("phase 1 'Auth' is complete")), "{err}");
+        assert_eq!(roadmap, before, "refused whole");
+
+        checked.apply(&mut roadmap, &MergeOptions { confirmed: true, ..replace }).unwrap();
+        let first = roadmap.phase(&number("1")).unwrap();
+        assert_eq!((first.name.as_str(), first.status), ("Accounts", PhaseStatus::Complete));
+        assert_eq!(roadmap.milestones[0].name, "Renamed", "confirmed: the milestone may be renamed too");
+        // Phase 2 was not chosen for replacing: it is added as phase 3.
+        assert_eq!(roadmap.phase(&number("3")).unwrap().name, "Lists");
+        assert_eq!(roadmap.phase(&number("3")).unwrap().depends_on, [number("1")], "it depends on the replaced phase");
+    }
+
+    #[test]
+    fn a_plan_whose_numbers_are_free_keeps_them() {
+        let mut roadmap = Roadmap::default();
+        let mut plan = parse_proposal(PLAN).unwrap();
+        plan.checked().unwrap().apply(&mut roadmap, &MergeOptions::default()).unwrap();
+        plan.milestones[0].phases.retain(|p| p.number == "2");
+        plan.milestones[0].phases[0].number = "2.1".into();
+        plan.milestones[0].phases[0].name = "Sharing".into();
+        plan.milestones[0].phases[0].requirements.clear();
+        plan.requirements.clear();
+        plan.checked().unwrap().apply(&mut roadmap, &MergeOptions::default()).unwrap();
+        assert_eq!(roadmap.phase(&number("2.1")).unwrap().name, "Sharing");
     }
 
     #[test]
@@ -579,7 +731,7 @@ mod tests {
         let mut p = parse_proposal(PLAN).unwrap();
         p.milestones[0].phases[0].requirements.push("GHOST-01".into());
         let mut roadmap = Roadmap::default();
-        let err = p.checked().unwrap().apply(&mut roadmap).unwrap_err();
+        let err = p.checked().unwrap().apply(&mut roadmap, &MergeOptions::default()).unwrap_err();
         assert_eq!(err, RuleError::NoRequirement(RequirementId::parse("GHOST-01").unwrap()));
     }
 }

@@ -6,7 +6,7 @@ use super::ports::{
     AssistantError, PlanningAssistant, PlanningStore, PlanningStoreError, PlanningWork, RunState, Versioned,
 };
 use super::prompts;
-use super::proposal::{Answer, Proposal};
+use super::proposal::{Answer, MergeOptions, Proposal};
 use super::research::{PARALLEL, PartStatus, ResearchPart, ResearchRun};
 use super::session::{PlanningSession, Purpose, SessionRun, Stage};
 use crate::model::{ResearchDoc, ResearchKind};
@@ -290,16 +290,20 @@ impl PlanningService {
         self.save_session(session, version).await
     }
 
-    /// Merges the proposal (or the user's edit of it) into the roadmap, all or nothing.
+    /// Merges the proposal (or the user's edit of it) into the roadmap, all or nothing,
+    /// as `options` say (see [`super::proposal::CheckedProposal::apply`]). The roadmap
+    /// it replaces is kept in the project's history, so the accept can be undone.
     ///
     /// # Errors
     /// `Stage` unless a proposal waits; `Invalid` (fields under `proposal.`) or
-    /// `Rule` when the plan is not valid; then the roadmap is unchanged.
+    /// `Rule` when the plan is not valid, or would replace completed work unconfirmed;
+    /// then the roadmap is unchanged.
     pub async fn accept(
         &self,
         project_id: &ProjectId,
         id: &PlanningId,
         edited: Option<Proposal>,
+        options: &MergeOptions,
     ) -> Result<(PlanningSession, Project), PlanningError> {
         let Versioned { value: mut session, version } = self.load_session(project_id, id).await?;
         if session.stage != Stage::Proposed {
@@ -313,7 +317,10 @@ impl PlanningService {
         let checked = proposal.checked().map_err(|errors| {
             PlanningError::Invalid(errors.into_iter().map(|(k, v)| (format!("proposal.{k}"), v)).collect())
         })?;
-        let ((), project) = self.roadmaps.change(project_id, |roadmap| checked.apply(roadmap)).await?;
+        // Kept in the history first: an accepted plan can be undone.
+        let label = format!("accepting the plan “{}”", short(&session.goal));
+        let ((), project) =
+            self.roadmaps.change_recorded(project_id, &label, |roadmap| checked.apply(roadmap, options)).await?;
         session.proposal = Some(proposal);
         session.stage = Stage::Accepted;
         session.updated_at = self.clock.now();
@@ -587,5 +594,15 @@ impl PlanningService {
             }
         }
         first_error.map_or(Ok(changed), Err)
+    }
+}
+
+/// The first line of `text`, at most 60 characters, for a history label.
+fn short(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default().trim();
+    if line.chars().count() > 60 {
+        format!("{}…", line.chars().take(59).collect::<String>())
+    } else {
+        line.to_owned()
     }
 }

@@ -305,3 +305,84 @@ async fn a_failed_research_part_stops_the_summary_until_retried_and_the_watcher_
     let (status, _) = post(&app, &format!("/api/projects/{project}/research-runs/{id}/retry"), json!({})).await;
     assert_eq!(status, 409, "it is running again");
 }
+
+/// Runs a session from goal to proposal with the fake bot's three-phase plan.
+async fn proposed(app: &TestApp, project: &str, goal: &str) -> Value {
+    let base = format!("/api/projects/{project}/planning-sessions");
+    let (_, started) = post(app, &base, json!({ "goal": goal })).await;
+    let asked = settle(app, project, &started).await;
+    let session = asked["id"].as_str().unwrap();
+    let (_, proposing) = post(app, &format!("{base}/{session}/answers"), json!({ "answers": [] })).await;
+    let proposed = settle(app, project, &proposing).await;
+    assert_eq!(proposed["stage"], "proposed", "{proposed}");
+    proposed
+}
+
+#[tokio::test]
+async fn a_second_plan_is_added_after_the_first_replacing_completed_work_asks_and_undo_restores() {
+    let app = TestApp::spawn().await;
+    let project = project(&app, "Layers").await;
+    let base = format!("/api/projects/{project}/planning-sessions");
+    let first = proposed(&app, &project, "Storage first").await;
+    let (status, _) = post(&app, &format!("{base}/{}/accept", first["id"].as_str().unwrap()), json!({})).await;
+    assert_eq!(status, 200);
+    let (status, _) = send(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("/api/projects/{project}/phases/1"),
+        Some(json!({ "status": "complete" })),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let before = get(&app, &format!("/api/projects/{project}/roadmap")).await;
+    let done_name = before["milestones"][0]["phases"][0]["name"].clone();
+
+    // The same plan again: its phases come after the three there, nothing is renamed.
+    let second = proposed(&app, &project, "Then accounts").await;
+    let accept = format!("{base}/{}/accept", second["id"].as_str().unwrap());
+    let mut renamed = second["proposal"].clone();
+    renamed["milestones"][0]["phases"][0]["name"] = json!("Billing");
+    let (status, body) = post(&app, &accept, json!({ "proposal": renamed, "replace": ["1"] })).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("confirmation_required")), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains(&format!("phase 1 {done_name} is complete").replace('"', "'")),
+        "{body}"
+    );
+    assert_eq!(get(&app, &format!("/api/projects/{project}/roadmap")).await, before, "refused: nothing written");
+    let (status, body) = post(&app, &accept, json!({ "replace": ["one"] })).await;
+    assert_eq!((status, body["details"]["replace"].is_string()), (422, true), "{body}");
+
+    let (status, accepted) = post(&app, &accept, json!({ "proposal": renamed })).await;
+    assert_eq!(status, 200, "{accepted}");
+    let phases: Vec<(String, String)> = accepted["roadmap"]["milestones"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| m["phases"].as_array().unwrap())
+        .map(|p| (p["number"].as_str().unwrap().to_owned(), p["status"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(phases.len(), 6, "{phases:?}");
+    assert_eq!(phases[0], ("1".to_owned(), "complete".to_owned()));
+    assert_eq!(
+        accepted["roadmap"]["milestones"][0]["phases"][0]["name"], done_name,
+        "the completed phase keeps its name"
+    );
+    assert_eq!(phases[3].0, "4");
+
+    // Undo from the history.
+    let history = get(&app, &format!("/api/projects/{project}/history")).await;
+    let versions = history["versions"].as_array().unwrap();
+    assert_eq!(versions.len(), 2, "{history}");
+    assert_eq!(versions[0]["label"], "accepting the plan “Then accounts”");
+    assert_eq!(versions[0]["phases"], 3);
+    let (status, restored) =
+        post(&app, &format!("/api/projects/{project}/history/{}/restore", versions[0]["id"]), json!({})).await;
+    assert_eq!(status, 200, "{restored}");
+    assert_eq!(get(&app, &format!("/api/projects/{project}/roadmap")).await["milestones"], before["milestones"]);
+    for bad in ["999999", "not-a-number"] {
+        let (status, body) = post(&app, &format!("/api/projects/{project}/history/{bad}/restore"), json!({})).await;
+        assert_eq!((status, body["code"].as_str()), (404, Some("not_found")), "{bad}: {body}");
+    }
+    let (status, _) = send(&app, reqwest::Method::GET, "/api/projects/prj-nope/history", None).await;
+    assert_eq!(status, 404);
+}
