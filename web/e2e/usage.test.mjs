@@ -31,14 +31,22 @@ describe('usage, budgets and accounts', () => {
     await signIn(page, ctx.server.url, ctx.server.adminKey)
     await page.goto(ctx.server.url + '/usage')
     const byTrigger = page.getByTestId('chart-cost-trigger')
-    await byTrigger.locator(`rect[data-series="${trigger}"]`).first().waitFor()
-    const drawn = await byTrigger.locator(`rect[data-series="${trigger}"]`).evaluateAll((rects) => rects.map((r) => Number(r.dataset.value)))
+    // Drawn on a canvas by Chart.js; its values are in the table under it.
+    await byTrigger.locator('canvas').waitFor()
+    const drawn = await byTrigger.locator(`tr[data-series="${trigger}"]`).evaluateAll((rows) => rows.map((r) => Number(r.dataset.value)))
     assert.equal(drawn.length, 1, 'both runs were today')
     assert.ok(Math.abs(drawn[0] - 0.5) < 1e-9, `drawn ${drawn}`)
-    assert.equal(await page.getByTestId('chart-cost-backend').locator('rect[data-series="backend-claude"]').count(), 1)
-    const statuses = await page.getByTestId('chart-status').locator('rect.bar').evaluateAll((rects) => rects.map((r) => r.dataset.series).sort())
+    // Names, not ids, in the values table (and in the legend and tooltips drawn from the same data).
+    await byTrigger.getByText('Values').click()
+    assert.match(await byTrigger.locator(`tr[data-series="${trigger}"]`).textContent(), /Costly reviewer/)
+    assert.equal(await page.getByTestId('chart-cost-backend').locator('tr[data-series="backend-claude"]').count(), 1)
+    const statuses = await page.getByTestId('chart-status').locator('tr[data-series]').evaluateAll((rows) => rows.map((r) => r.dataset.series).sort())
     assert.deepEqual(statuses, ['failed', 'success'])
-    const tokens = await page.getByTestId('chart-tokens').locator('rect.bar').evaluateAll((rects) => rects.map((r) => Number(r.dataset.value)))
+    // Drawn at its real size: the canvas is as wide as its card, not squeezed.
+    const canvas = await page.getByTestId('chart-status').locator('canvas').boundingBox()
+    const card = await page.getByTestId('chart-status').boundingBox()
+    assert.ok(canvas.width > card.width - 60 && canvas.width <= card.width, `${canvas.width} in ${card.width}`)
+    const tokens = await page.getByTestId('chart-tokens').locator('tr[data-series]').evaluateAll((rows) => rows.map((r) => Number(r.dataset.value)))
     assert.deepEqual(tokens.sort((a, b) => a - b), [70, 300])
     assert.match(await page.getByTestId('usage-totals').textContent(), /\$0\.50 spent\s*2 runs/)
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { UsageGroup } from '../api/orchestration'
-import { byStatus, periodsBetween, share, stack, tokens } from './charts'
+import { byStatus, periodsBetween, seriesColour, share, stack, tokens } from './charts'
 
 const group = (day: string, trigger: string, backend: string, cost: number, status: Record<string, number>): UsageGroup => ({
   period_start: day,
@@ -56,5 +56,14 @@ describe('usage charts', () => {
     expect(share(0.03, 0.05)).toBe(60)
     expect(share(0.08, 0.05)).toBe(100)
     expect(share(1, null)).toBe(0)
+  })
+})
+
+describe('series colours', () => {
+  it('draw statuses by meaning and other series by position', () => {
+    expect(seriesColour('success', 3, true)).toBe('#1a7f37')
+    expect(seriesColour('failed', 0, true)).toBe('#cf222e')
+    expect(seriesColour('success', 0, false)).toBe(seriesColour('anything', 0, false))
+    expect(seriesColour('trig-a', 0, false)).not.toBe(seriesColour('trig-b', 1, false))
   })
 })

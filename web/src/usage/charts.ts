@@ -78,3 +78,24 @@ export function share(spent: number, limit: number | null): number {
   if (!limit || limit <= 0) return 0
   return Math.min(100, Math.round((spent / limit) * 1000) / 10)
 }
+
+/** Run statuses by meaning: green went well, red did not, amber was stopped or waits, blue is going. */
+export const STATUS_COLOURS: Record<string, string> = {
+  success: '#1a7f37',
+  failed: '#cf222e',
+  timeout: '#bc4c00',
+  budget_blocked: '#82071e',
+  cancelled: '#6e7781',
+  interrupted: '#8250df',
+  rate_limited: '#9a6700',
+  running: '#0969da',
+  queued: '#54aeff',
+}
+
+/** Colours for series without a meaning of their own (triggers, backends), told apart by hue. */
+const PALETTE = ['#0969da', '#bf3989', '#1a7f37', '#9a6700', '#8250df', '#0e7490', '#bc4c00', '#57606a']
+
+/** The colour of series `name`, the `i`th of its chart. */
+export function seriesColour(name: string, i: number, byMeaning: boolean): string {
+  return (byMeaning ? STATUS_COLOURS[name] : undefined) ?? PALETTE[i % PALETTE.length] ?? '#57606a'
+}
