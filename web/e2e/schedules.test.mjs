@@ -63,14 +63,19 @@ describe('scheduled triggers', () => {
     assert.ok(created.next_run_at, 'next_run_at is set')
     assert.equal(new Date(created.next_run_at).getUTCMinutes() % 15, 0)
 
-    // Editing shows the saved next run and keeps the settings.
-    await row.getByRole('link', { name: 'nightly report' }).click()
+    // The trigger's page shows when it runs next; editing shows the saved next run and keeps the settings.
+    await row.getByRole('link', { name: 'nightly report', exact: true }).click()
+    await page.getByTestId('overview-next-run').waitFor()
+    assert.doesNotMatch(await page.getByTestId('overview-next-run').textContent(), /none/)
+    await page.getByRole('link', { name: 'Edit' }).click()
     await page.getByTestId('saved-next-run').waitFor()
     assert.equal(await page.getByLabel('Cron expression').inputValue(), '*/15 * * * *')
     assert.doesNotMatch(await page.getByTestId('saved-next-run').textContent(), /none/)
     await page.getByLabel('Enabled').uncheck()
     await page.getByRole('button', { name: 'Save' }).click()
-    await page.waitForURL(ctx.server.url + '/triggers')
+    await page.waitForURL(`${ctx.server.url}/triggers/${created.id}`)
+    await page.getByTestId('overview-next-run').filter({ hasText: 'none scheduled' }).waitFor()
+    await page.getByRole('link', { name: 'Triggers' }).first().click()
     await row.getByTestId('next-run').filter({ hasText: 'none' }).waitFor()
     // The browser logs the refused bad cron (422) itself; nothing else may go wrong.
     assert.deepEqual(errors.filter((e) => !/status of 422/.test(e)), [])
