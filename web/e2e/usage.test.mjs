@@ -103,15 +103,30 @@ describe('usage, budgets and accounts', () => {
     const waiting = await runToEnd(ctx.server, created.body.trigger_id, 'rate_limit retry_after=3600')
     assert.equal(waiting.status, 'rate_limited')
     assert.ok(waiting.next_attempt_at, 'a waiting run has its next attempt time')
-    await page.reload()
+
+    // The run's page says it waits, for how long and on which account, in amber, not as an error.
+    await page.goto(`${ctx.server.url}/executions/${waiting.execution_id}`)
+    const card = page.getByTestId('run-waiting')
+    await card.waitFor()
+    assert.match(await page.getByTestId('run-status').textContent(), /waiting for limit reset/)
+    assert.match(await page.getByTestId('run-countdown').textContent(), /^in (1 h 00 min|59 min \d\d s)$/)
+    assert.equal((await card.getByTestId('run-waiting-account').textContent()).trim(), 'team a')
+    assert.equal(await page.getByTestId('run-error').count(), 0, 'waiting is not an error')
+    assert.match(await card.textContent(), /attempt 1 of 5/)
+    // "Try now" runs it at once: still limited, it waits again, one attempt further.
+    await card.getByRole('button', { name: 'Try now' }).click()
+    await card.filter({ hasText: 'attempt 2 of 5' }).waitFor()
+    assert.equal((await ctx.server.api(`/admin/executions/${waiting.execution_id}`)).body.rate_limit_attempts, 2)
+    // Cancelled, so that clearing the limit below does not wake it again.
+    await ctx.server.api(`/admin/executions/${waiting.execution_id}/cancel`, { method: 'POST' })
+    await page.goto(ctx.server.url + '/accounts')
     await row.getByText('limited', { exact: true }).waitFor()
     assert.match(await row.getByTestId('rate-limit').textContent(), /rate_limit_error/)
     await row.getByRole('button', { name: 'Clear' }).click()
     await row.getByText('available').waitFor()
     const accounts = (await ctx.server.api('/admin/accounts')).body.accounts
     assert.equal(accounts[0].is_rate_limited, false)
-    assert.equal(accounts[0].rate_limit_hits, 1)
-    await ctx.server.api(`/admin/executions/${waiting.execution_id}/cancel`, { method: 'POST' })
+    assert.equal(accounts[0].rate_limit_hits, 1, 'the second pass skipped the limited account without running it')
 
     assert.deepEqual(errors.filter((e) => !/status of 422/.test(e)), [])
   })

@@ -174,6 +174,10 @@ impl ExecutionRepository for WatchedExecutions {
         Ok(due)
     }
 
+    async fn wake(&self, ids: &[ExecutionId], at: DateTime<Utc>) -> Result<Vec<ExecutionId>, ExecStoreError> {
+        self.inner.wake(ids, at).await
+    }
+
     async fn with_status(&self, status: ExecutionStatus) -> Result<Vec<Execution>, ExecStoreError> {
         self.inner.with_status(status).await
     }

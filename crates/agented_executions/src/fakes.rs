@@ -237,6 +237,18 @@ impl ExecutionRepository for MemoryExecutions {
             .unwrap_or(false))
     }
 
+    async fn wake(&self, ids: &[ExecutionId], at: DateTime<Utc>) -> Result<Vec<ExecutionId>, ExecStoreError> {
+        self.check()?;
+        let mut woken = Vec::new();
+        for e in lock(&self.rows).iter_mut() {
+            if e.status == ExecutionStatus::RateLimited && ids.contains(&e.execution_id) {
+                e.next_attempt_at = Some(at);
+                woken.push(e.execution_id.clone());
+            }
+        }
+        Ok(woken)
+    }
+
     async fn requeue_due(&self, now: DateTime<Utc>) -> Result<Vec<ExecutionId>, ExecStoreError> {
         self.check()?;
         let mut due = Vec::new();

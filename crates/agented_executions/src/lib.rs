@@ -50,6 +50,8 @@ pub use reception::{Arrival, DeliverySummary, Inspector, Reception, Refusal};
 pub use reply::reply_text;
 pub use run_env::RunEnvironment;
 pub use scheduler::{Scheduler, TickReport, slot_key};
-pub use service::{CancelError, Cancelled, ExecutionService, FindError, MAX_MESSAGE_CHARS, RunRequest, StartError};
+pub use service::{
+    CancelError, Cancelled, ExecutionService, FindError, MAX_MESSAGE_CHARS, RunRequest, StartError, TryNowError,
+};
 pub use status::{ExecutionStatus, UnknownStatus};
 pub use usage::{OutputParser, Usage};

@@ -184,6 +184,13 @@ pub trait ExecutionRepository: Send + Sync {
     /// MUST return [`ExecStoreError`] only when storage fails.
     async fn requeue_due(&self, now: DateTime<Utc>) -> Result<Vec<ExecutionId>, ExecStoreError>;
 
+    /// Makes the `rate_limited` executions among `ids` due at `at` (a freed account, "Try now"):
+    /// the one-second watcher queues them then. Returns those that were still waiting.
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] only when storage fails.
+    async fn wake(&self, ids: &[ExecutionId], at: DateTime<Utc>) -> Result<Vec<ExecutionId>, ExecStoreError>;
+
     /// Every execution with `status`, oldest first (start-up recovery).
     ///
     /// # Errors

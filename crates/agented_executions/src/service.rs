@@ -70,6 +70,20 @@ pub enum CancelError {
     Store(#[from] ExecStoreError),
 }
 
+/// Why a waiting run could not be tried now.
+#[derive(Debug, thiserror::Error)]
+pub enum TryNowError {
+    /// No such execution.
+    #[error("execution not found")]
+    NotFound,
+    /// It is not waiting on a rate limit.
+    #[error("the run is not waiting on a rate limit (status {0})")]
+    NotWaiting(ExecutionStatus),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] ExecStoreError),
+}
+
 /// Why an execution could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FindError {
@@ -357,6 +371,23 @@ impl ExecutionService {
             }
         }
         Ok(due.len())
+    }
+
+    /// Tries a run waiting on a rate limit now instead of at its next attempt ("Try now"):
+    /// it is queued at once and goes through its chain again, which counts as an attempt.
+    ///
+    /// # Errors
+    /// `NotFound`; `NotWaiting` unless it is `rate_limited`; `Store`.
+    pub async fn try_now(&self, id: &ExecutionId) -> Result<Execution, TryNowError> {
+        let execution = self.executions.get(id).await?.ok_or(TryNowError::NotFound)?;
+        if execution.status != ExecutionStatus::RateLimited
+            || self.executions.wake(std::slice::from_ref(id), self.clock.now()).await?.is_empty()
+        {
+            let now = self.executions.get(id).await?.map_or(execution.status, |e| e.status);
+            return Err(TryNowError::NotWaiting(now));
+        }
+        self.requeue_due().await?;
+        self.executions.get(id).await?.ok_or(TryNowError::NotFound)
     }
 
     /// The trigger and its paths, if it may start a run now.

@@ -54,6 +54,7 @@ macro_rules! route_table {
                 .service(executions::cancel_execution)
                 .service(executions::delete_execution)
                 .service(executions::retry_execution)
+                .service(executions::try_now)
                 .service(executions::stream_execution)
                 .service(backends::list_backends)
                 .service(backends::create_backend)

@@ -5,8 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on the first broken expectation")]
 
 use agented_executions::BackendEntry;
-use agented_executions::fakes::MemoryBackends;
-use agented_kernel::{Clock, ManualClock, TriggerId};
+use agented_executions::fakes::{MemoryBackends, MemoryExecutions};
+use agented_executions::{Deferral, ExecutionRepository, NewExecution, RunSnapshot, TriggerType, Usage};
+use agented_kernel::{BackendType, Clock, ExecutionId, ManualClock, TriggerId};
 use agented_orchestration::fakes::{MemoryAccounts, MemoryBudgets, MemorySpend, RecordingAlerts};
 use agented_orchestration::{
     AccountPatch, BudgetPatch, BudgetQuestion, Orchestration, OrchestrationError, OrchestrationOptions,
@@ -23,6 +24,7 @@ struct World {
     spend: Arc<MemorySpend>,
     alerts: Arc<RecordingAlerts>,
     triggers: Arc<MemoryTriggers>,
+    executions: Arc<MemoryExecutions>,
 }
 
 fn builtin(id: &str, command: &str) -> BackendEntry {
@@ -43,6 +45,7 @@ fn world() -> World {
     let spend = Arc::new(MemorySpend::default());
     let alerts = Arc::new(RecordingAlerts::default());
     let triggers = Arc::new(MemoryTriggers::default());
+    let executions = Arc::new(MemoryExecutions::default());
     let ports = OrchestrationPorts {
         accounts: Arc::new(MemoryAccounts::default()),
         budgets: Arc::new(MemoryBudgets::default()),
@@ -53,13 +56,14 @@ fn world() -> World {
             builtin("backend-claude", "claude"),
             builtin("backend-codex", "codex"),
         ])),
+        executions: executions.clone(),
         clock: clock.clone(),
     };
     let options = OrchestrationOptions {
         env: Arc::new(|name: &str| (name == "TEAM_KEY").then(|| "sk-test".to_owned())),
         ..OrchestrationOptions::default()
     };
-    World { o: Orchestration::new(ports, options), clock, spend, alerts, triggers }
+    World { o: Orchestration::new(ports, options), clock, spend, alerts, triggers, executions }
 }
 
 fn account(name: &str, default: bool, key: Option<&str>) -> AccountPatch {
@@ -209,4 +213,75 @@ async fn trigger_settings_name_only_custom_backends_and_known_chain_entries() {
     let problems = w.o.problems(&settings).await.unwrap();
     assert_eq!(problems["backend_id"], "'backend-claude' is not a custom backend");
     assert_eq!(problems["fallback_chain.0.backend_id"], "unknown backend 'backend-gone'");
+}
+
+/// A run of `backend` (with `chain`) waiting on a rate limit until an hour from now.
+async fn waiting_run(w: &World, backend: BackendType, chain: Vec<FallbackEntry>) -> ExecutionId {
+    let trigger = TriggerId::parse("trig-abc123").unwrap();
+    let now = w.clock.now();
+    let new = NewExecution {
+        execution_id: ExecutionId::generate(
+            &trigger,
+            now + Duration::milliseconds(i64::try_from(w.executions.all().len()).unwrap()),
+        ),
+        trigger_id: trigger,
+        trigger_type: TriggerType::Manual,
+        snapshot: RunSnapshot {
+            prompt: "hi".into(),
+            backend_type: backend,
+            backend_id: None,
+            model: None,
+            allowed_tools: None,
+            local_paths: Vec::new(),
+            repositories: Vec::new(),
+            timeout_seconds: 600,
+            sigterm_grace_seconds: 10,
+            stall_timeout_seconds: None,
+            inputs: Vec::new(),
+            chain,
+        },
+        message: None,
+        retry_of: None,
+        queued_at: now,
+        claims: Vec::new(),
+    };
+    let id = w.executions.insert(&new).await.unwrap().execution_id;
+    w.executions.claim(&id, now).await.unwrap().unwrap();
+    let deferral = Deferral {
+        next_attempt_at: now + Duration::hours(1),
+        attempts: 1,
+        message: "limited".into(),
+        usage: Usage::NONE,
+    };
+    assert!(w.executions.defer(&id, &deferral).await.unwrap());
+    id
+}
+
+#[tokio::test]
+async fn clearing_a_limit_wakes_the_waiting_runs_that_may_use_the_account_and_no_others() {
+    let w = world();
+    let team = w.o.create_account("backend-claude", account("team", true, None)).await.unwrap();
+    let other = w.o.create_account("backend-claude", account("other", false, None)).await.unwrap();
+    let own_backend = waiting_run(&w, BackendType::Claude, Vec::new()).await;
+    let named = waiting_run(
+        &w,
+        BackendType::Codex,
+        vec![FallbackEntry { backend_id: "backend-claude".into(), account_id: Some(team.id.clone()) }],
+    )
+    .await;
+    let other_account = waiting_run(
+        &w,
+        BackendType::Codex,
+        vec![FallbackEntry { backend_id: "backend-claude".into(), account_id: Some(other.id.clone()) }],
+    )
+    .await;
+    let other_backend = waiting_run(&w, BackendType::Codex, Vec::new()).await;
+
+    w.o.clear_rate_limit("backend-claude", &team.id).await.unwrap();
+    let now = w.clock.now();
+    let due = |id: &ExecutionId| w.executions.all().iter().find(|e| &e.execution_id == id).unwrap().next_attempt_at;
+    assert_eq!(due(&own_backend), Some(now), "no chain: any account of its backend");
+    assert_eq!(due(&named), Some(now), "its chain names the account");
+    assert_eq!(due(&other_account), Some(now + Duration::hours(1)), "its chain names another account");
+    assert_eq!(due(&other_backend), Some(now + Duration::hours(1)), "another backend");
 }

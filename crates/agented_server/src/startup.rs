@@ -431,6 +431,7 @@ fn orchestration(
     database: &Database,
     triggers: Arc<dyn agented_triggers::TriggerRepository>,
     backends: Arc<dyn agented_executions::BackendDirectory>,
+    executions: Arc<dyn ExecutionRepository>,
     clock: Arc<dyn Clock>,
     audit: Arc<dyn AuditLog>,
 ) -> Orchestration {
@@ -452,6 +453,7 @@ fn orchestration(
             alerts: Arc::new(AuditAlerts::new(audit, clock.clone())),
             triggers,
             backends,
+            executions,
             clock,
         },
         OrchestrationOptions {
@@ -491,7 +493,8 @@ async fn start_runs(
     let executions: Arc<dyn ExecutionRepository> =
         Arc::new(agented_executions::WatchedExecutions::new(store.clone(), changes.clone()));
     let backends = Arc::new(SqliteBackends::new(database.clone()));
-    let orchestration = orchestration(settings, database, triggers.clone(), backends.clone(), clock.clone(), audit);
+    let orchestration =
+        orchestration(settings, database, triggers.clone(), backends.clone(), executions.clone(), clock.clone(), audit);
     let bus = Arc::new(MemoryLogBus::new());
     let path_env = runner_path(settings);
     let runner = Runner::new(

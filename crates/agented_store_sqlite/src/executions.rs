@@ -485,6 +485,26 @@ impl ExecutionRepository for SqliteExecutions {
             .map_err(err)
     }
 
+    async fn wake(&self, ids: &[ExecutionId], at: DateTime<Utc>) -> Result<Vec<ExecutionId>, ExecStoreError> {
+        let ids: Vec<String> = ids.iter().map(|id| id.as_str().to_owned()).collect();
+        self.db
+            .run(move |conn| {
+                conn.immediate_transaction(|conn| {
+                    let waiting = executions::status.eq(ExecutionStatus::RateLimited.as_str());
+                    let woken: Vec<String> = executions::table
+                        .filter(waiting.and(executions::execution_id.eq_any(&ids)))
+                        .select(executions::execution_id)
+                        .load(conn)?;
+                    diesel::update(executions::table.filter(executions::execution_id.eq_any(&woken)).filter(waiting))
+                        .set(executions::next_attempt_at.eq(Some(at.naive_utc())))
+                        .execute(conn)?;
+                    woken.into_iter().map(|id| ExecutionId::try_from(id).map_err(corrupt)).collect()
+                })
+            })
+            .await
+            .map_err(err)
+    }
+
     async fn with_status(&self, status: ExecutionStatus) -> Result<Vec<Execution>, ExecStoreError> {
         self.db
             .run(move |conn| {

@@ -38,6 +38,10 @@ export interface Execution {
   /** `reported` by the CLI or `estimated` from its tokens and the price table. */
   cost_source: 'reported' | 'estimated' | null
   account_id: string | null
+  /** While `rate_limited`: when it tries again. */
+  next_attempt_at: string | null
+  /** Passes through its chain that every entry was rate-limited. */
+  rate_limit_attempts: number
   retry_of: string | null
   log_lines: number
   local_paths: string[]
@@ -84,6 +88,11 @@ export function cancelExecution(id: string): Promise<{ status: string }> {
 
 export function retryExecution(id: string): Promise<RunStarted> {
   return request<RunStarted>(`${path(id)}/retry`, { method: 'POST' })
+}
+
+/** Tries a run waiting on a rate limit now instead of at its next attempt. */
+export function tryNow(id: string): Promise<Execution> {
+  return request<Execution>(`${path(id)}/try-now`, { method: 'POST' })
 }
 
 /** A one-minute token that opens this execution's stream from an `EventSource`. */

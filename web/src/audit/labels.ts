@@ -14,6 +14,7 @@ const ACTIONS: Record<string, string> = {
   'fallback-chain': 'Set the fallback chain of',
   check: 'Checked',
   restore: 'Restored the roadmap of',
+  'try-now': 'Tried now',
   research: 'Started research for',
   import: 'Imported',
 }

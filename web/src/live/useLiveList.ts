@@ -1,19 +1,22 @@
 // Re-reads a list when the list events say something changed, at most once
-// per `quietMs` however many runs change at once.
+// per `quietMs` however many runs change at once; `reload` gets every event
+// of the burst.
 import { onBeforeUnmount, onMounted } from 'vue'
 import { listEvents, type ListEvent } from './listEvents'
 
-export function useLiveList(reload: (event: ListEvent) => void, quietMs = 300): void {
+export function useLiveList(reload: (events: ListEvent[]) => void, quietMs = 300): void {
   let timer: number | undefined
-  let last: ListEvent = { kind: 'resync' }
+  let pending: ListEvent[] = []
   let stop: (() => void) | null = null
   onMounted(() => {
     stop = listEvents.listen((event) => {
-      last = event
+      pending.push(event)
       if (timer === undefined) {
         timer = window.setTimeout(() => {
           timer = undefined
-          reload(last)
+          const burst = pending
+          pending = []
+          reload(burst)
         }, quietMs)
       }
     })

@@ -3,7 +3,7 @@
 
 use super::ApiError;
 use agented_executions::{
-    BackendError, BackendWriteError, CancelError, ExecStoreError, FindError, Refusal, StartError,
+    BackendError, BackendWriteError, CancelError, ExecStoreError, FindError, Refusal, StartError, TryNowError,
 };
 use agented_orchestration::OrchestrationError;
 use agented_roadmaps::planning::PlanningError;
@@ -92,6 +92,16 @@ impl From<CancelError> for ApiError {
             CancelError::NotFound => Self::not_found("execution not found"),
             CancelError::NotRunning(status) => Self::conflict(format!("execution is not running (status {status})")),
             CancelError::Store(e) => Self::unavailable_error(&e),
+        }
+    }
+}
+
+impl From<TryNowError> for ApiError {
+    fn from(e: TryNowError) -> Self {
+        match e {
+            TryNowError::NotFound => Self::not_found("execution not found"),
+            TryNowError::NotWaiting(_) => Self::conflict(e.to_string()),
+            TryNowError::Store(ref cause) => Self::unavailable_error(cause),
         }
     }
 }

@@ -253,6 +253,24 @@ pub async fn delete_execution(state: web::Data<AppState>, id: web::Path<String>)
     cancel(&state, &id).await
 }
 
+/// Tries a run waiting on a rate limit now instead of at its next attempt ("Try now").
+#[utoipa::path(
+    tag = "executions",
+    params(("id" = String, Path, description = "Execution id")),
+    responses(
+        (status = 200, description = "Queued again", body = ExecutionView),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "Not waiting on a rate limit", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+#[post("/executions/{id}/try-now")]
+pub async fn try_now(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let id = ExecutionId::parse(&id).map_err(|_| ApiError::not_found("execution not found"))?;
+    let execution = state.runs.try_now(&id).await?;
+    Ok(HttpResponse::Ok().json(ExecutionView::from(execution)))
+}
+
 /// Runs a finished execution again from its stored prompt, backend and paths.
 #[utoipa::path(
     tag = "executions",

@@ -2,7 +2,8 @@
 
 use super::{Orchestration, OrchestrationError};
 use crate::accounts::{Account, AccountDraft, AccountPatch, AccountUsage};
-use agented_kernel::AccountId;
+use agented_executions::{ExecutionStatus, RunSnapshot};
+use agented_kernel::{AccountId, ExecutionId};
 use agented_triggers::{FallbackEntry, FieldErrors, TriggerSettings, TriggerStoreError};
 
 impl Orchestration {
@@ -104,11 +105,27 @@ impl Orchestration {
     /// `NotFound`, `Store`.
     pub async fn clear_rate_limit(&self, backend_id: &str, id: &AccountId) -> Result<Account, OrchestrationError> {
         self.owned(backend_id, id).await?;
-        self.ports
-            .accounts
-            .clear_limit(id, self.ports.clock.now())
-            .await?
-            .ok_or(OrchestrationError::NotFound("account"))
+        let now = self.ports.clock.now();
+        let account = self.ports.accounts.clear_limit(id, now).await?.ok_or(OrchestrationError::NotFound("account"))?;
+        // Runs waiting on a limit that could use this account need not wait any longer.
+        let waiting = self.ports.executions.with_status(ExecutionStatus::RateLimited).await?;
+        let freed: Vec<ExecutionId> =
+            waiting.iter().filter(|e| Self::may_use(&e.snapshot, &account)).map(|e| e.execution_id.clone()).collect();
+        if !freed.is_empty() {
+            let woken = self.ports.executions.wake(&freed, now).await?;
+            tracing::info!(account_id = %id, runs = woken.len(), "a cleared rate limit woke waiting runs");
+        }
+        Ok(account)
+    }
+
+    /// Whether a run of `snapshot` may run under `account`: an entry of its chain names it,
+    /// or, without a chain, it is an account of the run's own backend.
+    fn may_use(snapshot: &RunSnapshot, account: &Account) -> bool {
+        Self::chain_of(snapshot).iter().any(|entry| {
+            entry.backend_id == account.backend_id
+                && entry.account_id.as_ref().is_none_or(|a| a == &account.id)
+                && (entry.account_id.is_some() || snapshot.chain.is_empty() || account.is_default)
+        })
     }
 
     /// Checks that every entry of a chain names an existing backend and, if

@@ -121,6 +121,8 @@ pub struct OrchestrationPorts {
     pub triggers: Arc<dyn TriggerRepository>,
     /// Backends (accounts' owners, chain entries).
     pub backends: Arc<dyn BackendDirectory>,
+    /// Executions: runs waiting on a rate limit are woken when it is cleared.
+    pub executions: Arc<dyn agented_executions::ExecutionRepository>,
     /// "Now".
     pub clock: Arc<dyn Clock>,
 }

@@ -321,6 +321,48 @@ async fn an_exhausted_chain_waits_with_backoff_across_a_restart_then_fails_after
 }
 
 #[tokio::test]
+async fn a_waiting_run_can_be_tried_now_and_clearing_its_limit_wakes_it() {
+    let (app, _clock) = keyed_app("2026-11-22T10:00:00Z").await;
+    let a =
+        account(&app, "backend-claude", json!({ "name": "a", "api_key_env": "TEAM_A_KEY", "is_default": true })).await;
+    let trigger = create_trigger(&app, json!({})).await;
+    let finished = wait_for_end(&app, &run(&app, &trigger, "lines=1").await).await;
+    let id = run(&app, &trigger, "rate_limit_if=alpha retry_after=600 lines=1").await;
+    let waiting = wait_for_status(&app, &id, "rate_limited").await;
+    assert_eq!((waiting["account_id"].clone(), waiting["rate_limit_attempts"].clone()), (json!(a), json!(1)));
+
+    // The list events say when it moves: queued again, running, waiting again.
+    let res = app.get("/admin/events/stream").await;
+    let mut events = agented_test_support::SseReader::new(res);
+    assert_eq!(events.next().await.unwrap().name, "ready");
+    async fn waits_again(events: &mut agented_test_support::SseReader, id: &str) -> Vec<String> {
+        let seen = events.until(|e| e.data["execution_id"] == id && e.data["status"] == "rate_limited").await;
+        seen.iter().filter(|e| e.data["execution_id"] == id).map(|e| e.data["status"].to_string()).collect()
+    }
+
+    // "Try now": queued at once, not in ten minutes; the key is still limited, so it waits again.
+    let (status, tried) = send(&app, Method::POST, &format!("/admin/executions/{id}/try-now"), None).await;
+    assert_eq!(status, 200, "{tried}");
+    assert_eq!(waits_again(&mut events, &id).await, [r#""queued""#, r#""running""#, r#""rate_limited""#]);
+    let again = execution(&app, &id).await;
+    assert_eq!(again["rate_limit_attempts"], 2, "{again}");
+
+    // Clearing the account's limit wakes it at once too.
+    let (status, _) =
+        send(&app, Method::POST, &format!("/admin/backends/backend-claude/accounts/{a}/clear-rate-limit"), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(waits_again(&mut events, &id).await.len(), 3);
+    assert_eq!(execution(&app, &id).await["rate_limit_attempts"], 3);
+
+    // Only a waiting run can be tried now.
+    let finished = finished["execution_id"].as_str().unwrap();
+    let (status, body) = send(&app, Method::POST, &format!("/admin/executions/{finished}/try-now"), None).await;
+    assert_eq!((status, body["code"].as_str()), (409, Some("conflict")), "{body}");
+    let (status, _) = send(&app, Method::POST, "/admin/executions/not-an-id/try-now", None).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
 async fn a_cancelled_waiting_run_ends_and_is_not_tried_again() {
     let (app, clock) = keyed_app("2026-11-22T10:00:00Z").await;
     let trigger = create_trigger(&app, json!({})).await;
