@@ -457,9 +457,8 @@ impl CheckedProposal {
                 }
             };
             for mut phase in phases {
-                let renumber = |n: &PhaseNumber| numbers.get(n).cloned().unwrap_or_else(|| n.clone());
-                phase.number = renumber(&phase.number);
-                phase.depends_on = phase.depends_on.iter().map(renumber).collect();
+                phase.number = renumbered(&numbers, &phase.number);
+                phase.depends_on = phase.depends_on.iter().map(|n| renumbered(&numbers, n)).collect();
                 phase.requirements =
                     phase.requirements.iter().map(|id| ids.get(id).cloned().unwrap_or_else(|| id.clone())).collect();
                 if let Some(existing) = roadmap.take_phase(&phase.number) {
@@ -523,6 +522,11 @@ impl CheckedProposal {
         }
         moved
     }
+}
+
+/// `n` as `numbers` renumber it, or unchanged.
+fn renumbered(numbers: &BTreeMap<PhaseNumber, PhaseNumber>, n: &PhaseNumber) -> PhaseNumber {
+    numbers.get(n).cloned().unwrap_or_else(|| n.clone())
 }
 
 fn join<T: std::fmt::Display>(items: &[T]) -> String {
