@@ -178,6 +178,13 @@ describe('triggers and runs', () => {
     await page.waitForURL(/view=raw/)
     const raw = await page.locator('[data-testid=log-viewer] .log-line').allTextContents()
     assert.ok(raw.some((l) => l.includes('"type":"tool_use"')), 'the tool call as printed')
+
+    // Its timeline, and the run that retried it, linked from its page.
+    assert.match(await page.getByTestId('run-timeline').textContent(), /queued .* → started .* later\s+→ ended .* after that/s)
+    const again = await ctx.server.api(`/admin/executions/${run.body.execution_id}/retry`, { method: 'POST' })
+    assert.equal(again.status, 202)
+    await page.reload()
+    await page.getByTestId('run-retries').getByRole('link', { name: again.body.execution_id }).waitFor()
     assert.deepEqual(errors, [])
     await page.close()
   })

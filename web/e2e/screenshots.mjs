@@ -49,7 +49,7 @@ try {
     }
     await page.close()
   }
-  console.log(`screenshots written to ${out}`)
+  process.stdout.write(`screenshots written to ${out}\n`)
 } finally {
   await browser.close()
   await server.stop()

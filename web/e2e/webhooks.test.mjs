@@ -113,6 +113,11 @@ describe('webhook triggers', () => {
     // A whole row opens its run.
     await row.locator('td').nth(3).click()
     await list.waitForURL(`${ctx.server.url}/executions/${execution}`)
+    // The run links back to the delivery that started it.
+    const origin = list.getByTestId('run-origin')
+    await origin.getByRole('link', { name: 'webhook delivery' }).click()
+    await list.waitForURL(`${ctx.server.url}/triggers/${id}#deliveries`)
+    await list.getByTestId('deliveries-table').locator(`tr[data-decision=started]`).first().waitFor()
 
     // A wrong secret is refused, and the trigger's deliveries show it.
     const forged = snippet.replace(secret, 'whsec_wrong')

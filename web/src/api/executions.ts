@@ -1,5 +1,5 @@
 import { request } from './client'
-import type { RunStarted } from './triggers'
+import type { FallbackEntry, RunStarted } from './triggers'
 
 export type ExecutionStatus = 'queued' | 'running' | 'success' | 'failed' | 'timeout' | 'cancelled' | 'interrupted' | 'budget_blocked' | 'rate_limited'
 
@@ -43,6 +43,8 @@ export interface Execution {
   /** Passes through its chain that every entry was rate-limited. */
   rate_limit_attempts: number
   retry_of: string | null
+  /** The chain frozen into the run when it was queued (empty: its own backend). */
+  fallback_chain: FallbackEntry[]
   log_lines: number
   local_paths: string[]
   repositories: string[]
