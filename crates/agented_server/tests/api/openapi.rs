@@ -34,7 +34,10 @@ async fn every_path_in_the_spec_is_routed() {
             let concrete = path.replace(['{', '}'], "");
             let res =
                 app.client.request(method.to_uppercase().parse().unwrap(), app.url(&concrete)).send().await.unwrap();
-            let body: Value = res.json().await.unwrap_or(Value::Null);
+            // A stream that opened was routed, and never ends: its body is not read.
+            let streaming =
+                res.headers().get("content-type").is_some_and(|t| t.as_bytes().starts_with(b"text/event-stream"));
+            let body: Value = if streaming { Value::Null } else { res.json().await.unwrap_or(Value::Null) };
             assert!(
                 !body["error"].as_str().unwrap_or_default().starts_with("no route"),
                 "{method} {path} is in the spec but not routed"
