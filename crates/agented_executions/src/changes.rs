@@ -186,35 +186,8 @@ impl ExecutionRepository for WatchedExecutions {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fakes::MemoryExecutions;
-    use crate::model::{RunSnapshot, TriggerType};
+    use crate::fakes::{MemoryExecutions, new_execution};
     use agented_kernel::BackendType;
-
-    fn new_execution(trigger: &TriggerId, at: DateTime<Utc>) -> NewExecution {
-        NewExecution {
-            execution_id: ExecutionId::generate(trigger, at),
-            trigger_id: trigger.clone(),
-            trigger_type: TriggerType::Manual,
-            snapshot: RunSnapshot {
-                prompt: "hi".into(),
-                backend_type: BackendType::Claude,
-                backend_id: None,
-                model: None,
-                allowed_tools: None,
-                local_paths: Vec::new(),
-                repositories: Vec::new(),
-                timeout_seconds: 600,
-                sigterm_grace_seconds: 10,
-                stall_timeout_seconds: None,
-                inputs: Vec::new(),
-                chain: Vec::new(),
-            },
-            message: None,
-            retry_of: None,
-            queued_at: at,
-            claims: Vec::new(),
-        }
-    }
 
     fn outcome(status: ExecutionStatus, at: DateTime<Utc>) -> Outcome {
         Outcome { status, exit_code: Some(0), error_message: None, finished_at: at, duration_ms: 5, usage: Usage::NONE }
@@ -231,7 +204,7 @@ mod tests {
         let mut sub = feed.subscribe();
         let trigger = TriggerId::parse("trig-abc123").unwrap();
         let now = Utc::now();
-        let run = repo.insert(&new_execution(&trigger, now)).await.unwrap();
+        let run = repo.insert(&new_execution(&trigger, now, BackendType::Claude, Vec::new())).await.unwrap();
         let id = run.execution_id.clone();
         let change = |status| Change::Execution(ExecutionChange { execution_id: id.clone(), status });
         assert_eq!(next(&mut sub).await, change(ExecutionStatus::Queued));

@@ -471,3 +471,36 @@ impl BackendProbe for FixedProbe {
         self.detect(command)
     }
 }
+
+/// A manual run of `trigger` on `backend` with `chain`, queued at `at`, for tests.
+#[must_use]
+pub fn new_execution(
+    trigger: &TriggerId,
+    at: DateTime<Utc>,
+    backend: agented_kernel::BackendType,
+    chain: Vec<agented_triggers::FallbackEntry>,
+) -> NewExecution {
+    NewExecution {
+        execution_id: ExecutionId::generate(trigger, at),
+        trigger_id: trigger.clone(),
+        trigger_type: crate::model::TriggerType::Manual,
+        snapshot: crate::model::RunSnapshot {
+            prompt: "hi".into(),
+            backend_type: backend,
+            backend_id: None,
+            model: None,
+            allowed_tools: None,
+            local_paths: Vec::new(),
+            repositories: Vec::new(),
+            timeout_seconds: 600,
+            sigterm_grace_seconds: 10,
+            stall_timeout_seconds: None,
+            inputs: Vec::new(),
+            chain,
+        },
+        message: None,
+        retry_of: None,
+        queued_at: at,
+        claims: Vec::new(),
+    }
+}

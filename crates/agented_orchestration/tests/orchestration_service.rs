@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on the first broken expectation")]
 
 use agented_executions::BackendEntry;
-use agented_executions::fakes::{MemoryBackends, MemoryExecutions};
-use agented_executions::{Deferral, ExecutionRepository, NewExecution, RunSnapshot, TriggerType, Usage};
+use agented_executions::fakes::{MemoryBackends, MemoryExecutions, new_execution};
+use agented_executions::{Deferral, ExecutionRepository, Usage};
 use agented_kernel::{BackendType, Clock, ExecutionId, ManualClock, TriggerId};
 use agented_orchestration::fakes::{MemoryAccounts, MemoryBudgets, MemorySpend, RecordingAlerts};
 use agented_orchestration::{
@@ -219,32 +219,8 @@ async fn trigger_settings_name_only_custom_backends_and_known_chain_entries() {
 async fn waiting_run(w: &World, backend: BackendType, chain: Vec<FallbackEntry>) -> ExecutionId {
     let trigger = TriggerId::parse("trig-abc123").unwrap();
     let now = w.clock.now();
-    let new = NewExecution {
-        execution_id: ExecutionId::generate(
-            &trigger,
-            now + Duration::milliseconds(i64::try_from(w.executions.all().len()).unwrap()),
-        ),
-        trigger_id: trigger,
-        trigger_type: TriggerType::Manual,
-        snapshot: RunSnapshot {
-            prompt: "hi".into(),
-            backend_type: backend,
-            backend_id: None,
-            model: None,
-            allowed_tools: None,
-            local_paths: Vec::new(),
-            repositories: Vec::new(),
-            timeout_seconds: 600,
-            sigterm_grace_seconds: 10,
-            stall_timeout_seconds: None,
-            inputs: Vec::new(),
-            chain,
-        },
-        message: None,
-        retry_of: None,
-        queued_at: now,
-        claims: Vec::new(),
-    };
+    let at = now + Duration::milliseconds(i64::try_from(w.executions.all().len()).unwrap());
+    let new = new_execution(&trigger, at, backend, chain);
     let id = w.executions.insert(&new).await.unwrap().execution_id;
     w.executions.claim(&id, now).await.unwrap().unwrap();
     let deferral = Deferral {
