@@ -3,8 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on the first broken expectation")]
 
 use agented_executions::ports::NewExecution;
-use agented_executions::{ExecutionRepository, ExecutionStatus, Outcome, RunSnapshot, TriggerType};
-use agented_kernel::{BackendType, ExecutionId, TriggerId};
+use agented_executions::{ExecutionRepository, ExecutionStatus, Outcome};
+use agented_kernel::{BackendType, TriggerId};
 use agented_store_sqlite::{Database, DatabaseOptions, SqliteExecutions, run_migrations};
 use chrono::Utc;
 
@@ -15,30 +15,7 @@ fn store(dir: &tempfile::TempDir) -> SqliteExecutions {
 }
 
 fn new_execution(trigger: &TriggerId) -> NewExecution {
-    let now = Utc::now();
-    NewExecution {
-        execution_id: ExecutionId::generate(trigger, now),
-        trigger_id: trigger.clone(),
-        trigger_type: TriggerType::Manual,
-        snapshot: RunSnapshot {
-            prompt: "hi".into(),
-            backend_type: BackendType::Claude,
-            backend_id: None,
-            model: None,
-            allowed_tools: None,
-            local_paths: Vec::new(),
-            repositories: Vec::new(),
-            timeout_seconds: 600,
-            sigterm_grace_seconds: 10,
-            stall_timeout_seconds: None,
-            inputs: Vec::new(),
-            chain: Vec::new(),
-        },
-        message: None,
-        retry_of: None,
-        queued_at: now,
-        claims: Vec::new(),
-    }
+    agented_executions::fakes::new_execution(trigger, Utc::now(), BackendType::Claude, Vec::new())
 }
 
 #[tokio::test]

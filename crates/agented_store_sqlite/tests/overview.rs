@@ -3,32 +3,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on the first broken expectation")]
 
+use agented_executions::fakes::new_execution;
 use agented_executions::ports::NewExecution;
 use agented_executions::{
-    ComposedOverview, ExecutionRepository, ExecutionStatus, Outcome, RunSnapshot, TriggerOverview, TriggerType,
+    ComposedOverview, ExecutionRepository, ExecutionStatus, Outcome, TriggerOverview, TriggerType,
 };
-use agented_kernel::{BackendType, ExecutionId, TriggerId};
+use agented_kernel::{BackendType, TriggerId};
 use agented_store_sqlite::{Database, DatabaseOptions, SqliteExecutions, SqliteTriggers, run_migrations};
 use agented_triggers::{ProjectPath, TriggerRepository, TriggerSettings};
 use chrono::{Duration, TimeZone, Utc};
 use std::sync::Arc;
-
-fn snapshot() -> RunSnapshot {
-    RunSnapshot {
-        prompt: "hi".into(),
-        backend_type: BackendType::Claude,
-        backend_id: None,
-        model: None,
-        allowed_tools: None,
-        local_paths: Vec::new(),
-        repositories: Vec::new(),
-        timeout_seconds: 600,
-        sigterm_grace_seconds: 10,
-        stall_timeout_seconds: None,
-        inputs: Vec::new(),
-        chain: Vec::new(),
-    }
-}
 
 #[tokio::test]
 async fn one_query_gives_each_trigger_its_path_count_and_latest_run() {
@@ -49,16 +33,7 @@ async fn one_query_gives_each_trigger_its_path_count_and_latest_run() {
     let mut latest = None;
     for minutes in [1, 3, 2] {
         let at = start + Duration::minutes(minutes);
-        let new = NewExecution {
-            execution_id: ExecutionId::generate(&ids[0], at),
-            trigger_id: ids[0].clone(),
-            trigger_type: TriggerType::Manual,
-            snapshot: snapshot(),
-            message: None,
-            retry_of: None,
-            queued_at: at,
-            claims: Vec::new(),
-        };
+        let new = new_execution(&ids[0], at, BackendType::Claude, Vec::new());
         executions.insert(&new).await.unwrap();
         if minutes == 3 {
             executions.claim(&new.execution_id, at).await.unwrap();
@@ -75,14 +50,8 @@ async fn one_query_gives_each_trigger_its_path_count_and_latest_run() {
         }
     }
     let once = NewExecution {
-        execution_id: ExecutionId::generate(&ids[2], start),
-        trigger_id: ids[2].clone(),
         trigger_type: TriggerType::Webhook,
-        snapshot: snapshot(),
-        message: None,
-        retry_of: None,
-        queued_at: start,
-        claims: Vec::new(),
+        ..new_execution(&ids[2], start, BackendType::Claude, Vec::new())
     };
     executions.insert(&once).await.unwrap();
 
