@@ -185,9 +185,14 @@ impl RoadmapService {
     /// so a restore can itself be undone.
     ///
     /// # Errors
-    /// `NotFound` for an unknown project or version, a broken rule, `Store`.
+    /// `NotFound` for an unknown project, `Rule(NoEntry)` for an unknown version, a broken rule, `Store`.
     pub async fn restore(&self, id: &str, version: i64) -> Result<Project, ChangeError> {
-        let kept = self.history(id).await?.into_iter().find(|v| v.id == version).ok_or(ChangeError::NotFound)?;
+        let kept = self
+            .history(id)
+            .await?
+            .into_iter()
+            .find(|v| v.id == version)
+            .ok_or_else(|| RuleError::NoEntry(format!("kept roadmap {version}")))?;
         let project = self.get(id).await?;
         let label = format!("before restoring the roadmap from before “{}”", kept.label);
         let ((), project) = self

@@ -206,7 +206,11 @@ async fn a_planning_session_goes_from_questions_to_an_accepted_plan() {
     let history = w.roadmaps.history(project.id.as_str()).await.unwrap();
     assert_eq!(history.len(), 2);
     assert_eq!(history[0].roadmap.phases().len(), 2, "newest first: the roadmap the restore replaced");
-    assert!(matches!(w.roadmaps.restore(project.id.as_str(), 999).await, Err(ChangeError::NotFound)));
+    assert!(matches!(
+        w.roadmaps.restore(project.id.as_str(), 999).await,
+        Err(ChangeError::Rule(RuleError::NoEntry(_)))
+    ));
+    assert!(matches!(w.roadmaps.restore("proj-nope", history[0].id).await, Err(ChangeError::NotFound)));
 }
 
 #[tokio::test]

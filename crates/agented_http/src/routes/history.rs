@@ -68,7 +68,7 @@ pub async fn restore_roadmap(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, version) = path.into_inner();
-    let version: i64 = version.parse().map_err(|_| ApiError::not_found("no such kept roadmap"))?;
+    let version: i64 = version.parse().map_err(|_| ApiError::not_found(format!("kept roadmap {version} not found")))?;
     let project = state.projects.restore(&id, version).await?;
     Ok(HttpResponse::Ok().json(RoadmapView::from(&project)))
 }

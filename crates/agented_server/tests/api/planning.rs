@@ -382,6 +382,7 @@ async fn a_second_plan_is_added_after_the_first_replacing_completed_work_asks_an
     for bad in ["999999", "not-a-number"] {
         let (status, body) = post(&app, &format!("/api/projects/{project}/history/{bad}/restore"), json!({})).await;
         assert_eq!((status, body["code"].as_str()), (404, Some("not_found")), "{bad}: {body}");
+        assert_eq!(body["error"], format!("kept roadmap {bad} not found"), "names the version, not the project");
     }
     let (status, _) = send(&app, reqwest::Method::GET, "/api/projects/prj-nope/history", None).await;
     assert_eq!(status, 404);
