@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Multi-stage build: the dashboard, the release binary, then a slim runtime.
+# Multi-stage build: the dashboard, the release binary (which embeds it), then a slim runtime.
 
 FROM node:22-bookworm-slim AS web
 WORKDIR /src/web
@@ -11,6 +11,8 @@ RUN npm run build
 FROM rust:1.95-bookworm AS build
 WORKDIR /src
 COPY . .
+# The binary carries web/dist: it must be there before the build.
+COPY --from=web /src/web/dist web/dist
 RUN cargo build --release -p agented_server --bin agented
 
 FROM debian:bookworm-slim AS runtime
@@ -20,12 +22,10 @@ RUN apt-get update \
     && useradd --system --create-home --home-dir /app --shell /usr/sbin/nologin agented
 WORKDIR /app
 COPY --from=build /src/target/release/agented /usr/local/bin/agented
-COPY --from=web /src/web/dist /app/web/dist
 COPY config /app/config
 ENV AGENTED_ENV=production \
     AGENTED_CONFIG_DIR=/app/config \
     AGENTED__DATA_DIR=/data \
-    AGENTED__WEB__DIST_DIR=/app/web/dist \
     AGENTED__SERVER__BIND=0.0.0.0:20000
 RUN install -d -o agented -g agented /data
 VOLUME ["/data"]

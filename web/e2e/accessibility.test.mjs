@@ -24,6 +24,7 @@ const pages = (ids) => [
   '/usage',
   '/budgets',
   '/backends',
+  '/workers',
   '/accounts',
   '/api-keys',
   '/audit',

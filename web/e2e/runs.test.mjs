@@ -202,6 +202,32 @@ describe('triggers and runs', () => {
     await page.close()
   })
 
+  it('names the worker that ran a run, and lists it on the Workers page with its capacity', async () => {
+    const created = await ctx.server.api('/admin/triggers', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'worker shown', prompt_template: '{message}' }),
+    })
+    const run = await ctx.server.api(`/admin/triggers/${created.body.trigger_id}/run`, {
+      method: 'POST',
+      body: JSON.stringify({ message: 'lines=1' }),
+    })
+    const { page, errors } = await openPage(ctx.browser)
+    await signIn(page, ctx.server.url, ctx.server.adminKey)
+    await page.goto(`${ctx.server.url}/executions/${run.body.execution_id}`)
+    const worker = page.getByTestId('run-worker')
+    await worker.waitFor()
+    const id = (await worker.textContent()).trim()
+    assert.match(id, /^wrk-[a-z0-9]{6}$/)
+    await worker.getByRole('link').click()
+    await page.waitForURL(ctx.server.url + '/workers')
+    const row = page.getByTestId('workers-table').locator(`tr[data-worker-id="${id}"]`)
+    await row.getByText('active').waitFor()
+    assert.match(await row.textContent(), /of 8/)
+    assert.match(await page.getByTestId('workers-summary').textContent(), /1 active worker, \d+ of 8 run slots in use/)
+    assert.deepEqual(errors, [])
+    await page.close()
+  })
+
   it('marks a cost estimated from tokens, and sets how long a run may stay silent', async () => {
     const created = await ctx.server.api('/admin/triggers', {
       method: 'POST',

@@ -21,8 +21,9 @@ fn build_release(sh: &Shell) -> Result<()> {
 
 /// `cargo xtask bench`: every figure into target/bench/results.{json,md}.
 pub fn bench(sh: &Shell) -> Result<()> {
-    build_release(sh)?;
+    // First the dashboard: the release binary carries it.
     crate::web::build(sh, false)?;
+    build_release(sh)?;
     step("benchmarks", "cargo xtask bench", || {
         Ok(cmd!(sh, "target/release/agented-bench --root . --bin-dir target/release bench --out target/bench").run()?)
     })?;

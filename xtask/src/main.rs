@@ -1,6 +1,7 @@
 //! `cargo xtask <command>`: how Agented is built, checked, tested and measured.
 //! Every check says, when it fails, the command that fixes or reruns it.
 
+mod dist;
 mod evidence;
 mod web;
 
@@ -35,6 +36,8 @@ enum Command {
     Web,
     /// Browser tests: the real server and dashboard in Chromium.
     E2e,
+    /// The release binary with the dashboard built in, checked to run alone in an empty folder.
+    Dist,
     /// Every performance figure (release build), written to target/bench/results.{json,md}.
     Bench,
     /// Minutes of mixed traffic (release build); fails when memory or open descriptors grow.
@@ -153,6 +156,7 @@ fn main() -> Result<()> {
         }
         Command::Web => web::build(&sh, true),
         Command::E2e => e2e(&sh),
+        Command::Dist => dist::dist(&sh),
         Command::Bench => evidence::bench(&sh),
         Command::Soak { seconds } => evidence::soak(&sh, seconds),
         Command::Fuzz => evidence::fuzz(&sh),

@@ -1,7 +1,7 @@
 //! Which requests need no API key. Everything not listed here does.
 
 /// Path prefixes that belong to the API (and so are never dashboard pages).
-pub const API_PREFIXES: [&str; 5] = ["/admin", "/api", "/health", "/docs", "/openapi"];
+pub const API_PREFIXES: [&str; 6] = ["/admin", "/api", "/health", "/docs", "/openapi", "/metrics"];
 
 /// Whether `path` is `prefix` or below it; letter case is ignored, so `/ADMIN/x` is
 /// never taken for a dashboard page.

@@ -88,7 +88,6 @@ fn main() -> Result<()> {
         agented: bin_dir.join("agented"),
         fake_bot: bin_dir.join("fake-bot"),
         config_dir: root.join("config"),
-        web_dist: root.join("web/dist"),
     };
     match cli.command {
         Command::Bench { rounds, out } => {

@@ -23,8 +23,6 @@ pub struct Binaries {
     pub fake_bot: PathBuf,
     /// The repository's `config/` folder.
     pub config_dir: PathBuf,
-    /// The built dashboard (`web/dist`), which may be missing.
-    pub web_dist: PathBuf,
 }
 
 /// A running server.
@@ -66,7 +64,6 @@ impl Server {
             .env("AGENTED_CONFIG_DIR", &bins.config_dir)
             .env("AGENTED__DATA_DIR", data_dir)
             .env("AGENTED__SERVER__BIND", "127.0.0.1:0")
-            .env("AGENTED__WEB__DIST_DIR", &bins.web_dist)
             .env("AGENTED__RUNNER__EXTRA_PATH", &fake_bin)
             // Ten flooding bots and the one whose stream is timed run at once.
             .env("AGENTED__RUNNER__MAX_PARALLEL_RUNS", "11")

@@ -7,11 +7,11 @@
 
 use crate::model::{Execution, Outcome};
 use crate::ports::{
-    AttemptRecord, Deferral, ExecStoreError, ExecutionFilter, ExecutionRepository, InsertError, NewExecution,
+    AttemptRecord, Claim, Deferral, ExecStoreError, ExecutionFilter, ExecutionRepository, InsertError, NewExecution,
 };
 use crate::status::ExecutionStatus;
 use crate::usage::Usage;
-use agented_kernel::{ExecutionId, Page, TriggerId};
+use agented_kernel::{ExecutionId, Page, TriggerId, WorkerId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -113,9 +113,15 @@ impl ExecutionRepository for WatchedExecutions {
         self.inner.list(filter, page).await
     }
 
-    async fn claim(&self, id: &ExecutionId, at: DateTime<Utc>) -> Result<Option<Execution>, ExecStoreError> {
-        let claimed = self.inner.claim(id, at).await?;
-        if let Some(execution) = &claimed {
+    async fn claim(
+        &self,
+        id: &ExecutionId,
+        worker: &WorkerId,
+        limit: u16,
+        at: DateTime<Utc>,
+    ) -> Result<Claim, ExecStoreError> {
+        let claimed = self.inner.claim(id, worker, limit, at).await?;
+        if let Claim::Claimed(execution) = &claimed {
             self.feed.publish(execution.execution_id.clone(), execution.status);
         }
         Ok(claimed)
@@ -181,6 +187,10 @@ impl ExecutionRepository for WatchedExecutions {
     async fn with_status(&self, status: ExecutionStatus) -> Result<Vec<Execution>, ExecStoreError> {
         self.inner.with_status(status).await
     }
+
+    async fn count_by_status(&self) -> Result<Vec<(ExecutionStatus, u64)>, ExecStoreError> {
+        self.inner.count_by_status().await
+    }
 }
 
 #[cfg(test)]
@@ -209,9 +219,10 @@ mod tests {
         let change = |status| Change::Execution(ExecutionChange { execution_id: id.clone(), status });
         assert_eq!(next(&mut sub).await, change(ExecutionStatus::Queued));
 
-        repo.claim(&id, now).await.unwrap().unwrap();
+        let worker = WorkerId::generate();
+        repo.claim(&id, &worker, 1, now).await.unwrap().claimed().unwrap();
         assert_eq!(next(&mut sub).await, change(ExecutionStatus::Running));
-        assert!(repo.claim(&id, now).await.unwrap().is_none(), "already running");
+        assert_eq!(repo.claim(&id, &worker, 1, now).await.unwrap(), Claim::Gone, "already running");
 
         assert!(repo.finish(&id, &outcome(ExecutionStatus::Success, now)).await.unwrap());
         assert_eq!(next(&mut sub).await, change(ExecutionStatus::Success));

@@ -6,13 +6,13 @@ use crate::command::CustomBackend;
 use crate::model::Outcome;
 use crate::model::{Execution, LogLine};
 use crate::ports::{
-    AttemptRecord, BackendCatalog, BackendDirectory, BackendEntry, BackendProbe, BackendWriteError, BusEvent, Deferral,
-    Detection, ExecStoreError, ExecutionFilter, ExecutionRepository, InsertError, LogBus, LogStore, LogSubscription,
-    NewExecution, QueueError, RunControl, RunQueue,
+    AttemptRecord, BackendCatalog, BackendDirectory, BackendEntry, BackendProbe, BackendWriteError, BusEvent, Claim,
+    Deferral, Detection, ExecStoreError, ExecutionFilter, ExecutionRepository, InsertError, LogBus, LogStore,
+    LogSubscription, NewExecution, QueueError, RunControl, RunQueue,
 };
 use crate::status::ExecutionStatus;
 use crate::usage::Usage;
-use agented_kernel::{ExecutionId, Page, TriggerId};
+use agented_kernel::{ExecutionId, Page, TriggerId, WorkerId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -112,6 +112,7 @@ impl ExecutionRepository for MemoryExecutions {
             log_lines: 0,
             next_attempt_at: None,
             rate_limit_attempts: 0,
+            worker: None,
         };
         lock(&self.rows).push(execution.clone());
         Ok(execution)
@@ -146,16 +147,31 @@ impl ExecutionRepository for MemoryExecutions {
         Ok((page, total))
     }
 
-    async fn claim(&self, id: &ExecutionId, at: DateTime<Utc>) -> Result<Option<Execution>, ExecStoreError> {
-        Ok(self
-            .with(id, |e| {
-                (e.status == ExecutionStatus::Queued).then(|| {
-                    e.status = ExecutionStatus::Running;
-                    e.started_at = Some(at);
-                    e.clone()
-                })
-            })?
-            .flatten())
+    async fn claim(
+        &self,
+        id: &ExecutionId,
+        worker: &WorkerId,
+        limit: u16,
+        at: DateTime<Utc>,
+    ) -> Result<Claim, ExecStoreError> {
+        self.check()?;
+        let mut rows = lock(&self.rows);
+        let Some(trigger) = rows
+            .iter()
+            .find(|e| &e.execution_id == id && e.status == ExecutionStatus::Queued)
+            .map(|e| e.trigger_id.clone())
+        else {
+            return Ok(Claim::Gone);
+        };
+        let running = rows.iter().filter(|e| e.trigger_id == trigger && e.status == ExecutionStatus::Running).count();
+        if running >= usize::from(limit) {
+            return Ok(Claim::Busy);
+        }
+        let Some(e) = rows.iter_mut().find(|e| &e.execution_id == id) else { return Ok(Claim::Gone) };
+        e.status = ExecutionStatus::Running;
+        e.started_at = Some(at);
+        e.worker = Some(worker.clone());
+        Ok(Claim::Claimed(Box::new(e.clone())))
     }
 
     async fn set_process(&self, id: &ExecutionId, command: &str, pgid: Option<i32>) -> Result<(), ExecStoreError> {
@@ -265,6 +281,16 @@ impl ExecutionRepository for MemoryExecutions {
     async fn with_status(&self, status: ExecutionStatus) -> Result<Vec<Execution>, ExecStoreError> {
         self.check()?;
         Ok(lock(&self.rows).iter().filter(|e| e.status == status).cloned().collect())
+    }
+
+    async fn count_by_status(&self) -> Result<Vec<(ExecutionStatus, u64)>, ExecStoreError> {
+        self.check()?;
+        let rows = lock(&self.rows);
+        Ok(ExecutionStatus::ALL
+            .into_iter()
+            .map(|status| (status, rows.iter().filter(|e| e.status == status).count() as u64))
+            .filter(|(_, n)| *n > 0)
+            .collect())
     }
 }
 
@@ -502,5 +528,56 @@ pub fn new_execution(
         retry_of: None,
         queued_at: at,
         claims: Vec::new(),
+    }
+}
+
+/// The worker registry in memory.
+#[derive(Debug, Default)]
+pub struct MemoryWorkers {
+    rows: Mutex<Vec<crate::workers::WorkerRecord>>,
+}
+
+#[async_trait]
+impl crate::workers::WorkerRegistry for MemoryWorkers {
+    async fn register(&self, worker: &crate::workers::WorkerRecord) -> Result<(), ExecStoreError> {
+        let mut rows = lock(&self.rows);
+        if rows.iter().any(|w| w.id == worker.id) {
+            return Err(ExecStoreError(agented_kernel::Cause::new("worker id in use")));
+        }
+        rows.push(worker.clone());
+        Ok(())
+    }
+
+    async fn beat(&self, id: &WorkerId, running: u32, at: DateTime<Utc>) -> Result<bool, ExecStoreError> {
+        let mut rows = lock(&self.rows);
+        let Some(w) = rows.iter_mut().find(|w| &w.id == id && w.stopped_at.is_none() && w.lost_at.is_none()) else {
+            return Ok(false);
+        };
+        w.running = running;
+        w.heartbeat_at = at;
+        Ok(true)
+    }
+
+    async fn stop(&self, id: &WorkerId, at: DateTime<Utc>) -> Result<(), ExecStoreError> {
+        if let Some(w) = lock(&self.rows).iter_mut().find(|w| &w.id == id) {
+            w.stopped_at.get_or_insert(at);
+            w.running = 0;
+        }
+        Ok(())
+    }
+
+    async fn mark_lost(&self, id: &WorkerId, at: DateTime<Utc>) -> Result<bool, ExecStoreError> {
+        let mut rows = lock(&self.rows);
+        let Some(w) = rows.iter_mut().find(|w| &w.id == id && w.stopped_at.is_none() && w.lost_at.is_none()) else {
+            return Ok(false);
+        };
+        w.lost_at = Some(at);
+        Ok(true)
+    }
+
+    async fn list(&self) -> Result<Vec<crate::workers::WorkerRecord>, ExecStoreError> {
+        let mut rows = lock(&self.rows).clone();
+        rows.sort_by_key(|w| std::cmp::Reverse(w.started_at));
+        Ok(rows)
     }
 }

@@ -28,6 +28,7 @@ pub mod scheduler;
 pub mod service;
 pub mod status;
 pub mod usage;
+pub mod workers;
 
 pub use backend_service::{BackendError, BackendService, BackendStatus, CustomBackendRequest, custom_backend_id};
 pub use backends::{BUILTIN_BACKENDS, BuiltinBackend};
@@ -40,7 +41,7 @@ pub use intake::{DeliveryReport, GithubRefusal, RepeatWindows, TriggerRef, Webho
 pub use model::{Execution, LogLine, LogStream, Outcome, RunSnapshot, TriggerType};
 pub use overview::{ComposedOverview, LatestRun, TriggerOverview, TriggerSummary};
 pub use ports::{
-    AttemptRecord, BackendCatalog, BackendDirectory, BackendEntry, BackendProbe, BackendWriteError, BusEvent,
+    AttemptRecord, BackendCatalog, BackendDirectory, BackendEntry, BackendProbe, BackendWriteError, BusEvent, Claim,
     DedupClaim, Deferral, Detection, ExecStoreError, ExecutionFilter, ExecutionRepository, InsertError, LogBus,
     LogStore, LogSubscription, NewExecution, QueueError, RunControl, RunQueue,
 };
@@ -55,3 +56,4 @@ pub use service::{
 };
 pub use status::{ExecutionStatus, UnknownStatus};
 pub use usage::{OutputParser, Usage};
+pub use workers::{LocalHost, Sweep, WORKER_LOST, WorkerRecord, WorkerRegistry, WorkerService, WorkerState};

@@ -129,6 +129,8 @@ pub struct Execution {
     pub next_attempt_at: Option<DateTime<Utc>>,
     /// Passes through its chain that ended rate-limited.
     pub rate_limit_attempts: u32,
+    /// The worker that claimed it (the last one, when it was retried after a rate limit).
+    pub worker: Option<agented_kernel::WorkerId>,
 }
 
 impl Execution {

@@ -4,7 +4,7 @@ use crate::command::CustomBackend;
 use crate::model::{Execution, LogLine, Outcome, RunSnapshot, TriggerType};
 use crate::status::ExecutionStatus;
 use crate::usage::Usage;
-use agented_kernel::{ExecutionId, Page, TriggerId};
+use agented_kernel::{ExecutionId, Page, TriggerId, WorkerId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -92,6 +92,28 @@ pub struct ExecutionFilter {
     pub until: Option<DateTime<Utc>>,
 }
 
+/// What a worker's claim of a queued execution found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// It is `running` now, under the claiming worker.
+    Claimed(Box<Execution>),
+    /// Its trigger is at its `max_concurrent`: try again when a run of it ends.
+    Busy,
+    /// It was not `queued`: taken by another worker, cancelled, or unknown.
+    Gone,
+}
+
+impl Claim {
+    /// The claimed execution, if the claim got it.
+    #[must_use]
+    pub fn claimed(self) -> Option<Execution> {
+        match self {
+            Self::Claimed(e) => Some(*e),
+            Self::Busy | Self::Gone => None,
+        }
+    }
+}
+
 /// Stored executions.
 #[async_trait]
 pub trait ExecutionRepository: Send + Sync {
@@ -121,12 +143,20 @@ pub trait ExecutionRepository: Send + Sync {
     /// MUST return [`ExecStoreError`] only when storage fails.
     async fn list(&self, filter: &ExecutionFilter, page: Page) -> Result<(Vec<Execution>, u64), ExecStoreError>;
 
-    /// Atomically moves a `queued` execution to `running`; `None` when it was
-    /// not `queued` (already taken, cancelled, or unknown).
+    /// Atomically moves a `queued` execution to `running` under `worker`, unless its trigger
+    /// already has `limit` runs `running` (in any process: [`Claim::Busy`]) or it is no
+    /// longer `queued` ([`Claim::Gone`]). Of two workers claiming one execution, exactly one
+    /// gets it, and no two claims together pass the limit.
     ///
     /// # Errors
     /// MUST return [`ExecStoreError`] only when storage fails.
-    async fn claim(&self, id: &ExecutionId, at: DateTime<Utc>) -> Result<Option<Execution>, ExecStoreError>;
+    async fn claim(
+        &self,
+        id: &ExecutionId,
+        worker: &WorkerId,
+        limit: u16,
+        at: DateTime<Utc>,
+    ) -> Result<Claim, ExecStoreError>;
 
     /// Records the command line and process group of a started run.
     ///
@@ -196,6 +226,12 @@ pub trait ExecutionRepository: Send + Sync {
     /// # Errors
     /// MUST return [`ExecStoreError`] only when storage fails.
     async fn with_status(&self, status: ExecutionStatus) -> Result<Vec<Execution>, ExecStoreError>;
+
+    /// How many executions have each status; a status no execution has may be left out.
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] when the store cannot be read.
+    async fn count_by_status(&self) -> Result<Vec<(ExecutionStatus, u64)>, ExecStoreError>;
 }
 
 /// Log lines, stored as bounded rows.

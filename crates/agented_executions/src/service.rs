@@ -230,6 +230,18 @@ impl ExecutionService {
         self.executions.list(filter, page).await
     }
 
+    /// How many executions have each status, every status listed (0 when none has it).
+    ///
+    /// # Errors
+    /// Storage failed.
+    pub async fn count_by_status(&self) -> Result<Vec<(ExecutionStatus, u64)>, ExecStoreError> {
+        let stored = self.executions.count_by_status().await?;
+        Ok(ExecutionStatus::ALL
+            .into_iter()
+            .map(|status| (status, stored.iter().find(|(s, _)| *s == status).map_or(0, |(_, n)| *n)))
+            .collect())
+    }
+
     /// The latest run of `trigger`, if any.
     ///
     /// # Errors

@@ -96,12 +96,18 @@ async fn cancel_ends_a_waiting_run_at_once_and_signals_a_live_one() {
         Err(CancelError::NotRunning(ExecutionStatus::Cancelled))
     ));
     let live = w.service.start(&t.id, manual("y")).await.unwrap();
-    w.executions.claim(&live.execution_id, w.clock.now()).await.unwrap();
+    w.executions
+        .claim(&live.execution_id, &agented_kernel::WorkerId::generate(), u16::MAX, w.clock.now())
+        .await
+        .unwrap();
     w.control.live.lock().unwrap().push(live.execution_id.clone());
     assert_eq!(w.service.cancel(&live.execution_id).await.unwrap(), Cancelled::Signalled);
     // Running, but supervised by no process here: ended in the store.
     let orphan = w.service.start(&t.id, manual("z")).await.unwrap();
-    w.executions.claim(&orphan.execution_id, w.clock.now()).await.unwrap();
+    w.executions
+        .claim(&orphan.execution_id, &agented_kernel::WorkerId::generate(), u16::MAX, w.clock.now())
+        .await
+        .unwrap();
     assert_eq!(w.service.cancel(&orphan.execution_id).await.unwrap(), Cancelled::Immediately);
     assert_eq!(w.service.get(orphan.execution_id.as_str()).await.unwrap().status, ExecutionStatus::Cancelled);
 }
@@ -111,7 +117,7 @@ async fn due_rate_limited_runs_are_queued_again_once() {
     let w = world();
     let t = w.trigger("t", TriggerPatch::default()).await;
     let e = w.service.start(&t.id, manual("x")).await.unwrap();
-    w.executions.claim(&e.execution_id, w.clock.now()).await.unwrap();
+    w.executions.claim(&e.execution_id, &agented_kernel::WorkerId::generate(), u16::MAX, w.clock.now()).await.unwrap();
     let at = w.clock.now() + chrono::Duration::minutes(5);
     let deferral = Deferral { next_attempt_at: at, attempts: 1, message: "limited".into(), usage: Usage::default() };
     assert!(w.executions.defer(&e.execution_id, &deferral).await.unwrap());

@@ -74,7 +74,7 @@ async fn a_follower_replays_then_follows_each_line_once_and_ends_with_the_final_
     let e = w.service.start(&t.id, RunRequest::manual(None).unwrap()).await.unwrap();
     let id = e.execution_id.clone();
     let now = w.clock.now();
-    w.executions.claim(&id, now).await.unwrap();
+    w.executions.claim(&id, &agented_kernel::WorkerId::generate(), 1, now).await.unwrap();
     let bus = Arc::new(MemoryBus::default());
     bus.open(&id);
     w.executions.append(&id, &[line(1, now), line(2, now)]).await.unwrap();

@@ -10,6 +10,7 @@
 
 pub mod app;
 pub mod error;
+pub mod metrics;
 pub mod middleware;
 pub mod openapi;
 pub mod planning_files;

@@ -15,7 +15,8 @@ use utoipa::OpenApi;
     components(schemas(crate::error::ErrorBody)),
     modifiers(&ApiKeySecurity),
     tags(
-        (name = "health", description = "Liveness and readiness probes (public)"),
+        (name = "health", description = "Liveness and readiness probes (public), and Prometheus metrics (a read key)"),
+        (name = "workers", description = "Worker processes that run jobs: heartbeats, capacity, lost workers"),
         (name = "api keys", description = "API keys: admin scope"),
         (name = "audit", description = "The audit trail of admin mutations"),
         (name = "executions", description = "Bot runs"),

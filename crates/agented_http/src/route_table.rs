@@ -9,7 +9,8 @@ macro_rules! route_table {
         use crate::middleware::require_principal::require_principal;
         use crate::routes::{
             accounts, api_keys, audit, backends, budgets, context, deliveries, events, executions, health, history,
-            phases, planning, projects, research, schedules, session, streams, triggers, usage, webhooks,
+            metrics, phases, planning, projects, research, schedules, session, streams, triggers, usage, webhooks,
+            workers,
         };
         use actix_web::middleware::from_fn;
 
@@ -22,7 +23,8 @@ macro_rules! route_table {
                 .service(webhooks::generic_webhook)
                 .service(webhooks::github_webhook);
             cfg.service(scope("/admin").wrap(from_fn(require_principal)).configure(admin_routes))
-                .service(scope("/api").wrap(from_fn(require_principal)).configure(project_routes));
+                .service(scope("/api").wrap(from_fn(require_principal)).configure(project_routes))
+                .service(scope("/metrics").wrap(from_fn(require_principal)).service(metrics::metrics));
         }
 
         /// Routes under `/admin` (their macros give the path below it).
@@ -78,7 +80,8 @@ macro_rules! route_table {
                 .service(budgets::delete_budget)
                 .service(deliveries::trigger_deliveries)
                 .service(deliveries::all_deliveries)
-                .service(deliveries::test_match);
+                .service(deliveries::test_match)
+                .service(workers::list_workers);
         }
 
         /// Routes under `/api`: projects and roadmaps (their macros give the path below it).

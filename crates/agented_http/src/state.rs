@@ -4,7 +4,6 @@ use agented_auth::{ApiKeyService, AuditTrail, SecretKey};
 use agented_executions::{BackendService, ExecutionService, LogFollower, WebhookIntake};
 use agented_kernel::{Clock, Readiness};
 use agented_triggers::TriggerService;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Shared handler state.
@@ -12,8 +11,8 @@ use std::sync::Arc;
 pub struct AppState {
     /// Readiness of the database, the run queue and the runner.
     pub readiness: Readiness,
-    /// Folder holding the built dashboard (`web/dist`).
-    pub web_dist: PathBuf,
+    /// Where the dashboard's files come from.
+    pub dashboard: crate::static_files::Dashboard,
     /// Authenticates callers and manages API keys.
     pub keys: ApiKeyService,
     /// The audit trail.
@@ -42,10 +41,14 @@ pub struct AppState {
     pub planning: agented_roadmaps::planning::PlanningService,
     /// Accounts, chains, rate limits and budgets.
     pub orchestration: agented_orchestration::Orchestration,
+    /// The figures `GET /metrics` shows.
+    pub metrics: crate::metrics::Metrics,
+    /// The worker registry.
+    pub workers: agented_executions::WorkerService,
 }
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState").field("web_dist", &self.web_dist).finish_non_exhaustive()
+        f.debug_struct("AppState").field("dashboard", &self.dashboard).finish_non_exhaustive()
     }
 }

@@ -1,5 +1,9 @@
 //! The dashboard: files of the built `web/dist`, `index.html` for page paths
 //! (the Vue router takes over in the browser), and JSON 404s for unknown API paths.
+//!
+//! A release binary carries `web/dist` inside it (rust-embed), so one file and a
+//! database run a node; a debug build reads the same folder at run time. A folder
+//! given by `web.dist_dir` replaces the embedded files (dashboard development, tests).
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -7,9 +11,72 @@ use actix_files::NamedFile;
 use actix_web::http::header::{self, CacheControl, CacheDirective};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use agented_auth::public_routes::is_api_path;
+
+/// `web/dist` as built when this crate was compiled.
+#[derive(rust_embed::RustEmbed)]
+#[folder = "../../web/dist/"]
+#[allow_missing = true]
+struct Embedded;
+
+/// Where the dashboard's files come from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Dashboard {
+    /// The files built into the binary.
+    #[default]
+    Embedded,
+    /// A folder on disk (`web.dist_dir`).
+    Folder(PathBuf),
+}
+
+impl Dashboard {
+    /// Whether the dashboard has an `index.html` to serve.
+    #[must_use]
+    pub fn is_built(&self) -> bool {
+        match self {
+            Self::Embedded => Embedded::get("index.html").is_some(),
+            Self::Folder(dir) => dir.join("index.html").is_file(),
+        }
+    }
+
+    /// Answers `relative` from wherever the files are; `None` when there is no such file.
+    async fn respond(&self, req: &HttpRequest, relative: &str) -> Result<Option<HttpResponse>, ApiError> {
+        match self {
+            Self::Folder(dir) => {
+                let file = dir.join(relative);
+                if !file.is_file() {
+                    return Ok(None);
+                }
+                Ok(Some(open(file).await?.into_response(req)))
+            }
+            Self::Embedded => Ok(Embedded::get(relative).map(|file| embedded_response(req, &file))),
+        }
+    }
+}
+
+/// An embedded file, with its type and an ETag from its content hash (304 when it matches).
+fn embedded_response(req: &HttpRequest, file: &rust_embed::EmbeddedFile) -> HttpResponse {
+    use std::fmt::Write as _;
+    let etag = file.metadata.sha256_hash().iter().fold(String::from("\""), |mut tag, b| {
+        let _ = write!(tag, "{b:02x}");
+        tag
+    }) + "\"";
+    let matches = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|candidate| candidate.trim().trim_start_matches("W/") == etag));
+    let mut res = if matches { HttpResponse::NotModified() } else { HttpResponse::Ok() };
+    res.insert_header((header::ETAG, etag)).insert_header((header::CONTENT_TYPE, file.metadata.mimetype()));
+    if matches || req.method() == Method::HEAD {
+        return res.finish();
+    }
+    let body: Cow<'static, [u8]> = file.data.clone();
+    res.body(body.into_owned())
+}
 
 /// The file under `dist` a path names, if every segment is a plain file name.
 /// Anything else (`..`, dot-files, odd characters) is never read from disk.
@@ -68,38 +135,41 @@ pub async fn fallback(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
             format!("{} is not allowed on {path}", req.method()),
         ));
     }
-    if let Some(relative) = asset_path(path) {
-        let file = state.web_dist.join(&relative);
-        if file.is_file() {
-            let named = open(file).await?;
-            let mut res = named.into_response(&req);
-            if relative.starts_with("assets") {
-                // Vite puts a content hash in every asset name: cache for a year.
-                res.headers_mut().insert(
-                    header::CACHE_CONTROL,
-                    header::HeaderValue::from_static("public, max-age=31536000, immutable"),
-                );
-            }
-            return Ok(res);
+    if let Some(relative) = asset_path(path)
+        && let Some(mut res) = state.dashboard.respond(&req, &relative.to_string_lossy()).await?
+    {
+        if relative.starts_with("assets") {
+            // Vite puts a content hash in every asset name: cache for a year.
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("public, max-age=31536000, immutable"));
         }
+        return Ok(res);
     }
     if !is_page_path(path) {
         return Err(ApiError::not_found(format!("no file at {path}")));
     }
-    let index = state.web_dist.join("index.html");
-    match open(index.clone()).await {
-        Ok(named) => {
-            let mut res = named.into_response(&req);
+    match state.dashboard.respond(&req, "index.html").await? {
+        Some(mut res) => {
             res.headers_mut().insert(
                 header::CACHE_CONTROL,
                 CacheControl(vec![CacheDirective::NoCache]).to_string().parse().map_err(|e| ApiError::internal(&e))?,
             );
             Ok(res)
         }
-        Err(_) => Err(ApiError::new(
+        None => Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "dashboard_not_built",
-            format!("the dashboard is not built ({} is missing): run `cargo xtask web`", index.display()),
+            match &state.dashboard {
+                Dashboard::Folder(dir) => {
+                    format!(
+                        "the dashboard is not built ({} is missing): run `cargo xtask web`",
+                        dir.join("index.html").display()
+                    )
+                }
+                Dashboard::Embedded => {
+                    "this binary was built without the dashboard: run `cargo xtask web`, then build it again".to_owned()
+                }
+            },
         )),
     }
 }

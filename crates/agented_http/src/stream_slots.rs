@@ -79,6 +79,12 @@ impl StreamSlots {
         })
     }
 
+    /// How many streams are open now.
+    #[must_use]
+    pub fn open_streams(&self) -> usize {
+        self.counts.lock().unwrap_or_else(PoisonError::into_inner).credentials.values().sum()
+    }
+
     /// Takes a slot for a stream opened by `credential` from `client`.
     ///
     /// # Errors

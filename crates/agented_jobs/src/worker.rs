@@ -65,10 +65,11 @@ async fn handle(job: RunJob, handler: Data<RunHandler>) -> Result<(), BoxDynErro
     Ok(())
 }
 
-/// Starts the `runs` worker with at most `concurrency` jobs in flight.
+/// Starts the `runs` worker with at most `concurrency` jobs in flight, named `name`
+/// (unique per process: a reused name would block orphan recovery in apalis).
 #[must_use]
-pub fn start_worker(queue: &SqliteRunQueue, handler: RunHandler, concurrency: usize) -> WorkerHandle {
-    let name = format!("agented-{}-{}", std::process::id(), uuid_suffix());
+pub fn start_worker(queue: &SqliteRunQueue, handler: RunHandler, concurrency: usize, name: &str) -> WorkerHandle {
+    let name = name.to_owned();
     let config = Config::default().queue(RUNS_QUEUE).batch_size(concurrency.clamp(1, 50));
     let mut strategy = Strategy::new();
     if let Some(listener) = queue.take_listener() {
@@ -91,9 +92,4 @@ pub fn start_worker(queue: &SqliteRunQueue, handler: RunHandler, concurrency: us
     });
     tracing::info!(worker = %name, queue = RUNS_QUEUE, "run worker started");
     WorkerHandle { stop: Some(stop_tx), task: Some(task), name }
-}
-
-fn uuid_suffix() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-    format!("{nanos:08x}")
 }

@@ -153,6 +153,11 @@ prefixed_id!(
     BudgetId, "budget-", "budget"
 );
 
+prefixed_id!(
+    /// A worker process that runs jobs: `wrk-` + 6 lowercase alphanumerics, new for every process.
+    WorkerId, "wrk-", "worker"
+);
+
 /// An execution id: `exec-{trigger_id}-{YYYYMMDDTHHMMSS}-{4 chars}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

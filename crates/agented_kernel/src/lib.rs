@@ -16,5 +16,5 @@ pub use backend::BackendType;
 pub use cause::Cause;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use health::{BoxFuture, ComponentHealth, ComponentState, DatabaseHealth, HealthError, Readiness, ReadinessReport};
-pub use ids::{AccountId, BudgetId, ExecutionId, IdError, PlanningId, ProjectId, TriggerId};
+pub use ids::{AccountId, BudgetId, ExecutionId, IdError, PlanningId, ProjectId, TriggerId, WorkerId};
 pub use pagination::{Page, PageError};

@@ -222,7 +222,7 @@ async fn waiting_run(w: &World, backend: BackendType, chain: Vec<FallbackEntry>)
     let at = now + Duration::milliseconds(i64::try_from(w.executions.all().len()).unwrap());
     let new = new_execution(&trigger, at, backend, chain);
     let id = w.executions.insert(&new).await.unwrap().execution_id;
-    w.executions.claim(&id, now).await.unwrap().unwrap();
+    w.executions.claim(&id, &agented_kernel::WorkerId::generate(), 1, now).await.unwrap().claimed().unwrap();
     let deferral = Deferral {
         next_attempt_at: now + Duration::hours(1),
         attempts: 1,

@@ -20,5 +20,5 @@ pub mod writer;
 
 pub use bus::MemoryLogBus;
 pub use probe::PathProbe;
-pub use recovery::{kill_marked, marked_processes, recover_interrupted};
+pub use recovery::{kill_marked, marked_processes, recover};
 pub use runner::{Runner, RunnerOptions, RunnerPorts};

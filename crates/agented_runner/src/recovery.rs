@@ -2,10 +2,11 @@
 //! `AGENTED_EXECUTION_ID=<id>` in its environment (children inherit it), so a
 //! run's processes are found by that marker whatever their process group:
 //! also those started before the group id was stored, and those that left
-//! the group. Runs a previous server left `running` become `interrupted`.
+//! the group. Runs whose worker is gone (a previous server, a killed worker)
+//! become `interrupted`, and what is left of their processes on this host is killed.
 
-use agented_executions::{ExecStoreError, ExecutionRepository, ExecutionStatus, Outcome};
-use agented_kernel::{Clock, ExecutionId};
+use agented_executions::{ExecStoreError, ExecutionRepository, ExecutionStatus, Sweep, WorkerService};
+use agented_kernel::{ExecutionId, WorkerId};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use std::collections::{BTreeMap, BTreeSet};
@@ -56,34 +57,29 @@ pub fn kill_marked(execution_id: &str) -> usize {
     killed.len()
 }
 
-/// Marks every `running` execution `interrupted`, then kills every process
-/// marked by an execution of this database (none is live before the runner
-/// starts), whatever its group; returns how many runs were interrupted.
-/// Marked processes of executions this database does not know belong to
-/// another server on the host and are left alone.
+/// Interrupts the runs of workers that are gone (`WorkerService::sweep`) and kills
+/// what is left on this host of every run of this database that is not running:
+/// those just interrupted, and any a crash left behind. Processes of running runs
+/// belong to live workers, and marked processes of executions this database does
+/// not know belong to another server on the host: both are left alone. `me` is this
+/// process's worker, if it has one. Returns what the sweep did.
 ///
 /// # Errors
-/// [`ExecStoreError`] when the executions cannot be read or written.
-pub async fn recover_interrupted(
+/// [`ExecStoreError`] when the executions or workers cannot be read or written.
+pub async fn recover(
+    workers: &WorkerService,
+    me: Option<&WorkerId>,
     executions: &Arc<dyn ExecutionRepository>,
-    clock: &dyn Clock,
-) -> Result<usize, ExecStoreError> {
-    let running = executions.with_status(ExecutionStatus::Running).await?;
-    for execution in &running {
-        let outcome = Outcome::closing(execution, ExecutionStatus::Interrupted, INTERRUPTED, clock.now());
-        executions.finish(&execution.execution_id, &outcome).await?;
-    }
-    if !running.is_empty() {
-        tracing::warn!(count = running.len(), "runs interrupted by the previous shutdown were marked interrupted");
-    }
+) -> Result<Sweep, ExecStoreError> {
+    let sweep = workers.sweep(me).await?;
     for id in marked_processes().into_keys() {
         let Ok(execution_id) = ExecutionId::parse(&id) else { continue };
-        if executions.get(&execution_id).await?.is_some() {
+        if executions.get(&execution_id).await?.is_some_and(|e| e.status != ExecutionStatus::Running) {
             let killed = kill_marked(&id);
             if killed > 0 {
-                tracing::warn!(execution_id = %id, killed, "killed processes left by a run of the previous server");
+                tracing::warn!(execution_id = %id, killed, "killed processes left by a run whose worker is gone");
             }
         }
     }
-    Ok(running.len())
+    Ok(sweep)
 }

@@ -7,10 +7,10 @@ use crate::outcome;
 use crate::process::{self, StopReason};
 use crate::writer::LogWriter;
 use agented_executions::{
-    BusEvent, Deferral, ExecStoreError, Execution, ExecutionRepository, ExecutionStatus, LogBus, LogLine, LogStore,
-    LogStream, Outcome, PriceTable, RunControl, RunEnvironment,
+    BusEvent, Claim, Deferral, ExecStoreError, Execution, ExecutionRepository, ExecutionStatus, LogBus, LogLine,
+    LogStore, LogStream, Outcome, PriceTable, RunControl, RunEnvironment,
 };
-use agented_kernel::{Clock, ExecutionId, TriggerId};
+use agented_kernel::{Clock, ExecutionId, TriggerId, WorkerId};
 use agented_orchestration::Orchestration;
 use agented_triggers::TriggerRepository;
 use std::collections::HashMap;
@@ -20,6 +20,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, watch};
+
+/// A run whose trigger is at its `max_concurrent` in other processes tries its claim again
+/// after this, doubling up to `CLAIM_RETRY_MAX`.
+const CLAIM_RETRY_FIRST: Duration = Duration::from_millis(50);
+const CLAIM_RETRY_MAX: Duration = Duration::from_millis(500);
 
 /// How the runner behaves.
 #[derive(Debug, Clone)]
@@ -42,6 +47,8 @@ pub struct RunnerOptions {
     pub prices: Arc<PriceTable>,
     /// `setpriv` (util-linux), which gives each run's leader a parent-death signal; `None` when missing.
     pub parent_death: Option<PathBuf>,
+    /// This process's worker: recorded on every run it claims.
+    pub worker: WorkerId,
 }
 
 /// The ports a worker uses.
@@ -122,6 +129,21 @@ impl Runner {
         }
     }
 
+    /// Stops every live run whose stored state has ended already: cancelled through
+    /// another server, or interrupted because this worker was taken for lost. The stored
+    /// state decides; this process only follows it.
+    pub async fn stop_ended_elsewhere(&self) {
+        let ids: Vec<String> = self.lock().stops.keys().cloned().collect();
+        for id in ids.iter().filter_map(|id| ExecutionId::parse(id).ok()) {
+            if let Ok(Some(stored)) = self.ports.executions.get(&id).await
+                && stored.status.is_terminal()
+            {
+                tracing::warn!(execution_id = %id, status = %stored.status, "the run ended elsewhere: stopping its CLI");
+                self.stop(&id, StopReason::Cancelled);
+            }
+        }
+    }
+
     /// Remembers (or forgets) the process group of the live run `id`, for `kill_all_now`.
     pub(crate) fn track_group(&self, id: &ExecutionId, pgid: Option<i32>) {
         let mut live = self.lock();
@@ -183,14 +205,13 @@ impl Runner {
             tracing::debug!(execution_id = %id, status = %queued.status, "skipping a job whose run is not queued");
             return;
         }
-        let _slot = self.slot(&queued.trigger_id).await;
+        let (_slot, limit) = self.slot(&queued.trigger_id).await;
         if !self.is_accepting() {
             return;
         }
         let (stop_tx, stop_rx) = watch::channel(None);
         self.lock().stops.insert(id.as_str().to_owned(), stop_tx);
-        let claimed = self.ports.executions.claim(id, self.ports.clock.now()).await;
-        match claimed {
+        match self.claim(id, limit).await {
             Ok(Some(execution)) => {
                 self.ports.bus.open(id);
                 self.ports.bus.publish(id, BusEvent::Started);
@@ -206,7 +227,26 @@ impl Runner {
         self.finished.notify_waiters();
     }
 
-    async fn slot(&self, trigger: &TriggerId) -> Option<tokio::sync::OwnedSemaphorePermit> {
+    /// Claims the run once its trigger is under `limit` running runs in every process:
+    /// the slot of this process was taken first, so this waits only for other processes' runs.
+    /// `None` when the run was taken or cancelled meanwhile, or shutdown began.
+    async fn claim(&self, id: &ExecutionId, limit: u16) -> Result<Option<Execution>, ExecStoreError> {
+        let mut wait = CLAIM_RETRY_FIRST;
+        loop {
+            match self.ports.executions.claim(id, &self.options.worker, limit, self.ports.clock.now()).await? {
+                Claim::Claimed(execution) => return Ok(Some(*execution)),
+                Claim::Gone => return Ok(None),
+                Claim::Busy if !self.is_accepting() => return Ok(None),
+                Claim::Busy => {
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(CLAIM_RETRY_MAX);
+                }
+            }
+        }
+    }
+
+    /// This process's slot for a run of `trigger`, and the trigger's `max_concurrent`.
+    async fn slot(&self, trigger: &TriggerId) -> (Option<tokio::sync::OwnedSemaphorePermit>, u16) {
         let max = match self.ports.triggers.get(trigger).await {
             Ok(Some(t)) => t.settings.max_concurrent.max(1),
             _ => 1,
@@ -222,7 +262,7 @@ impl Runner {
             }
             entry.1.clone()
         };
-        semaphore.acquire_owned().await.ok()
+        (semaphore.acquire_owned().await.ok(), max)
     }
 
     async fn finish(&self, id: &ExecutionId, execution: Option<&Execution>, mut outcome: Outcome) {

@@ -1,4 +1,4 @@
-//! Command-line interface: `agented [serve|migrate|config]`.
+//! Command-line interface: `agented [serve|worker|migrate|config|keys]`.
 
 use crate::keys::KeysCommand;
 use clap::{Parser, Subcommand};
@@ -16,8 +16,21 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Debug, Clone, PartialEq, Eq, Subcommand)]
 pub enum Command {
-    /// Run the server: dashboard and API (the default).
-    Serve,
+    /// Run the server: dashboard and API, and a worker that runs jobs (the default).
+    Serve {
+        /// Serve the API and the dashboard only; runs wait for a worker process.
+        #[arg(long)]
+        no_worker: bool,
+    },
+    /// Run jobs only, with no HTTP: a worker beside one or more `serve --no-worker` on one database.
+    Worker {
+        /// What this worker offers, comma-separated (`claude,codex,region=eu`); sets `runner.labels`.
+        #[arg(long, value_delimiter = ',')]
+        labels: Option<Vec<String>>,
+        /// Runs at once (1 to 256); sets `runner.max_parallel_runs`.
+        #[arg(long)]
+        max_parallel_runs: Option<usize>,
+    },
     /// Apply pending database migrations, then exit.
     Migrate,
     /// Print the effective configuration, secrets redacted, then exit.

@@ -10,9 +10,11 @@ pub mod assistant;
 pub mod cli;
 pub mod keys;
 pub mod observability;
+pub mod run_metrics;
 pub mod secret_key;
 pub mod settings;
 pub mod startup;
+pub mod worker_node;
 pub mod workspace;
 
 pub use settings::{ConfigError, Settings, Sources};

@@ -12,21 +12,33 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let settings = match Settings::load(&Sources::from_process()) {
+    let command = cli.command.unwrap_or(Command::Serve { no_worker: false });
+    let mut sources = Sources::from_process();
+    // Flags win over every other layer, and go through the same checks as the keys they set.
+    if let Command::Worker { labels, max_parallel_runs } = &command {
+        if let Some(labels) = labels {
+            sources.env.insert("AGENTED__RUNNER__LABELS".into(), labels.join(","));
+        }
+        if let Some(n) = max_parallel_runs {
+            sources.env.insert("AGENTED__RUNNER__MAX_PARALLEL_RUNS".into(), n.to_string());
+        }
+    }
+    let settings = match Settings::load(&sources) {
         Ok(settings) => settings,
         Err(e) => {
             eprintln!("agented: {e}");
             return ExitCode::from(2);
         }
     };
-    match cli.command.unwrap_or(Command::Serve) {
+    match command {
         Command::Config => {
             let mut out = std::io::stdout().lock();
             let _ = write!(out, "{}", settings.redacted_toml());
             ExitCode::SUCCESS
         }
         Command::Migrate => migrate(&settings),
-        Command::Serve => serve(&settings),
+        Command::Serve { no_worker } => serve(&settings, no_worker),
+        Command::Worker { .. } => worker(&settings),
         Command::Keys(command) => keys(&settings, command),
     }
 }
@@ -107,7 +119,29 @@ fn raise_open_files_limit() {
     }
 }
 
-fn serve(settings: &Settings) -> ExitCode {
+fn worker(settings: &Settings) -> ExitCode {
+    if let Err(code) = init_logging(settings) {
+        return code;
+    }
+    let _sentry = agented_server::observability::init_sentry(settings);
+    raise_open_files_limit();
+    let result = actix_web::rt::System::new().block_on(async {
+        let node = agented_server::worker_node::WorkerNode::build(settings).await?;
+        eprintln!("agented worker {} running jobs (up to {} at once)", node.id(), settings.runner.max_parallel_runs);
+        node.run_until_stopped().await;
+        Ok::<(), agented_server::StartupError>(())
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "agented worker could not start");
+            eprintln!("agented: cannot start the worker: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(settings: &Settings, no_worker: bool) -> ExitCode {
     if let Err(code) = init_logging(settings) {
         return code;
     }
@@ -115,7 +149,8 @@ fn serve(settings: &Settings) -> ExitCode {
     let _sentry = agented_server::observability::init_sentry(settings);
     raise_open_files_limit();
     let result = actix_web::rt::System::new().block_on(async {
-        let app = Application::build(settings, agented_server::startup::Overrides::default()).await?;
+        let overrides = agented_server::startup::Overrides { no_worker, ..Default::default() };
+        let app = Application::build(settings, overrides).await?;
         announce_bootstrap_key(&app);
         let addr = app.local_addr();
         tracing::info!(address = %addr, environment = %settings.environment, "agented listening");

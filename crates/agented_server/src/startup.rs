@@ -4,17 +4,22 @@
 use crate::Settings;
 use crate::alerts::AuditAlerts;
 use crate::assistant::ExecutionAssistant;
+use crate::run_metrics::{self, CountingBus};
 use crate::secret_key::{self, SecretKeyFileError};
 use crate::workspace;
 use agented_auth::{ApiKey, ApiKeySecret, ApiKeyService, AuditEntry, AuditLog, KeyError, Outcome, SecretKey};
-use agented_executions::{ExecutionRepository, ExecutionService, ExecutionStatus, RunEnvironment, RunQueue, Scheduler};
+use agented_executions::{
+    ExecutionRepository, ExecutionService, ExecutionStatus, LocalHost, RunEnvironment, RunQueue, Scheduler,
+    WorkerService,
+};
 use agented_http::app::{ActixServiceConfig, Server, ServerHandle};
+use agented_http::metrics::Metrics;
 use agented_http::{AppState, HttpOptions};
 use agented_jobs::{RunHandler, SqliteRunQueue, Ticker, WorkerHandle, start_worker};
-use agented_kernel::{Clock, SystemClock, TriggerId};
+use agented_kernel::{Clock, SystemClock, TriggerId, WorkerId};
 use agented_orchestration::{Backoff, Orchestration, OrchestrationOptions, OrchestrationPorts, RateLimitRules};
 use agented_roadmaps::planning::PlanningService;
-use agented_runner::{MemoryLogBus, PathProbe, Runner, RunnerOptions, RunnerPorts, recover_interrupted};
+use agented_runner::{MemoryLogBus, PathProbe, Runner, RunnerOptions, RunnerPorts, recover};
 use agented_store_sqlite::{
     Database, DatabaseOptions, SqliteAccounts, SqliteApiKeys, SqliteAudit, SqliteBackends, SqliteBudgets,
     SqliteExecutions, SqliteTriggers, StoreError, run_migrations, seed,
@@ -114,11 +119,16 @@ pub struct Overrides {
     pub extra_routes: Option<fn(&mut ActixServiceConfig)>,
     /// The clock every part reads (the system clock unless set).
     pub clock: Option<Arc<dyn Clock>>,
+    /// Serve the API and the dashboard only: this process runs no jobs (`serve --no-worker`).
+    pub no_worker: bool,
 }
 
 impl std::fmt::Debug for Overrides {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Overrides").field("clock", &self.clock.is_some()).finish_non_exhaustive()
+        f.debug_struct("Overrides")
+            .field("clock", &self.clock.is_some())
+            .field("no_worker", &self.no_worker)
+            .finish_non_exhaustive()
     }
 }
 
@@ -137,11 +147,14 @@ const PRUNE_TICK: Duration = Duration::from_secs(60);
 pub struct Application {
     server: Server,
     runner: Runner,
-    worker: WorkerHandle,
+    worker: Option<WorkerHandle>,
+    workers: WorkerService,
+    me: Option<WorkerId>,
     scheduler: Scheduler,
     executions: ExecutionService,
     planning: PlanningService,
     ledger: Arc<dyn agented_triggers::DedupLedger>,
+    metrics: Metrics,
     clock: Arc<dyn Clock>,
     shutdown_grace: Duration,
     local_addr: SocketAddr,
@@ -162,7 +175,7 @@ impl Application {
     /// # Errors
     /// [`StartupError`] naming what failed.
     pub async fn build(settings: &Settings, overrides: Overrides) -> Result<Self, StartupError> {
-        let Overrides { extra_routes, clock } = overrides;
+        let Overrides { extra_routes, clock, no_worker } = overrides;
         let data_dir = workspace::private_data_dir(&settings.data_dir).map_err(StartupError::Files)?;
         workspace::prepare(&settings.runner.workspace_dir, settings.runner.default_workspace)
             .map_err(StartupError::Files)?;
@@ -179,7 +192,9 @@ impl Application {
         if let Some((key, _)) = &bootstrap_key {
             record_bootstrap(audit.as_ref(), key, clock.as_ref()).await;
         }
-        let runs = start_runs(settings, &data_dir, &database, clock.clone(), audit.clone()).await?;
+        let metrics = Metrics::new(if no_worker { 0 } else { settings.runner.max_parallel_runs });
+        let runs =
+            start_runs(settings, &data_dir, &database, clock.clone(), audit.clone(), &metrics, !no_worker).await?;
         let roadmaps = agented_roadmaps::RoadmapService::new(
             Arc::new(agented_store_sqlite::SqliteProjects::new(database.clone())),
             clock.clone(),
@@ -197,7 +212,7 @@ impl Application {
         let ledger = runs.webhooks.ledger().clone();
         let state = AppState {
             readiness: agented_kernel::Readiness::new(Arc::new(database.clone()), runs.components),
-            web_dist: settings.web_dist.clone(),
+            dashboard: settings.dashboard.clone(),
             keys,
             audit: agented_auth::AuditTrail::new(audit),
             secret_key: secret_key.clone(),
@@ -215,6 +230,8 @@ impl Application {
             projects: roadmaps,
             planning: planning.clone(),
             orchestration: runs.orchestration,
+            metrics: metrics.clone(),
+            workers: runs.workers.clone(),
         };
         let options = HttpOptions {
             shutdown_timeout: settings.server.shutdown_timeout,
@@ -230,10 +247,13 @@ impl Application {
             server,
             runner: runs.runner,
             worker: runs.worker,
+            workers: runs.workers,
+            me: runs.me,
             scheduler: runs.scheduler,
             executions: runs.service_handle,
             planning,
             ledger,
+            metrics,
             clock,
             shutdown_grace: settings.runner.shutdown_grace,
             local_addr,
@@ -305,6 +325,7 @@ impl Application {
         let runner = self.runner.clone();
         let grace = self.shutdown_grace;
         let loops = background_loops(&self);
+        let durations = run_metrics::watch_durations(self.executions.clone(), self.metrics.clone());
         // Runs are told to stop as soon as the signal arrives, while HTTP drains.
         let on_signal = tokio::spawn(async move {
             shutdown_signal().await;
@@ -312,14 +333,27 @@ impl Application {
         });
         let served = self.server.await;
         drop(loops);
+        durations.abort();
         if on_signal.is_finished() {
             let _ = on_signal.await;
         } else {
             on_signal.abort();
             self.runner.shutdown(grace).await;
         }
-        self.worker.stop().await;
+        stop_worker(self.worker, &self.workers, self.me.as_ref()).await;
         served
+    }
+}
+
+/// Stops taking jobs, then records the clean stop in the registry.
+pub(crate) async fn stop_worker(handle: Option<WorkerHandle>, workers: &WorkerService, me: Option<&WorkerId>) {
+    if let Some(handle) = handle {
+        handle.stop().await;
+    }
+    if let Some(me) = me
+        && let Err(e) = workers.stop(me).await
+    {
+        tracing::error!(worker = %me, error = %e, "could not record this worker's stop");
     }
 }
 
@@ -343,7 +377,7 @@ async fn record_bootstrap(audit: &dyn AuditLog, key: &ApiKey, clock: &dyn Clock)
     }
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     use tokio::signal::unix::{SignalKind, signal};
     match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
         (Ok(mut term), Ok(mut int)) => {
@@ -360,18 +394,31 @@ async fn shutdown_signal() {
 const STREAM_HEARTBEAT: Duration = Duration::from_secs(15);
 
 /// Everything that runs bots, wired together.
-struct Runs {
-    triggers: agented_triggers::TriggerService,
-    service: ExecutionService,
-    follower: agented_executions::LogFollower,
-    backends: agented_executions::BackendService,
-    runner: Runner,
-    worker: WorkerHandle,
-    components: Vec<Arc<dyn agented_kernel::ComponentHealth>>,
-    webhooks: agented_executions::WebhookIntake,
-    scheduler: Scheduler,
-    service_handle: ExecutionService,
-    orchestration: Orchestration,
+pub(crate) struct Runs {
+    pub(crate) triggers: agented_triggers::TriggerService,
+    pub(crate) service: ExecutionService,
+    pub(crate) follower: agented_executions::LogFollower,
+    pub(crate) backends: agented_executions::BackendService,
+    pub(crate) runner: Runner,
+    pub(crate) worker: Option<WorkerHandle>,
+    pub(crate) workers: WorkerService,
+    pub(crate) me: Option<WorkerId>,
+    pub(crate) components: Vec<Arc<dyn agented_kernel::ComponentHealth>>,
+    pub(crate) webhooks: agented_executions::WebhookIntake,
+    pub(crate) scheduler: Scheduler,
+    pub(crate) service_handle: ExecutionService,
+    pub(crate) orchestration: Orchestration,
+}
+
+/// This host's name, as workers register with it.
+fn host_name() -> String {
+    nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_else(|| "localhost".to_owned())
+}
+
+/// Whether process `pid` of this host still exists (one we may not signal exists too).
+fn process_alive(pid: i32) -> bool {
+    use nix::errno::Errno;
+    pid > 0 && !matches!(nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None), Err(Errno::ESRCH))
 }
 
 /// `PATH` for CLIs: the configured folders first, then the server's own.
@@ -398,6 +445,7 @@ fn background_loops(app: &Application) -> Vec<Ticker> {
     let (scheduler, executions, planning) = (app.scheduler.clone(), app.executions.clone(), app.planning.clone());
     let (ledger, clock) = (app.ledger.clone(), app.clock.clone());
     vec![
+        worker_loop(app.workers.clone(), app.me.clone(), app.runner.clone()),
         Ticker::start("scheduler", SCHEDULER_TICK, move || {
             let scheduler = scheduler.clone();
             async move { scheduler.tick().await.map(drop) }
@@ -423,6 +471,27 @@ fn background_loops(app: &Application) -> Vec<Ticker> {
             }
         }),
     ]
+}
+
+/// This process's heartbeat (when it runs jobs), then a sweep for workers that are gone.
+pub(crate) fn worker_loop(workers: WorkerService, me: Option<WorkerId>, runner: Runner) -> Ticker {
+    let every = (workers.lost_after() / 6).to_std().unwrap_or(Duration::from_secs(5)).max(Duration::from_millis(500));
+    Ticker::start("workers", every, move || {
+        let (workers, me, runner) = (workers.clone(), me.clone(), runner.clone());
+        async move {
+            if let Some(me) = &me {
+                let running = u32::try_from(runner.running_count()).unwrap_or(u32::MAX);
+                if !workers.beat(me, running).await? {
+                    tracing::error!(worker = %me, "this worker was found lost by another process; its runs were interrupted");
+                }
+                runner.stop_ended_elsewhere().await;
+            }
+            for id in workers.sweep(me.as_ref()).await?.interrupted {
+                agented_runner::kill_marked(id.as_str());
+            }
+            Ok::<(), agented_executions::ExecStoreError>(())
+        }
+    })
 }
 
 /// The orchestration facade over the store, with the settings' rules.
@@ -476,13 +545,16 @@ fn orchestration(
 }
 
 /// Opens the queue, recovers what a previous process left, and starts the worker.
-async fn start_runs(
+pub(crate) async fn start_runs(
     settings: &Settings,
     data_dir: &std::path::Path,
     database: &Database,
     clock: Arc<dyn Clock>,
     audit: Arc<dyn AuditLog>,
+    metrics: &Metrics,
+    runs_jobs: bool,
 ) -> Result<Runs, StartupError> {
+    let me = WorkerId::generate();
     let stored_triggers = Arc::new(SqliteTriggers::new(database.clone()));
     // Every trigger write in this process goes through this one cache.
     let triggers: Arc<dyn agented_triggers::TriggerRepository> =
@@ -495,7 +567,8 @@ async fn start_runs(
     let backends = Arc::new(SqliteBackends::new(database.clone()));
     let orchestration =
         orchestration(settings, database, triggers.clone(), backends.clone(), executions.clone(), clock.clone(), audit);
-    let bus = Arc::new(MemoryLogBus::new());
+    let bus: Arc<dyn agented_executions::LogBus> =
+        Arc::new(CountingBus::new(Arc::new(MemoryLogBus::new()), metrics.clone()));
     let path_env = runner_path(settings);
     let runner = Runner::new(
         RunnerPorts {
@@ -518,13 +591,24 @@ async fn start_runs(
             stall_timeout_seconds: settings.runner.stall_timeout_seconds,
             prices: Arc::new(settings.pricing.table()),
             parent_death: parent_death_helper(),
+            worker: me.clone(),
         },
+    );
+    let workers = WorkerService::new(
+        Arc::new(agented_store_sqlite::SqliteWorkers::new(database.clone())),
+        executions.clone(),
+        clock.clone(),
+        chrono::Duration::from_std(settings.runner.worker_lost_after).unwrap_or(chrono::Duration::seconds(30)),
+        LocalHost { name: host_name(), alive: Arc::new(process_alive) },
     );
     let jobs = settings.data_dir.join("jobs.db");
     workspace::private_database(&jobs).map_err(StartupError::Files)?;
     let queue = SqliteRunQueue::open(&jobs).await?;
-    let recovered =
-        recover_interrupted(&executions, clock.as_ref()).await.map_err(|e| StartupError::Recovery(e.to_string()))?;
+    let recovered = recover(&workers, None, &executions)
+        .await
+        .map_err(|e| StartupError::Recovery(e.to_string()))?
+        .interrupted
+        .len();
     let queued =
         executions.with_status(ExecutionStatus::Queued).await.map_err(|e| StartupError::Recovery(e.to_string()))?;
     // Their jobs may have been lost with the previous process; a duplicate job is harmless.
@@ -539,7 +623,17 @@ async fn start_runs(
         let runner = handler_runner.clone();
         Box::pin(async move { runner.run(&id).await })
     });
-    let worker = start_worker(&queue, handler, settings.runner.max_parallel_runs);
+    let worker = if runs_jobs {
+        let capacity = u32::try_from(settings.runner.max_parallel_runs).unwrap_or(u32::MAX);
+        let pid = i32::try_from(std::process::id()).unwrap_or(0);
+        workers
+            .register(&me, pid, settings.runner.labels.clone(), capacity, env!("CARGO_PKG_VERSION"))
+            .await
+            .map_err(|e| StartupError::Recovery(format!("cannot register this worker: {e}")))?;
+        Some(start_worker(&queue, handler, settings.runner.max_parallel_runs, me.as_str()))
+    } else {
+        None
+    };
     let queue = Arc::new(queue);
     let components: Vec<Arc<dyn agented_kernel::ComponentHealth>> = vec![queue.clone(), Arc::new(runner.clone())];
     let executions_for_follower = executions.clone();
@@ -583,6 +677,8 @@ async fn start_runs(
         ),
         runner,
         worker,
+        workers,
+        me: runs_jobs.then_some(me),
         components,
         webhooks,
         scheduler,

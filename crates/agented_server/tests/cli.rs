@@ -55,6 +55,27 @@ fn a_configured_key_shorter_than_32_characters_stops_start_up_with_one_line() {
 }
 
 #[test]
+fn a_worker_refuses_bad_flags_with_one_line_naming_the_key_before_creating_anything() {
+    for (flags, named) in
+        [(vec!["--max-parallel-runs", "0"], "max_parallel_runs"), (vec!["--labels", "claude,a=b=c"], "labels")]
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let out = run(agented(dir.path()).arg("worker").args(&flags));
+        assert_eq!(out.status.code(), Some(2), "{flags:?}");
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.to_lowercase().contains(named), "{flags:?}: {err}");
+        assert!(!dir.path().join("data").exists(), "nothing is created");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let help = run(agented(dir.path()).arg("--help"));
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(text.contains("worker") && text.contains("Run jobs only"), "{text}");
+    let serve = run(agented(dir.path()).args(["serve", "--help"]));
+    assert!(String::from_utf8_lossy(&serve.stdout).contains("--no-worker"));
+}
+
+#[test]
 fn config_prints_the_effective_configuration_with_secrets_redacted() {
     let dir = tempfile::tempdir().unwrap();
     let out = run(agented(dir.path())

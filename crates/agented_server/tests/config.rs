@@ -163,6 +163,40 @@ fn each_invalid_value_fails_naming_its_key() {
 }
 
 #[test]
+fn worker_labels_and_the_lost_timeout_are_checked_and_the_dashboard_is_built_in_unless_a_folder_is_named() {
+    let f = Fixture::new();
+    let s = f.load(&[]).unwrap();
+    assert_eq!(s.dashboard, agented_http::static_files::Dashboard::Embedded);
+    assert!(s.runner.labels.is_empty());
+    assert_eq!(s.runner.worker_lost_after, std::time::Duration::from_secs(30));
+    let s = f
+        .load(&[
+            ("AGENTED__RUNNER__LABELS", "claude, region=eu,gpu:a100"),
+            ("AGENTED__RUNNER__WORKER_LOST_AFTER_SECONDS", "5"),
+            ("AGENTED__WEB__DIST_DIR", "web/dist"),
+        ])
+        .unwrap();
+    assert_eq!(s.runner.labels, vec!["claude", "region=eu", "gpu:a100"]);
+    assert_eq!(s.runner.worker_lost_after, std::time::Duration::from_secs(5));
+    assert_eq!(s.dashboard, agented_http::static_files::Dashboard::Folder(PathBuf::from("web/dist")));
+    assert_eq!(
+        f.load(&[("AGENTED__WEB__DIST_DIR", "")]).unwrap().dashboard,
+        agented_http::static_files::Dashboard::Embedded
+    );
+    for (key, value) in [
+        ("AGENTED__RUNNER__LABELS", "a=b=c"),
+        ("AGENTED__RUNNER__LABELS", "region="),
+        ("AGENTED__RUNNER__LABELS", "two words"),
+        ("AGENTED__RUNNER__WORKER_LOST_AFTER_SECONDS", "2"),
+        ("AGENTED__RUNNER__WORKER_LOST_AFTER_SECONDS", "3601"),
+    ] {
+        let err = error_line(&f, &[(key, value)]);
+        let named = if key.ends_with("LABELS") { "runner.labels" } else { "runner.worker_lost_after_seconds" };
+        assert!(err.contains(named), "{key}={value}: {err}");
+    }
+}
+
+#[test]
 fn an_unknown_key_is_an_error_not_silently_ignored() {
     let f = Fixture::new();
     let err = error_line(&f, &[("AGENTED__SERVER__BINDD", "127.0.0.1:1")]);

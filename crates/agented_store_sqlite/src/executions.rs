@@ -4,10 +4,10 @@
 use crate::schema::{execution_logs, executions};
 use crate::{Database, StoreError};
 use agented_executions::{
-    AttemptRecord, CostSource, Deferral, ExecStoreError, Execution, ExecutionFilter, ExecutionRepository,
+    AttemptRecord, Claim, CostSource, Deferral, ExecStoreError, Execution, ExecutionFilter, ExecutionRepository,
     ExecutionStatus, InsertError, LogLine, LogStore, NewExecution, Outcome, RunSnapshot, Usage,
 };
-use agented_kernel::{ExecutionId, Page, TriggerId};
+use agented_kernel::{ExecutionId, Page, TriggerId, WorkerId};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -50,6 +50,7 @@ struct ExecutionRow {
     fallback_chain: String,
     stall_timeout_seconds: Option<i32>,
     cost_source: Option<String>,
+    worker_id: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -86,7 +87,7 @@ struct LogRow {
     content: String,
 }
 
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
+pub(crate) fn corrupt(what: impl std::fmt::Display) -> StoreError {
     StoreError::Query(DieselError::DeserializationError(what.to_string().into()))
 }
 
@@ -130,6 +131,7 @@ impl TryFrom<ExecutionRow> for Execution {
             log_lines: r.log_lines,
             next_attempt_at: r.next_attempt_at.map(|t| t.and_utc()),
             rate_limit_attempts: u32::try_from(r.rate_limit_attempts).unwrap_or(0),
+            worker: r.worker_id.map(WorkerId::try_from).transpose().map_err(corrupt)?,
         })
     }
 }
@@ -164,7 +166,7 @@ impl From<DieselError> for Insert {
     }
 }
 
-fn err(e: StoreError) -> ExecStoreError {
+pub(crate) fn err(e: StoreError) -> ExecStoreError {
     ExecStoreError(agented_kernel::Cause::of(e))
 }
 
@@ -334,20 +336,43 @@ impl ExecutionRepository for SqliteExecutions {
             .map_err(err)
     }
 
-    async fn claim(&self, id: &ExecutionId, at: DateTime<Utc>) -> Result<Option<Execution>, ExecStoreError> {
+    async fn claim(
+        &self,
+        id: &ExecutionId,
+        worker: &WorkerId,
+        limit: u16,
+        at: DateTime<Utc>,
+    ) -> Result<Claim, ExecStoreError> {
         let id = id.as_str().to_owned();
+        let worker = worker.as_str().to_owned();
         self.db
             .run(move |conn| {
+                // One immediate transaction: writers of every process take turns, so the
+                // count and the claim cannot be split by another worker's claim.
                 conn.immediate_transaction(|conn| {
-                    let claimed = diesel::update(
-                        executions::table.find(&id).filter(executions::status.eq(ExecutionStatus::Queued.as_str())),
-                    )
-                    .set((
-                        executions::status.eq(ExecutionStatus::Running.as_str()),
-                        executions::started_at.eq(at.naive_utc()),
-                    ))
-                    .execute(conn)?;
-                    if claimed == 0 { Ok(None) } else { load(conn, &id) }
+                    let queued: Option<String> = executions::table
+                        .find(&id)
+                        .filter(executions::status.eq(ExecutionStatus::Queued.as_str()))
+                        .select(executions::trigger_id)
+                        .first(conn)
+                        .optional()?;
+                    let Some(trigger) = queued else { return Ok(Claim::Gone) };
+                    let running: i64 = executions::table
+                        .filter(executions::trigger_id.eq(&trigger))
+                        .filter(executions::status.eq(ExecutionStatus::Running.as_str()))
+                        .count()
+                        .get_result(conn)?;
+                    if running >= i64::from(limit) {
+                        return Ok(Claim::Busy);
+                    }
+                    diesel::update(executions::table.find(&id))
+                        .set((
+                            executions::status.eq(ExecutionStatus::Running.as_str()),
+                            executions::started_at.eq(at.naive_utc()),
+                            executions::worker_id.eq(&worker),
+                        ))
+                        .execute(conn)?;
+                    Ok(load(conn, &id)?.map_or(Claim::Gone, |e| Claim::Claimed(Box::new(e))))
                 })
             })
             .await
@@ -514,6 +539,22 @@ impl ExecutionRepository for SqliteExecutions {
                     .select(ExecutionRow::as_select())
                     .load(conn)?;
                 rows.into_iter().map(Execution::try_from).collect()
+            })
+            .await
+            .map_err(err)
+    }
+
+    async fn count_by_status(&self) -> Result<Vec<(ExecutionStatus, u64)>, ExecStoreError> {
+        self.db
+            .run(|conn| {
+                let counts: Vec<(String, i64)> = executions::table
+                    .group_by(executions::status)
+                    .select((executions::status, diesel::dsl::count_star()))
+                    .load(conn)?;
+                counts
+                    .into_iter()
+                    .map(|(status, n)| Ok((status.parse().map_err(corrupt)?, u64::try_from(n).unwrap_or(0))))
+                    .collect()
             })
             .await
             .map_err(err)

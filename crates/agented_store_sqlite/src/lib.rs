@@ -22,6 +22,7 @@ pub mod projects;
 pub mod schema;
 pub mod seeds;
 pub mod triggers;
+pub mod workers;
 
 pub use accounts::SqliteAccounts;
 pub use api_keys::SqliteApiKeys;
@@ -38,3 +39,4 @@ pub use planning::SqlitePlanning;
 pub use projects::SqliteProjects;
 pub use seeds::seed;
 pub use triggers::SqliteTriggers;
+pub use workers::SqliteWorkers;

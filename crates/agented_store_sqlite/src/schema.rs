@@ -101,6 +101,23 @@ diesel::table! {
         fallback_chain -> Text,
         stall_timeout_seconds -> Nullable<Integer>,
         cost_source -> Nullable<Text>,
+        worker_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    workers (worker_id) {
+        worker_id -> Text,
+        host -> Text,
+        pid -> Integer,
+        labels -> Text,
+        capacity -> Integer,
+        running -> Integer,
+        version -> Text,
+        started_at -> Timestamp,
+        heartbeat_at -> Timestamp,
+        stopped_at -> Nullable<Timestamp>,
+        lost_at -> Nullable<Timestamp>,
     }
 }
 

@@ -28,7 +28,7 @@ async fn a_queued_run_claimed_meanwhile_is_not_closed_as_if_it_were_still_queued
     let cancel = Outcome::closing(&execution, ExecutionStatus::Cancelled, "cancelled by a user", Utc::now());
 
     // A worker claims it between the canceller's read and its write.
-    let claimed = store.claim(&id, Utc::now()).await.unwrap();
+    let claimed = store.claim(&id, &agented_kernel::WorkerId::generate(), 1, Utc::now()).await.unwrap().claimed();
     assert!(claimed.is_some());
     assert!(!store.finish_if(&id, ExecutionStatus::Queued, &cancel).await.unwrap(), "no longer queued");
     assert_eq!(store.get(&id).await.unwrap().unwrap().status, ExecutionStatus::Running, "the live run is untouched");
@@ -39,7 +39,14 @@ async fn a_queued_run_claimed_meanwhile_is_not_closed_as_if_it_were_still_queued
     let queued = store.insert(&new_execution(&trigger)).await.unwrap();
     let cancel = Outcome::closing(&queued, ExecutionStatus::Cancelled, "cancelled by a user", Utc::now());
     assert!(store.finish_if(&queued.execution_id, ExecutionStatus::Queued, &cancel).await.unwrap());
-    assert!(store.claim(&queued.execution_id, Utc::now()).await.unwrap().is_none());
+    assert!(
+        store
+            .claim(&queued.execution_id, &agented_kernel::WorkerId::generate(), 1, Utc::now())
+            .await
+            .unwrap()
+            .claimed()
+            .is_none()
+    );
 }
 
 #[tokio::test]

@@ -36,7 +36,7 @@ async fn one_query_gives_each_trigger_its_path_count_and_latest_run() {
         let new = new_execution(&ids[0], at, BackendType::Claude, Vec::new());
         executions.insert(&new).await.unwrap();
         if minutes == 3 {
-            executions.claim(&new.execution_id, at).await.unwrap();
+            executions.claim(&new.execution_id, &agented_kernel::WorkerId::generate(), 1, at).await.unwrap();
             let outcome = Outcome {
                 status: ExecutionStatus::Failed,
                 exit_code: Some(2),

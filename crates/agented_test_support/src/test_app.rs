@@ -49,6 +49,7 @@ pub struct TestApp {
     env: HashMap<String, String>,
     extra_routes: Option<fn(&mut ActixServiceConfig)>,
     clock: Option<Arc<dyn Clock>>,
+    no_worker: bool,
     /// The default workspace, removed with the data folder.
     default_workspace: Option<PathBuf>,
     /// Taken by `restart`; dropped (deleting the folder) with the last server.
@@ -104,6 +105,7 @@ pub struct TestAppBuilder {
     extra_routes: Option<fn(&mut ActixServiceConfig)>,
     dist: Option<PathBuf>,
     clock: Option<Arc<dyn Clock>>,
+    no_worker: bool,
 }
 
 impl std::fmt::Debug for TestAppBuilder {
@@ -131,6 +133,13 @@ impl TestAppBuilder {
     #[must_use]
     pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = Some(clock);
+        self
+    }
+
+    /// Serves the API and the dashboard only, as `serve --no-worker`: runs wait for a worker.
+    #[must_use]
+    pub const fn no_worker(mut self) -> Self {
+        self.no_worker = true;
         self
     }
 
@@ -165,7 +174,14 @@ impl TestAppBuilder {
             ("AGENTED__WEB__DIST_DIR".to_owned(), dist.display().to_string()),
         ]);
         env.extend(self.env);
-        let parts = Parts { data_dir, fake_bin, env, extra_routes: self.extra_routes, clock: self.clock };
+        let parts = Parts {
+            data_dir,
+            fake_bin,
+            env,
+            extra_routes: self.extra_routes,
+            clock: self.clock,
+            no_worker: self.no_worker,
+        };
         start(Some(dir), parts, None).await
     }
 }
@@ -178,6 +194,7 @@ struct Parts {
     env: HashMap<String, String>,
     extra_routes: Option<fn(&mut ActixServiceConfig)>,
     clock: Option<Arc<dyn Clock>>,
+    no_worker: bool,
 }
 
 /// Builds and starts a server over `parts.data_dir` (`admin_key`: the key of an earlier start).
@@ -185,7 +202,8 @@ async fn start(dir: Option<TempDir>, parts: Parts, admin_key: Option<String>) ->
     let logs = CapturedLogs::global();
     let sources = Sources { config_dir: workspace_root().join("config"), dotenv: None, env: parts.env.clone() };
     let settings = Settings::load(&sources).expect("test settings");
-    let overrides = Overrides { extra_routes: parts.extra_routes, clock: parts.clock.clone() };
+    let overrides =
+        Overrides { extra_routes: parts.extra_routes, clock: parts.clock.clone(), no_worker: parts.no_worker };
     let app = Application::build(&settings, overrides).await.expect("server starts");
     let address = format!("http://{}", app.local_addr());
     let database = app.database().clone();
@@ -218,6 +236,7 @@ async fn start(dir: Option<TempDir>, parts: Parts, admin_key: Option<String>) ->
         env: parts.env,
         extra_routes: parts.extra_routes,
         clock: parts.clock,
+        no_worker: parts.no_worker,
         dir,
     }
 }
@@ -257,6 +276,12 @@ impl TestApp {
         start(None, self.parts(), Some(self.admin_key.clone())).await
     }
 
+    /// A second server on this one's data folder that runs jobs, whatever this one does
+    /// (beside a `no_worker` server: a worker for its queue).
+    pub async fn worker_peer(&self) -> Self {
+        start(None, Parts { no_worker: false, ..self.parts() }, Some(self.admin_key.clone())).await
+    }
+
     fn parts(&self) -> Parts {
         Parts {
             data_dir: self.data_dir.clone(),
@@ -264,6 +289,7 @@ impl TestApp {
             env: self.env.clone(),
             extra_routes: self.extra_routes,
             clock: self.clock.clone(),
+            no_worker: self.no_worker,
         }
     }
 

@@ -43,6 +43,8 @@ export interface Execution {
   /** Passes through its chain that every entry was rate-limited. */
   rate_limit_attempts: number
   retry_of: string | null
+  /** The worker that ran it (`null` while queued). */
+  worker: string | null
   /** The chain frozen into the run when it was queued (empty: its own backend). */
   fallback_chain: FallbackEntry[]
   log_lines: number

@@ -339,7 +339,8 @@ pub struct StreamEvent {
     /// `status` (the run's state changed), `log` (a stored line) or `complete` (the run ended; the last event).
     pub event: String,
     /// A JSON object: `status` → execution_id, status, started_at, error_message, next_attempt_at;
-    /// `log` → seq, stream, content, timestamp; `complete` → the final status, exit code, log_lines and usage.
+    /// `log` → seq, stream, content, timestamp; `complete` → the final status, exit code, log_lines, usage
+    /// and the worker that ran it.
     pub data: String,
     /// The line's `seq` on `log` events: send it back as `Last-Event-ID` to resume after it.
     pub id: Option<String>,
@@ -359,6 +360,7 @@ fn sse_event(event: RunEvent) -> sse::Event {
                 "execution_id": e.execution_id.as_str(),
                 "next_attempt_at": e.next_attempt_at,
                 "error_message": e.error_message,
+                "worker": e.worker.as_ref().map(agented_kernel::WorkerId::as_str),
             }),
         ),
         RunEvent::Line(LogLine { seq, timestamp, stream, content }) => {
@@ -379,6 +381,7 @@ fn sse_event(event: RunEvent) -> sse::Event {
                 "total_cost_usd": e.total_cost_usd,
                 "cost_source": e.cost_source.map(agented_executions::CostSource::as_str),
                 "log_lines": e.log_lines,
+                "worker": e.worker.as_ref().map(agented_kernel::WorkerId::as_str),
             }),
         ),
     }

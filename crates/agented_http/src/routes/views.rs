@@ -254,6 +254,8 @@ pub struct ExecutionView {
     pub fallback_chain: Vec<FallbackEntryView>,
     /// The execution this one retried.
     pub retry_of: Option<String>,
+    /// The worker that ran it (`GET /admin/workers`); `null` while queued, and for runs from before workers were recorded.
+    pub worker: Option<String>,
     /// Lines stored.
     pub log_lines: i64,
     /// Local project paths.
@@ -307,6 +309,7 @@ impl From<Execution> for ExecutionView {
             rate_limit_attempts: e.rate_limit_attempts,
             fallback_chain: e.snapshot.chain.iter().cloned().map(FallbackEntryView::from).collect(),
             retry_of: e.retry_of.map(|r| r.to_string()),
+            worker: e.worker.map(String::from),
             log_lines: e.log_lines,
             local_paths: e.snapshot.local_paths,
             repositories: e.snapshot.repositories,

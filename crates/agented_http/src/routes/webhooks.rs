@@ -7,6 +7,7 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
+use crate::metrics::{WebhookOutcome, WebhookSource};
 use crate::middleware::body_limit::WEBHOOK_LIMIT_BYTES;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
@@ -102,8 +103,13 @@ pub async fn generic_webhook(
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let reception = receive_generic(&req, &state, payload).await;
+    counted(&state, WebhookSource::Generic, reception)
+}
+
+async fn receive_generic(req: &HttpRequest, state: &AppState, payload: web::Payload) -> Result<Reception, ApiError> {
     let body = read_body(payload).await?;
-    let headers = header_pairs(&req);
+    let headers = header_pairs(req);
     let arrival = Arrival { headers: &headers, body: &body };
     let message = match (
         arrival.header("webhook-id"),
@@ -120,8 +126,26 @@ pub async fn generic_webhook(
         now: state.clock.now(),
         policy: state.timestamp_policy,
     };
-    let reception = state.webhooks.receive(&arrival, &|secret: &str| proof.check(secret), proof.message_id()).await?;
-    Ok(respond(reception))
+    Ok(state.webhooks.receive(&arrival, &|secret: &str| proof.check(secret), proof.message_id()).await?)
+}
+
+/// Counts the delivery's outcome for `/metrics`, then answers.
+fn counted(
+    state: &AppState,
+    source: WebhookSource,
+    reception: Result<Reception, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let outcome = match &reception {
+        Ok(Reception::Challenge(_) | Reception::Pong) => WebhookOutcome::Handshake,
+        Ok(Reception::Delivered(s)) if !s.started.is_empty() => WebhookOutcome::Started,
+        Ok(Reception::Delivered(s)) if s.matched == 0 => WebhookOutcome::NotMatched,
+        Ok(Reception::Delivered(s)) if s.duplicate => WebhookOutcome::Duplicate,
+        Ok(Reception::Delivered(_)) => WebhookOutcome::Skipped,
+        Err(e) if e.status().is_server_error() => WebhookOutcome::Failed,
+        Err(_) => WebhookOutcome::Refused,
+    };
+    state.metrics.count_webhook(source, outcome);
+    reception.map(respond)
 }
 
 /// The text-valued headers of a request, names in lower case.
@@ -183,11 +207,15 @@ pub async fn github_webhook(
     state: web::Data<AppState>,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
+    let reception = receive_github(&req, &state, payload).await;
+    counted(&state, WebhookSource::Github, reception)
+}
+
+async fn receive_github(req: &HttpRequest, state: &AppState, payload: web::Payload) -> Result<Reception, ApiError> {
     let body = read_body(payload).await?;
-    let headers = header_pairs(&req);
+    let headers = header_pairs(req);
     let arrival = Arrival { headers: &headers, body: &body };
     let signature = arrival.header("x-hub-signature-256");
     let signed_with = |secret: &str| signature_matches(secret.as_bytes(), &body, signature);
-    let reception = state.webhooks.receive_github(&arrival, &signed_with, &agented_auth::body_digest(&body)).await?;
-    Ok(respond(reception))
+    Ok(state.webhooks.receive_github(&arrival, &signed_with, &agented_auth::body_digest(&body)).await?)
 }

@@ -127,8 +127,8 @@ pub struct Settings {
     pub sentry: SentrySettings,
     /// Rate limits.
     pub rate_limits: RateLimitOptions,
-    /// Built dashboard folder.
-    pub web_dist: PathBuf,
+    /// Where the dashboard's files come from.
+    pub dashboard: agented_http::static_files::Dashboard,
     /// How bots are run.
     pub runner: RunnerSettings,
     /// Untrusted values in prompts are cut to this many characters.
@@ -244,7 +244,7 @@ impl Settings {
             log,
             sentry,
             rate_limits,
-            web_dist: web::WebDist::from(raw.web).0,
+            dashboard: raw.web.into(),
             runner,
             max_untrusted_chars: untrusted.0,
             webhooks,
@@ -295,7 +295,11 @@ impl Serialize for Settings {
         map.serialize_entry("log", &self.log)?;
         map.serialize_entry("sentry", &self.sentry)?;
         map.serialize_entry("rate_limits", &rate_limits::AsSection(&self.rate_limits))?;
-        map.serialize_entry("web", &table("dist_dir", self.web_dist.display().to_string()))?;
+        let dist_dir = match &self.dashboard {
+            agented_http::static_files::Dashboard::Folder(dir) => Some(dir.display().to_string()),
+            agented_http::static_files::Dashboard::Embedded => None,
+        };
+        map.serialize_entry("web", &Section("dist_dir", dist_dir))?;
         map.serialize_entry("runner", &self.runner)?;
         map.serialize_entry("prompts", &table("max_untrusted_chars", self.max_untrusted_chars))?;
         map.serialize_entry("webhooks", &self.webhooks)?;

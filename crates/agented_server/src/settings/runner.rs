@@ -17,6 +17,8 @@ pub(super) struct RawRunner {
     shutdown_grace_seconds: u64,
     max_log_lines: i64,
     stall_timeout_seconds: u64,
+    labels: StringList,
+    worker_lost_after_seconds: u64,
 }
 
 /// How bots are run.
@@ -43,6 +45,12 @@ pub struct RunnerSettings {
     pub max_log_lines: i64,
     /// A run with no output for this long is stopped like a timeout, unless its trigger sets its own (0: never).
     pub stall_timeout_seconds: u32,
+    /// What this process's worker offers (which CLIs, `region=eu`, …), shown in the registry.
+    pub labels: Vec<String>,
+    /// A worker without a heartbeat for this long is lost, and its runs are interrupted.
+    /// Workers beat six times in this period.
+    #[serde(rename = "worker_lost_after_seconds", serialize_with = "seconds")]
+    pub worker_lost_after: Duration,
 }
 
 fn paths<S: Serializer>(paths: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
@@ -74,6 +82,14 @@ impl TryFrom<(RawRunner, &Path)> for RunnerSettings {
         }) {
             return Err(invalid("runner.env_passthrough", problem));
         }
+        let lost_after = within("runner.worker_lost_after_seconds", raw.worker_lost_after_seconds, 3..=3600, "")?;
+        let labels = raw.labels.into_vec();
+        if let Some(bad) = labels.iter().find(|l| !valid_label(l)) {
+            return Err(invalid(
+                "runner.labels",
+                format!("'{bad}' is not a label: 1 to 64 of letters, digits, '-', '_', '.', ':' or one '='"),
+            ));
+        }
         let configured = raw.workspace_dir.filter(|p| !p.as_os_str().is_empty());
         let default_workspace = configured.is_none();
         let workspace_dir = configured.unwrap_or_else(|| workspace::default_dir(data_dir));
@@ -87,6 +103,17 @@ impl TryFrom<(RawRunner, &Path)> for RunnerSettings {
             shutdown_grace: Duration::from_secs(grace),
             max_log_lines: raw.max_log_lines,
             stall_timeout_seconds: u32::try_from(stall).unwrap_or(agented_triggers::MAX_STALL_SECONDS),
+            labels,
+            worker_lost_after: Duration::from_secs(lost_after),
         })
     }
+}
+
+/// A label is a word (`claude`) or one `key=value` pair (`region=eu`).
+pub fn valid_label(label: &str) -> bool {
+    (1..=64).contains(&label.len())
+        && label.matches('=').count() <= 1
+        && label.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '='))
+        && !label.starts_with('=')
+        && !label.ends_with('=')
 }

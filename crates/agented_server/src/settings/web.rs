@@ -1,20 +1,21 @@
-//! `[web]`: the built dashboard the server serves at `/`.
+//! `[web]`: where the dashboard served at `/` comes from.
 
+use agented_http::static_files::Dashboard;
 use serde::Deserialize;
 use std::path::PathBuf;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawWeb {
-    dist_dir: PathBuf,
+    dist_dir: Option<PathBuf>,
 }
 
-/// The folder holding the built dashboard (`web/dist`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WebDist(pub PathBuf);
-
-impl From<RawWeb> for WebDist {
+/// The files built into the binary, unless `dist_dir` names a folder (empty: built in).
+impl From<RawWeb> for Dashboard {
     fn from(raw: RawWeb) -> Self {
-        Self(raw.dist_dir)
+        match raw.dist_dir {
+            Some(dir) if !dir.as_os_str().is_empty() => Self::Folder(dir),
+            _ => Self::Embedded,
+        }
     }
 }

@@ -47,9 +47,9 @@ async fn every_path_in_the_spec_is_routed() {
 }
 
 /// The spec's path for a route macro's `route` with `method`: routes in the
-/// `/admin` and `/api` scopes declare the part below the scope.
+/// `/admin`, `/api` and `/metrics` scopes declare the part below the scope.
 pub fn spec_path(spec: &Value, method: &str, route: &str) -> Option<String> {
-    [route.to_owned(), format!("/admin{route}"), format!("/api{route}")]
+    [route.to_owned(), format!("/admin{route}"), format!("/api{route}"), format!("/metrics{route}")]
         .into_iter()
         .find(|p| spec["paths"][p.as_str()][method.to_lowercase()].is_object())
 }

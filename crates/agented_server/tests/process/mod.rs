@@ -46,6 +46,23 @@ pub fn spawn_server(dir: &Path, configure: impl FnOnce(&mut Command)) -> (Child,
     (child, address, terminal)
 }
 
+/// Starts `agented worker` (after `configure` has its say) and returns it with its worker id.
+pub fn spawn_worker(dir: &Path, configure: impl FnOnce(&mut Command)) -> (Child, String) {
+    let mut cmd = agented(dir);
+    cmd.arg("worker").stdout(Stdio::null()).stderr(Stdio::piped());
+    configure(&mut cmd);
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let id = loop {
+        let line = lines.next().expect("the worker printed its id").unwrap();
+        if let Some(rest) = line.strip_prefix("agented worker ") {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, id)
+}
+
 pub fn wait_for_exit(mut child: Child, limit: Duration) -> std::process::ExitStatus {
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {

@@ -23,6 +23,8 @@
 //!   API key it was given (`ANTHROPIC_API_KEY`, `OPENAI_API_KEY`,
 //!   `GEMINI_API_KEY`) is VALUE; `retry_after=S` adds `retry-after: S`
 //! - it prints `account=<AGENTED_ACCOUNT_ID>` when it runs under an account
+//! - `tally=PATH`: appends its prompt's words as one line to PATH when it starts (to
+//!   count how often each run really executed, across processes)
 //!
 //! Asked by Agented's planning (its prompts name a reply schema), it answers
 //! as a model would, in one message: questions for
@@ -61,6 +63,7 @@ struct Plan {
     rate_limit: bool,
     rate_limit_if: Option<String>,
     retry_after: Option<u64>,
+    tally: Option<String>,
 }
 
 fn plan(prompt: &str) -> Plan {
@@ -96,6 +99,7 @@ fn plan(prompt: &str) -> Plan {
             "retry_after" => plan.retry_after = Some(num()),
             "args" => plan.args = true,
             "tool" => plan.tool = true,
+            "tally" => plan.tally = Some(value.to_owned()),
             _ => {}
         }
     }
@@ -247,6 +251,19 @@ async fn main() {
     let mut plan = plan(&prompt);
     if reply.is_some() && !prompt.split_whitespace().any(|w| w.starts_with("lines=")) {
         plan.lines = 0;
+    }
+    if let Some(path) = &plan.tally {
+        // One write of one line with O_APPEND: lines of concurrent bots never interleave.
+        let words: Vec<&str> = prompt.split_whitespace().collect();
+        let tallied = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .and_then(|mut file| file.write_all(format!("{}\n", words.join(" ")).as_bytes()));
+        if let Err(e) = tallied {
+            eprintln!("fake-bot: cannot tally to {path}: {e}");
+            std::process::exit(3);
+        }
     }
     // Registering a handler means SIGTERM no longer ends the process.
     let _term = plan.ignore_term.then(|| tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()));

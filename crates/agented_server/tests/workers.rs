@@ -1,0 +1,241 @@
+//! Worker processes beside an API server on one database (`serve --no-worker` and
+//! `agented worker`, the real binary): runs spread over workers and run once each,
+//! and a worker killed with SIGKILL leaves its run `interrupted` and no process behind.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on the first broken expectation")]
+
+mod process;
+
+use process::{api, gone, sigterm, spawn_server, spawn_worker, status_of, stream, wait_for_exit, with_fake_clis};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// Every process of this test's servers, workers and runs carries this mark.
+fn configure(dir: &Path, cmd: &mut Command) {
+    with_fake_clis(dir, cmd);
+    cmd.env("WORKER_TEST_MARK", dir)
+        .env("AGENTED__RUNNER__ENV_PASSTHROUGH", "WORKER_TEST_MARK")
+        // Beats every 0.5 s; a worker of this host whose process is gone is lost at the next sweep.
+        .env("AGENTED__RUNNER__WORKER_LOST_AFTER_SECONDS", "3");
+}
+
+/// Run processes (not servers or workers) carrying this test's mark.
+fn run_processes(dir: &Path, not: &[u32]) -> Vec<i32> {
+    let needle = format!("WORKER_TEST_MARK={}", dir.display());
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| {
+            !not.iter().any(|n| i64::from(*n) == i64::from(*pid))
+                && !gone(*pid)
+                && std::fs::read(format!("/proc/{pid}/environ"))
+                    .is_ok_and(|env| env.split(|&b| b == 0).any(|kv| kv == needle.as_bytes()))
+                && std::fs::read(format!("/proc/{pid}/environ"))
+                    .is_ok_and(|env| env.split(|&b| b == 0).any(|kv| kv.starts_with(b"AGENTED_EXECUTION_ID=")))
+        })
+        .collect()
+}
+
+async fn trigger(address: &str, max_concurrent: u32) -> String {
+    let body = json!({ "name": format!("t{max_concurrent}"), "prompt_template": "{message}", "max_concurrent": max_concurrent });
+    api(address, Method::POST, "/admin/triggers", Some(body)).await["trigger_id"].as_str().unwrap().to_owned()
+}
+
+async fn run(address: &str, trigger: &str, message: &str) -> String {
+    let path = format!("/admin/triggers/{trigger}/run");
+    api(address, Method::POST, &path, Some(json!({ "message": message }))).await["execution_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Reads `path` until `done` holds of what it answers, or fails after `limit`.
+async fn until(address: &str, path: &str, limit: Duration, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + limit;
+    loop {
+        let answer = api(address, Method::GET, path, None).await;
+        if done(&answer) {
+            return answer;
+        }
+        assert!(Instant::now() < deadline, "{path} never got there: {answer}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn one_api_server_and_two_workers_run_fifty_runs_once_each_using_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, address, _) = spawn_server(dir.path(), |cmd| {
+        configure(dir.path(), cmd);
+        cmd.arg("--no-worker");
+    });
+    let workers: Vec<(std::process::Child, String)> = (0..2)
+        .map(|_| {
+            spawn_worker(dir.path(), |cmd| {
+                configure(dir.path(), cmd);
+                cmd.args(["--max-parallel-runs", "4"]);
+            })
+        })
+        .collect();
+    let tally = dir.path().join("tally");
+    let trigger = trigger(&address, 20).await;
+    let mut ids = Vec::new();
+    for n in 0..50 {
+        ids.push(run(&address, &trigger, &format!("n={n} lines=1 sleep_ms=150 tally={}", tally.display())).await);
+    }
+    let mut by_worker: BTreeMap<String, usize> = BTreeMap::new();
+    for id in &ids {
+        let events = stream(&address, id).await.until(|e| e.name == "complete").await;
+        let done = &events.last().unwrap().data;
+        assert_eq!(done["status"], "success", "{done}");
+        *by_worker.entry(done["worker"].as_str().unwrap().to_owned()).or_default() += 1;
+    }
+    let names: Vec<&String> = workers.iter().map(|(_, id)| id).collect();
+    assert_eq!(
+        by_worker.keys().collect::<Vec<_>>(),
+        {
+            let mut n = names.clone();
+            n.sort();
+            n
+        },
+        "both workers ran runs: {by_worker:?}"
+    );
+    // Each run's bot started exactly once, whichever worker took it.
+    let lines = std::fs::read_to_string(&tally).unwrap();
+    let mut started: BTreeMap<&str, usize> = BTreeMap::new();
+    for line in lines.lines() {
+        *started.entry(line.split_whitespace().find(|w| w.starts_with("n=")).unwrap()).or_default() += 1;
+    }
+    assert_eq!(started.len(), 50, "{started:?}");
+    assert!(started.values().all(|n| *n == 1), "a run executed twice: {started:?}");
+
+    for (child, _) in &workers {
+        sigterm(child);
+    }
+    for (child, _) in workers {
+        assert!(wait_for_exit(child, Duration::from_secs(20)).success());
+    }
+    let listed = api(&address, Method::GET, "/admin/workers", None).await;
+    assert!(listed["workers"].as_array().unwrap().iter().all(|w| w["status"] == "stopped"), "{listed}");
+    sigterm(&server);
+    assert!(wait_for_exit(server, Duration::from_secs(20)).success());
+}
+
+#[tokio::test]
+async fn a_triggers_max_concurrent_of_one_holds_across_two_workers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, address, _) = spawn_server(dir.path(), |cmd| {
+        configure(dir.path(), cmd);
+        cmd.arg("--no-worker");
+    });
+    // One job at a time each: the second worker holds the second job while the first runs the first.
+    let workers: Vec<(std::process::Child, String)> = (0..2)
+        .map(|_| {
+            spawn_worker(dir.path(), |cmd| {
+                configure(dir.path(), cmd);
+                cmd.args(["--max-parallel-runs", "1"]);
+            })
+        })
+        .collect();
+    let one_at_a_time = trigger(&address, 1).await;
+    let mut ids = Vec::new();
+    for n in 0..6 {
+        ids.push(run(&address, &one_at_a_time, &format!("n={n} lines=1 sleep_ms=400")).await);
+    }
+    let mut spans = Vec::new();
+    let mut used = std::collections::BTreeSet::new();
+    for id in &ids {
+        stream(&address, id).await.until(|e| e.name == "complete").await;
+        let done = api(&address, Method::GET, &format!("/admin/executions/{id}"), None).await;
+        assert_eq!(done["status"], "success", "{done}");
+        let at = |key: &str| chrono::DateTime::parse_from_rfc3339(done[key].as_str().unwrap()).unwrap();
+        spans.push((at("started_at"), at("finished_at")));
+        used.insert(done["worker"].as_str().unwrap().to_owned());
+    }
+    spans.sort();
+    for pair in spans.windows(2) {
+        assert!(pair[0].1 <= pair[1].0, "two runs of a max_concurrent = 1 trigger overlapped: {pair:?}");
+    }
+    assert_eq!(used.len(), 2, "both workers took runs of it: {used:?}");
+    for (child, _) in &workers {
+        sigterm(child);
+    }
+    for (child, _) in workers {
+        assert!(wait_for_exit(child, Duration::from_secs(20)).success());
+    }
+    sigterm(&server);
+    assert!(wait_for_exit(server, Duration::from_secs(20)).success());
+}
+
+#[tokio::test]
+async fn a_worker_killed_mid_run_leaves_its_run_interrupted_once_and_no_process_and_the_next_worker_takes_the_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, address, _) = spawn_server(dir.path(), |cmd| {
+        configure(dir.path(), cmd);
+        cmd.arg("--no-worker");
+    });
+    let (mut worker, worker_id) = spawn_worker(dir.path(), |cmd| {
+        configure(dir.path(), cmd);
+        cmd.args(["--labels", "claude,region=test"]);
+    });
+    let trigger = trigger(&address, 1).await;
+    let tally = dir.path().join("tally");
+    let long =
+        run(&address, &trigger, &format!("long ignore_term fork=2 lines=1 sleep_ms=600000 tally={}", tally.display()))
+            .await;
+    // Followed through the API server: the lines come from the worker's process through the store.
+    let mut pids: Vec<i32> = Vec::new();
+    stream(&address, &long)
+        .await
+        .until(|e| {
+            if let Some(pid) = e.data["content"].as_str().and_then(|c| c.strip_prefix("grandchild pid=")) {
+                pids.push(pid.parse().unwrap());
+            }
+            e.name == "complete" || pids.len() == 2
+        })
+        .await;
+    assert_eq!(pids.len(), 2);
+    let detail = api(&address, Method::GET, &format!("/admin/executions/{long}"), None).await;
+    assert_eq!((detail["status"].as_str(), detail["worker"].as_str()), (Some("running"), Some(worker_id.as_str())));
+    let registry =
+        until(&address, "/admin/workers", Duration::from_secs(10), |l| l["workers"][0]["running"] == 1).await;
+    assert_eq!(registry["workers"][0]["labels"], json!(["claude", "region=test"]));
+    assert_eq!(registry["workers"][0]["status"], "active");
+    // max_concurrent = 1: the next one waits in the queue.
+    let queued = run(&address, &trigger, &format!("next lines=2 tally={}", tally.display())).await;
+
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    let ended =
+        until(&address, &format!("/admin/executions/{long}"), Duration::from_secs(20), |e| e["status"] != "running")
+            .await;
+    assert_eq!(ended["status"], "interrupted", "{ended}");
+    assert_eq!(ended["error_message"], agented_executions::WORKER_LOST);
+    let registry = api(&address, Method::GET, "/admin/workers", None).await;
+    assert_eq!(registry["workers"][0]["status"], "lost", "{registry}");
+    // Its leader died with the worker (parent-death signal); the sweep killed the grandchildren.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !run_processes(dir.path(), &[]).is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(run_processes(dir.path(), &[]), Vec::<i32>::new(), "a process of the killed worker's run survived");
+    assert!(pids.iter().all(|p| gone(*p)));
+    assert_eq!(status_of(&address, &queued).await, "queued", "no worker: it waits");
+
+    let (next, next_id) = spawn_worker(dir.path(), |cmd| configure(dir.path(), cmd));
+    let events = stream(&address, &queued).await.until(|e| e.name == "complete").await;
+    let done = &events.last().unwrap().data;
+    assert_eq!((done["status"].as_str(), done["worker"].as_str()), (Some("success"), Some(next_id.as_str())));
+    let tallied = std::fs::read_to_string(&tally).unwrap();
+    let runs_of = |word: &str| tallied.lines().filter(|l| l.split_whitespace().any(|w| w == word)).count();
+    assert_eq!(runs_of("long"), 1, "the interrupted run was not run again");
+    assert_eq!(runs_of("next"), 1);
+    sigterm(&next);
+    assert!(wait_for_exit(next, Duration::from_secs(20)).success());
+    sigterm(&server);
+    assert!(wait_for_exit(server, Duration::from_secs(20)).success());
+}

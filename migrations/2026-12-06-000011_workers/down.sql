@@ -1,0 +1,3 @@
+DROP INDEX executions_by_worker;
+ALTER TABLE executions DROP COLUMN worker_id;
+DROP TABLE workers;
