@@ -16,3 +16,6 @@ CREATE INDEX workers_by_heartbeat ON workers (heartbeat_at);
 
 ALTER TABLE executions ADD COLUMN worker_id TEXT;
 CREATE INDEX executions_by_worker ON executions (worker_id) WHERE worker_id IS NOT NULL;
+-- A claim counts its trigger's running runs, and a capped insert its queued and running
+-- ones, inside their transactions: an index on both columns keeps that to a few rows.
+CREATE INDEX executions_by_trigger_status ON executions (trigger_id, status);

@@ -31,6 +31,17 @@ pub fn bench(sh: &Shell) -> Result<()> {
     Ok(())
 }
 
+/// `cargo xtask bench --scale`: runs spread over 1, 2 and 4 worker processes.
+pub fn scale(sh: &Shell) -> Result<()> {
+    crate::web::build(sh, false)?;
+    build_release(sh)?;
+    step("scaling", "cargo xtask bench --scale", || {
+        Ok(cmd!(sh, "target/release/agented-bench --root . --bin-dir target/release scale --out target/bench").run()?)
+    })?;
+    eprintln!("figures written to {}", root().join("target/bench/scale.md").display());
+    Ok(())
+}
+
 /// `cargo xtask soak [SECONDS]`: mixed traffic, memory and descriptors sampled.
 pub fn soak(sh: &Shell, seconds: u64) -> Result<()> {
     build_release(sh)?;

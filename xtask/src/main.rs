@@ -39,7 +39,11 @@ enum Command {
     /// The release binary with the dashboard built in, checked to run alone in an empty folder.
     Dist,
     /// Every performance figure (release build), written to target/bench/results.{json,md}.
-    Bench,
+    Bench {
+        /// Instead: the scaling figure (runs on 1, 2 and 4 workers) → target/bench/scale.{json,md}.
+        #[arg(long)]
+        scale: bool,
+    },
     /// Minutes of mixed traffic (release build); fails when memory or open descriptors grow.
     Soak {
         /// How long, in seconds.
@@ -157,7 +161,8 @@ fn main() -> Result<()> {
         Command::Web => web::build(&sh, true),
         Command::E2e => e2e(&sh),
         Command::Dist => dist::dist(&sh),
-        Command::Bench => evidence::bench(&sh),
+        Command::Bench { scale: false } => evidence::bench(&sh),
+        Command::Bench { scale: true } => evidence::scale(&sh),
         Command::Soak { seconds } => evidence::soak(&sh, seconds),
         Command::Fuzz => evidence::fuzz(&sh),
     }

@@ -47,7 +47,7 @@ impl Rounds {
     }
 }
 
-fn progress(what: &str) {
+pub fn progress(what: &str) {
     eprintln!("  - {what}");
 }
 
@@ -156,7 +156,7 @@ fn measure_server(server: &Server, runtime: &tokio::runtime::Runtime, rounds: us
     Ok(())
 }
 
-fn git_rev() -> String {
+pub fn git_rev() -> String {
     std::process::Command::new("git")
         .args(["rev-parse", "--short", "HEAD"])
         .output()
@@ -165,7 +165,7 @@ fn git_rev() -> String {
         .map_or_else(|| "unknown".into(), |o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
 }
 
-fn machine() -> Value {
+pub fn machine() -> Value {
     let read = |path: &str| std::fs::read_to_string(path).unwrap_or_default();
     let cpuinfo = read("/proc/cpuinfo");
     let model =

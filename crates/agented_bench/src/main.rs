@@ -15,6 +15,7 @@ mod fuzz;
 mod http;
 mod load;
 mod runs;
+mod scale;
 mod server;
 mod soak;
 mod sse_clients;
@@ -48,6 +49,20 @@ enum Command {
         /// Rounds per figure (each figure is their median, with min and max).
         #[arg(long, default_value_t = 5)]
         rounds: usize,
+        #[arg(long, default_value = "target/bench")]
+        out: PathBuf,
+    },
+    /// R runs of a one-second bot on 1, 2 and 4 workers beside one API server; writes scale.json and scale.md.
+    Scale {
+        /// Runs per measurement.
+        #[arg(long, default_value_t = 48)]
+        runs: usize,
+        /// Run slots per worker.
+        #[arg(long, default_value_t = 4)]
+        parallel: usize,
+        /// Worker counts, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "1,2,4")]
+        workers: Vec<usize>,
         #[arg(long, default_value = "target/bench")]
         out: PathBuf,
     },
@@ -92,6 +107,11 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Bench { rounds, out } => {
             let results = bench::run(&bins, rounds.max(1), &root.join(out))?;
+            println!("{}", serde_json::to_string_pretty(&results)?);
+        }
+        Command::Scale { runs, parallel, workers, out } => {
+            let plan = scale::Plan { runs: runs.max(1), parallel: parallel.max(1), workers };
+            let results = scale::run(&bins, &plan, &root.join(out))?;
             println!("{}", serde_json::to_string_pretty(&results)?);
         }
         Command::Soak { seconds, out } => {

@@ -131,7 +131,7 @@ pub fn sse_latency_under_flood(api: &Api, trigger: &str, round: usize) -> Result
 }
 
 /// Runs to completion, following its stream; returns the `complete` event's data.
-fn until_complete(api: &Api, id: &str) -> Result<Value> {
+pub fn until_complete(api: &Api, id: &str) -> Result<Value> {
     let mut events = api.events(id)?;
     while let Some(event) = events.next_event()? {
         if event.name == "complete" {

@@ -34,49 +34,102 @@ pub struct Server {
     pub ready_ms: f64,
 }
 
+/// `agented <subcommand>` on `data_dir` (created if missing), with the fake bot installed
+/// under the CLI names, the known key and the request limits raised out of the way.
+fn command(bins: &Binaries, data_dir: &Path, subcommand: &str) -> Result<Command> {
+    std::fs::create_dir_all(data_dir)?;
+    let fake_bin = data_dir.join("fake-bin");
+    std::fs::create_dir_all(&fake_bin)?;
+    for name in ["claude", "codex", "gemini", "opencode"] {
+        let link = fake_bin.join(name);
+        if std::fs::symlink_metadata(&link).is_err() {
+            std::os::unix::fs::symlink(&bins.fake_bot, link)?;
+        }
+    }
+    // The server's own log (JSON, warnings and errors), kept when asked for.
+    let stdout = match std::env::var_os("AGENTED_BENCH_SERVER_LOG") {
+        Some(path) => Stdio::from(std::fs::OpenOptions::new().create(true).append(true).open(path)?),
+        None => Stdio::null(),
+    };
+    let mut cmd = Command::new(&bins.agented);
+    cmd.arg(subcommand)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("AGENTED_ENV", "production")
+        .env("AGENTED__LOG__LEVEL", "warn")
+        .env("AGENTED_CONFIG_DIR", &bins.config_dir)
+        .env("AGENTED__DATA_DIR", data_dir)
+        .env("AGENTED__SERVER__BIND", "127.0.0.1:0")
+        .env("AGENTED__RUNNER__EXTRA_PATH", &fake_bin)
+        // Ten flooding bots and the one whose stream is timed run at once.
+        .env("AGENTED__RUNNER__MAX_PARALLEL_RUNS", "11")
+        .env("AGENTED_API_KEY", KEY)
+        // Raised, not switched off: the limiter stays on the measured path.
+        .env("AGENTED__RATE_LIMITS__WEBHOOK", "1000000/1s")
+        .env("AGENTED__RATE_LIMITS__API", "1000000/1s")
+        // The 10,000-stream figure opens every stream with one key from one address.
+        .env("AGENTED__RATE_LIMITS__MAX_STREAMS_PER_KEY", "1000000")
+        .env("AGENTED__RATE_LIMITS__MAX_STREAMS_PER_CLIENT", "1000000")
+        .current_dir(data_dir)
+        .stdout(stdout);
+    Ok(cmd)
+}
+
+/// A running `agented worker` on a server's data folder. Stopped (SIGTERM, then wait) on drop.
+pub struct Worker {
+    child: Child,
+}
+
+impl Worker {
+    /// Starts a worker with `parallel` run slots; returns once it has registered.
+    ///
+    /// # Errors
+    /// When it cannot start or exits first.
+    pub fn start(bins: &Binaries, data_dir: &Path, parallel: usize) -> Result<Self> {
+        let mut child = command(bins, data_dir, "worker")?
+            .args(["--max-parallel-runs", &parallel.to_string()])
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("starting a worker of {}", bins.agented.display()))?;
+        let mut lines = BufReader::new(child.stderr.take().context("stderr")?).lines();
+        loop {
+            let Some(line) = lines.next() else { bail!("the worker exited before it registered") };
+            if line?.starts_with("agented worker ") {
+                break;
+            }
+        }
+        std::thread::spawn(move || lines.for_each(drop));
+        Ok(Self { child })
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        if let Ok(pid) = i32::try_from(self.child.id()) {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+        }
+        let _ = self.child.wait();
+    }
+}
+
 impl Server {
     /// Starts the server on `data_dir` (created if missing) with `extra` environment on top.
     ///
     /// # Errors
     /// When it cannot start, exits, or is not ready within 60 s.
     pub fn start(bins: &Binaries, data_dir: &Path, extra: &[(&str, &str)]) -> Result<Self> {
-        std::fs::create_dir_all(data_dir)?;
-        let fake_bin = data_dir.join("fake-bin");
-        std::fs::create_dir_all(&fake_bin)?;
-        for name in ["claude", "codex", "gemini", "opencode"] {
-            let link = fake_bin.join(name);
-            if std::fs::symlink_metadata(&link).is_err() {
-                std::os::unix::fs::symlink(&bins.fake_bot, link)?;
-            }
-        }
-        // The server's own log (JSON, warnings and errors), kept when asked for.
-        let stdout = match std::env::var_os("AGENTED_BENCH_SERVER_LOG") {
-            Some(path) => Stdio::from(std::fs::OpenOptions::new().create(true).append(true).open(path)?),
-            None => Stdio::null(),
-        };
+        Self::start_with(bins, data_dir, extra, &[])
+    }
+
+    /// [`Server::start`] with arguments after `serve` (`--no-worker`).
+    ///
+    /// # Errors
+    /// As [`Server::start`].
+    pub fn start_with(bins: &Binaries, data_dir: &Path, extra: &[(&str, &str)], args: &[&str]) -> Result<Self> {
         let started = Instant::now();
-        let mut child = Command::new(&bins.agented)
-            .arg("serve")
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("AGENTED_ENV", "production")
-            .env("AGENTED__LOG__LEVEL", "warn")
-            .env("AGENTED_CONFIG_DIR", &bins.config_dir)
-            .env("AGENTED__DATA_DIR", data_dir)
-            .env("AGENTED__SERVER__BIND", "127.0.0.1:0")
-            .env("AGENTED__RUNNER__EXTRA_PATH", &fake_bin)
-            // Ten flooding bots and the one whose stream is timed run at once.
-            .env("AGENTED__RUNNER__MAX_PARALLEL_RUNS", "11")
-            .env("AGENTED_API_KEY", KEY)
-            // Raised, not switched off: the limiter stays on the measured path.
-            .env("AGENTED__RATE_LIMITS__WEBHOOK", "1000000/1s")
-            .env("AGENTED__RATE_LIMITS__API", "1000000/1s")
-            // The 10,000-stream figure opens every stream with one key from one address.
-            .env("AGENTED__RATE_LIMITS__MAX_STREAMS_PER_KEY", "1000000")
-            .env("AGENTED__RATE_LIMITS__MAX_STREAMS_PER_CLIENT", "1000000")
+        let mut child = command(bins, data_dir, "serve")?
+            .args(args)
             .envs(extra.iter().copied())
-            .current_dir(data_dir)
-            .stdout(stdout)
             .stderr(Stdio::piped())
             .spawn()
             .with_context(|| format!("starting {}", bins.agented.display()))?;

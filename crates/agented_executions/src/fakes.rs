@@ -33,6 +33,9 @@ pub struct MemoryExecutions {
     claims: Mutex<HashMap<(TriggerId, String), DateTime<Utc>>>,
     /// While set, every call fails as a broken database would.
     pub broken: AtomicBool,
+    /// While set, `active_for_trigger` finds nothing, as a read taken just before another
+    /// server's insert would: only checks made inside the insert still see the runs.
+    pub stale_reads: AtomicBool,
 }
 
 impl MemoryExecutions {
@@ -77,6 +80,18 @@ fn end(e: &mut Execution, outcome: &Outcome) {
 impl ExecutionRepository for MemoryExecutions {
     async fn insert(&self, new: &NewExecution) -> Result<Execution, InsertError> {
         self.check()?;
+        if let Some(cap) = new.at_most_active {
+            let rows = lock(&self.rows);
+            let mut active = rows
+                .iter()
+                .filter(|e| e.trigger_id == new.trigger_id)
+                .filter(|e| matches!(e.status, ExecutionStatus::Queued | ExecutionStatus::Running));
+            if let Some(oldest) = active.next()
+                && 1 + active.count() >= usize::from(cap)
+            {
+                return Err(InsertError::Busy(oldest.execution_id.clone()));
+            }
+        }
         let mut claims = lock(&self.claims);
         let held = |c: &crate::DedupClaim| {
             claims.get(&(new.trigger_id.clone(), c.key.clone())).is_some_and(|expires| *expires > new.queued_at)
@@ -218,6 +233,9 @@ impl ExecutionRepository for MemoryExecutions {
 
     async fn active_for_trigger(&self, trigger: &TriggerId) -> Result<Vec<Execution>, ExecStoreError> {
         self.check()?;
+        if self.stale_reads.load(Ordering::SeqCst) {
+            return Ok(Vec::new());
+        }
         Ok(lock(&self.rows)
             .iter()
             .filter(|e| &e.trigger_id == trigger)
@@ -528,6 +546,7 @@ pub fn new_execution(
         retry_of: None,
         queued_at: at,
         claims: Vec::new(),
+        at_most_active: None,
     }
 }
 

@@ -32,6 +32,10 @@ pub struct NewExecution {
     pub queued_at: DateTime<Utc>,
     /// Dedup keys the run claims (a webhook delivery's), stored with it or not at all.
     pub claims: Vec<DedupClaim>,
+    /// With the reject policy, the trigger's `max_concurrent`: nothing is written when that
+    /// many of its runs are queued or running already. Checked in the insert's own
+    /// transaction, so two servers starting runs at once cannot both pass it.
+    pub at_most_active: Option<u16>,
 }
 
 /// A dedup key a run claims for its trigger until `expires_at`: no second run of the
@@ -50,6 +54,9 @@ pub enum InsertError {
     /// One of its claims is held by an earlier run of the trigger: nothing was written.
     #[error("an earlier run of the trigger holds one of its dedup keys")]
     Duplicate,
+    /// The trigger has `at_most_active` runs queued or running (the oldest is named): nothing was written.
+    #[error("the trigger is at its concurrency limit")]
+    Busy(ExecutionId),
     /// Storage failed: nothing was written.
     #[error(transparent)]
     Store(#[from] ExecStoreError),
@@ -121,8 +128,9 @@ pub trait ExecutionRepository: Send + Sync {
     /// a crash can leave neither a claim without its run nor a run without its claims.
     ///
     /// # Errors
-    /// MUST return [`InsertError::Duplicate`] when a claim is live at `queued_at`, and
-    /// [`InsertError::Store`] when nothing was written for another reason.
+    /// MUST return [`InsertError::Duplicate`] when a claim is live at `queued_at`,
+    /// [`InsertError::Busy`] when `at_most_active` runs of the trigger are queued or running,
+    /// and [`InsertError::Store`] when nothing was written for another reason.
     async fn insert(&self, new: &NewExecution) -> Result<Execution, InsertError>;
 
     /// Forgets the claims `keys` of `trigger` (its run could not be queued: a resend must run).

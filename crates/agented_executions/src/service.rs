@@ -39,6 +39,7 @@ impl From<crate::InsertError> for StartError {
     fn from(e: crate::InsertError) -> Self {
         match e {
             crate::InsertError::Duplicate => Self::Duplicate,
+            crate::InsertError::Busy(oldest) => Self::Busy(oldest),
             crate::InsertError::Store(e) => e.into(),
         }
     }
@@ -278,8 +279,9 @@ impl ExecutionService {
         let (trigger, paths) = self.startable(trigger_id).await?;
         let (rendered, inputs) = render(&trigger, &paths, &request, self.max_untrusted_chars);
         let snapshot = snapshot(&trigger, &paths, rendered.text, inputs);
+        let admission = Admission { claims: request.claims, at_most_active: at_most_active(&trigger) };
         let execution =
-            self.enqueue(&trigger.id, request.trigger_type, snapshot, request.message, None, request.claims).await?;
+            self.enqueue(&trigger.id, request.trigger_type, snapshot, request.message, None, admission).await?;
         if let Err(e) = self.triggers.touch_last_run(&trigger.id, execution.queued_at).await {
             tracing::warn!(error = %e, trigger_id = %trigger.id, "could not record the trigger's last run");
         }
@@ -308,7 +310,8 @@ impl ExecutionService {
             // The chain names the trigger's own choices; the backend asked for runs alone.
             snapshot.chain.clear();
         }
-        self.enqueue(&trigger.id, TriggerType::Manual, snapshot, None, None, Vec::new()).await
+        let admission = Admission { claims: Vec::new(), at_most_active: at_most_active(&trigger) };
+        self.enqueue(&trigger.id, TriggerType::Manual, snapshot, None, None, admission).await
     }
 
     /// Runs a finished execution again from its stored snapshot, linked to it.
@@ -320,8 +323,9 @@ impl ExecutionService {
         if !original.status.is_terminal() {
             return Err(StartError::Busy(original.execution_id));
         }
-        if let Some(trigger) = self.triggers.get(&original.trigger_id).await? {
-            self.check_concurrency(&trigger).await?;
+        let trigger = self.triggers.get(&original.trigger_id).await?;
+        if let Some(trigger) = &trigger {
+            self.check_concurrency(trigger).await?;
         }
         self.enqueue(
             &original.trigger_id,
@@ -329,7 +333,7 @@ impl ExecutionService {
             original.snapshot.clone(),
             original.message.clone(),
             Some(original.execution_id.clone()),
-            Vec::new(),
+            Admission { claims: Vec::new(), at_most_active: trigger.as_ref().and_then(at_most_active) },
         )
         .await
     }
@@ -413,6 +417,8 @@ impl ExecutionService {
         Ok((trigger, paths))
     }
 
+    /// The common refusal, with the running run named; the insert checks the cap again
+    /// atomically ([`NewExecution::at_most_active`]) for starts that race this check.
     async fn check_concurrency(&self, trigger: &Trigger) -> Result<(), StartError> {
         if trigger.settings.concurrency_policy != ConcurrencyPolicy::Reject {
             return Ok(());
@@ -434,7 +440,7 @@ impl ExecutionService {
         snapshot: RunSnapshot,
         message: Option<String>,
         retry_of: Option<ExecutionId>,
-        claims: Vec<crate::DedupClaim>,
+        admission: Admission,
     ) -> Result<Execution, StartError> {
         let now = self.clock.now();
         let new = NewExecution {
@@ -445,7 +451,8 @@ impl ExecutionService {
             message,
             retry_of,
             queued_at: now,
-            claims,
+            claims: admission.claims,
+            at_most_active: admission.at_most_active,
         };
         let execution = self.executions.insert(&new).await?;
         if let Err(e) = self.queue.enqueue(&execution.execution_id).await {
@@ -520,4 +527,15 @@ fn render(
         }
     }
     (PromptRenderer::render(template, trigger.settings.skill_command.as_deref(), &values), inputs)
+}
+
+/// What guards a new execution's insert: its dedup claims, and the concurrency cap.
+struct Admission {
+    claims: Vec<crate::DedupClaim>,
+    at_most_active: Option<u16>,
+}
+
+/// The cap a trigger with the reject policy puts on its queued and running runs.
+fn at_most_active(trigger: &Trigger) -> Option<u16> {
+    (trigger.settings.concurrency_policy == ConcurrencyPolicy::Reject).then_some(trigger.settings.max_concurrent)
 }

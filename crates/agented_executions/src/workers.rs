@@ -184,8 +184,10 @@ impl WorkerService {
             .list()
             .await?
             .into_iter()
-            .map(|w| (w.state(now, self.lost_after), w))
-            .map(|(s, w)| (w, s))
+            .map(|w| {
+                let state = w.state(now, self.lost_after);
+                (w, state)
+            })
             .collect())
     }
 

@@ -56,6 +56,28 @@ async fn reject_refuses_a_second_run_while_one_is_active_and_queue_does_not() {
 }
 
 #[tokio::test]
+async fn reject_is_checked_again_by_the_insert_so_a_start_that_raced_the_check_writes_nothing() {
+    let w = world();
+    let strict = w
+        .trigger("strict", TriggerPatch { concurrency_policy: Some("reject".into()), ..TriggerPatch::default() })
+        .await;
+    let first = w.service.start(&strict.id, manual("1")).await.unwrap();
+    // A second server's check ran before `first` was written: only the insert can refuse.
+    w.executions.stale_reads.store(true, Ordering::SeqCst);
+    let Err(StartError::Busy(oldest)) = w.service.start(&strict.id, manual("2")).await else {
+        panic!("expected Busy from the insert")
+    };
+    assert_eq!(oldest, first.execution_id);
+    assert_eq!(w.executions.all().len(), 1, "nothing was written");
+    assert_eq!(w.queue.queued().len(), 1);
+    // The queue policy has no cap: its second run is written.
+    let relaxed = w.trigger("relaxed", TriggerPatch::default()).await;
+    w.service.start(&relaxed.id, manual("1")).await.unwrap();
+    w.service.start(&relaxed.id, manual("2")).await.unwrap();
+    assert_eq!(w.executions.all().len(), 3);
+}
+
+#[tokio::test]
 async fn a_run_whose_job_cannot_be_queued_is_marked_failed() {
     let w = world();
     let t = w.trigger("t", TriggerPatch::default()).await;

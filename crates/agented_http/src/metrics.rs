@@ -66,6 +66,9 @@ pub enum WebhookOutcome {
 }
 
 impl WebhookOutcome {
+    const ALL: [Self; 7] =
+        [Self::Started, Self::Duplicate, Self::Skipped, Self::NotMatched, Self::Handshake, Self::Refused, Self::Failed];
+
     const fn as_str(self) -> &'static str {
         match self {
             Self::Started => "started",
@@ -97,7 +100,8 @@ pub struct Metrics {
     runs: Family<StatusLabel, Gauge>,
     run_seconds: HistogramFamily,
     log_lines: Counter,
-    webhooks: Family<DeliveryLabel, Counter>,
+    /// Each source's counter of each outcome, made once: counting a delivery is one atomic add.
+    webhooks: [[Counter; 7]; 2],
     queue_depth: Gauge,
     queue_oldest_seconds: Gauge,
     open_streams: Gauge,
@@ -128,12 +132,18 @@ impl Metrics {
     #[must_use]
     pub fn new(capacity: usize) -> Self {
         let mut registry = Registry::with_prefix("agented");
+        let deliveries = Family::<DeliveryLabel, Counter>::default();
+        // A clone of a counter shares its atomic: the family shows what these count.
+        let webhooks = ["generic", "github"].map(|source| {
+            WebhookOutcome::ALL
+                .map(|o| deliveries.get_or_create(&DeliveryLabel { source, outcome: o.as_str() }).clone())
+        });
         let metrics = Self {
             registry: Arc::default(),
             runs: Family::default(),
             run_seconds: Family::new_with_constructor(duration_histogram),
             log_lines: Counter::default(),
-            webhooks: Family::default(),
+            webhooks,
             queue_depth: Gauge::default(),
             queue_oldest_seconds: Gauge::default(),
             open_streams: Gauge::default(),
@@ -148,7 +158,7 @@ impl Metrics {
             metrics.run_seconds.clone(),
         );
         registry.register("log_lines", "Log lines stored and published by this process", metrics.log_lines.clone());
-        registry.register("webhook_deliveries", "Webhook deliveries by source and outcome", metrics.webhooks.clone());
+        registry.register("webhook_deliveries", "Webhook deliveries by source and outcome", deliveries);
         registry.register("queue_depth", "Due jobs in the run queue not yet picked up", metrics.queue_depth.clone());
         registry.register(
             "queue_oldest_pending_seconds",
@@ -169,11 +179,7 @@ impl Metrics {
 
     /// Counts a delivery's answer.
     pub fn count_webhook(&self, source: WebhookSource, outcome: WebhookOutcome) {
-        let source = match source {
-            WebhookSource::Generic => "generic",
-            WebhookSource::Github => "github",
-        };
-        self.webhooks.get_or_create(&DeliveryLabel { source, outcome: outcome.as_str() }).inc();
+        self.webhooks[source as usize][outcome as usize].inc();
     }
 
     /// Counts `n` log lines stored and published.

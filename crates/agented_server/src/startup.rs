@@ -87,6 +87,17 @@ pub async fn prepare_database(settings: &Settings) -> Result<Database, StoreErro
     Ok(database)
 }
 
+/// Makes the data folder private and prepares the run workspace; returns the data folder.
+///
+/// # Errors
+/// [`StartupError::Files`] naming the folder.
+pub(crate) fn prepare_folders(settings: &Settings) -> Result<std::path::PathBuf, StartupError> {
+    let data_dir = workspace::private_data_dir(&settings.data_dir).map_err(StartupError::Files)?;
+    workspace::prepare(&settings.runner.workspace_dir, settings.runner.default_workspace)
+        .map_err(StartupError::Files)?;
+    Ok(data_dir)
+}
+
 /// The key services over `database`.
 #[must_use]
 pub fn key_service(settings: &Settings, database: &Database, clock: Arc<dyn Clock>) -> ApiKeyService {
@@ -176,9 +187,7 @@ impl Application {
     /// [`StartupError`] naming what failed.
     pub async fn build(settings: &Settings, overrides: Overrides) -> Result<Self, StartupError> {
         let Overrides { extra_routes, clock, no_worker } = overrides;
-        let data_dir = workspace::private_data_dir(&settings.data_dir).map_err(StartupError::Files)?;
-        workspace::prepare(&settings.runner.workspace_dir, settings.runner.default_workspace)
-            .map_err(StartupError::Files)?;
+        let data_dir = prepare_folders(settings)?;
         let secret_key = secret_key::load_or_create(settings.secret_key.as_deref(), &settings.data_dir)?;
         let database = prepare_database(settings).await?;
         let listener = TcpListener::bind(settings.server.bind)
@@ -486,8 +495,18 @@ pub(crate) fn worker_loop(workers: WorkerService, me: Option<WorkerId>, runner: 
                 }
                 runner.stop_ended_elsewhere().await;
             }
-            for id in workers.sweep(me.as_ref()).await?.interrupted {
-                agented_runner::kill_marked(id.as_str());
+            let interrupted = workers.sweep(me.as_ref()).await?.interrupted;
+            if !interrupted.is_empty() {
+                // What is left of them on this host; /proc is read off the async threads.
+                let _ = tokio::task::spawn_blocking(move || {
+                    for id in &interrupted {
+                        let killed = agented_runner::kill_marked(id.as_str());
+                        if killed > 0 {
+                            tracing::warn!(execution_id = %id, killed, "killed what was left of a lost worker's run");
+                        }
+                    }
+                })
+                .await;
             }
             Ok::<(), agented_executions::ExecStoreError>(())
         }

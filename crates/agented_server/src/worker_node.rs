@@ -3,8 +3,9 @@
 //! up to `runner.max_parallel_runs`, and sweeps for workers that are gone. No HTTP.
 
 use crate::Settings;
-use crate::startup::{StartupError, prepare_database, shutdown_signal, start_runs, stop_worker, worker_loop};
-use crate::workspace;
+use crate::startup::{
+    StartupError, prepare_database, prepare_folders, shutdown_signal, start_runs, stop_worker, worker_loop,
+};
 use agented_auth::AuditLog;
 use agented_executions::WorkerService;
 use agented_http::metrics::Metrics;
@@ -36,9 +37,7 @@ impl WorkerNode {
     /// # Errors
     /// [`StartupError`] naming what failed.
     pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
-        let data_dir = workspace::private_data_dir(&settings.data_dir).map_err(StartupError::Files)?;
-        workspace::prepare(&settings.runner.workspace_dir, settings.runner.default_workspace)
-            .map_err(StartupError::Files)?;
+        let data_dir = prepare_folders(settings)?;
         let database = prepare_database(settings).await?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let audit: Arc<dyn AuditLog> = Arc::new(SqliteAudit::new(database.clone()));

@@ -23,21 +23,36 @@ fn configure(dir: &Path, cmd: &mut Command) {
         .env("AGENTED__RUNNER__WORKER_LOST_AFTER_SECONDS", "3");
 }
 
-/// Run processes (not servers or workers) carrying this test's mark.
-fn run_processes(dir: &Path, not: &[u32]) -> Vec<i32> {
+/// Live processes carrying this test's mark (servers, workers and runs) whose
+/// environment also passes `also`.
+fn marked(dir: &Path, also: impl Fn(&[u8]) -> bool) -> Vec<i32> {
     let needle = format!("WORKER_TEST_MARK={}", dir.display());
     std::fs::read_dir("/proc")
         .unwrap()
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
         .filter(|pid| {
-            !not.iter().any(|n| i64::from(*n) == i64::from(*pid))
-                && !gone(*pid)
+            !gone(*pid)
                 && std::fs::read(format!("/proc/{pid}/environ"))
-                    .is_ok_and(|env| env.split(|&b| b == 0).any(|kv| kv == needle.as_bytes()))
-                && std::fs::read(format!("/proc/{pid}/environ"))
-                    .is_ok_and(|env| env.split(|&b| b == 0).any(|kv| kv.starts_with(b"AGENTED_EXECUTION_ID=")))
+                    .is_ok_and(|env| env.split(|&b| b == 0).any(|kv| kv == needle.as_bytes()) && also(&env))
         })
         .collect()
+}
+
+/// Run processes (not servers or workers) carrying this test's mark.
+fn run_processes(dir: &Path) -> Vec<i32> {
+    marked(dir, |env| env.split(|&b| b == 0).any(|kv| kv.starts_with(b"AGENTED_EXECUTION_ID=")))
+}
+
+/// Kills every process of the test (servers, workers, runs) when the test ends, however it
+/// ends: a failed assertion must not leave them running.
+struct Cleanup<'a>(&'a Path);
+
+impl Drop for Cleanup<'_> {
+    fn drop(&mut self) {
+        for pid in marked(self.0, |_| true) {
+            let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), nix::sys::signal::Signal::SIGKILL);
+        }
+    }
 }
 
 async fn trigger(address: &str, max_concurrent: u32) -> String {
@@ -69,6 +84,7 @@ async fn until(address: &str, path: &str, limit: Duration, done: impl Fn(&Value)
 #[tokio::test]
 async fn one_api_server_and_two_workers_run_fifty_runs_once_each_using_both() {
     let dir = tempfile::tempdir().unwrap();
+    let _cleanup = Cleanup(dir.path());
     let (server, address, _) = spawn_server(dir.path(), |cmd| {
         configure(dir.path(), cmd);
         cmd.arg("--no-worker");
@@ -128,23 +144,25 @@ async fn one_api_server_and_two_workers_run_fifty_runs_once_each_using_both() {
 #[tokio::test]
 async fn a_triggers_max_concurrent_of_one_holds_across_two_workers() {
     let dir = tempfile::tempdir().unwrap();
+    let _cleanup = Cleanup(dir.path());
     let (server, address, _) = spawn_server(dir.path(), |cmd| {
         configure(dir.path(), cmd);
         cmd.arg("--no-worker");
     });
-    // One job at a time each: the second worker holds the second job while the first runs the first.
-    let workers: Vec<(std::process::Child, String)> = (0..2)
-        .map(|_| {
-            spawn_worker(dir.path(), |cmd| {
-                configure(dir.path(), cmd);
-                cmd.args(["--max-parallel-runs", "1"]);
-            })
-        })
-        .collect();
+    // One job at a time each. The first worker is busy with a long run before the second
+    // starts, so the second takes the next job and must wait for the first's run to end.
+    let one_job = |cmd: &mut Command| {
+        configure(dir.path(), cmd);
+        cmd.args(["--max-parallel-runs", "1"]);
+    };
+    let mut workers = vec![spawn_worker(dir.path(), one_job)];
     let one_at_a_time = trigger(&address, 1).await;
-    let mut ids = Vec::new();
-    for n in 0..6 {
-        ids.push(run(&address, &one_at_a_time, &format!("n={n} lines=1 sleep_ms=400")).await);
+    let mut ids = vec![run(&address, &one_at_a_time, "n=0 lines=1 sleep_ms=1500").await];
+    until(&address, &format!("/admin/executions/{}", ids[0]), Duration::from_secs(20), |e| e["status"] == "running")
+        .await;
+    workers.push(spawn_worker(dir.path(), one_job));
+    for n in 1..6 {
+        ids.push(run(&address, &one_at_a_time, &format!("n={n} lines=1 sleep_ms=300")).await);
     }
     let mut spans = Vec::new();
     let mut used = std::collections::BTreeSet::new();
@@ -174,6 +192,7 @@ async fn a_triggers_max_concurrent_of_one_holds_across_two_workers() {
 #[tokio::test]
 async fn a_worker_killed_mid_run_leaves_its_run_interrupted_once_and_no_process_and_the_next_worker_takes_the_queue() {
     let dir = tempfile::tempdir().unwrap();
+    let _cleanup = Cleanup(dir.path());
     let (server, address, _) = spawn_server(dir.path(), |cmd| {
         configure(dir.path(), cmd);
         cmd.arg("--no-worker");
@@ -219,10 +238,10 @@ async fn a_worker_killed_mid_run_leaves_its_run_interrupted_once_and_no_process_
     assert_eq!(registry["workers"][0]["status"], "lost", "{registry}");
     // Its leader died with the worker (parent-death signal); the sweep killed the grandchildren.
     let deadline = Instant::now() + Duration::from_secs(10);
-    while !run_processes(dir.path(), &[]).is_empty() && Instant::now() < deadline {
+    while !run_processes(dir.path()).is_empty() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(run_processes(dir.path(), &[]), Vec::<i32>::new(), "a process of the killed worker's run survived");
+    assert_eq!(run_processes(dir.path()), Vec::<i32>::new(), "a process of the killed worker's run survived");
     assert!(pids.iter().all(|p| gone(*p)));
     assert_eq!(status_of(&address, &queued).await, "queued", "no worker: it waits");
 

@@ -151,6 +151,7 @@ impl TryFrom<LogRow> for LogLine {
 /// How an insert's transaction ended short: a held claim, or the store.
 enum Insert {
     Duplicate,
+    Busy(ExecutionId),
     Store(StoreError),
 }
 
@@ -235,11 +236,26 @@ impl SqliteExecutions {
 impl ExecutionRepository for SqliteExecutions {
     async fn insert(&self, new: &NewExecution) -> Result<Execution, InsertError> {
         let new = new.clone();
-        let inserted = self
-            .db
+        self.db
             .run(move |conn| {
                 let s = &new.snapshot;
                 let written = conn.immediate_transaction::<_, Insert, _>(|conn| {
+                    if let Some(cap) = new.at_most_active {
+                        let active: Vec<String> = executions::table
+                            .filter(executions::trigger_id.eq(new.trigger_id.as_str()))
+                            .filter(
+                                executions::status
+                                    .eq_any([ExecutionStatus::Queued.as_str(), ExecutionStatus::Running.as_str()]),
+                            )
+                            .order(executions::queued_at.asc())
+                            .select(executions::execution_id)
+                            .load(conn)?;
+                        if active.len() >= usize::from(cap)
+                            && let Some(oldest) = active.into_iter().next()
+                        {
+                            return Err(Insert::Busy(ExecutionId::try_from(oldest).map_err(corrupt)?));
+                        }
+                    }
                     // The delivery's keys first: a held one rolls everything back.
                     for claim in &new.claims {
                         if !crate::dedup::claim_in(
@@ -282,14 +298,14 @@ impl ExecutionRepository for SqliteExecutions {
                     Ok(load(conn, new.execution_id.as_str())?.ok_or(StoreError::Query(DieselError::NotFound))?)
                 });
                 match written {
-                    Ok(execution) => Ok(Some(execution)),
-                    Err(Insert::Duplicate) => Ok(None),
+                    Ok(execution) => Ok(Ok(execution)),
+                    Err(Insert::Duplicate) => Ok(Err(InsertError::Duplicate)),
+                    Err(Insert::Busy(oldest)) => Ok(Err(InsertError::Busy(oldest))),
                     Err(Insert::Store(e)) => Err(e),
                 }
             })
             .await
-            .map_err(err)?;
-        inserted.ok_or(InsertError::Duplicate)
+            .map_err(err)?
     }
 
     async fn release_claims(&self, trigger: &TriggerId, keys: &[String]) -> Result<(), ExecStoreError> {

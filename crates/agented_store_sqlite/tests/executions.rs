@@ -80,3 +80,28 @@ async fn a_run_and_its_dedup_claims_are_written_together_or_not_at_all() {
     store.insert(&claimed("payload:abc", 60)).await.unwrap();
     assert_eq!(count().await, 4);
 }
+
+#[tokio::test]
+async fn a_capped_insert_is_refused_naming_the_oldest_active_run_and_writes_nothing() {
+    use agented_executions::InsertError;
+    use agented_executions::ports::{DedupClaim, ExecutionFilter};
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir);
+    let trigger = TriggerId::generate();
+    let first = store.insert(&new_execution(&trigger)).await.unwrap();
+    let capped = |key: &str| NewExecution {
+        at_most_active: Some(1),
+        claims: vec![DedupClaim { key: key.into(), expires_at: Utc::now() + chrono::Duration::minutes(1) }],
+        ..new_execution(&trigger)
+    };
+    match store.insert(&capped("k1")).await {
+        Err(InsertError::Busy(oldest)) => assert_eq!(oldest, first.execution_id),
+        other => panic!("expected Busy, got {other:?}"),
+    }
+    let (_, total) = store.list(&ExecutionFilter::default(), agented_kernel::Page::first()).await.unwrap();
+    assert_eq!(total, 1, "nothing was written");
+    // Its key was not taken either: once the first run ends, the same delivery runs.
+    let done = Outcome::closing(&first, ExecutionStatus::Success, "done", Utc::now());
+    store.finish(&first.execution_id, &done).await.unwrap();
+    store.insert(&capped("k1")).await.unwrap();
+}

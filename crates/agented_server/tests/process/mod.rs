@@ -24,11 +24,19 @@ pub fn agented(dir: &Path) -> Command {
     cmd
 }
 
+/// Where a started process's log goes: appended to `$AGENTED_TEST_SERVER_LOG` when set
+/// (to look into a failure), else nowhere.
+fn log_sink() -> Stdio {
+    std::env::var_os("AGENTED_TEST_SERVER_LOG")
+        .and_then(|path| std::fs::OpenOptions::new().create(true).append(true).open(path).ok())
+        .map_or_else(Stdio::null, Stdio::from)
+}
+
 /// Starts `agented serve` (after `configure` has its say) and returns it with its
 /// address and what it printed on the terminal before the address.
 pub fn spawn_server(dir: &Path, configure: impl FnOnce(&mut Command)) -> (Child, String, Vec<String>) {
     let mut cmd = agented(dir);
-    cmd.arg("serve").stdout(Stdio::null()).stderr(Stdio::piped());
+    cmd.arg("serve").stdout(log_sink()).stderr(Stdio::piped());
     configure(&mut cmd);
     let mut child = cmd.spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
@@ -49,7 +57,7 @@ pub fn spawn_server(dir: &Path, configure: impl FnOnce(&mut Command)) -> (Child,
 /// Starts `agented worker` (after `configure` has its say) and returns it with its worker id.
 pub fn spawn_worker(dir: &Path, configure: impl FnOnce(&mut Command)) -> (Child, String) {
     let mut cmd = agented(dir);
-    cmd.arg("worker").stdout(Stdio::null()).stderr(Stdio::piped());
+    cmd.arg("worker").stdout(log_sink()).stderr(Stdio::piped());
     configure(&mut cmd);
     let mut child = cmd.spawn().unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
@@ -97,8 +105,10 @@ pub async fn api(
         req = req.json(&body);
     }
     let res = req.send().await.unwrap();
-    assert!(res.status().is_success(), "{path}: {}", res.status());
-    res.json().await.unwrap()
+    let status = res.status();
+    let body: serde_json::Value = res.json().await.unwrap_or_default();
+    assert!(status.is_success(), "{path}: {status} {body}");
+    body
 }
 
 pub async fn status_of(address: &str, id: &str) -> String {

@@ -1,0 +1,139 @@
+//! `agented-bench scale`: one API server (`serve --no-worker`) and N workers
+//! (`agented worker --max-parallel-runs P`) on one data folder run R runs of a
+//! one-second bot. Ideal time: ceil(R / (N·P)) s; efficiency: ideal / measured.
+//! Also the cross-process line latency: a run on a worker, followed live
+//! through the API server (which reads the worker's lines from the store).
+
+use crate::bench::{git_rev, machine, progress};
+use crate::runs::{sse_latency, start, until_complete};
+use crate::server::{Binaries, Server, Worker};
+use crate::stats::quantile;
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Instant;
+
+/// What the scaling figure is run with.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// Runs per measurement.
+    pub runs: usize,
+    /// Run slots per worker.
+    pub parallel: usize,
+    /// Worker counts measured.
+    pub workers: Vec<usize>,
+}
+
+/// The most runs one trigger may have running at once.
+const MAX_CONCURRENT: usize = 20;
+/// What each run's bot does: one line, then a second of sleep.
+const ONE_SECOND_BOT: &str = "lines=1 sleep_ms=1000";
+
+/// Measures every worker count of `plan`, then the cross-process line latency; writes
+/// `scale.json` and `scale.md` to `out_dir`.
+///
+/// # Errors
+/// A process that does not start, or a run that does not succeed.
+pub fn run(bins: &Binaries, plan: &Plan, out_dir: &Path) -> Result<Value> {
+    let mut rows = Vec::new();
+    for &n in &plan.workers {
+        progress(&format!("{} runs on {n} worker(s) of {} slots", plan.runs, plan.parallel));
+        rows.push(measure(bins, plan, n)?);
+    }
+    progress("cross-process line latency");
+    let latency = cross_process_latency(bins)?;
+    let results = json!({
+        "generated_at": chrono::Utc::now().to_rfc3339(),
+        "git_rev": git_rev(),
+        "machine": machine(),
+        "runs": plan.runs,
+        "parallel": plan.parallel,
+        "store": "sqlite (one data folder, one host)",
+        "scaling": rows,
+        "cross_process_line_latency_ms": latency,
+    });
+    std::fs::create_dir_all(out_dir)?;
+    std::fs::write(out_dir.join("scale.json"), serde_json::to_string_pretty(&results)? + "\n")?;
+    std::fs::write(out_dir.join("scale.md"), table(&results))?;
+    Ok(results)
+}
+
+fn measure(bins: &Binaries, plan: &Plan, workers: usize) -> Result<Value> {
+    let dir = tempfile::tempdir()?;
+    let server = Server::start_with(bins, dir.path(), &[], &["--no-worker"])?;
+    let _workers: Vec<Worker> =
+        (0..workers).map(|_| Worker::start(bins, dir.path(), plan.parallel)).collect::<Result<_>>()?;
+    let slots = workers * plan.parallel;
+    let triggers: Vec<String> = (0..slots.div_ceil(MAX_CONCURRENT))
+        .map(|i| {
+            let body = json!({ "name": format!("scale {i}"), "prompt_template": "{message}", "max_concurrent": MAX_CONCURRENT });
+            let created = server.api.expect("POST", "/admin/triggers", Some(&body), 201)?;
+            Ok(created["trigger_id"].as_str().context("trigger_id")?.to_owned())
+        })
+        .collect::<Result<_>>()?;
+    let started = Instant::now();
+    let ids: Vec<String> = (0..plan.runs)
+        .map(|i| start(&server.api, &triggers[i % triggers.len()], ONE_SECOND_BOT))
+        .collect::<Result<_>>()?;
+    let mut used = BTreeSet::new();
+    for id in &ids {
+        let done = until_complete(&server.api, id)?;
+        if done["status"] != "success" {
+            bail!("run {id} ended {done}");
+        }
+        used.insert(done["worker"].as_str().unwrap_or_default().to_owned());
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    server.stop()?;
+    let ideal = plan.runs.div_ceil(slots) as f64;
+    Ok(json!({
+        "workers": workers,
+        "seconds": round2(seconds),
+        "ideal_seconds": ideal,
+        "efficiency": round2(ideal / seconds),
+        "workers_used": used.len(),
+    }))
+}
+
+fn cross_process_latency(bins: &Binaries) -> Result<Value> {
+    let dir = tempfile::tempdir()?;
+    let server = Server::start_with(bins, dir.path(), &[], &["--no-worker"])?;
+    let _worker = Worker::start(bins, dir.path(), 1)?;
+    let trigger = crate::runs::trigger(&server.api, "scale latency")?;
+    let samples = sse_latency(&server.api, &trigger)?;
+    server.stop()?;
+    Ok(json!({
+        "p50": round2(quantile(&samples, 0.5)),
+        "p99": round2(quantile(&samples, 0.99)),
+        "lines": samples.len(),
+    }))
+}
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+fn table(results: &Value) -> String {
+    let mut md = String::from(
+        "| workers × slots | runs | seconds | ideal | efficiency | workers used |\n|---|---|---|---|---|---|\n",
+    );
+    for row in results["scaling"].as_array().into_iter().flatten() {
+        md += &format!(
+            "| {} × {} | {} | {} | {} | {} | {} |\n",
+            row["workers"],
+            results["parallel"],
+            results["runs"],
+            row["seconds"],
+            row["ideal_seconds"],
+            row["efficiency"],
+            row["workers_used"]
+        );
+    }
+    let l = &results["cross_process_line_latency_ms"];
+    md += &format!(
+        "\nCross-process line latency (worker → store → API server → stream): p50 {} ms, p99 {} ms over {} lines.\n",
+        l["p50"], l["p99"], l["lines"]
+    );
+    md
+}
