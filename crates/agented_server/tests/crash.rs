@@ -6,7 +6,7 @@
 
 mod process;
 
-use process::{api, gone, sigterm, spawn_server, status_of, stream, wait_for_exit, with_fake_clis};
+use process::{api, gone, grandchildren, sigterm, spawn_server, status_of, stream, wait_for_exit, with_fake_clis};
 use std::time::Duration;
 
 #[tokio::test]
@@ -39,18 +39,7 @@ async fn after_kill_9_the_running_run_is_interrupted_its_processes_killed_and_qu
         }
     };
     let long = run("ignore_term fork=2 lines=1 sleep_ms=600000").await;
-    // Follow the run until the bot has printed its two grandchildren.
-    let mut pids: Vec<i32> = Vec::new();
-    stream(&address, &long)
-        .await
-        .until(|e| {
-            if let Some(pid) = e.data["content"].as_str().and_then(|c| c.strip_prefix("grandchild pid=")) {
-                pids.push(pid.parse().unwrap());
-            }
-            e.name == "complete" || pids.len() == 2
-        })
-        .await;
-    assert_eq!(pids.len(), 2);
+    let pids = grandchildren(&address, &long, 2).await;
     // max_concurrent = 1: this one waits in the queue.
     let queued = run("lines=2").await;
     assert_eq!(status_of(&address, &queued).await, "queued");

@@ -6,7 +6,9 @@
 
 mod process;
 
-use process::{api, gone, sigterm, spawn_server, spawn_worker, status_of, stream, wait_for_exit, with_fake_clis};
+use process::{
+    api, gone, grandchildren, sigterm, spawn_server, spawn_worker, status_of, stream, wait_for_exit, with_fake_clis,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -36,6 +38,15 @@ fn marked(dir: &Path, also: impl Fn(&[u8]) -> bool) -> Vec<i32> {
                     .is_ok_and(|env| env.split(|&b| b == 0).any(|kv| kv == needle.as_bytes()) && also(&env))
         })
         .collect()
+}
+
+/// `agented serve --no-worker` on the test's data folder: its address.
+fn api_server(dir: &Path) -> (std::process::Child, String) {
+    let (server, address, _) = spawn_server(dir, |cmd| {
+        configure(dir, cmd);
+        cmd.arg("--no-worker");
+    });
+    (server, address)
 }
 
 /// Run processes (not servers or workers) carrying this test's mark.
@@ -85,10 +96,7 @@ async fn until(address: &str, path: &str, limit: Duration, done: impl Fn(&Value)
 async fn one_api_server_and_two_workers_run_fifty_runs_once_each_using_both() {
     let dir = tempfile::tempdir().unwrap();
     let _cleanup = Cleanup(dir.path());
-    let (server, address, _) = spawn_server(dir.path(), |cmd| {
-        configure(dir.path(), cmd);
-        cmd.arg("--no-worker");
-    });
+    let (server, address) = api_server(dir.path());
     let workers: Vec<(std::process::Child, String)> = (0..2)
         .map(|_| {
             spawn_worker(dir.path(), |cmd| {
@@ -145,10 +153,7 @@ async fn one_api_server_and_two_workers_run_fifty_runs_once_each_using_both() {
 async fn a_triggers_max_concurrent_of_one_holds_across_two_workers() {
     let dir = tempfile::tempdir().unwrap();
     let _cleanup = Cleanup(dir.path());
-    let (server, address, _) = spawn_server(dir.path(), |cmd| {
-        configure(dir.path(), cmd);
-        cmd.arg("--no-worker");
-    });
+    let (server, address) = api_server(dir.path());
     // One job at a time each. The first worker is busy with a long run before the second
     // starts, so the second takes the next job and must wait for the first's run to end.
     let one_job = |cmd: &mut Command| {
@@ -193,10 +198,7 @@ async fn a_triggers_max_concurrent_of_one_holds_across_two_workers() {
 async fn a_worker_killed_mid_run_leaves_its_run_interrupted_once_and_no_process_and_the_next_worker_takes_the_queue() {
     let dir = tempfile::tempdir().unwrap();
     let _cleanup = Cleanup(dir.path());
-    let (server, address, _) = spawn_server(dir.path(), |cmd| {
-        configure(dir.path(), cmd);
-        cmd.arg("--no-worker");
-    });
+    let (server, address) = api_server(dir.path());
     let (mut worker, worker_id) = spawn_worker(dir.path(), |cmd| {
         configure(dir.path(), cmd);
         cmd.args(["--labels", "claude,region=test"]);
@@ -207,17 +209,7 @@ async fn a_worker_killed_mid_run_leaves_its_run_interrupted_once_and_no_process_
         run(&address, &trigger, &format!("long ignore_term fork=2 lines=1 sleep_ms=600000 tally={}", tally.display()))
             .await;
     // Followed through the API server: the lines come from the worker's process through the store.
-    let mut pids: Vec<i32> = Vec::new();
-    stream(&address, &long)
-        .await
-        .until(|e| {
-            if let Some(pid) = e.data["content"].as_str().and_then(|c| c.strip_prefix("grandchild pid=")) {
-                pids.push(pid.parse().unwrap());
-            }
-            e.name == "complete" || pids.len() == 2
-        })
-        .await;
-    assert_eq!(pids.len(), 2);
+    let pids = grandchildren(&address, &long, 2).await;
     let detail = api(&address, Method::GET, &format!("/admin/executions/{long}"), None).await;
     assert_eq!((detail["status"].as_str(), detail["worker"].as_str()), (Some("running"), Some(worker_id.as_str())));
     let registry =

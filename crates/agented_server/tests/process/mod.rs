@@ -129,6 +129,22 @@ pub async fn stream(address: &str, id: &str) -> agented_test_support::SseReader 
     agented_test_support::SseReader::new(res)
 }
 
+/// Follows the run's stream until the forking bot has printed `n` grandchild pids; returns them.
+pub async fn grandchildren(address: &str, id: &str, n: usize) -> Vec<i32> {
+    let mut pids: Vec<i32> = Vec::new();
+    stream(address, id)
+        .await
+        .until(|e| {
+            if let Some(pid) = e.data["content"].as_str().and_then(|c| c.strip_prefix("grandchild pid=")) {
+                pids.push(pid.parse().unwrap());
+            }
+            e.name == "complete" || pids.len() == n
+        })
+        .await;
+    assert_eq!(pids.len(), n, "{id} did not print {n} grandchildren");
+    pids
+}
+
 pub fn gone(pid: i32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .map_or(true, |stat| stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')))
