@@ -133,10 +133,12 @@ impl Runner {
     /// another server, or interrupted because this worker was taken for lost. The stored
     /// state decides; this process only follows it.
     pub async fn stop_ended_elsewhere(&self) {
-        let ids: Vec<String> = self.lock().stops.keys().cloned().collect();
+        // Only runs whose CLI is still running: one that just stored its own end is not news.
+        let ids: Vec<String> = self.lock().groups.keys().cloned().collect();
         for id in ids.iter().filter_map(|id| ExecutionId::parse(id).ok()) {
             if let Ok(Some(stored)) = self.ports.executions.get(&id).await
                 && stored.status.is_terminal()
+                && self.lock().groups.contains_key(id.as_str())
             {
                 tracing::warn!(execution_id = %id, status = %stored.status, "the run ended elsewhere: stopping its CLI");
                 self.stop(&id, StopReason::Cancelled);

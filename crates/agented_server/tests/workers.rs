@@ -250,3 +250,30 @@ async fn a_worker_killed_mid_run_leaves_its_run_interrupted_once_and_no_process_
     sigterm(&server);
     assert!(wait_for_exit(server, Duration::from_secs(20)).success());
 }
+
+#[tokio::test]
+async fn a_run_cancelled_through_the_api_server_is_stopped_by_its_worker() {
+    let dir = tempfile::tempdir().unwrap();
+    let _cleanup = Cleanup(dir.path());
+    let (server, address) = api_server(dir.path());
+    let (worker, _) = spawn_worker(dir.path(), |cmd| configure(dir.path(), cmd));
+    let trigger = trigger(&address, 1).await;
+    let long = run(&address, &trigger, "ignore_term fork=2 lines=1 sleep_ms=600000").await;
+    let pids = grandchildren(&address, &long, 2).await;
+    // The API server does not supervise the run: it ends it in the store, and the worker,
+    // at its next beat, sees that and stops the CLI with everything it started.
+    let cancelled = api(&address, Method::POST, &format!("/admin/executions/{long}/cancel"), None).await;
+    assert_eq!(cancelled["status"], "cancelled", "{cancelled}");
+    // The bot ignores SIGTERM: it goes at the end of the trigger's grace (10 s), by SIGKILL.
+    let deadline = Instant::now() + Duration::from_secs(45);
+    while !run_processes(dir.path()).is_empty() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(run_processes(dir.path()), Vec::<i32>::new(), "the cancelled run's processes were stopped");
+    assert!(pids.iter().all(|p| gone(*p)));
+    assert_eq!(status_of(&address, &long).await, "cancelled", "the stored end is kept");
+    sigterm(&worker);
+    assert!(wait_for_exit(worker, Duration::from_secs(20)).success());
+    sigterm(&server);
+    assert!(wait_for_exit(server, Duration::from_secs(20)).success());
+}
