@@ -79,7 +79,8 @@ async fn run(address: &str, trigger: &str, message: &str) -> String {
         .to_owned()
 }
 
-/// Reads `path` until `done` holds of what it answers, or fails after `limit`.
+/// Reads `path` until `done` holds of what it answers, or fails after `limit`: for a
+/// worker's heartbeat, which nothing announces.
 async fn until(address: &str, path: &str, limit: Duration, done: impl Fn(&Value) -> bool) -> Value {
     let deadline = Instant::now() + limit;
     loop {
@@ -163,8 +164,7 @@ async fn a_triggers_max_concurrent_of_one_holds_across_two_workers() {
     let mut workers = vec![spawn_worker(dir.path(), one_job)];
     let one_at_a_time = trigger(&address, 1).await;
     let mut ids = vec![run(&address, &one_at_a_time, "n=0 lines=1 sleep_ms=1500").await];
-    until(&address, &format!("/admin/executions/{}", ids[0]), Duration::from_secs(20), |e| e["status"] == "running")
-        .await;
+    stream(&address, &ids[0]).await.until(|e| e.name == "status" && e.data["status"] == "running").await;
     workers.push(spawn_worker(dir.path(), one_job));
     for n in 1..6 {
         ids.push(run(&address, &one_at_a_time, &format!("n={n} lines=1 sleep_ms=300")).await);
@@ -221,9 +221,9 @@ async fn a_worker_killed_mid_run_leaves_its_run_interrupted_once_and_no_process_
 
     worker.kill().unwrap();
     worker.wait().unwrap();
-    let ended =
-        until(&address, &format!("/admin/executions/{long}"), Duration::from_secs(20), |e| e["status"] != "running")
-            .await;
+    // The API server's stream of the run ends once a sweep has stored its end.
+    stream(&address, &long).await.until(|e| e.name == "complete").await;
+    let ended = api(&address, Method::GET, &format!("/admin/executions/{long}"), None).await;
     assert_eq!(ended["status"], "interrupted", "{ended}");
     assert_eq!(ended["error_message"], agented_executions::WORKER_LOST);
     let registry = api(&address, Method::GET, "/admin/workers", None).await;
