@@ -3,6 +3,7 @@
 
 mod dist;
 mod evidence;
+mod postgres;
 mod web;
 
 use anyhow::{Context, Result, bail};
@@ -26,8 +27,11 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// Every check and test CI runs: formatting, lints, Rust tests, web checks and browser tests.
+    /// Every check and test CI runs: formatting, lints, Rust tests (on SQLite, then on a throwaway
+    /// PostgreSQL cluster), web checks and browser tests.
     Ci,
+    /// The store's port suite and the API tests against a throwaway PostgreSQL cluster.
+    TestPostgres,
     /// Formatting check, clippy -D warnings, web type check and lint.
     Lint,
     /// Format Rust and web sources in place.
@@ -128,10 +132,31 @@ fn systemd_verify(sh: &Shell) -> Result<()> {
     })
 }
 
+/// The Rust tests, with a throwaway PostgreSQL cluster named to them
+/// (`AGENTED_TEST_POSTGRES_URL`): once on SQLite (the cluster serves the tests
+/// that need both stores, such as `migrate-store`), then the store's port suite
+/// and the API tests again on PostgreSQL (`AGENTED_TEST_STORE=postgres`). The
+/// other tests do not depend on the store, or are tied to SQLite's files
+/// (docs/architecture.md names them).
+fn rust_tests(sh: &Shell, sqlite: bool) -> Result<()> {
+    let cluster = postgres::Cluster::start(&root().join("target"))?;
+    eprintln!("throwaway PostgreSQL cluster at {}", cluster.url);
+    let _cluster = sh.push_env("AGENTED_TEST_POSTGRES_URL", &cluster.url);
+    if sqlite {
+        step("rust tests", "cargo xtask ci (it starts the PostgreSQL cluster some tests need)", || {
+            Ok(cmd!(sh, "cargo test --workspace").run()?)
+        })?;
+    }
+    step("rust tests on PostgreSQL", "cargo xtask test-postgres", || {
+        let _store = sh.push_env("AGENTED_TEST_STORE", "postgres");
+        Ok(cmd!(sh, "cargo test -p agented_store -p agented_server --test api").run()?)
+    })
+}
+
 fn ci(sh: &Shell) -> Result<()> {
     let started = Instant::now();
     lint(sh)?;
-    step("rust tests", "cargo test --workspace", || Ok(cmd!(sh, "cargo test --workspace").run()?))?;
+    rust_tests(sh, true)?;
     step("web unit tests", "cd web && npm test", || web::npm(sh, &["test"]))?;
     web::build(sh, true)?;
     e2e(sh)?;
@@ -152,6 +177,7 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Ci => ci(&sh),
+        Command::TestPostgres => rust_tests(&sh, false),
         Command::Lint => lint(&sh),
         Command::Fmt => {
             cmd!(sh, "cargo fmt --all").run()?;

@@ -26,6 +26,13 @@ impl Cause {
     }
 }
 
+/// A value the store cannot hold as text: PostgreSQL's text has no NUL
+/// character. Found in a [`Cause`]'s chain, it makes the answer a 422 rather
+/// than a 503, because the request, not the database, is at fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("text may not contain the NUL character (\\u0000)")]
+pub struct UnstorableText;
+
 /// Causes are equal when they say the same (their sources cannot be compared).
 impl PartialEq for Cause {
     fn eq(&self, other: &Self) -> bool {

@@ -13,7 +13,7 @@ pub mod ids;
 pub mod pagination;
 
 pub use backend::BackendType;
-pub use cause::Cause;
+pub use cause::{Cause, UnstorableText};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use health::{BoxFuture, ComponentHealth, ComponentState, DatabaseHealth, HealthError, Readiness, ReadinessReport};
 pub use ids::{AccountId, BudgetId, ExecutionId, IdError, PlanningId, ProjectId, TriggerId, WorkerId};

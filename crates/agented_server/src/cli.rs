@@ -33,6 +33,17 @@ pub enum Command {
     },
     /// Apply pending database migrations, then exit.
     Migrate,
+    /// Copy a whole SQLite installation into an empty PostgreSQL database (stop every
+    /// server first); the SQLite file is only read.
+    #[command(name = "migrate-store")]
+    MigrateStore {
+        /// The SQLite database, `sqlite://PATH`.
+        #[arg(long)]
+        from: String,
+        /// The PostgreSQL database, `postgres://…` (migrated here; it must hold no rows).
+        #[arg(long)]
+        to: String,
+    },
     /// Print the effective configuration, secrets redacted, then exit.
     Config,
     /// Manage API keys.

@@ -5,7 +5,7 @@ use crate::Settings;
 use crate::startup::{key_service, prepare_database};
 use agented_auth::{ApiKey, ApiScope, AuditEntry, AuditLog, Outcome};
 use agented_kernel::{Clock, SystemClock};
-use agented_store_sqlite::SqliteAudit;
+use agented_store::SqlAudit;
 use clap::Subcommand;
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -47,7 +47,7 @@ fn describe(key: &ApiKey) -> String {
     )
 }
 
-async fn audit(log: &SqliteAudit, action: &str, id: Option<&str>, ok: bool, changes: Option<serde_json::Value>) {
+async fn audit(log: &SqlAudit, action: &str, id: Option<&str>, ok: bool, changes: Option<serde_json::Value>) {
     let entry = AuditEntry {
         at: SystemClock.now(),
         actor: "cli".into(),
@@ -71,7 +71,7 @@ async fn audit(log: &SqliteAudit, action: &str, id: Option<&str>, ok: bool, chan
 pub async fn run(settings: &Settings, command: KeysCommand) -> Result<String, String> {
     let database = prepare_database(settings).await.map_err(|e| e.to_string())?;
     let keys = key_service(settings, &database, Arc::new(SystemClock));
-    let log = SqliteAudit::new(database);
+    let log = SqlAudit::new(database);
     match command {
         KeysCommand::Create { name, scope } => {
             let scope: ApiScope = scope.parse().map_err(|e: agented_auth::UnknownScope| e.to_string())?;

@@ -5,7 +5,8 @@ use agented_http::telemetry;
 use agented_server::cli::{Cli, Command};
 use agented_server::startup::Application;
 use agented_server::{Settings, Sources};
-use agented_store_sqlite::{Database, DatabaseOptions, run_migrations};
+use agented_store::copy::copy_sqlite_to_postgres;
+use agented_store::{Database, Location, run_migrations};
 use clap::Parser;
 use std::io::Write;
 use std::process::ExitCode;
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Migrate => migrate(&settings),
+        Command::MigrateStore { from, to } => migrate_store(&settings, &from, &to),
         Command::Serve { no_worker } => serve(&settings, no_worker),
         Command::Worker { .. } => worker(&settings),
         Command::Keys(command) => keys(&settings, command),
@@ -86,19 +88,51 @@ fn migrate(settings: &Settings) -> ExitCode {
     if let Err(code) = init_logging(settings) {
         return code;
     }
-    let options = DatabaseOptions {
-        pool_size: 1,
-        busy_timeout: settings.database.busy_timeout,
-        connection_timeout: settings.database.connection_timeout,
-    };
-    let result = Database::open(&settings.database.path, &options).and_then(|db| run_migrations(&mut *db.conn()?));
+    let location = &settings.database.location;
+    let result =
+        Database::connect(location, &settings.database.options(1)).and_then(|db| run_migrations(&mut *db.conn()?));
     match result {
         Ok(applied) => {
-            eprintln!("agented: {} is up to date ({applied} migration(s) applied)", settings.database.path.display());
+            eprintln!("agented: {location} is up to date ({applied} migration(s) applied)");
             ExitCode::SUCCESS
         }
         Err(e) => {
             eprintln!("agented: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn migrate_store(settings: &Settings, from: &str, to: &str) -> ExitCode {
+    if let Err(code) = init_logging(settings) {
+        return code;
+    }
+    let open = |url: &str| {
+        let location = Location::parse(url).map_err(|e| e.to_string())?;
+        if let Location::Sqlite(path) = &location
+            && !path.is_file()
+        {
+            return Err(format!("{location}: no such file"));
+        }
+        Database::connect(&location, &settings.database.options(2)).map_err(|e| e.to_string())
+    };
+    let result = open(from)
+        .and_then(|source| Ok((source, open(to)?)))
+        .and_then(|(source, target)| copy_sqlite_to_postgres(&source, &target).map_err(|e| e.to_string()));
+    match result {
+        Ok(report) => {
+            for (table, rows) in &report.tables {
+                eprintln!("  {table:<20} {rows:>9} row(s)");
+            }
+            let total: u64 = report.tables.iter().map(|(_, n)| n).sum();
+            eprintln!(
+                "agented: copied {total} row(s) into {}; point database.url at it",
+                Location::parse(to).map_or_else(|_| to.to_owned(), |l| l.to_string())
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("agented: migrate-store: {e}; nothing was written");
             ExitCode::FAILURE
         }
     }

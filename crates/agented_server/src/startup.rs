@@ -20,9 +20,9 @@ use agented_kernel::{Clock, SystemClock, TriggerId, WorkerId};
 use agented_orchestration::{Backoff, Orchestration, OrchestrationOptions, OrchestrationPorts, RateLimitRules};
 use agented_roadmaps::planning::PlanningService;
 use agented_runner::{MemoryLogBus, PathProbe, Runner, RunnerOptions, RunnerPorts, recover};
-use agented_store_sqlite::{
-    Database, DatabaseOptions, SqliteAccounts, SqliteApiKeys, SqliteAudit, SqliteBackends, SqliteBudgets,
-    SqliteExecutions, SqliteTriggers, StoreError, run_migrations, seed,
+use agented_store::{
+    Database, SqlAccounts, SqlApiKeys, SqlAudit, SqlBackends, SqlBudgets, SqlExecutions, SqlTriggers, StoreError,
+    run_migrations, seed,
 };
 use std::ffi::OsString;
 use std::net::{SocketAddr, TcpListener};
@@ -63,20 +63,15 @@ pub enum StartupError {
 /// Opens the database and brings its schema and seed data up to date.
 ///
 /// # Errors
-/// [`StoreError`] when the file cannot be opened or a migration fails (then
+/// [`StoreError`] when the database cannot be opened or a migration fails (then
 /// nothing of the failed batch is applied).
 pub async fn prepare_database(settings: &Settings) -> Result<Database, StoreError> {
-    let path = &settings.database.path;
-    workspace::private_database(path)
-        .map_err(|reason| StoreError::Open { path: path.display().to_string(), reason })?;
-    let database = Database::open(
-        &settings.database.path,
-        &DatabaseOptions {
-            pool_size: settings.database.pool_size,
-            busy_timeout: settings.database.busy_timeout,
-            connection_timeout: settings.database.connection_timeout,
-        },
-    )?;
+    if let Some(path) = settings.database.sqlite_path() {
+        workspace::private_database(path)
+            .map_err(|reason| StoreError::Open { path: path.display().to_string(), reason })?;
+    }
+    let database =
+        Database::connect(&settings.database.location, &settings.database.options(settings.database.pool_size))?;
     database
         .run(|conn| {
             run_migrations(conn)?;
@@ -101,7 +96,7 @@ pub(crate) fn prepare_folders(settings: &Settings) -> Result<std::path::PathBuf,
 /// The key services over `database`.
 #[must_use]
 pub fn key_service(settings: &Settings, database: &Database, clock: Arc<dyn Clock>) -> ApiKeyService {
-    ApiKeyService::new(Arc::new(SqliteApiKeys::new(database.clone())), settings.api_key.as_deref(), clock)
+    ApiKeyService::new(Arc::new(SqlApiKeys::new(database.clone())), settings.api_key.as_deref(), clock)
 }
 
 /// Things worth an operator's attention, shown by the detailed readiness view.
@@ -196,7 +191,7 @@ impl Application {
             listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.server.bind, source })?;
         let clock = clock.unwrap_or_else(|| Arc::new(SystemClock));
         let keys = key_service(settings, &database, clock.clone());
-        let audit: Arc<dyn AuditLog> = Arc::new(SqliteAudit::new(database.clone()));
+        let audit: Arc<dyn AuditLog> = Arc::new(SqlAudit::new(database.clone()));
         let bootstrap_key = keys.bootstrap().await?;
         if let Some((key, _)) = &bootstrap_key {
             record_bootstrap(audit.as_ref(), key, clock.as_ref()).await;
@@ -205,12 +200,12 @@ impl Application {
         let runs =
             start_runs(settings, &data_dir, &database, clock.clone(), audit.clone(), &metrics, !no_worker).await?;
         let roadmaps = agented_roadmaps::RoadmapService::new(
-            Arc::new(agented_store_sqlite::SqliteProjects::new(database.clone())),
+            Arc::new(agented_store::SqlProjects::new(database.clone())),
             clock.clone(),
         );
         let planning = PlanningService::new(
             roadmaps.clone(),
-            Arc::new(agented_store_sqlite::SqlitePlanning::new(database.clone())),
+            Arc::new(agented_store::SqlPlanning::new(database.clone())),
             Arc::new(ExecutionAssistant::new(
                 runs.service.clone(),
                 runs.follower.clone(),
@@ -532,10 +527,10 @@ fn orchestration(
         .cloned()
         .unwrap_or_else(|| agented_orchestration::DEFAULT_PATTERNS.iter().map(|p| (*p).to_owned()).collect());
     let env = settings.environment_variables.0.clone();
-    let budgets = Arc::new(SqliteBudgets::new(database.clone()));
+    let budgets = Arc::new(SqlBudgets::new(database.clone()));
     Orchestration::new(
         OrchestrationPorts {
-            accounts: Arc::new(SqliteAccounts::new(database.clone())),
+            accounts: Arc::new(SqlAccounts::new(database.clone())),
             budgets: budgets.clone(),
             spend: budgets,
             alerts: Arc::new(AuditAlerts::new(audit, clock.clone())),
@@ -574,16 +569,16 @@ pub(crate) async fn start_runs(
     runs_jobs: bool,
 ) -> Result<Runs, StartupError> {
     let me = WorkerId::generate();
-    let stored_triggers = Arc::new(SqliteTriggers::new(database.clone()));
+    let stored_triggers = Arc::new(SqlTriggers::new(database.clone()));
     // Every trigger write in this process goes through this one cache.
     let triggers: Arc<dyn agented_triggers::TriggerRepository> =
         Arc::new(agented_triggers::CachedTriggers::new(stored_triggers.clone()));
-    let store = Arc::new(SqliteExecutions::new(database.clone()));
+    let store = Arc::new(SqlExecutions::new(database.clone()));
     // Every status written in this process is announced to the live lists.
     let changes = agented_executions::ChangeFeed::default();
     let executions: Arc<dyn ExecutionRepository> =
         Arc::new(agented_executions::WatchedExecutions::new(store.clone(), changes.clone()));
-    let backends = Arc::new(SqliteBackends::new(database.clone()));
+    let backends = Arc::new(SqlBackends::new(database.clone()));
     let orchestration =
         orchestration(settings, database, triggers.clone(), backends.clone(), executions.clone(), clock.clone(), audit);
     let bus: Arc<dyn agented_executions::LogBus> =
@@ -614,7 +609,7 @@ pub(crate) async fn start_runs(
         },
     );
     let workers = WorkerService::new(
-        Arc::new(agented_store_sqlite::SqliteWorkers::new(database.clone())),
+        Arc::new(agented_store::SqlWorkers::new(database.clone())),
         executions.clone(),
         clock.clone(),
         chrono::Duration::from_std(settings.runner.worker_lost_after).unwrap_or(chrono::Duration::seconds(30)),
@@ -660,8 +655,7 @@ pub(crate) async fn start_runs(
         .with_untrusted_limit(settings.max_untrusted_chars)
         .with_overview(stored_triggers)
         .with_changes(changes);
-    let ledger: Arc<dyn agented_triggers::DedupLedger> =
-        Arc::new(agented_store_sqlite::SqliteDedup::new(database.clone()));
+    let ledger: Arc<dyn agented_triggers::DedupLedger> = Arc::new(agented_store::SqlDedup::new(database.clone()));
     let webhooks = agented_executions::WebhookIntake::new(
         triggers.clone(),
         service.clone(),
@@ -676,9 +670,9 @@ pub(crate) async fn start_runs(
     .with_github_secret(settings.github_webhook_secret.as_deref().map(str::to_owned))
     .with_inspector(agented_executions::Inspector {
         // Written behind the answer: a delivery never waits on its inspector record.
-        log: Arc::new(agented_executions::QueuedDeliveryLog::start(Arc::new(
-            agented_store_sqlite::SqliteDeliveries::new(database.clone()),
-        ))),
+        log: Arc::new(agented_executions::QueuedDeliveryLog::start(Arc::new(agented_store::SqlDeliveries::new(
+            database.clone(),
+        )))),
         keep: settings.webhooks.keep_deliveries,
     });
     let scheduler = Scheduler::new(triggers.clone(), service.clone(), ledger, clock.clone());

@@ -12,7 +12,7 @@ use agented_http::metrics::Metrics;
 use agented_jobs::WorkerHandle;
 use agented_kernel::{Clock, SystemClock, WorkerId};
 use agented_runner::Runner;
-use agented_store_sqlite::SqliteAudit;
+use agented_store::SqlAudit;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -40,7 +40,7 @@ impl WorkerNode {
         let data_dir = prepare_folders(settings)?;
         let database = prepare_database(settings).await?;
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let audit: Arc<dyn AuditLog> = Arc::new(SqliteAudit::new(database.clone()));
+        let audit: Arc<dyn AuditLog> = Arc::new(SqlAudit::new(database.clone()));
         // Its figures are not served (no HTTP); the counting bus still wants a home.
         let metrics = Metrics::new(settings.runner.max_parallel_runs);
         let runs = start_runs(settings, &data_dir, &database, clock, audit, &metrics, true).await?;

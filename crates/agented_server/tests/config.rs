@@ -4,6 +4,7 @@
 
 use agented_http::telemetry::LogFormat;
 use agented_server::{ConfigError, Settings, Sources};
+use agented_store::Location;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -51,7 +52,7 @@ fn with_nothing_set_the_documented_defaults_apply() {
     assert_eq!(s.environment, "development");
     assert_eq!(s.server.bind, "127.0.0.1:20000".parse::<SocketAddr>().unwrap());
     assert_eq!(s.data_dir, PathBuf::from("./data"));
-    assert_eq!(s.database.path, Path::new("./data").join("agented.db"));
+    assert_eq!(s.database.sqlite_path(), Some(&Path::new("./data").join("agented.db")));
     assert_eq!(s.log.format, LogFormat::Text);
     assert!(s.secret_key.is_none() && s.api_key.is_none() && s.cors_allowed_origins.is_empty());
 }
@@ -60,9 +61,30 @@ fn with_nothing_set_the_documented_defaults_apply() {
 fn the_database_path_follows_the_data_dir_unless_set() {
     let f = Fixture::new();
     let s = f.load(&[("AGENTED__DATA_DIR", "/srv/agented")]).unwrap();
-    assert_eq!(s.database.path, PathBuf::from("/srv/agented/agented.db"));
+    assert_eq!(s.database.sqlite_path(), Some(&PathBuf::from("/srv/agented/agented.db")));
     let s = f.load(&[("AGENTED__DATA_DIR", "/srv/agented"), ("AGENTED__DATABASE__PATH", "/db/a.db")]).unwrap();
-    assert_eq!(s.database.path, PathBuf::from("/db/a.db"));
+    assert_eq!(s.database.sqlite_path(), Some(&PathBuf::from("/db/a.db")));
+}
+
+#[test]
+fn database_url_names_a_sqlite_file_or_a_postgres_database_and_is_printed_without_its_password() {
+    let f = Fixture::new();
+    let s = f.load(&[("AGENTED__DATABASE__URL", "sqlite:///srv/a.db")]).unwrap();
+    assert_eq!(s.database.location, Location::Sqlite("/srv/a.db".into()));
+    let url = "postgres://agented:hunter2@db.internal:5432/agented";
+    let s = f.load(&[("AGENTED__DATABASE__URL", url)]).unwrap();
+    assert_eq!(s.database.location, Location::Postgres(url.into()));
+    assert_eq!(s.database.sqlite_path(), None);
+    let shown = serde_json::to_string(&s.database).unwrap();
+    assert!(shown.contains("postgres://agented:***@db.internal:5432/agented") && !shown.contains("hunter2"), "{shown}");
+
+    for (vars, named) in [
+        (vec![("AGENTED__DATABASE__URL", "mysql://u:hunter2@h/db")], "database.url"),
+        (vec![("AGENTED__DATABASE__URL", url), ("AGENTED_DB_PATH", "/tmp/a.db")], "not both"),
+    ] {
+        let err = error_line(&f, &vars);
+        assert!(err.contains(named) && !err.contains("hunter2"), "{vars:?}: {err}");
+    }
 }
 
 #[test]
@@ -103,7 +125,7 @@ fn the_original_variable_names_keep_working() {
             ("SENTRY_TRACES_SAMPLE_RATE", "0.25"),
         ])
         .unwrap();
-    assert_eq!(s.database.path, PathBuf::from("/tmp/legacy.db"));
+    assert_eq!(s.database.sqlite_path(), Some(&PathBuf::from("/tmp/legacy.db")));
     assert_eq!(s.secret_key.as_deref(), Some(secret), "kept as text: leading zeros survive");
     assert_eq!(s.api_key.as_deref(), Some("ak_legacy_0123456789abcdef0123456789"));
     assert_eq!(s.cors_allowed_origins, ["https://a.example.com", "http://localhost:5173"]);

@@ -6,11 +6,11 @@ use agented_http::app::ActixServiceConfig;
 use agented_kernel::Clock;
 use agented_server::startup::Application;
 use agented_server::{Overrides, Settings, Sources};
-use agented_store_sqlite::Database;
+use agented_store::Database;
+use agented_store::testing::Scratch;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tempfile::TempDir;
 
 /// The workspace root (where `config/` and `web/` live).
 #[must_use]
@@ -54,7 +54,7 @@ pub struct TestApp {
     default_workspace: Option<PathBuf>,
     /// Taken by `restart`; dropped (deleting the folder) with the last server.
     /// `None` for a peer, which shares another server's folder.
-    dir: Option<TempDir>,
+    dir: Option<Scratch>,
 }
 
 /// The fake-bot program, built if this test run has not built it yet.
@@ -155,7 +155,8 @@ impl TestAppBuilder {
     /// # Panics
     /// When the server cannot start: the test cannot go on.
     pub async fn spawn(self) -> TestApp {
-        let dir = tempfile::tempdir().expect("temp dir");
+        // A temporary folder, and on PostgreSQL runs (AGENTED_TEST_POSTGRES_URL) a fresh database.
+        let dir = Scratch::new();
         let data_dir = dir.path().join("data");
         let dist = self.dist.unwrap_or_else(|| {
             let dist = dir.path().join("dist");
@@ -173,6 +174,9 @@ impl TestAppBuilder {
             ("AGENTED__DATA_DIR".to_owned(), data_dir.display().to_string()),
             ("AGENTED__WEB__DIST_DIR".to_owned(), dist.display().to_string()),
         ]);
+        if let agented_store::Location::Postgres(url) = dir.location() {
+            env.insert("AGENTED__DATABASE__URL".to_owned(), url.clone());
+        }
         env.extend(self.env);
         let parts = Parts {
             data_dir,
@@ -198,7 +202,7 @@ struct Parts {
 }
 
 /// Builds and starts a server over `parts.data_dir` (`admin_key`: the key of an earlier start).
-async fn start(dir: Option<TempDir>, parts: Parts, admin_key: Option<String>) -> TestApp {
+async fn start(dir: Option<Scratch>, parts: Parts, admin_key: Option<String>) -> TestApp {
     let logs = CapturedLogs::global();
     let sources = Sources { config_dir: workspace_root().join("config"), dotenv: None, env: parts.env.clone() };
     let settings = Settings::load(&sources).expect("test settings");
@@ -280,6 +284,12 @@ impl TestApp {
     /// (beside a `no_worker` server: a worker for its queue).
     pub async fn worker_peer(&self) -> Self {
         start(None, Parts { no_worker: false, ..self.parts() }, Some(self.admin_key.clone())).await
+    }
+
+    /// The SQLite file, or `None` when this run's store is PostgreSQL.
+    #[must_use]
+    pub fn sqlite_file(&self) -> Option<PathBuf> {
+        (!self.env.contains_key("AGENTED__DATABASE__URL")).then(|| self.data_dir.join("agented.db"))
     }
 
     fn parts(&self) -> Parts {

@@ -22,14 +22,8 @@ const DOMAINS: [&str; 6] = [
     "agented_auth",
     "agented_orchestration",
 ];
-const ADAPTERS: [&str; 6] = [
-    "agented_store_sqlite",
-    "agented_jobs",
-    "agented_runner",
-    "agented_http",
-    "agented_server",
-    "agented_test_support",
-];
+const ADAPTERS: [&str; 6] =
+    ["agented_store", "agented_jobs", "agented_runner", "agented_http", "agented_server", "agented_test_support"];
 /// Framework crates a domain may never reach, even transitively.
 const FORBIDDEN_PREFIXES: [&str; 6] = ["diesel", "actix", "apalis", "sqlx", "libsqlite3", "utoipa"];
 
@@ -150,7 +144,7 @@ fn every_crate_folder_is_named_after_its_package_and_states_its_invariant() {
 }
 
 /// Crates a route may never name: the store and the other adapters.
-const ADAPTER_CRATES: [&str; 4] = ["agented_store_sqlite", "agented_jobs", "agented_runner", "diesel"];
+const ADAPTER_CRATES: [&str; 4] = ["agented_store", "agented_jobs", "agented_runner", "diesel"];
 /// The longest a route file may be.
 const MAX_ROUTE_LINES: usize = 400;
 /// Ports a handler may use directly: "now" is not a repository.
@@ -273,11 +267,11 @@ fn the_rule_would_catch_a_handler_that_reaches_a_port() {
     let ports = BTreeSet::from(["TriggerRepository".to_owned(), "LogStore".to_owned()]);
     let accessors = BTreeSet::from([".ledger(".to_owned()]);
     let handler = "async fn h(s: &AppState) { let t: &dyn TriggerRepository = &*s.x; s.webhooks.ledger().prune(); }\n\
-                   use agented_store_sqlite::SqliteTriggers;\n// LogStore in a comment is fine";
+                   use agented_store::SqlTriggers;\n// LogStore in a comment is fine";
     let found = violations(handler, &ports, &accessors);
     assert_eq!(
         found,
-        ["names the port TriggerRepository", "names the adapter agented_store_sqlite", "calls .ledger(…) for a port"],
+        ["names the port TriggerRepository", "names the adapter agented_store", "calls .ledger(…) for a port"],
         "{found:?}"
     );
     // A longer name that merely contains a port's is not the port.

@@ -75,7 +75,15 @@ impl ApiError {
     }
 
     /// 503 for a domain error, logged once with its whole cause chain (`a: b: c`).
+    /// (A cause that is text the store cannot hold is the request's fault: 422.)
     pub fn unavailable_error(error: &(dyn std::error::Error + 'static)) -> Self {
+        let mut link = Some(error);
+        while let Some(e) = link {
+            if let Some(refusal) = e.downcast_ref::<agented_kernel::UnstorableText>() {
+                return Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_text", refusal.to_string());
+            }
+            link = e.source();
+        }
         Self::unavailable(&cause_chain(error))
     }
 

@@ -116,3 +116,33 @@ async fn a_webhook_body_over_ten_megabytes_is_a_413_and_one_under_it_is_not() {
         app.anonymous.post(app.url("/")).header("content-type", "application/json").body(under).send().await.unwrap();
     assert_ne!(res.status(), 413);
 }
+
+/// PostgreSQL's text cannot hold NUL: on either store a NUL in an admin body is
+/// refused with a clear 422 or kept, never a 5xx.
+#[tokio::test]
+async fn a_nul_character_in_admin_text_is_refused_or_kept_never_a_server_error() {
+    let app = TestApp::spawn().await;
+    let nul = "a\u{0}b";
+    let cases = [
+        (
+            "/admin/triggers",
+            serde_json::json!({ "name": nul, "prompt_template": "x", "backend_type": "claude", "trigger_source": "manual" }),
+        ),
+        (
+            "/admin/triggers",
+            serde_json::json!({ "name": "t-nul", "prompt_template": nul, "backend_type": "claude", "trigger_source": "manual" }),
+        ),
+        ("/admin/backends", serde_json::json!({ "name": nul, "backend_type": "claude", "command": "claude" })),
+        (
+            "/admin/backends",
+            serde_json::json!({ "name": "b-nul", "backend_type": "claude", "command": "claude", "description": nul }),
+        ),
+        ("/api/projects", serde_json::json!({ "name": nul })),
+    ];
+    for (path, body) in cases {
+        let res = app.client.post(app.url(path)).json(&body).send().await.unwrap();
+        let status = res.status().as_u16();
+        let answer = error_body(res).await;
+        assert!(matches!(status, 200 | 201 | 400 | 422), "{path} {body}: {status} {answer}");
+    }
+}

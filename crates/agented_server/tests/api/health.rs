@@ -51,12 +51,12 @@ async fn api_paths_answer_with_or_without_a_trailing_slash() {
 #[tokio::test]
 async fn the_server_starts_on_a_fresh_data_folder_and_seeds_it() {
     let app = TestApp::spawn().await;
-    assert!(app.data_dir.join("agented.db").exists());
+    assert!(app.sqlite_file().is_none_or(|file| file.exists()), "the SQLite file is made");
     assert!(app.data_dir.join("secret_key").exists());
     let count: i64 = app
         .database
         .run(|conn| {
-            use agented_store_sqlite::schema::backends;
+            use agented_store::schema::backends;
             use diesel::prelude::*;
             backends::table.count().get_result(conn).map_err(Into::into)
         })

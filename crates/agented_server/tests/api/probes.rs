@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use agented_http::app::ActixServiceConfig;
-use agented_store_sqlite::{Database, DatabaseOptions};
+use agented_store::{Database, DatabaseOptions};
 use std::sync::OnceLock;
 
 pub fn routes(cfg: &mut ActixServiceConfig) {

@@ -229,7 +229,7 @@ async fn a_restart_in_the_middle_of_a_slot_does_not_run_it_again() {
 
     // A process that claimed the slot but died before moving next_run_at on:
     // the next process finds the claim and only moves next_run_at.
-    let store = agented_store_sqlite::SqliteTriggers::new(app.database.clone());
+    let store = agented_store::SqlTriggers::new(app.database.clone());
     let trigger_id = agented_kernel::TriggerId::parse(&id).unwrap();
     let slot = utc("2026-03-02T09:00:00Z");
     assert!(store.set_next_run(&trigger_id, Some(utc("2026-03-03T09:00:00Z")), Some(slot)).await.unwrap());

@@ -1,0 +1,266 @@
+//! `BudgetRepository` and `SpendReader` over SQLite.
+
+use crate::accounts::{store_err, write_err};
+use crate::database::AnyConnection;
+use crate::schema::{budgets, executions};
+use crate::{Database, StoreError};
+use agented_kernel::BudgetId;
+use agented_orchestration::{
+    Budget, BudgetDraft, BudgetRepository, OrchestrationStoreError, SpendFilter, SpendReader, UsageRow, WriteError,
+    builtin_id, builtin_type,
+};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use diesel::dsl::sum;
+use diesel::prelude::*;
+use diesel::result::Error as DieselError;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = budgets)]
+struct BudgetRow {
+    id: String,
+    scope: String,
+    entity_id: Option<String>,
+    period: String,
+    timezone: String,
+    soft_limit_usd: Option<f64>,
+    hard_limit_usd: Option<f64>,
+    warned_period: Option<NaiveDateTime>,
+    created_at: NaiveDateTime,
+    updated_at: NaiveDateTime,
+}
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Query(DieselError::DeserializationError(what.to_string().into()))
+}
+
+impl TryFrom<BudgetRow> for Budget {
+    type Error = StoreError;
+    fn try_from(r: BudgetRow) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: BudgetId::parse(&r.id).map_err(corrupt)?,
+            scope: r.scope.parse().map_err(corrupt)?,
+            entity_id: r.entity_id,
+            period: r.period.parse().map_err(corrupt)?,
+            timezone: r.timezone.parse().map_err(corrupt)?,
+            soft_limit_usd: r.soft_limit_usd,
+            hard_limit_usd: r.hard_limit_usd,
+            warned_period: r.warned_period.map(|t| t.and_utc()),
+            created_at: r.created_at.and_utc(),
+            updated_at: r.updated_at.and_utc(),
+        })
+    }
+}
+
+fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<Budget>, StoreError> {
+    budgets::table.find(id).select(BudgetRow::as_select()).first(conn).optional()?.map(Budget::try_from).transpose()
+}
+
+fn duplicate(d: &BudgetDraft) -> String {
+    match &d.entity_id {
+        Some(e) => format!("a {} budget for {} {e} already exists", d.period, d.scope),
+        None => format!("a {} global budget already exists", d.period),
+    }
+}
+
+/// Budgets, and the spend of executions they are measured against.
+#[derive(Debug, Clone)]
+pub struct SqlBudgets {
+    db: Database,
+}
+
+impl SqlBudgets {
+    /// The repository over `db`.
+    #[must_use]
+    pub const fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait]
+impl BudgetRepository for SqlBudgets {
+    async fn list(&self) -> Result<Vec<Budget>, OrchestrationStoreError> {
+        self.db
+            .run(|conn| {
+                let rows: Vec<BudgetRow> = budgets::table
+                    .order((budgets::created_at.asc(), budgets::id.asc()))
+                    .select(BudgetRow::as_select())
+                    .load(conn)?;
+                rows.into_iter().map(Budget::try_from).collect()
+            })
+            .await
+            .map_err(store_err)
+    }
+
+    async fn get(&self, id: &BudgetId) -> Result<Option<Budget>, OrchestrationStoreError> {
+        let id = id.as_str().to_owned();
+        self.db.run(move |conn| load(conn, &id)).await.map_err(store_err)
+    }
+
+    async fn insert(&self, id: &BudgetId, draft: &BudgetDraft, at: DateTime<Utc>) -> Result<Budget, WriteError> {
+        let (id, d) = (id.as_str().to_owned(), draft.clone());
+        let taken = duplicate(&d);
+        self.db
+            .run(move |conn| {
+                crate::database::write(conn, |conn| {
+                    diesel::insert_into(budgets::table)
+                        .values((
+                            budgets::id.eq(&id),
+                            budgets::scope.eq(d.scope.as_str()),
+                            budgets::entity_id.eq(&d.entity_id),
+                            budgets::period.eq(d.period.as_str()),
+                            budgets::timezone.eq(d.timezone.name()),
+                            budgets::soft_limit_usd.eq(d.soft_limit_usd),
+                            budgets::hard_limit_usd.eq(d.hard_limit_usd),
+                            budgets::created_at.eq(at.naive_utc()),
+                            budgets::updated_at.eq(at.naive_utc()),
+                        ))
+                        .execute(conn)?;
+                    load(conn, &id)?.ok_or(StoreError::Query(DieselError::NotFound))
+                })
+            })
+            .await
+            .map_err(|e| write_err(e, &taken))
+    }
+
+    async fn update(&self, id: &BudgetId, draft: &BudgetDraft, at: DateTime<Utc>) -> Result<Budget, WriteError> {
+        let (id, d) = (id.as_str().to_owned(), draft.clone());
+        let taken = duplicate(&d);
+        self.db
+            .run(move |conn| {
+                crate::database::write(conn, |conn| {
+                    let changed = diesel::update(budgets::table.find(&id))
+                        .set((
+                            budgets::scope.eq(d.scope.as_str()),
+                            budgets::entity_id.eq(&d.entity_id),
+                            budgets::period.eq(d.period.as_str()),
+                            budgets::timezone.eq(d.timezone.name()),
+                            budgets::soft_limit_usd.eq(d.soft_limit_usd),
+                            budgets::hard_limit_usd.eq(d.hard_limit_usd),
+                            budgets::warned_period.eq(None::<NaiveDateTime>),
+                            budgets::updated_at.eq(at.naive_utc()),
+                        ))
+                        .execute(conn)?;
+                    if changed == 0 {
+                        return Err(StoreError::Query(DieselError::NotFound));
+                    }
+                    load(conn, &id)?.ok_or(StoreError::Query(DieselError::NotFound))
+                })
+            })
+            .await
+            .map_err(|e| write_err(e, &taken))
+    }
+
+    async fn delete(&self, id: &BudgetId) -> Result<bool, OrchestrationStoreError> {
+        let id = id.as_str().to_owned();
+        self.db
+            .run(move |conn| Ok(diesel::delete(budgets::table.find(&id)).execute(conn)? > 0))
+            .await
+            .map_err(store_err)
+    }
+
+    async fn mark_warned(&self, id: &BudgetId, period_start: DateTime<Utc>) -> Result<bool, OrchestrationStoreError> {
+        let (id, start) = (id.as_str().to_owned(), period_start.naive_utc());
+        self.db
+            .run(move |conn| {
+                let changed = diesel::update(
+                    budgets::table
+                        .find(&id)
+                        .filter(budgets::warned_period.is_null().or(budgets::warned_period.ne(start))),
+                )
+                .set(budgets::warned_period.eq(start))
+                .execute(conn)?;
+                Ok(changed > 0)
+            })
+            .await
+            .map_err(store_err)
+    }
+}
+
+#[async_trait]
+impl SpendReader for SqlBudgets {
+    async fn spend(&self, filter: &SpendFilter) -> Result<f64, OrchestrationStoreError> {
+        let f = filter.clone();
+        self.db
+            .run(move |conn| {
+                let mut q = executions::table
+                    .filter(executions::queued_at.ge(f.since.naive_utc()))
+                    .filter(executions::queued_at.lt(f.until.naive_utc()))
+                    .into_boxed();
+                if let Some(t) = f.trigger_id {
+                    q = q.filter(executions::trigger_id.eq(t));
+                }
+                if let Some(a) = f.account_id {
+                    q = q.filter(executions::account_id.eq(a));
+                }
+                if let Some(b) = f.backend_id {
+                    q = match builtin_type(&b) {
+                        Some(t) => {
+                            q.filter(executions::backend_type.eq(t.as_str()).and(executions::backend_id.is_null()))
+                        }
+                        None => q.filter(executions::backend_id.eq(b)),
+                    };
+                }
+                let total: Option<f64> = q.select(sum(executions::total_cost_usd)).first(conn)?;
+                Ok(total.unwrap_or(0.0))
+            })
+            .await
+            .map_err(store_err)
+    }
+
+    async fn usage_rows(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Vec<UsageRow>, OrchestrationStoreError> {
+        type Row = (
+            NaiveDateTime,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            Option<i64>,
+            Option<i64>,
+            Option<f64>,
+        );
+        self.db
+            .run(move |conn| {
+                let rows: Vec<Row> = executions::table
+                    .filter(executions::queued_at.ge(since.naive_utc()))
+                    .filter(executions::queued_at.lt(until.naive_utc()))
+                    .order(executions::queued_at.asc())
+                    .select((
+                        executions::queued_at,
+                        executions::trigger_id,
+                        executions::backend_type,
+                        executions::backend_id,
+                        executions::account_id,
+                        executions::status,
+                        executions::input_tokens,
+                        executions::output_tokens,
+                        executions::total_cost_usd,
+                    ))
+                    .load(conn)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(at, trigger, backend_type, backend_id, account, status, i, o, cost)| UsageRow {
+                        queued_at: at.and_utc(),
+                        trigger_id: trigger,
+                        backend_id: backend_id.unwrap_or_else(|| {
+                            backend_type
+                                .parse()
+                                .map_or_else(|_| format!("backend-{backend_type}"), |t| builtin_id(t).to_owned())
+                        }),
+                        account_id: account,
+                        status,
+                        input_tokens: i.unwrap_or(0),
+                        output_tokens: o.unwrap_or(0),
+                        cost_usd: cost.unwrap_or(0.0),
+                    })
+                    .collect())
+            })
+            .await
+            .map_err(store_err)
+    }
+}

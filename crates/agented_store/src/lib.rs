@@ -1,0 +1,49 @@
+//! Storage for Agented on SQLite (the embedded default) or PostgreSQL (the
+//! scale-out store): Diesel over an r2d2 pool of one connection type for both,
+//! embedded migrations per dialect, idempotent seeds, and the repositories that
+//! implement the domains' ports.
+//!
+//! Architecture invariant: an adapter. It depends on the domain crates and
+//! translates between their types and rows; no domain type derives a Diesel
+//! trait, and no HTTP or queue crate is used here.
+
+pub mod accounts;
+pub mod api_keys;
+pub mod audit;
+pub mod backends;
+pub mod budgets;
+pub mod copy;
+pub mod database;
+pub mod dedup;
+pub mod deliveries;
+pub mod error;
+pub mod executions;
+pub mod location;
+pub mod migrations;
+pub mod overview;
+pub mod planning;
+pub mod projects;
+pub mod schema;
+pub mod seeds;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod triggers;
+pub mod workers;
+
+pub use accounts::SqlAccounts;
+pub use api_keys::SqlApiKeys;
+pub use audit::SqlAudit;
+pub use backends::SqlBackends;
+pub use budgets::SqlBudgets;
+pub use database::{AnyConnection, Database, DatabaseOptions};
+pub use dedup::SqlDedup;
+pub use deliveries::SqlDeliveries;
+pub use error::StoreError;
+pub use executions::SqlExecutions;
+pub use location::{Location, LocationError};
+pub use migrations::{MIGRATIONS, POSTGRES_MIGRATIONS, run_migrations, run_migrations_from};
+pub use planning::SqlPlanning;
+pub use projects::SqlProjects;
+pub use seeds::seed;
+pub use triggers::SqlTriggers;
+pub use workers::SqlWorkers;
