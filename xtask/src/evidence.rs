@@ -36,6 +36,9 @@ pub fn scale(sh: &Shell) -> Result<()> {
     crate::web::build(sh, false)?;
     build_release(sh)?;
     step("scaling", "cargo xtask bench --scale", || {
+        // On SQLite, then again on a throwaway PostgreSQL cluster.
+        let cluster = crate::postgres::Cluster::start(&root().join("target"))?;
+        let _cluster = sh.push_env("AGENTED_TEST_POSTGRES_URL", &cluster.url);
         Ok(cmd!(sh, "target/release/agented-bench --root . --bin-dir target/release scale --out target/bench").run()?)
     })?;
     eprintln!("figures written to {}", root().join("target/bench/scale.md").display());

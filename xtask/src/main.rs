@@ -149,7 +149,16 @@ fn rust_tests(sh: &Shell, sqlite: bool) -> Result<()> {
     }
     step("rust tests on PostgreSQL", "cargo xtask test-postgres", || {
         let _store = sh.push_env("AGENTED_TEST_STORE", "postgres");
-        Ok(cmd!(sh, "cargo test -p agented_store -p agented_server --test api").run()?)
+        // Every test file of the store's port suite, the API tests, and the worker processes
+        // (which on PostgreSQL each get a data folder of their own, as on separate hosts).
+        let mut targets: Vec<String> = std::fs::read_dir(root().join("crates/agented_store/tests"))?
+            .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(str::to_owned))
+            .collect();
+        targets.extend(["api".to_owned(), "workers".to_owned()]);
+        targets.sort();
+        targets.dedup();
+        let args: Vec<String> = targets.iter().flat_map(|t| ["--test".to_owned(), t.clone()]).collect();
+        Ok(cmd!(sh, "cargo test -p agented_store -p agented_server {args...}").run()?)
     })
 }
 

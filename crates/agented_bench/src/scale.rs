@@ -1,18 +1,54 @@
 //! `agented-bench scale`: one API server (`serve --no-worker`) and N workers
-//! (`agented worker --max-parallel-runs P`) on one data folder run R runs of a
-//! one-second bot. Ideal time: ceil(R / (N·P)) s; efficiency: ideal / measured.
-//! Also the cross-process line latency: a run on a worker, followed live
-//! through the API server (which reads the worker's lines from the store).
+//! (`agented worker --max-parallel-runs P`) run R runs of a one-second bot.
+//! Ideal time: ceil(R / (N·P)) s; efficiency: ideal / measured. Also the
+//! cross-process line latency: a run on a worker, followed live through the API
+//! server. On SQLite every process shares one data folder (the API server reads
+//! the worker's lines from the store on a timer); with a PostgreSQL cluster
+//! named by `AGENTED_TEST_POSTGRES_URL`, every process also gets a data folder
+//! of its own, as on separate hosts, and the figures are taken again on a fresh
+//! database (the API server is woken by the store's `NOTIFY`).
 
 use crate::bench::{git_rev, machine, progress};
 use crate::runs::{sse_latency, start, until_complete};
 use crate::server::{Binaries, Server, Worker};
 use crate::stats::quantile;
+use agented_store::Location;
+use agented_store::testing::Scratch;
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
+
+/// Where the processes of one measurement keep their data.
+struct Place {
+    dir: tempfile::TempDir,
+    /// On PostgreSQL: the database's URL (the scratch drops it at the end).
+    postgres: Option<(Scratch, String)>,
+}
+
+impl Place {
+    fn new(postgres: bool) -> Result<Self> {
+        let postgres = postgres.then(|| {
+            let scratch = Scratch::postgres();
+            let Location::Postgres(url) = scratch.location().clone() else { unreachable!("a PostgreSQL scratch") };
+            (scratch, url)
+        });
+        Ok(Self { dir: tempfile::tempdir()?, postgres })
+    }
+
+    /// Process `n`'s data folder: the shared one on SQLite, its own on PostgreSQL.
+    fn folder(&self, n: usize) -> PathBuf {
+        match self.postgres {
+            Some(_) => self.dir.path().join(format!("host-{n}")),
+            None => self.dir.path().to_owned(),
+        }
+    }
+
+    fn env(&self) -> Vec<(&str, &str)> {
+        self.postgres.iter().map(|(_, url)| ("AGENTED__DATABASE__URL", url.as_str())).collect()
+    }
+}
 
 /// What the scaling figure is run with.
 #[derive(Debug, Clone)]
@@ -36,22 +72,33 @@ const ONE_SECOND_BOT: &str = "lines=1 sleep_ms=1000";
 /// # Errors
 /// A process that does not start, or a run that does not succeed.
 pub fn run(bins: &Binaries, plan: &Plan, out_dir: &Path) -> Result<Value> {
-    let mut rows = Vec::new();
-    for &n in &plan.workers {
-        progress(&format!("{} runs on {n} worker(s) of {} slots", plan.runs, plan.parallel));
-        rows.push(measure(bins, plan, n)?);
+    let mut stores = vec![false];
+    if std::env::var_os(agented_store::testing::POSTGRES_URL_VAR).is_some() {
+        stores.push(true);
     }
-    progress("cross-process line latency");
-    let latency = cross_process_latency(bins)?;
+    let mut figures = Vec::new();
+    for postgres in stores {
+        let store = if postgres { "postgres" } else { "sqlite" };
+        let mut rows = Vec::new();
+        for &n in &plan.workers {
+            progress(&format!("{store}: {} runs on {n} worker(s) of {} slots", plan.runs, plan.parallel));
+            rows.push(measure(bins, plan, n, postgres)?);
+        }
+        progress(&format!("{store}: cross-process line latency"));
+        let latency = cross_process_latency(bins, postgres)?;
+        figures.push(json!({
+            "store": if postgres { "postgres (a data folder per process, as on separate hosts)" } else { "sqlite (one data folder, one host)" },
+            "scaling": rows,
+            "cross_process_line_latency_ms": latency,
+        }));
+    }
     let results = json!({
         "generated_at": chrono::Utc::now().to_rfc3339(),
         "git_rev": git_rev(),
         "machine": machine(),
         "runs": plan.runs,
         "parallel": plan.parallel,
-        "store": "sqlite (one data folder, one host)",
-        "scaling": rows,
-        "cross_process_line_latency_ms": latency,
+        "stores": figures,
     });
     std::fs::create_dir_all(out_dir)?;
     std::fs::write(out_dir.join("scale.json"), serde_json::to_string_pretty(&results)? + "\n")?;
@@ -59,11 +106,12 @@ pub fn run(bins: &Binaries, plan: &Plan, out_dir: &Path) -> Result<Value> {
     Ok(results)
 }
 
-fn measure(bins: &Binaries, plan: &Plan, workers: usize) -> Result<Value> {
-    let dir = tempfile::tempdir()?;
-    let server = Server::start_with(bins, dir.path(), &[], &["--no-worker"])?;
-    let _workers: Vec<Worker> =
-        (0..workers).map(|_| Worker::start(bins, dir.path(), plan.parallel)).collect::<Result<_>>()?;
+fn measure(bins: &Binaries, plan: &Plan, workers: usize, postgres: bool) -> Result<Value> {
+    let place = Place::new(postgres)?;
+    let server = Server::start_with(bins, &place.folder(0), &place.env(), &["--no-worker"])?;
+    let _workers: Vec<Worker> = (1..=workers)
+        .map(|n| Worker::start(bins, &place.folder(n), plan.parallel, &place.env()))
+        .collect::<Result<_>>()?;
     let slots = workers * plan.parallel;
     let triggers: Vec<String> = (0..slots.div_ceil(MAX_CONCURRENT))
         .map(|i| {
@@ -96,10 +144,10 @@ fn measure(bins: &Binaries, plan: &Plan, workers: usize) -> Result<Value> {
     }))
 }
 
-fn cross_process_latency(bins: &Binaries) -> Result<Value> {
-    let dir = tempfile::tempdir()?;
-    let server = Server::start_with(bins, dir.path(), &[], &["--no-worker"])?;
-    let _worker = Worker::start(bins, dir.path(), 1)?;
+fn cross_process_latency(bins: &Binaries, postgres: bool) -> Result<Value> {
+    let place = Place::new(postgres)?;
+    let server = Server::start_with(bins, &place.folder(0), &place.env(), &["--no-worker"])?;
+    let _worker = Worker::start(bins, &place.folder(1), 1, &place.env())?;
     let trigger = crate::runs::trigger(&server.api, "scale latency")?;
     let samples = sse_latency(&server.api, &trigger)?;
     server.stop()?;
@@ -115,25 +163,29 @@ fn round2(v: f64) -> f64 {
 }
 
 fn table(results: &Value) -> String {
-    let mut md = String::from(
-        "| workers × slots | runs | seconds | ideal | efficiency | workers used |\n|---|---|---|---|---|---|\n",
-    );
-    for row in results["scaling"].as_array().into_iter().flatten() {
+    let mut md = String::new();
+    for store in results["stores"].as_array().into_iter().flatten() {
         md += &format!(
-            "| {} × {} | {} | {} | {} | {} | {} |\n",
-            row["workers"],
-            results["parallel"],
-            results["runs"],
-            row["seconds"],
-            row["ideal_seconds"],
-            row["efficiency"],
-            row["workers_used"]
+            "Store: {}\n\n| workers × slots | runs | seconds | ideal | efficiency | workers used |\n|---|---|---|---|---|---|\n",
+            store["store"].as_str().unwrap_or_default()
+        );
+        for row in store["scaling"].as_array().into_iter().flatten() {
+            md += &format!(
+                "| {} × {} | {} | {} | {} | {} | {} |\n",
+                row["workers"],
+                results["parallel"],
+                results["runs"],
+                row["seconds"],
+                row["ideal_seconds"],
+                row["efficiency"],
+                row["workers_used"]
+            );
+        }
+        let l = &store["cross_process_line_latency_ms"];
+        md += &format!(
+            "\nCross-process line latency (worker → store → API server → stream): p50 {} ms, p99 {} ms over {} lines.\n\n",
+            l["p50"], l["p99"], l["lines"]
         );
     }
-    let l = &results["cross_process_line_latency_ms"];
-    md += &format!(
-        "\nCross-process line latency (worker → store → API server → stream): p50 {} ms, p99 {} ms over {} lines.\n",
-        l["p50"], l["p99"], l["lines"]
-    );
     md
 }

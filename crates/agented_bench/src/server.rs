@@ -81,13 +81,15 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Starts a worker with `parallel` run slots; returns once it has registered.
+    /// Starts a worker with `parallel` run slots and `extra` environment on top; returns
+    /// once it has registered.
     ///
     /// # Errors
     /// When it cannot start or exits first.
-    pub fn start(bins: &Binaries, data_dir: &Path, parallel: usize) -> Result<Self> {
+    pub fn start(bins: &Binaries, data_dir: &Path, parallel: usize, extra: &[(&str, &str)]) -> Result<Self> {
         let mut child = command(bins, data_dir, "worker")?
             .args(["--max-parallel-runs", &parallel.to_string()])
+            .envs(extra.iter().copied())
             .stderr(Stdio::piped())
             .spawn()
             .with_context(|| format!("starting a worker of {}", bins.agented.display()))?;

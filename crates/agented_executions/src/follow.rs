@@ -5,7 +5,7 @@
 //! a client sees every line once, in order, then the final status.
 
 use crate::model::{Execution, LogLine};
-use crate::ports::{BusEvent, ExecStoreError, ExecutionRepository, LogBus, LogStore};
+use crate::ports::{BusEvent, ExecStoreError, ExecutionRepository, LogBus, LogStore, StoreSignal};
 use crate::status::ExecutionStatus;
 use agented_kernel::ExecutionId;
 use std::sync::Arc;
@@ -17,7 +17,8 @@ use tokio::time::Instant;
 const REPLAY_PAGE: u32 = 1000;
 /// How often a follower checks a run that is not live in this process: soon at
 /// first (a queued run usually starts within milliseconds, and its first lines
-/// should not wait), then less often, up to `POLL_MAX`.
+/// should not wait), then less often, up to `POLL_MAX`. With a [`StoreSignal`]
+/// the follower is woken as soon as the run changes, and the timer is a safety net.
 const POLL_FIRST: Duration = Duration::from_millis(20);
 const POLL_MAX: Duration = Duration::from_millis(250);
 
@@ -46,6 +47,7 @@ pub struct LogFollower {
     logs: Arc<dyn LogStore>,
     bus: Arc<dyn LogBus>,
     heartbeat: Duration,
+    signal: Option<Arc<dyn StoreSignal>>,
 }
 
 impl std::fmt::Debug for LogFollower {
@@ -63,7 +65,14 @@ impl LogFollower {
         bus: Arc<dyn LogBus>,
         heartbeat: Duration,
     ) -> Self {
-        Self { executions, logs, bus, heartbeat }
+        Self { executions, logs, bus, heartbeat, signal: None }
+    }
+
+    /// Wakes followers of runs in other processes when the store says they changed.
+    #[must_use]
+    pub fn with_signal(mut self, signal: Arc<dyn StoreSignal>) -> Self {
+        self.signal = Some(signal);
+        self
     }
 
     /// Up to `limit` lines of `id` after `after`, in order.
@@ -88,6 +97,7 @@ impl LogFollower {
         let mut last_status = execution.status;
         out.send(RunEvent::Status(Box::new(execution))).await?;
         let mut poll = POLL_FIRST;
+        let woken = self.signal.as_ref().map(|s| s.watch(&id));
         let last = loop {
             // Subscribe before reading the store: a line is published only after it is stored.
             let subscription = self.bus.subscribe(&id);
@@ -125,7 +135,12 @@ impl LogFollower {
                 out.send(RunEvent::Status(Box::new(current))).await?;
             }
             out.quiet().await?;
-            tokio::time::sleep(poll).await;
+            match &woken {
+                Some(woken) => {
+                    let _ = tokio::time::timeout(poll, woken.notified()).await;
+                }
+                None => tokio::time::sleep(poll).await,
+            }
             poll = (poll * 2).min(POLL_MAX);
         };
         self.replay(&id, out).await?;

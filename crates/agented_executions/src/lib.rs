@@ -26,6 +26,7 @@ pub mod reply;
 pub mod run_env;
 pub mod scheduler;
 pub mod service;
+pub mod signal;
 pub mod status;
 pub mod usage;
 pub mod workers;
@@ -43,7 +44,7 @@ pub use overview::{ComposedOverview, LatestRun, TriggerOverview, TriggerSummary}
 pub use ports::{
     AttemptRecord, BackendCatalog, BackendDirectory, BackendEntry, BackendProbe, BackendWriteError, BusEvent, Claim,
     DedupClaim, Deferral, Detection, ExecStoreError, ExecutionFilter, ExecutionRepository, InsertError, LogBus,
-    LogStore, LogSubscription, NewExecution, QueueError, RunControl, RunQueue,
+    LogStore, LogSubscription, NewExecution, QueueError, RUN_NOTICE_CHANNEL, RunControl, RunQueue, StoreSignal,
 };
 pub use pricing::{CostSource, ModelPrice, PriceTable};
 pub use prompt::{PromptRenderer, PromptValues, RenderedPrompt};
@@ -54,6 +55,7 @@ pub use scheduler::{Scheduler, TickReport, slot_key};
 pub use service::{
     CancelError, Cancelled, ExecutionService, FindError, MAX_MESSAGE_CHARS, RunRequest, StartError, TryNowError,
 };
+pub use signal::SignalRegistry;
 pub use status::{ExecutionStatus, UnknownStatus};
 pub use usage::{OutputParser, Usage};
 pub use workers::{LocalHost, Sweep, WORKER_LOST, WorkerRecord, WorkerRegistry, WorkerService, WorkerState};

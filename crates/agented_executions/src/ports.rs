@@ -301,6 +301,21 @@ pub trait LogBus: Send + Sync {
     fn subscribe(&self, id: &ExecutionId) -> Option<Box<dyn LogSubscription>>;
 }
 
+/// The PostgreSQL `NOTIFY` channel on which the store announces that a run's
+/// lines or state changed (the payload is the execution id: notices are capped
+/// near 8 KB, so readers fetch the rows). Shared by the store, which sends, and
+/// the listener, which wakes followers.
+pub const RUN_NOTICE_CHANNEL: &str = "agented_runs";
+
+/// Wakes the followers of runs that live in another process when that process
+/// stores their lines or their end (PostgreSQL's `NOTIFY`). Without one,
+/// followers read the store on a timer.
+pub trait StoreSignal: Send + Sync {
+    /// A handle notified (`notify_one`, so a notice never falls between two
+    /// waits) each time `id` changes in the store; dropping it unsubscribes.
+    fn watch(&self, id: &ExecutionId) -> std::sync::Arc<tokio::sync::Notify>;
+}
+
 /// The queue failed to take the job.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the run queue is unavailable: {0}")]

@@ -129,3 +129,54 @@ async fn a_client_arriving_after_the_end_gets_the_whole_log_and_the_end() {
     assert!(matches!(&events[1], RunEvent::Line(l) if l.seq == 1));
     assert!(matches!(&events[2], RunEvent::Complete(e) if e.status == ExecutionStatus::Cancelled));
 }
+
+/// Follows a run claimed by another process (no live channel here), appends a
+/// line to the store at virtual time 1 ms and, when `signal` is given, wakes it as
+/// the store's notice would; returns the virtual time the line reached the client.
+async fn line_arrives_after(signal: Option<Arc<agented_executions::SignalRegistry>>) -> std::time::Duration {
+    let w = world();
+    let t = w.trigger("t", TriggerPatch::default()).await;
+    let e = w.service.start(&t.id, RunRequest::manual(None).unwrap()).await.unwrap();
+    let id = e.execution_id.clone();
+    let now = w.clock.now();
+    w.executions.claim(&id, &agented_kernel::WorkerId::generate(), 1, now).await.unwrap();
+    let mut follower = LogFollower::new(
+        w.executions.clone(),
+        w.executions.clone(),
+        Arc::new(MemoryBus::default()),
+        std::time::Duration::from_secs(60),
+    );
+    if let Some(signal) = &signal {
+        follower = follower.with_signal(signal.clone());
+    }
+    let (tx, mut rx) = tokio::sync::mpsc::channel(16);
+    let start = tokio::time::Instant::now();
+    let e = w.service.get(id.as_str()).await.unwrap();
+    let task = tokio::spawn(async move { follower.follow(e, 0, tx).await });
+    assert!(matches!(rx.recv().await.unwrap(), RunEvent::Status(s) if s.status == ExecutionStatus::Running));
+    // Time stands still until every task waits: then the follower waits on its timer.
+    tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    w.executions.append(&id, &[line(1, now)]).await.unwrap();
+    if let Some(signal) = &signal {
+        signal.wake(id.as_str());
+    }
+    let event = loop {
+        match rx.recv().await.unwrap() {
+            RunEvent::Quiet => {}
+            event => break event,
+        }
+    };
+    assert!(matches!(&event, RunEvent::Line(l) if l.seq == 1), "{event:?}");
+    let arrived = start.elapsed();
+    task.abort();
+    arrived
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_follower_of_a_run_in_another_process_is_woken_by_the_store_signal_before_its_timer() {
+    let timer = line_arrives_after(None).await;
+    let woken = line_arrives_after(Some(Arc::new(agented_executions::SignalRegistry::default()))).await;
+    // Virtual time: without a signal the line waits for the follower's first timer (20 ms).
+    assert!(timer >= std::time::Duration::from_millis(20), "{timer:?}");
+    assert!(woken < std::time::Duration::from_millis(20), "{woken:?}");
+}

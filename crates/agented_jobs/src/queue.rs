@@ -1,4 +1,5 @@
-//! The `runs` queue in `jobs.db`.
+//! The `runs` queue: in `jobs.db` beside a SQLite store, and [`JobQueue`], the one the
+//! server was configured with.
 
 use agented_executions::{QueueError, RunQueue};
 use agented_kernel::ExecutionId;
@@ -117,6 +118,39 @@ impl agented_kernel::ComponentHealth for SqliteRunQueue {
     }
 }
 
-fn broken(error: String) -> agented_kernel::ComponentState {
+pub(crate) fn broken(error: String) -> agented_kernel::ComponentState {
     agented_kernel::ComponentState { ok: false, error: Some(error), figures: Vec::new() }
+}
+
+/// The run queue of this installation: `jobs.db` beside a SQLite store, the
+/// store's own database on PostgreSQL (so workers on every host share it).
+#[derive(Debug, Clone)]
+pub enum JobQueue {
+    /// `<data_dir>/jobs.db`.
+    Sqlite(SqliteRunQueue),
+    /// apalis-postgres in the installation's database.
+    Postgres(crate::postgres_queue::PostgresRunQueue),
+}
+
+#[async_trait]
+impl RunQueue for JobQueue {
+    async fn enqueue(&self, id: &ExecutionId) -> Result<(), QueueError> {
+        match self {
+            Self::Sqlite(q) => q.enqueue(id).await,
+            Self::Postgres(q) => q.enqueue(id).await,
+        }
+    }
+}
+
+impl agented_kernel::ComponentHealth for JobQueue {
+    fn name(&self) -> &'static str {
+        "queue"
+    }
+
+    fn check(&self) -> agented_kernel::BoxFuture<'_, agented_kernel::ComponentState> {
+        match self {
+            Self::Sqlite(q) => q.check(),
+            Self::Postgres(q) => q.check(),
+        }
+    }
 }

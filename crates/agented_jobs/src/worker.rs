@@ -1,8 +1,8 @@
-//! The apalis worker of the `runs` queue: woken by the database update hook
-//! the moment a job is pushed, with a short poll as a safety net, and a
-//! per-process unique name.
+//! The apalis worker of the `runs` queue: woken the moment a job is pushed (by
+//! SQLite's update hook, with a short poll as a safety net, or by PostgreSQL's
+//! NOTIFY), beating on PostgreSQL, and named uniquely per process.
 
-use crate::queue::{RUNS_QUEUE, RunJob, SqliteRunQueue};
+use crate::queue::{JobQueue, RUNS_QUEUE, RunJob};
 use agented_kernel::ExecutionId;
 use apalis::prelude::{BoxDynError, Data, WorkerBuilder, WorkerBuilderExt};
 use apalis_core::backend::ext::BackendExt;
@@ -65,31 +65,53 @@ async fn handle(job: RunJob, handler: Data<RunHandler>) -> Result<(), BoxDynErro
     Ok(())
 }
 
+/// How often a PostgreSQL worker beats, and how many missed beats make its jobs orphans that
+/// another worker takes (apalis's defaults disagree with its docs: set both).
+const PG_HEARTBEAT: Duration = Duration::from_secs(2);
+const PG_MISSED_BEATS: usize = 3;
+
 /// Starts the `runs` worker with at most `concurrency` jobs in flight, named `name`
 /// (unique per process: a reused name would block orphan recovery in apalis).
 #[must_use]
-pub fn start_worker(queue: &SqliteRunQueue, handler: RunHandler, concurrency: usize, name: &str) -> WorkerHandle {
-    let name = name.to_owned();
-    let config = Config::default().queue(RUNS_QUEUE).batch_size(concurrency.clamp(1, 50));
-    let mut strategy = Strategy::new();
-    if let Some(listener) = queue.take_listener() {
-        strategy = strategy.stream(listener.ready_chunks(16));
-    }
-    let backend =
-        SqliteStorage::<RunJob>::new(queue.pool()).with_config(config).poll_with_strategy(strategy.interval(POLL));
-    let worker =
-        WorkerBuilder::new(name.clone()).backend(backend).data(handler).concurrency(concurrency.max(1)).build(handle);
+pub fn start_worker(queue: &JobQueue, handler: RunHandler, concurrency: usize, name: &str) -> WorkerHandle {
     let (stop_tx, stop_rx) = oneshot::channel::<()>();
-    let worker_name = name.clone();
+    let signal = async move {
+        let _ = stop_rx.await;
+        Ok::<(), std::io::Error>(())
+    };
+    let batch = concurrency.clamp(1, 50);
+    let run: BoxFuture<'static, Result<(), String>> = match queue {
+        JobQueue::Sqlite(queue) => {
+            let config = Config::default().queue(RUNS_QUEUE).batch_size(batch);
+            let mut strategy = Strategy::new();
+            if let Some(listener) = queue.take_listener() {
+                strategy = strategy.stream(listener.ready_chunks(16));
+            }
+            let backend = SqliteStorage::<RunJob>::new(queue.pool())
+                .with_config(config)
+                .poll_with_strategy(strategy.interval(POLL));
+            let worker =
+                WorkerBuilder::new(name).backend(backend).data(handler).concurrency(concurrency.max(1)).build(handle);
+            Box::pin(async move { worker.run_until(signal).await.map_err(|e| e.to_string()) })
+        }
+        JobQueue::Postgres(queue) => {
+            // Woken by NOTIFY when a job is pushed (its own listening connection).
+            let config = apalis_postgres::Config::default()
+                .batch_size(batch)
+                .heartbeat_interval(PG_HEARTBEAT)
+                .missed_heartbeats(PG_MISSED_BEATS);
+            let backend = queue.storage(config).with_pubsub();
+            let worker =
+                WorkerBuilder::new(name).backend(backend).data(handler).concurrency(concurrency.max(1)).build(handle);
+            Box::pin(async move { worker.run_until(signal).await.map_err(|e| e.to_string()) })
+        }
+    };
+    let worker_name = name.to_owned();
     let task = tokio::spawn(async move {
-        let signal = async move {
-            let _ = stop_rx.await;
-            Ok::<(), std::io::Error>(())
-        };
-        if let Err(e) = worker.run_until(signal).await {
+        if let Err(e) = run.await {
             tracing::error!(worker = %worker_name, error = %e, "the run worker stopped with an error");
         }
     });
     tracing::info!(worker = %name, queue = RUNS_QUEUE, "run worker started");
-    WorkerHandle { stop: Some(stop_tx), task: Some(task), name }
+    WorkerHandle { stop: Some(stop_tx), task: Some(task), name: name.to_owned() }
 }

@@ -15,14 +15,16 @@ use agented_executions::{
 use agented_http::app::{ActixServiceConfig, Server, ServerHandle};
 use agented_http::metrics::Metrics;
 use agented_http::{AppState, HttpOptions};
-use agented_jobs::{RunHandler, SqliteRunQueue, Ticker, WorkerHandle, start_worker};
+use agented_jobs::{
+    JobQueue, PgNotices, PostgresRunQueue, RunHandler, SqliteRunQueue, Ticker, WorkerHandle, start_worker,
+};
 use agented_kernel::{Clock, SystemClock, TriggerId, WorkerId};
 use agented_orchestration::{Backoff, Orchestration, OrchestrationOptions, OrchestrationPorts, RateLimitRules};
 use agented_roadmaps::planning::PlanningService;
 use agented_runner::{MemoryLogBus, PathProbe, Runner, RunnerOptions, RunnerPorts, recover};
 use agented_store::{
-    Database, SqlAccounts, SqlApiKeys, SqlAudit, SqlBackends, SqlBudgets, SqlExecutions, SqlTriggers, StoreError,
-    run_migrations, seed,
+    Database, Location, SqlAccounts, SqlApiKeys, SqlAudit, SqlBackends, SqlBudgets, SqlExecutions, SqlTriggers,
+    StoreError, run_migrations, seed,
 };
 use std::ffi::OsString;
 use std::net::{SocketAddr, TcpListener};
@@ -80,6 +82,24 @@ pub async fn prepare_database(settings: &Settings) -> Result<Database, StoreErro
         })
         .await?;
     Ok(database)
+}
+
+/// The run queue: `<data_dir>/jobs.db` beside a SQLite store, apalis-postgres in the
+/// store's database on PostgreSQL (one queue for the workers of every host).
+///
+/// # Errors
+/// [`StartupError::Files`] or [`StartupError::Jobs`] naming the file or database.
+async fn open_queue(settings: &Settings) -> Result<JobQueue, StartupError> {
+    match &settings.database.location {
+        Location::Postgres(url) => {
+            Ok(JobQueue::Postgres(PostgresRunQueue::connect(url, &settings.database.location.to_string()).await?))
+        }
+        Location::Sqlite(_) => {
+            let jobs = settings.data_dir.join("jobs.db");
+            workspace::private_database(&jobs).map_err(StartupError::Files)?;
+            Ok(JobQueue::Sqlite(SqliteRunQueue::open(&jobs).await?))
+        }
+    }
 }
 
 /// Makes the data folder private and prepares the run workspace; returns the data folder.
@@ -615,9 +635,7 @@ pub(crate) async fn start_runs(
         chrono::Duration::from_std(settings.runner.worker_lost_after).unwrap_or(chrono::Duration::seconds(30)),
         LocalHost { name: host_name(), alive: Arc::new(process_alive) },
     );
-    let jobs = settings.data_dir.join("jobs.db");
-    workspace::private_database(&jobs).map_err(StartupError::Files)?;
-    let queue = SqliteRunQueue::open(&jobs).await?;
+    let queue = open_queue(settings).await?;
     let recovered = recover(&workers, None, &executions)
         .await
         .map_err(|e| StartupError::Recovery(e.to_string()))?
@@ -648,6 +666,13 @@ pub(crate) async fn start_runs(
     } else {
         None
     };
+    // On PostgreSQL, stream followers are woken by the store's notices of runs other processes write.
+    let notices = match &queue {
+        JobQueue::Postgres(q) => {
+            Some(Arc::new(PgNotices::listen(q.pool(), &settings.database.location.to_string()).await?))
+        }
+        JobQueue::Sqlite(_) => None,
+    };
     let queue = Arc::new(queue);
     let components: Vec<Arc<dyn agented_kernel::ComponentHealth>> = vec![queue.clone(), Arc::new(runner.clone())];
     let executions_for_follower = executions.clone();
@@ -676,7 +701,10 @@ pub(crate) async fn start_runs(
         keep: settings.webhooks.keep_deliveries,
     });
     let scheduler = Scheduler::new(triggers.clone(), service.clone(), ledger, clock.clone());
-    let follower = agented_executions::LogFollower::new(executions_for_follower, store, bus, STREAM_HEARTBEAT);
+    let mut follower = agented_executions::LogFollower::new(executions_for_follower, store, bus, STREAM_HEARTBEAT);
+    if let Some(notices) = notices {
+        follower = follower.with_signal(notices);
+    }
     Ok(Runs {
         triggers: agented_triggers::TriggerService::new(triggers, Arc::new(orchestration.clone()), clock.clone()),
         service_handle: service.clone(),

@@ -125,7 +125,10 @@ async fn a_sqlite_install_moved_to_postgres_keeps_triggers_runs_logs_keys_and_bu
     });
     let server = Stop(Some(server));
     let after = snapshot(&address, &trigger, &run).await;
-    assert!(same(&Value::from(after.clone()), &Value::from(before.clone())), "after the move:\n{after:#?}\nbefore:\n{before:#?}");
+    assert!(
+        same(&Value::from(after.clone()), &Value::from(before.clone())),
+        "after the move:\n{after:#?}\nbefore:\n{before:#?}"
+    );
     let again = api(&address, Method::POST, &path, Some(json!({ "message": "again" }))).await["execution_id"]
         .as_str()
         .unwrap()

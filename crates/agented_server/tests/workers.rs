@@ -6,6 +6,8 @@
 
 mod process;
 
+use agented_store::Location;
+use agented_store::testing::Scratch;
 use process::{
     api, gone, grandchildren, sigterm, spawn_server, spawn_worker, status_of, stream, wait_for_exit, with_fake_clis,
 };
@@ -16,9 +18,21 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// Every process of this test's servers, workers and runs carries this mark.
-fn configure(dir: &Path, cmd: &mut Command) {
+/// Numbers the data folders of processes "on other hosts".
+static HOSTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Every process of this test's servers, workers and runs carries this mark. On
+/// PostgreSQL (`AGENTED_TEST_STORE=postgres`) each process also gets a data folder of
+/// its own, as on separate hosts: the database and the queue are all they share.
+fn configure(scratch: &Scratch, cmd: &mut Command) {
+    let dir = scratch.path();
     with_fake_clis(dir, cmd);
+    if let Location::Postgres(url) = scratch.location() {
+        let host = dir.join(format!("host-{}", HOSTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)));
+        cmd.env("AGENTED__DATABASE__URL", url)
+            .env("AGENTED__DATA_DIR", host.join("data"))
+            .env("AGENTED__RUNNER__WORKSPACE_DIR", host.join("work"));
+    }
     cmd.env("WORKER_TEST_MARK", dir)
         .env("AGENTED__RUNNER__ENV_PASSTHROUGH", "WORKER_TEST_MARK")
         // Beats every 0.5 s; a worker of this host whose process is gone is lost at the next sweep.
@@ -41,8 +55,8 @@ fn marked(dir: &Path, also: impl Fn(&[u8]) -> bool) -> Vec<i32> {
 }
 
 /// `agented serve --no-worker` on the test's data folder: its address.
-fn api_server(dir: &Path) -> (std::process::Child, String) {
-    let (server, address, _) = spawn_server(dir, |cmd| {
+fn api_server(dir: &Scratch) -> (std::process::Child, String) {
+    let (server, address, _) = spawn_server(dir.path(), |cmd| {
         configure(dir, cmd);
         cmd.arg("--no-worker");
     });
@@ -95,13 +109,13 @@ async fn until(address: &str, path: &str, limit: Duration, done: impl Fn(&Value)
 
 #[tokio::test]
 async fn one_api_server_and_two_workers_run_fifty_runs_once_each_using_both() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Scratch::new();
     let _cleanup = Cleanup(dir.path());
-    let (server, address) = api_server(dir.path());
+    let (server, address) = api_server(&dir);
     let workers: Vec<(std::process::Child, String)> = (0..2)
         .map(|_| {
             spawn_worker(dir.path(), |cmd| {
-                configure(dir.path(), cmd);
+                configure(&dir, cmd);
                 cmd.args(["--max-parallel-runs", "4"]);
             })
         })
@@ -152,13 +166,13 @@ async fn one_api_server_and_two_workers_run_fifty_runs_once_each_using_both() {
 
 #[tokio::test]
 async fn a_triggers_max_concurrent_of_one_holds_across_two_workers() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Scratch::new();
     let _cleanup = Cleanup(dir.path());
-    let (server, address) = api_server(dir.path());
+    let (server, address) = api_server(&dir);
     // One job at a time each. The first worker is busy with a long run before the second
     // starts, so the second takes the next job and must wait for the first's run to end.
     let one_job = |cmd: &mut Command| {
-        configure(dir.path(), cmd);
+        configure(&dir, cmd);
         cmd.args(["--max-parallel-runs", "1"]);
     };
     let mut workers = vec![spawn_worker(dir.path(), one_job)];
@@ -196,11 +210,11 @@ async fn a_triggers_max_concurrent_of_one_holds_across_two_workers() {
 
 #[tokio::test]
 async fn a_worker_killed_mid_run_leaves_its_run_interrupted_once_and_no_process_and_the_next_worker_takes_the_queue() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Scratch::new();
     let _cleanup = Cleanup(dir.path());
-    let (server, address) = api_server(dir.path());
+    let (server, address) = api_server(&dir);
     let (mut worker, worker_id) = spawn_worker(dir.path(), |cmd| {
-        configure(dir.path(), cmd);
+        configure(&dir, cmd);
         cmd.args(["--labels", "claude,region=test"]);
     });
     let trigger = trigger(&address, 1).await;
@@ -237,7 +251,7 @@ async fn a_worker_killed_mid_run_leaves_its_run_interrupted_once_and_no_process_
     assert!(pids.iter().all(|p| gone(*p)));
     assert_eq!(status_of(&address, &queued).await, "queued", "no worker: it waits");
 
-    let (next, next_id) = spawn_worker(dir.path(), |cmd| configure(dir.path(), cmd));
+    let (next, next_id) = spawn_worker(dir.path(), |cmd| configure(&dir, cmd));
     let events = stream(&address, &queued).await.until(|e| e.name == "complete").await;
     let done = &events.last().unwrap().data;
     assert_eq!((done["status"].as_str(), done["worker"].as_str()), (Some("success"), Some(next_id.as_str())));
@@ -253,10 +267,10 @@ async fn a_worker_killed_mid_run_leaves_its_run_interrupted_once_and_no_process_
 
 #[tokio::test]
 async fn a_run_cancelled_through_the_api_server_is_stopped_by_its_worker() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = Scratch::new();
     let _cleanup = Cleanup(dir.path());
-    let (server, address) = api_server(dir.path());
-    let (worker, _) = spawn_worker(dir.path(), |cmd| configure(dir.path(), cmd));
+    let (server, address) = api_server(&dir);
+    let (worker, _) = spawn_worker(dir.path(), |cmd| configure(&dir, cmd));
     let trigger = trigger(&address, 1).await;
     let long = run(&address, &trigger, "ignore_term fork=2 lines=1 sleep_ms=600000").await;
     let pids = grandchildren(&address, &long, 2).await;

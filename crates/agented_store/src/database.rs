@@ -108,7 +108,7 @@ impl ManageConnection for Connector {
 
 /// The key of the advisory lock every PostgreSQL write transaction takes
 /// (ASCII "agented").
-const WRITE_LOCK: i64 = 0x61_67_65_6e_74_65_64;
+const WRITE_LOCK: i64 = 0x0061_6765_6e74_6564;
 
 /// Runs `work` in a transaction that holds the database's write lock from its
 /// first statement, so a read-then-write inside it sees every earlier write and

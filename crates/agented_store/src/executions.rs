@@ -199,6 +199,19 @@ impl SqlExecutions {
     }
 }
 
+/// On PostgreSQL, tells the followers in other processes that `id` changed:
+/// sent inside the writing transaction, so it is delivered at commit, after the
+/// rows it announces can be read. (SQLite's followers read on a timer.)
+fn announce(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
+    if let AnyConnection::Pg(c) = conn {
+        diesel::sql_query("SELECT pg_notify($1, $2)")
+            .bind::<diesel::sql_types::Text, _>(agented_executions::RUN_NOTICE_CHANNEL)
+            .bind::<diesel::sql_types::Text, _>(id)
+            .execute(c)?;
+    }
+    Ok(())
+}
+
 impl SqlExecutions {
     /// Ends the execution if its status is one of `from`.
     async fn finish_from(
@@ -226,6 +239,9 @@ impl SqlExecutions {
                             executions::pgid.eq(None::<i32>),
                         ))
                         .execute(conn)?;
+                    if changed > 0 {
+                        announce(conn, &id)?;
+                    }
                     Ok(changed > 0)
                 })
             })
@@ -390,6 +406,7 @@ impl ExecutionRepository for SqlExecutions {
                             executions::worker_id.eq(&worker),
                         ))
                         .execute(conn)?;
+                    announce(conn, &id)?;
                     Ok(load(conn, &id)?.map_or(Claim::Gone, |e| Claim::Claimed(Box::new(e))))
                 })
             })
@@ -615,6 +632,7 @@ impl LogStore for SqlExecutions {
                     }
                     for (id, last) in &lasts {
                         diesel::update(executions::table.find(id)).set(executions::log_lines.eq(last)).execute(conn)?;
+                        announce(conn, id)?;
                     }
                     Ok(())
                 })

@@ -15,7 +15,7 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations")
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations-postgres");
 
 /// The advisory lock that keeps two processes starting at once from migrating together.
-const MIGRATION_LOCK: i64 = 0x61_67_65_6e_74_6d_69;
+const MIGRATION_LOCK: i64 = 0x0061_6765_6e74_6d69;
 
 /// Applies every pending embedded migration, all together or not at all;
 /// returns how many were applied.

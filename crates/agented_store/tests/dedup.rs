@@ -9,8 +9,7 @@ use agented_triggers::DedupLedger;
 use chrono::{Duration, Utc};
 
 fn ledger(dir: &Scratch) -> SqlDedup {
-    let db = dir.database();
-    SqlDedup::new(db)
+    SqlDedup::new(dir.database())
 }
 
 #[tokio::test]

@@ -10,8 +10,7 @@ use agented_store::testing::Scratch;
 use chrono::Utc;
 
 fn store(dir: &Scratch) -> SqlExecutions {
-    let db = dir.database();
-    SqlExecutions::new(db)
+    SqlExecutions::new(dir.database())
 }
 
 fn new_execution(trigger: &TriggerId) -> NewExecution {

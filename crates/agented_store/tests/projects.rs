@@ -11,8 +11,7 @@ use agented_store::testing::Scratch;
 use chrono::Utc;
 
 fn store(dir: &Scratch) -> SqlProjects {
-    let db = dir.database();
-    SqlProjects::new(db)
+    SqlProjects::new(dir.database())
 }
 
 fn roadmap(name: &str) -> Roadmap {

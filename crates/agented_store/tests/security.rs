@@ -10,15 +10,10 @@ use agented_auth::{
 use agented_kernel::Page;
 use agented_store::schema::api_keys;
 use agented_store::testing::Scratch;
-use agented_store::{Database, SqlApiKeys, SqlAudit};
+use agented_store::{SqlApiKeys, SqlAudit};
 use chrono::{Duration, SubsecRound, Utc};
 use diesel::prelude::*;
 use serde_json::json;
-
-fn database(dir: &Scratch) -> Database {
-    let db = dir.database();
-    db
-}
 
 fn new_key(name: &str, secret: &ApiKeySecret) -> NewApiKey {
     NewApiKey {
@@ -34,7 +29,7 @@ fn new_key(name: &str, secret: &ApiKeySecret) -> NewApiKey {
 #[tokio::test]
 async fn keys_are_stored_by_hash_found_listed_touched_and_revoked() {
     let dir = Scratch::new();
-    let db = database(&dir);
+    let db = dir.database();
     let repo = SqlApiKeys::new(db.clone());
     let secret = ApiKeySecret::generate().unwrap();
     let stored = repo.insert(new_key("ci", &secret)).await.unwrap();
@@ -76,7 +71,7 @@ async fn keys_are_stored_by_hash_found_listed_touched_and_revoked() {
 #[tokio::test]
 async fn a_duplicate_name_is_reported_and_nothing_is_stored() {
     let dir = Scratch::new();
-    let repo = SqlApiKeys::new(database(&dir));
+    let repo = SqlApiKeys::new(dir.database());
     repo.insert(new_key("ci", &ApiKeySecret::generate().unwrap())).await.unwrap();
     let err = repo.insert(new_key("ci", &ApiKeySecret::generate().unwrap())).await.unwrap_err();
     assert!(matches!(err, InsertKeyError::DuplicateName));
@@ -100,7 +95,7 @@ fn entry(actor: &str, action: &str, entity: &str, status: u16) -> AuditEntry {
 #[tokio::test]
 async fn the_audit_log_appends_filters_and_pages_newest_first() {
     let dir = Scratch::new();
-    let audit = SqlAudit::new(database(&dir));
+    let audit = SqlAudit::new(dir.database());
     audit.record(entry("alice", "api_key.create", "k1", 201)).await.unwrap();
     audit.record(entry("bob", "api_key.revoke", "k1", 200)).await.unwrap();
     audit.record(entry("alice", "api_key.create", "k2", 409)).await.unwrap();

@@ -10,8 +10,7 @@ use agented_triggers::{TriggerRepository, TriggerSettings, TriggerSource};
 use chrono::{DateTime, TimeZone, Utc};
 
 fn store(dir: &Scratch) -> SqlTriggers {
-    let db = dir.database();
-    SqlTriggers::new(db)
+    SqlTriggers::new(dir.database())
 }
 
 fn at(hour: u32) -> DateTime<Utc> {

@@ -5,13 +5,8 @@
 use agented_executions::{Claim, ExecutionRepository, WorkerRecord, WorkerRegistry};
 use agented_kernel::{BackendType, TriggerId, WorkerId};
 use agented_store::testing::Scratch;
-use agented_store::{Database, SqlExecutions, SqlWorkers};
+use agented_store::{SqlExecutions, SqlWorkers};
 use chrono::{Duration, SubsecRound, Utc};
-
-fn database(dir: &Scratch) -> Database {
-    let db = dir.database();
-    db
-}
 
 fn record(id: &WorkerId, minutes_ago: i64) -> WorkerRecord {
     let at = Utc::now().trunc_subsecs(6) - Duration::minutes(minutes_ago);
@@ -33,7 +28,7 @@ fn record(id: &WorkerId, minutes_ago: i64) -> WorkerRecord {
 #[tokio::test]
 async fn workers_register_beat_stop_and_are_found_lost_once() {
     let dir = Scratch::new();
-    let registry = SqlWorkers::new(database(&dir));
+    let registry = SqlWorkers::new(dir.database());
     let (old, new) = (WorkerId::generate(), WorkerId::generate());
     registry.register(&record(&old, 10)).await.unwrap();
     registry.register(&record(&new, 1)).await.unwrap();
@@ -60,7 +55,7 @@ async fn workers_register_beat_stop_and_are_found_lost_once() {
 #[tokio::test]
 async fn a_claimed_run_records_its_worker_and_a_second_claim_gets_nothing() {
     let dir = Scratch::new();
-    let executions = SqlExecutions::new(database(&dir));
+    let executions = SqlExecutions::new(dir.database());
     let new =
         agented_executions::fakes::new_execution(&TriggerId::generate(), Utc::now(), BackendType::Claude, Vec::new());
     let id = executions.insert(&new).await.unwrap().execution_id;
@@ -75,7 +70,7 @@ async fn a_claimed_run_records_its_worker_and_a_second_claim_gets_nothing() {
 #[tokio::test]
 async fn a_triggers_limit_holds_across_workers_claims() {
     let dir = Scratch::new();
-    let executions = SqlExecutions::new(database(&dir));
+    let executions = SqlExecutions::new(dir.database());
     let trigger = TriggerId::generate();
     let mut ids = Vec::new();
     for n in 0..3 {
