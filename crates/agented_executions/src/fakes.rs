@@ -357,6 +357,10 @@ impl RunQueue for MemoryQueue {
         lock(&self.queued).push(id.clone());
         Ok(())
     }
+
+    async fn enqueue_after(&self, id: &ExecutionId, _after: std::time::Duration) -> Result<(), QueueError> {
+        self.enqueue(id).await
+    }
 }
 
 /// Run control that remembers cancels; `live` runs are signalled, others are not in this process.

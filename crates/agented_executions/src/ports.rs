@@ -329,6 +329,13 @@ pub trait RunQueue: Send + Sync {
     /// # Errors
     /// MUST return [`QueueError`] when the job was not stored.
     async fn enqueue(&self, id: &ExecutionId) -> Result<(), QueueError>;
+
+    /// Queues a job carrying only `id` that no worker takes before `after` has
+    /// passed (a run handed back for another worker: not due yet, it wakes no one).
+    ///
+    /// # Errors
+    /// MUST return [`QueueError`] when the job was not stored.
+    async fn enqueue_after(&self, id: &ExecutionId, after: std::time::Duration) -> Result<(), QueueError>;
 }
 
 /// Signals a running process.

@@ -3,10 +3,9 @@
 //! host. A job whose worker stops beating is taken again by another; the
 //! execution's stored state (the claim) keeps a run from executing twice.
 
-use crate::queue::{JobsError, MAX_ATTEMPTS, RUNS_QUEUE, RunJob};
+use crate::queue::{JobsError, RUNS_QUEUE, RunJob, job};
 use agented_executions::{QueueError, RunQueue};
 use agented_kernel::ExecutionId;
-use apalis::prelude::TaskBuilder;
 use apalis_postgres::{PgPool, PostgresStorage};
 use async_trait::async_trait;
 use futures::SinkExt;
@@ -50,9 +49,16 @@ impl PostgresRunQueue {
 #[async_trait]
 impl RunQueue for PostgresRunQueue {
     async fn enqueue(&self, id: &ExecutionId) -> Result<(), QueueError> {
-        let job = RunJob { execution_id: id.as_str().to_owned() };
-        let bytes = serde_json::to_vec(&job).map_err(|e| QueueError(e.to_string()))?;
-        let task = TaskBuilder::new(bytes).max_attempts(MAX_ATTEMPTS).build();
+        self.push(job(id, None)?).await
+    }
+
+    async fn enqueue_after(&self, id: &ExecutionId, after: std::time::Duration) -> Result<(), QueueError> {
+        self.push(job(id, Some(after))?).await
+    }
+}
+
+impl PostgresRunQueue {
+    async fn push(&self, task: apalis_postgres::PgTask) -> Result<(), QueueError> {
         let mut storage = self.storage(apalis_postgres::Config::default());
         storage.send(task).await.map_err(|e| QueueError(e.to_string()))
     }

@@ -79,12 +79,30 @@ async fn sqlx_execute(pool: &SqlitePool, sql: &'static str) -> Result<(), String
 #[async_trait]
 impl RunQueue for SqliteRunQueue {
     async fn enqueue(&self, id: &ExecutionId) -> Result<(), QueueError> {
-        let job = RunJob { execution_id: id.as_str().to_owned() };
-        let bytes = serde_json::to_vec(&job).map_err(|e| QueueError(e.to_string()))?;
-        let task = TaskBuilder::new(bytes).max_attempts(MAX_ATTEMPTS).build();
+        let task = job(id, None)?;
         let mut conn = self.pool.acquire().await.map_err(|e| QueueError(e.to_string()))?;
         apalis_sqlite::queries::push_tasks(&mut *conn, RUNS_QUEUE, &[task]).await.map_err(|e| QueueError(e.to_string()))
     }
+
+    async fn enqueue_after(&self, id: &ExecutionId, after: std::time::Duration) -> Result<(), QueueError> {
+        let task = job(id, Some(after))?;
+        let mut conn = self.pool.acquire().await.map_err(|e| QueueError(e.to_string()))?;
+        apalis_sqlite::queries::push_tasks(&mut *conn, RUNS_QUEUE, &[task]).await.map_err(|e| QueueError(e.to_string()))
+    }
+}
+
+/// The task of a run job: its id as JSON, [`MAX_ATTEMPTS`], due now or `after` from now.
+pub(crate) fn job(
+    id: &ExecutionId,
+    after: Option<std::time::Duration>,
+) -> Result<apalis::prelude::Task<Vec<u8>>, QueueError> {
+    let job = RunJob { execution_id: id.as_str().to_owned() };
+    let bytes = serde_json::to_vec(&job).map_err(|e| QueueError(e.to_string()))?;
+    let mut builder = TaskBuilder::new(bytes).max_attempts(MAX_ATTEMPTS);
+    if let Some(after) = after {
+        builder = builder.run_after(after);
+    }
+    Ok(builder.build())
 }
 
 /// How long a readiness check waits for `jobs.db`.
@@ -138,6 +156,13 @@ impl RunQueue for JobQueue {
         match self {
             Self::Sqlite(q) => q.enqueue(id).await,
             Self::Postgres(q) => q.enqueue(id).await,
+        }
+    }
+
+    async fn enqueue_after(&self, id: &ExecutionId, after: std::time::Duration) -> Result<(), QueueError> {
+        match self {
+            Self::Sqlite(q) => q.enqueue_after(id, after).await,
+            Self::Postgres(q) => q.enqueue_after(id, after).await,
         }
     }
 }

@@ -6,7 +6,7 @@ use crate::queue::{JobQueue, RUNS_QUEUE, RunJob};
 use agented_kernel::ExecutionId;
 use apalis::prelude::{BoxDynError, Data, WorkerBuilder, WorkerBuilderExt};
 use apalis_core::backend::ext::BackendExt;
-use apalis_core::backend::ext::poll_strategy::Strategy;
+use apalis_core::backend::ext::poll_strategy::{BackoffConfig, Strategy};
 use apalis_sqlite::{Config, SqliteStorage};
 use futures::StreamExt;
 use futures::future::BoxFuture;
@@ -35,6 +35,13 @@ impl std::fmt::Debug for RunHandler {
 
 /// Poll interval used as a safety net beside the update hook.
 const POLL: Duration = Duration::from_millis(250);
+
+/// Idle polls come 125–375 ms apart at random. Jobs fall due on whole seconds (apalis
+/// stores `run_at` in seconds): with fixed intervals the worker whose poll phase comes
+/// first after the second would take every job handed back for another worker's labels.
+fn jittered() -> BackoffConfig {
+    BackoffConfig::new(Duration::from_millis(375)).with_multiplier(1.0).with_jitter(0.5)
+}
 
 /// Stops the worker when asked (or dropped).
 #[derive(Debug)]
@@ -89,18 +96,23 @@ pub fn start_worker(queue: &JobQueue, handler: RunHandler, concurrency: usize, n
             }
             let backend = SqliteStorage::<RunJob>::new(queue.pool())
                 .with_config(config)
-                .poll_with_strategy(strategy.interval(POLL));
+                .poll_with_strategy(strategy.interval_with_backoff(POLL, jittered()));
             let worker =
                 WorkerBuilder::new(name).backend(backend).data(handler).concurrency(concurrency.max(1)).build(handle);
             Box::pin(async move { worker.run_until(signal).await.map_err(|e| e.to_string()) })
         }
         JobQueue::Postgres(queue) => {
-            // Woken by NOTIFY when a job is pushed (its own listening connection).
+            // Woken by NOTIFY when a due job is pushed (its own listening connection), and
+            // polling too: apalis notifies only jobs due at insert, so a job pushed to run
+            // later (a run handed back) is found by the poll.
             let config = apalis_postgres::Config::default()
                 .batch_size(batch)
                 .heartbeat_interval(PG_HEARTBEAT)
                 .missed_heartbeats(PG_MISSED_BEATS);
-            let backend = queue.storage(config).with_pubsub();
+            let notices = apalis_postgres::Pubsub::new(queue.pool().clone(), RUNS_QUEUE.to_owned());
+            let backend = queue
+                .storage(config)
+                .poll_with_strategy(Strategy::new().stream(notices).interval_with_backoff(POLL, jittered()));
             let worker =
                 WorkerBuilder::new(name).backend(backend).data(handler).concurrency(concurrency.max(1)).build(handle);
             Box::pin(async move { worker.run_until(signal).await.map_err(|e| e.to_string()) })

@@ -10,6 +10,7 @@ pub mod cause;
 pub mod clock;
 pub mod health;
 pub mod ids;
+pub mod labels;
 pub mod pagination;
 
 pub use backend::BackendType;

@@ -8,7 +8,7 @@ use crate::process::{self, StopReason};
 use crate::writer::LogWriter;
 use agented_executions::{
     BusEvent, Claim, Deferral, ExecStoreError, Execution, ExecutionRepository, ExecutionStatus, LogBus, LogLine,
-    LogStore, LogStream, Outcome, PriceTable, RunControl, RunEnvironment,
+    LogStore, LogStream, Outcome, PriceTable, RunControl, RunEnvironment, RunQueue,
 };
 use agented_kernel::{Clock, ExecutionId, TriggerId, WorkerId};
 use agented_orchestration::Orchestration;
@@ -25,6 +25,8 @@ use tokio::sync::{Semaphore, watch};
 /// after this, doubling up to `CLAIM_RETRY_MAX`.
 const CLAIM_RETRY_FIRST: Duration = Duration::from_millis(50);
 const CLAIM_RETRY_MAX: Duration = Duration::from_millis(500);
+/// A run this worker lacks the labels for goes back to the queue after this.
+const HAND_BACK_AFTER: Duration = Duration::from_secs(1);
 
 /// How the runner behaves.
 #[derive(Debug, Clone)]
@@ -49,6 +51,8 @@ pub struct RunnerOptions {
     pub parent_death: Option<PathBuf>,
     /// This process's worker: recorded on every run it claims.
     pub worker: WorkerId,
+    /// This worker's labels: it takes only runs whose trigger requires none it lacks.
+    pub labels: Vec<String>,
 }
 
 /// The ports a worker uses.
@@ -66,6 +70,8 @@ pub struct RunnerPorts {
     pub orchestration: Orchestration,
     /// "Now".
     pub clock: Arc<dyn Clock>,
+    /// The run queue (a run this worker may not take goes back on it).
+    pub queue: Arc<dyn RunQueue>,
 }
 
 #[derive(Default)]
@@ -207,7 +213,15 @@ impl Runner {
             tracing::debug!(execution_id = %id, status = %queued.status, "skipping a job whose run is not queued");
             return;
         }
-        let (_slot, limit) = self.slot(&queued.trigger_id).await;
+        let (max, needs) = match self.ports.triggers.get(&queued.trigger_id).await {
+            Ok(Some(t)) => (t.settings.max_concurrent.max(1), t.settings.required_labels),
+            _ => (1, Vec::new()),
+        };
+        if !agented_kernel::labels::satisfies(&self.options.labels, &needs) {
+            self.hand_back(id, &needs).await;
+            return;
+        }
+        let (_slot, limit) = self.slot(&queued.trigger_id, max).await;
         if !self.is_accepting() {
             return;
         }
@@ -229,6 +243,17 @@ impl Runner {
         self.finished.notify_waiters();
     }
 
+    /// Puts a run whose trigger requires labels this worker lacks back on the queue for
+    /// another worker, due after a pause: workers without the labels do not pass it around
+    /// in a tight loop, and the job wakes no one (this worker included) before it is due.
+    /// (Done during shutdown too: the queue, not this process, must hold the run.)
+    async fn hand_back(&self, id: &ExecutionId, needs: &[String]) {
+        tracing::debug!(execution_id = %id, required = ?needs, "this worker lacks a label the run requires: handing it back");
+        if let Err(e) = self.ports.queue.enqueue_after(id, HAND_BACK_AFTER).await {
+            tracing::error!(execution_id = %id, error = %e, "a run handed back could not be queued again");
+        }
+    }
+
     /// Claims the run once its trigger is under `limit` running runs in every process:
     /// the slot of this process was taken first, so this waits only for other processes' runs.
     /// `None` when the run was taken or cancelled meanwhile, or shutdown began.
@@ -247,12 +272,8 @@ impl Runner {
         }
     }
 
-    /// This process's slot for a run of `trigger`, and the trigger's `max_concurrent`.
-    async fn slot(&self, trigger: &TriggerId) -> (Option<tokio::sync::OwnedSemaphorePermit>, u16) {
-        let max = match self.ports.triggers.get(trigger).await {
-            Ok(Some(t)) => t.settings.max_concurrent.max(1),
-            _ => 1,
-        };
+    /// This process's slot for a run of `trigger`, whose `max_concurrent` is `max`, and `max`.
+    async fn slot(&self, trigger: &TriggerId, max: u16) -> (Option<tokio::sync::OwnedSemaphorePermit>, u16) {
         let semaphore = {
             let mut live = self.lock();
             let entry = live

@@ -604,6 +604,7 @@ pub(crate) async fn start_runs(
     let bus: Arc<dyn agented_executions::LogBus> =
         Arc::new(CountingBus::new(Arc::new(MemoryLogBus::new()), metrics.clone()));
     let path_env = runner_path(settings);
+    let queue = Arc::new(open_queue(settings).await?);
     let runner = Runner::new(
         RunnerPorts {
             executions: executions.clone(),
@@ -612,6 +613,7 @@ pub(crate) async fn start_runs(
             triggers: triggers.clone(),
             orchestration: orchestration.clone(),
             clock: clock.clone(),
+            queue: queue.clone(),
         },
         RunnerOptions {
             path_env: path_env.clone(),
@@ -626,6 +628,7 @@ pub(crate) async fn start_runs(
             prices: Arc::new(settings.pricing.table()),
             parent_death: parent_death_helper(),
             worker: me.clone(),
+            labels: settings.runner.labels.clone(),
         },
     );
     let workers = WorkerService::new(
@@ -635,7 +638,6 @@ pub(crate) async fn start_runs(
         chrono::Duration::from_std(settings.runner.worker_lost_after).unwrap_or(chrono::Duration::seconds(30)),
         LocalHost { name: host_name(), alive: Arc::new(process_alive) },
     );
-    let queue = open_queue(settings).await?;
     let recovered = recover(&workers, None, &executions)
         .await
         .map_err(|e| StartupError::Recovery(e.to_string()))?
@@ -667,13 +669,12 @@ pub(crate) async fn start_runs(
         None
     };
     // On PostgreSQL, stream followers are woken by the store's notices of runs other processes write.
-    let notices = match &queue {
+    let notices = match &*queue {
         JobQueue::Postgres(q) => {
             Some(Arc::new(PgNotices::listen(q.pool(), &settings.database.location.to_string()).await?))
         }
         JobQueue::Sqlite(_) => None,
     };
-    let queue = Arc::new(queue);
     let components: Vec<Arc<dyn agented_kernel::ComponentHealth>> = vec![queue.clone(), Arc::new(runner.clone())];
     let executions_for_follower = executions.clone();
     let service = ExecutionService::new(triggers.clone(), executions, queue, Arc::new(runner.clone()), clock.clone())

@@ -291,3 +291,58 @@ async fn a_run_cancelled_through_the_api_server_is_stopped_by_its_worker() {
     sigterm(&server);
     assert!(wait_for_exit(server, Duration::from_secs(20)).success());
 }
+
+#[tokio::test]
+async fn a_run_whose_trigger_requires_labels_waits_for_a_worker_that_has_them() {
+    let dir = Scratch::new();
+    let _cleanup = Cleanup(dir.path());
+    let (server, address) = api_server(&dir);
+    let labelled = |labels: &'static str| {
+        let dir = &dir;
+        move |cmd: &mut Command| {
+            configure(dir, cmd);
+            cmd.args(["--max-parallel-runs", "2"]);
+            if !labels.is_empty() {
+                cmd.args(["--labels", labels]);
+            }
+        }
+    };
+    let (plain, _) = spawn_worker(dir.path(), labelled(""));
+    let (gpu, gpu_id) = spawn_worker(dir.path(), labelled("GPU,region=eu"));
+    let create = |name: &str, labels: Value| json!({ "name": name, "prompt_template": "{message}", "max_concurrent": 20, "required_labels": labels });
+    let needs_gpu = api(&address, Method::POST, "/admin/triggers", Some(create("gpu", json!(["gpu", "region=eu"]))))
+        .await["trigger_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let needs_tpu =
+        api(&address, Method::POST, "/admin/triggers", Some(create("tpu", json!(["tpu"])))).await["trigger_id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let waiting = run(&address, &needs_tpu, "lines=1").await;
+    let ids: Vec<String> = {
+        let mut ids = Vec::new();
+        for n in 0..3 {
+            ids.push(run(&address, &needs_gpu, &format!("n={n} lines=1 sleep_ms=100")).await);
+        }
+        ids
+    };
+    for id in &ids {
+        let events = stream(&address, id).await.until(|e| e.name == "complete").await;
+        let done = &events.last().unwrap().data;
+        assert_eq!(done["status"], "success", "{done}");
+        assert_eq!(done["worker"], gpu_id.as_str(), "only the worker with the labels runs them: {done}");
+    }
+    // No worker has `tpu`: the run was handed back and forth, and waits.
+    assert_eq!(status_of(&address, &waiting).await, "queued");
+    let (tpu, tpu_id) = spawn_worker(dir.path(), labelled("tpu"));
+    let events = stream(&address, &waiting).await.until(|e| e.name == "complete").await;
+    let done = &events.last().unwrap().data;
+    assert_eq!((done["status"].as_str(), done["worker"].as_str()), (Some("success"), Some(tpu_id.as_str())), "{done}");
+
+    for child in [plain, gpu, tpu, server] {
+        sigterm(&child);
+        assert!(wait_for_exit(child, Duration::from_secs(20)).success());
+    }
+}

@@ -52,6 +52,7 @@ diesel::table! {
         catch_up -> Bool,
         fallback_chain -> Text,
         stall_timeout_seconds -> Nullable<Integer>,
+        required_labels -> Text,
     }
 }
 

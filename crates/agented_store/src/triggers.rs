@@ -49,6 +49,7 @@ pub(crate) struct TriggerRow {
     catch_up: bool,
     fallback_chain: String,
     stall_timeout_seconds: Option<i32>,
+    required_labels: String,
 }
 
 #[derive(Insertable, AsChangeset)]
@@ -83,6 +84,7 @@ struct SettingsRow<'a> {
     next_run_at: Option<NaiveDateTime>,
     fallback_chain: String,
     stall_timeout_seconds: Option<i32>,
+    required_labels: String,
 }
 
 /// `schedule_type = cron` is stored as a NULL type beside the pattern (see the schedules migration).
@@ -122,6 +124,7 @@ impl<'a> SettingsRow<'a> {
             fallback_chain: serde_json::to_string(&s.fallback_chain).unwrap_or_else(|_| "[]".into()),
             // At most MAX_STALL_SECONDS, which fits.
             stall_timeout_seconds: s.stall_timeout_seconds.and_then(|v| i32::try_from(v).ok()),
+            required_labels: serde_json::to_string(&s.required_labels).unwrap_or_else(|_| "[]".into()),
         }
     }
 }
@@ -190,6 +193,7 @@ impl TryFrom<TriggerRow> for Trigger {
                 github_repos: serde_json::from_str(&r.github_repos).map_err(|e| corrupt(e.to_string()))?,
                 github_events: serde_json::from_str(&r.github_events).map_err(|e| corrupt(e.to_string()))?,
                 fallback_chain: serde_json::from_str(&r.fallback_chain).map_err(|e| corrupt(e.to_string()))?,
+                required_labels: serde_json::from_str(&r.required_labels).map_err(|e| corrupt(e.to_string()))?,
             },
             next_run_at: r.next_run_at.map(|t| t.and_utc()),
             last_run_at: r.last_run_at.map(|t| t.and_utc()),

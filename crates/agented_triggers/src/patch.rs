@@ -69,6 +69,8 @@ pub struct TriggerPatch {
     pub github_events: Option<Vec<String>>,
     /// See [`TriggerSettings`]; an empty list means the trigger's own backend.
     pub fallback_chain: Option<Vec<crate::FallbackEntry>>,
+    /// See [`TriggerSettings`]; an empty list means any worker.
+    pub required_labels: Option<Vec<String>>,
 }
 
 /// Reads a field where JSON `null` means "clear" (`Some(None)`) and absence, with
@@ -148,6 +150,16 @@ impl TriggerPatch {
         if let Some(chain) = p.fallback_chain {
             crate::check_chain(&mut errors, &chain);
             next.fallback_chain = chain;
+        }
+        if let Some(labels) = p.required_labels {
+            next.required_labels = normalise_list(
+                &mut errors,
+                "required_labels",
+                labels,
+                20,
+                agented_kernel::labels::valid_label,
+                "a label (a word, or key=value)",
+            );
         }
         if errors.is_empty() { Ok(next) } else { Err(errors) }
     }

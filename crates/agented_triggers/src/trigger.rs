@@ -109,6 +109,9 @@ pub struct TriggerSettings {
     /// The backends and accounts a run tries, in order; empty: the trigger's
     /// own backend under its default account.
     pub fallback_chain: Vec<crate::FallbackEntry>,
+    /// Labels the worker that runs it must have (`gpu`, `region=eu`, lower case);
+    /// empty: any worker.
+    pub required_labels: Vec<String>,
 }
 
 /// The events a GitHub trigger fires for unless set: a pull request opened, updated or reopened.
@@ -146,6 +149,7 @@ impl Default for TriggerSettings {
             github_repos: Vec::new(),
             github_events: DEFAULT_GITHUB_EVENTS.iter().map(|e| (*e).to_owned()).collect(),
             fallback_chain: Vec::new(),
+            required_labels: Vec::new(),
         }
     }
 }

@@ -57,6 +57,8 @@ export interface Trigger {
   concurrency_policy: 'queue' | 'reject'
   github_repos: string[]
   github_events: string[]
+  /** Labels the worker that runs it must have; empty: any worker. */
+  required_labels: string[]
   created_at: string
   path_count: number
   paths?: TriggerPath[]
@@ -86,6 +88,7 @@ export interface TriggerInput {
   webhook_secret?: string
   github_repos?: string[]
   github_events?: string[]
+  required_labels?: string[]
   schedule_type?: ScheduleType
   schedule_time?: string
   schedule_day?: number

@@ -59,6 +59,8 @@ pub struct TriggerInput {
     github_events: Option<Vec<String>>,
     /// Backends and accounts a run tries, in order; `[]` = the trigger's own backend.
     fallback_chain: Option<Vec<crate::routes::views::FallbackEntryView>>,
+    /// Labels the worker that runs it must have (`gpu`, `region=eu`); `[]` = any worker.
+    required_labels: Option<Vec<String>>,
     /// Project paths to add with a new trigger.
     paths: Vec<PathInput>,
 }
@@ -106,6 +108,7 @@ impl From<TriggerInput> for TriggerChange {
             github_repos: p.github_repos,
             github_events: p.github_events,
             fallback_chain,
+            required_labels: p.required_labels,
         };
         Self { patch, paths: p.paths.iter().map(PathRequest::from).collect(), invalid }
     }

@@ -73,6 +73,8 @@ pub struct TriggerView {
     pub github_events: Vec<String>,
     /// The backends and accounts a run tries, in order (empty: its own backend under its default account).
     pub fallback_chain: Vec<FallbackEntryView>,
+    /// Labels the worker that runs it must have (empty: any worker).
+    pub required_labels: Vec<String>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Number of project paths.
@@ -123,6 +125,7 @@ impl TriggerView {
             github_repos: s.github_repos,
             github_events: s.github_events,
             fallback_chain: s.fallback_chain.into_iter().map(FallbackEntryView::from).collect(),
+            required_labels: s.required_labels,
             created_at: t.created_at,
             path_count,
             paths: paths.map(|paths| paths.iter().map(PathView::from).collect()),

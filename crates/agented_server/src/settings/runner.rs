@@ -84,7 +84,7 @@ impl TryFrom<(RawRunner, &Path)> for RunnerSettings {
         }
         let lost_after = within("runner.worker_lost_after_seconds", raw.worker_lost_after_seconds, 3..=3600, "")?;
         let labels = raw.labels.into_vec();
-        if let Some(bad) = labels.iter().find(|l| !valid_label(l)) {
+        if let Some(bad) = labels.iter().find(|l| !agented_kernel::labels::valid_label(l)) {
             return Err(invalid(
                 "runner.labels",
                 format!("'{bad}' is not a label: 1 to 64 of letters, digits, '-', '_', '.', ':' or one '='"),
@@ -107,13 +107,4 @@ impl TryFrom<(RawRunner, &Path)> for RunnerSettings {
             worker_lost_after: Duration::from_secs(lost_after),
         })
     }
-}
-
-/// A label is a word (`claude`) or one `key=value` pair (`region=eu`).
-pub fn valid_label(label: &str) -> bool {
-    (1..=64).contains(&label.len())
-        && label.matches('=').count() <= 1
-        && label.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':' | '='))
-        && !label.starts_with('=')
-        && !label.ends_with('=')
 }

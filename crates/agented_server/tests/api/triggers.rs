@@ -225,3 +225,36 @@ async fn the_stall_timeout_takes_0_to_a_day_or_null_and_refuses_anything_else_wi
     let t: Value = app.get(&format!("/admin/triggers/{fresh}")).await.json().await.unwrap();
     assert_eq!(t["stall_timeout_seconds"], Value::Null, "unset: the server's runner.stall_timeout_seconds");
 }
+
+#[tokio::test]
+async fn required_labels_are_stored_lower_case_once_each_and_a_bad_label_is_refused_with_422() {
+    let app = TestApp::spawn().await;
+    let id = create_trigger(&app, json!({ "required_labels": ["GPU", " region=eu ", "gpu"] })).await;
+    let t: Value = app.get(&format!("/admin/triggers/{id}")).await.json().await.unwrap();
+    assert_eq!(t["required_labels"], json!(["gpu", "region=eu"]));
+    let many: Vec<String> = (0..21).map(|n| format!("l{n}")).collect();
+    for (bad, says) in [
+        (json!(["has space"]), "'has space' is not a label"),
+        (json!(["=eu"]), "is not a label"),
+        (json!(many), "at most 20 entries"),
+        (json!("gpu"), "invalid request body"),
+    ] {
+        let res = app
+            .client
+            .put(app.url(&format!("/admin/triggers/{id}")))
+            .json(&json!({ "required_labels": bad }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{bad}");
+        let body: Value = res.json().await.unwrap();
+        assert!(body.to_string().contains(says), "{bad}: {body}");
+    }
+    let t: Value = app.get(&format!("/admin/triggers/{id}")).await.json().await.unwrap();
+    assert_eq!(t["required_labels"], json!(["gpu", "region=eu"]), "a refused change changes nothing");
+    let cleared =
+        app.client.put(app.url(&format!("/admin/triggers/{id}"))).json(&json!({ "required_labels": [] })).send();
+    assert_eq!(cleared.await.unwrap().status(), 200);
+    let t: Value = app.get(&format!("/admin/triggers/{id}")).await.json().await.unwrap();
+    assert_eq!(t["required_labels"], json!([]), "empty: any worker");
+}
