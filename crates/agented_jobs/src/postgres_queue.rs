@@ -64,9 +64,6 @@ impl PostgresRunQueue {
     }
 }
 
-/// How long a readiness check waits for the queue.
-const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
-
 impl agented_kernel::ComponentHealth for PostgresRunQueue {
     fn name(&self) -> &'static str {
         "queue"
@@ -81,15 +78,7 @@ impl agented_kernel::ComponentHealth for PostgresRunQueue {
             )
             .bind(RUNS_QUEUE)
             .fetch_one(&self.pool);
-            match tokio::time::timeout(CHECK_TIMEOUT, query).await {
-                Ok(Ok((pending, waited))) => agented_kernel::ComponentState {
-                    ok: true,
-                    error: None,
-                    figures: vec![("pending_jobs", pending), ("oldest_pending_seconds", waited.unwrap_or(0).max(0))],
-                },
-                Ok(Err(e)) => crate::queue::broken(format!("queue on {}: {e}", self.display)),
-                Err(_) => crate::queue::broken(format!("queue on {} did not answer within 2 s", self.display)),
-            }
+            crate::queue::pending_state(query, &format!("queue on {}", self.display)).await
         })
     }
 }

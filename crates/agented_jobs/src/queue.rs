@@ -105,7 +105,7 @@ pub(crate) fn job(
     Ok(builder.build())
 }
 
-/// How long a readiness check waits for `jobs.db`.
+/// How long a readiness check waits for the queue.
 const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl agented_kernel::ComponentHealth for SqliteRunQueue {
@@ -123,21 +123,27 @@ impl agented_kernel::ComponentHealth for SqliteRunQueue {
             )
             .bind(RUNS_QUEUE)
             .fetch_one(&self.pool);
-            match tokio::time::timeout(CHECK_TIMEOUT, query).await {
-                Ok(Ok((pending, waited))) => agented_kernel::ComponentState {
-                    ok: true,
-                    error: None,
-                    figures: vec![("pending_jobs", pending), ("oldest_pending_seconds", waited.unwrap_or(0).max(0))],
-                },
-                Ok(Err(e)) => broken(format!("jobs.db: {e}")),
-                Err(_) => broken("jobs.db did not answer within 2 s".to_owned()),
-            }
+            pending_state(query, "jobs.db").await
         })
     }
 }
 
-pub(crate) fn broken(error: String) -> agented_kernel::ComponentState {
-    agented_kernel::ComponentState { ok: false, error: Some(error), figures: Vec::new() }
+/// The queue's state from the query of its due jobs (count, age of the oldest in seconds),
+/// answered within [`CHECK_TIMEOUT`]; `what` names the queue in an error.
+pub(crate) async fn pending_state(
+    query: impl Future<Output = Result<(i64, Option<i64>), sqlx::Error>>,
+    what: &str,
+) -> agented_kernel::ComponentState {
+    let broken = |error: String| agented_kernel::ComponentState { ok: false, error: Some(error), figures: Vec::new() };
+    match tokio::time::timeout(CHECK_TIMEOUT, query).await {
+        Ok(Ok((pending, waited))) => agented_kernel::ComponentState {
+            ok: true,
+            error: None,
+            figures: vec![("pending_jobs", pending), ("oldest_pending_seconds", waited.unwrap_or(0).max(0))],
+        },
+        Ok(Err(e)) => broken(format!("{what}: {e}")),
+        Err(_) => broken(format!("{what} did not answer within {} s", CHECK_TIMEOUT.as_secs())),
+    }
 }
 
 /// The run queue of this installation: `jobs.db` beside a SQLite store, the
