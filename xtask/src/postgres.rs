@@ -56,8 +56,13 @@ impl Cluster {
         let bin = bin_dir()?;
         // initdb refuses to run as root: then the cluster belongs to the `postgres` user.
         let as_postgres = is_root();
+        // A cluster left by an interrupted run (its xtask killed before it could stop it) goes first.
+        for stale in std::fs::read_dir(target).into_iter().flatten().filter_map(Result::ok) {
+            if stale.file_name().to_string_lossy().starts_with("pg-test-") {
+                drop(Self { bin: bin.clone(), dir: stale.path(), url: String::new(), as_postgres });
+            }
+        }
         let dir = target.join(format!("pg-test-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir)?;
         let mut cluster = Self { bin, dir, url: String::new(), as_postgres };
         if as_postgres {
