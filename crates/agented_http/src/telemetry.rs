@@ -6,12 +6,13 @@ use std::fmt;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id};
 use tracing::{Event, Subscriber};
+use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, MakeWriter};
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
-use tracing_subscriber::{EnvFilter, Layer};
+use tracing_subscriber::{EnvFilter, Layer, Registry};
 
 /// The span field that holds a request's id.
 pub const REQUEST_ID_FIELD: &str = "request_id";
@@ -125,23 +126,23 @@ pub fn parse_filter(level: &str) -> Result<EnvFilter, TelemetryError> {
     EnvFilter::try_new(level).map_err(|_| TelemetryError::Filter(level.to_owned()))
 }
 
-/// Installs the global subscriber writing to `writer`.
+/// Installs the global subscriber writing to `writer`, and `traces` (span export, or
+/// `None`) with its own filter: the spans at `info` and above, whatever the log level.
 ///
 /// # Errors
 /// [`TelemetryError`] for a bad filter or when logging is already set up.
-pub fn init<W>(level: &str, format: LogFormat, writer: W) -> Result<(), TelemetryError>
+pub fn init<W, L>(level: &str, format: LogFormat, writer: W, traces: Option<L>) -> Result<(), TelemetryError>
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
+    L: Layer<Registry> + Send + Sync + 'static,
 {
-    let filter = parse_filter(level)?;
-    let registry = tracing_subscriber::registry().with(filter).with(RequestIdLayer);
-    let result = match format {
-        LogFormat::Json => {
-            registry.with(tracing_subscriber::fmt::layer().event_format(JsonLines).with_writer(writer)).try_init()
-        }
-        LogFormat::Text => registry.with(tracing_subscriber::fmt::layer().with_writer(writer)).try_init(),
+    let lines = match format {
+        LogFormat::Json => tracing_subscriber::fmt::layer().event_format(JsonLines).with_writer(writer).boxed(),
+        LogFormat::Text => tracing_subscriber::fmt::layer().with_writer(writer).boxed(),
     };
-    result.map_err(|_| TelemetryError::AlreadySet)
+    let mut layers = vec![RequestIdLayer.and_then(lines).with_filter(parse_filter(level)?).boxed()];
+    layers.extend(traces.map(|t| t.with_filter(LevelFilter::INFO).boxed()));
+    tracing_subscriber::registry().with(layers).try_init().map_err(|_| TelemetryError::AlreadySet)
 }
 
 /// Sends panics to the log too (inside the current span, so a handler's panic

@@ -141,14 +141,17 @@ pub struct BudgetState {
     pub window: Window,
     /// US dollars spent in it so far.
     pub spent_usd: f64,
-    /// Where that leaves it.
+    /// What running runs are still expected to spend in it (their reservations less
+    /// what they have spent); see [`Self::blocks`].
+    pub reserved_usd: f64,
+    /// Where the spend leaves it.
     pub level: BudgetLevel,
 }
 
 impl BudgetState {
-    /// The state of `budget` with `spent_usd` in `window`.
+    /// The state of `budget` with `spent_usd` spent and `reserved_usd` reserved in `window`.
     #[must_use]
-    pub fn new(budget: Budget, window: Window, spent_usd: f64) -> Self {
+    pub fn new(budget: Budget, window: Window, spent_usd: f64, reserved_usd: f64) -> Self {
         let over = |limit: Option<f64>| limit.is_some_and(|l| spent_usd >= l);
         let level = if over(budget.hard_limit_usd) {
             BudgetLevel::Exceeded
@@ -157,24 +160,39 @@ impl BudgetState {
         } else {
             BudgetLevel::Ok
         };
-        Self { budget, window, spent_usd, level }
+        Self { budget, window, spent_usd, reserved_usd, level }
     }
 
-    /// Whether a run expected to cost `estimate` more may start: refused when
-    /// the hard limit is already reached, or the estimate would pass it.
+    /// Whether a run expected to cost `estimate` more may start: refused when the
+    /// hard limit is already taken by spend and running runs' reservations, or the
+    /// estimate would pass it. Reservations make runs that start together behave as
+    /// if they had run one after another.
     #[must_use]
     pub fn blocks(&self, estimate: f64) -> bool {
-        self.budget.hard_limit_usd.is_some_and(|hard| self.spent_usd >= hard || self.spent_usd + estimate > hard)
+        let taken = self.spent_usd + self.reserved_usd;
+        self.budget.hard_limit_usd.is_some_and(|hard| taken >= hard || taken + estimate > hard)
     }
 
-    /// One line for a run's log or error: what was spent against which limit.
+    /// Whether what was actually spent reached the hard limit: a running run stops.
+    #[must_use]
+    pub fn exhausted(&self) -> bool {
+        self.budget.hard_limit_usd.is_some_and(|hard| self.spent_usd >= hard)
+    }
+
+    /// One line for a run's log or error: what was spent (and reserved) against which limit.
     #[must_use]
     pub fn explain(&self) -> String {
-        let limit = match self.level {
-            BudgetLevel::Exceeded => format!("hard limit ${:.2}", self.budget.hard_limit_usd.unwrap_or_default()),
+        let limit = match (self.level, self.budget.hard_limit_usd) {
+            (BudgetLevel::Exceeded, Some(hard)) => format!("hard limit ${hard:.2}"),
+            (_, Some(hard)) if self.blocks(0.0) => format!("hard limit ${hard:.2}"),
             _ => format!("soft limit ${:.2}", self.budget.soft_limit_usd.unwrap_or_default()),
         };
-        format!("{} has spent ${:.4} of its {limit} this period", self.budget.describe(), self.spent_usd)
+        let reserved = if self.reserved_usd > 0.0 {
+            format!(" and running runs hold ${:.4} more", self.reserved_usd)
+        } else {
+            String::new()
+        };
+        format!("{} has spent ${:.4}{reserved} of its {limit} this period", self.budget.describe(), self.spent_usd)
     }
 }
 
@@ -383,16 +401,33 @@ mod tests {
     #[test]
     fn levels_follow_the_limits_and_the_hard_one_blocks() {
         let b = budget(BudgetScope::Global, None, Some(1.0), Some(2.0));
-        assert_eq!(BudgetState::new(b.clone(), window(), 0.99).level, BudgetLevel::Ok);
-        let warned = BudgetState::new(b.clone(), window(), 1.0);
+        assert_eq!(BudgetState::new(b.clone(), window(), 0.99, 0.0).level, BudgetLevel::Ok);
+        let warned = BudgetState::new(b.clone(), window(), 1.0, 0.0);
         assert_eq!(warned.level, BudgetLevel::Warning);
         assert!(!warned.blocks(0.0));
         assert!(warned.blocks(1.5), "an estimate that would pass the hard limit is refused");
-        let over = BudgetState::new(b, window(), 2.0);
+        let over = BudgetState::new(b, window(), 2.0, 0.0);
         assert_eq!(over.level, BudgetLevel::Exceeded);
         assert!(over.blocks(0.0), "reaching the hard limit refuses the next run");
         assert!(over.explain().contains("hard limit $2.00"), "{}", over.explain());
-        assert!(!BudgetState::new(budget(BudgetScope::Global, None, Some(1.0), None), window(), 50.0).blocks(0.0));
+        assert!(!BudgetState::new(budget(BudgetScope::Global, None, Some(1.0), None), window(), 50.0, 0.0).blocks(0.0));
+    }
+
+    #[test]
+    fn running_runs_reservations_refuse_a_start_but_stop_no_one() {
+        let b = budget(BudgetScope::Global, None, None, Some(10.0));
+        let held = BudgetState::new(b.clone(), window(), 9.0, 1.0);
+        assert_eq!(held.level, BudgetLevel::Ok, "the level is what was spent");
+        assert!(held.blocks(0.0), "the last dollar is held by a running run");
+        assert!(!held.exhausted(), "the running run itself goes on");
+        assert!(
+            held.explain().contains("running runs hold $1.0000 more of its hard limit $10.00"),
+            "{}",
+            held.explain()
+        );
+        let room = BudgetState::new(b, window(), 9.0, 0.5);
+        assert!(!room.blocks(0.0));
+        assert!(room.blocks(0.6), "an estimate past what is left after reservations");
     }
 
     #[test]

@@ -6,7 +6,8 @@
 use crate::accounts::{Account, AccountDraft, AccountUsage};
 use crate::budgets::{Budget, BudgetDraft, BudgetState};
 use crate::ports::{
-    AccountRepository, BudgetAlerts, BudgetRepository, OrchestrationStoreError, SpendFilter, SpendReader, WriteError,
+    AccountRepository, BudgetAlerts, BudgetRepository, OrchestrationStoreError, Reservation, ReservationRule, Spend,
+    SpendFilter, SpendReader, WriteError,
 };
 use crate::usage::UsageRow;
 use agented_kernel::{AccountId, BudgetId};
@@ -207,24 +208,77 @@ impl BudgetRepository for MemoryBudgets {
     }
 }
 
-/// Spend read from usage rows the test writes.
+/// Spend read from usage rows the test writes, and reservations. A reservation counts
+/// (within every window) until the test ends its run with [`MemorySpend::finish`].
 #[derive(Debug, Default)]
 pub struct MemorySpend {
     /// One row per execution.
     pub rows: Mutex<Vec<UsageRow>>,
+    /// Reservations of running runs.
+    pub reservations: Mutex<Vec<Reservation>>,
+    /// Held over a reservation's read and write, as the store's write transaction.
+    gate: Mutex<()>,
 }
 
-#[async_trait]
-impl SpendReader for MemorySpend {
-    async fn spend(&self, f: &SpendFilter) -> Result<f64, OrchestrationStoreError> {
-        Ok(lock(&self.rows)
+impl MemorySpend {
+    /// The run ended: its reservation no longer counts.
+    pub fn finish(&self, execution_id: &str) {
+        lock(&self.reservations).retain(|r| r.execution_id != execution_id);
+    }
+
+    fn read(&self, f: &SpendFilter) -> Spend {
+        let spent_usd = lock(&self.rows)
             .iter()
             .filter(|r| r.queued_at >= f.since && r.queued_at < f.until)
             .filter(|r| f.trigger_id.as_ref().is_none_or(|t| &r.trigger_id == t))
             .filter(|r| f.backend_id.as_ref().is_none_or(|b| &r.backend_id == b))
             .filter(|r| f.account_id.is_none() || r.account_id == f.account_id)
             .map(|r| r.cost_usd)
-            .sum())
+            .sum();
+        let reserved_usd = lock(&self.reservations)
+            .iter()
+            .filter(|r| f.except.as_ref() != Some(&r.execution_id))
+            .filter(|r| f.trigger_id.as_ref().is_none_or(|t| &r.trigger_id == t))
+            .filter(|r| f.backend_id.as_ref().is_none_or(|b| &r.backend_id == b))
+            .filter(|r| f.account_id.is_none() || r.account_id == f.account_id)
+            .map(|r| r.estimate_usd)
+            .sum();
+        Spend { spent_usd, reserved_usd }
+    }
+}
+
+#[async_trait]
+impl SpendReader for MemorySpend {
+    async fn spend(&self, f: &SpendFilter) -> Result<Spend, OrchestrationStoreError> {
+        Ok(self.read(f))
+    }
+
+    async fn reserve(
+        &self,
+        reservation: &Reservation,
+        rule: ReservationRule,
+    ) -> Result<(Vec<Spend>, bool), OrchestrationStoreError> {
+        let _gate = lock(&self.gate);
+        let spends: Vec<Spend> = reservation.filters.iter().map(|f| self.read(f)).collect();
+        let made = rule(&spends);
+        if made {
+            let mut held = lock(&self.reservations);
+            held.retain(|r| r.execution_id != reservation.execution_id);
+            held.push(reservation.clone());
+        }
+        Ok((spends, made))
+    }
+
+    async fn expected_cost(&self, trigger_id: &str) -> Result<Option<f64>, OrchestrationStoreError> {
+        let costs: Vec<f64> = lock(&self.rows)
+            .iter()
+            .rev()
+            .filter(|r| r.trigger_id == trigger_id && r.cost_usd > 0.0)
+            .take(20)
+            .map(|r| r.cost_usd)
+            .collect();
+        #[allow(clippy::cast_precision_loss)]
+        Ok((!costs.is_empty()).then(|| costs.iter().sum::<f64>() / costs.len() as f64))
     }
 
     async fn usage_rows(

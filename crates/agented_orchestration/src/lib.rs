@@ -22,7 +22,8 @@ pub use budgets::{Budget, BudgetDraft, BudgetLevel, BudgetPatch, BudgetScope, Bu
 pub use chain::{AttemptEnd, ChainEnd, ChainRun, ChainStep, EntryFacts};
 pub use period::{BudgetPeriod, Window};
 pub use ports::{
-    AccountRepository, BudgetAlerts, BudgetRepository, OrchestrationStoreError, SpendFilter, SpendReader, WriteError,
+    AccountRepository, BudgetAlerts, BudgetRepository, OrchestrationStoreError, Reservation, ReservationRule, Spend,
+    SpendFilter, SpendReader, WriteError,
 };
 pub use rate_limit::{Backoff, DEFAULT_PATTERNS, RateLimitHit, RateLimitRules};
 pub use service::{

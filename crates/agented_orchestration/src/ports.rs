@@ -152,16 +152,71 @@ pub struct SpendFilter {
     pub backend_id: Option<String>,
     /// Only runs under this account.
     pub account_id: Option<String>,
+    /// The run asking, whose own reservation is not counted against it.
+    pub except: Option<String>,
 }
+
+/// What the runs a [`SpendFilter`] selects have spent, and hold.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Spend {
+    /// US dollars spent, live cost of running runs included.
+    pub spent_usd: f64,
+    /// What running runs (other than the filter's `except`) reserved and have not spent yet.
+    pub reserved_usd: f64,
+}
+
+/// A running run's claim on the budgets covering its attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reservation {
+    /// `exec-…`: the run, running; one reservation each, replaced by its next attempt's.
+    pub execution_id: String,
+    /// Its trigger.
+    pub trigger_id: String,
+    /// The attempt's backend (`backend-…`), for backend budgets.
+    pub backend_id: String,
+    /// The attempt's account, for account budgets.
+    pub account_id: Option<String>,
+    /// What the attempt is expected to cost on top of what the run spent so far.
+    pub estimate_usd: f64,
+    /// The spend to read, one per budget covering the attempt (each with `except` = the run).
+    pub filters: Vec<SpendFilter>,
+    /// When it is made.
+    pub at: DateTime<Utc>,
+}
+
+/// Decides from the spend of each filter whether a reservation is made.
+pub type ReservationRule = Box<dyn FnOnce(&[Spend]) -> bool + Send>;
 
 /// Cost and usage read from executions.
 #[async_trait]
 pub trait SpendReader: Send + Sync {
-    /// US dollars spent by the runs `filter` selects, live cost of running ones included.
+    /// What the runs `filter` selects spent (live cost of running ones included) and
+    /// hold reserved. A reservation counts while its run is `running`.
     ///
     /// # Errors
     /// MUST return [`OrchestrationStoreError`] only when storage fails.
-    async fn spend(&self, filter: &SpendFilter) -> Result<f64, OrchestrationStoreError>;
+    async fn spend(&self, filter: &SpendFilter) -> Result<Spend, OrchestrationStoreError>;
+
+    /// Reads the spend of each of `reservation`'s filters and, when `rule` allows it,
+    /// stores the reservation, as one step: no other process's reservation or spend
+    /// lands between the read and the write (this is what keeps two workers from both
+    /// starting on a budget's last dollar). Returns the spends read and whether the
+    /// reservation was made.
+    ///
+    /// # Errors
+    /// MUST return [`OrchestrationStoreError`] only when storage fails; nothing is reserved then.
+    async fn reserve(
+        &self,
+        reservation: &Reservation,
+        rule: ReservationRule,
+    ) -> Result<(Vec<Spend>, bool), OrchestrationStoreError>;
+
+    /// The mean cost of the trigger's last finished runs that had one (at most 20),
+    /// `None` when it has none.
+    ///
+    /// # Errors
+    /// MUST return [`OrchestrationStoreError`] only when storage fails.
+    async fn expected_cost(&self, trigger_id: &str) -> Result<Option<f64>, OrchestrationStoreError>;
 
     /// One row per execution queued in `[since, until)`.
     ///

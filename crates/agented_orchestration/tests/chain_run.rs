@@ -62,7 +62,7 @@ fn spent(scope: BudgetScope, entity: Option<&str>) -> BudgetCheck {
         updated_at: start(),
     };
     let window = Window { start: start(), end: start() + Duration::days(1) };
-    BudgetCheck { states: vec![BudgetState::new(budget, window, 5.0)] }
+    BudgetCheck { states: vec![BudgetState::new(budget, window, 5.0, 0.0)] }
 }
 
 fn facts(backend: &str, entry: Entry) -> EntryFacts {

@@ -170,13 +170,45 @@ async fn entry_facts_read_budgets_only_for_an_entry_that_could_run() {
     w.o.create_budget(daily("backend", Some("backend-claude"), Some(0.5), None)).await.unwrap();
     spent(&w, "backend-claude", Some(limited.id.as_str()), 1.0);
     let entry = FallbackEntry { backend_id: "backend-claude".into(), account_id: None };
-    let facts = w.o.entry_facts("trig-a", &entry).await.unwrap();
+    let facts = w.o.entry_facts("exec-1", "trig-a", &entry).await.unwrap();
     assert_eq!(facts.budgets.states.len(), 1);
     assert!(facts.env.unwrap().iter().any(|(_, v)| v == "sk-test"), "the account's key reaches the run");
     assert_eq!(w.alerts.given.lock().unwrap().len(), 1);
     let gone = FallbackEntry { backend_id: "backend-gone".into(), account_id: None };
-    let facts = w.o.entry_facts("trig-a", &gone).await.unwrap();
+    let facts = w.o.entry_facts("exec-1", "trig-a", &gone).await.unwrap();
     assert!(facts.spec.is_err() && facts.budgets.states.is_empty());
+}
+
+#[tokio::test]
+async fn runs_starting_together_reserve_so_only_one_takes_a_budgets_last_dollar() {
+    let w = world();
+    w.o.create_budget(daily("global", None, None, Some(10.0))).await.unwrap();
+    // The trigger's runs cost $1 on average: that is what each reserves.
+    spent(&w, "backend-claude", None, 0.5);
+    spent(&w, "backend-claude", None, 1.5);
+    spent(&w, "backend-claude", None, 7.0);
+    let entry = FallbackEntry { backend_id: "backend-claude".into(), account_id: None };
+    let (first, second) =
+        tokio::join!(w.o.entry_facts("exec-1", "trig-a", &entry), w.o.entry_facts("exec-2", "trig-a", &entry));
+    let blocked: Vec<bool> =
+        [first.unwrap(), second.unwrap()].iter().map(|f| !f.budgets.blocking(0.0).is_empty()).collect();
+    assert_eq!(blocked.iter().filter(|b| **b).count(), 1, "exactly one of the two starts: {blocked:?}");
+    let held = w.spend.reservations.lock().unwrap().clone();
+    assert_eq!(held.len(), 1);
+    assert!((held[0].estimate_usd - 3.0).abs() < 1e-9, "the mean of the trigger's costed runs: {held:?}");
+    // The winner's own reservation does not count against its next attempt.
+    let winner = held[0].execution_id.clone();
+    let again = w.o.entry_facts(&winner, "trig-a", &entry).await.unwrap();
+    assert!(again.budgets.blocking(0.0).is_empty(), "{:?}", again.budgets);
+    // Once it ends, its reservation is released and a new run may start.
+    w.spend.finish(&winner);
+    let next = w.o.entry_facts("exec-3", "trig-a", &entry).await.unwrap();
+    assert!(next.budgets.blocking(0.0).is_empty());
+    // Soft-only budgets reserve nothing.
+    let w = world();
+    w.o.create_budget(daily("global", None, Some(1.0), None)).await.unwrap();
+    w.o.entry_facts("exec-1", "trig-a", &entry).await.unwrap();
+    assert!(w.spend.reservations.lock().unwrap().is_empty());
 }
 
 #[tokio::test]

@@ -160,8 +160,8 @@ impl<'a> LogCollector<'a> {
         }
     }
 
-    /// Checks the budgets covering the attempt against its live cost; stops it when a
-    /// hard limit is reached and returns why.
+    /// Checks the budgets covering the attempt against its live cost; stops it when what
+    /// was spent reached a hard limit (other runs' reservations stop no one) and returns why.
     async fn over_budget(&self) -> Option<String> {
         let check = match self.runner.ports.orchestration.check_budgets(&self.attempt.scope).await {
             Ok(check) => check,
@@ -170,7 +170,7 @@ impl<'a> LogCollector<'a> {
                 return None;
             }
         };
-        let reason = check.blocking(0.0).first()?.explain();
+        let reason = check.exhausted().first()?.explain();
         tracing::warn!(execution_id = %self.id, %reason, "stopping a run: a hard budget limit was reached");
         self.runner.stop(self.id, StopReason::Budget);
         Some(reason)

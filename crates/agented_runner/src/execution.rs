@@ -40,7 +40,7 @@ impl Runner {
                     if let Some(reason) = *stop.borrow() {
                         return RunEnd::Finished(outcome::stopped_between(reason, clock.now(), usage));
                     }
-                    match orchestration.entry_facts(execution.trigger_id.as_str(), entry).await {
+                    match orchestration.entry_facts(id.as_str(), execution.trigger_id.as_str(), entry).await {
                         Ok(facts) => Some(facts),
                         Err(e) => {
                             return RunEnd::Finished(outcome::failed(clock.now(), e.to_string(), Usage::default()));

@@ -20,6 +20,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, watch};
+use tracing::Instrument;
 
 /// A run whose trigger is at its `max_concurrent` in other processes tries its claim again
 /// after this, doubling up to `CLAIM_RETRY_MAX`.
@@ -229,12 +230,29 @@ impl Runner {
         self.lock().stops.insert(id.as_str().to_owned(), stop_tx);
         match self.claim(id, limit).await {
             Ok(Some(execution)) => {
-                self.ports.bus.open(id);
-                self.ports.bus.publish(id, BusEvent::Started);
-                match self.through_chain(&execution, stop_rx).await {
-                    RunEnd::Finished(outcome) => self.finish(id, Some(&execution), outcome).await,
-                    RunEnd::Deferred(deferral) => self.defer(id, &deferral).await,
+                // One span per run (a trace of its own when traces are exported), ended with its status.
+                let span = tracing::info_span!(
+                    "run",
+                    execution_id = %id,
+                    trigger_id = %execution.trigger_id,
+                    status = tracing::field::Empty,
+                );
+                async {
+                    self.ports.bus.open(id);
+                    self.ports.bus.publish(id, BusEvent::Started);
+                    match self.through_chain(&execution, stop_rx).await {
+                        RunEnd::Finished(outcome) => {
+                            tracing::Span::current().record("status", outcome.status.as_str());
+                            self.finish(id, Some(&execution), outcome).await;
+                        }
+                        RunEnd::Deferred(deferral) => {
+                            tracing::Span::current().record("status", ExecutionStatus::RateLimited.as_str());
+                            self.defer(id, &deferral).await;
+                        }
+                    }
                 }
+                .instrument(span)
+                .await;
             }
             Ok(None) => tracing::debug!(execution_id = %id, "run was taken or cancelled before it started"),
             Err(e) => log_store(&e, id),

@@ -3,6 +3,7 @@
 
 use agented_http::telemetry;
 use agented_server::cli::{Cli, Command};
+use agented_server::observability::{OtlpLayer, TraceExport};
 use agented_server::startup::Application;
 use agented_server::{Settings, Sources};
 use agented_store::copy::copy_sqlite_to_postgres;
@@ -76,12 +77,36 @@ fn announce_bootstrap_key(app: &Application) {
 }
 
 fn init_logging(settings: &Settings) -> Result<(), ExitCode> {
-    telemetry::init(&settings.log.level, settings.log.format, std::io::stdout).map_err(|e| {
+    install_logging(settings, None)
+}
+
+fn install_logging(settings: &Settings, traces: Option<OtlpLayer>) -> Result<(), ExitCode> {
+    telemetry::init(&settings.log.level, settings.log.format, std::io::stdout, traces).map_err(|e| {
         eprintln!("agented: {e}");
         ExitCode::from(2)
     })?;
     telemetry::log_panics();
     Ok(())
+}
+
+/// Logging with trace export when `otlp.endpoint` is set, for the long-running commands;
+/// the export sends what it holds when the returned guard drops.
+fn init_traced_logging(settings: &Settings) -> Result<Option<TraceExport>, ExitCode> {
+    match agented_server::observability::init_otlp(settings) {
+        Ok(Some((layer, export))) => {
+            install_logging(settings, Some(layer))?;
+            tracing::info!(
+                endpoint = settings.otlp.endpoint.as_deref().unwrap_or_default(),
+                "sending traces over OTLP"
+            );
+            Ok(Some(export))
+        }
+        Ok(None) => init_logging(settings).map(|()| None),
+        Err(e) => {
+            eprintln!("agented: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
 }
 
 fn migrate(settings: &Settings) -> ExitCode {
@@ -154,9 +179,10 @@ fn raise_open_files_limit() {
 }
 
 fn worker(settings: &Settings) -> ExitCode {
-    if let Err(code) = init_logging(settings) {
-        return code;
-    }
+    let _traces = match init_traced_logging(settings) {
+        Ok(traces) => traces,
+        Err(code) => return code,
+    };
     let _sentry = agented_server::observability::init_sentry(settings);
     raise_open_files_limit();
     let result = actix_web::rt::System::new().block_on(async {
@@ -176,9 +202,10 @@ fn worker(settings: &Settings) -> ExitCode {
 }
 
 fn serve(settings: &Settings, no_worker: bool) -> ExitCode {
-    if let Err(code) = init_logging(settings) {
-        return code;
-    }
+    let _traces = match init_traced_logging(settings) {
+        Ok(traces) => traces,
+        Err(code) => return code,
+    };
     // Flushes pending error reports when serve returns.
     let _sentry = agented_server::observability::init_sentry(settings);
     raise_open_files_limit();

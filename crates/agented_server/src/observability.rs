@@ -1,6 +1,7 @@
 //! Error reporting: Sentry, when `SENTRY_DSN` is set. Each 5xx response is
 //! reported once, with its request id, by the HTTP layer's `finish` middleware;
-//! 4xx responses are not reported.
+//! 4xx responses are not reported. Traces: OpenTelemetry over OTLP/HTTP, when
+//! `otlp.endpoint` is set.
 
 use crate::Settings;
 use std::borrow::Cow;
@@ -29,4 +30,49 @@ pub fn init_sentry(settings: &Settings) -> Option<sentry::ClientInitGuard> {
         tracing::warn!("SENTRY_DSN is set but not a valid Sentry DSN; error reporting is off");
         None
     }
+}
+
+/// The layer that turns tracing spans into OpenTelemetry spans.
+pub type OtlpLayer =
+    tracing_opentelemetry::OpenTelemetryLayer<tracing_subscriber::Registry, opentelemetry_sdk::trace::SdkTracer>;
+
+/// Trace export while it lives: dropping it sends the spans still buffered and stops.
+#[derive(Debug)]
+pub struct TraceExport(opentelemetry_sdk::trace::SdkTracerProvider);
+
+impl Drop for TraceExport {
+    fn drop(&mut self) {
+        if let Err(e) = self.0.shutdown() {
+            tracing::warn!(error = %e, "the last traces could not be sent to the OTLP collector");
+        }
+    }
+}
+
+/// The span export `settings.otlp` asks for: `None` while no endpoint is set. Spans
+/// are batched and posted by a thread of their own (protobuf over HTTP); a collector
+/// that is down costs dropped spans, never a request or a run.
+///
+/// # Errors
+/// When the exporter cannot be built (its HTTP client).
+pub fn init_otlp(settings: &Settings) -> Result<Option<(OtlpLayer, TraceExport)>, String> {
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_otlp::WithExportConfig as _;
+    use opentelemetry_sdk::trace::Sampler;
+    let Some(url) = settings.otlp.traces_url() else { return Ok(None) };
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_http()
+        .with_endpoint(url.clone())
+        .build()
+        .map_err(|e| format!("cannot send traces to {url}: {e}"))?;
+    let resource = opentelemetry_sdk::Resource::builder()
+        .with_service_name(settings.otlp.service_name.clone())
+        .with_attribute(opentelemetry::KeyValue::new("service.version", env!("CARGO_PKG_VERSION")))
+        .build();
+    let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder()
+        .with_batch_exporter(exporter)
+        .with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(settings.otlp.sample_ratio))))
+        .with_resource(resource)
+        .build();
+    let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("agented"));
+    Ok(Some((layer, TraceExport(provider))))
 }

@@ -574,6 +574,7 @@ fn orchestration(
             },
             timezone: o.timezone,
             env: Arc::new(move |name: &str| env.get(name).cloned()),
+            default_reservation_usd: o.default_reservation_usd,
         },
     )
 }

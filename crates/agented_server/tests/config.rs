@@ -55,6 +55,10 @@ fn with_nothing_set_the_documented_defaults_apply() {
     assert_eq!(s.database.sqlite_path(), Some(&Path::new("./data").join("agented.db")));
     assert_eq!(s.log.format, LogFormat::Text);
     assert!(s.secret_key.is_none() && s.api_key.is_none() && s.cors_allowed_origins.is_empty());
+    assert_eq!((s.otlp.endpoint.as_deref(), s.otlp.traces_url()), (None, None), "no traces unless asked");
+    assert!((s.orchestration.default_reservation_usd - 1.0).abs() < f64::EPSILON);
+    let traced = f.load(&[("AGENTED__OTLP__ENDPOINT", "https://otel.example:4318/")]).unwrap();
+    assert_eq!(traced.otlp.traces_url().as_deref(), Some("https://otel.example:4318/v1/traces"));
 }
 
 #[test]
@@ -165,7 +169,13 @@ fn a_bad_listen_address_fails_naming_the_key() {
 #[test]
 fn each_invalid_value_fails_naming_its_key() {
     let f = Fixture::new();
-    let cases: [(&str, &str, &str); 11] = [
+    let cases: [(&str, &str, &str); 17] = [
+        ("AGENTED__OTLP__ENDPOINT", "localhost:4318", "otlp.endpoint"),
+        ("AGENTED__OTLP__ENDPOINT", "http://", "otlp.endpoint"),
+        ("AGENTED__OTLP__SAMPLE_RATIO", "1.5", "otlp.sample_ratio"),
+        ("AGENTED__OTLP__SERVICE_NAME", " ", "otlp.service_name"),
+        ("AGENTED__ORCHESTRATION__DEFAULT_RESERVATION_USD", "-1", "orchestration.default_reservation_usd"),
+        ("AGENTED__ORCHESTRATION__DEFAULT_RESERVATION_USD", "NaN", "orchestration.default_reservation_usd"),
         ("AGENTED__RATE_LIMITS__WEBHOOK", "lots", "rate_limits.webhook"),
         ("AGENTED__RATE_LIMITS__API", "0/60s", "rate_limits.api"),
         ("AGENTED__RATE_LIMITS__TRUSTED_PROXIES", "10.0.0.1,proxy.local", "rate_limits.trusted_proxies"),

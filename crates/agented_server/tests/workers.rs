@@ -209,6 +209,53 @@ async fn a_triggers_max_concurrent_of_one_holds_across_two_workers() {
 }
 
 #[tokio::test]
+async fn a_run_on_one_worker_holds_its_reservation_against_a_start_on_another_worker() {
+    let dir = Scratch::new();
+    let _cleanup = Cleanup(dir.path());
+    let (server, address) = api_server(&dir);
+    let one_job = |cmd: &mut Command| {
+        configure(&dir, cmd);
+        cmd.args(["--max-parallel-runs", "1"]);
+    };
+    let mut workers = vec![spawn_worker(dir.path(), one_job)];
+    let costly = trigger(&address, 4).await;
+    let budget = json!({ "scope": "global", "period": "daily", "hard_limit_usd": 1.0 });
+    let budget = api(&address, Method::POST, "/admin/budgets", Some(budget)).await["id"].as_str().unwrap().to_owned();
+    // One run costs $0.60: that is what the trigger's next runs each reserve.
+    let first = run(&address, &costly, "lines=1 cost=0.6").await;
+    stream(&address, &first).await.until(|e| e.name == "complete").await;
+    assert_eq!(status_of(&address, &first).await, "success");
+    // $0.40 is left, and each of the next two runs would start on it alone (0.60 < 1.00).
+    // The first starts on the first worker and holds $0.60 while its CLI runs (it reports
+    // its cost at the end); the second worker, another process, must count that.
+    let holder = run(&address, &costly, "lines=1 cost=0.6 sleep_ms=4000").await;
+    stream(&address, &holder).await.until(|e| e.name == "log").await;
+    workers.push(spawn_worker(dir.path(), one_job));
+    let late = run(&address, &costly, "lines=1 cost=0.6").await;
+    let mut ends = Vec::new();
+    for id in [&holder, &late] {
+        stream(&address, id).await.until(|e| e.name == "complete").await;
+        ends.push(api(&address, Method::GET, &format!("/admin/executions/{id}"), None).await);
+    }
+    assert_eq!(ends[0]["status"], "success", "{ends:?}");
+    assert_eq!(ends[1]["status"], "budget_blocked", "{ends:?}");
+    assert_ne!(ends[0]["worker"], ends[1]["worker"], "the other worker refused it: {ends:?}");
+    let message = ends[1]["error_message"].as_str().unwrap();
+    assert!(message.contains("running runs hold $0.6000 more of its hard limit $1.00"), "{message}");
+    assert_eq!(ends[1]["command"], Value::Null, "no process was started");
+    let state = api(&address, Method::GET, &format!("/admin/budgets/{budget}"), None).await;
+    assert_eq!((state["spent_usd"].as_f64(), state["reserved_usd"].as_f64()), (Some(1.2), Some(0.0)), "{state}");
+    for (child, _) in &workers {
+        sigterm(child);
+    }
+    for (child, _) in workers {
+        assert!(wait_for_exit(child, Duration::from_secs(20)).success());
+    }
+    sigterm(&server);
+    assert!(wait_for_exit(server, Duration::from_secs(20)).success());
+}
+
+#[tokio::test]
 async fn a_worker_killed_mid_run_leaves_its_run_interrupted_once_and_no_process_and_the_next_worker_takes_the_queue() {
     let dir = Scratch::new();
     let _cleanup = Cleanup(dir.path());

@@ -2,12 +2,13 @@
 
 use crate::accounts::{store_err, write_err};
 use crate::database::AnyConnection;
-use crate::schema::{budgets, executions};
+use crate::schema::{budget_reservations, budgets, executions};
 use crate::{Database, StoreError};
+use agented_executions::ExecutionStatus;
 use agented_kernel::BudgetId;
 use agented_orchestration::{
-    Budget, BudgetDraft, BudgetRepository, OrchestrationStoreError, SpendFilter, SpendReader, UsageRow, WriteError,
-    builtin_id, builtin_type,
+    Budget, BudgetDraft, BudgetRepository, OrchestrationStoreError, Reservation, ReservationRule, Spend, SpendFilter,
+    SpendReader, UsageRow, WriteError, builtin_id, builtin_type,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -177,32 +178,122 @@ impl BudgetRepository for SqlBudgets {
     }
 }
 
+/// What `f` selects spent, and what running runs other than `f.except` reserved and
+/// have not spent yet.
+fn spend_in(conn: &mut AnyConnection, f: &SpendFilter) -> Result<Spend, StoreError> {
+    let (since, until) = (f.since.naive_utc(), f.until.naive_utc());
+    let mut q =
+        executions::table.filter(executions::queued_at.ge(since)).filter(executions::queued_at.lt(until)).into_boxed();
+    if let Some(t) = &f.trigger_id {
+        q = q.filter(executions::trigger_id.eq(t));
+    }
+    if let Some(a) = &f.account_id {
+        q = q.filter(executions::account_id.eq(a));
+    }
+    if let Some(b) = &f.backend_id {
+        q = match builtin_type(b) {
+            Some(t) => q.filter(executions::backend_type.eq(t.as_str()).and(executions::backend_id.is_null())),
+            None => q.filter(executions::backend_id.eq(b)),
+        };
+    }
+    let spent: Option<f64> = q.select(sum(executions::total_cost_usd)).first(conn)?;
+    let mut held = budget_reservations::table
+        .inner_join(executions::table)
+        .filter(executions::status.eq(ExecutionStatus::Running.as_str()))
+        .filter(executions::queued_at.ge(since))
+        .filter(executions::queued_at.lt(until))
+        .into_boxed();
+    if let Some(e) = &f.except {
+        held = held.filter(budget_reservations::execution_id.ne(e));
+    }
+    if let Some(t) = &f.trigger_id {
+        held = held.filter(executions::trigger_id.eq(t));
+    }
+    if let Some(a) = &f.account_id {
+        held = held.filter(budget_reservations::account_id.eq(a));
+    }
+    if let Some(b) = &f.backend_id {
+        held = held.filter(budget_reservations::backend_id.eq(b));
+    }
+    let held: Vec<(f64, Option<f64>)> =
+        held.select((budget_reservations::amount_usd, executions::total_cost_usd)).load(conn)?;
+    let reserved_usd = held.iter().map(|(amount, cost)| (amount - cost.unwrap_or(0.0)).max(0.0)).sum();
+    Ok(Spend { spent_usd: spent.unwrap_or(0.0), reserved_usd })
+}
+
+/// Stores `r` (replacing the run's earlier one) at what the run spent so far plus its
+/// estimate, and drops the reservations of runs that ended.
+fn hold(conn: &mut AnyConnection, r: &Reservation) -> Result<(), StoreError> {
+    let ended: Vec<String> = budget_reservations::table
+        .inner_join(executions::table)
+        .filter(executions::status.ne(ExecutionStatus::Running.as_str()))
+        .select(budget_reservations::execution_id)
+        .load(conn)?;
+    diesel::delete(budget_reservations::table.filter(budget_reservations::execution_id.eq_any(&ended)))
+        .execute(conn)?;
+    let spent: Option<f64> =
+        executions::table.find(&r.execution_id).select(executions::total_cost_usd).first(conn).optional()?.flatten();
+    diesel::delete(budget_reservations::table.find(&r.execution_id)).execute(conn)?;
+    diesel::insert_into(budget_reservations::table)
+        .values((
+            budget_reservations::execution_id.eq(&r.execution_id),
+            budget_reservations::backend_id.eq(&r.backend_id),
+            budget_reservations::account_id.eq(r.account_id.as_deref()),
+            budget_reservations::amount_usd.eq(spent.unwrap_or(0.0) + r.estimate_usd),
+            budget_reservations::reserved_at.eq(r.at.naive_utc()),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Finished runs whose cost the trigger's expected cost is the mean of.
+const EXPECTED_COST_RUNS: i64 = 20;
+
 #[async_trait]
 impl SpendReader for SqlBudgets {
-    async fn spend(&self, filter: &SpendFilter) -> Result<f64, OrchestrationStoreError> {
+    async fn spend(&self, filter: &SpendFilter) -> Result<Spend, OrchestrationStoreError> {
         let f = filter.clone();
+        self.db.run(move |conn| spend_in(conn, &f)).await.map_err(store_err)
+    }
+
+    async fn reserve(
+        &self,
+        reservation: &Reservation,
+        rule: ReservationRule,
+    ) -> Result<(Vec<Spend>, bool), OrchestrationStoreError> {
+        let r = reservation.clone();
         self.db
             .run(move |conn| {
-                let mut q = executions::table
-                    .filter(executions::queued_at.ge(f.since.naive_utc()))
-                    .filter(executions::queued_at.lt(f.until.naive_utc()))
-                    .into_boxed();
-                if let Some(t) = f.trigger_id {
-                    q = q.filter(executions::trigger_id.eq(t));
-                }
-                if let Some(a) = f.account_id {
-                    q = q.filter(executions::account_id.eq(a));
-                }
-                if let Some(b) = f.backend_id {
-                    q = match builtin_type(&b) {
-                        Some(t) => {
-                            q.filter(executions::backend_type.eq(t.as_str()).and(executions::backend_id.is_null()))
-                        }
-                        None => q.filter(executions::backend_id.eq(b)),
-                    };
-                }
-                let total: Option<f64> = q.select(sum(executions::total_cost_usd)).first(conn)?;
-                Ok(total.unwrap_or(0.0))
+                // The write lock is held from the first read: no other process reserves or
+                // claims in between, so two runs cannot both take the last dollar.
+                crate::database::write(conn, |conn| {
+                    let spends = r.filters.iter().map(|f| spend_in(conn, f)).collect::<Result<Vec<_>, _>>()?;
+                    let made = rule(&spends);
+                    if made {
+                        hold(conn, &r)?;
+                    }
+                    Ok((spends, made))
+                })
+            })
+            .await
+            .map_err(store_err)
+    }
+
+    async fn expected_cost(&self, trigger_id: &str) -> Result<Option<f64>, OrchestrationStoreError> {
+        let trigger = trigger_id.to_owned();
+        self.db
+            .run(move |conn| {
+                let costs: Vec<Option<f64>> = executions::table
+                    .filter(executions::trigger_id.eq(&trigger))
+                    .filter(executions::finished_at.is_not_null())
+                    .filter(executions::total_cost_usd.gt(0.0))
+                    .order(executions::queued_at.desc())
+                    .limit(EXPECTED_COST_RUNS)
+                    .select(executions::total_cost_usd)
+                    .load(conn)?;
+                let costs: Vec<f64> = costs.into_iter().flatten().collect();
+                #[allow(clippy::cast_precision_loss, reason = "at most 20 runs")]
+                Ok((!costs.is_empty()).then(|| costs.iter().sum::<f64>() / costs.len() as f64))
             })
             .await
             .map_err(store_err)

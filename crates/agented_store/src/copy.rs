@@ -14,7 +14,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::SqliteConnection;
 
 /// The tables, parents before children (foreign keys hold at every insert).
-pub const TABLES: [&str; 15] = [
+pub const TABLES: [&str; 16] = [
     "backends",
     "triggers",
     "trigger_paths",
@@ -22,6 +22,7 @@ pub const TABLES: [&str; 15] = [
     "audit_log",
     "executions",
     "execution_logs",
+    "budget_reservations",
     "webhook_dedup",
     "webhook_deliveries",
     "projects",

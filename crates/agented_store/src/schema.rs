@@ -270,3 +270,16 @@ diesel::table! {
 
 diesel::joinable!(accounts -> backends (backend_id));
 diesel::allow_tables_to_appear_in_same_query!(accounts, backends);
+
+diesel::table! {
+    budget_reservations (execution_id) {
+        execution_id -> Text,
+        backend_id -> Text,
+        account_id -> Nullable<Text>,
+        amount_usd -> Double,
+        reserved_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(budget_reservations -> executions (execution_id));
+diesel::allow_tables_to_appear_in_same_query!(budget_reservations, executions);

@@ -44,7 +44,12 @@ impl CapturedLogs {
         LOGS.get_or_init(|| {
             let logs = Self::default();
             // Another subscriber may be installed by a test that wants its own; then nothing is captured.
-            let _ = agented_http::telemetry::init("info", agented_http::telemetry::LogFormat::Json, logs.clone());
+            let _ = agented_http::telemetry::init(
+                "info",
+                agented_http::telemetry::LogFormat::Json,
+                logs.clone(),
+                None::<tracing_subscriber::layer::Identity>,
+            );
             agented_http::telemetry::log_panics();
             logs
         })

@@ -72,6 +72,8 @@ export interface Budget {
   soft_limit_usd: number | null
   hard_limit_usd: number | null
   spent_usd: number
+  /** What running runs reserved and have not spent yet; new runs are refused when spent + reserved reaches the hard limit. */
+  reserved_usd: number
   level: BudgetLevel
   period_start: string
   period_end: string

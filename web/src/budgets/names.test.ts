@@ -11,6 +11,7 @@ const budget = (over: Partial<Budget>): Budget => ({
   soft_limit_usd: 1,
   hard_limit_usd: 5,
   spent_usd: 2.5,
+  reserved_usd: 0,
   level: 'warning',
   period_start: '',
   period_end: '',

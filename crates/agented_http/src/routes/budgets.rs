@@ -29,7 +29,11 @@ pub struct BudgetView {
     pub hard_limit_usd: Option<f64>,
     /// Spent in the current period, live cost of running executions included.
     pub spent_usd: f64,
-    /// `ok`, `warning` or `exceeded`.
+    /// What running executions reserved against the hard limit and have not spent yet
+    /// (a run reserves its trigger's average cost at its start); new runs are refused
+    /// when spent plus reserved reaches the hard limit.
+    pub reserved_usd: f64,
+    /// `ok`, `warning` or `exceeded` (by what was spent).
     pub level: String,
     /// The current period's first instant.
     pub period_start: DateTime<Utc>,
@@ -53,6 +57,7 @@ impl From<BudgetState> for BudgetView {
             soft_limit_usd: b.soft_limit_usd,
             hard_limit_usd: b.hard_limit_usd,
             spent_usd: s.spent_usd,
+            reserved_usd: s.reserved_usd,
             level: serde_json::to_value(s.level).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
             period_start: s.window.start,
             period_end: s.window.end,

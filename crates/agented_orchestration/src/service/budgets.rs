@@ -3,8 +3,8 @@
 
 use super::{Orchestration, OrchestrationError};
 use crate::budgets::{Budget, BudgetDraft, BudgetLevel, BudgetPatch, BudgetScope, BudgetState, RunScope};
-use crate::period::BudgetPeriod;
-use crate::ports::SpendFilter;
+use crate::period::{BudgetPeriod, Window};
+use crate::ports::{Reservation, Spend, SpendFilter};
 use crate::usage::{UsageReport, aggregate};
 use agented_kernel::{AccountId, BudgetId, TriggerId};
 use chrono::{DateTime, Duration, Utc};
@@ -57,11 +57,26 @@ impl BudgetCheck {
         self.states.iter().filter(|s| s.blocks(estimate)).collect()
     }
 
+    /// Budgets whose actual spend reached the hard limit: a running run stops.
+    #[must_use]
+    pub fn exhausted(&self) -> Vec<&BudgetState> {
+        self.states.iter().filter(|s| s.exhausted()).collect()
+    }
+
     /// Budgets at or over their soft limit that do not block.
     #[must_use]
     pub fn warnings(&self, estimate: f64) -> Vec<&BudgetState> {
         self.states.iter().filter(|s| s.level >= BudgetLevel::Warning && !s.blocks(estimate)).collect()
     }
+}
+
+/// The states of `covering`'s budgets given the spend read for each.
+fn states_of(covering: &[(Budget, Window)], spends: &[Spend]) -> Vec<BudgetState> {
+    covering
+        .iter()
+        .zip(spends)
+        .map(|((b, w), s)| BudgetState::new(b.clone(), *w, s.spent_usd, s.reserved_usd))
+        .collect()
 }
 
 impl Orchestration {
@@ -71,18 +86,24 @@ impl Orchestration {
         self.options.timezone
     }
 
-    async fn state_of(&self, budget: Budget, now: DateTime<Utc>) -> Result<BudgetState, OrchestrationError> {
-        let window = budget.period.window(now, budget.timezone);
+    /// The executions `budget` counts in `window`; `except` is the run asking.
+    fn filter_of(budget: &Budget, window: &Window, except: Option<&str>) -> SpendFilter {
         let entity = || budget.entity_id.clone();
-        let filter = SpendFilter {
+        SpendFilter {
             since: window.start,
             until: window.end,
             trigger_id: (budget.scope == BudgetScope::Trigger).then(entity).flatten(),
             backend_id: (budget.scope == BudgetScope::Backend).then(entity).flatten(),
             account_id: (budget.scope == BudgetScope::Account).then(entity).flatten(),
-        };
-        let spent = self.ports.spend.spend(&filter).await?;
-        Ok(BudgetState::new(budget, window, spent))
+            except: except.map(str::to_owned),
+        }
+    }
+
+    async fn state_of(&self, budget: Budget, now: DateTime<Utc>) -> Result<BudgetState, OrchestrationError> {
+        let window = budget.period.window(now, budget.timezone);
+        let Spend { spent_usd, reserved_usd } =
+            self.ports.spend.spend(&Self::filter_of(&budget, &window, None)).await?;
+        Ok(BudgetState::new(budget, window, spent_usd, reserved_usd))
     }
 
     /// Every budget with its current spend.
@@ -119,6 +140,48 @@ impl Orchestration {
             let state = self.state_of(budget, now).await?;
             self.warn_once(&state).await?;
             check.states.push(state);
+        }
+        Ok(check)
+    }
+
+    /// The budgets covering an attempt of running `execution_id` in `run`, read as
+    /// one step with its reservation: when none of them blocks a start, the attempt
+    /// reserves what the trigger's runs cost on average (or the configured default),
+    /// so runs starting at once on other workers count it. Without a hard limit
+    /// covering the attempt nothing is reserved.
+    ///
+    /// # Errors
+    /// `Store`.
+    pub async fn reserve_budgets(&self, execution_id: &str, run: &RunScope) -> Result<BudgetCheck, OrchestrationError> {
+        let budgets: Vec<Budget> = self.ports.budgets.list().await?.into_iter().filter(|b| b.applies(run)).collect();
+        if budgets.iter().all(|b| b.hard_limit_usd.is_none()) {
+            return self.check_budgets(run).await;
+        }
+        let estimate_usd =
+            self.ports.spend.expected_cost(&run.trigger_id).await?.unwrap_or(self.options.default_reservation_usd);
+        let now = self.ports.clock.now();
+        let covering: Vec<(Budget, Window)> = budgets
+            .into_iter()
+            .map(|b| {
+                let window = b.period.window(now, b.timezone);
+                (b, window)
+            })
+            .collect();
+        let reservation = Reservation {
+            execution_id: execution_id.to_owned(),
+            trigger_id: run.trigger_id.clone(),
+            backend_id: run.backend_id.clone(),
+            account_id: run.account_id.clone(),
+            estimate_usd,
+            filters: covering.iter().map(|(b, w)| Self::filter_of(b, w, Some(execution_id))).collect(),
+            at: now,
+        };
+        let judged = covering.clone();
+        let rule = Box::new(move |spends: &[Spend]| !states_of(&judged, spends).iter().any(|s| s.blocks(0.0)));
+        let (spends, _) = self.ports.spend.reserve(&reservation, rule).await?;
+        let check = BudgetCheck { states: states_of(&covering, &spends) };
+        for state in &check.states {
+            self.warn_once(state).await?;
         }
         Ok(check)
     }

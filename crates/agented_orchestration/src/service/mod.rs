@@ -81,6 +81,8 @@ pub struct OrchestrationOptions {
     pub timezone: Tz,
     /// Where account API keys are read from.
     pub env: EnvLookup,
+    /// What a run of a trigger with no costed run yet reserves against hard limits (USD).
+    pub default_reservation_usd: f64,
 }
 
 impl std::fmt::Debug for OrchestrationOptions {
@@ -90,6 +92,7 @@ impl std::fmt::Debug for OrchestrationOptions {
             .field("default_rules", &self.default_rules)
             .field("backoff", &self.backoff)
             .field("timezone", &self.timezone)
+            .field("default_reservation_usd", &self.default_reservation_usd)
             .finish_non_exhaustive()
     }
 }
@@ -102,6 +105,7 @@ impl Default for OrchestrationOptions {
             backoff: Backoff::default(),
             timezone: chrono_tz::UTC,
             env: Arc::new(|name: &str| std::env::var(name).ok()),
+            default_reservation_usd: 1.0,
         }
     }
 }

@@ -95,11 +95,18 @@ impl Orchestration {
         Ok(ChainRun::new(entries, prior_passes, self.options.backoff))
     }
 
-    /// Reads what [`ChainRun`] needs to decide on `entry` of a run of `trigger_id`.
+    /// Reads what [`ChainRun`] needs to decide on `entry` of running `execution_id`, a run
+    /// of `trigger_id`; an entry that could run reserves its budgets
+    /// ([`Orchestration::reserve_budgets`]).
     ///
     /// # Errors
     /// `Store` only; an unusable entry is described in the facts.
-    pub async fn entry_facts(&self, trigger_id: &str, entry: &FallbackEntry) -> Result<EntryFacts, OrchestrationError> {
+    pub async fn entry_facts(
+        &self,
+        execution_id: &str,
+        trigger_id: &str,
+        entry: &FallbackEntry,
+    ) -> Result<EntryFacts, OrchestrationError> {
         let spec = match builtin_type(&entry.backend_id) {
             Some(t) => Ok(BackendSpec::Builtin(t)),
             None => match self.ports.backends.get(&entry.backend_id).await?.and_then(|b| b.custom) {
@@ -121,9 +128,9 @@ impl Orchestration {
             backend_id: entry.backend_id.clone(),
             account_id: chosen.map(|a| a.id.as_str().to_owned()),
         };
-        // Budgets are read (and warn) only for an entry that could run otherwise.
+        // Budgets are read (and warn, and reserve) only for an entry that could run otherwise.
         let usable = spec.is_ok() && account.is_ok() && !chosen.is_some_and(|a| a.is_limited(self.ports.clock.now()));
-        let budgets = if usable { self.check_budgets(&scope).await? } else { BudgetCheck::default() };
+        let budgets = if usable { self.reserve_budgets(execution_id, &scope).await? } else { BudgetCheck::default() };
         let env = match (&spec, chosen) {
             (Ok(spec), Some(a)) => {
                 let backend = match spec {

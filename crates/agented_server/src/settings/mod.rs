@@ -25,7 +25,7 @@ mod webhooks;
 
 pub use database::DatabaseSettings;
 pub use fields::ConfigError;
-pub use observability::{LogSettings, SentrySettings};
+pub use observability::{LogSettings, OtlpSettings, SentrySettings};
 pub use orchestration::OrchestrationSettings;
 pub use pricing::{PriceEntry, PricingSettings};
 pub use runner::RunnerSettings;
@@ -93,6 +93,7 @@ struct Raw {
     github: access::RawGithub,
     log: observability::RawLog,
     sentry: observability::RawSentry,
+    otlp: observability::RawOtlp,
     rate_limits: rate_limits::RawRateLimits,
     web: web::RawWeb,
     runner: runner::RawRunner,
@@ -125,6 +126,8 @@ pub struct Settings {
     pub log: LogSettings,
     /// Sentry.
     pub sentry: SentrySettings,
+    /// OpenTelemetry traces.
+    pub otlp: OtlpSettings,
     /// Rate limits.
     pub rate_limits: RateLimitOptions,
     /// Where the dashboard's files come from.
@@ -220,6 +223,7 @@ impl Settings {
         let database = DatabaseSettings::try_from((raw.database, raw.data_dir.as_path()))?;
         let log = LogSettings::try_from(raw.log)?;
         let sentry = SentrySettings::try_from(raw.sentry)?;
+        let otlp = OtlpSettings::try_from(raw.otlp)?;
         let cors = access::Cors::try_from(raw.cors)?;
         let rate_limits = RateLimitOptions::try_from(raw.rate_limits)?;
         let api_key = access::Auth::try_from(raw.auth)?;
@@ -243,6 +247,7 @@ impl Settings {
             github_webhook_secret: access::Github::from(raw.github).0,
             log,
             sentry,
+            otlp,
             rate_limits,
             dashboard: raw.web.into(),
             runner,
@@ -294,6 +299,7 @@ impl Serialize for Settings {
         map.serialize_entry("github", &Section("webhook_secret", self.github_webhook_secret.as_ref()))?;
         map.serialize_entry("log", &self.log)?;
         map.serialize_entry("sentry", &self.sentry)?;
+        map.serialize_entry("otlp", &self.otlp)?;
         map.serialize_entry("rate_limits", &rate_limits::AsSection(&self.rate_limits))?;
         let dist_dir = match &self.dashboard {
             agented_http::static_files::Dashboard::Folder(dir) => Some(dir.display().to_string()),

@@ -1,4 +1,5 @@
-//! `[log]` and `[sentry]`: what is logged, in which format, and where errors are reported.
+//! `[log]`, `[sentry]` and `[otlp]`: what is logged, in which format, where errors are
+//! reported and where traces go.
 
 use super::fields::{ConfigError, invalid};
 use super::secret::Secret;
@@ -84,5 +85,62 @@ impl TryFrom<RawSentry> for SentrySettings {
             release: text(raw.release),
             traces_sample_rate: rate,
         })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawOtlp {
+    endpoint: String,
+    service_name: String,
+    sample_ratio: f64,
+}
+
+/// Traces to an OpenTelemetry collector over OTLP/HTTP (protobuf).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OtlpSettings {
+    /// The collector's base URL (`http://localhost:4318`); `None` keeps tracing off.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// `service.name` of every span.
+    pub service_name: String,
+    /// Share of traces kept, 0.0–1.0 (a request's or run's spans are kept or dropped together).
+    pub sample_ratio: f64,
+}
+
+impl OtlpSettings {
+    /// Where spans are posted: the endpoint with `/v1/traces`, as OTLP/HTTP names it.
+    #[must_use]
+    pub fn traces_url(&self) -> Option<String> {
+        self.endpoint.as_ref().map(|e| format!("{}/v1/traces", e.trim_end_matches('/')))
+    }
+}
+
+impl TryFrom<RawOtlp> for OtlpSettings {
+    type Error = ConfigError;
+
+    fn try_from(raw: RawOtlp) -> Result<Self, ConfigError> {
+        let endpoint = raw.endpoint.trim();
+        let endpoint = if endpoint.is_empty() {
+            None
+        } else {
+            let host = endpoint.strip_prefix("http://").or_else(|| endpoint.strip_prefix("https://"));
+            if !host.is_some_and(|h| !h.is_empty() && !h.starts_with('/') && !h.contains(char::is_whitespace)) {
+                return Err(invalid(
+                    "otlp.endpoint",
+                    format!("'{endpoint}' is not a collector URL such as http://localhost:4318"),
+                ));
+            }
+            Some(endpoint.to_owned())
+        };
+        let ratio = raw.sample_ratio;
+        if !(0.0..=1.0).contains(&ratio) {
+            return Err(invalid("otlp.sample_ratio", format!("{ratio} is outside 0.0–1.0")));
+        }
+        let service_name = raw.service_name.trim().to_owned();
+        if service_name.is_empty() {
+            return Err(invalid("otlp.service_name", "must not be empty"));
+        }
+        Ok(Self { endpoint, service_name, sample_ratio: ratio })
     }
 }

@@ -14,6 +14,7 @@ pub(super) struct RawOrchestration {
     max_rate_limit_attempts: u32,
     backoff_base_seconds: u64,
     backoff_cap_seconds: u64,
+    default_reservation_usd: f64,
     rate_limit_patterns: BTreeMap<String, StringList>,
 }
 
@@ -34,6 +35,8 @@ pub struct OrchestrationSettings {
     /// The longest wait between passes.
     #[serde(rename = "backoff_cap_seconds", serialize_with = "seconds")]
     pub backoff_cap: Duration,
+    /// What a run of a trigger without a costed run reserves against hard budget limits.
+    pub default_reservation_usd: f64,
     /// Rate-limit patterns: `default`, and per backend id (`backend-…`).
     #[serde(serialize_with = "patterns")]
     pub rate_limit_patterns: BTreeMap<String, Vec<String>>,
@@ -68,6 +71,12 @@ impl TryFrom<RawOrchestration> for OrchestrationSettings {
                 format!("{} must be between backoff_base_seconds and 604800", raw.backoff_cap_seconds),
             ));
         }
+        if !raw.default_reservation_usd.is_finite() || !(0.0..=10_000.0).contains(&raw.default_reservation_usd) {
+            return Err(invalid(
+                "orchestration.default_reservation_usd",
+                format!("{} must be between 0 and 10000 US dollars", raw.default_reservation_usd),
+            ));
+        }
         let rate_limit_patterns = raw
             .rate_limit_patterns
             .into_iter()
@@ -84,6 +93,7 @@ impl TryFrom<RawOrchestration> for OrchestrationSettings {
             max_rate_limit_attempts: attempts,
             backoff_base: Duration::from_secs(base),
             backoff_cap: Duration::from_secs(raw.backoff_cap_seconds),
+            default_reservation_usd: raw.default_reservation_usd,
         })
     }
 }
