@@ -277,7 +277,6 @@ impl SpendReader for MemorySpend {
             .take(20)
             .map(|r| r.cost_usd)
             .collect();
-        #[allow(clippy::cast_precision_loss)]
         Ok((!costs.is_empty()).then(|| costs.iter().sum::<f64>() / costs.len() as f64))
     }
 

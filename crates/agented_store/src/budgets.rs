@@ -292,7 +292,6 @@ impl SpendReader for SqlBudgets {
                     .select(executions::total_cost_usd)
                     .load(conn)?;
                 let costs: Vec<f64> = costs.into_iter().flatten().collect();
-                #[allow(clippy::cast_precision_loss, reason = "at most 20 runs")]
                 Ok((!costs.is_empty()).then(|| costs.iter().sum::<f64>() / costs.len() as f64))
             })
             .await
