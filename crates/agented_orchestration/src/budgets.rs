@@ -179,14 +179,23 @@ impl BudgetState {
         self.budget.hard_limit_usd.is_some_and(|hard| self.spent_usd >= hard)
     }
 
-    /// One line for a run's log or error: what was spent (and reserved) against which limit.
+    /// One line for a warning or a listing: what was spent against the limit its level names.
     #[must_use]
     pub fn explain(&self) -> String {
-        let limit = match (self.level, self.budget.hard_limit_usd) {
-            (BudgetLevel::Exceeded, Some(hard)) => format!("hard limit ${hard:.2}"),
-            (_, Some(hard)) if self.blocks(0.0) => format!("hard limit ${hard:.2}"),
-            _ => format!("soft limit ${:.2}", self.budget.soft_limit_usd.unwrap_or_default()),
-        };
+        match self.level {
+            BudgetLevel::Exceeded => self.refusal(),
+            _ => self.against(&format!("soft limit ${:.2}", self.budget.soft_limit_usd.unwrap_or_default())),
+        }
+    }
+
+    /// One line for a run refused or stopped by the hard limit: what was spent, and what
+    /// running runs hold, against it.
+    #[must_use]
+    pub fn refusal(&self) -> String {
+        self.against(&format!("hard limit ${:.2}", self.budget.hard_limit_usd.unwrap_or_default()))
+    }
+
+    fn against(&self, limit: &str) -> String {
         let reserved = if self.reserved_usd > 0.0 {
             format!(" and running runs hold ${:.4} more", self.reserved_usd)
         } else {
@@ -421,9 +430,9 @@ mod tests {
         assert!(held.blocks(0.0), "the last dollar is held by a running run");
         assert!(!held.exhausted(), "the running run itself goes on");
         assert!(
-            held.explain().contains("running runs hold $1.0000 more of its hard limit $10.00"),
+            held.refusal().contains("running runs hold $1.0000 more of its hard limit $10.00"),
             "{}",
-            held.explain()
+            held.refusal()
         );
         let room = BudgetState::new(b, window(), 9.0, 0.5);
         assert!(!room.blocks(0.0));

@@ -174,7 +174,7 @@ impl ChainRun {
         }
         let blocking = facts.budgets.blocking(0.0);
         if let Some(whole) = blocking.iter().find(|s| s.budget.scope.covers_every_entry()) {
-            let reason = whole.explain();
+            let reason = whole.refusal();
             return ChainStep::Finish {
                 end: ChainEnd::BudgetBlocked,
                 note: Some(format!("budget: {reason}; the run is not started")),
@@ -182,7 +182,7 @@ impl ChainRun {
             };
         }
         if let Some(state) = blocking.first() {
-            let reason = state.explain();
+            let reason = state.refusal();
             self.budget_skips.push(reason.clone());
             return skip(&reason);
         }

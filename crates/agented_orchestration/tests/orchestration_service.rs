@@ -128,15 +128,15 @@ async fn a_budget_names_an_existing_entity_and_warns_once_per_period() {
     w.o.create_budget(daily("backend", Some("backend-claude"), Some(1.0), Some(5.0))).await.unwrap();
     spent(&w, "backend-claude", None, 2.0);
     let scope = RunScope { trigger_id: "trig-a".into(), backend_id: "backend-claude".into(), account_id: None };
-    let check = w.o.check_budgets(&scope).await.unwrap();
+    let check = w.o.check_budgets(&scope, None).await.unwrap();
     assert_eq!(check.warnings(0.0).len(), 1);
     assert!(check.blocking(0.0).is_empty());
     assert_eq!(check.blocking(3.5).len(), 1, "an estimate that would pass the hard limit blocks");
-    w.o.check_budgets(&scope).await.unwrap();
+    w.o.check_budgets(&scope, None).await.unwrap();
     assert_eq!(w.alerts.given.lock().unwrap().len(), 1, "one warning per period");
     w.clock.advance(Duration::days(1));
     spent(&w, "backend-claude", None, 1.5);
-    w.o.check_budgets(&scope).await.unwrap();
+    w.o.check_budgets(&scope, None).await.unwrap();
     assert_eq!(w.alerts.given.lock().unwrap().len(), 2, "a new period warns again");
 }
 

@@ -163,14 +163,15 @@ impl<'a> LogCollector<'a> {
     /// Checks the budgets covering the attempt against its live cost; stops it when what
     /// was spent reached a hard limit (other runs' reservations stop no one) and returns why.
     async fn over_budget(&self) -> Option<String> {
-        let check = match self.runner.ports.orchestration.check_budgets(&self.attempt.scope).await {
-            Ok(check) => check,
-            Err(e) => {
-                tracing::warn!(execution_id = %self.id, error = %e, "budgets could not be checked during a run");
-                return None;
-            }
-        };
-        let reason = check.exhausted().first()?.explain();
+        let check =
+            match self.runner.ports.orchestration.check_budgets(&self.attempt.scope, Some(self.id.as_str())).await {
+                Ok(check) => check,
+                Err(e) => {
+                    tracing::warn!(execution_id = %self.id, error = %e, "budgets could not be checked during a run");
+                    return None;
+                }
+            };
+        let reason = check.exhausted().first()?.refusal();
         tracing::warn!(execution_id = %self.id, %reason, "stopping a run: a hard budget limit was reached");
         self.runner.stop(self.id, StopReason::Budget);
         Some(reason)

@@ -59,7 +59,7 @@ impl Runner {
                         self.attempt(execution, &attempt, stop.clone(), &mut seq, usage).await;
                     usage = outcome.usage;
                     // The run's final cost may take a budget past its soft limit: warn now, not at the next run.
-                    if let Err(e) = orchestration.check_budgets(&attempt.scope).await {
+                    if let Err(e) = orchestration.check_budgets(&attempt.scope, Some(id.as_str())).await {
                         tracing::warn!(execution_id = %id, error = %e, "budgets could not be checked after a run");
                     }
                     let end = match hit {

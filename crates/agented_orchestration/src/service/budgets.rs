@@ -99,10 +99,16 @@ impl Orchestration {
         }
     }
 
-    async fn state_of(&self, budget: Budget, now: DateTime<Utc>) -> Result<BudgetState, OrchestrationError> {
+    /// `budget`'s state at `now`; `except`'s own reservation is not counted.
+    async fn state_of(
+        &self,
+        budget: Budget,
+        now: DateTime<Utc>,
+        except: Option<&str>,
+    ) -> Result<BudgetState, OrchestrationError> {
         let window = budget.period.window(now, budget.timezone);
         let Spend { spent_usd, reserved_usd } =
-            self.ports.spend.spend(&Self::filter_of(&budget, &window, None)).await?;
+            self.ports.spend.spend(&Self::filter_of(&budget, &window, except)).await?;
         Ok(BudgetState::new(budget, window, spent_usd, reserved_usd))
     }
 
@@ -114,7 +120,7 @@ impl Orchestration {
         let now = self.ports.clock.now();
         let mut states = Vec::new();
         for budget in self.ports.budgets.list().await? {
-            states.push(self.state_of(budget, now).await?);
+            states.push(self.state_of(budget, now, None).await?);
         }
         Ok(states)
     }
@@ -125,19 +131,24 @@ impl Orchestration {
     /// `NotFound`, `Store`.
     pub async fn budget(&self, id: &BudgetId) -> Result<BudgetState, OrchestrationError> {
         let budget = self.ports.budgets.get(id).await?.ok_or(OrchestrationError::NotFound("budget"))?;
-        self.state_of(budget, self.ports.clock.now()).await
+        self.state_of(budget, self.ports.clock.now(), None).await
     }
 
-    /// The budgets covering `run`. Any of them at its soft limit for the first
-    /// time this period gives its warning (once).
+    /// The budgets covering `run`, asked by running `execution` (whose own reservation
+    /// is not counted) or by no run. Any of them at its soft limit for the first time
+    /// this period gives its warning (once).
     ///
     /// # Errors
     /// `Store`.
-    pub async fn check_budgets(&self, run: &RunScope) -> Result<BudgetCheck, OrchestrationError> {
+    pub async fn check_budgets(
+        &self,
+        run: &RunScope,
+        execution: Option<&str>,
+    ) -> Result<BudgetCheck, OrchestrationError> {
         let now = self.ports.clock.now();
         let mut check = BudgetCheck::default();
         for budget in self.ports.budgets.list().await?.into_iter().filter(|b| b.applies(run)) {
-            let state = self.state_of(budget, now).await?;
+            let state = self.state_of(budget, now, execution).await?;
             self.warn_once(&state).await?;
             check.states.push(state);
         }
@@ -155,7 +166,7 @@ impl Orchestration {
     pub async fn reserve_budgets(&self, execution_id: &str, run: &RunScope) -> Result<BudgetCheck, OrchestrationError> {
         let budgets: Vec<Budget> = self.ports.budgets.list().await?.into_iter().filter(|b| b.applies(run)).collect();
         if budgets.iter().all(|b| b.hard_limit_usd.is_none()) {
-            return self.check_budgets(run).await;
+            return self.check_budgets(run, Some(execution_id)).await;
         }
         let estimate_usd =
             self.ports.spend.expected_cost(&run.trigger_id).await?.unwrap_or(self.options.default_reservation_usd);
@@ -232,7 +243,7 @@ impl Orchestration {
             .insert(&BudgetId::generate(), &draft, self.ports.clock.now())
             .await
             .map_err(|e| OrchestrationError::from_write(e, "budget"))?;
-        self.state_of(budget, self.ports.clock.now()).await
+        self.state_of(budget, self.ports.clock.now(), None).await
     }
 
     /// Changes a budget.
@@ -249,7 +260,7 @@ impl Orchestration {
             .update(id, &draft, self.ports.clock.now())
             .await
             .map_err(|e| OrchestrationError::from_write(e, "budget"))?;
-        self.state_of(budget, self.ports.clock.now()).await
+        self.state_of(budget, self.ports.clock.now(), None).await
     }
 
     /// Deletes a budget.

@@ -195,7 +195,7 @@ impl Orchestration {
             None => self.default_account(&backend_id).await?.map(|a| a.id.to_string()),
         };
         let scope = RunScope { trigger_id: question.trigger_id.unwrap_or_default(), backend_id, account_id };
-        let check = self.check_budgets(&scope).await?;
+        let check = self.check_budgets(&scope, None).await?;
         Ok(BudgetAnswer { scope, check, estimate })
     }
 }
