@@ -10,7 +10,7 @@ macro_rules! route_table {
         use crate::routes::{
             accounts, api_keys, audit, backends, budgets, context, deliveries, events, executions, health, history,
             metrics, phases, planning, projects, research, schedules, session, streams, triggers, usage, webhooks,
-            workers,
+            workers, workflows,
         };
         use actix_web::middleware::from_fn;
 
@@ -81,7 +81,16 @@ macro_rules! route_table {
                 .service(deliveries::trigger_deliveries)
                 .service(deliveries::all_deliveries)
                 .service(deliveries::test_match)
-                .service(workers::list_workers);
+                .service(workers::list_workers)
+                .service(workflows::list_workflows)
+                .service(workflows::create_workflow)
+                .service(workflows::get_workflow)
+                .service(workflows::update_workflow)
+                .service(workflows::delete_workflow)
+                .service(workflows::list_versions)
+                .service(workflows::add_version)
+                .service(workflows::get_version)
+                .service(workflows::publish_version);
         }
 
         /// Routes under `/api`: projects and roadmaps (their macros give the path below it).

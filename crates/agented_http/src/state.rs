@@ -45,6 +45,8 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// The worker registry.
     pub workers: agented_executions::WorkerService,
+    /// Workflows and their versions.
+    pub workflows: agented_workflows::WorkflowService,
 }
 
 impl std::fmt::Debug for AppState {

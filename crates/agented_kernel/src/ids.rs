@@ -154,6 +154,11 @@ prefixed_id!(
 );
 
 prefixed_id!(
+    /// A workflow: `wf-` + 6 lowercase alphanumerics (the original platform's form).
+    WorkflowId, "wf-", "workflow"
+);
+
+prefixed_id!(
     /// A worker process that runs jobs: `wrk-` + 6 lowercase alphanumerics, new for every process.
     WorkerId, "wrk-", "worker"
 );

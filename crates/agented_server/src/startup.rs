@@ -256,6 +256,10 @@ impl Application {
             orchestration: runs.orchestration,
             metrics: metrics.clone(),
             workers: runs.workers.clone(),
+            workflows: agented_workflows::WorkflowService::new(
+                Arc::new(agented_store::SqlWorkflows::new(database.clone())),
+                clock.clone(),
+            ),
         };
         let options = HttpOptions {
             shutdown_timeout: settings.server.shutdown_timeout,

@@ -107,6 +107,22 @@ async fn until(address: &str, path: &str, limit: Duration, done: impl Fn(&Value)
     }
 }
 
+/// SIGTERM to every worker at once: each must exit cleanly.
+fn stop_workers(workers: Vec<(std::process::Child, String)>) {
+    for (child, _) in &workers {
+        sigterm(child);
+    }
+    for (child, _) in workers {
+        assert!(wait_for_exit(child, Duration::from_secs(20)).success());
+    }
+}
+
+/// SIGTERM to a server or worker: it must exit cleanly.
+fn stop(process: std::process::Child) {
+    sigterm(&process);
+    assert!(wait_for_exit(process, Duration::from_secs(20)).success());
+}
+
 #[tokio::test]
 async fn one_api_server_and_two_workers_run_fifty_runs_once_each_using_both() {
     let dir = Scratch::new();
@@ -152,16 +168,10 @@ async fn one_api_server_and_two_workers_run_fifty_runs_once_each_using_both() {
     assert_eq!(started.len(), 50, "{started:?}");
     assert!(started.values().all(|n| *n == 1), "a run executed twice: {started:?}");
 
-    for (child, _) in &workers {
-        sigterm(child);
-    }
-    for (child, _) in workers {
-        assert!(wait_for_exit(child, Duration::from_secs(20)).success());
-    }
+    stop_workers(workers);
     let listed = api(&address, Method::GET, "/admin/workers", None).await;
     assert!(listed["workers"].as_array().unwrap().iter().all(|w| w["status"] == "stopped"), "{listed}");
-    sigterm(&server);
-    assert!(wait_for_exit(server, Duration::from_secs(20)).success());
+    stop(server);
 }
 
 #[tokio::test]
@@ -198,14 +208,8 @@ async fn a_triggers_max_concurrent_of_one_holds_across_two_workers() {
         assert!(pair[0].1 <= pair[1].0, "two runs of a max_concurrent = 1 trigger overlapped: {pair:?}");
     }
     assert_eq!(used.len(), 2, "both workers took runs of it: {used:?}");
-    for (child, _) in &workers {
-        sigterm(child);
-    }
-    for (child, _) in workers {
-        assert!(wait_for_exit(child, Duration::from_secs(20)).success());
-    }
-    sigterm(&server);
-    assert!(wait_for_exit(server, Duration::from_secs(20)).success());
+    stop_workers(workers);
+    stop(server);
 }
 
 #[tokio::test]
@@ -245,14 +249,8 @@ async fn a_run_on_one_worker_holds_its_reservation_against_a_start_on_another_wo
     assert_eq!(ends[1]["command"], Value::Null, "no process was started");
     let state = api(&address, Method::GET, &format!("/admin/budgets/{budget}"), None).await;
     assert_eq!((state["spent_usd"].as_f64(), state["reserved_usd"].as_f64()), (Some(1.2), Some(0.0)), "{state}");
-    for (child, _) in &workers {
-        sigterm(child);
-    }
-    for (child, _) in workers {
-        assert!(wait_for_exit(child, Duration::from_secs(20)).success());
-    }
-    sigterm(&server);
-    assert!(wait_for_exit(server, Duration::from_secs(20)).success());
+    stop_workers(workers);
+    stop(server);
 }
 
 #[tokio::test]
@@ -306,10 +304,8 @@ async fn a_worker_killed_mid_run_leaves_its_run_interrupted_once_and_no_process_
     let runs_of = |word: &str| tallied.lines().filter(|l| l.split_whitespace().any(|w| w == word)).count();
     assert_eq!(runs_of("long"), 1, "the interrupted run was not run again");
     assert_eq!(runs_of("next"), 1);
-    sigterm(&next);
-    assert!(wait_for_exit(next, Duration::from_secs(20)).success());
-    sigterm(&server);
-    assert!(wait_for_exit(server, Duration::from_secs(20)).success());
+    stop(next);
+    stop(server);
 }
 
 #[tokio::test]
@@ -333,10 +329,8 @@ async fn a_run_cancelled_through_the_api_server_is_stopped_by_its_worker() {
     assert_eq!(run_processes(dir.path()), Vec::<i32>::new(), "the cancelled run's processes were stopped");
     assert!(pids.iter().all(|p| gone(*p)));
     assert_eq!(status_of(&address, &long).await, "cancelled", "the stored end is kept");
-    sigterm(&worker);
-    assert!(wait_for_exit(worker, Duration::from_secs(20)).success());
-    sigterm(&server);
-    assert!(wait_for_exit(server, Duration::from_secs(20)).success());
+    stop(worker);
+    stop(server);
 }
 
 #[tokio::test]
@@ -389,7 +383,6 @@ async fn a_run_whose_trigger_requires_labels_waits_for_a_worker_that_has_them() 
     assert_eq!((done["status"].as_str(), done["worker"].as_str()), (Some("success"), Some(tpu_id.as_str())), "{done}");
 
     for child in [plain, gpu, tpu, server] {
-        sigterm(&child);
-        assert!(wait_for_exit(child, Duration::from_secs(20)).success());
+        stop(child);
     }
 }

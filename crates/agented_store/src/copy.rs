@@ -14,7 +14,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::SqliteConnection;
 
 /// The tables, parents before children (foreign keys hold at every insert).
-pub const TABLES: [&str; 16] = [
+pub const TABLES: [&str; 18] = [
     "backends",
     "triggers",
     "trigger_paths",
@@ -31,6 +31,8 @@ pub const TABLES: [&str; 16] = [
     "accounts",
     "budgets",
     "workers",
+    "workflows",
+    "workflow_versions",
 ];
 
 /// Tables whose `id` PostgreSQL numbers itself: its counter must pass the copied ids.

@@ -29,6 +29,7 @@ pub mod seeds;
 pub mod testing;
 pub mod triggers;
 pub mod workers;
+pub mod workflows;
 
 pub use accounts::SqlAccounts;
 pub use api_keys::SqlApiKeys;
@@ -47,3 +48,4 @@ pub use projects::SqlProjects;
 pub use seeds::seed;
 pub use triggers::SqlTriggers;
 pub use workers::SqlWorkers;
+pub use workflows::SqlWorkflows;

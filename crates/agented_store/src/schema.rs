@@ -283,3 +283,27 @@ diesel::table! {
 
 diesel::joinable!(budget_reservations -> executions (execution_id));
 diesel::allow_tables_to_appear_in_same_query!(budget_reservations, executions);
+
+diesel::table! {
+    workflows (id) {
+        id -> Text,
+        name -> Text,
+        description -> Text,
+        enabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    workflow_versions (workflow_id, version) {
+        workflow_id -> Text,
+        version -> BigInt,
+        graph_json -> Text,
+        is_draft -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(workflow_versions -> workflows (workflow_id));
+diesel::allow_tables_to_appear_in_same_query!(workflows, workflow_versions);

@@ -14,13 +14,14 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-const DOMAINS: [&str; 6] = [
+const DOMAINS: [&str; 7] = [
     "agented_kernel",
     "agented_triggers",
     "agented_executions",
     "agented_roadmaps",
     "agented_auth",
     "agented_orchestration",
+    "agented_workflows",
 ];
 const ADAPTERS: [&str; 6] =
     ["agented_store", "agented_jobs", "agented_runner", "agented_http", "agented_server", "agented_test_support"];

@@ -9,6 +9,7 @@ use agented_orchestration::OrchestrationError;
 use agented_roadmaps::planning::PlanningError;
 use agented_roadmaps::{ChangeError, RuleError};
 use agented_triggers::{TriggerError, TriggerStoreError};
+use agented_workflows::WorkflowError;
 use std::collections::BTreeMap;
 
 fn field(name: &str, message: String) -> ApiError {
@@ -133,6 +134,16 @@ impl From<BackendError> for ApiError {
         match e {
             BackendError::Invalid(details) => Self::invalid_fields(details),
             BackendError::Write(e) => e.into(),
+        }
+    }
+}
+
+impl From<WorkflowError> for ApiError {
+    fn from(e: WorkflowError) -> Self {
+        match e {
+            WorkflowError::NotFound(what) => Self::not_found(format!("{what} not found")),
+            WorkflowError::Invalid(details) => Self::invalid_fields(details),
+            WorkflowError::Store(ref cause) => Self::unavailable_error(cause),
         }
     }
 }

@@ -27,3 +27,4 @@ pub mod usage;
 pub mod views;
 pub mod webhooks;
 pub mod workers;
+pub mod workflows;

@@ -31,3 +31,4 @@ mod support;
 mod triggers;
 mod webhooks;
 mod workers;
+mod workflows;

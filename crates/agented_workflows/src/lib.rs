@@ -1,0 +1,34 @@
+//! The workflow domain: a workflow is a versioned DAG of nodes (agent, command,
+//! conditional, transform, approval, wait, sub-workflow) whose edges carry outputs,
+//! with fan-out and fan-in. This crate reads and checks a graph
+//! ([`Graph::read`]: a cycle is named, an edge to an unknown node is refused) and
+//! decides how a run proceeds from its nodes' stored states ([`next_steps`]);
+//! [`WorkflowService`] keeps workflows and their versions. The executor that runs the
+//! nodes and stores each transition sits above it.
+//!
+//! Architecture invariant: pure Rust over the kernel and serde. No Diesel, actix,
+//! apalis or processes; the store implements [`WorkflowRepository`].
+
+pub mod condition;
+pub mod definition;
+pub mod document;
+#[cfg(any(test, feature = "fakes"))]
+pub mod fakes;
+pub mod graph;
+pub mod node;
+pub mod output;
+pub mod ports;
+pub mod progress;
+mod service;
+pub mod transform;
+
+pub use condition::Condition;
+pub use definition::{FieldErrors, Workflow, WorkflowFields, WorkflowPatch, WorkflowVersion};
+pub use document::{EdgeDocument, GraphDocument, NodeDocument};
+pub use graph::{Graph, GraphErrors, Link};
+pub use node::{AgentTarget, ErrorMode, Node, NodeId, NodeKind, NodePolicy};
+pub use output::NodeOutput;
+pub use ports::{WorkflowRepository, WorkflowStoreError};
+pub use progress::{AfterFailure, NodeState, RunEnd, Step, after_failure, next_steps};
+pub use service::{WorkflowError, WorkflowService};
+pub use transform::{Transform, render};
