@@ -9,7 +9,7 @@ mod process;
 
 use agented_store::Location;
 use agented_store::testing::Scratch;
-use process::{agented, api, sigterm, spawn_server, status_of, wait_for_exit, with_fake_clis};
+use process::{agented, api, sigterm, spawn_server, status_of, stream, wait_for_exit, with_fake_clis};
 use reqwest::Method;
 use serde_json::{Value, json};
 use std::path::Path;
@@ -35,14 +35,9 @@ impl Stop {
     }
 }
 
+/// Waits for the run's stream to say it is complete (a finished run's stream replays it).
 async fn finished(address: &str, id: &str) {
-    for _ in 0..600 {
-        if matches!(status_of(address, id).await.as_str(), "success" | "failed" | "timeout" | "cancelled") {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("run {id} never finished");
+    stream(address, id).await.until(|e| e.name == "complete").await;
 }
 
 /// What an operator sees of the installation.

@@ -6,6 +6,7 @@
 
 mod process;
 
+use agented_test_support::fake_http::read_request;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{KeyValue, any_value};
 use opentelemetry_proto::tonic::trace::v1::Span;
@@ -13,7 +14,7 @@ use process::{api, sigterm, spawn_server, stream, wait_for_exit, with_fake_clis}
 use prost::Message;
 use reqwest::Method;
 use serde_json::json;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -30,22 +31,7 @@ fn fake_collector() -> (String, Exports) {
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let mut stream = stream.unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            reader.read_line(&mut request_line).unwrap();
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                if line.trim().is_empty() {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap();
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
+            let (request_line, body) = read_request(&stream).unwrap();
             let path = request_line.split_whitespace().nth(1).unwrap_or_default().to_owned();
             store.lock().unwrap().push((path, ExportTraceServiceRequest::decode(body.as_slice()).unwrap()));
             let _ = stream.write_all(

@@ -10,10 +10,11 @@ use actix_web::{HttpResponse, web};
 use agented_http::ApiError;
 use agented_http::app::ActixServiceConfig;
 use agented_server::{Settings, Sources};
+use agented_test_support::fake_http::read_request;
 use agented_test_support::{TestApp, workspace_root};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -35,20 +36,7 @@ fn fake_sentry() -> (String, Arc<Mutex<Received>>) {
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let mut stream = stream.unwrap();
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                reader.read_line(&mut line).unwrap();
-                if line.trim().is_empty() {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().unwrap();
-                }
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
+            let (_, body) = read_request(&stream).unwrap();
             // An envelope: a header line, then (item header, payload) line pairs.
             let text = String::from_utf8_lossy(&body).into_owned();
             let lines: Vec<&str> = text.lines().collect();

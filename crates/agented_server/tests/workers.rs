@@ -107,6 +107,14 @@ async fn until(address: &str, path: &str, limit: Duration, done: impl Fn(&Value)
     }
 }
 
+/// `agented worker` taking one job at a time.
+fn one_job_worker(dir: &Scratch) -> (std::process::Child, String) {
+    spawn_worker(dir.path(), |cmd| {
+        configure(dir, cmd);
+        cmd.args(["--max-parallel-runs", "1"]);
+    })
+}
+
 /// SIGTERM to every worker at once: each must exit cleanly.
 fn stop_workers(workers: Vec<(std::process::Child, String)>) {
     for (child, _) in &workers {
@@ -181,15 +189,11 @@ async fn a_triggers_max_concurrent_of_one_holds_across_two_workers() {
     let (server, address) = api_server(&dir);
     // One job at a time each. The first worker is busy with a long run before the second
     // starts, so the second takes the next job and must wait for the first's run to end.
-    let one_job = |cmd: &mut Command| {
-        configure(&dir, cmd);
-        cmd.args(["--max-parallel-runs", "1"]);
-    };
-    let mut workers = vec![spawn_worker(dir.path(), one_job)];
+    let mut workers = vec![one_job_worker(&dir)];
     let one_at_a_time = trigger(&address, 1).await;
     let mut ids = vec![run(&address, &one_at_a_time, "n=0 lines=1 sleep_ms=1500").await];
     stream(&address, &ids[0]).await.until(|e| e.name == "status" && e.data["status"] == "running").await;
-    workers.push(spawn_worker(dir.path(), one_job));
+    workers.push(one_job_worker(&dir));
     for n in 1..6 {
         ids.push(run(&address, &one_at_a_time, &format!("n={n} lines=1 sleep_ms=300")).await);
     }
@@ -217,11 +221,7 @@ async fn a_run_on_one_worker_holds_its_reservation_against_a_start_on_another_wo
     let dir = Scratch::new();
     let _cleanup = Cleanup(dir.path());
     let (server, address) = api_server(&dir);
-    let one_job = |cmd: &mut Command| {
-        configure(&dir, cmd);
-        cmd.args(["--max-parallel-runs", "1"]);
-    };
-    let mut workers = vec![spawn_worker(dir.path(), one_job)];
+    let mut workers = vec![one_job_worker(&dir)];
     let costly = trigger(&address, 4).await;
     let budget = json!({ "scope": "global", "period": "daily", "hard_limit_usd": 1.0 });
     let budget = api(&address, Method::POST, "/admin/budgets", Some(budget)).await["id"].as_str().unwrap().to_owned();
@@ -234,7 +234,7 @@ async fn a_run_on_one_worker_holds_its_reservation_against_a_start_on_another_wo
     // its cost at the end); the second worker, another process, must count that.
     let holder = run(&address, &costly, "lines=1 cost=0.6 sleep_ms=4000").await;
     stream(&address, &holder).await.until(|e| e.name == "log").await;
-    workers.push(spawn_worker(dir.path(), one_job));
+    workers.push(one_job_worker(&dir));
     let late = run(&address, &costly, "lines=1 cost=0.6").await;
     let mut ends = Vec::new();
     for id in [&holder, &late] {

@@ -6,6 +6,7 @@
 
 #![allow(clippy::expect_used, reason = "test helpers fail the test loudly when the server cannot start")]
 
+pub mod fake_http;
 pub mod logs;
 pub mod sse;
 pub mod test_app;

@@ -55,7 +55,8 @@ async fn a_workflow_keeps_numbered_versions_of_its_graph_as_written_and_publishe
         (changed["name"].clone(), changed["enabled"].clone(), changed["published_version"].clone()),
         (json!("Release notes"), json!(false), json!(2))
     );
-    let (_, list) = send(&app, Method::GET, "/admin/workflows", None).await;
+    // The original's spelling, with its trailing slash, reaches the same route.
+    let (_, list) = send(&app, Method::GET, "/admin/workflows/", None).await;
     assert_eq!(list["workflows"].as_array().unwrap().len(), 1);
     let (_, audit) = send(&app, Method::GET, "/admin/audit?entity_type=workflows", None).await;
     assert!(audit["entries"].as_array().is_some_and(|e| e.len() >= 4), "every write is audited: {audit}");
