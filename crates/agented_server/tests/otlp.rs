@@ -1,6 +1,7 @@
 //! Traces over OTLP/HTTP against a fake collector on 127.0.0.1: the real binary, with
 //! `otlp.endpoint` set, sends a span for each HTTP request and one for each run, under
-//! the configured service name, and flushes what it holds when it stops.
+//! the configured service name, and flushes what it holds when it stops. A collector
+//! that cannot be reached is logged, and costs nothing but the spans.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on the first broken expectation")]
 
@@ -93,4 +94,28 @@ async fn requests_and_runs_are_sent_as_spans_to_the_collector_and_flushed_at_shu
     assert_eq!(text(&ran.attributes, "status").as_deref(), Some("success"));
     assert_eq!(text(&ran.attributes, "trigger_id"), Some(trigger));
     assert!(ran.end_time_unix_nano > ran.start_time_unix_nano);
+}
+
+#[tokio::test]
+async fn a_collector_that_cannot_be_reached_is_logged_and_costs_only_the_spans() {
+    let dir = tempfile::tempdir().unwrap();
+    // A port nothing listens on any more.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let log = dir.path().join("server.log");
+    let (server, address, _) = spawn_server(dir.path(), |cmd| {
+        with_fake_clis(dir.path(), cmd);
+        cmd.env("AGENTED__OTLP__ENDPOINT", format!("http://{closed}")).stdout(std::fs::File::create(&log).unwrap());
+    });
+    let listed = api(&address, Method::GET, "/admin/workflows", None).await;
+    assert_eq!(listed["workflows"], json!([]), "requests are answered as ever");
+    sigterm(&server);
+    assert!(wait_for_exit(server, Duration::from_secs(30)).success(), "and it stops cleanly");
+    let lines = std::fs::read_to_string(&log).unwrap();
+    let failures: Vec<serde_json::Value> = lines
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|l| l["target"].as_str().is_some_and(|t| t.starts_with("opentelemetry")))
+        .filter(|l| matches!(l["level"].as_str(), Some("WARN" | "ERROR")))
+        .collect();
+    assert!(!failures.is_empty(), "the lost spans are logged: {lines}");
 }
