@@ -145,9 +145,19 @@ impl Orchestration {
         run: &RunScope,
         execution: Option<&str>,
     ) -> Result<BudgetCheck, OrchestrationError> {
+        let covering = self.ports.budgets.list().await?.into_iter().filter(|b| b.applies(run)).collect();
+        self.check_covering(covering, execution).await
+    }
+
+    /// The states of `covering` (budgets already read), each warning once when due.
+    async fn check_covering(
+        &self,
+        covering: Vec<Budget>,
+        execution: Option<&str>,
+    ) -> Result<BudgetCheck, OrchestrationError> {
         let now = self.ports.clock.now();
         let mut check = BudgetCheck::default();
-        for budget in self.ports.budgets.list().await?.into_iter().filter(|b| b.applies(run)) {
+        for budget in covering {
             let state = self.state_of(budget, now, execution).await?;
             self.warn_once(&state).await?;
             check.states.push(state);
@@ -166,7 +176,7 @@ impl Orchestration {
     pub async fn reserve_budgets(&self, execution_id: &str, run: &RunScope) -> Result<BudgetCheck, OrchestrationError> {
         let budgets: Vec<Budget> = self.ports.budgets.list().await?.into_iter().filter(|b| b.applies(run)).collect();
         if budgets.iter().all(|b| b.hard_limit_usd.is_none()) {
-            return self.check_budgets(run, Some(execution_id)).await;
+            return self.check_covering(budgets, Some(execution_id)).await;
         }
         let estimate_usd =
             self.ports.spend.expected_cost(&run.trigger_id).await?.unwrap_or(self.options.default_reservation_usd);
