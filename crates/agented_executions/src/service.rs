@@ -300,6 +300,21 @@ impl ExecutionService {
         backend: BackendType,
         prompt: String,
     ) -> Result<Execution, StartError> {
+        self.start_prompt_as(ExecutionId::generate(trigger_id, self.clock.now()), trigger_id, backend, prompt).await
+    }
+
+    /// [`Self::start_prompt`] under the id `id`, chosen (and recorded) by the caller first,
+    /// so a caller that crashed in between finds the run instead of starting another.
+    ///
+    /// # Errors
+    /// See [`StartError`]; `Store` when an execution with this id exists.
+    pub async fn start_prompt_as(
+        &self,
+        id: ExecutionId,
+        trigger_id: &TriggerId,
+        backend: BackendType,
+        prompt: String,
+    ) -> Result<Execution, StartError> {
         let (trigger, paths) = self.startable(trigger_id).await?;
         let mut snapshot = snapshot(&trigger, &paths, prompt, Vec::new());
         if backend != trigger.settings.backend_type || trigger.settings.backend_id.is_some() {
@@ -311,7 +326,7 @@ impl ExecutionService {
             snapshot.chain.clear();
         }
         let admission = Admission { claims: Vec::new(), at_most_active: at_most_active(&trigger) };
-        self.enqueue(&trigger.id, TriggerType::Manual, snapshot, None, None, admission).await
+        self.enqueue_as(id, &trigger.id, TriggerType::Manual, snapshot, None, None, admission).await
     }
 
     /// Runs a finished execution again from its stored snapshot, linked to it.
@@ -442,9 +457,24 @@ impl ExecutionService {
         retry_of: Option<ExecutionId>,
         admission: Admission,
     ) -> Result<Execution, StartError> {
+        let id = ExecutionId::generate(trigger_id, self.clock.now());
+        self.enqueue_as(id, trigger_id, trigger_type, snapshot, message, retry_of, admission).await
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "one private step, called from two places")]
+    async fn enqueue_as(
+        &self,
+        id: ExecutionId,
+        trigger_id: &TriggerId,
+        trigger_type: TriggerType,
+        snapshot: RunSnapshot,
+        message: Option<String>,
+        retry_of: Option<ExecutionId>,
+        admission: Admission,
+    ) -> Result<Execution, StartError> {
         let now = self.clock.now();
         let new = NewExecution {
-            execution_id: ExecutionId::generate(trigger_id, now),
+            execution_id: id,
             trigger_id: trigger_id.clone(),
             trigger_type,
             snapshot,

@@ -10,7 +10,7 @@ macro_rules! route_table {
         use crate::routes::{
             accounts, api_keys, audit, backends, budgets, context, deliveries, events, executions, health, history,
             metrics, phases, planning, projects, research, schedules, session, streams, triggers, usage, webhooks,
-            workers, workflows,
+            workers, workflow_runs, workflows,
         };
         use actix_web::middleware::from_fn;
 
@@ -90,7 +90,15 @@ macro_rules! route_table {
                 .service(workflows::list_versions)
                 .service(workflows::add_version)
                 .service(workflows::get_version)
-                .service(workflows::publish_version);
+                .service(workflows::publish_version)
+                .service(workflow_runs::run_workflow)
+                .service(workflow_runs::get_run)
+                .service(workflow_runs::list_runs)
+                .service(workflow_runs::cancel_run)
+                .service(workflow_runs::approve_node)
+                .service(workflow_runs::reject_node)
+                .service(workflow_runs::run_stream_token)
+                .service(workflow_runs::stream_run);
         }
 
         /// Routes under `/api`: projects and roadmaps (their macros give the path below it).

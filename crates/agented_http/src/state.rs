@@ -47,6 +47,8 @@ pub struct AppState {
     pub workers: agented_executions::WorkerService,
     /// Workflows and their versions.
     pub workflows: agented_workflows::WorkflowService,
+    /// Runs of workflows: start, read, cancel, approve.
+    pub workflow_runs: agented_workflows::WorkflowRunService,
 }
 
 impl std::fmt::Debug for AppState {

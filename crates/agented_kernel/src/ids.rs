@@ -159,6 +159,11 @@ prefixed_id!(
 );
 
 prefixed_id!(
+    /// A run of a workflow: `wfx-` + 6 lowercase alphanumerics (the original platform's prefix).
+    WorkflowRunId, "wfx-", "workflow execution"
+);
+
+prefixed_id!(
     /// A worker process that runs jobs: `wrk-` + 6 lowercase alphanumerics, new for every process.
     WorkerId, "wrk-", "worker"
 );

@@ -17,5 +17,7 @@ pub use backend::BackendType;
 pub use cause::{Cause, UnstorableText};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use health::{BoxFuture, ComponentHealth, ComponentState, DatabaseHealth, HealthError, Readiness, ReadinessReport};
-pub use ids::{AccountId, BudgetId, ExecutionId, IdError, PlanningId, ProjectId, TriggerId, WorkerId, WorkflowId};
+pub use ids::{
+    AccountId, BudgetId, ExecutionId, IdError, PlanningId, ProjectId, TriggerId, WorkerId, WorkflowId, WorkflowRunId,
+};
 pub use pagination::{Page, PageError};

@@ -15,6 +15,7 @@ pub mod probe;
 pub mod process;
 pub mod recovery;
 mod runner;
+pub mod workflow;
 pub mod workspace;
 pub mod writer;
 
@@ -22,3 +23,4 @@ pub use bus::MemoryLogBus;
 pub use probe::PathProbe;
 pub use recovery::{kill_marked, marked_processes, recover};
 pub use runner::{Runner, RunnerOptions, RunnerPorts};
+pub use workflow::{DriverOptions, DriverPorts, WorkflowDriver};

@@ -57,17 +57,28 @@ impl PlanningAssistant for ExecutionAssistant {
             let why = execution.error_message.unwrap_or_else(|| format!("it ended {}", execution.status));
             return Ok(RunState::Failed(why));
         }
-        let mut lines = Vec::new();
-        loop {
-            let after = lines.last().map_or(0, |l: &agented_executions::LogLine| l.seq);
-            let page = self.logs.page(run, after, PAGE).await.map_err(unavailable)?;
-            let done = page.len() < PAGE as usize;
-            lines.extend(page);
-            if done || lines.len() >= MAX_LINES {
-                break;
-            }
-        }
-        let backend = execution.snapshot.backend_id.is_none().then_some(execution.snapshot.backend_type);
-        Ok(RunState::Succeeded(reply_text(backend, &lines)))
+        Ok(RunState::Succeeded(reply_of(&self.logs, &execution).await.map_err(unavailable)?))
     }
+}
+
+/// What the bot said in `execution`, read back from its stored output.
+///
+/// # Errors
+/// The log store's.
+pub(crate) async fn reply_of(
+    logs: &LogFollower,
+    execution: &agented_executions::Execution,
+) -> Result<String, agented_executions::ExecStoreError> {
+    let mut lines = Vec::new();
+    loop {
+        let after = lines.last().map_or(0, |l: &agented_executions::LogLine| l.seq);
+        let page = logs.page(&execution.execution_id, after, PAGE).await?;
+        let done = page.len() < PAGE as usize;
+        lines.extend(page);
+        if done || lines.len() >= MAX_LINES {
+            break;
+        }
+    }
+    let backend = execution.snapshot.backend_id.is_none().then_some(execution.snapshot.backend_type);
+    Ok(reply_text(backend, &lines))
 }

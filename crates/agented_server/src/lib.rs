@@ -5,6 +5,7 @@
 //! other crate; it builds the concrete adapters, hands them to the HTTP layer
 //! as ports, and holds no business rule of its own.
 
+pub mod agent_runs;
 pub mod alerts;
 pub mod assistant;
 pub mod cli;

@@ -173,6 +173,7 @@ const PRUNE_TICK: Duration = Duration::from_secs(60);
 pub struct Application {
     server: Server,
     runner: Runner,
+    driver: Option<agented_runner::WorkflowDriver>,
     worker: Option<WorkerHandle>,
     workers: WorkerService,
     me: Option<WorkerId>,
@@ -260,6 +261,7 @@ impl Application {
                 Arc::new(agented_store::SqlWorkflows::new(database.clone())),
                 clock.clone(),
             ),
+            workflow_runs: runs.workflow_runs,
         };
         let options = HttpOptions {
             shutdown_timeout: settings.server.shutdown_timeout,
@@ -274,6 +276,7 @@ impl Application {
         Ok(Self {
             server,
             runner: runs.runner,
+            driver: runs.driver,
             worker: runs.worker,
             workers: runs.workers,
             me: runs.me,
@@ -350,14 +353,15 @@ impl Application {
     /// # Errors
     /// When the server fails while running.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let runner = self.runner.clone();
+        let (runner, driver) = (self.runner.clone(), self.driver.clone());
         let grace = self.shutdown_grace;
         let loops = background_loops(&self);
         let durations = run_metrics::watch_durations(self.executions.clone(), self.metrics.clone());
+        let driving = self.driver.clone().map(|d| tokio::spawn(async move { d.run().await }));
         // Runs are told to stop as soon as the signal arrives, while HTTP drains.
         let on_signal = tokio::spawn(async move {
             shutdown_signal().await;
-            runner.shutdown(grace).await;
+            stop_runs(&runner, driver.as_ref(), grace).await;
         });
         let served = self.server.await;
         drop(loops);
@@ -366,11 +370,24 @@ impl Application {
             let _ = on_signal.await;
         } else {
             on_signal.abort();
-            self.runner.shutdown(grace).await;
+            stop_runs(&self.runner, self.driver.as_ref(), grace).await;
+        }
+        if let Some(driving) = driving {
+            driving.abort();
         }
         stop_worker(self.worker, &self.workers, self.me.as_ref()).await;
         served
     }
+}
+
+/// Stops the runs and the workflow runs of this process, together, within `grace`.
+pub(crate) async fn stop_runs(runner: &Runner, driver: Option<&agented_runner::WorkflowDriver>, grace: Duration) {
+    let workflows = async {
+        if let Some(driver) = driver {
+            driver.shutdown(grace).await;
+        }
+    };
+    tokio::join!(runner.shutdown(grace), workflows);
 }
 
 /// Stops taking jobs, then records the clean stop in the registry.
@@ -436,7 +453,51 @@ pub(crate) struct Runs {
     pub(crate) scheduler: Scheduler,
     pub(crate) service_handle: ExecutionService,
     pub(crate) orchestration: Orchestration,
+    pub(crate) workflow_runs: agented_workflows::WorkflowRunService,
+    /// Advances runs of workflows, in a process that runs jobs.
+    pub(crate) driver: Option<agented_runner::WorkflowDriver>,
 }
+
+/// Runs of workflows, and their driver when this process runs jobs.
+fn workflow_runs(
+    settings: &Settings,
+    database: &Database,
+    clock: Arc<dyn Clock>,
+    driving: Option<(&WorkerId, Arc<dyn agented_runner::workflow::AgentRuns>)>,
+    env: (&OsString, &RunEnvironment),
+) -> (agented_workflows::WorkflowRunService, Option<agented_runner::WorkflowDriver>) {
+    let wake = Arc::new(tokio::sync::Notify::new());
+    let workflows: Arc<dyn agented_workflows::WorkflowRepository> =
+        Arc::new(agented_store::SqlWorkflows::new(database.clone()));
+    let runs: Arc<dyn agented_workflows::WorkflowRunRepository> =
+        Arc::new(agented_store::SqlWorkflowRuns::new(database.clone()));
+    let notify = wake.clone();
+    let service = agented_workflows::WorkflowRunService::new(
+        workflows.clone(),
+        runs.clone(),
+        clock.clone(),
+        Arc::new(move || notify.notify_waiters()),
+    );
+    let driver = driving.map(|(me, agents)| {
+        agented_runner::WorkflowDriver::new(
+            agented_runner::DriverPorts { workflows, runs, service: service.clone(), clock, agents: Some(agents) },
+            agented_runner::DriverOptions {
+                me: me.clone(),
+                path_env: env.0.clone(),
+                base_env: env.1.vars().clone(),
+                workspace_dir: settings.runner.workspace_dir.clone(),
+                parent_death: parent_death_helper(),
+                poll: WORKFLOW_POLL,
+                max_untrusted_chars: settings.max_untrusted_chars,
+            },
+            wake,
+        )
+    });
+    (service, driver)
+}
+
+/// How often a workflow driver looks at its runs when nothing in this process woke it.
+const WORKFLOW_POLL: Duration = Duration::from_millis(500);
 
 /// This host's name, as workers register with it.
 fn host_name() -> String {
@@ -610,6 +671,10 @@ pub(crate) async fn start_runs(
         Arc::new(CountingBus::new(Arc::new(MemoryLogBus::new()), metrics.clone()));
     let path_env = runner_path(settings);
     let queue = Arc::new(open_queue(settings).await?);
+    let base_env = RunEnvironment::base(&settings.runner.env_passthrough, &|name| {
+        settings.environment_variables.0.get(name).cloned()
+    });
+    let env_for_workflows = (path_env.clone(), base_env.clone());
     let runner = Runner::new(
         RunnerPorts {
             executions: executions.clone(),
@@ -622,9 +687,7 @@ pub(crate) async fn start_runs(
         },
         RunnerOptions {
             path_env: path_env.clone(),
-            base_env: RunEnvironment::base(&settings.runner.env_passthrough, &|name| {
-                settings.environment_variables.0.get(name).cloned()
-            }),
+            base_env,
             data_dir: data_dir.to_owned(),
             workspace_dir: settings.runner.workspace_dir.clone(),
             clones_dir: settings.runner.workspace_dir.join("runs"),
@@ -711,6 +774,16 @@ pub(crate) async fn start_runs(
     if let Some(notices) = notices {
         follower = follower.with_signal(notices);
     }
+    let agents = TriggerId::parse(agented_triggers::AGENTS.id).map_err(|e| StartupError::Recovery(e.to_string()))?;
+    let agents: Arc<dyn agented_runner::workflow::AgentRuns> =
+        Arc::new(crate::agent_runs::ExecutionAgents::new(service.clone(), follower.clone(), agents));
+    let (workflow_runs, driver) = workflow_runs(
+        settings,
+        database,
+        clock.clone(),
+        runs_jobs.then_some((&me, agents)),
+        (&env_for_workflows.0, &env_for_workflows.1),
+    );
     Ok(Runs {
         triggers: agented_triggers::TriggerService::new(triggers, Arc::new(orchestration.clone()), clock.clone()),
         service_handle: service.clone(),
@@ -726,6 +799,8 @@ pub(crate) async fn start_runs(
         worker,
         workers,
         me: runs_jobs.then_some(me),
+        workflow_runs,
+        driver,
         components,
         webhooks,
         scheduler,

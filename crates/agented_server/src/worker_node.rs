@@ -1,10 +1,11 @@
 //! `agented worker`: a process that only runs jobs. It opens the same database and
 //! run queue as the API servers, registers in the worker registry, beats, takes jobs
-//! up to `runner.max_parallel_runs`, and sweeps for workers that are gone. No HTTP.
+//! up to `runner.max_parallel_runs`, drives runs of workflows, and sweeps for workers that
+//! are gone. No HTTP.
 
 use crate::Settings;
 use crate::startup::{
-    StartupError, prepare_database, prepare_folders, shutdown_signal, start_runs, stop_worker, worker_loop,
+    StartupError, prepare_database, prepare_folders, shutdown_signal, start_runs, stop_runs, stop_worker, worker_loop,
 };
 use agented_auth::AuditLog;
 use agented_executions::WorkerService;
@@ -19,6 +20,7 @@ use std::time::Duration;
 /// A started worker; it takes jobs until [`WorkerNode::run_until_stopped`] sees SIGTERM or SIGINT.
 pub struct WorkerNode {
     runner: Runner,
+    driver: Option<agented_runner::WorkflowDriver>,
     handle: Option<WorkerHandle>,
     workers: WorkerService,
     me: WorkerId,
@@ -47,6 +49,7 @@ impl WorkerNode {
         let me = runs.me.ok_or_else(|| StartupError::Recovery("the worker did not register".to_owned()))?;
         Ok(Self {
             runner: runs.runner,
+            driver: runs.driver,
             handle: runs.worker,
             workers: runs.workers,
             me,
@@ -64,9 +67,13 @@ impl WorkerNode {
     /// and records a clean stop.
     pub async fn run_until_stopped(self) {
         let beats = worker_loop(self.workers.clone(), Some(self.me.clone()), self.runner.clone());
+        let driving = self.driver.clone().map(|d| tokio::spawn(async move { d.run().await }));
         shutdown_signal().await;
         tracing::info!(worker = %self.me, "stopping: no new jobs are taken");
-        self.runner.shutdown(self.grace).await;
+        stop_runs(&self.runner, self.driver.as_ref(), self.grace).await;
+        if let Some(driving) = driving {
+            driving.abort();
+        }
         drop(beats);
         stop_worker(self.handle, &self.workers, Some(&self.me)).await;
     }

@@ -256,3 +256,81 @@ async fn kill_9_during_webhook_load_loses_no_accepted_delivery_runs_none_twice_a
     sigterm(&child);
     assert!(wait_for_exit(child, Duration::from_secs(20)).success());
 }
+
+/// The run's node `node`, read over the API.
+async fn node_of(address: &str, run: &str, node: &str) -> serde_json::Value {
+    let read = api(address, reqwest::Method::GET, &format!("/admin/workflows/executions/{run}"), None).await;
+    read["nodes"].as_array().unwrap().iter().find(|n| n["node_id"] == node).cloned().unwrap()
+}
+
+/// Polls until `check` holds (at most 30 s).
+async fn until(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    for _ in 0..300 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what} did not happen within 30 s");
+}
+
+#[tokio::test]
+async fn after_kill_9_mid_workflow_the_restart_finishes_it_without_running_a_finished_node_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first_file, attempts_file) = (dir.path().join("first.log"), dir.path().join("mid.log"));
+    let (first_log, attempts) = (first_file.display().to_string(), attempts_file.display().to_string());
+    // `mid` sleeps on its first attempt (the crash comes then) and finishes on the next.
+    let mid =
+        format!("echo attempt >> {attempts}; if [ $(wc -l < {attempts}) -lt 2 ]; then sleep 300; fi; echo mid-done");
+    let graph = serde_json::json!({
+        "nodes": [
+            {"id": "start", "type": "trigger"},
+            {"id": "first", "type": "command", "config": {"argv": ["sh", "-c", format!("echo ran >> {first_log}; echo one")]}},
+            {"id": "mid", "type": "command", "config": {"argv": ["sh", "-c", mid]}},
+            {"id": "ok", "type": "approval", "config": {"message": "ship?"}},
+            {"id": "ship", "type": "command", "config": {"argv": ["echo", "shipped after {input}"]}}
+        ],
+        "edges": [
+            {"source": "start", "target": "first"}, {"source": "first", "target": "mid"},
+            {"source": "mid", "target": "ok"}, {"source": "ok", "target": "ship"}
+        ]
+    });
+    let (mut child, address, _) = spawn_server(dir.path(), |cmd| with_fake_clis(dir.path(), cmd));
+    let body = serde_json::json!({"name": "crash", "graph_json": graph, "is_draft": false});
+    let workflow =
+        api(&address, reqwest::Method::POST, "/admin/workflows", Some(body)).await["id"].as_str().unwrap().to_owned();
+    let run = api(&address, reqwest::Method::POST, &format!("/admin/workflows/{workflow}/run"), None).await
+        ["workflow_execution_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    until("the first attempt of mid", async || {
+        std::fs::read_to_string(&attempts_file).is_ok_and(|t| t.lines().count() == 1)
+    })
+    .await;
+    let marker = format!("{run}/mid");
+    until("mid's process", async || agented_runner::marked_processes().contains_key(&marker)).await;
+    assert_eq!(node_of(&address, &run, "first").await["status"], "completed");
+
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (child, address, _) = spawn_server(dir.path(), |cmd| with_fake_clis(dir.path(), cmd));
+    until("the approval, after mid ran again", async || node_of(&address, &run, "ok").await["status"] == "running")
+        .await;
+    assert!(!agented_runner::marked_processes().contains_key(&marker), "the cut attempt's sleep was killed");
+    let approve = format!("/admin/workflows/{workflow}/executions/{run}/nodes/ok/approve");
+    api(&address, reqwest::Method::POST, &approve, None).await;
+    until("the end of the run", async || {
+        let read = api(&address, reqwest::Method::GET, &format!("/admin/workflows/executions/{run}"), None).await;
+        read["status"] != "running"
+    })
+    .await;
+    let done = api(&address, reqwest::Method::GET, &format!("/admin/workflows/executions/{run}"), None).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    assert_eq!(done["output_json"]["text"], "shipped after mid-done");
+    assert_eq!(std::fs::read_to_string(&first_file).unwrap().lines().count(), 1, "the finished node did not run again");
+    assert_eq!(std::fs::read_to_string(&attempts_file).unwrap().lines().count(), 2, "the cut node ran again");
+    sigterm(&child);
+    assert!(wait_for_exit(child, Duration::from_secs(20)).success());
+}

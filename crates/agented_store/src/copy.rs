@@ -14,7 +14,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::SqliteConnection;
 
 /// The tables, parents before children (foreign keys hold at every insert).
-pub const TABLES: [&str; 18] = [
+pub const TABLES: [&str; 20] = [
     "backends",
     "triggers",
     "trigger_paths",
@@ -33,6 +33,8 @@ pub const TABLES: [&str; 18] = [
     "workers",
     "workflows",
     "workflow_versions",
+    "workflow_executions",
+    "workflow_node_executions",
 ];
 
 /// Tables whose `id` PostgreSQL numbers itself: its counter must pass the copied ids.

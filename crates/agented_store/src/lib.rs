@@ -29,6 +29,7 @@ pub mod seeds;
 pub mod testing;
 pub mod triggers;
 pub mod workers;
+pub mod workflow_runs;
 pub mod workflows;
 
 pub use accounts::SqlAccounts;
@@ -48,4 +49,5 @@ pub use projects::SqlProjects;
 pub use seeds::seed;
 pub use triggers::SqlTriggers;
 pub use workers::SqlWorkers;
+pub use workflow_runs::SqlWorkflowRuns;
 pub use workflows::SqlWorkflows;

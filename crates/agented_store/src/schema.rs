@@ -307,3 +307,42 @@ diesel::table! {
 
 diesel::joinable!(workflow_versions -> workflows (workflow_id));
 diesel::allow_tables_to_appear_in_same_query!(workflows, workflow_versions);
+
+diesel::table! {
+    workflow_executions (id) {
+        id -> Text,
+        workflow_id -> Text,
+        version -> BigInt,
+        status -> Text,
+        input_json -> Text,
+        output_json -> Nullable<Text>,
+        error -> Nullable<Text>,
+        origin -> Text,
+        driver -> Nullable<Text>,
+        started_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    workflow_node_executions (execution_id, node_id) {
+        execution_id -> Text,
+        position -> Integer,
+        node_id -> Text,
+        node_type -> Text,
+        status -> Text,
+        attempt -> Integer,
+        retry_at -> Nullable<Timestamp>,
+        input_json -> Nullable<Text>,
+        output_json -> Nullable<Text>,
+        error -> Nullable<Text>,
+        started_at -> Nullable<Timestamp>,
+        ended_at -> Nullable<Timestamp>,
+        children -> Text,
+        cost_usd -> Nullable<Double>,
+        decision -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(workflow_node_executions -> workflow_executions (execution_id));
+diesel::allow_tables_to_appear_in_same_query!(workflow_executions, workflow_node_executions);

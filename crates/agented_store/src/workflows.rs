@@ -178,6 +178,10 @@ impl WorkflowRepository for SqlWorkflows {
         self.db
             .run(move |conn| {
                 crate::database::write(conn, |conn| {
+                    use crate::schema::{workflow_executions as runs, workflow_node_executions as nodes};
+                    let own = runs::table.filter(runs::workflow_id.eq(&id)).select(runs::id);
+                    diesel::delete(nodes::table.filter(nodes::execution_id.eq_any(own))).execute(conn)?;
+                    diesel::delete(runs::table.filter(runs::workflow_id.eq(&id))).execute(conn)?;
                     diesel::delete(workflow_versions::table.filter(workflow_versions::workflow_id.eq(&id)))
                         .execute(conn)?;
                     Ok(diesel::delete(workflows::table.find(&id)).execute(conn)? > 0)

@@ -29,7 +29,7 @@ pub use github::{GithubEvent, github_placeholders};
 pub use models::{TimeoutSeconds, TriggerSource, UnknownSource};
 pub use patch::{MAX_PROMPT_CHARS, MAX_STALL_SECONDS, TriggerPatch, nullable};
 pub use ports::{DedupLedger, DeliveryLog, TriggerRepository, TriggerStoreError, TriggerWriteError};
-pub use predefined::{PLANNER, PR_REVIEW, PredefinedTrigger};
+pub use predefined::{AGENTS, PLANNER, PR_REVIEW, PredefinedTrigger};
 pub use schedule::{Schedule, SlotPlan, next_run_after_change, next_run_at};
 pub use service::{PathRequest, SettingsCheck, TriggerChange, TriggerError, TriggerService};
 pub use source::{GithubFilter, SourceRule, WebhookRule};

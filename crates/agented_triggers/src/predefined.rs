@@ -50,8 +50,21 @@ pub const PLANNER: PredefinedTrigger = PredefinedTrigger {
     enabled: true,
 };
 
+/// Owns the runs of workflows' `agent` nodes: they show under Executions as its runs, use
+/// its paths, tools, time limit and concurrency, and stop when it is disabled. Their
+/// prompts come from the nodes, so its template is used only by a manual Run.
+pub const AGENTS: PredefinedTrigger = PredefinedTrigger {
+    id: "bot-agents",
+    name: "Workflow agents",
+    source: TriggerSource::Manual,
+    backend: BackendType::Claude,
+    prompt_template: "{message}",
+    skill_command: None,
+    enabled: true,
+};
+
 /// Every predefined trigger.
-pub const ALL: [PredefinedTrigger; 2] = [PR_REVIEW, PLANNER];
+pub const ALL: [PredefinedTrigger; 3] = [PR_REVIEW, PLANNER, AGENTS];
 
 #[cfg(test)]
 mod tests {

@@ -1,11 +1,14 @@
-//! An in-memory [`WorkflowRepository`] for tests of the services (feature `fakes`),
+//! In-memory [`WorkflowRepository`] and [`WorkflowRunRepository`] for tests of the services (feature `fakes`),
 //! keeping the port's contract: version numbers one past the newest, versions deleted
 //! with their workflow.
 
 use crate::definition::{Workflow, WorkflowFields, WorkflowVersion};
 use crate::document::GraphDocument;
-use crate::ports::{WorkflowRepository, WorkflowStoreError};
-use agented_kernel::WorkflowId;
+use crate::node::NodeId;
+use crate::ports::{RunEnding, WorkflowRepository, WorkflowRunRepository, WorkflowStoreError};
+use crate::progress::NodeState;
+use crate::run::{Decision, NodeRun, RunStatus, WorkflowRun};
+use agented_kernel::{WorkerId, WorkflowId, WorkflowRunId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -127,5 +130,115 @@ impl WorkflowRepository for MemoryWorkflows {
             w.updated_at = at;
         }
         Ok(Some(found.clone()))
+    }
+}
+
+/// Runs in memory, keeping [`WorkflowRunRepository`]'s contract: writes to an ended run
+/// are dropped, a decision is taken once, and a claim takes runs with no driver or a
+/// driver marked gone ([`MemoryWorkflowRuns::gone`]).
+#[derive(Debug, Default)]
+pub struct MemoryWorkflowRuns {
+    state: Mutex<RunsState>,
+}
+
+/// Each run with its driver, and the drivers marked gone.
+type RunsState = (Vec<(WorkflowRun, Option<WorkerId>)>, Vec<WorkerId>);
+
+impl MemoryWorkflowRuns {
+    fn lock(&self) -> MutexGuard<'_, RunsState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Marks `worker` stopped or lost, as the worker registry would.
+    pub fn gone(&self, worker: &WorkerId) {
+        self.lock().1.push(worker.clone());
+    }
+
+    /// The driver of run `id`.
+    #[must_use]
+    pub fn driver_of(&self, id: &WorkflowRunId) -> Option<WorkerId> {
+        self.lock().0.iter().find(|(r, _)| &r.id == id).and_then(|(_, d)| d.clone())
+    }
+}
+
+#[async_trait]
+impl WorkflowRunRepository for MemoryWorkflowRuns {
+    async fn insert_run(&self, run: &WorkflowRun) -> Result<(), WorkflowStoreError> {
+        self.lock().0.push((run.clone(), None));
+        Ok(())
+    }
+
+    async fn get_run(&self, id: &WorkflowRunId) -> Result<Option<WorkflowRun>, WorkflowStoreError> {
+        Ok(self.lock().0.iter().find(|(r, _)| &r.id == id).map(|(r, _)| r.clone()))
+    }
+
+    async fn runs_of(&self, workflow: &WorkflowId, limit: u32) -> Result<Vec<WorkflowRun>, WorkflowStoreError> {
+        let state = self.lock();
+        let runs = state.0.iter().rev().filter(|(r, _)| &r.workflow_id == workflow).map(|(r, _)| r.clone());
+        Ok(runs.take(usize::try_from(limit).unwrap_or(usize::MAX)).collect())
+    }
+
+    async fn save_node(&self, run: &WorkflowRunId, node: &NodeRun) -> Result<bool, WorkflowStoreError> {
+        let mut state = self.lock();
+        let Some((found, _)) = state.0.iter_mut().find(|(r, _)| &r.id == run) else { return Ok(false) };
+        if found.status.is_terminal() {
+            return Ok(false);
+        }
+        if let Some(slot) = found.nodes.iter_mut().find(|n| n.node_id == node.node_id) {
+            *slot = node.clone();
+        }
+        Ok(true)
+    }
+
+    async fn end_run(&self, run: &WorkflowRunId, end: &RunEnding) -> Result<bool, WorkflowStoreError> {
+        let mut state = self.lock();
+        let Some((found, _)) = state.0.iter_mut().find(|(r, _)| &r.id == run) else { return Ok(false) };
+        if found.status.is_terminal() {
+            return Ok(false);
+        }
+        found.status = end.status;
+        found.output.clone_from(&end.output);
+        found.error.clone_from(&end.error);
+        found.ended_at = Some(end.at);
+        Ok(true)
+    }
+
+    async fn decide(
+        &self,
+        run: &WorkflowRunId,
+        node: &NodeId,
+        decision: &Decision,
+    ) -> Result<bool, WorkflowStoreError> {
+        let mut state = self.lock();
+        let Some((found, _)) = state.0.iter_mut().find(|(r, _)| &r.id == run) else { return Ok(false) };
+        let active = !found.status.is_terminal();
+        match found.nodes.iter_mut().find(|n| &n.node_id == node) {
+            Some(n) if active && n.decision.is_none() && matches!(n.state, NodeState::Running { .. }) => {
+                n.decision = Some(decision.clone());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn claim(&self, driver: &WorkerId) -> Result<Vec<WorkflowRunId>, WorkflowStoreError> {
+        let mut state = self.lock();
+        let (runs, gone) = &mut *state;
+        let mut claimed = Vec::new();
+        for (run, holder) in runs.iter_mut().filter(|(r, _)| !r.status.is_terminal()) {
+            if holder.as_ref().is_none_or(|h| h == driver || gone.contains(h)) {
+                *holder = Some(driver.clone());
+                run.status = RunStatus::Running;
+                claimed.push(run.id.clone());
+            }
+        }
+        Ok(claimed)
+    }
+
+    async fn release(&self, driver: &WorkerId) -> Result<(), WorkflowStoreError> {
+        for (_, holder) in self.lock().0.iter_mut().filter(|(_, h)| h.as_ref() == Some(driver)) {
+            *holder = None;
+        }
+        Ok(())
     }
 }

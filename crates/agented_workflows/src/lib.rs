@@ -15,10 +15,13 @@ pub mod document;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
 pub mod graph;
+pub mod local;
 pub mod node;
 pub mod output;
 pub mod ports;
 pub mod progress;
+pub mod run;
+mod runs;
 mod service;
 pub mod transform;
 
@@ -28,7 +31,9 @@ pub use document::{EdgeDocument, GraphDocument, NodeDocument};
 pub use graph::{Graph, GraphErrors, Link};
 pub use node::{AgentTarget, ErrorMode, Node, NodeId, NodeKind, NodePolicy};
 pub use output::NodeOutput;
-pub use ports::{WorkflowRepository, WorkflowStoreError};
-pub use progress::{AfterFailure, NodeState, RunEnd, Step, after_failure, next_steps};
+pub use ports::{RunEnding, WorkflowRepository, WorkflowRunRepository, WorkflowStoreError};
+pub use progress::{AfterFailure, NodeState, RunEnd, Step, after_failure, next_steps, settle, state_name};
+pub use run::{Decision, NodeRun, Profile, RunOrigin, RunStatus, WorkflowRun};
+pub use runs::{MAX_INPUT_BYTES, MAX_LISTED_RUNS, RunError, Wake, WorkflowRunService, run_input};
 pub use service::{WorkflowError, WorkflowService};
 pub use transform::{Transform, render};

@@ -96,6 +96,11 @@ impl NodeKind {
     pub const NAMES: [&'static str; 8] =
         ["trigger", "agent", "command", "conditional", "transform", "approval", "wait", "workflow"];
 
+    /// The approval kind's name.
+    pub const APPROVAL: &'static str = "approval";
+    /// The sub-workflow kind's name.
+    pub const WORKFLOW: &'static str = "workflow";
+
     /// The kind's name.
     #[must_use]
     pub const fn name(&self) -> &'static str {

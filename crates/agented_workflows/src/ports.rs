@@ -2,7 +2,10 @@
 
 use crate::definition::{Workflow, WorkflowFields, WorkflowVersion};
 use crate::document::GraphDocument;
-use agented_kernel::WorkflowId;
+use crate::node::NodeId;
+use crate::output::NodeOutput;
+use crate::run::{Decision, NodeRun, RunStatus, WorkflowRun};
+use agented_kernel::{WorkerId, WorkflowId, WorkflowRunId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -90,4 +93,75 @@ pub trait WorkflowRepository: Send + Sync {
         version: i64,
         at: DateTime<Utc>,
     ) -> Result<Option<WorkflowVersion>, WorkflowStoreError>;
+}
+
+/// Stored runs of workflows and their nodes. A run is advanced by one driver at a time
+/// (a worker process); the driver is recorded on the run, and a run whose driver is gone
+/// (stopped, or found lost by the worker registry) is taken over by the next claim.
+#[async_trait]
+pub trait WorkflowRunRepository: Send + Sync {
+    /// Stores a new run with its nodes.
+    ///
+    /// # Errors
+    /// MUST return [`WorkflowStoreError`] only when storage fails.
+    async fn insert_run(&self, run: &WorkflowRun) -> Result<(), WorkflowStoreError>;
+
+    /// One run with its nodes.
+    ///
+    /// # Errors
+    /// MUST return [`WorkflowStoreError`] only when storage fails.
+    async fn get_run(&self, id: &WorkflowRunId) -> Result<Option<WorkflowRun>, WorkflowStoreError>;
+
+    /// The newest `limit` runs of a workflow, newest first.
+    ///
+    /// # Errors
+    /// MUST return [`WorkflowStoreError`] only when storage fails.
+    async fn runs_of(&self, workflow: &WorkflowId, limit: u32) -> Result<Vec<WorkflowRun>, WorkflowStoreError>;
+
+    /// Stores a node's record (matched by run and node id); whether its run is still
+    /// active (a write to an ended run is dropped).
+    ///
+    /// # Errors
+    /// MUST return [`WorkflowStoreError`] only when storage fails.
+    async fn save_node(&self, run: &WorkflowRunId, node: &NodeRun) -> Result<bool, WorkflowStoreError>;
+
+    /// Ends a run that has not ended; whether it did.
+    ///
+    /// # Errors
+    /// MUST return [`WorkflowStoreError`] only when storage fails.
+    async fn end_run(&self, run: &WorkflowRunId, end: &RunEnding) -> Result<bool, WorkflowStoreError>;
+
+    /// Records `decision` on an approval node that is running and undecided; whether it did.
+    ///
+    /// # Errors
+    /// MUST return [`WorkflowStoreError`] only when storage fails.
+    async fn decide(&self, run: &WorkflowRunId, node: &NodeId, decision: &Decision)
+    -> Result<bool, WorkflowStoreError>;
+
+    /// Makes `driver` the driver of every active run (`pending` or `running`) that has none
+    /// or whose driver is stopped or lost, marking `pending` ones `running`; returns them,
+    /// with the active runs `driver` already held (it may have stopped driving one).
+    ///
+    /// # Errors
+    /// MUST return [`WorkflowStoreError`] only when storage fails.
+    async fn claim(&self, driver: &WorkerId) -> Result<Vec<WorkflowRunId>, WorkflowStoreError>;
+
+    /// Lets go of every active run `driver` holds (a clean stop), so the next claim takes them.
+    ///
+    /// # Errors
+    /// MUST return [`WorkflowStoreError`] only when storage fails.
+    async fn release(&self, driver: &WorkerId) -> Result<(), WorkflowStoreError>;
+}
+
+/// How a run ends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunEnding {
+    /// `completed`, `failed` or `cancelled`.
+    pub status: RunStatus,
+    /// The result of a completed run.
+    pub output: Option<NodeOutput>,
+    /// Why it failed or was cancelled.
+    pub error: Option<String>,
+    /// When.
+    pub at: DateTime<Utc>,
 }

@@ -110,6 +110,33 @@ pub fn after_failure(policy: &NodePolicy, attempt: u32, now: DateTime<Utc>) -> A
     AfterFailure::Retry { attempt: attempt + 1, at: now.checked_add_signed(wait).unwrap_or(DateTime::<Utc>::MAX_UTC) }
 }
 
+/// A state's name as stored and shown: `pending`, `running`, `retrying`, `completed`,
+/// `failed`, `skipped`.
+#[must_use]
+pub const fn state_name(state: &NodeState) -> &'static str {
+    match state {
+        NodeState::Pending => "pending",
+        NodeState::Running { .. } => "running",
+        NodeState::Retrying { .. } => "retrying",
+        NodeState::Completed(_) => "completed",
+        NodeState::Failed { .. } => "failed",
+        NodeState::Skipped => "skipped",
+    }
+}
+
+/// The state attempt `attempt` of a node with `policy` leaves it in, after ending with
+/// `result` at `now`: completed, retrying later, or failed for good.
+#[must_use]
+pub fn settle(policy: &NodePolicy, attempt: u32, result: Result<NodeOutput, String>, now: DateTime<Utc>) -> NodeState {
+    match result {
+        Ok(output) => NodeState::Completed(output),
+        Err(error) => match after_failure(policy, attempt, now) {
+            AfterFailure::Retry { attempt, at } => NodeState::Retrying { attempt, at },
+            AfterFailure::GiveUp => NodeState::Failed { error, attempts: attempt },
+        },
+    }
+}
+
 /// The output the edge `link` out of `source` (standing at `state`) carries, or `None`
 /// when the edge is not followed.
 fn carried(link: &Link, source: &Node, state: &NodeState) -> Option<NodeOutput> {

@@ -148,6 +148,18 @@ impl From<WorkflowError> for ApiError {
     }
 }
 
+impl From<agented_workflows::RunError> for ApiError {
+    fn from(e: agented_workflows::RunError) -> Self {
+        use agented_workflows::RunError as E;
+        match e {
+            E::NotFound(what) => Self::not_found(format!("{what} not found")),
+            E::Conflict(message) => Self::conflict(message),
+            E::Invalid(details) => Self::invalid_fields(details),
+            E::Store(ref cause) => Self::unavailable_error(cause),
+        }
+    }
+}
+
 impl From<OrchestrationError> for ApiError {
     fn from(e: OrchestrationError) -> Self {
         match e {

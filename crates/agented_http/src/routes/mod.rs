@@ -27,4 +27,5 @@ pub mod usage;
 pub mod views;
 pub mod webhooks;
 pub mod workers;
+pub mod workflow_runs;
 pub mod workflows;

@@ -51,7 +51,8 @@ pub async fn events_token(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().json(token_for(&state, "/admin/events/stream".to_owned()))
 }
 
-fn token_for(state: &AppState, path: String) -> StreamTokenView {
+/// A 60-second token for the stream at `path`.
+pub(crate) fn token_for(state: &AppState, path: String) -> StreamTokenView {
     let token = StreamToken::issue(&state.secret_key, &path, state.clock.now());
     StreamTokenView {
         stream_url: format!("{path}?token={}", token.token),

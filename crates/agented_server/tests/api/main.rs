@@ -31,4 +31,5 @@ mod support;
 mod triggers;
 mod webhooks;
 mod workers;
+mod workflow_runs;
 mod workflows;

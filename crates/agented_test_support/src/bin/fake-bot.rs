@@ -25,6 +25,8 @@
 //! - it prints `account=<AGENTED_ACCOUNT_ID>` when it runs under an account
 //! - `tally=PATH`: appends its prompt's words as one line to PATH when it starts (to
 //!   count how often each run really executed, across processes)
+//! - `echo=PREFIX`: answers, in one message, PREFIX and then the untrusted input fenced
+//!   in its prompt (what a workflow's agent node was given), or the prompt's other words
 //!
 //! Asked by Agented's planning (its prompts name a reply schema), it answers
 //! as a model would, in one message: questions for
@@ -104,6 +106,20 @@ fn plan(prompt: &str) -> Plan {
         }
     }
     plan
+}
+
+/// `echo=PREFIX`: PREFIX and the fenced input (the text between the fence tags), else
+/// the prompt's words other than its directives.
+fn echo_reply(prompt: &str) -> Option<String> {
+    let prefix = prompt.split_whitespace().find_map(|w| w.strip_prefix("echo="))?;
+    let fenced = prompt.find("<untrusted-input-").and_then(|open| {
+        let start = open + prompt[open..].find('>')? + 1;
+        let end = start + prompt[start..].find("</untrusted-input-")?;
+        Some(prompt[start..end].trim().to_owned())
+    });
+    let body =
+        fenced.unwrap_or_else(|| prompt.split_whitespace().filter(|w| !w.contains('=')).collect::<Vec<_>>().join(" "));
+    Some(format!("{prefix}{body}"))
 }
 
 /// The prompt, found where each CLI's argv puts it.
@@ -247,7 +263,7 @@ async fn main() {
         _ => "plain",
     };
     let prompt = prompt_of(flavour, args);
-    let reply = planning_reply(&prompt);
+    let reply = planning_reply(&prompt).or_else(|| echo_reply(&prompt));
     let mut plan = plan(&prompt);
     if reply.is_some() && !prompt.split_whitespace().any(|w| w.starts_with("lines=")) {
         plan.lines = 0;

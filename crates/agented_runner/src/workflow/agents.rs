@@ -1,0 +1,119 @@
+//! `agent` nodes: a prompt run on a backend as an ordinary execution (costed, budgeted,
+//! logged, streamed like any run). The execution id is chosen and stored on the node
+//! before the run is started, so a driver that took over finds the run instead of
+//! starting a second one.
+
+use super::Shared;
+use super::nodes::{Attempt, Result};
+use agented_executions::{FenceNonce, PromptInput};
+use agented_kernel::{BackendType, ExecutionId};
+use agented_workflows::{AgentTarget, NodeOutput, render};
+use async_trait::async_trait;
+use serde_json::Value;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where an agent's execution stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AgentState {
+    /// Queued or running.
+    Running,
+    /// Ended: the bot's reply, or why it did not succeed; and its cost.
+    Ended {
+        /// The reply, or why not.
+        result: std::result::Result<String, String>,
+        /// What it cost, in US dollars.
+        cost_usd: Option<f64>,
+    },
+}
+
+/// Starts and follows the executions of agent nodes.
+#[async_trait]
+pub trait AgentRuns: Send + Sync {
+    /// A fresh execution id for the next agent run.
+    fn new_id(&self) -> ExecutionId;
+
+    /// Starts `prompt` on `backend` as execution `id`.
+    ///
+    /// # Errors
+    /// Why it did not start (the owning trigger is disabled, storage failed, …).
+    async fn start(&self, id: ExecutionId, backend: BackendType, prompt: String) -> std::result::Result<(), String>;
+
+    /// Where execution `id` stands; `None` when it does not exist.
+    ///
+    /// # Errors
+    /// Storage failed.
+    async fn state(&self, id: &ExecutionId) -> std::result::Result<Option<AgentState>, String>;
+
+    /// Stops execution `id` (a cancelled or timed-out node).
+    async fn cancel(&self, id: &ExecutionId);
+}
+
+/// Runs one attempt of an agent node: starts its execution once and waits for it, within
+/// the node's timeout; a stop or a timeout cancels the execution.
+pub(super) async fn agent(shared: &Arc<Shared>, a: &Attempt, target: &AgentTarget, prompt: &str) -> Result {
+    let runs = shared.agents.as_ref().ok_or("this process cannot run agent nodes")?;
+    let backend = match target {
+        AgentTarget::Backend(name) => name
+            .parse::<BackendType>()
+            .map_err(|_| format!("backend '{name}' is not claude, codex, gemini or opencode"))?,
+        AgentTarget::Agent(id) => return Err(format!("agent '{id}' not found (stored agents are not built yet)")),
+    };
+    // One execution per attempt: attempt n's is the n-th child.
+    let index = usize::try_from(a.attempt).unwrap_or(usize::MAX).saturating_sub(1);
+    let id = match a.record.children.get(index).and_then(|c| ExecutionId::parse(c).ok()) {
+        Some(id) => id,
+        None => {
+            let id = runs.new_id();
+            let mut record = a.record.clone();
+            record.children.push(id.as_str().to_owned());
+            shared.runs.save_node(&a.run, &record).await.map_err(|e| e.to_string())?;
+            id
+        }
+    };
+    if runs.state(&id).await?.is_none() {
+        runs.start(id.clone(), backend, fenced_prompt(prompt, &a.input, shared.options.max_untrusted_chars)).await?;
+    }
+    let limit = a.node.policy.timeout;
+    let deadline = limit.map(|t| tokio::time::Instant::now() + t);
+    let mut stop = a.stop.clone();
+    loop {
+        if let Some(AgentState::Ended { result, cost_usd }) = runs.state(&id).await? {
+            if cost_usd.is_some() {
+                shared.record_cost(&a.run, &a.node.id, runs.as_ref()).await;
+            }
+            let text = result?;
+            let mut out = NodeOutput { content_type: "agent".into(), text: Some(text), ..NodeOutput::default() }
+                .from_node(a.node.id.as_str());
+            out.metadata.insert("execution_id".into(), Value::from(id.as_str()));
+            out.metadata.insert("backend".into(), Value::from(backend.as_str()));
+            return Ok(out);
+        }
+        let nap = deadline.map_or(shared.options.poll, |d| {
+            d.saturating_duration_since(tokio::time::Instant::now()).min(shared.options.poll)
+        });
+        if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+            runs.cancel(&id).await;
+            return Err(format!("timed out after {} s", limit.unwrap_or(Duration::ZERO).as_secs()));
+        }
+        tokio::select! {
+            () = tokio::time::sleep(nap) => {}
+            _ = stop.changed() => {
+                if stop.borrow().is_some_and(|r| r != crate::process::StopReason::Shutdown) {
+                    runs.cancel(&id).await;
+                }
+                if stop.borrow().is_some() {
+                    return Err("stopped".to_owned());
+                }
+            }
+        }
+    }
+}
+
+/// The node's prompt with its input fenced as untrusted text (it may come from a webhook).
+fn fenced_prompt(template: &str, input: &NodeOutput, max_chars: usize) -> String {
+    let nonce = FenceNonce::generate();
+    let fenced = PromptInput::guard("input", &input.as_text(), max_chars).fenced(&nonce);
+    let shown = NodeOutput { text: Some(fenced), stdout: None, ..input.clone() };
+    render(template, &shown)
+}

@@ -1,0 +1,58 @@
+//! The node kinds that only compute (trigger, transform, conditional) and the answer an
+//! approval node gives once decided: pure functions of the node and its input.
+
+use crate::node::{Node, NodeKind};
+use crate::output::NodeOutput;
+use crate::run::Decision;
+use serde_json::{Value, json};
+
+/// What node `node` makes of `input`, when its kind only computes; `None` for the kinds
+/// that act (agent, command, approval, wait, workflow).
+#[must_use]
+pub fn compute(node: &Node, input: &NodeOutput) -> Option<Result<NodeOutput, String>> {
+    let id = node.id.as_str();
+    match &node.kind {
+        NodeKind::Trigger => Some(Ok(NodeOutput { content_type: "trigger".into(), ..input.clone() }.from_node(id))),
+        NodeKind::Transform(t) => Some(t.apply(id, input)),
+        NodeKind::Conditional(c) => {
+            let result = c.holds(input);
+            let branch = if result { "true" } else { "false" };
+            let mut out = NodeOutput {
+                content_type: "conditional".into(),
+                text: Some(input.as_text()),
+                data: Some(json!({"result": result, "branch": branch})),
+                branch: Some(branch.to_owned()),
+                ..NodeOutput::default()
+            }
+            .from_node(id);
+            out.metadata.insert("branch".into(), Value::from(branch));
+            Some(Ok(out))
+        }
+        _ => None,
+    }
+}
+
+/// What an approval node hands on once `decision` is made: its input, with the decision
+/// in `data`, when approved; a failure naming the decider when rejected.
+///
+/// # Errors
+/// The rejection.
+pub fn approval_answer(node: &str, input: &NodeOutput, decision: &Decision) -> Result<NodeOutput, String> {
+    if !decision.approved {
+        let why = decision.comment.as_deref().map(|c| format!(": {c}")).unwrap_or_default();
+        return Err(format!("rejected by {}{why}", decision.by));
+    }
+    let data = json!({
+        "approved": true,
+        "decided_by": decision.by,
+        "comment": decision.comment,
+        "decided_at": decision.at.to_rfc3339(),
+    });
+    Ok(NodeOutput {
+        content_type: "approval".into(),
+        text: Some(input.as_text()),
+        data: Some(data),
+        ..NodeOutput::default()
+    }
+    .from_node(node))
+}

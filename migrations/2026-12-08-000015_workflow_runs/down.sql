@@ -1,0 +1,2 @@
+DROP TABLE workflow_node_executions;
+DROP TABLE workflow_executions;
