@@ -61,6 +61,18 @@ async fn as_key(app: &TestApp, key: &str, path: &str, body: Value) -> (u16, Valu
     (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
 }
 
+/// Whether `check` holds within 10 s, looked at every 50 ms without blocking the server's tasks
+/// (they share the test's runtime).
+async fn eventually(mut check: impl FnMut() -> bool) -> bool {
+    for _ in 0..200 {
+        if check() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
+}
+
 fn node<'a>(run: &'a Value, id: &str) -> &'a Value {
     run["nodes"].as_array().unwrap().iter().find(|n| n["node_id"] == id).unwrap()
 }
@@ -248,11 +260,7 @@ async fn cancel_stops_a_running_command_and_leaves_no_process() {
     let run = start(&app, &id, json!({})).await;
     watch(&app, &id, &run, |e| waiting_at(e, "long")).await;
     let marker = format!("{run}/long");
-    let appeared = (0..100).any(|_| {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        agented_runner::marked_processes().contains_key(&marker)
-    });
-    assert!(appeared, "the command runs");
+    assert!(eventually(|| agented_runner::marked_processes().contains_key(&marker)).await, "the command runs");
     let (status, cancelled) =
         send(&app, Method::POST, &format!("/admin/workflows/{id}/executions/{run}/cancel"), None).await;
     assert_eq!((status, cancelled["status"].clone()), (200, json!("cancelled")));
@@ -260,10 +268,7 @@ async fn cancel_stops_a_running_command_and_leaves_no_process() {
         cancelled["error"].as_str().unwrap().starts_with("cancelled by admin"),
         "the key that cancelled: {cancelled}"
     );
-    let gone = (0..200).any(|_| {
-        std::thread::sleep(std::time::Duration::from_millis(50));
-        !agented_runner::marked_processes().contains_key(&marker)
-    });
+    let gone = eventually(|| !agented_runner::marked_processes().contains_key(&marker)).await;
     assert!(gone, "no process of the cancelled command is left");
     let (status, again) =
         send(&app, Method::POST, &format!("/admin/workflows/{id}/executions/{run}/cancel"), None).await;
