@@ -53,7 +53,8 @@ pub use reply::reply_text;
 pub use run_env::RunEnvironment;
 pub use scheduler::{Scheduler, TickReport, slot_key};
 pub use service::{
-    CancelError, Cancelled, ExecutionService, FindError, MAX_MESSAGE_CHARS, RunRequest, StartError, TryNowError,
+    CancelError, Cancelled, ExecutionService, FindError, MAX_MESSAGE_CHARS, PromptRun, RunRequest, StartError,
+    TryNowError,
 };
 pub use signal::SignalRegistry;
 pub use status::{ExecutionStatus, UnknownStatus};

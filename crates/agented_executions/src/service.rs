@@ -105,6 +105,17 @@ pub enum Cancelled {
     Immediately,
 }
 
+/// What a prompt Agented wrote itself runs on, instead of its trigger's own CLI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromptRun {
+    /// The CLI.
+    pub backend: BackendType,
+    /// The model, instead of none (or the trigger's, on its own CLI).
+    pub model: Option<String>,
+    /// Claude's `--allowedTools`, instead of the trigger's.
+    pub allowed_tools: Option<String>,
+}
+
 /// A request to run a trigger.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunRequest {
@@ -300,7 +311,8 @@ impl ExecutionService {
         backend: BackendType,
         prompt: String,
     ) -> Result<Execution, StartError> {
-        self.start_prompt_as(ExecutionId::generate(trigger_id, self.clock.now()), trigger_id, backend, prompt).await
+        let id = ExecutionId::generate(trigger_id, self.clock.now());
+        self.start_prompt_as(id, trigger_id, PromptRun { backend, model: None, allowed_tools: None }, prompt).await
     }
 
     /// [`Self::start_prompt`] under the id `id`, chosen (and recorded) by the caller first,
@@ -312,18 +324,24 @@ impl ExecutionService {
         &self,
         id: ExecutionId,
         trigger_id: &TriggerId,
-        backend: BackendType,
+        run: PromptRun,
         prompt: String,
     ) -> Result<Execution, StartError> {
         let (trigger, paths) = self.startable(trigger_id).await?;
         let mut snapshot = snapshot(&trigger, &paths, prompt, Vec::new());
-        if backend != trigger.settings.backend_type || trigger.settings.backend_id.is_some() {
+        if run.backend != trigger.settings.backend_type || trigger.settings.backend_id.is_some() {
             // The trigger's model and custom command belong to its own CLI.
-            snapshot.backend_type = backend;
+            snapshot.backend_type = run.backend;
             snapshot.backend_id = None;
             snapshot.model = None;
             // The chain names the trigger's own choices; the backend asked for runs alone.
             snapshot.chain.clear();
+        }
+        if run.model.is_some() {
+            snapshot.model = run.model;
+        }
+        if run.allowed_tools.is_some() {
+            snapshot.allowed_tools = run.allowed_tools;
         }
         let admission = Admission { claims: Vec::new(), at_most_active: at_most_active(&trigger) };
         self.enqueue_as(id, &trigger.id, TriggerType::Manual, snapshot, None, None, admission).await

@@ -26,7 +26,8 @@ use utoipa::OpenApi;
         (name = "projects", description = "Projects and their roadmaps (GRD .planning/ formats)"),
         (name = "accounts", description = "Accounts of each backend (API key variable names, config directories, rate-limit state) and fallback chains"),
         (name = "budgets", description = "Soft and hard spending limits per period, the pre-run check, and usage reports"),
-        (name = "workflows", description = "Workflows: versioned DAGs of agent, command, conditional, transform, approval, wait and sub-workflow nodes"),
+        (name = "workflows", description = "Workflows: versioned DAGs of agent, command, conditional, transform, approval, wait and sub-workflow nodes, and their runs"),
+        (name = "agents", description = "Agents: reusable definitions (role, goals, prompt, backend, model, tools) run as ordinary executions"),
         (name = "planning", description = "Planning sessions and research runs: a bot asked through ordinary executions of bot-planner"),
     )
 )]

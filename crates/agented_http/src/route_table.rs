@@ -8,9 +8,9 @@ macro_rules! route_table {
     () => {
         use crate::middleware::require_principal::require_principal;
         use crate::routes::{
-            accounts, api_keys, audit, backends, budgets, context, deliveries, events, executions, health, history,
-            metrics, phases, planning, projects, research, schedules, session, streams, triggers, usage, webhooks,
-            workers, workflow_runs, workflows,
+            accounts, agents, api_keys, audit, backends, budgets, context, deliveries, events, executions, health,
+            history, metrics, phases, planning, projects, research, schedules, session, streams, triggers, usage,
+            webhooks, workers, workflow_runs, workflows,
         };
         use actix_web::middleware::from_fn;
 
@@ -98,7 +98,13 @@ macro_rules! route_table {
                 .service(workflow_runs::approve_node)
                 .service(workflow_runs::reject_node)
                 .service(workflow_runs::run_stream_token)
-                .service(workflow_runs::stream_run);
+                .service(workflow_runs::stream_run)
+                .service(agents::list_agents)
+                .service(agents::create_agent)
+                .service(agents::get_agent)
+                .service(agents::update_agent)
+                .service(agents::delete_agent)
+                .service(agents::run_agent);
         }
 
         /// Routes under `/api`: projects and roadmaps (their macros give the path below it).

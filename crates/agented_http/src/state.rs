@@ -49,6 +49,8 @@ pub struct AppState {
     pub workflows: agented_workflows::WorkflowService,
     /// Runs of workflows: start, read, cancel, approve.
     pub workflow_runs: agented_workflows::WorkflowRunService,
+    /// Agents and their runs.
+    pub agents: agented_workflows::AgentService,
 }
 
 impl std::fmt::Debug for AppState {

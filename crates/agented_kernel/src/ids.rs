@@ -159,6 +159,11 @@ prefixed_id!(
 );
 
 prefixed_id!(
+    /// A reusable agent: `agent-` + 6 lowercase alphanumerics (the original platform's form).
+    AgentId, "agent-", "agent"
+);
+
+prefixed_id!(
     /// A run of a workflow: `wfx-` + 6 lowercase alphanumerics (the original platform's prefix).
     WorkflowRunId, "wfx-", "workflow execution"
 );

@@ -262,6 +262,7 @@ impl Application {
                 clock.clone(),
             ),
             workflow_runs: runs.workflow_runs,
+            agents: runs.agents,
         };
         let options = HttpOptions {
             shutdown_timeout: settings.server.shutdown_timeout,
@@ -456,6 +457,7 @@ pub(crate) struct Runs {
     pub(crate) workflow_runs: agented_workflows::WorkflowRunService,
     /// Advances runs of workflows, in a process that runs jobs.
     pub(crate) driver: Option<agented_runner::WorkflowDriver>,
+    pub(crate) agents: agented_workflows::AgentService,
 }
 
 /// Runs of workflows, and their driver when this process runs jobs.
@@ -488,7 +490,6 @@ fn workflow_runs(
                 workspace_dir: settings.runner.workspace_dir.clone(),
                 parent_death: parent_death_helper(),
                 poll: WORKFLOW_POLL,
-                max_untrusted_chars: settings.max_untrusted_chars,
             },
             wake,
         )
@@ -774,9 +775,20 @@ pub(crate) async fn start_runs(
     if let Some(notices) = notices {
         follower = follower.with_signal(notices);
     }
-    let agents = TriggerId::parse(agented_triggers::AGENTS.id).map_err(|e| StartupError::Recovery(e.to_string()))?;
+    let owner = TriggerId::parse(agented_triggers::AGENTS.id).map_err(|e| StartupError::Recovery(e.to_string()))?;
+    let launcher = crate::agent_runs::ExecutionLauncher::new(
+        service.clone(),
+        follower.clone(),
+        owner,
+        settings.max_untrusted_chars,
+    );
+    let agent_service = agented_workflows::AgentService::new(
+        Arc::new(agented_store::SqlAgents::new(database.clone())),
+        Arc::new(launcher.clone()),
+        clock.clone(),
+    );
     let agents: Arc<dyn agented_runner::workflow::AgentRuns> =
-        Arc::new(crate::agent_runs::ExecutionAgents::new(service.clone(), follower.clone(), agents));
+        Arc::new(crate::agent_runs::WorkflowAgents::new(launcher, agent_service.clone()));
     let (workflow_runs, driver) = workflow_runs(
         settings,
         database,
@@ -801,6 +813,7 @@ pub(crate) async fn start_runs(
         me: runs_jobs.then_some(me),
         workflow_runs,
         driver,
+        agents: agent_service,
         components,
         webhooks,
         scheduler,

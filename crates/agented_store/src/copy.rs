@@ -14,7 +14,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::SqliteConnection;
 
 /// The tables, parents before children (foreign keys hold at every insert).
-pub const TABLES: [&str; 20] = [
+pub const TABLES: [&str; 21] = [
     "backends",
     "triggers",
     "trigger_paths",
@@ -35,6 +35,7 @@ pub const TABLES: [&str; 20] = [
     "workflow_versions",
     "workflow_executions",
     "workflow_node_executions",
+    "agents",
 ];
 
 /// Tables whose `id` PostgreSQL numbers itself: its counter must pass the copied ids.

@@ -8,6 +8,7 @@
 //! trait, and no HTTP or queue crate is used here.
 
 pub mod accounts;
+pub mod agents;
 pub mod api_keys;
 pub mod audit;
 pub mod backends;
@@ -33,6 +34,7 @@ pub mod workflow_runs;
 pub mod workflows;
 
 pub use accounts::SqlAccounts;
+pub use agents::SqlAgents;
 pub use api_keys::SqlApiKeys;
 pub use audit::SqlAudit;
 pub use backends::SqlBackends;

@@ -346,3 +346,23 @@ diesel::table! {
 
 diesel::joinable!(workflow_node_executions -> workflow_executions (execution_id));
 diesel::allow_tables_to_appear_in_same_query!(workflow_executions, workflow_node_executions);
+
+diesel::table! {
+    agents (id) {
+        id -> Text,
+        name -> Text,
+        description -> Text,
+        role -> Text,
+        goals -> Text,
+        context -> Text,
+        backend_type -> Text,
+        system_prompt -> Text,
+        model -> Nullable<Text>,
+        allowed_tools -> Text,
+        skills -> Text,
+        documents -> Text,
+        enabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}

@@ -2,13 +2,17 @@
 //! keeping the port's contract: version numbers one past the newest, versions deleted
 //! with their workflow.
 
+use crate::agent::Agent;
 use crate::definition::{Workflow, WorkflowFields, WorkflowVersion};
 use crate::document::GraphDocument;
 use crate::node::NodeId;
-use crate::ports::{RunEnding, WorkflowRepository, WorkflowRunRepository, WorkflowStoreError};
+use crate::ports::{
+    AgentLauncher, AgentRepository, LaunchError, RunEnding, WorkflowRepository, WorkflowRunRepository,
+    WorkflowStoreError,
+};
 use crate::progress::NodeState;
 use crate::run::{Decision, NodeRun, RunStatus, WorkflowRun};
-use agented_kernel::{WorkerId, WorkflowId, WorkflowRunId};
+use agented_kernel::{AgentId, WorkerId, WorkflowId, WorkflowRunId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -240,5 +244,71 @@ impl WorkflowRunRepository for MemoryWorkflowRuns {
             *holder = None;
         }
         Ok(())
+    }
+}
+
+/// Agents in memory.
+#[derive(Debug, Default)]
+pub struct MemoryAgents {
+    agents: Mutex<Vec<Agent>>,
+}
+
+#[async_trait]
+impl AgentRepository for MemoryAgents {
+    async fn list(&self) -> Result<Vec<Agent>, WorkflowStoreError> {
+        Ok(self.agents.lock().unwrap_or_else(PoisonError::into_inner).clone())
+    }
+
+    async fn get(&self, id: &AgentId) -> Result<Option<Agent>, WorkflowStoreError> {
+        Ok(self.agents.lock().unwrap_or_else(PoisonError::into_inner).iter().find(|a| &a.id == id).cloned())
+    }
+
+    async fn insert(&self, agent: &Agent) -> Result<(), WorkflowStoreError> {
+        self.agents.lock().unwrap_or_else(PoisonError::into_inner).push(agent.clone());
+        Ok(())
+    }
+
+    async fn update(&self, agent: &Agent) -> Result<bool, WorkflowStoreError> {
+        let mut agents = self.agents.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(slot) = agents.iter_mut().find(|a| a.id == agent.id) else { return Ok(false) };
+        *slot = agent.clone();
+        Ok(true)
+    }
+
+    async fn delete(&self, id: &AgentId) -> Result<bool, WorkflowStoreError> {
+        let mut agents = self.agents.lock().unwrap_or_else(PoisonError::into_inner);
+        let before = agents.len();
+        agents.retain(|a| &a.id != id);
+        Ok(agents.len() < before)
+    }
+}
+
+/// A launcher that records what it was asked to start (`exec-N` ids), or refuses with
+/// [`RecordingLauncher::refusing`].
+#[derive(Debug, Default)]
+pub struct RecordingLauncher {
+    /// Each launch: the agent's id, the message, the execution id.
+    pub launched: Mutex<Vec<(AgentId, String, String)>>,
+    refusal: Option<String>,
+}
+
+impl RecordingLauncher {
+    /// A launcher whose every launch is refused with `why`.
+    #[must_use]
+    pub fn refusing(why: &str) -> Self {
+        Self { launched: Mutex::default(), refusal: Some(why.to_owned()) }
+    }
+}
+
+#[async_trait]
+impl AgentLauncher for RecordingLauncher {
+    async fn launch(&self, agent: &Agent, message: &str, execution: Option<&str>) -> Result<String, LaunchError> {
+        if let Some(why) = &self.refusal {
+            return Err(LaunchError::Refused(why.clone()));
+        }
+        let mut launched = self.launched.lock().unwrap_or_else(PoisonError::into_inner);
+        let id = execution.map_or_else(|| format!("exec-{}", launched.len() + 1), str::to_owned);
+        launched.push((agent.id.clone(), message.to_owned(), id.clone()));
+        Ok(id)
     }
 }

@@ -9,6 +9,8 @@
 //! Architecture invariant: pure Rust over the kernel and serde. No Diesel, actix,
 //! apalis or processes; the store implements [`WorkflowRepository`].
 
+pub mod agent;
+mod agents;
 pub mod condition;
 pub mod definition;
 pub mod document;
@@ -25,13 +27,18 @@ mod runs;
 mod service;
 pub mod transform;
 
+pub use agent::{Agent, AgentFields, AgentPatch};
+pub use agents::{AgentError, AgentService, MAX_MESSAGE_CHARS};
 pub use condition::Condition;
 pub use definition::{FieldErrors, Workflow, WorkflowFields, WorkflowPatch, WorkflowVersion};
 pub use document::{EdgeDocument, GraphDocument, NodeDocument};
 pub use graph::{Graph, GraphErrors, Link};
 pub use node::{AgentTarget, ErrorMode, Node, NodeId, NodeKind, NodePolicy};
 pub use output::NodeOutput;
-pub use ports::{RunEnding, WorkflowRepository, WorkflowRunRepository, WorkflowStoreError};
+pub use ports::{
+    AgentLauncher, AgentRepository, LaunchError, RunEnding, WorkflowRepository, WorkflowRunRepository,
+    WorkflowStoreError,
+};
 pub use progress::{AfterFailure, NodeState, RunEnd, Step, after_failure, next_steps, settle, state_name};
 pub use run::{Decision, NodeRun, Profile, RunOrigin, RunStatus, WorkflowRun};
 pub use runs::{MAX_INPUT_BYTES, MAX_LISTED_RUNS, RunError, Wake, WorkflowRunService, run_input};

@@ -1,11 +1,12 @@
 //! What the workflow service needs from storage.
 
+use crate::agent::Agent;
 use crate::definition::{Workflow, WorkflowFields, WorkflowVersion};
 use crate::document::GraphDocument;
 use crate::node::NodeId;
 use crate::output::NodeOutput;
 use crate::run::{Decision, NodeRun, RunStatus, WorkflowRun};
-use agented_kernel::{WorkerId, WorkflowId, WorkflowRunId};
+use agented_kernel::{AgentId, WorkerId, WorkflowId, WorkflowRunId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -164,4 +165,62 @@ pub struct RunEnding {
     pub error: Option<String>,
     /// When.
     pub at: DateTime<Utc>,
+}
+
+/// Stored agents.
+#[async_trait]
+pub trait AgentRepository: Send + Sync {
+    /// Every agent, oldest first.
+    ///
+    /// # Errors
+    /// MUST return [`WorkflowStoreError`] only when storage fails.
+    async fn list(&self) -> Result<Vec<Agent>, WorkflowStoreError>;
+
+    /// One agent.
+    ///
+    /// # Errors
+    /// MUST return [`WorkflowStoreError`] only when storage fails.
+    async fn get(&self, id: &AgentId) -> Result<Option<Agent>, WorkflowStoreError>;
+
+    /// Stores a new agent.
+    ///
+    /// # Errors
+    /// MUST return [`WorkflowStoreError`] only when storage fails.
+    async fn insert(&self, agent: &Agent) -> Result<(), WorkflowStoreError>;
+
+    /// Replaces a stored agent's fields and `updated_at`; whether it existed.
+    ///
+    /// # Errors
+    /// MUST return [`WorkflowStoreError`] only when storage fails.
+    async fn update(&self, agent: &Agent) -> Result<bool, WorkflowStoreError>;
+
+    /// Deletes an agent; whether it existed.
+    ///
+    /// # Errors
+    /// MUST return [`WorkflowStoreError`] only when storage fails.
+    async fn delete(&self, id: &AgentId) -> Result<bool, WorkflowStoreError>;
+}
+
+/// Starts a run of an agent as an ordinary execution.
+#[async_trait]
+pub trait AgentLauncher: Send + Sync {
+    /// Starts `agent` on `message` (untrusted text: the launcher fences it) under the
+    /// execution id `execution` when given, else a new one; returns the execution id.
+    ///
+    /// # Errors
+    /// MUST return [`LaunchError::Refused`] when the run may not start (the trigger that
+    /// owns agent runs is disabled or busy), [`LaunchError::Unavailable`] when storage or
+    /// the queue failed.
+    async fn launch(&self, agent: &Agent, message: &str, execution: Option<&str>) -> Result<String, LaunchError>;
+}
+
+/// Why a run of an agent did not start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LaunchError {
+    /// It may not start now; the message says why.
+    #[error("{0}")]
+    Refused(String),
+    /// Storage or the queue failed.
+    #[error("the run could not be started: {0}")]
+    Unavailable(#[source] agented_kernel::Cause),
 }

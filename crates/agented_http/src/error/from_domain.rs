@@ -160,6 +160,18 @@ impl From<agented_workflows::RunError> for ApiError {
     }
 }
 
+impl From<agented_workflows::AgentError> for ApiError {
+    fn from(e: agented_workflows::AgentError) -> Self {
+        use agented_workflows::AgentError as E;
+        match e {
+            E::NotFound => Self::not_found("agent not found"),
+            E::Invalid(details) => Self::invalid_fields(details),
+            E::Conflict(message) => Self::conflict(message),
+            E::Store(ref cause) => Self::unavailable_error(cause),
+        }
+    }
+}
+
 impl From<OrchestrationError> for ApiError {
     fn from(e: OrchestrationError) -> Self {
         match e {

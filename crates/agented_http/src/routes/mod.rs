@@ -2,6 +2,7 @@
 //! and is registered with `.service(..)` so it appears in the OpenAPI spec.
 
 pub mod accounts;
+pub mod agents;
 pub mod api_keys;
 pub mod audit;
 pub mod backends;

@@ -1,12 +1,11 @@
-//! `agent` nodes: a prompt run on a backend as an ordinary execution (costed, budgeted,
-//! logged, streamed like any run). The execution id is chosen and stored on the node
-//! before the run is started, so a driver that took over finds the run instead of
-//! starting a second one.
+//! `agent` nodes: a stored agent, or a prompt on a backend, run as an ordinary execution
+//! (costed, budgeted, logged, streamed like any run). The execution id is chosen and
+//! stored on the node before the run is started, so a driver that took over finds the run
+//! instead of starting a second one.
 
 use super::Shared;
 use super::nodes::{Attempt, Result};
-use agented_executions::{FenceNonce, PromptInput};
-use agented_kernel::{BackendType, ExecutionId};
+use agented_kernel::ExecutionId;
 use agented_workflows::{AgentTarget, NodeOutput, render};
 use async_trait::async_trait;
 use serde_json::Value;
@@ -33,11 +32,12 @@ pub trait AgentRuns: Send + Sync {
     /// A fresh execution id for the next agent run.
     fn new_id(&self) -> ExecutionId;
 
-    /// Starts `prompt` on `backend` as execution `id`.
+    /// Starts `target` on `message` (the node's prompt over its input, untrusted: the
+    /// implementation fences it) as execution `id`.
     ///
     /// # Errors
-    /// Why it did not start (the owning trigger is disabled, storage failed, …).
-    async fn start(&self, id: ExecutionId, backend: BackendType, prompt: String) -> std::result::Result<(), String>;
+    /// Why it did not start (no such agent or backend, the owning trigger is disabled, …).
+    async fn start(&self, id: ExecutionId, target: &AgentTarget, message: String) -> std::result::Result<(), String>;
 
     /// Where execution `id` stands; `None` when it does not exist.
     ///
@@ -53,12 +53,6 @@ pub trait AgentRuns: Send + Sync {
 /// the node's timeout; a stop or a timeout cancels the execution.
 pub(super) async fn agent(shared: &Arc<Shared>, a: &Attempt, target: &AgentTarget, prompt: &str) -> Result {
     let runs = shared.agents.as_ref().ok_or("this process cannot run agent nodes")?;
-    let backend = match target {
-        AgentTarget::Backend(name) => name
-            .parse::<BackendType>()
-            .map_err(|_| format!("backend '{name}' is not claude, codex, gemini or opencode"))?,
-        AgentTarget::Agent(id) => return Err(format!("agent '{id}' not found (stored agents are not built yet)")),
-    };
     // One execution per attempt: attempt n's is the n-th child.
     let index = usize::try_from(a.attempt).unwrap_or(usize::MAX).saturating_sub(1);
     let id = match a.record.children.get(index).and_then(|c| ExecutionId::parse(c).ok()) {
@@ -72,7 +66,7 @@ pub(super) async fn agent(shared: &Arc<Shared>, a: &Attempt, target: &AgentTarge
         }
     };
     if runs.state(&id).await?.is_none() {
-        runs.start(id.clone(), backend, fenced_prompt(prompt, &a.input, shared.options.max_untrusted_chars)).await?;
+        runs.start(id.clone(), target, render(prompt, &a.input)).await?;
     }
     let limit = a.node.policy.timeout;
     let deadline = limit.map(|t| tokio::time::Instant::now() + t);
@@ -86,7 +80,11 @@ pub(super) async fn agent(shared: &Arc<Shared>, a: &Attempt, target: &AgentTarge
             let mut out = NodeOutput { content_type: "agent".into(), text: Some(text), ..NodeOutput::default() }
                 .from_node(a.node.id.as_str());
             out.metadata.insert("execution_id".into(), Value::from(id.as_str()));
-            out.metadata.insert("backend".into(), Value::from(backend.as_str()));
+            let who = match target {
+                AgentTarget::Agent(agent) => ("agent_id", agent),
+                AgentTarget::Backend(backend) => ("backend", backend),
+            };
+            out.metadata.insert(who.0.into(), Value::from(who.1.as_str()));
             return Ok(out);
         }
         let nap = deadline.map_or(shared.options.poll, |d| {
@@ -108,12 +106,4 @@ pub(super) async fn agent(shared: &Arc<Shared>, a: &Attempt, target: &AgentTarge
             }
         }
     }
-}
-
-/// The node's prompt with its input fenced as untrusted text (it may come from a webhook).
-fn fenced_prompt(template: &str, input: &NodeOutput, max_chars: usize) -> String {
-    let nonce = FenceNonce::generate();
-    let fenced = PromptInput::guard("input", &input.as_text(), max_chars).fenced(&nonce);
-    let shown = NodeOutput { text: Some(fenced), stdout: None, ..input.clone() };
-    render(template, &shown)
 }

@@ -52,8 +52,6 @@ pub struct DriverOptions {
     pub parent_death: Option<PathBuf>,
     /// How often runs are looked at when nothing wakes the driver (other processes' changes).
     pub poll: Duration,
-    /// The longest untrusted text put into an agent node's prompt (`prompts.max_untrusted_chars`).
-    pub max_untrusted_chars: usize,
 }
 
 pub(crate) struct Shared {

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on the first broken expectation")]
 
 mod accounts;
+mod agents;
 mod api_keys;
 mod audit;
 mod auth;

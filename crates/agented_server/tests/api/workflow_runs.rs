@@ -395,5 +395,5 @@ async fn an_agent_node_that_fails_is_retried_with_a_new_execution_and_names_why(
     .await;
     let run = start(&app, &unknown, json!("x")).await;
     let done = ended(&app, &unknown, &run).await;
-    assert_eq!(done["error"], "node 'who' failed: agent 'agent-nothere' not found (stored agents are not built yet)");
+    assert_eq!(done["error"], "node 'who' failed: agent 'agent-nothere' not found");
 }

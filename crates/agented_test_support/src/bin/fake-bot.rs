@@ -25,8 +25,9 @@
 //! - it prints `account=<AGENTED_ACCOUNT_ID>` when it runs under an account
 //! - `tally=PATH`: appends its prompt's words as one line to PATH when it starts (to
 //!   count how often each run really executed, across processes)
-//! - `echo=PREFIX`: answers, in one message, PREFIX and then the untrusted input fenced
-//!   in its prompt (what a workflow's agent node was given), or the prompt's other words
+//! - `echo=PREFIX`: answers, in one message, PREFIX and then the words of the untrusted
+//!   text fenced in its prompt (what a workflow's agent node was given), else of the whole
+//!   prompt, leaving out `key=value` directives
 //!
 //! Asked by Agented's planning (its prompts name a reply schema), it answers
 //! as a model would, in one message: questions for
@@ -115,7 +116,7 @@ fn echo_reply(prompt: &str) -> Option<String> {
     let fenced = prompt.find("<untrusted-input-").and_then(|open| {
         let start = open + prompt[open..].find('>')? + 1;
         let end = start + prompt[start..].find("</untrusted-input-")?;
-        Some(prompt[start..end].trim().to_owned())
+        Some(prompt[start..end].split_whitespace().filter(|w| !w.contains('=')).collect::<Vec<_>>().join(" "))
     });
     let body =
         fenced.unwrap_or_else(|| prompt.split_whitespace().filter(|w| !w.contains('=')).collect::<Vec<_>>().join(" "));
