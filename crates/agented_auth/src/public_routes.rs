@@ -1,7 +1,7 @@
 //! Which requests need no API key. Everything not listed here does.
 
 /// Path prefixes that belong to the API (and so are never dashboard pages).
-pub const API_PREFIXES: [&str; 6] = ["/admin", "/api", "/health", "/docs", "/openapi", "/metrics"];
+pub const API_PREFIXES: [&str; 7] = ["/admin", "/api", "/health", "/docs", "/openapi", "/metrics", "/schemas"];
 
 /// Whether `path` is `prefix` or below it; letter case is ignored, so `/ADMIN/x` is
 /// never taken for a dashboard page.
@@ -20,7 +20,8 @@ pub fn is_api_path(path: &str) -> bool {
 
 /// Whether a request may pass without credentials (`path`: the decoded path the router matches). Exactly: the generic
 /// webhook (`GET`/`POST /`), the GitHub webhook, the two health probes, the
-/// API documentation, and the dashboard's pages and static files.
+/// API documentation and schemas (`/schemas/workflow.json`), and the dashboard's pages and
+/// static files.
 #[must_use]
 pub fn is_public(method: &str, path: &str) -> bool {
     // Dot segments could make a public-looking path reach an API route: never public.
@@ -37,7 +38,7 @@ pub fn is_public(method: &str, path: &str) -> bool {
         "/" => read || method == "POST",
         "/api/webhooks/github" => method == "POST",
         "/health/liveness" | "/health/readiness" | "/openapi.json" => read,
-        p if under(p, "/docs") => read,
+        p if under(p, "/docs") || under(p, "/schemas") => read,
         p => read && !is_api_path(p),
     }
 }
@@ -58,6 +59,7 @@ mod tests {
             ("GET", "/docs"),
             ("GET", "/docs/swagger-ui.css"),
             ("GET", "/openapi.json"),
+            ("GET", "/schemas/workflow.json"),
             ("GET", "/triggers"),
             ("GET", "/assets/index-abc.js"),
             ("HEAD", "/favicon.svg"),
@@ -79,6 +81,7 @@ mod tests {
             ("POST", "/health/liveness"),
             ("GET", "/health/other"),
             ("POST", "/docs/"),
+            ("POST", "/schemas/workflow.json"),
             ("GET", "/openapi.yaml"),
             ("GET", "/administration/../admin/triggers"),
             ("GET", "/x/%2e%2e/admin/triggers"),

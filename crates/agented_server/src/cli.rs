@@ -1,6 +1,7 @@
-//! Command-line interface: `agented [serve|worker|migrate|config|keys]`.
+//! Command-line interface: `agented [serve|worker|migrate|migrate-store|config|keys|workflow]`.
 
 use crate::keys::KeysCommand;
+use crate::workflow_cli::WorkflowCommand;
 use clap::{Parser, Subcommand};
 
 /// Agented: run AI coding CLIs from webhooks, GitHub events, schedules and
@@ -49,4 +50,7 @@ pub enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Workflows as YAML files: validate, import, export.
+    #[command(subcommand)]
+    Workflow(WorkflowCommand),
 }

@@ -16,6 +16,7 @@ pub mod secret_key;
 pub mod settings;
 pub mod startup;
 pub mod worker_node;
+pub mod workflow_cli;
 pub mod workspace;
 
 pub use settings::{ConfigError, Settings, Sources};

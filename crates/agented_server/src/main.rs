@@ -43,20 +43,31 @@ fn main() -> ExitCode {
         Command::Serve { no_worker } => serve(&settings, no_worker),
         Command::Worker { .. } => worker(&settings),
         Command::Keys(command) => keys(&settings, command),
+        Command::Workflow(command) => workflow(&settings, command),
     }
 }
 
 fn keys(settings: &Settings, command: agented_server::keys::KeysCommand) -> ExitCode {
+    one_shot(settings, "agented: ", agented_server::keys::run(settings, command))
+}
+
+fn workflow(settings: &Settings, command: agented_server::workflow_cli::WorkflowCommand) -> ExitCode {
+    // Problems of a file are printed as FILE:LINE: …, without a prefix, like a compiler's.
+    one_shot(settings, "", agented_server::workflow_cli::run(settings, command))
+}
+
+/// Runs a command that prints its answer on stdout, or its failure on stderr after `prefix`.
+fn one_shot(settings: &Settings, prefix: &str, command: impl Future<Output = Result<String, String>>) -> ExitCode {
     if let Err(code) = init_logging(settings) {
         return code;
     }
-    match actix_web::rt::System::new().block_on(agented_server::keys::run(settings, command)) {
+    match actix_web::rt::System::new().block_on(command) {
         Ok(text) => {
             let _ = write!(std::io::stdout().lock(), "{text}");
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("agented: {e}");
+            eprintln!("{prefix}{e}");
             ExitCode::FAILURE
         }
     }

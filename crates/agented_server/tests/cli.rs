@@ -224,3 +224,65 @@ fn keys_can_be_created_listed_and_revoked_from_the_terminal() {
     assert!(!bad.status.success());
     assert!(stderr(&bad).contains("admin or read"), "{}", stderr(&bad));
 }
+
+#[test]
+fn workflow_files_are_validated_with_their_lines_imported_and_exported_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("release.yaml");
+    let text = "\
+kind: workflow
+name: Release notes
+graph:
+  nodes:
+    - id: start
+      type: trigger
+    - id: echo
+      type: command
+      config:
+        argv: [echo, release-notes-ready]
+  edges:
+    - source: start
+      target: echo
+";
+    std::fs::write(&file, text).unwrap();
+    let out = run(agented(dir.path()).args(["workflow", "validate"]).arg(&file));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("workflow 'Release notes' is valid (2 nodes, 1 edges)"));
+
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(
+        &broken,
+        text.replace("target: echo", "target: ghost").replace("argv: [echo, release-notes-ready]", "argv: []"),
+    )
+    .unwrap();
+    let out = run(agented(dir.path()).args(["workflow", "validate"]).arg(&broken));
+    assert_eq!(out.status.code(), Some(1));
+    let shown = broken.display();
+    assert_eq!(
+        stderr(&out).lines().collect::<Vec<_>>(),
+        [
+            format!(
+                "{shown}:10: graph.nodes[1].config.argv: a command node needs `argv`: the program and its arguments, as a list of strings (or `command` as one line, split without a shell)"
+            ),
+            format!("{shown}:13: graph.edges[0].target: 'ghost' is not a node of this workflow"),
+        ]
+    );
+    let out = run(agented(dir.path()).args(["workflow", "import"]).arg(&broken));
+    assert_eq!(out.status.code(), Some(1), "a broken file is not imported");
+
+    let out = run(agented(dir.path()).args(["workflow", "import", "--publish"]).arg(&file));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    let id = said.split_whitespace().find(|w| w.starts_with("wf-")).unwrap();
+    assert!(said.contains("(version 1, published)"), "{said}");
+    let out = run(agented(dir.path()).args(["workflow", "export", id]));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let exported = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        agented_workflows::read_workflow(&exported).unwrap(),
+        agented_workflows::read_workflow(text).unwrap(),
+        "{exported}"
+    );
+    let out = run(agented(dir.path()).args(["workflow", "export", "wf-nothere"]));
+    assert_eq!((out.status.code(), stderr(&out).trim()), (Some(1), "workflow not found"));
+}

@@ -26,6 +26,7 @@ pub mod run;
 mod runs;
 mod service;
 pub mod transform;
+pub mod yaml;
 
 pub use agent::{Agent, AgentFields, AgentPatch};
 pub use agents::{AgentError, AgentService, MAX_MESSAGE_CHARS};
@@ -44,3 +45,4 @@ pub use run::{Decision, NodeRun, Profile, RunOrigin, RunStatus, WorkflowRun};
 pub use runs::{MAX_INPUT_BYTES, MAX_LISTED_RUNS, RunError, Wake, WorkflowRunService, run_input};
 pub use service::{WorkflowError, WorkflowService};
 pub use transform::{Transform, render};
+pub use yaml::{SCHEMA, WorkflowFile, YamlProblem, read_workflow, write_workflow};

@@ -6,6 +6,7 @@ use crate::definition::{FieldErrors, Workflow, WorkflowPatch, WorkflowVersion};
 use crate::document::GraphDocument;
 use crate::graph::Graph;
 use crate::ports::{WorkflowRepository, WorkflowStoreError};
+use crate::yaml::{WorkflowFile, YamlProblem, read_workflow, write_workflow};
 use agented_kernel::{Clock, WorkflowId};
 use std::sync::Arc;
 
@@ -18,6 +19,9 @@ pub enum WorkflowError {
     /// Invalid fields or graph, by where the problem is (`name`, `graph_json.edges[0].target`).
     #[error("invalid workflow")]
     Invalid(FieldErrors),
+    /// A workflow file with problems, each with its line and field.
+    #[error("invalid workflow file: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    InvalidFile(Vec<YamlProblem>),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] WorkflowStoreError),
@@ -96,6 +100,35 @@ impl WorkflowService {
             }
             None => Ok(created),
         }
+    }
+
+    /// Checks a workflow file (YAML or JSON) without storing anything.
+    ///
+    /// # Errors
+    /// `InvalidFile`, every problem with its line and field.
+    pub fn validate(&self, text: &str) -> Result<WorkflowFile, WorkflowError> {
+        read_workflow(text).map_err(WorkflowError::InvalidFile)
+    }
+
+    /// Creates a workflow from a file, its graph as version 1 (published when `publish`).
+    /// Nothing is stored when the file has a problem.
+    ///
+    /// # Errors
+    /// `InvalidFile`, `Store`.
+    pub async fn import(&self, text: &str, publish: bool) -> Result<Workflow, WorkflowError> {
+        let file = self.validate(text)?;
+        self.create(file.patch(), Some(&file.graph), publish).await
+    }
+
+    /// A workflow as a file, with `version` of its graph (its newest when `None`).
+    ///
+    /// # Errors
+    /// `NotFound` (workflow, version, or a workflow without any version), `Store`.
+    pub async fn export(&self, id: &str, version: Option<i64>) -> Result<String, WorkflowError> {
+        let workflow = self.get(id).await?;
+        let number = version.or(workflow.latest_version).ok_or(WorkflowError::NotFound("workflow version"))?;
+        let stored = self.version(id, number).await?;
+        Ok(write_workflow(&WorkflowFile::of(&workflow.fields, stored.graph)))
     }
 
     /// Changes a workflow's fields.

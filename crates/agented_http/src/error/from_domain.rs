@@ -143,6 +143,14 @@ impl From<WorkflowError> for ApiError {
         match e {
             WorkflowError::NotFound(what) => Self::not_found(format!("{what} not found")),
             WorkflowError::Invalid(details) => Self::invalid_fields(details),
+            WorkflowError::InvalidFile(problems) => {
+                let mut details = BTreeMap::new();
+                for p in problems {
+                    let key = if p.field.is_empty() { format!("line {}", p.line) } else { p.field };
+                    details.insert(key, format!("line {}: {}", p.line, p.message));
+                }
+                Self::invalid_fields(details)
+            }
             WorkflowError::Store(ref cause) => Self::unavailable_error(cause),
         }
     }

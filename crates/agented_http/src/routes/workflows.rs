@@ -283,3 +283,100 @@ pub async fn publish_version(
     let version = version.parse().map_err(|_| ApiError::not_found("workflow version not found"))?;
     Ok(HttpResponse::Ok().json(VersionView::from(state.workflows.publish(&id, version).await?)))
 }
+
+/// Which version to export.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ExportQuery {
+    /// The version (the newest when absent).
+    pub version: Option<i64>,
+}
+
+/// How to import.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ImportQuery {
+    /// Publish the imported version (default false: a draft).
+    pub publish: Option<bool>,
+}
+
+/// A file that passed every check.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FileChecked {
+    /// Always true (problems are a 422).
+    pub valid: bool,
+    /// The workflow's name.
+    pub name: String,
+    /// Its nodes.
+    pub nodes: usize,
+    /// Its edges.
+    pub edges: usize,
+}
+
+fn file_text(body: &[u8]) -> Result<&str, ApiError> {
+    std::str::from_utf8(body).map_err(|_| {
+        ApiError::invalid_fields(BTreeMap::from([("line 1".to_owned(), "the file is not UTF-8 text".to_owned())]))
+    })
+}
+
+/// A workflow as a YAML file (`kind: workflow`, its fields, its graph), for keeping in a
+/// repository; `POST /admin/workflows/import` reads it back.
+#[utoipa::path(
+    tag = "workflows",
+    params(("id" = String, Path, description = "Workflow id"), ExportQuery),
+    responses(
+        (status = 200, description = "The file", content_type = "application/yaml", body = String),
+        (status = 404, description = "No such workflow or version, or no version yet", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+#[get("/workflows/{id}/export")]
+pub async fn export_workflow(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let text = state.workflows.export(&id, query.version).await?;
+    Ok(HttpResponse::Ok().content_type("application/yaml; charset=utf-8").body(text))
+}
+
+/// Creates a workflow from a YAML (or JSON) file; its graph is version 1. Every problem is
+/// answered at once (422), each under its field with its line.
+#[utoipa::path(
+    tag = "workflows",
+    params(ImportQuery),
+    request_body(content = String, content_type = "application/yaml", description = "A workflow file, up to 256 KiB"),
+    responses(
+        (status = 201, body = WorkflowView),
+        (status = 422, description = "`details`: field → \"line N: what is wrong\"", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+#[post("/workflows/import")]
+pub async fn import_workflow(
+    state: web::Data<AppState>,
+    query: web::Query<ImportQuery>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let created = state.workflows.import(file_text(&body)?, query.publish.unwrap_or(false)).await?;
+    Ok(HttpResponse::Created().json(WorkflowView::from(created)))
+}
+
+/// Checks a workflow file without storing anything.
+#[utoipa::path(
+    tag = "workflows",
+    request_body(content = String, content_type = "application/yaml", description = "A workflow file, up to 256 KiB"),
+    responses(
+        (status = 200, body = FileChecked),
+        (status = 422, description = "`details`: field → \"line N: what is wrong\"", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+#[post("/workflows/validate")]
+pub async fn validate_workflow(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let file = state.workflows.validate(file_text(&body)?)?;
+    Ok(HttpResponse::Ok().json(FileChecked {
+        valid: true,
+        name: file.name,
+        nodes: file.graph.nodes.len(),
+        edges: file.graph.edges.len(),
+    }))
+}

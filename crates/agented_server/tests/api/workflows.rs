@@ -122,3 +122,61 @@ async fn bad_workflows_and_graphs_get_a_json_error_naming_the_field_and_nothing_
     let (_, stored) = send(&app, Method::GET, &versions, None).await;
     assert_eq!(stored["versions"], json!([]), "no version was stored");
 }
+
+#[tokio::test]
+async fn workflows_go_out_and_come_back_as_yaml_and_bad_files_name_line_and_field() {
+    let app = TestApp::spawn().await;
+    let mut graph = release_notes();
+    graph["nodes"][0]["position"] = json!({"x": 120, "y": 40});
+    let body = json!({"name": "Release notes", "description": "tag → notes", "graph_json": graph, "is_draft": false});
+    let (_, created) = send(&app, Method::POST, "/admin/workflows", Some(body)).await;
+    let id = created["id"].as_str().unwrap();
+    let res = app.get(&format!("/admin/workflows/{id}/export")).await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/yaml"));
+    let yaml = res.text().await.unwrap();
+    assert!(yaml.starts_with("kind: workflow\nname: Release notes\n"), "{yaml}");
+
+    let post = |path: String, text: String| {
+        let req = app.client.post(app.url(&path)).header("content-type", "application/yaml").body(text);
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, checked) = post("/admin/workflows/validate".into(), yaml.clone()).await;
+    assert_eq!((status, checked["valid"].clone(), checked["nodes"].clone()), (200, json!(true), json!(4)));
+    let (status, imported) = post("/admin/workflows/import?publish=true".into(), yaml.clone()).await;
+    assert_eq!(status, 201, "{imported}");
+    assert_ne!(imported["id"], created["id"]);
+    assert_eq!(
+        (imported["published_version"].clone(), imported["description"].clone()),
+        (json!(1), json!("tag → notes"))
+    );
+    let copy = imported["id"].as_str().unwrap();
+    let (_, version) = send(&app, Method::GET, &format!("/admin/workflows/{copy}/versions/1"), None).await;
+    assert_eq!(version["graph_json"], graph, "the editor's graph round-trips through YAML unchanged");
+
+    let broken = yaml.replacen("target: echo", "target: ghost", 1);
+    let (status, refused) = post("/admin/workflows/import".into(), broken).await;
+    assert_eq!(status, 422, "{refused}");
+    let (field, why) = refused["details"].as_object().unwrap().iter().next().unwrap();
+    assert_eq!(field, "graph.edges[0].target");
+    assert!(
+        why.as_str().unwrap().starts_with("line ")
+            && why.as_str().unwrap().ends_with("'ghost' is not a node of this workflow"),
+        "{why}"
+    );
+    let (status, refused) = post("/admin/workflows/validate".into(), "kind: [".into()).await;
+    assert_eq!(status, 422, "{refused}");
+    let (_, list) = send(&app, Method::GET, "/admin/workflows", None).await;
+    assert_eq!(list["workflows"].as_array().unwrap().len(), 2, "nothing was stored for the broken files");
+    let (status, _) = send(&app, Method::GET, &format!("/admin/workflows/{id}/export?version=9"), None).await;
+    assert_eq!(status, 404);
+
+    // The schema is public, at a stable address.
+    let schema = reqwest::get(app.url("/schemas/workflow.json")).await.unwrap();
+    assert_eq!(schema.status(), 200);
+    let schema: Value = schema.json().await.unwrap();
+    assert_eq!(schema["properties"]["kind"]["const"], "workflow");
+}
