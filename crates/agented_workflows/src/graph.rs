@@ -25,7 +25,11 @@ pub struct Graph {
     incoming: Vec<Vec<Link>>,
     outgoing: Vec<Vec<Link>>,
     order: Vec<usize>,
+    budget_usd: Option<f64>,
 }
+
+/// The largest budget a run may set, in US dollars.
+pub const MAX_BUDGET_USD: f64 = 1_000_000.0;
 
 impl Graph {
     /// The graph `doc` describes.
@@ -34,6 +38,19 @@ impl Graph {
     /// Every problem found, by where it is.
     pub fn read(doc: &GraphDocument) -> Result<Self, GraphErrors> {
         let mut errors = GraphErrors::new();
+        let budget_usd = match doc.settings.get("budget_usd") {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => {
+                let ok = v.as_f64().filter(|b| *b > 0.0 && *b <= MAX_BUDGET_USD);
+                if ok.is_none() {
+                    errors.insert(
+                        "settings.budget_usd".into(),
+                        format!("a number of US dollars, above 0 and at most {MAX_BUDGET_USD}"),
+                    );
+                }
+                ok
+            }
+        };
         if doc.nodes.is_empty() {
             errors.insert("nodes".into(), "a workflow needs at least one node".into());
         }
@@ -108,7 +125,13 @@ impl Graph {
                 Vec::new()
             }
         };
-        if errors.is_empty() { Ok(Self { nodes, incoming, outgoing, order }) } else { Err(errors) }
+        if errors.is_empty() { Ok(Self { nodes, incoming, outgoing, order, budget_usd }) } else { Err(errors) }
+    }
+
+    /// What one run may spend on its agent nodes' executions (`settings.budget_usd`).
+    #[must_use]
+    pub const fn budget_usd(&self) -> Option<f64> {
+        self.budget_usd
     }
 
     /// The nodes, in the author's order.

@@ -184,6 +184,14 @@ impl WorkflowRun {
         self.nodes.iter().filter_map(|n| n.cost_usd).reduce(|a, b| a + b)
     }
 
+    /// Why an agent node may not start: the run has spent `budget` (its graph's
+    /// `settings.budget_usd`) or more on its executions. Checked before each agent node.
+    #[must_use]
+    pub fn over_budget(&self, budget: Option<f64>) -> Option<String> {
+        let (budget, spent) = (budget?, self.cost_usd().unwrap_or(0.0));
+        (spent >= budget).then(|| format!("the run's budget of ${budget:.2} is spent (${spent:.4} so far)"))
+    }
+
     /// The slowest and the costliest node (profiling); none while no node started or cost.
     #[must_use]
     pub fn profile(&self, now: DateTime<Utc>) -> Profile {

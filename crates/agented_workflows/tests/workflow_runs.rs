@@ -277,3 +277,34 @@ fn the_profile_marks_the_slowest_and_the_costliest_node() {
     assert_eq!((profile.slowest.unwrap().as_str(), profile.costliest.unwrap().as_str()), ("b", "a"));
     assert!((run.cost_usd().unwrap() - 0.6).abs() < 1e-9);
 }
+
+#[test]
+fn a_run_over_its_budget_refuses_agent_nodes_and_a_bad_budget_is_named() {
+    let doc = graph(
+        json!({"nodes": [{"id": "a", "type": "wait", "config": {"seconds": 1}}], "edges": [], "settings": {"budget_usd": 0.3}}),
+    );
+    assert_eq!(Graph::read(&doc).unwrap().budget_usd(), Some(0.3));
+    let bad = graph(
+        json!({"nodes": [{"id": "a", "type": "wait", "config": {"seconds": 1}}], "edges": [], "settings": {"budget_usd": "lots"}}),
+    );
+    assert!(Graph::read(&bad).unwrap_err()["settings.budget_usd"].contains("a number of US dollars"));
+    let at = Utc.with_ymd_and_hms(2026, 12, 6, 12, 0, 0).unwrap();
+    let spent = |cost: f64| NodeRun { cost_usd: Some(cost), ..NodeRun::pending("a".parse_node(), "agent") };
+    let mut run = agented_workflows::WorkflowRun {
+        id: agented_kernel::WorkflowRunId::generate(),
+        workflow_id: agented_kernel::WorkflowId::generate(),
+        version: 1,
+        status: RunStatus::Running,
+        input: NodeOutput::default(),
+        output: None,
+        error: None,
+        origin: RunOrigin::Manual,
+        started_at: at,
+        ended_at: None,
+        nodes: vec![spent(0.25)],
+    };
+    assert_eq!(run.over_budget(Some(0.3)), None);
+    assert_eq!(run.over_budget(None), None, "no budget, no limit");
+    run.nodes.push(spent(0.25));
+    assert_eq!(run.over_budget(Some(0.3)).unwrap(), "the run's budget of $0.30 is spent ($0.5000 so far)");
+}

@@ -82,10 +82,20 @@ impl Driving {
                 match step {
                     Step::Start { node, input, attempt } => {
                         let Some(i) = graph.index_of(&node) else { continue };
+                        let over = matches!(graph.nodes()[i].kind, NodeKind::Agent { .. })
+                            .then(|| run.over_budget(graph.budget_usd()))
+                            .flatten();
                         let record = &mut run.nodes[i];
-                        record.state = NodeState::Running { attempt };
                         record.input = Some(input.clone());
                         record.started_at.get_or_insert(now);
+                        if let Some(error) = over {
+                            // Spending does not go down: no retry would pass.
+                            record.state = NodeState::Failed { error, attempts: attempt };
+                            record.ended_at = Some(now);
+                            self.shared.runs.save_node(&self.id, record).await?;
+                            continue;
+                        }
+                        record.state = NodeState::Running { attempt };
                         record.ended_at = None;
                         if !self.shared.runs.save_node(&self.id, record).await? {
                             break;

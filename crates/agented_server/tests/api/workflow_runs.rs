@@ -397,3 +397,20 @@ async fn an_agent_node_that_fails_is_retried_with_a_new_execution_and_names_why(
     let done = ended(&app, &unknown, &run).await;
     assert_eq!(done["error"], "node 'who' failed: agent 'agent-nothere' not found");
 }
+
+#[tokio::test]
+async fn a_run_that_has_spent_its_budget_starts_no_more_agent_nodes() {
+    let app = TestApp::spawn().await;
+    let agent = |id: &str| json!({"id": id, "type": "agent", "config": {"backend": "claude", "prompt": "echo=ok lines=0 cost=0.25 {input}"}});
+    let id = workflow(&app, json!({
+        "nodes": [{"id": "start", "type": "trigger"}, agent("one"), agent("two"), agent("three")],
+        "edges": [{"source": "start", "target": "one"}, {"source": "one", "target": "two"}, {"source": "two", "target": "three"}],
+        "settings": {"budget_usd": 0.3}
+    })).await;
+    let run = start(&app, &id, json!("x")).await;
+    let done = ended(&app, &id, &run).await;
+    assert_eq!(done["status"], "failed", "{done}");
+    assert_eq!(node(&done, "two")["status"], "completed", "$0.25 spent is under the $0.30 budget");
+    assert_eq!(done["error"], "node 'three' failed: the run's budget of $0.30 is spent ($0.5000 so far)");
+    assert_eq!(node(&done, "three")["execution_ids"], json!([]), "no execution was started");
+}
