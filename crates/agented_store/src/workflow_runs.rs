@@ -211,6 +211,30 @@ fn load(conn: &mut AnyConnection, id: &str) -> Result<Option<WorkflowRun>, Store
     }))
 }
 
+/// The active runs `me` holds, and those it may take over (no driver, or one that is
+/// stopped or lost).
+fn claimable(conn: &mut AnyConnection, me: &str) -> Result<(Vec<String>, Vec<String>), StoreError> {
+    let active: Vec<(String, Option<String>)> =
+        runs::table.filter(runs::status.eq_any(ACTIVE)).select((runs::id, runs::driver)).load(conn)?;
+    if active.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let live: Vec<String> = workers::table
+        .filter(workers::stopped_at.is_null())
+        .filter(workers::lost_at.is_null())
+        .select(workers::worker_id)
+        .load(conn)?;
+    let (mut own, mut takeable) = (Vec::new(), Vec::new());
+    for (id, holder) in active {
+        match holder {
+            Some(h) if h == me => own.push(id),
+            Some(h) if live.contains(&h) => {}
+            _ => takeable.push(id),
+        }
+    }
+    Ok((own, takeable))
+}
+
 fn is_active(conn: &mut AnyConnection, id: &str) -> Result<bool, StoreError> {
     let status: Option<String> = runs::table.find(id).select(runs::status).first(conn).optional()?;
     Ok(status.is_some_and(|s| ACTIVE.contains(&s.as_str())))
@@ -362,29 +386,21 @@ impl WorkflowRunRepository for SqlWorkflowRuns {
         let me = driver.as_str().to_owned();
         self.db
             .run(move |conn| {
+                // Every driver asks twice a second: the write lock is taken only when a run
+                // is there to take over, never to hand a driver the runs it already holds.
+                let (own, takeable) = claimable(conn, &me)?;
+                if takeable.is_empty() {
+                    return own.iter().map(|id| WorkflowRunId::parse(id).map_err(corrupt)).collect();
+                }
                 write(conn, |conn| {
-                    let active: Vec<(String, Option<String>)> =
-                        runs::table.filter(runs::status.eq_any(ACTIVE)).select((runs::id, runs::driver)).load(conn)?;
-                    if active.is_empty() {
-                        return Ok(Vec::new());
-                    }
-                    let live: Vec<String> = workers::table
-                        .filter(workers::stopped_at.is_null())
-                        .filter(workers::lost_at.is_null())
-                        .select(workers::worker_id)
-                        .load(conn)?;
-                    let mut claimed = Vec::new();
-                    for (id, holder) in active {
-                        if holder.as_ref().is_some_and(|h| h != &me && live.contains(h)) {
-                            continue;
-                        }
-                        diesel::update(runs::table.find(&id)).set(runs::driver.eq(&me)).execute(conn)?;
-                        diesel::update(runs::table.find(&id).filter(runs::status.eq("pending")))
+                    let (own, takeable) = claimable(conn, &me)?;
+                    for id in &takeable {
+                        diesel::update(runs::table.find(id)).set(runs::driver.eq(&me)).execute(conn)?;
+                        diesel::update(runs::table.find(id).filter(runs::status.eq("pending")))
                             .set(runs::status.eq("running"))
                             .execute(conn)?;
-                        claimed.push(WorkflowRunId::parse(&id).map_err(corrupt)?);
                     }
-                    Ok(claimed)
+                    own.iter().chain(&takeable).map(|id| WorkflowRunId::parse(id).map_err(corrupt)).collect()
                 })
             })
             .await
