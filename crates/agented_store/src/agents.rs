@@ -1,13 +1,13 @@
 //! `AgentRepository` over SQLite or PostgreSQL; lists are JSON arrays of strings.
 
+use crate::executions::corrupt;
 use crate::schema::agents;
 use crate::{Database, StoreError};
-use agented_kernel::{AgentId, Cause};
+use agented_kernel::AgentId;
 use agented_workflows::{Agent, AgentFields, AgentRepository, WorkflowStoreError};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::result::Error as DieselError;
 
 /// Agents in the database.
 #[derive(Debug, Clone)]
@@ -21,14 +21,6 @@ impl SqlAgents {
     pub const fn new(db: Database) -> Self {
         Self { db }
     }
-}
-
-fn store_err(e: StoreError) -> WorkflowStoreError {
-    WorkflowStoreError(Cause::of(e))
-}
-
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Query(DieselError::DeserializationError(what.to_string().into()))
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -119,7 +111,7 @@ impl AgentRepository for SqlAgents {
                 rows.into_iter().map(Agent::try_from).collect()
             })
             .await
-            .map_err(store_err)
+            .map_err(WorkflowStoreError::from)
     }
 
     async fn get(&self, id: &AgentId) -> Result<Option<Agent>, WorkflowStoreError> {
@@ -130,7 +122,7 @@ impl AgentRepository for SqlAgents {
                 row.map(Agent::try_from).transpose()
             })
             .await
-            .map_err(store_err)
+            .map_err(WorkflowStoreError::from)
     }
 
     async fn insert(&self, agent: &Agent) -> Result<(), WorkflowStoreError> {
@@ -141,7 +133,7 @@ impl AgentRepository for SqlAgents {
                 Ok(())
             })
             .await
-            .map_err(store_err)
+            .map_err(WorkflowStoreError::from)
     }
 
     async fn update(&self, agent: &Agent) -> Result<bool, WorkflowStoreError> {
@@ -168,11 +160,14 @@ impl AgentRepository for SqlAgents {
                 Ok(changed > 0)
             })
             .await
-            .map_err(store_err)
+            .map_err(WorkflowStoreError::from)
     }
 
     async fn delete(&self, id: &AgentId) -> Result<bool, WorkflowStoreError> {
         let id = id.as_str().to_owned();
-        self.db.run(move |conn| Ok(diesel::delete(agents::table.find(&id)).execute(conn)? > 0)).await.map_err(store_err)
+        self.db
+            .run(move |conn| Ok(diesel::delete(agents::table.find(&id)).execute(conn)? > 0))
+            .await
+            .map_err(WorkflowStoreError::from)
     }
 }

@@ -28,6 +28,12 @@ pub enum StoreError {
     Task(String),
 }
 
+impl From<StoreError> for agented_workflows::WorkflowStoreError {
+    fn from(e: StoreError) -> Self {
+        Self(agented_kernel::Cause::of(e))
+    }
+}
+
 /// Whether a unique violation is the one on `table.column`: SQLite names the
 /// column in its message, PostgreSQL names the constraint (`table_column_key`
 /// for an inline `UNIQUE`).

@@ -3,9 +3,10 @@
 //! platform's node-output JSON.
 
 use crate::database::{AnyConnection, write};
+use crate::executions::corrupt;
 use crate::schema::{workers, workflow_executions as runs, workflow_node_executions as nodes};
 use crate::{Database, StoreError};
-use agented_kernel::{Cause, WorkerId, WorkflowId, WorkflowRunId};
+use agented_kernel::{WorkerId, WorkflowId, WorkflowRunId};
 use agented_workflows::{
     Decision, NodeId, NodeOutput, NodeRun, NodeState, RunEnding, RunOrigin, WorkflowRun, WorkflowRunRepository,
     WorkflowStoreError, state_name,
@@ -13,7 +14,6 @@ use agented_workflows::{
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use diesel::result::Error as DieselError;
 use serde_json::{Value, json};
 
 /// Runs of workflows in the database.
@@ -28,14 +28,6 @@ impl SqlWorkflowRuns {
     pub const fn new(db: Database) -> Self {
         Self { db }
     }
-}
-
-fn store_err(e: StoreError) -> WorkflowStoreError {
-    WorkflowStoreError(Cause::of(e))
-}
-
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Query(DieselError::DeserializationError(what.to_string().into()))
 }
 
 const ACTIVE: [&str; 2] = ["pending", "running"];
@@ -250,9 +242,9 @@ impl WorkflowRunRepository for SqlWorkflowRuns {
             .enumerate()
             .map(|(i, n)| node_row(&id, i, n))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(store_err)?;
-        let input = to_json(&run.input).map_err(store_err)?;
-        let output = run.output.as_ref().map(to_json).transpose().map_err(store_err)?;
+            .map_err(WorkflowStoreError::from)?;
+        let input = to_json(&run.input).map_err(WorkflowStoreError::from)?;
+        let output = run.output.as_ref().map(to_json).transpose().map_err(WorkflowStoreError::from)?;
         let (workflow, version, status) = (run.workflow_id.as_str().to_owned(), run.version, run.status.as_str());
         let (error, origin, at) = (run.error.clone(), origin_text(&run.origin), run.started_at.naive_utc());
         self.db
@@ -279,12 +271,12 @@ impl WorkflowRunRepository for SqlWorkflowRuns {
                 })
             })
             .await
-            .map_err(store_err)
+            .map_err(WorkflowStoreError::from)
     }
 
     async fn get_run(&self, id: &WorkflowRunId) -> Result<Option<WorkflowRun>, WorkflowStoreError> {
         let id = id.as_str().to_owned();
-        self.db.run(move |conn| load(conn, &id)).await.map_err(store_err)
+        self.db.run(move |conn| load(conn, &id)).await.map_err(WorkflowStoreError::from)
     }
 
     async fn runs_of(&self, workflow: &WorkflowId, limit: u32) -> Result<Vec<WorkflowRun>, WorkflowStoreError> {
@@ -300,13 +292,13 @@ impl WorkflowRunRepository for SqlWorkflowRuns {
                 ids.iter().filter_map(|id| load(conn, id).transpose()).collect()
             })
             .await
-            .map_err(store_err)
+            .map_err(WorkflowStoreError::from)
     }
 
     async fn save_node(&self, run: &WorkflowRunId, node: &NodeRun) -> Result<bool, WorkflowStoreError> {
         let id = run.as_str().to_owned();
         // The position is kept from the insert; the decision is written by `decide` alone.
-        let row = node_row(&id, 0, node).map_err(store_err)?;
+        let row = node_row(&id, 0, node).map_err(WorkflowStoreError::from)?;
         self.db
             .run(move |conn| {
                 write(conn, |conn| {
@@ -331,12 +323,12 @@ impl WorkflowRunRepository for SqlWorkflowRuns {
                 })
             })
             .await
-            .map_err(store_err)
+            .map_err(WorkflowStoreError::from)
     }
 
     async fn end_run(&self, run: &WorkflowRunId, end: &RunEnding) -> Result<bool, WorkflowStoreError> {
         let id = run.as_str().to_owned();
-        let output = end.output.as_ref().map(to_json).transpose().map_err(store_err)?;
+        let output = end.output.as_ref().map(to_json).transpose().map_err(WorkflowStoreError::from)?;
         let (status, error, at) = (end.status.as_str(), end.error.clone(), end.at.naive_utc());
         self.db
             .run(move |conn| {
@@ -351,7 +343,7 @@ impl WorkflowRunRepository for SqlWorkflowRuns {
                 Ok(changed > 0)
             })
             .await
-            .map_err(store_err)
+            .map_err(WorkflowStoreError::from)
     }
 
     async fn decide(
@@ -379,7 +371,7 @@ impl WorkflowRunRepository for SqlWorkflowRuns {
                 })
             })
             .await
-            .map_err(store_err)
+            .map_err(WorkflowStoreError::from)
     }
 
     async fn claim(&self, driver: &WorkerId) -> Result<Vec<WorkflowRunId>, WorkflowStoreError> {
@@ -404,7 +396,7 @@ impl WorkflowRunRepository for SqlWorkflowRuns {
                 })
             })
             .await
-            .map_err(store_err)
+            .map_err(WorkflowStoreError::from)
     }
 
     async fn release(&self, driver: &WorkerId) -> Result<(), WorkflowStoreError> {
@@ -417,6 +409,6 @@ impl WorkflowRunRepository for SqlWorkflowRuns {
                 Ok(())
             })
             .await
-            .map_err(store_err)
+            .map_err(WorkflowStoreError::from)
     }
 }

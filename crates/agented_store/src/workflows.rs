@@ -2,6 +2,7 @@
 //! each version's graph kept as the JSON it was written in.
 
 use crate::database::AnyConnection;
+use crate::executions::corrupt;
 use crate::schema::{workflow_versions, workflows};
 use crate::{Database, StoreError};
 use agented_kernel::{Cause, WorkflowId};
@@ -12,7 +13,6 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::dsl::max;
 use diesel::prelude::*;
-use diesel::result::Error as DieselError;
 
 /// Workflows and versions in the database.
 #[derive(Debug, Clone)]
@@ -26,14 +26,6 @@ impl SqlWorkflows {
     pub const fn new(db: Database) -> Self {
         Self { db }
     }
-}
-
-fn store_err(e: StoreError) -> WorkflowStoreError {
-    WorkflowStoreError(Cause::of(e))
-}
-
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Query(DieselError::DeserializationError(what.to_string().into()))
 }
 
 #[derive(Queryable, Selectable)]
@@ -113,12 +105,12 @@ impl WorkflowRepository for SqlWorkflows {
                 rows.into_iter().map(|r| complete(conn, r)).collect()
             })
             .await
-            .map_err(store_err)
+            .map_err(WorkflowStoreError::from)
     }
 
     async fn get(&self, id: &WorkflowId) -> Result<Option<Workflow>, WorkflowStoreError> {
         let id = id.as_str().to_owned();
-        self.db.run(move |conn| load(conn, &id)).await.map_err(store_err)
+        self.db.run(move |conn| load(conn, &id)).await.map_err(WorkflowStoreError::from)
     }
 
     async fn insert(
@@ -145,7 +137,7 @@ impl WorkflowRepository for SqlWorkflows {
                 })
             })
             .await
-            .map_err(store_err)
+            .map_err(WorkflowStoreError::from)
     }
 
     async fn update(
@@ -170,7 +162,7 @@ impl WorkflowRepository for SqlWorkflows {
                 })
             })
             .await
-            .map_err(store_err)
+            .map_err(WorkflowStoreError::from)
     }
 
     async fn delete(&self, id: &WorkflowId) -> Result<bool, WorkflowStoreError> {
@@ -188,7 +180,7 @@ impl WorkflowRepository for SqlWorkflows {
                 })
             })
             .await
-            .map_err(store_err)
+            .map_err(WorkflowStoreError::from)
     }
 
     async fn versions(&self, id: &WorkflowId) -> Result<Vec<WorkflowVersion>, WorkflowStoreError> {
@@ -203,12 +195,12 @@ impl WorkflowRepository for SqlWorkflows {
                 rows.into_iter().map(WorkflowVersion::try_from).collect()
             })
             .await
-            .map_err(store_err)
+            .map_err(WorkflowStoreError::from)
     }
 
     async fn version(&self, id: &WorkflowId, version: i64) -> Result<Option<WorkflowVersion>, WorkflowStoreError> {
         let id = id.as_str().to_owned();
-        self.db.run(move |conn| load_version(conn, &id, version)).await.map_err(store_err)
+        self.db.run(move |conn| load_version(conn, &id, version)).await.map_err(WorkflowStoreError::from)
     }
 
     async fn add_version(
@@ -248,7 +240,7 @@ impl WorkflowRepository for SqlWorkflows {
                 })
             })
             .await
-            .map_err(store_err)
+            .map_err(WorkflowStoreError::from)
     }
 
     async fn publish(
@@ -271,6 +263,6 @@ impl WorkflowRepository for SqlWorkflows {
                 })
             })
             .await
-            .map_err(store_err)
+            .map_err(WorkflowStoreError::from)
     }
 }

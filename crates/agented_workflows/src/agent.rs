@@ -160,18 +160,7 @@ impl AgentPatch {
             documents: Vec::new(),
             enabled: true,
         };
-        let mut errors = FieldErrors::new();
-        if missing {
-            errors.insert("name".into(), "required".into());
-        }
-        match self.apply(start) {
-            Ok(fields) if errors.is_empty() => Ok(fields),
-            Ok(_) => Err(errors),
-            Err(more) => {
-                errors.extend(more);
-                Err(errors)
-            }
-        }
+        crate::definition::with_name_required(missing, self.apply(start))
     }
 
     /// `current` with this patch applied.

@@ -61,19 +61,9 @@ impl WorkflowPatch {
     /// # Errors
     /// Every problem, by field.
     pub fn create(self) -> Result<WorkflowFields, FieldErrors> {
-        let mut errors = FieldErrors::new();
-        if self.name.is_none() {
-            errors.insert("name".into(), "required".into());
-        }
+        let missing = self.name.is_none();
         let start = WorkflowFields { name: String::new(), description: String::new(), enabled: true };
-        match self.apply(start) {
-            Ok(fields) if errors.is_empty() => Ok(fields),
-            Ok(_) => Err(errors),
-            Err(more) => {
-                errors.extend(more);
-                Err(errors)
-            }
-        }
+        with_name_required(missing, self.apply(start))
     }
 
     /// `current` with this patch applied.
@@ -100,6 +90,26 @@ impl WorkflowPatch {
             next.enabled = enabled;
         }
         if errors.is_empty() { Ok(next) } else { Err(errors) }
+    }
+}
+
+/// The fields `applied` to a new record, or every problem: those of `applied`, and
+/// `name: required` when the request had no name.
+///
+/// # Errors
+/// Every problem, by field.
+pub(crate) fn with_name_required<F>(missing: bool, applied: Result<F, FieldErrors>) -> Result<F, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    if missing {
+        errors.insert("name".into(), "required".into());
+    }
+    match applied {
+        Ok(fields) if errors.is_empty() => Ok(fields),
+        Ok(_) => Err(errors),
+        Err(more) => {
+            errors.extend(more);
+            Err(errors)
+        }
     }
 }
 

@@ -452,13 +452,10 @@ pub async fn stream_run(
             }
         }
     });
-    let mut response = sse::Sse::from_stream(stream)
+    // `X-Accel-Buffering: no` is on every response (the finishing middleware).
+    let response = sse::Sse::from_stream(stream)
         .with_retry_duration(Duration::from_secs(2))
         .with_keep_alive(KEEP_ALIVE)
         .respond_to(&req);
-    response.headers_mut().insert(
-        actix_web::http::header::HeaderName::from_static("x-accel-buffering"),
-        actix_web::http::header::HeaderValue::from_static("no"),
-    );
     Ok(response.map_into_boxed_body())
 }
