@@ -53,18 +53,8 @@ pub trait AgentRuns: Send + Sync {
 /// the node's timeout; a stop or a timeout cancels the execution.
 pub(super) async fn agent(shared: &Arc<Shared>, a: &Attempt, target: &AgentTarget, prompt: &str) -> Result {
     let runs = shared.agents.as_ref().ok_or("this process cannot run agent nodes")?;
-    // One execution per attempt: attempt n's is the n-th child.
-    let index = usize::try_from(a.attempt).unwrap_or(usize::MAX).saturating_sub(1);
-    let id = match a.record.children.get(index).and_then(|c| ExecutionId::parse(c).ok()) {
-        Some(id) => id,
-        None => {
-            let id = runs.new_id();
-            let mut record = a.record.clone();
-            record.children.push(id.as_str().to_owned());
-            shared.runs.save_node(&a.run, &record).await.map_err(|e| e.to_string())?;
-            id
-        }
-    };
+    let id = super::nodes::attempt_child(shared, a, || runs.new_id().to_string()).await?;
+    let id = ExecutionId::parse(&id).map_err(|e| e.to_string())?;
     if runs.state(&id).await?.is_none() {
         runs.start(id.clone(), target, render(prompt, &a.input)).await?;
     }

@@ -172,19 +172,31 @@ async fn approval(shared: &Arc<Shared>, a: &Attempt, timeout: Option<Duration>) 
     }
 }
 
-/// Starts the sub-workflow once (its run id is stored on the node before the run is), then
-/// waits for it to end.
+/// The id of what attempt `a` starts (an execution, a sub-workflow's run): attempt n's is the
+/// node's n-th child. A new one (from `new`) is stored on the node before anything is started
+/// under it, so a driver that takes over finds the work instead of starting it again, and a
+/// retry starts afresh.
+pub(super) async fn attempt_child(
+    shared: &Arc<Shared>,
+    a: &Attempt,
+    new: impl FnOnce() -> String,
+) -> std::result::Result<String, String> {
+    let index = usize::try_from(a.attempt).unwrap_or(usize::MAX).saturating_sub(1);
+    if let Some(id) = a.record.children.get(index) {
+        return Ok(id.clone());
+    }
+    let id = new();
+    let mut record = a.record.clone();
+    record.children.push(id.clone());
+    shared.runs.save_node(&a.run, &record).await.map_err(|e| e.to_string())?;
+    Ok(id)
+}
+
+/// Starts the sub-workflow once per attempt (its run id is stored on the node before the run
+/// is), then waits for it to end.
 async fn sub_workflow(shared: &Arc<Shared>, a: &Attempt, workflow: &str) -> Result {
-    let child = match a.record.children.last() {
-        Some(id) => WorkflowRunId::parse(id).map_err(|e| e.to_string())?,
-        None => {
-            let id = WorkflowRunId::generate();
-            let mut record = a.record.clone();
-            record.children.push(id.as_str().to_owned());
-            shared.runs.save_node(&a.run, &record).await.map_err(|e| e.to_string())?;
-            id
-        }
-    };
+    let child = attempt_child(shared, a, || WorkflowRunId::generate().to_string()).await?;
+    let child = WorkflowRunId::parse(&child).map_err(|e| e.to_string())?;
     if shared.runs.get_run(&child).await.map_err(|e| e.to_string())?.is_none() {
         let origin = RunOrigin::Parent { run: a.run.clone(), node: a.node.id.clone() };
         let input = a.input.data.clone().unwrap_or_else(|| Value::from(a.input.as_text()));

@@ -414,3 +414,34 @@ async fn a_run_that_has_spent_its_budget_starts_no_more_agent_nodes() {
     assert_eq!(done["error"], "node 'three' failed: the run's budget of $0.30 is spent ($0.5000 so far)");
     assert_eq!(node(&done, "three")["execution_ids"], json!([]), "no execution was started");
 }
+
+#[tokio::test]
+async fn a_retried_sub_workflow_node_starts_a_new_run_of_the_sub_workflow() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let tally = dir.path().join("tally");
+    let tally = tally.display();
+    // Fails on its first run, succeeds on the next.
+    let flaky = format!("echo x >> {tally}; [ $(wc -l < {tally}) -ge 2 ] && echo second-time");
+    let child = workflow(
+        &app,
+        json!({"nodes": [{"id": "try", "type": "command", "config": {"argv": ["sh", "-c", flaky]}}], "edges": []}),
+    )
+    .await;
+    let parent = workflow(&app, json!({
+        "nodes": [{"id": "sub", "type": "workflow", "config": {"workflow_id": child, "retries": 1, "retry_backoff_seconds": 1}}],
+        "edges": []
+    })).await;
+    let run = start(&app, &parent, json!("x")).await;
+    let done = ended(&app, &parent, &run).await;
+    assert_eq!(
+        (done["status"].clone(), done["output_json"]["text"].clone()),
+        (json!("completed"), json!("second-time")),
+        "{done}"
+    );
+    let children = node(&done, "sub")["execution_ids"].as_array().unwrap().clone();
+    assert_eq!(children.len(), 2, "one run of the sub-workflow per attempt: {done}");
+    let (_, first) =
+        send(&app, Method::GET, &format!("/admin/workflows/executions/{}", children[0].as_str().unwrap()), None).await;
+    assert_eq!(first["status"], "failed");
+}
