@@ -72,11 +72,6 @@ where
     app.into_utoipa_app().openapi(ApiDoc::openapi()).configure(documented::api_routes)
 }
 
-/// The JSON Schema of workflow files, public like the API's own description.
-async fn workflow_schema() -> HttpResponse {
-    HttpResponse::Ok().content_type("application/schema+json").body(agented_workflows::SCHEMA)
-}
-
 /// The spec as served at `/openapi.json`: built and serialised on the first request (a server
 /// nobody reads the docs of never runs that code), then shared by every worker.
 #[derive(Default)]
@@ -177,7 +172,6 @@ pub fn build_app(
         .service(web::resource("/docs").get(docs_redirect))
         .app_data(shared.spec)
         .service(web::resource("/openapi.json").get(openapi_json))
-        .service(web::resource("/schemas/workflow.json").get(workflow_schema))
         .service(SwaggerUi::new("/docs/{_:.*}").config(SwaggerConfig::new(["/openapi.json"])));
     if let Some(extra) = shared.extra_routes {
         app = app.configure(extra);

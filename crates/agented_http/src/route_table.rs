@@ -20,6 +20,7 @@ macro_rules! route_table {
             // Public routes first: `/api/webhooks/github` must be matched before the `/api` scope.
             cfg.service(health::liveness)
                 .service(health::readiness)
+                .service(workflows::workflow_schema)
                 .service(webhooks::generic_webhook)
                 .service(webhooks::github_webhook);
             cfg.service(scope("/admin").wrap(from_fn(require_principal)).configure(admin_routes))

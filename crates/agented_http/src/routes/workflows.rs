@@ -380,3 +380,14 @@ pub async fn validate_workflow(state: web::Data<AppState>, body: web::Bytes) -> 
         edges: file.graph.edges.len(),
     }))
 }
+
+/// The JSON Schema of workflow files (public, like the API's own description).
+#[utoipa::path(
+    tag = "workflows",
+    responses((status = 200, description = "The schema", content_type = "application/schema+json", body = Object)),
+    security(())
+)]
+#[get("/schemas/workflow.json")]
+pub async fn workflow_schema() -> HttpResponse {
+    HttpResponse::Ok().content_type("application/schema+json").body(agented_workflows::SCHEMA)
+}
