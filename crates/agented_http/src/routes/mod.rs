@@ -28,5 +28,6 @@ pub mod usage;
 pub mod views;
 pub mod webhooks;
 pub mod workers;
+pub mod workflow_run_views;
 pub mod workflow_runs;
 pub mod workflows;
