@@ -28,6 +28,7 @@ use utoipa::OpenApi;
         (name = "budgets", description = "Soft and hard spending limits per period, the pre-run check, and usage reports"),
         (name = "workflows", description = "Workflows: versioned DAGs of agent, command, conditional, transform, approval, wait and sub-workflow nodes, and their runs"),
         (name = "agents", description = "Agents: reusable definitions (role, goals, prompt, backend, model, tools) run as ordinary executions"),
+        (name = "teams", description = "Teams of agents in seven topologies, each compiled to a workflow and run as a workflow run"),
         (name = "planning", description = "Planning sessions and research runs: a bot asked through ordinary executions of bot-planner"),
     )
 )]

@@ -9,8 +9,8 @@ macro_rules! route_table {
         use crate::middleware::require_principal::require_principal;
         use crate::routes::{
             accounts, agents, api_keys, audit, backends, budgets, context, deliveries, events, executions, health,
-            history, metrics, phases, planning, projects, research, schedules, session, streams, triggers, usage,
-            webhooks, workers, workflow_runs, workflows,
+            history, metrics, phases, planning, projects, research, schedules, session, streams, teams, triggers,
+            usage, webhooks, workers, workflow_runs, workflows,
         };
         use actix_web::middleware::from_fn;
 
@@ -108,7 +108,18 @@ macro_rules! route_table {
                 .service(agents::get_agent)
                 .service(agents::update_agent)
                 .service(agents::delete_agent)
-                .service(agents::run_agent);
+                .service(agents::run_agent)
+                .service(teams::list_teams)
+                .service(teams::create_team)
+                .service(teams::get_team)
+                .service(teams::update_team)
+                .service(teams::delete_team)
+                .service(teams::list_members)
+                .service(teams::add_member)
+                .service(teams::remove_member)
+                .service(teams::set_topology)
+                .service(teams::team_graph)
+                .service(teams::run_team);
         }
 
         /// Routes under `/api`: projects and roadmaps (their macros give the path below it).

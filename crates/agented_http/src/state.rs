@@ -51,6 +51,8 @@ pub struct AppState {
     pub workflow_runs: agented_workflows::WorkflowRunService,
     /// Agents and their runs.
     pub agents: agented_workflows::AgentService,
+    /// Teams, their members and runs.
+    pub teams: agented_workflows::TeamService,
 }
 
 impl std::fmt::Debug for AppState {

@@ -164,6 +164,11 @@ prefixed_id!(
 );
 
 prefixed_id!(
+    /// A team of agents: `team-` + 6 lowercase alphanumerics (the original platform's form).
+    TeamId, "team-", "team"
+);
+
+prefixed_id!(
     /// A run of a workflow: `wfx-` + 6 lowercase alphanumerics (the original platform's prefix).
     WorkflowRunId, "wfx-", "workflow execution"
 );

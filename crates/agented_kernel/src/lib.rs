@@ -18,7 +18,7 @@ pub use cause::{Cause, UnstorableText};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use health::{BoxFuture, ComponentHealth, ComponentState, DatabaseHealth, HealthError, Readiness, ReadinessReport};
 pub use ids::{
-    AccountId, AgentId, BudgetId, ExecutionId, IdError, PlanningId, ProjectId, TriggerId, WorkerId, WorkflowId,
+    AccountId, AgentId, BudgetId, ExecutionId, IdError, PlanningId, ProjectId, TeamId, TriggerId, WorkerId, WorkflowId,
     WorkflowRunId,
 };
 pub use pagination::{Page, PageError};

@@ -257,12 +257,10 @@ impl Application {
             orchestration: runs.orchestration,
             metrics: metrics.clone(),
             workers: runs.workers.clone(),
-            workflows: agented_workflows::WorkflowService::new(
-                Arc::new(agented_store::SqlWorkflows::new(database.clone())),
-                clock.clone(),
-            ),
+            workflows: runs.workflows,
             workflow_runs: runs.workflow_runs,
             agents: runs.agents,
+            teams: runs.teams,
         };
         let options = HttpOptions {
             shutdown_timeout: settings.server.shutdown_timeout,
@@ -458,6 +456,8 @@ pub(crate) struct Runs {
     /// Advances runs of workflows, in a process that runs jobs.
     pub(crate) driver: Option<agented_runner::WorkflowDriver>,
     pub(crate) agents: agented_workflows::AgentService,
+    pub(crate) workflows: agented_workflows::WorkflowService,
+    pub(crate) teams: agented_workflows::TeamService,
 }
 
 /// Runs of workflows, and their driver when this process runs jobs.
@@ -782,11 +782,9 @@ pub(crate) async fn start_runs(
         owner,
         settings.max_untrusted_chars,
     );
-    let agent_service = agented_workflows::AgentService::new(
-        Arc::new(agented_store::SqlAgents::new(database.clone())),
-        Arc::new(launcher.clone()),
-        clock.clone(),
-    );
+    let agent_store = Arc::new(agented_store::SqlAgents::new(database.clone()));
+    let agent_service =
+        agented_workflows::AgentService::new(agent_store.clone(), Arc::new(launcher.clone()), clock.clone());
     let agents: Arc<dyn agented_runner::workflow::AgentRuns> =
         Arc::new(crate::agent_runs::WorkflowAgents::new(launcher, agent_service.clone()));
     let (workflow_runs, driver) = workflow_runs(
@@ -795,6 +793,17 @@ pub(crate) async fn start_runs(
         clock.clone(),
         runs_jobs.then_some((&me, agents)),
         (&env_for_workflows.0, &env_for_workflows.1),
+    );
+    let workflows = agented_workflows::WorkflowService::new(
+        Arc::new(agented_store::SqlWorkflows::new(database.clone())),
+        clock.clone(),
+    );
+    let teams = agented_workflows::TeamService::new(
+        Arc::new(agented_store::SqlTeams::new(database.clone())),
+        agent_store,
+        workflows.clone(),
+        workflow_runs.clone(),
+        clock.clone(),
     );
     Ok(Runs {
         triggers: agented_triggers::TriggerService::new(triggers, Arc::new(orchestration.clone()), clock.clone()),
@@ -814,6 +823,8 @@ pub(crate) async fn start_runs(
         workflow_runs,
         driver,
         agents: agent_service,
+        workflows,
+        teams,
         components,
         webhooks,
         scheduler,

@@ -14,7 +14,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::SqliteConnection;
 
 /// The tables, parents before children (foreign keys hold at every insert).
-pub const TABLES: [&str; 21] = [
+pub const TABLES: [&str; 22] = [
     "backends",
     "triggers",
     "trigger_paths",
@@ -36,6 +36,7 @@ pub const TABLES: [&str; 21] = [
     "workflow_executions",
     "workflow_node_executions",
     "agents",
+    "teams",
 ];
 
 /// Tables whose `id` PostgreSQL numbers itself: its counter must pass the copied ids.

@@ -26,6 +26,7 @@ pub mod planning;
 pub mod projects;
 pub mod schema;
 pub mod seeds;
+pub mod teams;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod triggers;
@@ -49,6 +50,7 @@ pub use migrations::{MIGRATIONS, POSTGRES_MIGRATIONS, run_migrations, run_migrat
 pub use planning::SqlPlanning;
 pub use projects::SqlProjects;
 pub use seeds::seed;
+pub use teams::SqlTeams;
 pub use triggers::SqlTriggers;
 pub use workers::SqlWorkers;
 pub use workflow_runs::SqlWorkflowRuns;

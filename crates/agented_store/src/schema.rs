@@ -366,3 +366,19 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    teams (id) {
+        id -> Text,
+        name -> Text,
+        description -> Text,
+        topology -> Text,
+        topology_config -> Text,
+        leader_id -> Nullable<Text>,
+        enabled -> Bool,
+        members -> Text,
+        workflow_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}

@@ -7,8 +7,6 @@ use crate::definition::FieldErrors;
 use agented_kernel::{AgentId, BackendType};
 use chrono::{DateTime, Utc};
 
-/// Longest name.
-pub const MAX_NAME_CHARS: usize = 100;
 /// Longest system prompt, role, context or description.
 pub const MAX_TEXT_CHARS: usize = 20_000;
 /// Most goals, tools, skills or documents.
@@ -171,11 +169,7 @@ impl AgentPatch {
         let mut errors = FieldErrors::new();
         let mut next = current;
         if let Some(name) = self.name {
-            let name = name.trim().to_owned();
-            if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
-                errors.insert("name".into(), format!("1–{MAX_NAME_CHARS} characters, no control characters"));
-            }
-            next.name = name;
+            next.name = crate::definition::check_name(&mut errors, &name);
         }
         text(&mut errors, "description", self.description, &mut next.description);
         text(&mut errors, "role", self.role, &mut next.role);

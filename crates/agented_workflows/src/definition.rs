@@ -74,11 +74,7 @@ impl WorkflowPatch {
         let mut errors = FieldErrors::new();
         let mut next = current;
         if let Some(name) = self.name {
-            let name = name.trim().to_owned();
-            if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
-                errors.insert("name".into(), format!("1–{MAX_NAME_CHARS} characters, no control characters"));
-            }
-            next.name = name;
+            next.name = check_name(&mut errors, &name);
         }
         if let Some(description) = self.description {
             if description.chars().count() > MAX_DESCRIPTION_CHARS {
@@ -91,6 +87,15 @@ impl WorkflowPatch {
         }
         if errors.is_empty() { Ok(next) } else { Err(errors) }
     }
+}
+
+/// `name` trimmed, with a problem recorded unless it is 1–100 characters without control characters.
+pub(crate) fn check_name(errors: &mut FieldErrors, name: &str) -> String {
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
+        errors.insert("name".into(), format!("1–{MAX_NAME_CHARS} characters, no control characters"));
+    }
+    name
 }
 
 /// The fields `applied` to a new record, or every problem: those of `applied`, and

@@ -5,14 +5,18 @@
 use crate::agent::Agent;
 use crate::definition::{Workflow, WorkflowFields, WorkflowVersion};
 use crate::document::GraphDocument;
+use crate::graph::Graph;
 use crate::node::NodeId;
+use crate::node::NodeKind;
+use crate::output::NodeOutput;
 use crate::ports::{
-    AgentLauncher, AgentRepository, LaunchError, RunEnding, WorkflowRepository, WorkflowRunRepository,
+    AgentLauncher, AgentRepository, LaunchError, RunEnding, TeamRepository, WorkflowRepository, WorkflowRunRepository,
     WorkflowStoreError,
 };
-use crate::progress::NodeState;
+use crate::progress::{AfterFailure, NodeState, RunEnd, Step, after_failure, next_steps};
 use crate::run::{Decision, NodeRun, RunStatus, WorkflowRun};
-use agented_kernel::{AgentId, WorkerId, WorkflowId, WorkflowRunId};
+use crate::team::Team;
+use agented_kernel::{AgentId, TeamId, WorkerId, WorkflowId, WorkflowRunId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -247,39 +251,100 @@ impl WorkflowRunRepository for MemoryWorkflowRuns {
     }
 }
 
+/// Records with an id in memory: agents and teams.
+#[derive(Debug)]
+pub struct MemoryRecords<T> {
+    records: Mutex<Vec<T>>,
+}
+
+impl<T> Default for MemoryRecords<T> {
+    fn default() -> Self {
+        Self { records: Mutex::new(Vec::new()) }
+    }
+}
+
 /// Agents in memory.
-#[derive(Debug, Default)]
-pub struct MemoryAgents {
-    agents: Mutex<Vec<Agent>>,
+pub type MemoryAgents = MemoryRecords<Agent>;
+/// Teams in memory.
+pub type MemoryTeams = MemoryRecords<Team>;
+
+impl<T: Clone> MemoryRecords<T> {
+    fn lock(&self) -> MutexGuard<'_, Vec<T>> {
+        self.records.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn all(&self) -> Vec<T> {
+        self.lock().clone()
+    }
+
+    fn find(&self, is: impl Fn(&T) -> bool) -> Option<T> {
+        self.lock().iter().find(|r| is(r)).cloned()
+    }
+
+    fn push(&self, record: &T) {
+        self.lock().push(record.clone());
+    }
+
+    fn replace(&self, record: &T, is: impl Fn(&T) -> bool) -> bool {
+        let mut records = self.lock();
+        let Some(slot) = records.iter_mut().find(|r| is(r)) else { return false };
+        *slot = record.clone();
+        true
+    }
+
+    fn remove(&self, is: impl Fn(&T) -> bool) -> bool {
+        let mut records = self.lock();
+        let before = records.len();
+        records.retain(|r| !is(r));
+        records.len() < before
+    }
 }
 
 #[async_trait]
 impl AgentRepository for MemoryAgents {
     async fn list(&self) -> Result<Vec<Agent>, WorkflowStoreError> {
-        Ok(self.agents.lock().unwrap_or_else(PoisonError::into_inner).clone())
+        Ok(self.all())
     }
 
     async fn get(&self, id: &AgentId) -> Result<Option<Agent>, WorkflowStoreError> {
-        Ok(self.agents.lock().unwrap_or_else(PoisonError::into_inner).iter().find(|a| &a.id == id).cloned())
+        Ok(self.find(|a| &a.id == id))
     }
 
     async fn insert(&self, agent: &Agent) -> Result<(), WorkflowStoreError> {
-        self.agents.lock().unwrap_or_else(PoisonError::into_inner).push(agent.clone());
+        self.push(agent);
         Ok(())
     }
 
     async fn update(&self, agent: &Agent) -> Result<bool, WorkflowStoreError> {
-        let mut agents = self.agents.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some(slot) = agents.iter_mut().find(|a| a.id == agent.id) else { return Ok(false) };
-        *slot = agent.clone();
-        Ok(true)
+        Ok(self.replace(agent, |a| a.id == agent.id))
     }
 
     async fn delete(&self, id: &AgentId) -> Result<bool, WorkflowStoreError> {
-        let mut agents = self.agents.lock().unwrap_or_else(PoisonError::into_inner);
-        let before = agents.len();
-        agents.retain(|a| &a.id != id);
-        Ok(agents.len() < before)
+        Ok(self.remove(|a| &a.id == id))
+    }
+}
+
+#[async_trait]
+impl TeamRepository for MemoryTeams {
+    async fn list(&self) -> Result<Vec<Team>, WorkflowStoreError> {
+        Ok(self.all())
+    }
+
+    async fn get(&self, id: &TeamId) -> Result<Option<Team>, WorkflowStoreError> {
+        Ok(self.find(|t| &t.id == id))
+    }
+
+    async fn insert(&self, team: &Team) -> Result<(), WorkflowStoreError> {
+        self.push(team);
+        Ok(())
+    }
+
+    async fn update(&self, team: &Team) -> Result<bool, WorkflowStoreError> {
+        Ok(self.replace(team, |t| t.id == team.id))
+    }
+
+    async fn delete(&self, id: &TeamId) -> Result<bool, WorkflowStoreError> {
+        Ok(self.remove(|t| &t.id == id))
     }
 }
 
@@ -311,4 +376,42 @@ impl AgentLauncher for RecordingLauncher {
         launched.push((agent.id.clone(), message.to_owned(), id.clone()));
         Ok(id)
     }
+}
+
+/// Drives a run of `g` on `input` to its end, as the executor would but at once: each
+/// started node completes with what `act` makes of it (or fails), in the order the steps
+/// come. Returns the end and the nodes in the order they started (a retry appears again).
+///
+/// # Panics
+/// When the run has not ended after 100 rounds of steps.
+pub fn drive(
+    g: &Graph,
+    input: &NodeOutput,
+    start: DateTime<Utc>,
+    mut act: impl FnMut(&str, &NodeKind, &NodeOutput, u32) -> Result<NodeOutput, String>,
+) -> (RunEnd, Vec<String>, Vec<NodeState>) {
+    let mut states = vec![NodeState::Pending; g.nodes().len()];
+    let mut now = start;
+    let mut started = Vec::new();
+    for _ in 0..100 {
+        for step in next_steps(g, &states, input, now) {
+            match step {
+                Step::Finish(end) => return (end, started, states),
+                Step::Skip { node } => states[g.index_of(&node).unwrap_or_default()] = NodeState::Skipped,
+                Step::WakeAt(at) => now = at,
+                Step::Start { node, input, attempt } => {
+                    let i = g.index_of(&node).unwrap_or_default();
+                    started.push(node.as_str().to_owned());
+                    states[i] = match act(node.as_str(), &g.nodes()[i].kind, &input, attempt) {
+                        Ok(out) => NodeState::Completed(out),
+                        Err(error) => match after_failure(&g.nodes()[i].policy, attempt, now) {
+                            AfterFailure::Retry { attempt, at } => NodeState::Retrying { attempt, at },
+                            AfterFailure::GiveUp => NodeState::Failed { error, attempts: attempt },
+                        },
+                    };
+                }
+            }
+        }
+    }
+    panic!("the run never ended: {states:?}")
 }

@@ -91,13 +91,13 @@ impl Graph {
             if let Some(branch) = &e.branch {
                 let source = &nodes[from];
                 let allowed = match (&source.kind, branch.as_str()) {
-                    (NodeKind::Conditional(_), "true" | "false") => true,
+                    (NodeKind::Conditional { .. }, "true" | "false") => true,
                     (_, "error") => source.policy.on_error == ErrorMode::Continue,
                     _ => false,
                 };
                 if !allowed {
                     let why = match source.kind {
-                        NodeKind::Conditional(_) => {
+                        NodeKind::Conditional { .. } => {
                             "a conditional's edges take branch true or false (or error, when it continues on error)"
                                 .to_owned()
                         }

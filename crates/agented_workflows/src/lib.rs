@@ -11,6 +11,7 @@
 
 pub mod agent;
 mod agents;
+pub mod compile;
 pub mod condition;
 pub mod definition;
 pub mod document;
@@ -25,6 +26,8 @@ pub mod progress;
 pub mod run;
 mod runs;
 mod service;
+pub mod team;
+mod teams;
 pub mod transform;
 pub mod yaml;
 
@@ -37,12 +40,14 @@ pub use graph::{Graph, GraphErrors, Link};
 pub use node::{AgentTarget, ErrorMode, Node, NodeId, NodeKind, NodePolicy};
 pub use output::NodeOutput;
 pub use ports::{
-    AgentLauncher, AgentRepository, LaunchError, RunEnding, WorkflowRepository, WorkflowRunRepository,
+    AgentLauncher, AgentRepository, LaunchError, RunEnding, TeamRepository, WorkflowRepository, WorkflowRunRepository,
     WorkflowStoreError,
 };
 pub use progress::{AfterFailure, NodeState, RunEnd, Step, after_failure, next_steps, settle, state_name};
 pub use run::{Decision, NodeRun, Profile, RunOrigin, RunStatus, WorkflowRun};
 pub use runs::{MAX_INPUT_BYTES, MAX_LISTED_RUNS, RunError, Wake, WorkflowRunService, run_input};
 pub use service::{WorkflowError, WorkflowService};
+pub use team::{Member, Team, TeamFields, TeamPatch, Topology, TopologyConfig};
+pub use teams::{MAX_TEAM_DEPTH, NewMember, TeamError, TeamService};
 pub use transform::{Transform, render};
 pub use yaml::{SCHEMA, WorkflowFile, YamlProblem, read_workflow, write_workflow};

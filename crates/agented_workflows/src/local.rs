@@ -4,7 +4,8 @@
 use crate::node::{Node, NodeKind};
 use crate::output::NodeOutput;
 use crate::run::Decision;
-use serde_json::{Value, json};
+use crate::transform::render;
+use serde_json::{Map, Value, json};
 
 /// What node `node` makes of `input`, when its kind only computes; `None` for the kinds
 /// that act (agent, command, approval, wait, workflow).
@@ -14,13 +15,23 @@ pub fn compute(node: &Node, input: &NodeOutput) -> Option<Result<NodeOutput, Str
     match &node.kind {
         NodeKind::Trigger => Some(Ok(NodeOutput { content_type: "trigger".into(), ..input.clone() }.from_node(id))),
         NodeKind::Transform(t) => Some(t.apply(id, input)),
-        NodeKind::Conditional(c) => {
-            let result = c.holds(input);
+        NodeKind::Conditional { condition, subject } => {
+            let result = match subject {
+                Some(template) => condition.holds(&NodeOutput { text: Some(render(template, input)), ..input.clone() }),
+                None => condition.holds(input),
+            };
             let branch = if result { "true" } else { "false" };
+            // The input's data stays (a fan-in's outputs by node), so a branch can still read it.
+            let mut data = match &input.data {
+                Some(Value::Object(map)) => map.clone(),
+                _ => Map::new(),
+            };
+            data.insert("result".into(), Value::from(result));
+            data.insert("branch".into(), Value::from(branch));
             let mut out = NodeOutput {
                 content_type: "conditional".into(),
                 text: Some(input.as_text()),
-                data: Some(json!({"result": result, "branch": branch})),
+                data: Some(Value::Object(data)),
                 branch: Some(branch.to_owned()),
                 ..NodeOutput::default()
             }

@@ -72,7 +72,13 @@ pub enum NodeKind {
         argv: Vec<String>,
     },
     /// Takes the `true` or the `false` branch.
-    Conditional(Condition),
+    Conditional {
+        /// The test.
+        condition: Condition,
+        /// A template over the input naming what is tested (`{input.review}`, one node's
+        /// text of a fan-in); the input's text when unset.
+        subject: Option<String>,
+    },
     /// Reshapes its input.
     Transform(Transform),
     /// Waits for a person to approve or reject.
@@ -108,7 +114,7 @@ impl NodeKind {
             Self::Trigger => "trigger",
             Self::Agent { .. } => "agent",
             Self::Command { .. } => "command",
-            Self::Conditional(_) => "conditional",
+            Self::Conditional { .. } => "conditional",
             Self::Transform(_) => "transform",
             Self::Approval { .. } => "approval",
             Self::Wait(_) => "wait",
@@ -260,7 +266,7 @@ fn kind(doc: &NodeDocument, problems: &mut NodeProblems) -> Option<NodeKind> {
                 return missing(problems, doc, "condition", &format!("one of {}", Condition::NAMES.join(", ")));
             };
             match Condition::parse(&name, config.get("value")) {
-                Ok(c) => Some(NodeKind::Conditional(c)),
+                Ok(condition) => Some(NodeKind::Conditional { condition, subject: text(config, "subject") }),
                 Err(why) => {
                     problems.push(("config.condition".into(), why));
                     None

@@ -6,7 +6,8 @@ use crate::document::GraphDocument;
 use crate::node::NodeId;
 use crate::output::NodeOutput;
 use crate::run::{Decision, NodeRun, RunStatus, WorkflowRun};
-use agented_kernel::{AgentId, WorkerId, WorkflowId, WorkflowRunId};
+use crate::team::Team;
+use agented_kernel::{AgentId, TeamId, WorkerId, WorkflowId, WorkflowRunId};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -199,6 +200,40 @@ pub trait AgentRepository: Send + Sync {
     /// # Errors
     /// MUST return [`WorkflowStoreError`] only when storage fails.
     async fn delete(&self, id: &AgentId) -> Result<bool, WorkflowStoreError>;
+}
+
+/// Stored teams, each with its members and the workflow it compiles to.
+#[async_trait]
+pub trait TeamRepository: Send + Sync {
+    /// Every team, oldest first.
+    ///
+    /// # Errors
+    /// MUST return [`WorkflowStoreError`] only when storage fails.
+    async fn list(&self) -> Result<Vec<Team>, WorkflowStoreError>;
+
+    /// One team.
+    ///
+    /// # Errors
+    /// MUST return [`WorkflowStoreError`] only when storage fails.
+    async fn get(&self, id: &TeamId) -> Result<Option<Team>, WorkflowStoreError>;
+
+    /// Stores a new team.
+    ///
+    /// # Errors
+    /// MUST return [`WorkflowStoreError`] only when storage fails.
+    async fn insert(&self, team: &Team) -> Result<(), WorkflowStoreError>;
+
+    /// Replaces a stored team's fields, members, workflow and `updated_at`; whether it existed.
+    ///
+    /// # Errors
+    /// MUST return [`WorkflowStoreError`] only when storage fails.
+    async fn update(&self, team: &Team) -> Result<bool, WorkflowStoreError>;
+
+    /// Deletes a team (not its workflow, whose runs stay); whether it existed.
+    ///
+    /// # Errors
+    /// MUST return [`WorkflowStoreError`] only when storage fails.
+    async fn delete(&self, id: &TeamId) -> Result<bool, WorkflowStoreError>;
 }
 
 /// Starts a run of an agent as an ordinary execution.

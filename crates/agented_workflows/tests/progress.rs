@@ -17,46 +17,19 @@ fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 6, 12, 0, 0).unwrap()
 }
 
-/// Drives a run to its end: each started node completes at once with what `act` makes of
-/// it (or fails), in the order the steps come. Returns the end and the nodes in the order
-/// they started (a retry appears again).
 fn drive(
     g: &Graph,
     input: &str,
-    mut act: impl FnMut(&str, &NodeKind, &NodeOutput, u32) -> Result<NodeOutput, String>,
+    act: impl FnMut(&str, &NodeKind, &NodeOutput, u32) -> Result<NodeOutput, String>,
 ) -> (RunEnd, Vec<String>, Vec<NodeState>) {
-    let mut states = vec![NodeState::Pending; g.nodes().len()];
-    let mut now = t0();
-    let mut started = Vec::new();
-    let input = NodeOutput::text("input", input);
-    for _ in 0..100 {
-        for step in next_steps(g, &states, &input, now) {
-            match step {
-                Step::Finish(end) => return (end, started, states),
-                Step::Skip { node } => states[g.index_of(&node).unwrap()] = NodeState::Skipped,
-                Step::WakeAt(at) => now = at,
-                Step::Start { node, input, attempt } => {
-                    let i = g.index_of(&node).unwrap();
-                    started.push(node.as_str().to_owned());
-                    states[i] = match act(node.as_str(), &g.nodes()[i].kind, &input, attempt) {
-                        Ok(out) => NodeState::Completed(out),
-                        Err(error) => match after_failure(&g.nodes()[i].policy, attempt, now) {
-                            AfterFailure::Retry { attempt, at } => NodeState::Retrying { attempt, at },
-                            AfterFailure::GiveUp => NodeState::Failed { error, attempts: attempt },
-                        },
-                    };
-                }
-            }
-        }
-    }
-    panic!("the run never ended: {states:?}")
+    agented_workflows::fakes::drive(g, &NodeOutput::text("input", input), t0(), act)
 }
 
 /// Transforms and conditionals do what their kind says; other nodes echo with their id.
 fn natural(id: &str, kind: &NodeKind, input: &NodeOutput, _: u32) -> Result<NodeOutput, String> {
     match kind {
         NodeKind::Transform(t) => t.apply(id, input),
-        NodeKind::Conditional(c) => {
+        NodeKind::Conditional { condition: c, .. } => {
             let branch = c.holds(input).to_string();
             Ok(NodeOutput { branch: Some(branch), ..input.clone() })
         }

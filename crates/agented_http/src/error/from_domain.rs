@@ -180,6 +180,18 @@ impl From<agented_workflows::AgentError> for ApiError {
     }
 }
 
+impl From<agented_workflows::TeamError> for ApiError {
+    fn from(e: agented_workflows::TeamError) -> Self {
+        use agented_workflows::TeamError as E;
+        match e {
+            E::NotFound(what) => Self::not_found(format!("{what} not found")),
+            E::Invalid(details) => Self::invalid_fields(details),
+            E::Conflict(message) => Self::conflict(message),
+            E::Store(ref cause) => Self::unavailable_error(cause),
+        }
+    }
+}
+
 impl From<OrchestrationError> for ApiError {
     fn from(e: OrchestrationError) -> Self {
         match e {

@@ -74,7 +74,7 @@ async fn act(shared: &Arc<Shared>, a: &Attempt) -> Result {
         NodeKind::Approval { timeout, .. } => approval(shared, a, *timeout).await,
         NodeKind::Workflow { workflow_id } => sub_workflow(shared, a, workflow_id).await,
         NodeKind::Agent { target, prompt } => super::agents::agent(shared, a, target, prompt).await,
-        NodeKind::Trigger | NodeKind::Conditional(_) | NodeKind::Transform(_) => {
+        NodeKind::Trigger | NodeKind::Conditional { .. } | NodeKind::Transform(_) => {
             local::compute(&a.node, &a.input).unwrap_or_else(|| Err("nothing to compute".to_owned()))
         }
     }
@@ -192,12 +192,28 @@ pub(super) async fn attempt_child(
     Ok(id)
 }
 
+/// Most runs inside runs: a workflow that runs itself, directly or through others, stops here.
+pub const MAX_NESTING: usize = 8;
+
+/// Refuses a sub-workflow of `run` when `run` is already [`MAX_NESTING`] deep.
+async fn nesting(shared: &Arc<Shared>, run: &WorkflowRunId) -> std::result::Result<(), String> {
+    let mut at = run.clone();
+    for _ in 0..MAX_NESTING {
+        match shared.runs.get_run(&at).await.map_err(|e| e.to_string())?.map(|r| r.origin) {
+            Some(RunOrigin::Parent { run, .. }) => at = run,
+            _ => return Ok(()),
+        }
+    }
+    Err(format!("sub-workflows nest deeper than {MAX_NESTING} runs: does a workflow run itself?"))
+}
+
 /// Starts the sub-workflow once per attempt (its run id is stored on the node before the run
 /// is), then waits for it to end.
 async fn sub_workflow(shared: &Arc<Shared>, a: &Attempt, workflow: &str) -> Result {
     let child = attempt_child(shared, a, || WorkflowRunId::generate().to_string()).await?;
     let child = WorkflowRunId::parse(&child).map_err(|e| e.to_string())?;
     if shared.runs.get_run(&child).await.map_err(|e| e.to_string())?.is_none() {
+        nesting(shared, &a.run).await?;
         let origin = RunOrigin::Parent { run: a.run.clone(), node: a.node.id.clone() };
         let input = a.input.data.clone().unwrap_or_else(|| Value::from(a.input.as_text()));
         shared

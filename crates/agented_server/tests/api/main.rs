@@ -29,6 +29,7 @@ mod schedules;
 mod sse;
 mod streams;
 mod support;
+mod teams;
 mod triggers;
 mod webhooks;
 mod workers;

@@ -25,19 +25,19 @@ async fn start(app: &TestApp, id: &str, input: Value) -> String {
     started["workflow_execution_id"].as_str().unwrap().to_owned()
 }
 
-async fn stream(app: &TestApp, id: &str, run: &str) -> SseReader {
+pub(crate) async fn stream(app: &TestApp, id: &str, run: &str) -> SseReader {
     let res = app.get(&format!("/admin/workflows/{id}/executions/{run}/stream")).await;
     assert_eq!(res.status(), 200);
     SseReader::new(res)
 }
 
 /// Follows the run until `stop` says so or it completes; the events seen.
-async fn watch(app: &TestApp, id: &str, run: &str, stop: impl FnMut(&SseEvent) -> bool) -> Vec<SseEvent> {
+pub(crate) async fn watch(app: &TestApp, id: &str, run: &str, stop: impl FnMut(&SseEvent) -> bool) -> Vec<SseEvent> {
     stream(app, id, run).await.until(stop).await
 }
 
 /// Waits for the run to end; the run then.
-async fn ended(app: &TestApp, id: &str, run: &str) -> Value {
+pub(crate) async fn ended(app: &TestApp, id: &str, run: &str) -> Value {
     let events = watch(app, id, run, |e| e.name == "complete").await;
     let last = events.last().unwrap();
     assert_eq!(last.name, "complete", "the stream ended without complete");
@@ -48,7 +48,7 @@ async fn ended(app: &TestApp, id: &str, run: &str) -> Value {
 }
 
 /// A new admin key named `name`; its secret.
-async fn named_admin(app: &TestApp, name: &str) -> String {
+pub(crate) async fn named_admin(app: &TestApp, name: &str) -> String {
     let (status, created) =
         send(app, Method::POST, "/admin/api-keys", Some(json!({"name": name, "scope": "admin"}))).await;
     assert_eq!(status, 201, "{created}");
@@ -56,7 +56,7 @@ async fn named_admin(app: &TestApp, name: &str) -> String {
 }
 
 /// POSTs `body` to `path` with `key`.
-async fn as_key(app: &TestApp, key: &str, path: &str, body: Value) -> (u16, Value) {
+pub(crate) async fn as_key(app: &TestApp, key: &str, path: &str, body: Value) -> (u16, Value) {
     let res = reqwest::Client::new().post(app.url(path)).header("X-API-Key", key).json(&body).send().await.unwrap();
     (res.status().as_u16(), res.json().await.unwrap_or(Value::Null))
 }
@@ -73,11 +73,11 @@ async fn eventually(mut check: impl FnMut() -> bool) -> bool {
     false
 }
 
-fn node<'a>(run: &'a Value, id: &str) -> &'a Value {
+pub(crate) fn node<'a>(run: &'a Value, id: &str) -> &'a Value {
     run["nodes"].as_array().unwrap().iter().find(|n| n["node_id"] == id).unwrap()
 }
 
-fn waiting_at(e: &SseEvent, node_id: &str) -> bool {
+pub(crate) fn waiting_at(e: &SseEvent, node_id: &str) -> bool {
     e.name == "complete"
         || e.data["nodes"]
             .as_array()

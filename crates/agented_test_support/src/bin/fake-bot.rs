@@ -28,6 +28,11 @@
 //! - `echo=PREFIX`: answers, in one message, PREFIX and then the words of the untrusted
 //!   text fenced in its prompt (what a workflow's agent node was given), else of the whole
 //!   prompt, leaving out `key=value` directives
+//! - `critic=N`: a team's critic that approves on round N: answers `APPROVED` when its
+//!   prompt says `Round K of` with K ≥ N, else `REVISE` and what to change
+//! - `coordinator`: a team's coordinator: answers its plan prompt with the JSON plan
+//!   `{"tasks": {"<agent id>": "part for <agent id>: <task>"}}`, one task per member its
+//!   prompt lists (`- agent-…:`); other prompts get what its other words ask
 //!
 //! Asked by Agented's planning (its prompts name a reply schema), it answers
 //! as a model would, in one message: questions for
@@ -109,15 +114,44 @@ fn plan(prompt: &str) -> Plan {
     plan
 }
 
+/// The untrusted text fenced in the prompt (what a workflow's agent node was given), whole.
+fn fenced(prompt: &str) -> Option<&str> {
+    let open = prompt.find("<untrusted-input-")?;
+    let start = open + prompt[open..].find('>')? + 1;
+    let end = start + prompt[start..].find("</untrusted-input-")?;
+    Some(&prompt[start..end])
+}
+
+/// `critic=N` and `coordinator`: a team member's reply, from the node's prompt.
+fn team_reply(prompt: &str) -> Option<String> {
+    let words: Vec<&str> = prompt.split_whitespace().collect();
+    let task = fenced(prompt).unwrap_or(prompt);
+    if let Some(approve_on) = words.iter().find_map(|w| w.strip_prefix("critic=")?.parse::<u32>().ok()) {
+        let round = task.split("Round ").nth(1)?.split_whitespace().next()?.parse::<u32>().ok()?;
+        return Some(if round >= approve_on {
+            format!("APPROVED in round {round}")
+        } else {
+            format!("REVISE: round {round} needs a sharper ending")
+        });
+    }
+    if !words.contains(&"coordinator") || !task.trim_start().starts_with("Split the task") {
+        return None;
+    }
+    let goal = task.split("The task:").nth(1).unwrap_or_default().trim();
+    let tasks: serde_json::Map<String, serde_json::Value> = task
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("- ")?.split(':').next().filter(|id| id.starts_with("agent-")))
+        .map(|id| (id.to_owned(), serde_json::Value::from(format!("part for {id}: {goal}"))))
+        .collect();
+    Some(serde_json::json!({ "tasks": tasks }).to_string())
+}
+
 /// `echo=PREFIX`: PREFIX and the fenced input (the text between the fence tags), else
 /// the prompt's words other than its directives.
 fn echo_reply(prompt: &str) -> Option<String> {
     let prefix = prompt.split_whitespace().find_map(|w| w.strip_prefix("echo="))?;
-    let fenced = prompt.find("<untrusted-input-").and_then(|open| {
-        let start = open + prompt[open..].find('>')? + 1;
-        let end = start + prompt[start..].find("</untrusted-input-")?;
-        Some(prompt[start..end].split_whitespace().filter(|w| !w.contains('=')).collect::<Vec<_>>().join(" "))
-    });
+    let fenced =
+        fenced(prompt).map(|text| text.split_whitespace().filter(|w| !w.contains('=')).collect::<Vec<_>>().join(" "));
     let body =
         fenced.unwrap_or_else(|| prompt.split_whitespace().filter(|w| !w.contains('=')).collect::<Vec<_>>().join(" "));
     Some(format!("{prefix}{body}"))
@@ -264,7 +298,7 @@ async fn main() {
         _ => "plain",
     };
     let prompt = prompt_of(flavour, args);
-    let reply = planning_reply(&prompt).or_else(|| echo_reply(&prompt));
+    let reply = planning_reply(&prompt).or_else(|| team_reply(&prompt)).or_else(|| echo_reply(&prompt));
     let mut plan = plan(&prompt);
     if reply.is_some() && !prompt.split_whitespace().any(|w| w.starts_with("lines=")) {
         plan.lines = 0;

@@ -1,0 +1,227 @@
+//! Teams over HTTP with the original's fields: members, topology, the graph it compiles
+//! to, and one run per topology on the server's own driver with the fake bot as every
+//! member (`echo=` members, a `critic=N` critic, a `coordinator` that emits a plan).
+
+use crate::support::send;
+use crate::workflow_runs::{as_key, ended, named_admin, node, waiting_at, watch};
+use agented_test_support::TestApp;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// A new agent whose system prompt holds the fake bot's directives; its id.
+async fn agent(app: &TestApp, name: &str, directives: &str) -> String {
+    let body = json!({"name": name, "system_prompt": format!("{directives} lines=0")});
+    let (status, created) = send(app, Method::POST, "/admin/agents", Some(body)).await;
+    assert_eq!(status, 201, "{created}");
+    created["id"].as_str().unwrap().to_owned()
+}
+
+/// A new team of `topology` with `members` (agent ids) in order; its id.
+async fn team(app: &TestApp, name: &str, topology: &str, config: Value, members: &[&str]) -> String {
+    let (status, created) = send(app, Method::POST, "/admin/teams", Some(json!({"name": name}))).await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    for agent in members {
+        let (status, added) =
+            send(app, Method::POST, &format!("/admin/teams/{id}/members"), Some(json!({"agent_id": agent}))).await;
+        assert_eq!(status, 201, "{added}");
+    }
+    let body = json!({"topology": topology, "topology_config": config});
+    let (status, set) = send(app, Method::PUT, &format!("/admin/teams/{id}/topology"), Some(body)).await;
+    assert_eq!(status, 200, "{set}");
+    id
+}
+
+/// Starts team `id` on `message`; its workflow and the run.
+async fn start(app: &TestApp, id: &str, message: &str) -> (String, String) {
+    let (status, started) =
+        send(app, Method::POST, &format!("/admin/teams/{id}/run"), Some(json!({"message": message}))).await;
+    assert_eq!(status, 202, "{started}");
+    assert_eq!((started["team_id"].as_str(), started["status"].as_str()), (Some(id), Some("pending")));
+    let field = |k: &str| started[k].as_str().unwrap().to_owned();
+    (field("workflow_id"), field("workflow_execution_id"))
+}
+
+/// Runs team `id` on `message` to its end; the completed run.
+async fn completed(app: &TestApp, id: &str, message: &str) -> Value {
+    let (workflow, run) = start(app, id, message).await;
+    let done = ended(app, &workflow, &run).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    done
+}
+
+fn text(run: &Value, id: &str) -> String {
+    node(run, id)["output_json"]["text"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_team_keeps_its_fields_and_members_and_bad_requests_get_clear_json_errors() {
+    let app = TestApp::spawn().await;
+    let ada = agent(&app, "Ada", "echo=A:").await;
+    let (status, created) = send(
+        &app,
+        Method::POST,
+        "/admin/teams",
+        Some(json!({"name": "Platform Squad", "topology": "sequential", "topology_config": "{\"order\": []}"})),
+    )
+    .await;
+    assert_eq!(status, 201, "the original's settings as text are read: {created}");
+    assert_eq!(created["topology_config"], json!({"order": []}));
+    let id = created["id"].as_str().unwrap();
+    assert!(id.starts_with("team-"));
+    let members = format!("/admin/teams/{id}/members");
+    let (status, added) =
+        send(&app, Method::POST, &members, Some(json!({"agent_id": ada, "role": "leader", "name": "Lead Ada"}))).await;
+    assert_eq!(status, 201, "{added}");
+    assert_eq!(added["members"], json!([{"agent_id": ada, "name": "Lead Ada", "role": "leader"}]));
+    let (status, again) = send(&app, Method::POST, &members, Some(json!({"agent_id": ada}))).await;
+    assert_eq!(status, 409, "{again}");
+    let (status, ghost) = send(&app, Method::POST, &members, Some(json!({"agent_id": "agent-nobody"}))).await;
+    assert_eq!((status, ghost["details"]["agent_id"].clone()), (422, json!("no such agent")));
+    let topology = format!("/admin/teams/{id}/topology");
+    let (status, bad) = send(&app, Method::PUT, &topology, Some(json!({"topology": "mesh"}))).await;
+    assert_eq!(status, 422, "{bad}");
+    assert!(bad["details"]["topology"].as_str().unwrap().contains("generator_critic"), "{bad}");
+    let wrong = json!({"topology": "generator_critic", "topology_config": {"max_rounds": 0}});
+    let (status, bad) = send(&app, Method::PUT, &topology, Some(wrong)).await;
+    assert_eq!((status, bad["details"]["topology_config.max_rounds"].clone()), (422, json!("1–10")));
+    let lonely = json!({"topology": "generator_critic", "topology_config": {}});
+    assert_eq!(send(&app, Method::PUT, &topology, Some(lonely)).await.0, 200, "saved, though it cannot run yet");
+    let (status, why) =
+        send(&app, Method::POST, &format!("/admin/teams/{id}/run"), Some(json!({"message": "x"}))).await;
+    assert_eq!(status, 409, "{why}");
+    assert!(why["error"].as_str().unwrap().contains("needs two members"), "{why}");
+    let (status, why) = send(&app, Method::GET, &format!("/admin/teams/{id}/graph"), None).await;
+    assert_eq!(status, 409, "{why}");
+    let (status, why) = send(&app, Method::POST, &format!("/admin/teams/{id}/run"), None).await;
+    assert_eq!(status, 422, "a run needs a message: {why}");
+    let (status, bad) =
+        send(&app, Method::POST, "/admin/teams", Some(json!({"name": "x", "topology_config": [1]}))).await;
+    assert_eq!((status, bad["details"]["topology_config"].is_string()), (422, true), "{bad}");
+    let (status, _) = send(&app, Method::POST, "/admin/teams", Some(json!({"name": "x", "color": "#fff"}))).await;
+    assert_eq!(status, 422, "unknown fields are refused");
+    for (method, path) in [
+        (Method::GET, "/admin/teams/team-nothere".to_owned()),
+        (Method::DELETE, "/admin/teams/NOT-AN-ID".to_owned()),
+        (Method::DELETE, format!("/admin/teams/{id}/members/agent-nobody")),
+    ] {
+        let (status, answer) = send(&app, method, &path, None).await;
+        assert_eq!(status, 404, "{path}: {answer}");
+    }
+    let (status, left) = send(&app, Method::DELETE, &format!("/admin/teams/{id}/members/{ada}"), None).await;
+    assert_eq!((status, left["members"].clone()), (200, json!([])));
+    assert_eq!(send(&app, Method::DELETE, &format!("/admin/teams/{id}"), None).await.0, 204);
+    let (_, list) = send(&app, Method::GET, "/admin/teams", None).await;
+    assert_eq!(list["teams"], json!([]));
+}
+
+#[tokio::test]
+async fn a_sequential_team_hands_each_output_to_the_next_member_through_real_executions() {
+    let app = TestApp::spawn().await;
+    let (a, b) = (agent(&app, "Ada", "echo=A:").await, agent(&app, "Bob", "echo=B:").await);
+    let id = team(&app, "Pair", "sequential", json!({"order": [b, a]}), &[&a, &b]).await;
+    let (status, graph) = send(&app, Method::GET, &format!("/admin/teams/{id}/graph"), None).await;
+    assert_eq!(status, 200, "{graph}");
+    let nodes: Vec<&str> =
+        graph["graph_json"]["nodes"].as_array().unwrap().iter().map(|n| n["label"].as_str().unwrap()).collect();
+    assert_eq!(nodes, ["Input", "Bob", "Ada"], "the order setting wins over the members' order");
+    let done = completed(&app, &id, "go").await;
+    assert_eq!(done["output_json"]["text"], "A:B:go");
+    assert_eq!(text(&done, "step_1"), "B:go");
+    assert!(node(&done, "step_1")["execution_ids"][0].as_str().unwrap().starts_with("exec-bot-agents-"));
+    let (_, read) = send(&app, Method::GET, &format!("/admin/teams/{id}"), None).await;
+    assert_eq!(read["workflow_id"], done["workflow_id"], "the team's workflow ran");
+}
+
+#[tokio::test]
+async fn a_parallel_team_works_at_once_and_merges_under_each_members_name() {
+    let app = TestApp::spawn().await;
+    let (a, b) = (agent(&app, "Ada", "echo=A:").await, agent(&app, "Bob", "echo=B:").await);
+    let id = team(&app, "Both", "parallel", json!({}), &[&a, &b]).await;
+    let done = completed(&app, &id, "go").await;
+    assert_eq!(done["output_json"]["text"], "## Ada\n\nA:go\n\n## Bob\n\nB:go");
+}
+
+#[tokio::test]
+async fn a_coordinator_fans_its_plan_out_to_the_members_and_merges_their_work() {
+    let app = TestApp::spawn().await;
+    let lead = agent(&app, "Lead", "coordinator echo=LEAD:").await;
+    let (ann, ben) = (agent(&app, "Ann", "echo=ANN:").await, agent(&app, "Ben", "echo=BEN:").await);
+    let id = team(&app, "Crew", "coordinator", json!({"coordinator": lead}), &[&ann, &lead, &ben]).await;
+    let done = completed(&app, &id, "build it").await;
+    let plan: Value = serde_json::from_str(&text(&done, "plan")).unwrap();
+    assert_eq!(plan["tasks"][&ann], format!("part for {ann}: build it"), "{plan}");
+    assert_eq!(text(&done, "work_1"), format!("ANN:part for {ann}: build it"));
+    assert_eq!(text(&done, "work_2"), format!("BEN:part for {ben}: build it"));
+    let out = done["output_json"]["text"].as_str().unwrap();
+    assert!(out.starts_with("LEAD:Merge the members' results"), "{out}");
+    assert!(out.contains(&format!("## Ann ANN:part for {ann}")) && out.contains("## Ben BEN:part"), "{out}");
+}
+
+#[tokio::test]
+async fn a_generator_critic_loop_ends_when_the_critic_approves() {
+    let app = TestApp::spawn().await;
+    let (gen_id, critic) = (agent(&app, "Gen", "echo=GEN:").await, agent(&app, "Critic", "critic=2").await);
+    let id = team(&app, "Loop", "generator_critic", json!({"max_rounds": 3}), &[&gen_id, &critic]).await;
+    let done = completed(&app, &id, "a haiku").await;
+    assert_eq!(text(&done, "review_1"), "REVISE: round 1 needs a sharper ending");
+    assert_eq!(text(&done, "review_2"), "APPROVED in round 2");
+    for (n, status) in
+        [("accept_1", "skipped"), ("accept_2", "completed"), ("draft_3", "skipped"), ("unapproved", "skipped")]
+    {
+        assert_eq!(node(&done, n)["status"], status, "{n}");
+    }
+    let out = done["output_json"]["text"].as_str().unwrap();
+    assert!(out.starts_with("GEN:Revise your draft. Your draft: GEN:a haiku"), "the second draft: {out}");
+    assert!(out.contains("REVISE: round 1"), "it saw the critique: {out}");
+}
+
+#[tokio::test]
+async fn a_hierarchical_team_briefs_down_the_tree_and_reports_back_up() {
+    let app = TestApp::spawn().await;
+    let boss = agent(&app, "Boss", "echo=BOSS:").await;
+    let (mid, dev) = (agent(&app, "Mid", "echo=MID:").await, agent(&app, "Dev", "echo=DEV:").await);
+    let id = team(&app, "Org", "hierarchical", json!({"reports_to": {&dev: &mid}}), &[&boss, &mid, &dev]).await;
+    let done = completed(&app, &id, "ship").await;
+    assert!(text(&done, "brief_2").starts_with("MID:You lead Dev. Write the instructions"), "{done}");
+    assert!(text(&done, "work_3").starts_with("DEV:MID:You lead Dev"), "Dev works on Mid's brief");
+    assert!(text(&done, "report_2").starts_with("MID:Combine your team's results"), "Mid reports Dev's work");
+    let out = done["output_json"]["text"].as_str().unwrap();
+    assert!(out.starts_with("BOSS:Combine your team's results") && out.contains("DEV:"), "{out}");
+}
+
+#[tokio::test]
+async fn a_human_in_the_loop_team_waits_for_a_person_between_steps() {
+    let app = TestApp::spawn().await;
+    let (a, b) = (agent(&app, "Ada", "echo=A:").await, agent(&app, "Bob", "echo=B:").await);
+    let id = team(&app, "Checked", "human_in_loop", json!({"approval_timeout_seconds": 600}), &[&a, &b]).await;
+    let (workflow, run) = start(&app, &id, "go").await;
+    let seen = watch(&app, &workflow, &run, |e| waiting_at(e, "approve_1")).await;
+    let waiting = &seen.last().unwrap().data;
+    assert_eq!(
+        (node(waiting, "step_1")["status"].clone(), node(waiting, "step_2")["status"].clone()),
+        (json!("completed"), json!("pending")),
+        "Bob waits for the person: {waiting}"
+    );
+    let approve = format!("/admin/workflows/{workflow}/executions/{run}/nodes/approve_1/approve");
+    let (status, answered) = as_key(&app, &named_admin(&app, "dana").await, &approve, json!({})).await;
+    assert_eq!(status, 200, "{answered}");
+    let done = ended(&app, &workflow, &run).await;
+    assert_eq!((done["status"].clone(), done["output_json"]["text"].clone()), (json!("completed"), json!("B:A:go")));
+    assert_eq!(node(&done, "approve_1")["decision"]["decided_by"], "dana");
+}
+
+#[tokio::test]
+async fn a_composite_team_runs_its_teams_as_sub_workflows() {
+    let app = TestApp::spawn().await;
+    let (a, b) = (agent(&app, "Ada", "echo=A:").await, agent(&app, "Bob", "echo=B:").await);
+    let first = team(&app, "First", "sequential", json!({}), &[&a]).await;
+    let second = team(&app, "Second", "sequential", json!({}), &[&b]).await;
+    let id = team(&app, "Both teams", "composite", json!({"teams": [first, second]}), &[]).await;
+    let done = completed(&app, &id, "go").await;
+    assert_eq!(done["output_json"]["text"], "B:A:go");
+    let child = node(&done, "team_1")["execution_ids"][0].as_str().unwrap().to_owned();
+    let (_, sub) = send(&app, Method::GET, &format!("/admin/workflows/executions/{child}"), None).await;
+    let (_, inner) = send(&app, Method::GET, &format!("/admin/teams/{first}"), None).await;
+    assert_eq!((sub["status"].clone(), sub["workflow_id"].clone()), (json!("completed"), inner["workflow_id"].clone()));
+}
