@@ -110,6 +110,7 @@ macro_rules! route_table {
                 .service(agents::delete_agent)
                 .service(agents::run_agent)
                 .service(teams::list_teams)
+                .service(teams::import_team)
                 .service(teams::create_team)
                 .service(teams::get_team)
                 .service(teams::update_team)
@@ -119,7 +120,8 @@ macro_rules! route_table {
                 .service(teams::remove_member)
                 .service(teams::set_topology)
                 .service(teams::team_graph)
-                .service(teams::run_team);
+                .service(teams::run_team)
+                .service(teams::export_team);
         }
 
         /// Routes under `/api`: projects and roadmaps (their macros give the path below it).

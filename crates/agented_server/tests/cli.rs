@@ -285,4 +285,25 @@ graph:
     );
     let out = run(agented(dir.path()).args(["workflow", "export", "wf-nothere"]));
     assert_eq!((out.status.code(), stderr(&out).trim()), (Some(1), "workflow not found"));
+
+    // Team files go through the same commands, told apart by their kind.
+    let team = dir.path().join("team.yaml");
+    std::fs::write(&team, "kind: team\nname: Squad\ntopology: parallel\nmembers:\n  - agent_id: agent-ghost\n")
+        .unwrap();
+    let out = run(agented(dir.path()).args(["workflow", "validate"]).arg(&team));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("team 'Squad' is valid (parallel, 1 members)"));
+    let out = run(agented(dir.path()).args(["workflow", "import"]).arg(&team));
+    assert_eq!(
+        (out.status.code(), stderr(&out).trim().to_owned()),
+        (Some(1), format!("{}:5: members[0].agent_id: no agent agent-ghost here: create it first", team.display()))
+    );
+    std::fs::write(&team, "kind: team\nname: Squad\ntopology: parallel\n").unwrap();
+    let out = run(agented(dir.path()).args(["workflow", "import"]).arg(&team));
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    let id = said.split_whitespace().find(|w| w.starts_with("team-")).unwrap().trim_end_matches('.');
+    let out = run(agented(dir.path()).args(["workflow", "export", id]));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "kind: team\nname: Squad\ndescription: \"\"\nenabled: true\ntopology: parallel\nmembers: []\n"
+    );
 }

@@ -50,4 +50,7 @@ pub use service::{WorkflowError, WorkflowService};
 pub use team::{Member, Team, TeamFields, TeamPatch, Topology, TopologyConfig};
 pub use teams::{MAX_TEAM_DEPTH, NewMember, TeamError, TeamService};
 pub use transform::{Transform, render};
-pub use yaml::{SCHEMA, WorkflowFile, YamlProblem, read_workflow, write_workflow};
+pub use yaml::{
+    ConfigFile, MemberFile, SCHEMA, TeamFile, WorkflowFile, YamlProblem, read_file, read_team, read_workflow,
+    write_file, write_workflow,
+};

@@ -12,6 +12,7 @@ use crate::run::{RunOrigin, WorkflowRun};
 use crate::runs::{RunError, WorkflowRunService};
 use crate::service::{WorkflowError, WorkflowService};
 use crate::team::{MAX_MEMBERS, Member, Team, TeamPatch, Topology, TopologyConfig};
+use crate::yaml::{TeamFile, YamlProblem, read_team, write_file};
 use agented_kernel::{AgentId, Clock, TeamId, WorkflowId};
 use serde_json::Value;
 use std::future::Future;
@@ -30,6 +31,9 @@ pub enum TeamError {
     /// Invalid fields, by name.
     #[error("invalid team")]
     Invalid(FieldErrors),
+    /// A team file with problems, each with its line and field.
+    #[error("invalid team file")]
+    InvalidFile(Vec<YamlProblem>),
     /// It cannot be done as the team stands (disabled, cannot compile, already a member).
     #[error("{0}")]
     Conflict(String),
@@ -140,6 +144,45 @@ impl TeamService {
         };
         self.teams.insert(&team).await?;
         Ok(team)
+    }
+
+    /// Creates a team from a file (`kind: team`) with its members. Nothing is stored when
+    /// the file has a problem or names an agent that does not exist.
+    ///
+    /// # Errors
+    /// `InvalidFile`, every problem with its line and field; `Store`.
+    pub async fn import(&self, text: &str) -> Result<Team, TeamError> {
+        let file = read_team(text).map_err(TeamError::InvalidFile)?;
+        let mut problems = Vec::new();
+        let mut members = Vec::new();
+        for (i, m) in file.members.iter().enumerate() {
+            let field = format!("members[{i}].agent_id");
+            let found = match AgentId::parse(&m.agent_id) {
+                Ok(id) => self.agents.get(&id).await?,
+                Err(_) => None,
+            };
+            let Some(agent) = found else {
+                let message = format!("no agent {} here: create it first", m.agent_id);
+                problems.push(YamlProblem { line: m.line, field, message });
+                continue;
+            };
+            let role = m.role.clone().unwrap_or_else(|| "member".to_owned());
+            members.push(Member { agent_id: agent.id, name: m.name.clone().unwrap_or(agent.fields.name), role });
+        }
+        if !problems.is_empty() {
+            return Err(TeamError::InvalidFile(problems));
+        }
+        let mut team = self.create(file.patch()).await?;
+        team.members = members;
+        self.save(team).await
+    }
+
+    /// A team as a file (`kind: team`).
+    ///
+    /// # Errors
+    /// `NotFound`, `Store`.
+    pub async fn export(&self, id: &str) -> Result<String, TeamError> {
+        Ok(write_file(&TeamFile::of(&self.get(id).await?)))
     }
 
     /// Changes a team's fields (the topology too).

@@ -1,9 +1,13 @@
-//! Workflow files: written and read back without loss (the editor's extra keys, strings
-//! that look like numbers, multi-line text), and every problem named by line and field.
+//! Workflow and team files: written and read back without loss (the editor's extra keys,
+//! strings that look like numbers, multi-line text), and every problem named by line and field.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on the first broken expectation")]
 
-use agented_workflows::{GraphDocument, WorkflowFields, WorkflowFile, read_workflow, write_workflow};
+use agented_kernel::{AgentId, TeamId};
+use agented_workflows::{
+    ConfigFile, GraphDocument, Member, Team, TeamFields, TeamFile, Topology, WorkflowFields, WorkflowFile, read_file,
+    read_team, read_workflow, write_file, write_workflow,
+};
 use serde_json::json;
 
 fn graph() -> GraphDocument {
@@ -34,10 +38,11 @@ fn a_workflow_written_as_yaml_reads_back_the_same() {
     let schema = jsonschema::validator_for(&serde_json::from_str(agented_workflows::SCHEMA).unwrap()).unwrap();
     let as_json = serde_json::to_value(&file).unwrap();
     assert!(schema.is_valid(&as_json), "{:?}", schema.iter_errors(&as_json).map(|e| e.to_string()).collect::<Vec<_>>());
-    let mut wrong = as_json.clone();
-    wrong["graph"]["nodes"][1]["config"] = json!({"command": 7});
-    wrong["colour"] = json!("red");
-    assert_eq!(schema.iter_errors(&wrong).count(), 2, "the schema refuses a bad config and an unknown field");
+    let mut bad_config = as_json.clone();
+    bad_config["graph"]["nodes"][1]["config"] = json!({"command": 7});
+    let mut unknown = as_json.clone();
+    unknown["colour"] = json!("red");
+    assert!(!schema.is_valid(&bad_config) && !schema.is_valid(&unknown), "the schema refuses both");
     // And the same file written by hand, in YAML's other spellings, reads the same graph.
     let by_hand = "kind: workflow\nname: 'Release notes'\nenabled: false\ngraph: {nodes: [{id: start, type: trigger}], edges: []}\n";
     let read = read_workflow(by_hand).unwrap();
@@ -98,5 +103,58 @@ graph:
         ["line 3: not YAML: while parsing a flow sequence, expected ',' or ']' (column 1)"]
     );
     assert_eq!(problems(""), ["line 1: the file is empty"]);
-    assert_eq!(problems("kind: workflow\n---\nkind: workflow\n"), ["line 3: one workflow per file"]);
+    assert_eq!(problems("kind: workflow\n---\nkind: workflow\n"), ["line 3: one workflow or team per file"]);
+}
+
+#[test]
+fn a_team_written_as_yaml_reads_back_the_same_and_its_problems_are_named() {
+    let (lead, dev) = (AgentId::generate(), AgentId::generate());
+    let config = json!({"reports_to": {dev.as_str(): lead.as_str()}, "budget_usd": 2.5});
+    let team = Team {
+        id: TeamId::generate(),
+        fields: TeamFields {
+            name: "Org".into(),
+            description: "Two levels".into(),
+            topology: Topology::Hierarchical,
+            topology_config: config.as_object().unwrap().clone(),
+            leader_id: Some(lead.clone()),
+            enabled: true,
+        },
+        members: vec![
+            Member { agent_id: lead.clone(), name: "Boss".into(), role: "leader".into() },
+            Member { agent_id: dev, name: "Dev".into(), role: "member".into() },
+        ],
+        workflow_id: None,
+        created_at: chrono::Utc::now(),
+        updated_at: chrono::Utc::now(),
+    };
+    let file = TeamFile::of(&team);
+    let text = write_file(&file);
+    assert!(text.starts_with("kind: team\nname: Org\n"), "{text}");
+    let mut read = read_team(&text).unwrap();
+    assert_eq!(
+        read.members[1].line,
+        text.lines().position(|l| l.ends_with(&format!("agent_id: {}", file.members[1].agent_id))).unwrap() + 1
+    );
+    read.members.iter_mut().for_each(|m| m.line = 0);
+    assert_eq!(read, file, "{text}");
+    assert!(matches!(read_file(&text), Ok(ConfigFile::Team(_))));
+    let schema = jsonschema::validator_for(&serde_json::from_str(agented_workflows::SCHEMA).unwrap()).unwrap();
+    assert!(schema.is_valid(&serde_json::to_value(&file).unwrap()), "a team file passes the schema");
+
+    let broken = format!(
+        "kind: team\nname: x\ntopology: mesh\ntopology_config:\n  max_rounds: 0\nmembers:\n  - agent_id: {lead}\n  - agent_id: {lead}\n  - agent_id: bob\n"
+    );
+    let found: Vec<String> = read_team(&broken).unwrap_err().iter().map(ToString::to_string).collect();
+    assert_eq!(found.len(), 4, "{found:?}");
+    assert!(found[0].starts_with("line 3: topology: 'mesh' is not a topology"), "{found:?}");
+    assert_eq!(found[1], "line 5: topology_config.max_rounds: 1–10");
+    assert_eq!(found[2], "line 8: members[1].agent_id: a member twice");
+    assert!(found[3].starts_with("line 9: members[2].agent_id: "), "{found:?}");
+    let workflow_text = "kind: workflow\nname: w\ngraph: {nodes: [{id: a, type: trigger}]}\n";
+    assert_eq!(read_team(workflow_text).unwrap_err()[0].to_string(), "line 1: kind: must be 'team'");
+    assert_eq!(
+        read_file("kind: robot\nname: r\n").unwrap_err()[0].to_string(),
+        "line 1: kind: must be 'workflow' or 'team'"
+    );
 }

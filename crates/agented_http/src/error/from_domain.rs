@@ -143,14 +143,7 @@ impl From<WorkflowError> for ApiError {
         match e {
             WorkflowError::NotFound(what) => Self::not_found(format!("{what} not found")),
             WorkflowError::Invalid(details) => Self::invalid_fields(details),
-            WorkflowError::InvalidFile(problems) => {
-                let mut details = BTreeMap::new();
-                for p in problems {
-                    let key = if p.field.is_empty() { format!("line {}", p.line) } else { p.field };
-                    details.insert(key, format!("line {}: {}", p.line, p.message));
-                }
-                Self::invalid_fields(details)
-            }
+            WorkflowError::InvalidFile(problems) => Self::file_problems(problems),
             WorkflowError::Store(ref cause) => Self::unavailable_error(cause),
         }
     }
@@ -186,9 +179,22 @@ impl From<agented_workflows::TeamError> for ApiError {
         match e {
             E::NotFound(what) => Self::not_found(format!("{what} not found")),
             E::Invalid(details) => Self::invalid_fields(details),
+            E::InvalidFile(problems) => Self::file_problems(problems),
             E::Conflict(message) => Self::conflict(message),
             E::Store(ref cause) => Self::unavailable_error(cause),
         }
+    }
+}
+
+impl ApiError {
+    /// A 422 whose details name each problem of a file: field → "line N: what is wrong".
+    fn file_problems(problems: Vec<agented_workflows::YamlProblem>) -> Self {
+        let mut details = BTreeMap::new();
+        for p in problems {
+            let key = if p.field.is_empty() { format!("line {}", p.line) } else { p.field };
+            details.insert(key, format!("line {}: {}", p.line, p.message));
+        }
+        Self::invalid_fields(details)
     }
 }
 

@@ -22,6 +22,7 @@ pub mod roadmap_views;
 pub mod schedules;
 pub mod session;
 pub mod streams;
+pub mod team_views;
 pub mod teams;
 pub mod trigger_input;
 pub mod triggers;

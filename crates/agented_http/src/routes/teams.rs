@@ -4,84 +4,14 @@
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
+use crate::routes::team_views::{MemberView, TeamGraph, TeamList, TeamRunStarted, TeamView};
 use crate::routes::trigger_input::optional_json;
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use agented_workflows::{NewMember, RunOrigin, Team, TeamPatch};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use agented_workflows::{NewMember, RunOrigin, TeamPatch};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
-
-/// A member of a team.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MemberView {
-    /// The agent (`agent-…`).
-    pub agent_id: String,
-    /// Its name in the team.
-    pub name: String,
-    /// `leader`, `member`, or another word.
-    pub role: String,
-}
-
-/// A team.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TeamView {
-    /// `team-…`.
-    pub id: String,
-    /// Its name.
-    pub name: String,
-    /// What it is for.
-    pub description: String,
-    /// `sequential`, `parallel`, `coordinator`, `generator_critic`, `hierarchical`,
-    /// `human_in_loop` or `composite`.
-    pub topology: String,
-    /// The topology's settings.
-    #[schema(value_type = Object)]
-    pub topology_config: Map<String, Value>,
-    /// The agent that leads, when set.
-    pub leader_id: Option<String>,
-    /// A disabled team does not run.
-    pub enabled: bool,
-    /// Its members, in order.
-    pub members: Vec<MemberView>,
-    /// The workflow its topology compiles to, once it has compiled.
-    pub workflow_id: Option<String>,
-    /// Creation time.
-    pub created_at: DateTime<Utc>,
-    /// Last change.
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Team> for TeamView {
-    fn from(t: Team) -> Self {
-        let f = t.fields;
-        Self {
-            id: t.id.to_string(),
-            name: f.name,
-            description: f.description,
-            topology: f.topology.name().to_owned(),
-            topology_config: f.topology_config,
-            leader_id: f.leader_id.map(|a| a.to_string()),
-            enabled: f.enabled,
-            members: t
-                .members
-                .into_iter()
-                .map(|m| MemberView { agent_id: m.agent_id.to_string(), name: m.name, role: m.role })
-                .collect(),
-            workflow_id: t.workflow_id.map(|w| w.to_string()),
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-        }
-    }
-}
-
-/// Every team.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TeamList {
-    /// Oldest first.
-    pub teams: Vec<TeamView>,
-}
 
 /// A team's fields (create: `name` required; update: any subset).
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -171,31 +101,6 @@ pub struct MemberInput {
 pub struct TeamRunInput {
     /// The task (1–100 000 characters): the workflow's input.
     pub message: String,
-}
-
-/// A started team run.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TeamRunStarted {
-    /// Follow it at `/admin/workflows/executions/{workflow_execution_id}` and its stream.
-    pub workflow_execution_id: String,
-    /// The team's workflow.
-    pub workflow_id: String,
-    /// The workflow's version the run uses (the team as it stood).
-    pub version: i64,
-    /// The team.
-    pub team_id: String,
-    /// `pending`.
-    pub status: String,
-}
-
-/// The graph a team compiles to.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TeamGraph {
-    /// The team's workflow, once compiled.
-    pub workflow_id: Option<String>,
-    /// The graph, in the workflow editor's `graph_json` form.
-    #[schema(value_type = Object)]
-    pub graph_json: Value,
 }
 
 /// Every team.
@@ -383,4 +288,38 @@ pub async fn run_team(
         team_id: id.into_inner(),
         status: run.status.as_str().to_owned(),
     }))
+}
+
+/// A team as a YAML file (`kind: team`, its fields, topology and members), for keeping in a
+/// repository; `POST /admin/teams/import` reads it back.
+#[utoipa::path(
+    tag = "teams",
+    params(("id" = String, Path, description = "Team id")),
+    responses(
+        (status = 200, description = "The file", content_type = "application/yaml", body = String),
+        (status = 404, body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+#[get("/teams/{id}/export")]
+pub async fn export_team(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let text = state.teams.export(&id).await?;
+    Ok(HttpResponse::Ok().content_type("application/yaml; charset=utf-8").body(text))
+}
+
+/// Creates a team from a YAML (or JSON) file; its members must exist as agents here. Every
+/// problem is answered at once (422), each under its field with its line.
+#[utoipa::path(
+    tag = "teams",
+    request_body(content = String, content_type = "application/yaml", description = "A team file, up to 256 KiB"),
+    responses(
+        (status = 201, body = TeamView),
+        (status = 422, description = "`details`: field → \"line N: what is wrong\"", body = ErrorBody),
+    ),
+    security(("api_key" = []))
+)]
+#[post("/teams/import")]
+pub async fn import_team(state: web::Data<AppState>, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let created = state.teams.import(crate::routes::workflows::file_text(&body)?).await?;
+    Ok(HttpResponse::Created().json(TeamView::from(created)))
 }

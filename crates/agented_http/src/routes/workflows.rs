@@ -311,7 +311,8 @@ pub struct FileChecked {
     pub edges: usize,
 }
 
-fn file_text(body: &[u8]) -> Result<&str, ApiError> {
+/// A request body that must be text (a YAML or JSON file).
+pub(crate) fn file_text(body: &[u8]) -> Result<&str, ApiError> {
     std::str::from_utf8(body).map_err(|_| {
         ApiError::invalid_fields(BTreeMap::from([("line 1".to_owned(), "the file is not UTF-8 text".to_owned())]))
     })

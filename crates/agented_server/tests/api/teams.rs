@@ -225,3 +225,44 @@ async fn a_composite_team_runs_its_teams_as_sub_workflows() {
     let (_, inner) = send(&app, Method::GET, &format!("/admin/teams/{first}"), None).await;
     assert_eq!((sub["status"].clone(), sub["workflow_id"].clone()), (json!("completed"), inner["workflow_id"].clone()));
 }
+
+#[tokio::test]
+async fn a_team_exported_as_yaml_imports_back_and_a_broken_file_names_its_lines() {
+    let app = TestApp::spawn().await;
+    let (a, b) = (agent(&app, "Ada", "echo=A:").await, agent(&app, "Bob", "echo=B:").await);
+    let id = team(&app, "Pair", "generator_critic", json!({"max_rounds": 2}), &[&a, &b]).await;
+    let res = app.get(&format!("/admin/teams/{id}/export")).await;
+    assert_eq!(res.status(), 200);
+    let yaml = res.text().await.unwrap();
+    assert!(yaml.starts_with("kind: team\nname: Pair\n"), "{yaml}");
+    let post = |text: String| {
+        let req = app.client.post(app.url("/admin/teams/import")).header("content-type", "application/yaml").body(text);
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, imported) = post(yaml.clone()).await;
+    assert_eq!(status, 201, "{imported}");
+    let (_, original) = send(&app, Method::GET, &format!("/admin/teams/{id}"), None).await;
+    for field in ["name", "topology", "topology_config", "members"] {
+        assert_eq!(imported[field], original[field], "{field}");
+    }
+    assert_ne!(imported["workflow_id"], original["workflow_id"], "a team of its own, compiled to its own workflow");
+    let broken = yaml.replace("generator_critic", "ring").replace(&b, "agent-ghost");
+    let (status, refused) = post(broken).await;
+    assert_eq!(status, 422, "{refused}");
+    assert!(
+        refused["details"]["topology"].as_str().unwrap().starts_with("line 5: 'ring' is not a topology"),
+        "{refused}"
+    );
+    let (status, refused) = post(yaml.replace(&b, "agent-ghost")).await;
+    assert_eq!(status, 422, "{refused}");
+    let line = yaml.lines().position(|l| l.ends_with(&format!("agent_id: {b}"))).unwrap() + 1;
+    assert_eq!(
+        refused["details"]["members[1].agent_id"],
+        format!("line {line}: no agent agent-ghost here: create it first")
+    );
+    let (_, list) = send(&app, Method::GET, "/admin/teams", None).await;
+    assert_eq!(list["teams"].as_array().unwrap().len(), 2, "nothing stored from a refused file");
+}
