@@ -604,3 +604,39 @@ impl crate::workers::WorkerRegistry for MemoryWorkers {
         Ok(rows)
     }
 }
+
+/// A [`crate::WorkflowStarter`] that records each start (trigger, mode, input, claim keys)
+/// and keeps the claims' contract: a key held by an earlier start of the trigger is a
+/// duplicate, and nothing is recorded.
+#[derive(Debug, Default)]
+pub struct RecordingStarter {
+    /// Each start.
+    pub started: Mutex<Vec<StartedWorkflow>>,
+}
+
+/// One start a [`RecordingStarter`] recorded: the trigger, the mode's name, the input, the claim keys.
+pub type StartedWorkflow = (TriggerId, String, serde_json::Value, Vec<String>);
+
+#[async_trait]
+impl crate::WorkflowStarter for RecordingStarter {
+    async fn start_workflow(
+        &self,
+        trigger: &TriggerId,
+        mode: &agented_triggers::ExecutionMode,
+        input: serde_json::Value,
+        claims: &[crate::DedupClaim],
+    ) -> Result<crate::WorkflowStarted, crate::StartError> {
+        let mut started = self.started.lock().unwrap_or_else(PoisonError::into_inner);
+        let held = |key: &str| started.iter().any(|(t, _, _, keys)| t == trigger && keys.iter().any(|k| k == key));
+        if claims.iter().any(|c| held(&c.key)) {
+            return Err(crate::StartError::Duplicate);
+        }
+        let workflow = match mode {
+            agented_triggers::ExecutionMode::Workflow(id) => id.clone(),
+            _ => agented_kernel::WorkflowId::generate(),
+        };
+        let keys = claims.iter().map(|c| c.key.clone()).collect();
+        started.push((trigger.clone(), mode.name().to_owned(), input, keys));
+        Ok(crate::WorkflowStarted { run: agented_kernel::WorkflowRunId::generate(), workflow })
+    }
+}

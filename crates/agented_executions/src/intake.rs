@@ -8,7 +8,7 @@
 
 use crate::model::TriggerType;
 use crate::service::{ExecutionService, RunRequest, StartError};
-use agented_kernel::{Clock, ExecutionId, TriggerId};
+use agented_kernel::{Clock, TriggerId};
 use agented_triggers::{
     DedupLedger, GithubEvent, TriggerRepository, TriggerSource, TriggerStoreError, WebhookMatch, payload_key,
 };
@@ -28,8 +28,8 @@ pub struct TriggerRef {
 /// What one delivery did.
 #[derive(Debug, Default)]
 pub struct DeliveryReport {
-    /// Runs started (durable: row and job stored).
-    pub started: Vec<(TriggerRef, ExecutionId)>,
+    /// Runs started (durable: stored, and an execution's job queued).
+    pub started: Vec<(TriggerRef, crate::RunRef)>,
     /// Triggers that already ran for this payload inside the window.
     pub duplicates: Vec<TriggerRef>,
     /// Triggers it matched that did not run, and why (busy with `reject`, gone meanwhile).
@@ -214,8 +214,8 @@ impl WebhookIntake {
                 expires_at: now + chrono::Duration::from_std(*window).unwrap_or(chrono::Duration::MAX),
             })
             .collect();
-        match self.runs.start(&who.id, request).await {
-            Ok(execution) => report.started.push((who, execution.execution_id)),
+        match self.runs.fire(&who.id, request).await {
+            Ok(fired) => report.started.push((who, fired.run())),
             Err(StartError::Duplicate) => report.duplicates.push(who),
             Err(StartError::Busy(running)) => {
                 report.skipped.push((who, format!("busy: execution {running} is running")));
@@ -223,6 +223,7 @@ impl WebhookIntake {
             Err(StartError::NotFound(_) | StartError::Disabled(_)) => {
                 report.skipped.push((who, "changed while the delivery was handled".to_owned()));
             }
+            Err(StartError::Refused(why)) => report.skipped.push((who, why)),
             Err(e @ (StartError::Store(_) | StartError::Queue(_))) => report.failed.push((who, e)),
         }
     }

@@ -13,6 +13,7 @@ pub mod command;
 pub mod delivery_queue;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
+pub mod fire;
 pub mod follow;
 pub mod guard;
 pub mod intake;
@@ -36,6 +37,7 @@ pub use backends::{BUILTIN_BACKENDS, BuiltinBackend};
 pub use changes::{Change, ChangeFeed, ChangeSubscription, ExecutionChange, WatchedExecutions};
 pub use command::{BackendSpec, CommandBuilder, CommandLine, CustomBackend};
 pub use delivery_queue::QueuedDeliveryLog;
+pub use fire::{Fired, RunRef, WorkflowStarted, WorkflowStarter, workflow_input};
 pub use follow::{LogFollower, RunEvent};
 pub use guard::{DEFAULT_MAX_UNTRUSTED_CHARS, FenceNonce, PromptInput};
 pub use intake::{DeliveryReport, GithubRefusal, RepeatWindows, TriggerRef, WebhookIntake};

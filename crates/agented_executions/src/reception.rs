@@ -4,7 +4,7 @@
 //! retry (503), and the delivery inspector's records of every decision.
 
 use crate::intake::{DeliveryReport, GithubRefusal, TriggerRef, WebhookIntake};
-use agented_kernel::{ExecutionId, TriggerId};
+use agented_kernel::TriggerId;
 use agented_triggers::{
     DeliveryLog, DeliveryRecord, GithubEvent, TriggerError, TriggerStoreError, kept_body, payload_key, redact_headers,
 };
@@ -57,8 +57,8 @@ pub struct DeliverySummary {
     pub matched: usize,
     /// Every trigger that wanted it had run for it already.
     pub duplicate: bool,
-    /// Runs started.
-    pub started: Vec<(TriggerRef, ExecutionId)>,
+    /// Runs started: executions, or workflow runs of triggers that run a team or workflow.
+    pub started: Vec<(TriggerRef, crate::RunRef)>,
     /// Triggers that had run for it already.
     pub duplicates: Vec<TriggerRef>,
     /// Triggers that wanted it but did not run, and why.

@@ -10,7 +10,7 @@
 use crate::intake::TriggerRef;
 use crate::model::TriggerType;
 use crate::service::{ExecutionService, RunRequest, StartError};
-use agented_kernel::{Clock, ExecutionId};
+use agented_kernel::Clock;
 use agented_triggers::{DedupLedger, SourceRule, Trigger, TriggerRepository, TriggerSource, TriggerStoreError};
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use futures::lock::Mutex;
@@ -23,8 +23,8 @@ pub const SLOT_CLAIM_KEPT: TimeDelta = TimeDelta::days(2);
 /// What one tick did.
 #[derive(Debug, Default)]
 pub struct TickReport {
-    /// Runs started: trigger, slot, execution.
-    pub started: Vec<(TriggerRef, DateTime<Utc>, ExecutionId)>,
+    /// Runs started: trigger, slot, execution or workflow run.
+    pub started: Vec<(TriggerRef, DateTime<Utc>, crate::RunRef)>,
     /// Slots skipped because they were missed: trigger, how many, the first.
     pub missed: Vec<(TriggerRef, u32, DateTime<Utc>)>,
     /// Slots another process (or an earlier tick) had already claimed.
@@ -150,17 +150,21 @@ impl Scheduler {
         }
         let request =
             RunRequest { trigger_type: TriggerType::Scheduled, message: None, values: Vec::new(), claims: Vec::new() };
-        match self.runs.start(&who.id, request).await {
-            Ok(execution) => {
-                tracing::info!(trigger = %who.id, slot = %slot, execution = %execution.execution_id, "scheduled run started");
-                report.started.push((who.clone(), slot, execution.execution_id));
+        match self.runs.fire(&who.id, request).await {
+            Ok(fired) => {
+                let run = fired.run();
+                tracing::info!(trigger = %who.id, slot = %slot, %run, "scheduled run started");
+                report.started.push((who.clone(), slot, run));
             }
             Err(StartError::Busy(running)) => {
                 tracing::warn!(trigger = %who.id, slot = %slot, %running, "scheduled run skipped: the trigger is busy");
                 report.skipped.push((who.clone(), format!("busy: execution {running} is running")));
             }
             // A scheduled run claims no dedup key (its slot is claimed in the ledger): never a duplicate.
-            Err(e @ (StartError::NotFound(_) | StartError::Disabled(_) | StartError::Duplicate)) => {
+            Err(
+                e
+                @ (StartError::NotFound(_) | StartError::Disabled(_) | StartError::Duplicate | StartError::Refused(_)),
+            ) => {
                 report.skipped.push((who.clone(), e.to_string()));
             }
             Err(e @ StartError::Queue(_)) => {

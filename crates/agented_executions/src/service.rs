@@ -33,6 +33,9 @@ pub enum StartError {
     /// The job could not be queued; the execution is marked failed.
     #[error(transparent)]
     Queue(#[from] QueueError),
+    /// The team or workflow the trigger runs may not run now; the message says why.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl From<crate::InsertError> for StartError {
@@ -157,6 +160,7 @@ pub struct ExecutionService {
     max_untrusted_chars: usize,
     overview: Arc<dyn crate::TriggerOverview>,
     changes: crate::ChangeFeed,
+    workflows: Option<Arc<dyn crate::WorkflowStarter>>,
 }
 
 impl std::fmt::Debug for ExecutionService {
@@ -185,7 +189,15 @@ impl ExecutionService {
             max_untrusted_chars: crate::DEFAULT_MAX_UNTRUSTED_CHARS,
             overview,
             changes: crate::ChangeFeed::default(),
+            workflows: None,
         }
+    }
+
+    /// Starts the runs of triggers whose execution mode is a team or a workflow with `starter`.
+    #[must_use]
+    pub fn with_workflows(mut self, starter: Arc<dyn crate::WorkflowStarter>) -> Self {
+        self.workflows = Some(starter);
+        self
     }
 
     /// Announces changes on `feed`: the one its executions repository (a
@@ -288,9 +300,50 @@ impl ExecutionService {
     /// See [`StartError`].
     pub async fn start(&self, trigger_id: &TriggerId, request: RunRequest) -> Result<Execution, StartError> {
         let (trigger, paths) = self.startable(trigger_id).await?;
-        let (rendered, inputs) = render(&trigger, &paths, &request, self.max_untrusted_chars);
-        let snapshot = snapshot(&trigger, &paths, rendered.text, inputs);
-        let admission = Admission { claims: request.claims, at_most_active: at_most_active(&trigger) };
+        self.start_with(&trigger, &paths, request).await
+    }
+
+    /// Fires `trigger_id` as its execution mode says: an execution of its CLI (`direct`),
+    /// or a run of its team or workflow with the request as the run's input (its prompt
+    /// rendered, its message and values) and the request's dedup claims held by that run.
+    ///
+    /// # Errors
+    /// See [`StartError`]; `Refused` when the team or workflow may not run, or this process
+    /// has no way to start workflow runs.
+    pub async fn fire(&self, trigger_id: &TriggerId, request: RunRequest) -> Result<crate::Fired, StartError> {
+        let (trigger, paths) = self.startable(trigger_id).await?;
+        let mode = &trigger.settings.execution_mode;
+        if *mode == agented_triggers::ExecutionMode::Direct {
+            return Ok(crate::Fired::Execution(Box::new(self.start_with(&trigger, &paths, request).await?)));
+        }
+        let starter = self.workflows.as_ref().ok_or_else(|| {
+            StartError::Refused(format!("this process cannot start runs of a {} (no workflow engine)", mode.name()))
+        })?;
+        let (rendered, _) = render(&trigger, &paths, &request, self.max_untrusted_chars);
+        let input = crate::workflow_input(
+            &trigger.id,
+            request.trigger_type,
+            rendered.text,
+            request.message.as_deref(),
+            &request.values,
+            self.max_untrusted_chars,
+        );
+        let started = starter.start_workflow(&trigger.id, mode, input, &request.claims).await?;
+        if let Err(e) = self.triggers.touch_last_run(&trigger.id, self.clock.now()).await {
+            tracing::warn!(error = %e, trigger_id = %trigger.id, "could not record the trigger's last run");
+        }
+        Ok(crate::Fired::Workflow(started))
+    }
+
+    async fn start_with(
+        &self,
+        trigger: &Trigger,
+        paths: &[ProjectPath],
+        request: RunRequest,
+    ) -> Result<Execution, StartError> {
+        let (rendered, inputs) = render(trigger, paths, &request, self.max_untrusted_chars);
+        let snapshot = snapshot(trigger, paths, rendered.text, inputs);
+        let admission = Admission { claims: request.claims, at_most_active: at_most_active(trigger) };
         let execution =
             self.enqueue(&trigger.id, request.trigger_type, snapshot, request.message, None, admission).await?;
         if let Err(e) = self.triggers.touch_last_run(&trigger.id, execution.queued_at).await {

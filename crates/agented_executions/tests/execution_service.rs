@@ -158,3 +158,28 @@ async fn reads_tell_not_found_from_a_broken_store() {
     let id = agented_kernel::ExecutionId::generate(&TriggerId::generate(), w.clock.now());
     assert!(matches!(w.service.get(id.as_str()).await, Err(FindError::Store(_))));
 }
+
+#[tokio::test]
+async fn a_trigger_that_runs_a_team_needs_a_process_that_can_start_workflow_runs() {
+    let w = world();
+    let team = TriggerPatch {
+        execution_mode: Some("team".into()),
+        team_id: Some(Some("team-crew01".into())),
+        ..TriggerPatch::default()
+    };
+    let t = w.trigger("crew", team).await;
+    let bare = agented_executions::ExecutionService::new(
+        w.triggers.clone(),
+        w.executions.clone(),
+        w.queue.clone(),
+        w.control.clone(),
+        w.clock.clone(),
+    );
+    let Err(StartError::Refused(why)) = bare.fire(&t.id, manual("x")).await else { panic!("refused") };
+    assert!(why.contains("cannot start runs of a team"), "{why}");
+    let fired = w.service.fire(&t.id, manual("x")).await.unwrap();
+    assert!(matches!(fired, agented_executions::Fired::Workflow(_)));
+    let direct = w.trigger("direct", TriggerPatch::default()).await;
+    let fired = w.service.fire(&direct.id, manual("y")).await.unwrap();
+    assert!(matches!(fired, agented_executions::Fired::Execution(_)), "a direct trigger runs its CLI");
+}

@@ -49,6 +49,22 @@ async fn a_due_slot_runs_once_even_when_two_schedulers_tick() {
 }
 
 #[tokio::test]
+async fn a_due_slot_of_a_trigger_that_runs_a_workflow_starts_a_workflow_run() {
+    let w = world();
+    let workflow = TriggerPatch { workflow_id: Some(Some("wf-nightly".into())), ..daily("12:30", false) };
+    let t = w.trigger("nightly report", workflow).await;
+    assert_eq!(t.settings.execution_mode.name(), "workflow", "a workflow_id alone selects the mode");
+    let scheduler = Scheduler::new(w.triggers.clone(), w.service.clone(), w.dedup.clone(), w.clock.clone());
+    scheduler.tick().await.unwrap();
+    w.clock.advance(Duration::minutes(31));
+    let report = scheduler.tick().await.unwrap();
+    assert!(matches!(report.started.as_slice(), [(_, _, agented_executions::RunRef::Workflow(_))]), "{report:?}");
+    let started = w.starter.started.lock().unwrap().clone();
+    assert_eq!(started[0].2["trigger_type"], "scheduled");
+    assert!(w.queue.queued().is_empty(), "no execution was queued");
+}
+
+#[tokio::test]
 async fn missed_slots_are_skipped_unless_the_trigger_catches_up() {
     let w = world();
     w.trigger("skipper", daily("12:30", false)).await;

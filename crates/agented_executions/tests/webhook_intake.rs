@@ -195,3 +195,25 @@ async fn a_wanted_github_event_runs_once_and_one_a_prompt_cannot_use_is_refused_
         other => panic!("expected missing_fields, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_delivery_to_a_trigger_that_runs_a_team_starts_a_workflow_run_holding_its_keys() {
+    let w = world();
+    let team = TriggerPatch {
+        execution_mode: Some("team".into()),
+        team_id: Some(Some("team-crew01".into())),
+        ..webhook("kind", "alert")
+    };
+    let t = w.trigger("to the crew", team).await;
+    let arrival = Arrival { headers: &[], body: br#"{"kind":"alert","text":"disk full"}"# };
+    let first = delivered(w.intake().receive(&arrival, &unsigned, None).await.unwrap());
+    assert!(matches!(first.started[0].1, agented_executions::RunRef::Workflow(_)), "{first:?}");
+    assert!(w.executions.all().is_empty(), "no execution of the trigger's CLI");
+    let again = delivered(w.intake().receive(&arrival, &unsigned, None).await.unwrap());
+    assert!(again.duplicate && again.started.is_empty(), "the run holds the delivery's keys: {again:?}");
+    let started = w.starter.started.lock().unwrap().clone();
+    let [(trigger, mode, input, keys)] = started.as_slice() else { panic!("one start: {started:?}") };
+    assert_eq!((trigger, mode.as_str(), keys.len()), (&t.id, "team", 1));
+    assert_eq!((input["message"].as_str(), input["trigger_type"].as_str()), (Some("disk full"), Some("webhook")));
+    assert!(input["text"].as_str().unwrap().starts_with("Handle <untrusted-input-"), "the prompt, fenced: {input}");
+}

@@ -15,6 +15,7 @@ pub mod run_metrics;
 pub mod secret_key;
 pub mod settings;
 pub mod startup;
+pub mod trigger_workflows;
 pub mod worker_node;
 pub mod workflow_cli;
 pub mod workspace;

@@ -460,41 +460,47 @@ pub(crate) struct Runs {
     pub(crate) teams: agented_workflows::TeamService,
 }
 
-/// Runs of workflows, and their driver when this process runs jobs.
+/// Runs of workflows, and the signal that wakes this process's driver.
 fn workflow_runs(
-    settings: &Settings,
     database: &Database,
     clock: Arc<dyn Clock>,
-    driving: Option<(&WorkerId, Arc<dyn agented_runner::workflow::AgentRuns>)>,
-    env: (&OsString, &RunEnvironment),
-) -> (agented_workflows::WorkflowRunService, Option<agented_runner::WorkflowDriver>) {
+) -> (agented_workflows::WorkflowRunService, Arc<tokio::sync::Notify>) {
     let wake = Arc::new(tokio::sync::Notify::new());
-    let workflows: Arc<dyn agented_workflows::WorkflowRepository> =
-        Arc::new(agented_store::SqlWorkflows::new(database.clone()));
-    let runs: Arc<dyn agented_workflows::WorkflowRunRepository> =
-        Arc::new(agented_store::SqlWorkflowRuns::new(database.clone()));
     let notify = wake.clone();
     let service = agented_workflows::WorkflowRunService::new(
-        workflows.clone(),
-        runs.clone(),
-        clock.clone(),
+        Arc::new(agented_store::SqlWorkflows::new(database.clone())),
+        Arc::new(agented_store::SqlWorkflowRuns::new(database.clone())),
+        clock,
         Arc::new(move || notify.notify_waiters()),
     );
-    let driver = driving.map(|(me, agents)| {
-        agented_runner::WorkflowDriver::new(
-            agented_runner::DriverPorts { workflows, runs, service: service.clone(), clock, agents: Some(agents) },
-            agented_runner::DriverOptions {
-                me: me.clone(),
-                path_env: env.0.clone(),
-                base_env: env.1.vars().clone(),
-                workspace_dir: settings.runner.workspace_dir.clone(),
-                parent_death: parent_death_helper(),
-                poll: WORKFLOW_POLL,
-            },
-            wake,
-        )
-    });
-    (service, driver)
+    (service, wake)
+}
+
+/// The driver of workflow runs, in a process that runs jobs.
+fn workflow_driver(
+    settings: &Settings,
+    database: &Database,
+    (service, wake): (&agented_workflows::WorkflowRunService, Arc<tokio::sync::Notify>),
+    clock: Arc<dyn Clock>,
+    (me, agents): (&WorkerId, Arc<dyn agented_runner::workflow::AgentRuns>),
+    env: (&OsString, &RunEnvironment),
+) -> agented_runner::WorkflowDriver {
+    let ports = agented_runner::DriverPorts {
+        workflows: Arc::new(agented_store::SqlWorkflows::new(database.clone())),
+        runs: Arc::new(agented_store::SqlWorkflowRuns::new(database.clone())),
+        service: service.clone(),
+        clock,
+        agents: Some(agents),
+    };
+    let options = agented_runner::DriverOptions {
+        me: me.clone(),
+        path_env: env.0.clone(),
+        base_env: env.1.vars().clone(),
+        workspace_dir: settings.runner.workspace_dir.clone(),
+        parent_death: parent_death_helper(),
+        poll: WORKFLOW_POLL,
+    };
+    agented_runner::WorkflowDriver::new(ports, options, wake)
 }
 
 /// How often a workflow driver looks at its runs when nothing in this process woke it.
@@ -746,10 +752,27 @@ pub(crate) async fn start_runs(
     };
     let components: Vec<Arc<dyn agented_kernel::ComponentHealth>> = vec![queue.clone(), Arc::new(runner.clone())];
     let executions_for_follower = executions.clone();
+    let (workflow_runs, wake) = workflow_runs(database, clock.clone());
+    let agent_store = Arc::new(agented_store::SqlAgents::new(database.clone()));
+    let workflows = agented_workflows::WorkflowService::new(
+        Arc::new(agented_store::SqlWorkflows::new(database.clone())),
+        clock.clone(),
+    );
+    let teams = agented_workflows::TeamService::new(
+        Arc::new(agented_store::SqlTeams::new(database.clone())),
+        agent_store.clone(),
+        workflows.clone(),
+        workflow_runs.clone(),
+        clock.clone(),
+    );
     let service = ExecutionService::new(triggers.clone(), executions, queue, Arc::new(runner.clone()), clock.clone())
         .with_untrusted_limit(settings.max_untrusted_chars)
         .with_overview(stored_triggers)
-        .with_changes(changes);
+        .with_changes(changes)
+        .with_workflows(Arc::new(crate::trigger_workflows::TriggerWorkflows::new(
+            teams.clone(),
+            workflow_runs.clone(),
+        )));
     let ledger: Arc<dyn agented_triggers::DedupLedger> = Arc::new(agented_store::SqlDedup::new(database.clone()));
     let webhooks = agented_executions::WebhookIntake::new(
         triggers.clone(),
@@ -782,29 +805,19 @@ pub(crate) async fn start_runs(
         owner,
         settings.max_untrusted_chars,
     );
-    let agent_store = Arc::new(agented_store::SqlAgents::new(database.clone()));
-    let agent_service =
-        agented_workflows::AgentService::new(agent_store.clone(), Arc::new(launcher.clone()), clock.clone());
+    let agent_service = agented_workflows::AgentService::new(agent_store, Arc::new(launcher.clone()), clock.clone());
     let agents: Arc<dyn agented_runner::workflow::AgentRuns> =
         Arc::new(crate::agent_runs::WorkflowAgents::new(launcher, agent_service.clone()));
-    let (workflow_runs, driver) = workflow_runs(
-        settings,
-        database,
-        clock.clone(),
-        runs_jobs.then_some((&me, agents)),
-        (&env_for_workflows.0, &env_for_workflows.1),
-    );
-    let workflows = agented_workflows::WorkflowService::new(
-        Arc::new(agented_store::SqlWorkflows::new(database.clone())),
-        clock.clone(),
-    );
-    let teams = agented_workflows::TeamService::new(
-        Arc::new(agented_store::SqlTeams::new(database.clone())),
-        agent_store,
-        workflows.clone(),
-        workflow_runs.clone(),
-        clock.clone(),
-    );
+    let driver = runs_jobs.then(|| {
+        workflow_driver(
+            settings,
+            database,
+            (&workflow_runs, wake),
+            clock.clone(),
+            (&me, agents),
+            (&env_for_workflows.0, &env_for_workflows.1),
+        )
+    });
     Ok(Runs {
         triggers: agented_triggers::TriggerService::new(triggers, Arc::new(orchestration.clone()), clock.clone()),
         service_handle: service.clone(),

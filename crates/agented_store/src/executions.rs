@@ -150,8 +150,8 @@ impl TryFrom<LogRow> for LogLine {
     }
 }
 
-/// How an insert's transaction ended short: a held claim, or the store.
-enum Insert {
+/// How an insert's transaction ended short: a held claim, a full trigger, or the store.
+pub(crate) enum Insert {
     Duplicate,
     Busy(ExecutionId),
     Store(StoreError),

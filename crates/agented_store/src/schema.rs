@@ -53,6 +53,9 @@ diesel::table! {
         fallback_chain -> Text,
         stall_timeout_seconds -> Nullable<Integer>,
         required_labels -> Text,
+        execution_mode -> Text,
+        team_id -> Nullable<Text>,
+        workflow_id -> Nullable<Text>,
     }
 }
 

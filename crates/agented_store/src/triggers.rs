@@ -3,10 +3,10 @@
 use crate::database::AnyConnection;
 use crate::schema::{trigger_paths, triggers};
 use crate::{Database, StoreError};
-use agented_kernel::TriggerId;
+use agented_kernel::{TeamId, TriggerId, WorkflowId};
 use agented_triggers::{
-    ProjectPath, TimeoutSeconds, Trigger, TriggerPath, TriggerRepository, TriggerSettings, TriggerSource,
-    TriggerStoreError, TriggerWriteError,
+    ExecutionMode, ProjectPath, TimeoutSeconds, Trigger, TriggerPath, TriggerRepository, TriggerSettings,
+    TriggerSource, TriggerStoreError, TriggerWriteError,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -50,6 +50,9 @@ pub(crate) struct TriggerRow {
     fallback_chain: String,
     stall_timeout_seconds: Option<i32>,
     required_labels: String,
+    execution_mode: String,
+    team_id: Option<String>,
+    workflow_id: Option<String>,
 }
 
 #[derive(Insertable, AsChangeset)]
@@ -85,6 +88,21 @@ struct SettingsRow<'a> {
     fallback_chain: String,
     stall_timeout_seconds: Option<i32>,
     required_labels: String,
+    execution_mode: &'a str,
+    team_id: Option<&'a str>,
+    workflow_id: Option<&'a str>,
+}
+
+/// The execution mode stored as its name and the id it needs.
+fn mode(name: &str, team: Option<&str>, workflow: Option<&str>) -> Result<ExecutionMode, StoreError> {
+    match (name, team, workflow) {
+        ("direct", ..) => Ok(ExecutionMode::Direct),
+        ("team", Some(team), _) => Ok(ExecutionMode::Team(TeamId::parse(team).map_err(|e| corrupt(e.to_string()))?)),
+        ("workflow", _, Some(w)) => {
+            Ok(ExecutionMode::Workflow(WorkflowId::parse(w).map_err(|e| corrupt(e.to_string()))?))
+        }
+        _ => Err(corrupt(format!("execution mode '{name}' without the id it needs"))),
+    }
 }
 
 /// `schedule_type = cron` is stored as a NULL type beside the pattern (see the schedules migration).
@@ -125,6 +143,9 @@ impl<'a> SettingsRow<'a> {
             // At most MAX_STALL_SECONDS, which fits.
             stall_timeout_seconds: s.stall_timeout_seconds.and_then(|v| i32::try_from(v).ok()),
             required_labels: serde_json::to_string(&s.required_labels).unwrap_or_else(|_| "[]".into()),
+            execution_mode: s.execution_mode.name(),
+            team_id: s.execution_mode.team_id().map(TeamId::as_str),
+            workflow_id: s.execution_mode.workflow_id().map(WorkflowId::as_str),
         }
     }
 }
@@ -194,6 +215,7 @@ impl TryFrom<TriggerRow> for Trigger {
                 github_events: serde_json::from_str(&r.github_events).map_err(|e| corrupt(e.to_string()))?,
                 fallback_chain: serde_json::from_str(&r.fallback_chain).map_err(|e| corrupt(e.to_string()))?,
                 required_labels: serde_json::from_str(&r.required_labels).map_err(|e| corrupt(e.to_string()))?,
+                execution_mode: mode(&r.execution_mode, r.team_id.as_deref(), r.workflow_id.as_deref())?,
             },
             next_run_at: r.next_run_at.map(|t| t.and_utc()),
             last_run_at: r.last_run_at.map(|t| t.and_utc()),

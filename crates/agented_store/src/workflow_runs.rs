@@ -3,13 +3,13 @@
 //! platform's node-output JSON.
 
 use crate::database::{AnyConnection, write};
-use crate::executions::corrupt;
+use crate::executions::{Insert, corrupt};
 use crate::schema::{workers, workflow_executions as runs, workflow_node_executions as nodes};
 use crate::{Database, StoreError};
 use agented_kernel::{WorkerId, WorkflowId, WorkflowRunId};
 use agented_workflows::{
-    Decision, NodeId, NodeOutput, NodeRun, NodeState, RunEnding, RunOrigin, WorkflowRun, WorkflowRunRepository,
-    WorkflowStoreError, state_name,
+    Decision, NodeId, NodeOutput, NodeRun, NodeState, RunClaim, RunEnding, RunOrigin, WorkflowRun,
+    WorkflowRunRepository, WorkflowStoreError, state_name,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -234,7 +234,7 @@ fn is_active(conn: &mut AnyConnection, id: &str) -> Result<bool, StoreError> {
 
 #[async_trait]
 impl WorkflowRunRepository for SqlWorkflowRuns {
-    async fn insert_run(&self, run: &WorkflowRun) -> Result<(), WorkflowStoreError> {
+    async fn insert_run(&self, run: &WorkflowRun, claims: &[RunClaim]) -> Result<bool, WorkflowStoreError> {
         let id = run.id.as_str().to_owned();
         let rows = run
             .nodes
@@ -247,9 +247,21 @@ impl WorkflowRunRepository for SqlWorkflowRuns {
         let output = run.output.as_ref().map(to_json).transpose().map_err(WorkflowStoreError::from)?;
         let (workflow, version, status) = (run.workflow_id.as_str().to_owned(), run.version, run.status.as_str());
         let (error, origin, at) = (run.error.clone(), origin_text(&run.origin), run.started_at.naive_utc());
-        self.db
+        let trigger = match &run.origin {
+            RunOrigin::Trigger(id) => id.clone(),
+            _ => String::new(),
+        };
+        let (claims, now) = (claims.to_vec(), run.started_at);
+        let outcome = self
+            .db
             .run(move |conn| {
-                write(conn, |conn| {
+                Ok(write(conn, |conn| {
+                    // The delivery's keys first: a held one rolls everything back.
+                    for claim in &claims {
+                        if !crate::dedup::claim_in(conn, &trigger, &claim.key, now, claim.expires_at)? {
+                            return Err(Insert::Duplicate);
+                        }
+                    }
                     diesel::insert_into(runs::table)
                         .values((
                             runs::id.eq(&id),
@@ -268,10 +280,16 @@ impl WorkflowRunRepository for SqlWorkflowRuns {
                         diesel::insert_into(nodes::table).values(row).execute(conn)?;
                     }
                     Ok(())
-                })
+                }))
             })
             .await
-            .map_err(WorkflowStoreError::from)
+            .map_err(WorkflowStoreError::from)?;
+        match outcome {
+            Ok(()) => Ok(true),
+            // Only a held claim ends it short: a run has no concurrency cap to be busy at.
+            Err(Insert::Duplicate | Insert::Busy(_)) => Ok(false),
+            Err(Insert::Store(e)) => Err(e.into()),
+        }
     }
 
     async fn get_run(&self, id: &WorkflowRunId) -> Result<Option<WorkflowRun>, WorkflowStoreError> {

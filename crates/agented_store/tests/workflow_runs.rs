@@ -1,15 +1,17 @@
 //! Runs of workflows against a real SQLite file or PostgreSQL database: a run and its
 //! nodes read back as written, writes to an ended run dropped, a decision taken once and
-//! kept through later node writes, and claims that take over only a gone driver's runs.
+//! kept through later node writes, claims that take over only a gone driver's runs, and a
+//! trigger's dedup keys held with the run it started or not at all.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test fails loudly on the first broken expectation")]
 
 use agented_executions::{WorkerRecord, WorkerRegistry};
 use agented_kernel::{WorkerId, WorkflowId, WorkflowRunId};
 use agented_store::testing::Scratch;
-use agented_store::{SqlWorkers, SqlWorkflowRuns, SqlWorkflows};
+use agented_store::{SqlDedup, SqlWorkers, SqlWorkflowRuns, SqlWorkflows};
+use agented_triggers::DedupLedger;
 use agented_workflows::{
-    Decision, NodeId, NodeOutput, NodeRun, NodeState, RunEnding, RunOrigin, RunStatus, WorkflowFields,
+    Decision, NodeId, NodeOutput, NodeRun, NodeState, RunClaim, RunEnding, RunOrigin, RunStatus, WorkflowFields,
     WorkflowRepository, WorkflowRun, WorkflowRunRepository,
 };
 use chrono::{Duration, SubsecRound, Utc};
@@ -39,7 +41,7 @@ async fn stored_run(dir: &Scratch) -> (SqlWorkflowRuns, WorkflowRun) {
         nodes: vec![node("start", "trigger"), node("ok", "approval"), node("later", "wait")],
     };
     let runs = SqlWorkflowRuns::new(dir.database());
-    runs.insert_run(&run).await.unwrap();
+    assert!(runs.insert_run(&run, &[]).await.unwrap());
     (runs, run)
 }
 
@@ -137,4 +139,25 @@ async fn a_claim_takes_unheld_runs_and_those_of_gone_drivers_only() {
     runs.end_run(&run.id, &end).await.unwrap();
     registry.stop(&first, Utc::now()).await.unwrap();
     assert!(runs.claim(&second).await.unwrap().is_empty(), "ended runs are never claimed");
+}
+
+#[tokio::test]
+async fn a_run_started_by_a_trigger_holds_its_dedup_keys_or_is_not_stored() {
+    let dir = Scratch::new();
+    let (runs, first) = stored_run(&dir).await;
+    let trigger = agented_kernel::TriggerId::generate();
+    let until = first.started_at + Duration::hours(1);
+    let claims = |key: &str| vec![RunClaim { key: key.into(), expires_at: until }];
+    let of_trigger = |id| WorkflowRun { id, origin: RunOrigin::Trigger(trigger.to_string()), ..first.clone() };
+    let held = of_trigger(WorkflowRunId::generate());
+    assert!(runs.insert_run(&held, &claims("delivery-1")).await.unwrap());
+    let again = of_trigger(WorkflowRunId::generate());
+    assert!(!runs.insert_run(&again, &[claims("delivery-2"), claims("delivery-1")].concat()).await.unwrap());
+    assert_eq!(runs.get_run(&again.id).await.unwrap(), None, "nothing of a duplicate is stored");
+    let ledger = SqlDedup::new(dir.database());
+    assert!(
+        ledger.claim(&trigger, "delivery-2", first.started_at, until).await.unwrap(),
+        "the duplicate's other key was rolled back with it"
+    );
+    assert!(!ledger.claim(&trigger, "delivery-1", first.started_at, until).await.unwrap(), "the run's key is held");
 }

@@ -34,7 +34,8 @@ pub use schedule::{Schedule, SlotPlan, next_run_after_change, next_run_at};
 pub use service::{PathRequest, SettingsCheck, TriggerChange, TriggerError, TriggerService};
 pub use source::{GithubFilter, SourceRule, WebhookRule};
 pub use trigger::{
-    ConcurrencyPolicy, DEFAULT_GITHUB_EVENTS, FieldErrors, ProjectPath, Trigger, TriggerPath, TriggerSettings,
+    ConcurrencyPolicy, DEFAULT_GITHUB_EVENTS, ExecutionMode, FieldErrors, ProjectPath, Trigger, TriggerPath,
+    TriggerSettings,
 };
 pub use verdict::{MatchVerdict, verdict};
 pub use webhook::{WebhookMatch, match_payload, payload_key, value_at};

@@ -71,6 +71,14 @@ pub struct TriggerPatch {
     pub fallback_chain: Option<Vec<crate::FallbackEntry>>,
     /// See [`TriggerSettings`]; an empty list means any worker.
     pub required_labels: Option<Vec<String>>,
+    /// `direct`, `team` or `workflow` (see [`crate::ExecutionMode`]).
+    pub execution_mode: Option<String>,
+    /// The team a `team` trigger runs; `Some(None)` clears it.
+    #[serde(deserialize_with = "nullable")]
+    pub team_id: Option<Option<String>>,
+    /// The workflow a `workflow` trigger runs; given alone, it selects that mode.
+    #[serde(deserialize_with = "nullable")]
+    pub workflow_id: Option<Option<String>>,
 }
 
 /// Reads a field where JSON `null` means "clear" (`Some(None)`) and absence, with
@@ -161,8 +169,57 @@ impl TriggerPatch {
                 "a label (a word, or key=value)",
             );
         }
+        apply_mode(&mut next, &mut errors, p.execution_mode, p.team_id, p.workflow_id);
         if errors.is_empty() { Ok(next) } else { Err(errors) }
     }
+}
+
+/// The execution mode and the team or workflow it names. An id given with another mode
+/// (the original echoes `team_id: null` with `direct`) is kept out of the settings.
+fn apply_mode(
+    next: &mut TriggerSettings,
+    errors: &mut FieldErrors,
+    mode: Option<String>,
+    team: Option<Option<String>>,
+    workflow: Option<Option<String>>,
+) {
+    let current = &next.execution_mode;
+    let given = |value: Option<Option<String>>, current: Option<String>| match value {
+        Some(v) => v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()),
+        None => current,
+    };
+    let workflow_named = matches!(&workflow, Some(Some(w)) if !w.trim().is_empty());
+    let team = given(team, current.team_id().map(ToString::to_string));
+    let workflow = given(workflow, current.workflow_id().map(ToString::to_string));
+    let mode = match mode.as_deref().map(str::trim) {
+        Some(m) => m.to_owned(),
+        None if workflow_named => "workflow".to_owned(),
+        None => current.name().to_owned(),
+    };
+    let problem = match mode.as_str() {
+        "direct" => {
+            next.execution_mode = crate::ExecutionMode::Direct;
+            return;
+        }
+        "team" => match team.as_deref().map(agented_kernel::TeamId::parse) {
+            Some(Ok(id)) => {
+                next.execution_mode = crate::ExecutionMode::Team(id);
+                return;
+            }
+            Some(Err(e)) => ("team_id", e.to_string()),
+            None => ("team_id", "is required when execution_mode is team".to_owned()),
+        },
+        "workflow" => match workflow.as_deref().map(agented_kernel::WorkflowId::parse) {
+            Some(Ok(id)) => {
+                next.execution_mode = crate::ExecutionMode::Workflow(id);
+                return;
+            }
+            Some(Err(e)) => ("workflow_id", e.to_string()),
+            None => ("workflow_id", "is required when execution_mode is workflow".to_owned()),
+        },
+        other => ("execution_mode", format!("'{other}' is not direct, team or workflow")),
+    };
+    errors.insert(problem.0.into(), problem.1);
 }
 
 fn apply_identity(

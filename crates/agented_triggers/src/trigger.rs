@@ -3,7 +3,7 @@
 //! arrives, and the one place its rules are checked.
 
 use crate::models::{TimeoutSeconds, TriggerSource};
-use agented_kernel::{BackendType, TriggerId};
+use agented_kernel::{BackendType, TeamId, TriggerId, WorkflowId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -46,6 +46,42 @@ impl FromStr for ConcurrencyPolicy {
             "reject" => Ok(Self::Reject),
             other => Err(format!("unknown concurrency policy '{other}': expected queue or reject")),
         }
+    }
+}
+
+/// What a trigger's firing runs (the original's `execution_mode`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ExecutionMode {
+    /// Its prompt on its CLI: one execution (`direct`).
+    #[default]
+    Direct,
+    /// A team (`team`, with `team_id`): a run of the workflow its topology compiles to.
+    Team(TeamId),
+    /// A workflow (`workflow`, with `workflow_id`): a run of its published version.
+    Workflow(WorkflowId),
+}
+
+impl ExecutionMode {
+    /// `direct`, `team` or `workflow`.
+    #[must_use]
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Self::Direct => "direct",
+            Self::Team(_) => "team",
+            Self::Workflow(_) => "workflow",
+        }
+    }
+
+    /// The team it runs.
+    #[must_use]
+    pub const fn team_id(&self) -> Option<&TeamId> {
+        if let Self::Team(id) = self { Some(id) } else { None }
+    }
+
+    /// The workflow it runs.
+    #[must_use]
+    pub const fn workflow_id(&self) -> Option<&WorkflowId> {
+        if let Self::Workflow(id) = self { Some(id) } else { None }
     }
 }
 
@@ -112,6 +148,8 @@ pub struct TriggerSettings {
     /// Labels the worker that runs it must have (`gpu`, `region=eu`, lower case);
     /// empty: any worker.
     pub required_labels: Vec<String>,
+    /// What a firing runs: an execution, or a team's or workflow's run.
+    pub execution_mode: ExecutionMode,
 }
 
 /// The events a GitHub trigger fires for unless set: a pull request opened, updated or reopened.
@@ -150,6 +188,7 @@ impl Default for TriggerSettings {
             github_events: DEFAULT_GITHUB_EVENTS.iter().map(|e| (*e).to_owned()).collect(),
             fallback_chain: Vec::new(),
             required_labels: Vec::new(),
+            execution_mode: ExecutionMode::Direct,
         }
     }
 }

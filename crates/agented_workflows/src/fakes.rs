@@ -14,7 +14,7 @@ use crate::ports::{
     WorkflowStoreError,
 };
 use crate::progress::{AfterFailure, NodeState, RunEnd, Step, after_failure, next_steps};
-use crate::run::{Decision, NodeRun, RunStatus, WorkflowRun};
+use crate::run::{Decision, NodeRun, RunClaim, RunOrigin, RunStatus, WorkflowRun};
 use crate::team::Team;
 use agented_kernel::{AgentId, TeamId, WorkerId, WorkflowId, WorkflowRunId};
 use async_trait::async_trait;
@@ -149,8 +149,8 @@ pub struct MemoryWorkflowRuns {
     state: Mutex<RunsState>,
 }
 
-/// Each run with its driver, and the drivers marked gone.
-type RunsState = (Vec<(WorkflowRun, Option<WorkerId>)>, Vec<WorkerId>);
+/// Each run with its driver, the drivers marked gone, and the claims held (trigger, key, until).
+type RunsState = (Vec<(WorkflowRun, Option<WorkerId>)>, Vec<WorkerId>, Vec<(String, String, DateTime<Utc>)>);
 
 impl MemoryWorkflowRuns {
     fn lock(&self) -> MutexGuard<'_, RunsState> {
@@ -171,9 +171,19 @@ impl MemoryWorkflowRuns {
 
 #[async_trait]
 impl WorkflowRunRepository for MemoryWorkflowRuns {
-    async fn insert_run(&self, run: &WorkflowRun) -> Result<(), WorkflowStoreError> {
-        self.lock().0.push((run.clone(), None));
-        Ok(())
+    async fn insert_run(&self, run: &WorkflowRun, claims: &[RunClaim]) -> Result<bool, WorkflowStoreError> {
+        let mut state = self.lock();
+        let trigger = match &run.origin {
+            RunOrigin::Trigger(t) => t.clone(),
+            _ => String::new(),
+        };
+        let held = |key: &str| state.2.iter().any(|(t, k, until)| t == &trigger && k == key && *until > run.started_at);
+        if claims.iter().any(|c| held(&c.key)) {
+            return Ok(false);
+        }
+        state.2.extend(claims.iter().map(|c| (trigger.clone(), c.key.clone(), c.expires_at)));
+        state.0.push((run.clone(), None));
+        Ok(true)
     }
 
     async fn get_run(&self, id: &WorkflowRunId) -> Result<Option<WorkflowRun>, WorkflowStoreError> {
@@ -231,7 +241,7 @@ impl WorkflowRunRepository for MemoryWorkflowRuns {
 
     async fn claim(&self, driver: &WorkerId) -> Result<Vec<WorkflowRunId>, WorkflowStoreError> {
         let mut state = self.lock();
-        let (runs, gone) = &mut *state;
+        let (runs, gone, _) = &mut *state;
         let mut claimed = Vec::new();
         for (run, holder) in runs.iter_mut().filter(|(r, _)| !r.status.is_terminal()) {
             if holder.as_ref().is_none_or(|h| h == driver || gone.contains(h)) {

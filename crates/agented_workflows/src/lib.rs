@@ -44,7 +44,7 @@ pub use ports::{
     WorkflowStoreError,
 };
 pub use progress::{AfterFailure, NodeState, RunEnd, Step, after_failure, next_steps, settle, state_name};
-pub use run::{Decision, NodeRun, Profile, RunOrigin, RunStatus, WorkflowRun};
+pub use run::{Decision, NodeRun, Profile, RunClaim, RunOrigin, RunStatus, WorkflowRun};
 pub use runs::{MAX_INPUT_BYTES, MAX_LISTED_RUNS, RunError, Wake, WorkflowRunService, run_input};
 pub use service::{WorkflowError, WorkflowService};
 pub use team::{Member, Team, TeamFields, TeamPatch, Topology, TopologyConfig};

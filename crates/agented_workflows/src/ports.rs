@@ -5,7 +5,7 @@ use crate::definition::{Workflow, WorkflowFields, WorkflowVersion};
 use crate::document::GraphDocument;
 use crate::node::NodeId;
 use crate::output::NodeOutput;
-use crate::run::{Decision, NodeRun, RunStatus, WorkflowRun};
+use crate::run::{Decision, NodeRun, RunClaim, RunStatus, WorkflowRun};
 use crate::team::Team;
 use agented_kernel::{AgentId, TeamId, WorkerId, WorkflowId, WorkflowRunId};
 use async_trait::async_trait;
@@ -102,11 +102,13 @@ pub trait WorkflowRepository: Send + Sync {
 /// (stopped, or found lost by the worker registry) is taken over by the next claim.
 #[async_trait]
 pub trait WorkflowRunRepository: Send + Sync {
-    /// Stores a new run with its nodes.
+    /// Stores a new run with its nodes and, in the same transaction, the dedup `claims` of
+    /// the trigger that started it (its origin); `false`, with nothing written, when a claim
+    /// live at the run's start is held already (by a run or an execution of that trigger).
     ///
     /// # Errors
     /// MUST return [`WorkflowStoreError`] only when storage fails.
-    async fn insert_run(&self, run: &WorkflowRun) -> Result<(), WorkflowStoreError>;
+    async fn insert_run(&self, run: &WorkflowRun, claims: &[RunClaim]) -> Result<bool, WorkflowStoreError>;
 
     /// One run with its nodes.
     ///

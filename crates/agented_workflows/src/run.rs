@@ -138,6 +138,16 @@ pub enum RunOrigin {
     },
 }
 
+/// A dedup key a run started by a trigger holds until `expires_at` (a webhook delivery's),
+/// as an execution of that trigger would: no second run of the trigger may claim it meanwhile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunClaim {
+    /// The key (a delivery id, a payload digest, …).
+    pub key: String,
+    /// When the claim lapses.
+    pub expires_at: DateTime<Utc>,
+}
+
 /// A run of one fixed version of a workflow.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkflowRun {

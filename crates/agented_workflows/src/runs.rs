@@ -8,7 +8,7 @@ use crate::graph::Graph;
 use crate::node::{NodeId, NodeKind};
 use crate::output::NodeOutput;
 use crate::ports::{RunEnding, WorkflowRepository, WorkflowRunRepository, WorkflowStoreError};
-use crate::run::{Decision, NodeRun, RunOrigin, RunStatus, WorkflowRun};
+use crate::run::{Decision, NodeRun, RunClaim, RunOrigin, RunStatus, WorkflowRun};
 use agented_kernel::{Clock, WorkflowId, WorkflowRunId};
 use serde_json::Value;
 use std::sync::Arc;
@@ -31,6 +31,10 @@ pub enum RunError {
     /// Invalid fields, by name.
     #[error("invalid workflow run request")]
     Invalid(FieldErrors),
+    /// An earlier run or execution of the starting trigger holds one of the run's dedup
+    /// claims: nothing was stored.
+    #[error("an earlier run holds this request's dedup key")]
+    Duplicate,
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] WorkflowStoreError),
@@ -109,6 +113,23 @@ impl WorkflowRunService {
         input: Value,
         origin: RunOrigin,
     ) -> Result<WorkflowRun, RunError> {
+        self.start_claiming(run, workflow, version, input, origin, &[]).await
+    }
+
+    /// [`Self::start_as`] holding the dedup `claims` of the trigger in `origin`, stored with
+    /// the run or not at all.
+    ///
+    /// # Errors
+    /// As [`Self::start`]; `Duplicate` when an earlier run of the trigger holds a claim.
+    pub async fn start_claiming(
+        &self,
+        run: &WorkflowRunId,
+        workflow: &str,
+        version: Option<i64>,
+        input: Value,
+        origin: RunOrigin,
+        claims: &[RunClaim],
+    ) -> Result<WorkflowRun, RunError> {
         let id = WorkflowId::parse(workflow).map_err(|_| RunError::NotFound("workflow"))?;
         if serde_json::to_vec(&input).map_or(usize::MAX, |b| b.len()) > MAX_INPUT_BYTES {
             let why = format!("must be at most {MAX_INPUT_BYTES} bytes of JSON");
@@ -148,7 +169,9 @@ impl WorkflowRunService {
             ended_at: None,
             nodes: graph.nodes().iter().map(|n| NodeRun::pending(n.id.clone(), n.kind.name())).collect(),
         };
-        self.runs.insert_run(&run).await?;
+        if !self.runs.insert_run(&run, claims).await? {
+            return Err(RunError::Duplicate);
+        }
         (self.wake)();
         Ok(run)
     }

@@ -8,12 +8,12 @@ use crate::compile::{SubTeams, compile};
 use crate::definition::{FieldErrors, WorkflowPatch};
 use crate::document::GraphDocument;
 use crate::ports::{AgentRepository, TeamRepository, WorkflowStoreError};
-use crate::run::{RunOrigin, WorkflowRun};
+use crate::run::{RunClaim, RunOrigin, WorkflowRun};
 use crate::runs::{RunError, WorkflowRunService};
 use crate::service::{WorkflowError, WorkflowService};
 use crate::team::{MAX_MEMBERS, Member, Team, TeamPatch, Topology, TopologyConfig};
 use crate::yaml::{TeamFile, YamlProblem, read_team, write_file};
-use agented_kernel::{AgentId, Clock, TeamId, WorkflowId};
+use agented_kernel::{AgentId, Clock, TeamId, WorkflowId, WorkflowRunId};
 use serde_json::Value;
 use std::future::Future;
 use std::pin::Pin;
@@ -37,6 +37,9 @@ pub enum TeamError {
     /// It cannot be done as the team stands (disabled, cannot compile, already a member).
     #[error("{0}")]
     Conflict(String),
+    /// An earlier run of the starting trigger holds one of the run's dedup claims.
+    #[error("an earlier run holds this request's dedup key")]
+    Duplicate,
     /// Storage failed.
     #[error("team storage failed: {0}")]
     Store(#[source] agented_kernel::Cause),
@@ -63,6 +66,7 @@ impl From<RunError> for TeamError {
         match e {
             RunError::Store(e) => e.into(),
             RunError::Invalid(errors) => Self::Invalid(errors),
+            RunError::Duplicate => Self::Duplicate,
             other => Self::Conflict(other.to_string()),
         }
     }
@@ -272,12 +276,18 @@ impl TeamService {
     }
 
     /// Runs the team on `input` (a message, or a trigger's data): compiles it into its
-    /// workflow and starts a run of that version.
+    /// workflow and starts a run of that version, holding `claims` (a trigger's dedup keys).
     ///
     /// # Errors
     /// `NotFound`; `Invalid` for an empty or oversized input; `Conflict` when it is
-    /// disabled or cannot run as it stands; `Store`.
-    pub async fn run(&self, id: &str, input: Value, origin: RunOrigin) -> Result<WorkflowRun, TeamError> {
+    /// disabled or cannot run as it stands; `Duplicate` when a claim is held; `Store`.
+    pub async fn run(
+        &self,
+        id: &str,
+        input: Value,
+        origin: RunOrigin,
+        claims: &[RunClaim],
+    ) -> Result<WorkflowRun, TeamError> {
         let size = serde_json::to_string(&input).map_or(usize::MAX, |s| s.chars().count());
         let empty = matches!(&input, Value::Null) || input.as_str().is_some_and(|s| s.trim().is_empty());
         if empty || size > MAX_MESSAGE_CHARS {
@@ -289,7 +299,8 @@ impl TeamService {
             return Err(TeamError::Conflict(format!("team '{}' is disabled", team.fields.name)));
         }
         let (workflow, version) = self.compiled(&team, 0).await?;
-        Ok(self.runs.start(workflow.as_str(), Some(version), input, origin).await?)
+        let run = WorkflowRunId::generate();
+        Ok(self.runs.start_claiming(&run, workflow.as_str(), Some(version), input, origin, claims).await?)
     }
 
     /// Stores a changed team, then brings its workflow up to date when it compiles (a team

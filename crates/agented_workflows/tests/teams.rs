@@ -126,19 +126,19 @@ async fn members_are_agents_added_once_and_the_topology_is_checked() {
 async fn a_run_compiles_the_team_into_a_published_version_made_anew_only_when_the_graph_changed() {
     let w = world();
     let (id, _) = team(&w, "sequential", json!({}), &["Ada", "Bob"]).await;
-    let first = w.teams.run(&id, json!("ship it"), RunOrigin::Manual).await.unwrap();
+    let first = w.teams.run(&id, json!("ship it"), RunOrigin::Manual, &[]).await.unwrap();
     let team = w.teams.get(&id).await.unwrap();
     assert_eq!(Some(&first.workflow_id), team.workflow_id.as_ref(), "the run is of the team's workflow");
     let workflow = w.workflows.get(first.workflow_id.as_str()).await.unwrap();
     assert_eq!(workflow.fields.name, "Team: sequential team");
-    let second = w.teams.run(&id, json!("again"), RunOrigin::Manual).await.unwrap();
+    let second = w.teams.run(&id, json!("again"), RunOrigin::Manual, &[]).await.unwrap();
     assert_eq!(first.version, second.version, "an unchanged team reuses its version");
     let ids: Vec<&str> = first.nodes.iter().map(|n| n.node_id.as_str()).collect();
     assert_eq!(ids, ["start", "step_1", "step_2"]);
 
     let c = agent(&w, "Cy").await;
     w.teams.add_member(&id, NewMember { agent_id: c.as_str().into(), ..NewMember::default() }).await.unwrap();
-    let third = w.teams.run(&id, json!("with Cy"), RunOrigin::Manual).await.unwrap();
+    let third = w.teams.run(&id, json!("with Cy"), RunOrigin::Manual, &[]).await.unwrap();
     assert!(third.version > second.version, "a new member is a new published version");
     assert_eq!(third.nodes.len(), 4);
 }
@@ -147,7 +147,7 @@ async fn a_run_compiles_the_team_into_a_published_version_made_anew_only_when_th
 async fn a_team_that_cannot_run_says_why_and_starts_nothing() {
     let w = world();
     let (lonely, _) = team(&w, "generator_critic", json!({}), &["Ada"]).await;
-    let Err(TeamError::Conflict(why)) = w.teams.run(&lonely, json!("draft"), RunOrigin::Manual).await else {
+    let Err(TeamError::Conflict(why)) = w.teams.run(&lonely, json!("draft"), RunOrigin::Manual, &[]).await else {
         panic!("one member cannot be a generator and a critic")
     };
     assert!(why.contains("needs two members"), "{why}");
@@ -157,18 +157,18 @@ async fn a_team_that_cannot_run_says_why_and_starts_nothing() {
     let (looped, ids) = team(&w, "hierarchical", json!({}), &["Ada", "Bob", "Cy"]).await;
     let cycle = json!({"reports_to": {ids[1].as_str(): ids[2].as_str(), ids[2].as_str(): ids[1].as_str()}});
     w.teams.set_topology(&looped, "hierarchical".into(), cycle.as_object().unwrap().clone()).await.unwrap();
-    let Err(TeamError::Conflict(why)) = w.teams.run(&looped, json!("x"), RunOrigin::Manual).await else {
+    let Err(TeamError::Conflict(why)) = w.teams.run(&looped, json!("x"), RunOrigin::Manual, &[]).await else {
         panic!("a loop of managers")
     };
     assert!(why.contains("loop of managers"), "{why}");
     let (off, _) = team(&w, "sequential", json!({}), &["Ada"]).await;
     w.teams.update(&off, TeamPatch { enabled: Some(false), ..TeamPatch::default() }).await.unwrap();
-    assert!(matches!(w.teams.run(&off, json!("x"), RunOrigin::Manual).await, Err(TeamError::Conflict(_))));
-    assert!(matches!(w.teams.run(&off, json!(" "), RunOrigin::Manual).await, Err(TeamError::Invalid(_))));
+    assert!(matches!(w.teams.run(&off, json!("x"), RunOrigin::Manual, &[]).await, Err(TeamError::Conflict(_))));
+    assert!(matches!(w.teams.run(&off, json!(" "), RunOrigin::Manual, &[]).await, Err(TeamError::Invalid(_))));
     let (composite, _) = team(&w, "composite", json!({}), &[]).await;
     let itself = json!({"teams": [composite.as_str()]});
     w.teams.set_topology(&composite, "composite".into(), itself.as_object().unwrap().clone()).await.unwrap();
-    let Err(TeamError::Conflict(why)) = w.teams.run(&composite, json!("x"), RunOrigin::Manual).await else {
+    let Err(TeamError::Conflict(why)) = w.teams.run(&composite, json!("x"), RunOrigin::Manual, &[]).await else {
         panic!("a team inside itself")
     };
     assert!(why.contains("loop"), "{why}");

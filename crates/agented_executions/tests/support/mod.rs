@@ -2,7 +2,7 @@
 
 #![allow(dead_code, reason = "each test file uses part of the world")]
 
-use agented_executions::fakes::{MemoryExecutions, MemoryQueue, RecordingControl};
+use agented_executions::fakes::{MemoryExecutions, MemoryQueue, RecordingControl, RecordingStarter};
 use agented_executions::{ExecutionService, RepeatWindows, WebhookIntake};
 use agented_kernel::{Clock, ManualClock, TriggerId};
 use agented_triggers::fakes::{MemoryDedup, MemoryDeliveries, MemoryTriggers};
@@ -19,6 +19,7 @@ pub struct World {
     pub control: Arc<RecordingControl>,
     pub dedup: Arc<MemoryDedup>,
     pub deliveries: Arc<MemoryDeliveries>,
+    pub starter: Arc<RecordingStarter>,
     pub service: ExecutionService,
 }
 
@@ -28,8 +29,10 @@ pub fn world() -> World {
     let executions = Arc::new(MemoryExecutions::default());
     let queue = Arc::new(MemoryQueue::default());
     let control = Arc::new(RecordingControl::default());
+    let starter = Arc::new(RecordingStarter::default());
     let service =
-        ExecutionService::new(triggers.clone(), executions.clone(), queue.clone(), control.clone(), clock.clone());
+        ExecutionService::new(triggers.clone(), executions.clone(), queue.clone(), control.clone(), clock.clone())
+            .with_workflows(starter.clone());
     World {
         clock,
         triggers,
@@ -38,6 +41,7 @@ pub fn world() -> World {
         control,
         dedup: Arc::new(MemoryDedup::default()),
         deliveries: Arc::new(MemoryDeliveries::default()),
+        starter,
         service,
     }
 }

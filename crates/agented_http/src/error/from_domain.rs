@@ -81,6 +81,7 @@ impl From<StartError> for ApiError {
                 .with_details(BTreeMap::from([("execution_id".to_owned(), running.to_string())])),
             // Only a webhook delivery's run claims dedup keys, and its intake reports it as a duplicate.
             StartError::Duplicate => Self::conflict("an earlier run already took this request"),
+            StartError::Refused(why) => Self::conflict(why),
             StartError::Store(ref cause) => Self::unavailable_error(cause),
             StartError::Queue(e) => Self::unavailable_error(&e),
         }
@@ -155,6 +156,7 @@ impl From<agented_workflows::RunError> for ApiError {
         match e {
             E::NotFound(what) => Self::not_found(format!("{what} not found")),
             E::Conflict(message) => Self::conflict(message),
+            E::Duplicate => Self::conflict(e.to_string()),
             E::Invalid(details) => Self::invalid_fields(details),
             E::Store(ref cause) => Self::unavailable_error(cause),
         }
@@ -181,6 +183,7 @@ impl From<agented_workflows::TeamError> for ApiError {
             E::Invalid(details) => Self::invalid_fields(details),
             E::InvalidFile(problems) => Self::file_problems(problems),
             E::Conflict(message) => Self::conflict(message),
+            E::Duplicate => Self::conflict(e.to_string()),
             E::Store(ref cause) => Self::unavailable_error(cause),
         }
     }

@@ -280,7 +280,7 @@ pub async fn run_team(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let input: TeamRunInput = optional_json(&body)?;
-    let run = state.teams.run(&id, Value::String(input.message), RunOrigin::Manual).await?;
+    let run = state.teams.run(&id, Value::String(input.message), RunOrigin::Manual, &[]).await?;
     Ok(HttpResponse::Accepted().json(TeamRunStarted {
         workflow_execution_id: run.id.to_string(),
         workflow_id: run.workflow_id.to_string(),

@@ -61,6 +61,17 @@ pub struct TriggerInput {
     fallback_chain: Option<Vec<crate::routes::views::FallbackEntryView>>,
     /// Labels the worker that runs it must have (`gpu`, `region=eu`); `[]` = any worker.
     required_labels: Option<Vec<String>>,
+    /// What a firing runs: `direct` (its CLI, the default), `team` (with `team_id`) or
+    /// `workflow` (with `workflow_id`; a `workflow_id` alone selects it).
+    execution_mode: Option<String>,
+    /// The team a `team` trigger runs (`team-…`).
+    #[serde(default, deserialize_with = "agented_triggers::patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    team_id: Option<Option<String>>,
+    /// The workflow a `workflow` trigger runs (`wf-…`): its published version.
+    #[serde(default, deserialize_with = "agented_triggers::patch::nullable")]
+    #[schema(value_type = Option<String>)]
+    workflow_id: Option<Option<String>>,
     /// Project paths to add with a new trigger.
     paths: Vec<PathInput>,
 }
@@ -109,6 +120,9 @@ impl From<TriggerInput> for TriggerChange {
             github_events: p.github_events,
             fallback_chain,
             required_labels: p.required_labels,
+            execution_mode: p.execution_mode,
+            team_id: p.team_id,
+            workflow_id: p.workflow_id,
         };
         Self { patch, paths: p.paths.iter().map(PathRequest::from).collect(), invalid }
     }

@@ -5,7 +5,7 @@ use crate::error::{ApiError, ErrorBody};
 use crate::routes::trigger_input::{PathInput, RunInput, TriggerInput, optional_json};
 use crate::routes::views::{ExecutionView, PathView, StatusView, TriggerView};
 use actix_web::{HttpResponse, delete, get, post, put, web};
-use agented_executions::{Execution, ExecutionFilter, LatestRun, RunRequest, TriggerSummary, TriggerType};
+use agented_executions::{Execution, ExecutionFilter, Fired, LatestRun, RunRequest, TriggerSummary, TriggerType};
 use agented_kernel::Page;
 use agented_triggers::{PathRequest, Trigger};
 use serde::{Deserialize, Serialize};
@@ -29,17 +29,25 @@ pub struct TriggerCreated {
     pub name: String,
 }
 
-/// A queued run.
+/// A queued run: an execution, or a workflow run for a trigger whose execution mode is a
+/// team or a workflow.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RunStarted {
-    /// "Run queued".
+    /// "Run queued", or "Workflow run started".
     pub message: &'static str,
     /// The trigger.
     pub trigger_id: String,
-    /// `queued`.
+    /// `queued` (an execution) or `pending` (a workflow run).
     pub status: String,
-    /// The new execution.
+    /// The new execution (`exec-…`), or the workflow run (`wfx-…`).
     pub execution_id: String,
+    /// The workflow run, when the trigger runs a team or a workflow: follow it at
+    /// `/admin/workflows/executions/{workflow_execution_id}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workflow_execution_id: Option<String>,
+    /// The workflow that run runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workflow_id: Option<String>,
 }
 
 /// A rendered prompt.
@@ -94,6 +102,24 @@ impl From<&Execution> for RunStarted {
             trigger_id: execution.trigger_id.to_string(),
             status: execution.status.to_string(),
             execution_id: execution.execution_id.to_string(),
+            workflow_execution_id: None,
+            workflow_id: None,
+        }
+    }
+}
+
+impl RunStarted {
+    fn of(trigger: &agented_kernel::TriggerId, fired: &Fired) -> Self {
+        match fired {
+            Fired::Execution(execution) => Self::from(execution.as_ref()),
+            Fired::Workflow(w) => Self {
+                message: "Workflow run started",
+                trigger_id: trigger.to_string(),
+                status: "pending".to_owned(),
+                execution_id: w.run.to_string(),
+                workflow_execution_id: Some(w.run.to_string()),
+                workflow_id: Some(w.workflow.to_string()),
+            },
         }
     }
 }
@@ -271,7 +297,7 @@ pub async fn trigger_status(state: web::Data<AppState>, id: web::Path<String>) -
         (status = 202, description = "Queued", body = RunStarted),
         (status = 400, description = "The trigger is disabled", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "Already running and concurrency_policy = reject", body = ErrorBody),
+        (status = 409, description = "Already running and concurrency_policy = reject, or its team or workflow may not run", body = ErrorBody),
         (status = 503, description = "The database or queue is unavailable", body = ErrorBody),
     ),
     security(("api_key" = []))
@@ -284,8 +310,8 @@ pub async fn run_trigger(
 ) -> Result<HttpResponse, ApiError> {
     let id = agented_kernel::TriggerId::parse(&id).map_err(|_| ApiError::not_found("trigger not found"))?;
     let request = RunRequest::manual(optional_json::<RunInput>(&body)?.message).map_err(ApiError::invalid_fields)?;
-    let execution = state.runs.start(&id, request).await?;
-    Ok(HttpResponse::Accepted().json(RunStarted::from(&execution)))
+    let fired = state.runs.fire(&id, request).await?;
+    Ok(HttpResponse::Accepted().json(RunStarted::of(&id, &fired)))
 }
 
 /// Renders the prompt a run with this message would get.

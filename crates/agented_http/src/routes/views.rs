@@ -75,6 +75,12 @@ pub struct TriggerView {
     pub fallback_chain: Vec<FallbackEntryView>,
     /// Labels the worker that runs it must have (empty: any worker).
     pub required_labels: Vec<String>,
+    /// What a firing runs: `direct` (its CLI), `team` or `workflow`.
+    pub execution_mode: String,
+    /// The team a `team` trigger runs.
+    pub team_id: Option<String>,
+    /// The workflow a `workflow` trigger runs.
+    pub workflow_id: Option<String>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Number of project paths.
@@ -126,6 +132,9 @@ impl TriggerView {
             github_events: s.github_events,
             fallback_chain: s.fallback_chain.into_iter().map(FallbackEntryView::from).collect(),
             required_labels: s.required_labels,
+            execution_mode: s.execution_mode.name().to_owned(),
+            team_id: s.execution_mode.team_id().map(ToString::to_string),
+            workflow_id: s.execution_mode.workflow_id().map(ToString::to_string),
             created_at: t.created_at,
             path_count,
             paths: paths.map(|paths| paths.iter().map(PathView::from).collect()),

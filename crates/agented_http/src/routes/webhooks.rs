@@ -13,7 +13,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use agented_auth::signature_matches;
 use agented_auth::standard_webhooks::{DeliveryProof, SignedMessage};
-use agented_executions::{Arrival, Reception, TriggerRef};
+use agented_executions::{Arrival, Reception, RunRef, TriggerRef};
 use futures_util::StreamExt;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -25,9 +25,12 @@ pub struct DeliveryTrigger {
     pub trigger_id: String,
     /// Its name.
     pub trigger_name: String,
-    /// The run started (`started` only).
+    /// The run started (`started` only): an execution, or a workflow run (`wfx-…`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub execution_id: Option<String>,
+    /// The workflow run started, for a trigger that runs a team or a workflow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workflow_execution_id: Option<String>,
     /// Why it did not run (`skipped` only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -35,7 +38,13 @@ pub struct DeliveryTrigger {
 
 impl DeliveryTrigger {
     fn of(t: &TriggerRef) -> Self {
-        Self { trigger_id: t.id.to_string(), trigger_name: t.name.clone(), execution_id: None, reason: None }
+        Self {
+            trigger_id: t.id.to_string(),
+            trigger_name: t.name.clone(),
+            execution_id: None,
+            workflow_execution_id: None,
+            reason: None,
+        }
     }
 }
 
@@ -168,7 +177,11 @@ fn respond(reception: Reception) -> HttpResponse {
         executions: summary
             .started
             .iter()
-            .map(|(t, id)| DeliveryTrigger { execution_id: Some(id.to_string()), ..DeliveryTrigger::of(t) })
+            .map(|(t, run)| DeliveryTrigger {
+                execution_id: Some(run.to_string()),
+                workflow_execution_id: matches!(run, RunRef::Workflow(_)).then(|| run.to_string()),
+                ..DeliveryTrigger::of(t)
+            })
             .collect(),
         duplicates: summary.duplicates.iter().map(DeliveryTrigger::of).collect(),
         skipped: summary

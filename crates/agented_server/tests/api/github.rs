@@ -13,7 +13,7 @@ fn fixture(name: &str) -> String {
     std::fs::read_to_string(path).unwrap()
 }
 
-async fn app() -> TestApp {
+pub(crate) async fn app() -> TestApp {
     TestApp::builder().env("AGENTED__GITHUB__WEBHOOK_SECRET", SECRET).spawn().await
 }
 
@@ -41,11 +41,11 @@ async fn send(
     (status, res.json().await.unwrap_or(Value::Null))
 }
 
-async fn deliver(app: &TestApp, event: &str, fixture_name: &str, delivery: &str) -> (u16, Value) {
+pub(crate) async fn deliver(app: &TestApp, event: &str, fixture_name: &str, delivery: &str) -> (u16, Value) {
     send(app, "/api/webhooks/github/", event, &fixture(fixture_name), Some(SECRET), delivery).await
 }
 
-fn github_trigger(extra: Value) -> Value {
+pub(crate) fn github_trigger(extra: Value) -> Value {
     let mut body =
         json!({ "trigger_source": "github", "prompt_template": "Review {pr_url}: {pr_title} by {pr_author} lines=1" });
     body.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());

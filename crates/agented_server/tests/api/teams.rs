@@ -2,7 +2,7 @@
 //! to, and one run per topology on the server's own driver with the fake bot as every
 //! member (`echo=` members, a `critic=N` critic, a `coordinator` that emits a plan).
 
-use crate::support::send;
+use crate::support::{create_trigger, send};
 use crate::workflow_runs::{as_key, ended, named_admin, node, waiting_at, watch};
 use agented_test_support::TestApp;
 use reqwest::Method;
@@ -265,4 +265,94 @@ async fn a_team_exported_as_yaml_imports_back_and_a_broken_file_names_its_lines(
     );
     let (_, list) = send(&app, Method::GET, "/admin/teams", None).await;
     assert_eq!(list["teams"].as_array().unwrap().len(), 2, "nothing stored from a refused file");
+}
+
+#[tokio::test]
+async fn a_pull_request_delivery_runs_a_team_once_with_the_pull_request_as_its_input() {
+    let app = crate::github::app().await;
+    let (a, b) = (agent(&app, "Ada", "echo=A:").await, agent(&app, "Bob", "echo=B:").await);
+    let id = team(&app, "Reviewers", "sequential", json!({}), &[&a, &b]).await;
+    let fires_team = json!({"name": "PR team", "execution_mode": "team", "team_id": id});
+    let trigger = create_trigger(&app, crate::github::github_trigger(fires_team)).await;
+    let (_, stored) = send(&app, Method::GET, &format!("/admin/triggers/{trigger}"), None).await;
+    assert_eq!((stored["execution_mode"].as_str(), stored["team_id"].as_str()), (Some("team"), Some(id.as_str())));
+
+    let (status, answer) = crate::github::deliver(&app, "pull_request", "pull_request_opened", "team-pr-1").await;
+    assert_eq!(status, 200, "{answer}");
+    let started = &answer["executions"][0];
+    let run = started["workflow_execution_id"].as_str().unwrap_or_else(|| panic!("a workflow run: {answer}"));
+    assert!(run.starts_with("wfx-"), "{answer}");
+    let (_, read) = send(&app, Method::GET, &format!("/admin/workflows/executions/{run}"), None).await;
+    let workflow = read["workflow_id"].as_str().unwrap().to_owned();
+    assert_eq!((read["origin"].as_str(), read["origin_id"].as_str()), (Some("trigger"), Some(trigger.as_str())));
+    let input = &read["input_json"];
+    assert_eq!(input["values"]["pr_url"], "https://github.com/acme/web/pull/42", "{input}");
+    assert_eq!(input["values"]["pr_title"], "Add dark mode to settings", "cleaned as a prompt's values are");
+    assert_eq!(input["trigger_type"], "github_webhook");
+    let text = input["text"].as_str().unwrap();
+    assert!(text.starts_with("Review <untrusted-input-") && text.contains("pull/42\n"), "the prompt, fenced: {text}");
+    let done = ended(&app, &workflow, run).await;
+    assert_eq!(done["status"], "completed", "{done}");
+    let out = done["output_json"]["text"].as_str().unwrap();
+    assert!(out.starts_with("B:A:Review") && out.contains("pull/42"), "each member saw the pull request: {out}");
+
+    let (status, again) = crate::github::deliver(&app, "pull_request", "pull_request_opened", "team-pr-1").await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["duplicate"], true, "the run holds the delivery's key: {again}");
+    let (_, runs) = send(&app, Method::GET, &format!("/admin/workflows/{workflow}/executions"), None).await;
+    assert_eq!(runs["executions"].as_array().map(Vec::len), Some(1), "{runs}");
+}
+
+#[tokio::test]
+async fn a_trigger_runs_a_workflow_or_says_why_its_team_cannot_run() {
+    let app = TestApp::spawn().await;
+    let graph = json!({
+        "nodes": [{"id": "start", "type": "trigger"}, {"id": "shout", "type": "transform", "config": {"transform_type": "uppercase"}}],
+        "edges": [{"source": "start", "target": "shout"}]
+    });
+    let (_, workflow) = send(
+        &app,
+        Method::POST,
+        "/admin/workflows",
+        Some(json!({"name": "w", "graph_json": graph, "is_draft": false})),
+    )
+    .await;
+    let workflow = workflow["id"].as_str().unwrap();
+    let trigger =
+        create_trigger(&app, json!({"name": "wf", "prompt_template": "hello {message}", "workflow_id": workflow}))
+            .await;
+    let (status, started) =
+        send(&app, Method::POST, &format!("/admin/triggers/{trigger}/run"), Some(json!({"message": "there"}))).await;
+    assert_eq!(status, 202, "{started}");
+    assert_eq!((started["status"].as_str(), started["workflow_id"].as_str()), (Some("pending"), Some(workflow)));
+    let run = started["workflow_execution_id"].as_str().unwrap();
+    let done = ended(&app, workflow, run).await;
+    assert!(done["output_json"]["text"].as_str().unwrap().starts_with("HELLO "), "{done}");
+    assert_eq!(done["input_json"]["message"], "there");
+
+    let empty = team(&app, "Nobody", "sequential", json!({}), &[]).await;
+    let body = json!({"name": "t", "prompt_template": "go", "execution_mode": "team", "team_id": empty});
+    let to_team = create_trigger(&app, body).await;
+    let (status, refused) = send(&app, Method::POST, &format!("/admin/triggers/{to_team}/run"), None).await;
+    assert_eq!(status, 409, "{refused}");
+    assert!(refused["error"].as_str().unwrap().contains("needs at least one member"), "{refused}");
+    for (body, field) in [
+        (json!({"name": "x", "prompt_template": "p", "execution_mode": "team"}), "team_id"),
+        (json!({"name": "x", "prompt_template": "p", "execution_mode": "swarm"}), "execution_mode"),
+        (json!({"name": "x", "prompt_template": "p", "workflow_id": "not-a-workflow"}), "workflow_id"),
+    ] {
+        let (status, answer) = send(&app, Method::POST, "/admin/triggers", Some(body)).await;
+        assert_eq!((status, answer["details"][field].is_string()), (422, true), "{answer}");
+    }
+    let (status, direct) = send(
+        &app,
+        Method::PUT,
+        &format!("/admin/triggers/{to_team}"),
+        Some(json!({"execution_mode": "direct", "team_id": null})),
+    )
+    .await;
+    assert_eq!(
+        (status, direct["execution_mode"].as_str(), direct["team_id"].clone()),
+        (200, Some("direct"), Value::Null)
+    );
 }

@@ -178,5 +178,6 @@ async fn workflows_go_out_and_come_back_as_yaml_and_bad_files_name_line_and_fiel
     let schema = reqwest::get(app.url("/schemas/workflow.json")).await.unwrap();
     assert_eq!(schema.status(), 200);
     let schema: Value = schema.json().await.unwrap();
-    assert_eq!(schema["properties"]["kind"]["const"], "workflow");
+    let kinds = ["workflow_file", "team_file"].map(|d| schema["$defs"][d]["properties"]["kind"]["const"].clone());
+    assert_eq!(kinds, [json!("workflow"), json!("team")], "one schema for both kinds of file");
 }
