@@ -19,6 +19,12 @@ const pages = (ids) => [
   `/executions/${ids.execution}`,
   `/executions/${ids.execution}?view=raw`,
   '/deliveries',
+  '/workflows',
+  `/workflows/${ids.workflow}`,
+  `/workflows/${ids.workflow}/runs/${ids.workflowRun}`,
+  '/teams',
+  `/teams/${ids.team}`,
+  '/agents',
   '/roadmaps',
   `/roadmaps/${ids.project}`,
   '/usage',
@@ -74,6 +80,15 @@ describe('every page, at desktop and phone width', () => {
     ids.project = project.body.project_id
     await api(`/api/projects/${ids.project}/milestones`, { method: 'POST', body: JSON.stringify({ version: 'v1.0', name: 'First', goal: 'ship' }) })
     await api(`/api/projects/${ids.project}/phases`, { method: 'POST', body: JSON.stringify({ number: '1', name: 'Storage layer with a long name', milestone: 'v1.0' }) })
+    const graph = { nodes: [{ id: 'start', type: 'trigger' }, { id: 'shout', type: 'transform', config: { transform_type: 'uppercase' } }], edges: [{ source: 'start', target: 'shout' }] }
+    const workflow = await api('/admin/workflows', { method: 'POST', body: JSON.stringify({ name: 'Shout', graph_json: graph, is_draft: false }) })
+    ids.workflow = workflow.body.id
+    const started = await api(`/admin/workflows/${ids.workflow}/run`, { method: 'POST', body: JSON.stringify({ input_json: 'hi' }) })
+    ids.workflowRun = started.body.workflow_execution_id
+    const agent = await api('/admin/agents', { method: 'POST', body: JSON.stringify({ name: 'Reviewer', role: 'code reviewer' }) })
+    const team = await api('/admin/teams', { method: 'POST', body: JSON.stringify({ name: 'Review crew' }) })
+    ids.team = team.body.id
+    await api(`/admin/teams/${ids.team}/members`, { method: 'POST', body: JSON.stringify({ agent_id: agent.body.id }) })
     await fetch(ctx.server.url + '/', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ event: { type: 'deploy' }, text: 'unmatched' }) })
   })
 
