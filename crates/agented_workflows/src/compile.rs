@@ -353,8 +353,8 @@ pub fn compile(team: &Team, teams: &SubTeams) -> Result<GraphDocument, String> {
         Topology::Hierarchical => hierarchical(&mut b, team, &config)?,
         Topology::Composite => composite(&mut b, &config, teams)?,
     }
-    if let Some(budget) = team.fields.topology_config.get("budget_usd") {
-        b.doc.settings.insert("budget_usd".into(), budget.clone());
+    if let Some(budget) = config.budget_usd {
+        b.doc.settings.insert("budget_usd".into(), Value::from(budget));
     }
     Ok(b.doc)
 }

@@ -77,10 +77,7 @@ impl WorkflowPatch {
             next.name = check_name(&mut errors, &name);
         }
         if let Some(description) = self.description {
-            if description.chars().count() > MAX_DESCRIPTION_CHARS {
-                errors.insert("description".into(), format!("at most {MAX_DESCRIPTION_CHARS} characters"));
-            }
-            next.description = description;
+            next.description = check_description(&mut errors, description);
         }
         if let Some(enabled) = self.enabled {
             next.enabled = enabled;
@@ -96,6 +93,14 @@ pub(crate) fn check_name(errors: &mut FieldErrors, name: &str) -> String {
         errors.insert("name".into(), format!("1–{MAX_NAME_CHARS} characters, no control characters"));
     }
     name
+}
+
+/// `description`, with a problem recorded when it is over 2000 characters.
+pub(crate) fn check_description(errors: &mut FieldErrors, description: String) -> String {
+    if description.chars().count() > MAX_DESCRIPTION_CHARS {
+        errors.insert("description".into(), format!("at most {MAX_DESCRIPTION_CHARS} characters"));
+    }
+    description
 }
 
 /// The fields `applied` to a new record, or every problem: those of `applied`, and

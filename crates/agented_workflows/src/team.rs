@@ -2,7 +2,7 @@
 //! an engine of its own: its topology compiles to a workflow graph ([`crate::compile`]),
 //! run by the workflow driver like any other.
 
-use crate::definition::{FieldErrors, MAX_DESCRIPTION_CHARS, check_name};
+use crate::definition::{FieldErrors, check_description, check_name};
 use agented_kernel::{AgentId, TeamId, WorkflowId};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -156,6 +156,9 @@ pub struct TopologyConfig {
     /// `composite`: `sequential` (default) or `parallel`.
     #[serde(default)]
     pub mode: Option<String>,
+    /// Any topology: what one run may spend on its agents, in US dollars.
+    #[serde(default)]
+    pub budget_usd: Option<f64>,
 }
 
 impl TopologyConfig {
@@ -186,6 +189,10 @@ impl TopologyConfig {
         }
         if parsed.teams.len() > MAX_SUB_TEAMS {
             errors.insert("topology_config.teams".into(), format!("at most {MAX_SUB_TEAMS} teams"));
+        }
+        if parsed.budget_usd.is_some_and(|b| !(b > 0.0 && b <= crate::graph::MAX_BUDGET_USD)) {
+            let why = format!("a number of US dollars, above 0 and at most {}", crate::graph::MAX_BUDGET_USD);
+            errors.insert("topology_config.budget_usd".into(), why);
         }
         if parsed.mode.as_deref().is_some_and(|m| m != "sequential" && m != "parallel") {
             errors.insert("topology_config.mode".into(), "sequential or parallel".into());
@@ -240,10 +247,7 @@ impl TeamPatch {
             next.name = check_name(&mut errors, &name);
         }
         if let Some(description) = self.description {
-            if description.chars().count() > MAX_DESCRIPTION_CHARS {
-                errors.insert("description".into(), format!("at most {MAX_DESCRIPTION_CHARS} characters"));
-            }
-            next.description = description;
+            next.description = check_description(&mut errors, description);
         }
         if let Some(topology) = self.topology {
             match Topology::parse(&topology) {

@@ -110,13 +110,20 @@ async fn members_are_agents_added_once_and_the_topology_is_checked() {
         panic!("an unknown topology")
     };
     assert!(errors["topology"].contains("use one of sequential, parallel"), "{errors:?}");
-    let bad = json!({"max_rounds": 99, "order": "not a list"});
+    let bad = json!({"max_rounds": 99, "order": "not a list", "budget_usd": -1});
     let Err(TeamError::Invalid(errors)) =
         w.teams.set_topology(&id, "generator_critic".into(), bad.as_object().unwrap().clone()).await
     else {
         panic!("settings of the wrong shape")
     };
     assert!(errors.contains_key("topology_config.order"), "{errors:?}");
+    let bad = json!({"budget_usd": -1});
+    let Err(TeamError::Invalid(errors)) =
+        w.teams.set_topology(&id, "sequential".into(), bad.as_object().unwrap().clone()).await
+    else {
+        panic!("a budget below zero")
+    };
+    assert!(errors["topology_config.budget_usd"].starts_with("a number of US dollars"), "{errors:?}");
     assert!(matches!(w.teams.remove_member(&id, "agent-nobody").await, Err(TeamError::NotFound("member"))));
     let left = w.teams.remove_member(&id, members[0].as_str()).await.unwrap();
     assert!(left.members.is_empty());
