@@ -58,7 +58,7 @@ pub struct TriggerInput {
     /// GitHub: events (`pull_request.opened`, `issues.opened`, `push`, …); empty = the pull request defaults.
     github_events: Option<Vec<String>>,
     /// Backends and accounts a run tries, in order; `[]` = the trigger's own backend.
-    fallback_chain: Option<Vec<crate::routes::views::FallbackEntryView>>,
+    fallback_chain: Option<Vec<FallbackEntryView>>,
     /// Labels the worker that runs it must have (`gpu`, `region=eu`); `[]` = any worker.
     required_labels: Option<Vec<String>>,
     /// What a firing runs: `direct` (its CLI, the default), `team` (with `team_id`) or
@@ -84,8 +84,7 @@ impl From<&PathInput> for PathRequest {
 
 impl From<TriggerInput> for TriggerChange {
     fn from(p: TriggerInput) -> Self {
-        let (fallback_chain, invalid) = match p.fallback_chain.map(crate::routes::views::FallbackEntryView::into_chain)
-        {
+        let (fallback_chain, invalid) = match p.fallback_chain.map(FallbackEntryView::into_chain) {
             None => (None, FieldErrors::new()),
             Some(Ok(chain)) => (Some(chain), FieldErrors::new()),
             Some(Err(errors)) => (None, errors),
@@ -154,4 +153,43 @@ pub(crate) fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8
             ApiError::bad_request("invalid_json", format!("malformed JSON: {e}"))
         }
     })
+}
+
+/// One step of a fallback chain.
+#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FallbackEntryView {
+    /// A backend id (`backend-claude`, a custom `backend-…`).
+    pub backend_id: String,
+    /// An account of that backend; its default account when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
+}
+
+impl From<agented_triggers::FallbackEntry> for FallbackEntryView {
+    fn from(e: agented_triggers::FallbackEntry) -> Self {
+        Self { backend_id: e.backend_id, account_id: e.account_id.map(|a| a.to_string()) }
+    }
+}
+
+impl FallbackEntryView {
+    /// The domain entries, or field errors keyed `fallback_chain.<i>.account_id`.
+    ///
+    /// # Errors
+    /// An account id of the wrong shape.
+    pub fn into_chain(entries: Vec<Self>) -> Result<Vec<agented_triggers::FallbackEntry>, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let mut chain = Vec::with_capacity(entries.len());
+        for (i, e) in entries.into_iter().enumerate() {
+            let account_id = match e.account_id.map(|a| agented_kernel::AccountId::parse(&a)).transpose() {
+                Ok(a) => a,
+                Err(err) => {
+                    errors.insert(format!("fallback_chain.{i}.account_id"), err.to_string());
+                    None
+                }
+            };
+            chain.push(agented_triggers::FallbackEntry { backend_id: e.backend_id, account_id });
+        }
+        if errors.is_empty() { Ok(chain) } else { Err(errors) }
+    }
 }

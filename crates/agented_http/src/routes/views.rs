@@ -3,8 +3,10 @@
 use agented_executions::{Execution, LatestRun, LogLine, TriggerSummary};
 use agented_triggers::TriggerPath;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
+
+pub use super::trigger_input::FallbackEntryView;
 
 /// A trigger as the API shows it (`webhook_secret` is never returned).
 #[derive(Debug, Serialize, ToSchema)]
@@ -357,46 +359,5 @@ pub struct LogLineView {
 impl From<LogLine> for LogLineView {
     fn from(l: LogLine) -> Self {
         Self { seq: l.seq, timestamp: l.timestamp, stream: l.stream.as_str(), content: l.content }
-    }
-}
-
-/// One step of a fallback chain.
-#[derive(Debug, Clone, Deserialize, Serialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct FallbackEntryView {
-    /// A backend id (`backend-claude`, a custom `backend-…`).
-    pub backend_id: String,
-    /// An account of that backend; its default account when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub account_id: Option<String>,
-}
-
-impl From<agented_triggers::FallbackEntry> for FallbackEntryView {
-    fn from(e: agented_triggers::FallbackEntry) -> Self {
-        Self { backend_id: e.backend_id, account_id: e.account_id.map(|a| a.to_string()) }
-    }
-}
-
-impl FallbackEntryView {
-    /// The domain entries, or field errors keyed `fallback_chain.<i>.account_id`.
-    ///
-    /// # Errors
-    /// An account id of the wrong shape.
-    pub fn into_chain(
-        entries: Vec<Self>,
-    ) -> Result<Vec<agented_triggers::FallbackEntry>, agented_triggers::FieldErrors> {
-        let mut errors = agented_triggers::FieldErrors::new();
-        let mut chain = Vec::with_capacity(entries.len());
-        for (i, e) in entries.into_iter().enumerate() {
-            let account_id = match e.account_id.map(|a| agented_kernel::AccountId::parse(&a)).transpose() {
-                Ok(a) => a,
-                Err(err) => {
-                    errors.insert(format!("fallback_chain.{i}.account_id"), err.to_string());
-                    None
-                }
-            };
-            chain.push(agented_triggers::FallbackEntry { backend_id: e.backend_id, account_id });
-        }
-        if errors.is_empty() { Ok(chain) } else { Err(errors) }
     }
 }
