@@ -59,11 +59,17 @@ export interface Trigger {
   github_events: string[]
   /** Labels the worker that runs it must have; empty: any worker. */
   required_labels: string[]
+  /** What a firing runs: its CLI (`direct`), a team or a workflow. */
+  execution_mode: ExecutionMode
+  team_id: string | null
+  workflow_id: string | null
   created_at: string
   path_count: number
   paths?: TriggerPath[]
   execution_status: TriggerStatus
 }
+
+export type ExecutionMode = 'direct' | 'team' | 'workflow'
 
 /** What the form sends: text `""` clears an optional setting on update. */
 export interface TriggerInput {
@@ -89,6 +95,9 @@ export interface TriggerInput {
   github_repos?: string[]
   github_events?: string[]
   required_labels?: string[]
+  execution_mode?: ExecutionMode
+  team_id?: string | null
+  workflow_id?: string | null
   schedule_type?: ScheduleType
   schedule_time?: string
   schedule_day?: number
@@ -110,6 +119,9 @@ export interface RunStarted {
   trigger_id: string
   status: string
   execution_id: string
+  /** Set when the trigger runs a team or a workflow: the run to follow, and its workflow. */
+  workflow_execution_id?: string
+  workflow_id?: string
 }
 
 export interface PromptPreview {
