@@ -148,18 +148,25 @@ fn coordinator(b: &mut Builder, team: &Team, config: &TopologyConfig) -> Result<
     b.edge("start", "plan", None);
     let mut parts = Vec::new();
     for (row, m) in workers.iter().enumerate() {
-        let (task, work) = (format!("task_{}", row + 1), format!("work_{}", row + 1));
+        let n = row + 1;
+        let (task, given, work) = (format!("task_{n}"), format!("given_{n}"), format!("work_{n}"));
         let path = object(json!({"transform_type": "json_path", "path": format!("$.tasks['{}']", m.agent_id)}));
         b.node(&task, "transform", &format!("{}'s task", m.name), (2, row), path);
         b.edge("plan", &task, None);
-        b.agent(&work, m, (3, row), "{input}");
-        b.edge(&task, &work, None);
+        // A member the plan leaves out (its path finds nothing: `[]`) does not run.
+        let left_out = object(json!({"condition": "equals", "value": "[]"}));
+        b.node(&given, "conditional", &format!("A task for {}?", m.name), (3, row), left_out);
+        b.edge(&task, &given, None);
+        b.agent(&work, m, (4, row), "{input}");
+        b.edge(&given, &work, Some("false"));
         parts.push((work, m.name.clone()));
     }
     let merge = format!("Merge the members' results into one answer to the task.\n\n{}", sections(&parts));
-    b.agent("merge", lead, (4, 0), &merge);
-    for (work, _) in &parts {
+    b.agent("merge", lead, (5, 0), &merge);
+    for (n, (work, _)) in parts.iter().enumerate() {
         b.edge(work, "merge", None);
+        // The left-out branch goes to the merge too, so the check is not a result of the run.
+        b.edge(&format!("given_{}", n + 1), "merge", Some("true"));
     }
     Ok(())
 }

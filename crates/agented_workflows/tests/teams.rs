@@ -231,6 +231,18 @@ async fn a_coordinator_plans_members_work_on_their_parts_and_the_coordinator_mer
     );
     assert_eq!(order.first().map(String::as_str), Some("start"));
     assert_eq!(order.last().map(String::as_str), Some("merge"));
+
+    let only_ann = json!({"tasks": {ann.clone(): "everything"}}).to_string();
+    let (end, order) = run(&w, &id, "build it", |agent, prompt| {
+        if agent == lead && prompt.starts_with("Split") { only_ann.clone() } else { format!("{agent}: {prompt}") }
+    })
+    .await;
+    assert!(
+        order.contains(&"work_1".to_owned()) && !order.contains(&"work_2".to_owned()),
+        "Ben has no task: {order:?}"
+    );
+    let out = output(end);
+    assert!(out.contains(&format!("{ann}: everything")) && !out.contains(&ben), "{out}");
 }
 
 #[tokio::test]

@@ -133,14 +133,7 @@ async fn a_run_of_an_agent_is_an_ordinary_execution_with_its_prompt_backend_and_
         send(&app, Method::POST, &format!("/admin/workflows/{workflow}/run"), Some(json!({"input_json": "PR 8"})))
             .await;
     let run = run["workflow_execution_id"].as_str().unwrap();
-    let mut read = Value::Null;
-    for _ in 0..200 {
-        read = send(&app, Method::GET, &format!("/admin/workflows/executions/{run}"), None).await.1;
-        if read["status"] == "completed" || read["status"] == "failed" {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let read = crate::workflow_runs::ended(&app, workflow, run).await;
     assert_eq!(
         (read["status"].clone(), read["output_json"]["text"].clone()),
         (json!("completed"), json!("[R]PR 8")),
