@@ -461,7 +461,7 @@ pub(crate) struct Runs {
 }
 
 /// Runs of workflows, and the signal that wakes this process's driver.
-fn workflow_runs(
+pub(crate) fn workflow_runs(
     database: &Database,
     clock: Arc<dyn Clock>,
 ) -> (agented_workflows::WorkflowRunService, Arc<tokio::sync::Notify>) {
@@ -474,6 +474,26 @@ fn workflow_runs(
         Arc::new(move || notify.notify_waiters()),
     );
     (service, wake)
+}
+
+/// Workflows, and teams over them, whose runs go through `runs`.
+pub(crate) fn team_service(
+    database: &Database,
+    runs: &agented_workflows::WorkflowRunService,
+    clock: Arc<dyn Clock>,
+) -> (agented_workflows::WorkflowService, agented_workflows::TeamService) {
+    let workflows = agented_workflows::WorkflowService::new(
+        Arc::new(agented_store::SqlWorkflows::new(database.clone())),
+        clock.clone(),
+    );
+    let teams = agented_workflows::TeamService::new(
+        Arc::new(agented_store::SqlTeams::new(database.clone())),
+        Arc::new(agented_store::SqlAgents::new(database.clone())),
+        workflows.clone(),
+        runs.clone(),
+        clock,
+    );
+    (workflows, teams)
 }
 
 /// The driver of workflow runs, in a process that runs jobs.
@@ -754,17 +774,7 @@ pub(crate) async fn start_runs(
     let executions_for_follower = executions.clone();
     let (workflow_runs, wake) = workflow_runs(database, clock.clone());
     let agent_store = Arc::new(agented_store::SqlAgents::new(database.clone()));
-    let workflows = agented_workflows::WorkflowService::new(
-        Arc::new(agented_store::SqlWorkflows::new(database.clone())),
-        clock.clone(),
-    );
-    let teams = agented_workflows::TeamService::new(
-        Arc::new(agented_store::SqlTeams::new(database.clone())),
-        agent_store.clone(),
-        workflows.clone(),
-        workflow_runs.clone(),
-        clock.clone(),
-    );
+    let (workflows, teams) = team_service(database, &workflow_runs, clock.clone());
     let service = ExecutionService::new(triggers.clone(), executions, queue, Arc::new(runner.clone()), clock.clone())
         .with_untrusted_limit(settings.max_untrusted_chars)
         .with_overview(stored_triggers)

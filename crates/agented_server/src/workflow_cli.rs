@@ -9,9 +9,7 @@ use crate::startup::prepare_database;
 use agented_auth::{AuditEntry, AuditLog, Outcome};
 use agented_kernel::{Clock, SystemClock};
 use agented_store::{SqlAudit, SqlWorkflows};
-use agented_workflows::{
-    ConfigFile, TeamError, TeamService, WorkflowError, WorkflowRunService, WorkflowService, YamlProblem, read_file,
-};
+use agented_workflows::{ConfigFile, TeamError, TeamService, WorkflowError, WorkflowService, YamlProblem, read_file};
 use clap::Subcommand;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -65,23 +63,11 @@ fn explain_team(file: &Path, e: TeamError) -> String {
     }
 }
 
-/// The team service over `database` (runs are not started from the terminal).
+/// The team service over `database`.
 fn teams(database: &agented_store::Database) -> TeamService {
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-    let workflows = Arc::new(SqlWorkflows::new(database.clone()));
-    let runs = WorkflowRunService::new(
-        workflows.clone(),
-        Arc::new(agented_store::SqlWorkflowRuns::new(database.clone())),
-        clock.clone(),
-        Arc::new(|| {}),
-    );
-    TeamService::new(
-        Arc::new(agented_store::SqlTeams::new(database.clone())),
-        Arc::new(agented_store::SqlAgents::new(database.clone())),
-        WorkflowService::new(workflows, clock.clone()),
-        runs,
-        clock,
-    )
+    let (runs, _) = crate::startup::workflow_runs(database, clock.clone());
+    crate::startup::team_service(database, &runs, clock).1
 }
 
 /// Runs a workflow subcommand and returns what to print.
