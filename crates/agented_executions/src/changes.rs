@@ -135,6 +135,10 @@ impl ExecutionRepository for WatchedExecutions {
         self.inner.set_usage(id, usage).await
     }
 
+    async fn set_session(&self, id: &ExecutionId, session: &crate::SessionId) -> Result<(), ExecStoreError> {
+        self.inner.set_session(id, session).await
+    }
+
     async fn finish(&self, id: &ExecutionId, outcome: &Outcome) -> Result<bool, ExecStoreError> {
         let ended = self.inner.finish(id, outcome).await?;
         if ended {

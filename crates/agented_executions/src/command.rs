@@ -104,11 +104,14 @@ pub struct CommandBuilder;
 
 impl CommandBuilder {
     /// The command for `snapshot`; `extra_dirs` are further project folders
-    /// the CLI may read (passed where the CLI supports it).
+    /// the CLI may read (passed where the CLI supports it). A follow-up's
+    /// snapshot resumes its session; custom commands have none to resume.
     #[must_use]
     pub fn build(spec: &BackendSpec, snapshot: &RunSnapshot, extra_dirs: &[String]) -> CommandLine {
         let prompt = snapshot.prompt.clone();
         let model = snapshot.model.clone();
+        // A follow-up resumes its CLI's session (ids are checked: never an option).
+        let resumed = snapshot.resume.as_ref().map(|r| r.session_id.as_str().to_owned());
         let s = |v: &str| v.to_owned();
         let mut args: Vec<String> = Vec::new();
         let program = match spec {
@@ -119,12 +122,27 @@ impl CommandBuilder {
                 if let Some(m) = model {
                     args.extend([s("--model"), m]);
                 }
+                if let Some(session) = resumed {
+                    args.extend([s("--resume"), session]);
+                }
                 for dir in extra_dirs {
                     args.extend([s("--add-dir"), dir.clone()]);
                 }
                 // `--` ends the variadic options, so any prompt text is the prompt.
                 args.extend([s("--"), prompt]);
                 "claude"
+            }
+            BackendSpec::Builtin(BackendType::Codex) if resumed.is_some() => {
+                // `codex exec resume` takes only `-c` overrides after its name: no
+                // `--sandbox`, `--model` or `--add-dir` (checked against its `--help`).
+                args.extend([s("exec"), s("--json"), s("--skip-git-repo-check"), s("resume")]);
+                args.extend([s("-c"), s("sandbox_mode=\"workspace-write\"")]);
+                if let Some(m) = model {
+                    args.extend([s("-c"), format!("model={}", serde_json::Value::String(m))]);
+                }
+                args.extend(resumed);
+                args.extend([s("--"), prompt]);
+                "codex"
             }
             BackendSpec::Builtin(BackendType::Codex) => {
                 args.extend([s("exec"), s("--json"), s("--sandbox"), s("workspace-write"), s("--skip-git-repo-check")]);
@@ -142,6 +160,9 @@ impl CommandBuilder {
                 if let Some(m) = model {
                     args.extend([s("--model"), m]);
                 }
+                if let Some(session) = resumed {
+                    args.extend([s("--resume"), session]);
+                }
                 for dir in extra_dirs {
                     args.extend([s("--include-directories"), dir.clone()]);
                 }
@@ -153,6 +174,9 @@ impl CommandBuilder {
                 args.extend([s("run"), s("--format"), s("json")]);
                 if let Some(m) = model {
                     args.extend([s("--model"), m]);
+                }
+                if let Some(session) = resumed {
+                    args.extend([s("--session"), session]);
                 }
                 // opencode takes the message positionally; a leading '-' would read as a flag.
                 args.push(if prompt.starts_with('-') { format!(" {prompt}") } else { prompt });
@@ -192,12 +216,57 @@ mod tests {
             stall_timeout_seconds: None,
             inputs: Vec::new(),
             chain: Vec::new(),
+            checkout: None,
+            resume: None,
         }
     }
 
-    fn argv(backend_type: BackendType) -> Vec<String> {
-        let cmd = CommandBuilder::build(&BackendSpec::Builtin(backend_type), &snapshot(backend_type), &["/x".into()]);
+    fn argv_of(snapshot: &RunSnapshot) -> Vec<String> {
+        let cmd = CommandBuilder::build(&BackendSpec::Builtin(snapshot.backend_type), snapshot, &["/x".into()]);
         std::iter::once(cmd.program).chain(cmd.args).collect()
+    }
+
+    fn argv(backend_type: BackendType) -> Vec<String> {
+        argv_of(&snapshot(backend_type))
+    }
+
+    fn resumed(backend_type: BackendType) -> Vec<String> {
+        let id = agented_kernel::ExecutionId::try_from("exec-trig-abc123-20261207-000000-abcd".to_owned()).unwrap();
+        let resume = crate::Resume {
+            follow_up_of: id.clone(),
+            session_id: crate::SessionId::try_from("sess-1".to_owned()).unwrap(),
+            workspace_of: id,
+        };
+        argv_of(&RunSnapshot { resume: Some(resume), ..snapshot(backend_type) })
+    }
+
+    #[test]
+    fn a_follow_up_resumes_each_clis_session_with_its_own_flag() {
+        let claude = resumed(BackendType::Claude);
+        assert!(claude.windows(2).any(|w| w == ["--resume", "sess-1"]), "{claude:?}");
+        assert_eq!(claude[claude.len() - 2..], ["--", "-review the diff"]);
+        assert_eq!(
+            resumed(BackendType::Codex),
+            [
+                "codex",
+                "exec",
+                "--json",
+                "--skip-git-repo-check",
+                "resume",
+                "-c",
+                "sandbox_mode=\"workspace-write\"",
+                "-c",
+                "model=\"m1\"",
+                "sess-1",
+                "--",
+                "-review the diff"
+            ]
+        );
+        assert!(resumed(BackendType::Gemini).windows(2).any(|w| w == ["--resume", "sess-1"]));
+        assert_eq!(
+            resumed(BackendType::Opencode),
+            ["opencode", "run", "--format", "json", "--model", "m1", "--session", "sess-1", " -review the diff"]
+        );
     }
 
     #[test]

@@ -128,6 +128,7 @@ impl ExecutionRepository for MemoryExecutions {
             next_attempt_at: None,
             rate_limit_attempts: 0,
             worker: None,
+            session_id: None,
         };
         lock(&self.rows).push(execution.clone());
         Ok(execution)
@@ -199,6 +200,11 @@ impl ExecutionRepository for MemoryExecutions {
 
     async fn set_usage(&self, id: &ExecutionId, usage: &Usage) -> Result<(), ExecStoreError> {
         self.with(id, |e| set_usage(e, usage))?;
+        Ok(())
+    }
+
+    async fn set_session(&self, id: &ExecutionId, session: &crate::SessionId) -> Result<(), ExecStoreError> {
+        self.with(id, |e| e.session_id = Some(session.clone()))?;
         Ok(())
     }
 
@@ -545,6 +551,8 @@ pub fn new_execution(
             stall_timeout_seconds: None,
             inputs: Vec::new(),
             chain,
+            checkout: None,
+            resume: None,
         },
         message: None,
         retry_of: None,

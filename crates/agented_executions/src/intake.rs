@@ -144,8 +144,13 @@ impl WebhookIntake {
             let mut keys = vec![(payload_key.as_str(), self.windows.payload)];
             // Only a verified id counts: anyone can send an unsigned one.
             keys.extend(message_key.as_deref().filter(|_| secret.is_some()).map(|key| (key, self.windows.message_id)));
-            let request =
-                RunRequest { trigger_type: TriggerType::Webhook, message, values: Vec::new(), claims: Vec::new() };
+            let request = RunRequest {
+                trigger_type: TriggerType::Webhook,
+                message,
+                values: Vec::new(),
+                claims: Vec::new(),
+                checkout: None,
+            };
             self.run_once(who, &keys, request, &mut report).await;
         }
         Ok(report)
@@ -188,7 +193,13 @@ impl WebhookIntake {
             let who = TriggerRef { id: trigger.id.clone(), name: trigger.settings.name.clone() };
             let mut values = event.values.clone();
             let message = values.iter().position(|(n, _)| n == "message").map(|i| values.remove(i).1);
-            let request = RunRequest { trigger_type: TriggerType::GithubWebhook, message, values, claims: Vec::new() };
+            let request = RunRequest {
+                trigger_type: TriggerType::GithubWebhook,
+                message,
+                values,
+                claims: Vec::new(),
+                checkout: event.checkout.clone(),
+            };
             self.run_once(who, &keys, request, &mut report).await;
         }
         Ok(report)

@@ -15,6 +15,7 @@ pub mod delivery_queue;
 pub mod fakes;
 pub mod fire;
 pub mod follow;
+pub mod follow_up;
 pub mod guard;
 pub mod intake;
 pub mod model;
@@ -27,6 +28,7 @@ pub mod reply;
 pub mod run_env;
 pub mod scheduler;
 pub mod service;
+pub mod session;
 pub mod signal;
 pub mod status;
 pub mod usage;
@@ -58,6 +60,7 @@ pub use service::{
     CancelError, Cancelled, ExecutionService, FindError, MAX_MESSAGE_CHARS, PromptRun, RunRequest, StartError,
     TryNowError,
 };
+pub use session::{Resume, SessionId};
 pub use signal::SignalRegistry;
 pub use status::{ExecutionStatus, UnknownStatus};
 pub use usage::{OutputParser, Usage};

@@ -78,6 +78,10 @@ pub struct RunSnapshot {
     pub inputs: Vec<crate::PromptInput>,
     /// The trigger's fallback chain when queued; empty: its own backend alone.
     pub chain: Vec<agented_triggers::FallbackEntry>,
+    /// The commit its event asks for (a PR's head); `None`: the default branch.
+    pub checkout: Option<agented_triggers::Checkout>,
+    /// A follow-up: the run it continues and the session it resumes.
+    pub resume: Option<crate::Resume>,
 }
 
 /// A stored execution.
@@ -131,6 +135,8 @@ pub struct Execution {
     pub rate_limit_attempts: u32,
     /// The worker that claimed it (the last one, when it was retried after a rate limit).
     pub worker: Option<agented_kernel::WorkerId>,
+    /// The CLI's session id, as its output reported it: what a follow-up resumes.
+    pub session_id: Option<crate::SessionId>,
 }
 
 impl Execution {

@@ -178,6 +178,12 @@ pub trait ExecutionRepository: Send + Sync {
     /// MUST return [`ExecStoreError`] only when storage fails.
     async fn set_usage(&self, id: &ExecutionId, usage: &Usage) -> Result<(), ExecStoreError>;
 
+    /// Records the session id the run's CLI reported (what a follow-up resumes).
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] only when storage fails.
+    async fn set_session(&self, id: &ExecutionId, session: &crate::SessionId) -> Result<(), ExecStoreError>;
+
     /// Ends a `queued` or `running` execution; `false` when it had already ended.
     ///
     /// # Errors

@@ -148,8 +148,13 @@ impl Scheduler {
             report.taken.push((who.clone(), slot));
             return Ok(true);
         }
-        let request =
-            RunRequest { trigger_type: TriggerType::Scheduled, message: None, values: Vec::new(), claims: Vec::new() };
+        let request = RunRequest {
+            trigger_type: TriggerType::Scheduled,
+            message: None,
+            values: Vec::new(),
+            claims: Vec::new(),
+            checkout: None,
+        };
         match self.runs.fire(&who.id, request).await {
             Ok(fired) => {
                 let run = fired.run();

@@ -130,6 +130,8 @@ pub struct RunRequest {
     pub values: Vec<(String, String)>,
     /// Dedup keys the run claims (a webhook delivery's): stored with the execution or not at all.
     pub claims: Vec<crate::DedupClaim>,
+    /// The commit its event asks for (a PR's head); `None`: the default branch.
+    pub checkout: Option<agented_triggers::Checkout>,
 }
 
 /// The longest `{message}` a manual run takes, in characters.
@@ -145,7 +147,7 @@ impl RunRequest {
             let why = format!("must be at most {MAX_MESSAGE_CHARS} characters");
             return Err(agented_triggers::FieldErrors::from([("message".to_owned(), why)]));
         }
-        Ok(Self { trigger_type: TriggerType::Manual, message, values: Vec::new(), claims: Vec::new() })
+        Ok(Self { trigger_type: TriggerType::Manual, message, values: Vec::new(), claims: Vec::new(), checkout: None })
     }
 }
 
@@ -342,7 +344,8 @@ impl ExecutionService {
         request: RunRequest,
     ) -> Result<Execution, StartError> {
         let (rendered, inputs) = render(trigger, paths, &request, self.max_untrusted_chars);
-        let snapshot = snapshot(trigger, paths, rendered.text, inputs);
+        let mut snapshot = snapshot(trigger, paths, rendered.text, inputs);
+        snapshot.checkout = request.checkout;
         let admission = Admission { claims: request.claims, at_most_active: at_most_active(trigger) };
         let execution =
             self.enqueue(&trigger.id, request.trigger_type, snapshot, request.message, None, admission).await?;
@@ -419,6 +422,45 @@ impl ExecutionService {
             original.snapshot.clone(),
             original.message.clone(),
             Some(original.execution_id.clone()),
+            Admission { claims: Vec::new(), at_most_active: trigger.as_ref().and_then(at_most_active) },
+        )
+        .await
+    }
+
+    /// Continues a finished run: the CLI and account it ran on, in its
+    /// workspace, with its session resumed and `message` as the prompt.
+    ///
+    /// # Errors
+    /// See [`StartError`]: `NotFound`; `Busy` while the run, or another run
+    /// of its thread, is active; `Refused` when there is no session to resume.
+    pub async fn follow_up(
+        &self,
+        id: &ExecutionId,
+        message: String,
+        trigger_type: TriggerType,
+    ) -> Result<Execution, StartError> {
+        let original = self.executions.get(id).await?.ok_or(StartError::NotFound("execution"))?;
+        if !original.status.is_terminal() {
+            return Err(StartError::Busy(original.execution_id));
+        }
+        let snapshot = crate::follow_up::snapshot(&original, message.clone()).map_err(StartError::Refused)?;
+        let thread = snapshot.resume.as_ref().map(|r| r.workspace_of.clone());
+        let active = self.executions.active_for_trigger(&original.trigger_id).await?;
+        let in_thread =
+            |e: &Execution| crate::follow_up::thread_of(e) == thread || Some(&e.execution_id) == thread.as_ref();
+        if let Some(busy) = active.into_iter().find(in_thread) {
+            return Err(StartError::Busy(busy.execution_id));
+        }
+        let trigger = self.triggers.get(&original.trigger_id).await?;
+        if let Some(trigger) = &trigger {
+            self.check_concurrency(trigger).await?;
+        }
+        self.enqueue(
+            &original.trigger_id,
+            trigger_type,
+            snapshot,
+            Some(message),
+            None,
             Admission { claims: Vec::new(), at_most_active: trigger.as_ref().and_then(at_most_active) },
         )
         .await
@@ -598,6 +640,8 @@ fn snapshot(trigger: &Trigger, paths: &[ProjectPath], prompt: String, inputs: Ve
         stall_timeout_seconds: s.stall_timeout_seconds,
         inputs,
         chain: s.fallback_chain.clone(),
+        checkout: None,
+        resume: None,
     }
 }
 

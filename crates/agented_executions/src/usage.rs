@@ -1,6 +1,7 @@
 //! Usage, cost and in-band failures read from each CLI's structured output.
 //! Lines that are not JSON records are ignored, so plain-text CLIs cost nothing.
 
+use crate::SessionId;
 use crate::pricing::{CostSource, PriceTable};
 use agented_kernel::BackendType;
 use serde_json::Value;
@@ -72,6 +73,8 @@ pub struct OutputParser {
     prices: Option<Arc<PriceTable>>,
     /// The model the run was given, until its output names the one it uses.
     model: Option<String>,
+    /// The CLI's session id, once its output named it.
+    session: Option<SessionId>,
 }
 
 fn int(v: &Value, key: &str) -> Option<i64> {
@@ -90,7 +93,7 @@ impl OutputParser {
     /// A parser for a built-in backend; `None` (custom commands) reads nothing.
     #[must_use]
     pub const fn new(backend: Option<BackendType>) -> Self {
-        Self { backend, usage: Usage::NONE, failure: None, ended: false, prices: None, model: None }
+        Self { backend, usage: Usage::NONE, failure: None, ended: false, prices: None, model: None, session: None }
     }
 
     /// Prices the tokens of a CLI that reports no dollars by `prices`, as
@@ -124,6 +127,12 @@ impl OutputParser {
         self.ended
     }
 
+    /// The CLI's session id, once its output named it (the first one it named).
+    #[must_use]
+    pub const fn session(&self) -> Option<&SessionId> {
+        self.session.as_ref()
+    }
+
     /// The failure the CLI reported in its output, if any.
     #[must_use]
     pub fn failure(&self) -> Option<&str> {
@@ -140,6 +149,9 @@ impl OutputParser {
         let Ok(record) = serde_json::from_str::<Value>(line) else { return false };
         let kind = record.get("type").and_then(Value::as_str).unwrap_or_default();
         let before = self.usage;
+        if self.session.is_none() {
+            self.session = session_of(backend, kind, &record);
+        }
         match (backend, kind) {
             // The model the CLI actually uses (its default when none was given).
             (BackendType::Claude, "system") | (BackendType::Gemini, "init") => {
@@ -205,6 +217,21 @@ impl OutputParser {
         }
         self.usage != before
     }
+}
+
+/// The session id a record names: claude's `system/init` and gemini's `init`
+/// `session_id`, codex's `thread.started` `thread_id`, opencode's `sessionID` on any record.
+fn session_of(backend: BackendType, kind: &str, record: &Value) -> Option<SessionId> {
+    let key = match (backend, kind) {
+        (BackendType::Claude, "system") if record.get("subtype").and_then(Value::as_str) == Some("init") => {
+            "session_id"
+        }
+        (BackendType::Gemini, "init") => "session_id",
+        (BackendType::Codex, "thread.started") => "thread_id",
+        (BackendType::Opencode, _) => "sessionID",
+        _ => return None,
+    };
+    SessionId::try_from(record.get(key)?.as_str()?.to_owned()).ok()
 }
 
 #[cfg(test)]
@@ -305,6 +332,25 @@ mod tests {
         assert_eq!((sum.total_cost_usd, sum.cost_source), (Some(1.5), Some(CostSource::Estimated)));
         assert_eq!(reported.plus(Usage::NONE).cost_source, Some(CostSource::Reported));
         assert_eq!(Usage::NONE.plus(Usage::NONE), Usage::NONE);
+    }
+
+    #[test]
+    fn each_cli_names_its_session_where_its_format_puts_it() {
+        let cases = [
+            (BackendType::Claude, r#"{"type":"system","subtype":"init","session_id":"c-1","model":"m"}"#, "c-1"),
+            (BackendType::Codex, r#"{"type":"thread.started","thread_id":"0199-a"}"#, "0199-a"),
+            (BackendType::Gemini, r#"{"type":"init","session_id":"g-2","model":"gemini-2.5-pro"}"#, "g-2"),
+            (BackendType::Opencode, r#"{"type":"step_start","sessionID":"ses_9","part":{}}"#, "ses_9"),
+        ];
+        for (backend, line, id) in cases {
+            let mut parser = OutputParser::new(Some(backend));
+            parser.observe(line);
+            parser.observe(r#"{"type":"system","subtype":"init","session_id":"later","sessionID":"later"}"#);
+            assert_eq!(parser.session().map(SessionId::as_str), Some(id), "{backend:?}");
+        }
+        let mut hostile = OutputParser::new(Some(BackendType::Claude));
+        hostile.observe(r#"{"type":"system","subtype":"init","session_id":"--dangerously-skip-permissions"}"#);
+        assert_eq!(hostile.session(), None, "an id that could be an option is not taken");
     }
 
     #[test]

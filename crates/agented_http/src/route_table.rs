@@ -8,9 +8,9 @@ macro_rules! route_table {
     () => {
         use crate::middleware::require_principal::require_principal;
         use crate::routes::{
-            accounts, agents, api_keys, audit, backends, budgets, context, deliveries, events, executions, health,
-            history, metrics, phases, planning, projects, research, schedules, session, streams, teams, triggers,
-            usage, webhooks, workers, workflow_runs, workflows,
+            accounts, agents, api_keys, audit, backends, budgets, context, deliveries, events, executions, follow_ups,
+            health, history, metrics, phases, planning, projects, research, schedules, session, streams, teams,
+            triggers, usage, webhooks, workers, workflow_runs, workflows,
         };
         use actix_web::middleware::from_fn;
 
@@ -57,6 +57,7 @@ macro_rules! route_table {
                 .service(executions::cancel_execution)
                 .service(executions::delete_execution)
                 .service(executions::retry_execution)
+                .service(follow_ups::follow_up_execution)
                 .service(executions::try_now)
                 .service(executions::stream_execution)
                 .service(backends::list_backends)

@@ -5,7 +5,7 @@ use crate::collector::LogCollector;
 use crate::outcome;
 use crate::process::{self, ProcessSpec, StopReason};
 use crate::runner::{Runner, log_store};
-use crate::workspace::Workspace;
+use crate::workspace::{Workspace, WorkspaceRequest};
 use agented_executions::{
     AttemptRecord, BackendSpec, CommandBuilder, Execution, ExecutionStatus, Outcome, OutputParser, Usage,
 };
@@ -63,12 +63,17 @@ impl Runner {
             log_store(&e, id);
         }
         let options = &self.options;
-        let workspace =
-            match Workspace::prepare(&options.clones_dir, id.as_str(), &snapshot.repositories, &options.base_env).await
-            {
-                Ok(w) => w,
-                Err(e) => return failed(e),
-            };
+        let request = WorkspaceRequest {
+            clones_dir: &options.clones_dir,
+            key: snapshot.resume.as_ref().map_or(id.as_str(), |r| r.workspace_of.as_str()),
+            execution_id: id.as_str(),
+            repositories: &snapshot.repositories,
+            checkout: snapshot.checkout.as_ref(),
+        };
+        let workspace = match Workspace::prepare(&request, &options.base_env).await {
+            Ok(w) => w,
+            Err(e) => return failed(e),
+        };
         let mut dirs: Vec<String> = snapshot.local_paths.clone();
         dirs.extend(workspace.checkouts().iter().map(|p| p.display().to_string()));
         let (cwd, extra) = match dirs.split_first() {
@@ -80,11 +85,9 @@ impl Runner {
         let display_command = command.display(&snapshot.prompt);
         let Some(program) = process::which(&command.program, &options.path_env) else {
             let _ = self.ports.executions.set_process(id, &display_command, None).await;
-            workspace.remove().await;
             return failed(format!("`{}` command not found", command.program));
         };
         if let Err(problem) = prepare_cwd(&cwd, &options.data_dir).await {
-            workspace.remove().await;
             return failed(problem);
         }
         let process_spec = ProcessSpec {
@@ -106,7 +109,6 @@ impl Runner {
         let running = match process::spawn(&process_spec, &lines_tx) {
             Ok(r) => r,
             Err(e) => {
-                workspace.remove().await;
                 let message = if e.kind() == std::io::ErrorKind::NotFound {
                     format!("`{}` command not found", command.program)
                 } else {
@@ -136,7 +138,6 @@ impl Runner {
         let collect = LogCollector::new(self, id, attempt, parser, *seq, base).run(lines_rx, gone_rx);
         let (ending, collected) = tokio::join!(supervise, collect);
         self.track_group(id, None);
-        workspace.remove().await;
         *seq = collected.seq;
         let mut outcome = outcome::of_process(ending, &collected.parser, snapshot.timeout_seconds, clock.now());
         outcome.usage = base.plus(collected.parser.usage());

@@ -40,8 +40,10 @@ pub struct RunnerOptions {
     pub data_dir: PathBuf,
     /// Working directory of runs without a local project path.
     pub workspace_dir: PathBuf,
-    /// Parent of per-run clone folders.
+    /// Parent of per-run workspaces (git worktrees) and the repositories' mirrors.
     pub clones_dir: PathBuf,
+    /// Which workspaces stay after their runs.
+    pub workspaces: crate::workspace::WorkspacePolicy,
     /// Lines kept per run; later lines are counted, not stored.
     pub max_log_lines: i64,
     /// A run silent this long is stopped, unless its trigger says otherwise (0: never).
@@ -88,6 +90,7 @@ pub struct Runner {
     pub(crate) ports: RunnerPorts,
     pub(crate) options: Arc<RunnerOptions>,
     pub(crate) writer: LogWriter,
+    retention: crate::workspace::Retention,
     live: Arc<Mutex<Live>>,
     accepting: Arc<AtomicBool>,
     finished: Arc<tokio::sync::Notify>,
@@ -109,8 +112,15 @@ impl Runner {
     /// A runner over `ports`; starts its log writer on the current tokio runtime.
     #[must_use]
     pub fn new(ports: RunnerPorts, options: RunnerOptions) -> Self {
+        let retention = crate::workspace::Retention::new(
+            options.clones_dir.clone(),
+            options.workspaces,
+            ports.executions.clone(),
+            options.base_env.clone(),
+        );
         Self {
             writer: LogWriter::start(ports.logs.clone(), ports.bus.clone()),
+            retention,
             ports,
             options: Arc::new(options),
             live: Arc::default(),
@@ -244,6 +254,10 @@ impl Runner {
                         RunEnd::Finished(outcome) => {
                             tracing::Span::current().record("status", outcome.status.as_str());
                             self.finish(id, Some(&execution), outcome).await;
+                            if !execution.snapshot.repositories.is_empty() {
+                                let retention = self.retention.clone();
+                                tokio::spawn(async move { retention.sweep().await });
+                            }
                         }
                         RunEnd::Deferred(deferral) => {
                             tracing::Span::current().record("status", ExecutionStatus::RateLimited.as_str());

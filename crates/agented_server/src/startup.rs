@@ -718,6 +718,11 @@ pub(crate) async fn start_runs(
             data_dir: data_dir.to_owned(),
             workspace_dir: settings.runner.workspace_dir.clone(),
             clones_dir: settings.runner.workspace_dir.join("runs"),
+            workspaces: agented_runner::workspace::WorkspacePolicy {
+                keep_succeeded: settings.runner.keep_succeeded_workspaces,
+                keep_failed: settings.runner.keep_failed_workspaces,
+                max_bytes: settings.runner.workspace_max_mb.saturating_mul(1024 * 1024),
+            },
             max_log_lines: settings.runner.max_log_lines,
             stall_timeout_seconds: settings.runner.stall_timeout_seconds,
             prices: Arc::new(settings.pricing.table()),

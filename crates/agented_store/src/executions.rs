@@ -7,7 +7,7 @@ use crate::schema::{execution_logs, executions};
 use crate::{Database, StoreError};
 use agented_executions::{
     AttemptRecord, Claim, CostSource, Deferral, ExecStoreError, Execution, ExecutionFilter, ExecutionRepository,
-    ExecutionStatus, InsertError, LogLine, LogStore, NewExecution, Outcome, RunSnapshot, Usage,
+    ExecutionStatus, InsertError, LogLine, LogStore, NewExecution, Outcome, RunSnapshot, SessionId, Usage,
 };
 use agented_kernel::{ExecutionId, Page, TriggerId, WorkerId};
 use async_trait::async_trait;
@@ -53,6 +53,9 @@ struct ExecutionRow {
     stall_timeout_seconds: Option<i32>,
     cost_source: Option<String>,
     worker_id: Option<String>,
+    session_id: Option<String>,
+    checkout: Option<String>,
+    resume: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -77,6 +80,8 @@ struct NewExecutionRow<'a> {
     prompt_inputs: String,
     fallback_chain: String,
     stall_timeout_seconds: Option<i32>,
+    checkout: Option<String>,
+    resume: Option<String>,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -118,6 +123,8 @@ impl TryFrom<ExecutionRow> for Execution {
                 stall_timeout_seconds: r.stall_timeout_seconds.map(u32::try_from).transpose().map_err(corrupt)?,
                 inputs: serde_json::from_str(&r.prompt_inputs).map_err(corrupt)?,
                 chain: serde_json::from_str(&r.fallback_chain).map_err(corrupt)?,
+                checkout: json_opt(r.checkout.as_deref())?.filter(agented_triggers::Checkout::is_well_formed),
+                resume: json_opt(r.resume.as_deref())?,
             },
             message: r.message,
             command: r.command,
@@ -134,8 +141,17 @@ impl TryFrom<ExecutionRow> for Execution {
             next_attempt_at: r.next_attempt_at.map(|t| t.and_utc()),
             rate_limit_attempts: u32::try_from(r.rate_limit_attempts).unwrap_or(0),
             worker: r.worker_id.map(WorkerId::try_from).transpose().map_err(corrupt)?,
+            session_id: r.session_id.map(SessionId::try_from).transpose().map_err(corrupt)?,
         })
     }
+}
+
+fn json_opt<T: serde::de::DeserializeOwned>(text: Option<&str>) -> Result<Option<T>, StoreError> {
+    text.map(serde_json::from_str).transpose().map_err(corrupt)
+}
+
+fn to_json_opt<T: serde::Serialize>(value: Option<&T>) -> Result<Option<String>, StoreError> {
+    value.map(serde_json::to_string).transpose().map_err(corrupt)
 }
 
 impl TryFrom<LogRow> for LogLine {
@@ -311,6 +327,8 @@ impl ExecutionRepository for SqlExecutions {
                                 .map(i32::try_from)
                                 .transpose()
                                 .map_err(corrupt)?,
+                            checkout: to_json_opt(s.checkout.as_ref())?,
+                            resume: to_json_opt(s.resume.as_ref())?,
                         })
                         .execute(conn)?;
                     Ok(load(conn, new.execution_id.as_str())?.ok_or(StoreError::Query(DieselError::NotFound))?)
@@ -441,6 +459,18 @@ impl ExecutionRepository for SqlExecutions {
                         executions::cost_source.eq(usage.cost_source.map(CostSource::as_str)),
                     ))
                     .execute(conn)?;
+                Ok(())
+            })
+            .await
+            .map_err(err)
+    }
+
+    async fn set_session(&self, id: &ExecutionId, session: &SessionId) -> Result<(), ExecStoreError> {
+        let id = id.as_str().to_owned();
+        let session = session.as_str().to_owned();
+        self.db
+            .run(move |conn| {
+                diesel::update(executions::table.find(&id)).set(executions::session_id.eq(session)).execute(conn)?;
                 Ok(())
             })
             .await

@@ -106,6 +106,9 @@ diesel::table! {
         stall_timeout_seconds -> Nullable<Integer>,
         cost_source -> Nullable<Text>,
         worker_id -> Nullable<Text>,
+        session_id -> Nullable<Text>,
+        checkout -> Nullable<Text>,
+        resume -> Nullable<Text>,
     }
 }
 

@@ -104,3 +104,30 @@ async fn a_capped_insert_is_refused_naming_the_oldest_active_run_and_writes_noth
     store.finish(&first.execution_id, &done).await.unwrap();
     store.insert(&capped("k1")).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_follow_ups_checkout_resume_and_session_are_kept() {
+    let dir = Scratch::new();
+    let store = store(&dir);
+    let trigger = TriggerId::generate();
+    let first = store.insert(&new_execution(&trigger)).await.unwrap();
+    let session = agented_executions::SessionId::try_from("3f2c9a1e-7b1d".to_owned()).unwrap();
+    store.set_session(&first.execution_id, &session).await.unwrap();
+    assert_eq!(store.get(&first.execution_id).await.unwrap().unwrap().session_id, Some(session.clone()));
+
+    let mut follow_up = new_execution(&trigger);
+    follow_up.snapshot.checkout = Some(agented_triggers::Checkout {
+        repository: "acme/api".into(),
+        fetch_ref: Some("refs/pull/7/head".into()),
+        commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
+    });
+    follow_up.snapshot.resume = Some(agented_executions::Resume {
+        follow_up_of: first.execution_id.clone(),
+        session_id: session,
+        workspace_of: first.execution_id.clone(),
+    });
+    let stored = store.insert(&follow_up).await.unwrap();
+    let read = store.get(&stored.execution_id).await.unwrap().unwrap();
+    assert_eq!(read.snapshot, follow_up.snapshot);
+    assert_eq!(read.session_id, None, "its own session is recorded when its CLI reports it");
+}

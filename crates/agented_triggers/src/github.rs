@@ -55,6 +55,8 @@ pub struct GithubEvent {
     pub repository: Option<String>,
     /// Placeholder values the payload has.
     pub values: Vec<(String, String)>,
+    /// The commit a run on the repository checks out (a PR's head, a pushed commit).
+    pub checkout: Option<crate::Checkout>,
 }
 
 impl GithubEvent {
@@ -69,10 +71,12 @@ impl GithubEvent {
             .chain(REPO_FIELDS.iter().copied())
             .filter_map(|(name, path)| field(path).map(|v| (name.to_owned(), v)))
             .collect();
+        let repository = field("repository.full_name").map(|r| r.to_lowercase());
         Self {
             event: event.to_owned(),
             action: field("action"),
-            repository: field("repository.full_name").map(|r| r.to_lowercase()),
+            checkout: crate::Checkout::from_event(event, payload, repository.as_deref()),
+            repository,
             values,
         }
     }

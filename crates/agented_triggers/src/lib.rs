@@ -6,6 +6,7 @@
 //! through the ports it defines.
 
 pub mod cache;
+pub mod checkout;
 pub mod deliveries;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
@@ -23,6 +24,7 @@ pub mod verdict;
 pub mod webhook;
 
 pub use cache::CachedTriggers;
+pub use checkout::Checkout;
 pub use deliveries::{DeliveryRecord, KEPT_BODY_BYTES, is_harmless_header, kept_body, redact_headers};
 pub use fallback::{FallbackEntry, MAX_CHAIN_ENTRIES, check_chain};
 pub use github::{GithubEvent, github_placeholders};

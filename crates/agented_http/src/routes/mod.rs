@@ -11,6 +11,7 @@ pub mod context;
 pub mod deliveries;
 pub mod events;
 pub mod executions;
+pub mod follow_ups;
 pub mod health;
 pub mod history;
 pub mod metrics;

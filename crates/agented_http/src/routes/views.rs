@@ -278,6 +278,24 @@ pub struct ExecutionView {
     pub repositories: Vec<String>,
     /// Untrusted values substituted into the prompt, as substituted (cleaned, capped) with the original's size and SHA-256.
     pub prompt_inputs: Vec<PromptInputView>,
+    /// The CLI's session id, as its output reported it: what `follow-up` resumes.
+    pub session_id: Option<String>,
+    /// A follow-up: the execution it continues.
+    pub follow_up_of: Option<String>,
+    /// The commit its GitHub event asked for (a pull request's head, a pushed commit); `null`: the default branch.
+    pub checkout: Option<CheckoutView>,
+}
+
+/// What a GitHub-fired run checked out.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckoutView {
+    /// `owner/name`.
+    pub repository: String,
+    /// The ref fetched for it (`refs/pull/7/head`).
+    #[serde(rename = "ref")]
+    pub fetch_ref: Option<String>,
+    /// The commit; `null`: the tip of `ref`.
+    pub commit: Option<String>,
 }
 
 /// One untrusted value in a prompt (the prompt audit trail).
@@ -327,6 +345,13 @@ impl From<Execution> for ExecutionView {
             log_lines: e.log_lines,
             local_paths: e.snapshot.local_paths,
             repositories: e.snapshot.repositories,
+            session_id: e.session_id.map(String::from),
+            follow_up_of: e.snapshot.resume.map(|r| r.follow_up_of.to_string()),
+            checkout: e.snapshot.checkout.map(|c| CheckoutView {
+                repository: c.repository,
+                fetch_ref: c.fetch_ref,
+                commit: c.commit,
+            }),
             prompt_inputs: e
                 .snapshot
                 .inputs

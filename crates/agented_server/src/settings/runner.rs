@@ -19,6 +19,9 @@ pub(super) struct RawRunner {
     stall_timeout_seconds: u64,
     labels: StringList,
     worker_lost_after_seconds: u64,
+    keep_succeeded_workspaces: usize,
+    keep_failed_workspaces: usize,
+    workspace_max_mb: u64,
 }
 
 /// How bots are run.
@@ -51,6 +54,12 @@ pub struct RunnerSettings {
     /// Workers beat six times in this period.
     #[serde(rename = "worker_lost_after_seconds", serialize_with = "seconds")]
     pub worker_lost_after: Duration,
+    /// Workspaces of succeeded runs kept for follow-ups.
+    pub keep_succeeded_workspaces: usize,
+    /// Workspaces of runs that did not succeed kept for inspection.
+    pub keep_failed_workspaces: usize,
+    /// Megabytes the workspaces and mirrors may take together.
+    pub workspace_max_mb: u64,
 }
 
 fn paths<S: Serializer>(paths: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
@@ -90,6 +99,11 @@ impl TryFrom<(RawRunner, &Path)> for RunnerSettings {
                 format!("'{bad}' is not a label: 1 to 64 of letters, digits, '-', '_', '.', ':' or one '='"),
             ));
         }
+        let keep_succeeded_workspaces =
+            within("runner.keep_succeeded_workspaces", raw.keep_succeeded_workspaces, 0..=10_000, "")?;
+        let keep_failed_workspaces =
+            within("runner.keep_failed_workspaces", raw.keep_failed_workspaces, 0..=10_000, "")?;
+        let workspace_max_mb = within("runner.workspace_max_mb", raw.workspace_max_mb, 1..=u64::from(u32::MAX), "")?;
         let configured = raw.workspace_dir.filter(|p| !p.as_os_str().is_empty());
         let default_workspace = configured.is_none();
         let workspace_dir = configured.unwrap_or_else(|| workspace::default_dir(data_dir));
@@ -105,6 +119,9 @@ impl TryFrom<(RawRunner, &Path)> for RunnerSettings {
             stall_timeout_seconds: u32::try_from(stall).unwrap_or(agented_triggers::MAX_STALL_SECONDS),
             labels,
             worker_lost_after: Duration::from_secs(lost_after),
+            keep_succeeded_workspaces,
+            keep_failed_workspaces,
+            workspace_max_mb,
         })
     }
 }

@@ -5,7 +5,7 @@ use crate::support::{create_trigger, wait_for_end, without_nonces};
 use agented_test_support::TestApp;
 use serde_json::{Value, json};
 
-const SECRET: &str = "gh-webhook-secret";
+pub(crate) const SECRET: &str = "gh-webhook-secret";
 
 fn fixture(name: &str) -> String {
     let path =
@@ -18,7 +18,7 @@ pub(crate) async fn app() -> TestApp {
 }
 
 /// Sends `body` as GitHub would; `secret: None` sends no signature.
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     path: &str,
     event: &str,

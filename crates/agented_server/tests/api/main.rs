@@ -35,3 +35,4 @@ mod webhooks;
 mod workers;
 mod workflow_runs;
 mod workflows;
+mod workspaces;

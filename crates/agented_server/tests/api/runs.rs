@@ -215,27 +215,10 @@ async fn ten_bots_writing_twenty_thousand_lines_each_are_stored_completely() {
 }
 
 #[tokio::test]
-async fn a_repository_is_cloned_for_the_run_used_as_its_directory_and_removed() {
+async fn a_repository_gets_a_worktree_for_the_run_used_as_its_directory_and_kept_after_it() {
     let app = TestApp::spawn().await;
     let repos = tempfile::tempdir().unwrap();
-    let bare = repos.path().join("tools.git");
-    let work = repos.path().join("work");
-    let git = |args: &[&str], dir: &std::path::Path| {
-        let ok = std::process::Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "init.defaultBranch=main"])
-            .args(args)
-            .current_dir(dir)
-            .status()
-            .unwrap()
-            .success();
-        assert!(ok, "git {args:?}");
-    };
-    std::fs::create_dir_all(&work).unwrap();
-    git(&["init", "--quiet"], &work);
-    std::fs::write(work.join("README.md"), "tools\n").unwrap();
-    git(&["add", "."], &work);
-    git(&["commit", "--quiet", "-m", "first"], &work);
-    git(&["clone", "--quiet", "--bare", work.to_str().unwrap(), bare.to_str().unwrap()], repos.path());
+    let (bare, _) = crate::support::repository_with_pull_request(repos.path());
     let local = tempfile::tempdir().unwrap();
     let trigger = create_trigger(
         &app,
@@ -248,17 +231,23 @@ async fn a_repository_is_cloned_for_the_run_used_as_its_directory_and_removed() 
     let done = wait_for_end(&app, &run(&app, &trigger, "pwd args lines=0").await).await;
     assert_eq!(done["status"], "success", "{done}");
     let stdout = done["stdout_log"].as_str().unwrap();
-    // The local path is the working directory; the clone is passed as an extra directory.
+    // The local path is the working directory; the worktree is passed as an extra directory.
     assert!(stdout.contains(&format!("pwd={}", local.path().display())), "{stdout}");
-    let clone = app.workspace_dir.join("runs").join(done["execution_id"].as_str().unwrap()).join("tools");
-    assert!(stdout.contains(&format!(r#"\"--add-dir\",\"{}\""#, clone.display())), "{stdout}");
-    assert!(!clone.exists(), "the clone is removed after the run");
+    let worktree = app.workspace_dir.join("runs").join(done["execution_id"].as_str().unwrap()).join("tools");
+    assert!(stdout.contains(&format!(r#"\"--add-dir\",\"{}\""#, worktree.display())), "{stdout}");
+    assert_eq!(std::fs::read_to_string(worktree.join("README.md")).unwrap(), "main\n", "the default branch");
 
     let only_repo =
         create_trigger(&app, json!({ "paths": [{ "github_repo_url": format!("file://{}", bare.display()) }] })).await;
     let done = wait_for_end(&app, &run(&app, &only_repo, "pwd lines=0").await).await;
-    let clone = app.workspace_dir.join("runs").join(done["execution_id"].as_str().unwrap()).join("tools");
-    assert!(done["stdout_log"].as_str().unwrap().contains(&format!("pwd={}", clone.display())), "{done}");
+    let worktree = app.workspace_dir.join("runs").join(done["execution_id"].as_str().unwrap()).join("tools");
+    assert!(done["stdout_log"].as_str().unwrap().contains(&format!("pwd={}", worktree.display())), "{done}");
+    let mirrors: Vec<_> = std::fs::read_dir(app.workspace_dir.join("runs/mirrors"))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "git"))
+        .collect();
+    assert_eq!(mirrors.len(), 1, "both runs' worktrees come from one mirror");
 }
 
 #[tokio::test]

@@ -139,3 +139,36 @@ pub fn without_nonces(text: &str) -> String {
     assert!(nonces.len() <= 1, "one prompt, one nonce: {nonces:?}");
     out
 }
+
+/// Runs git in `dir` (a fixed author and `main` as the first branch); its trimmed stdout.
+pub fn git(args: &[&str], dir: &std::path::Path) -> String {
+    let out = std::process::Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.invalid", "-c", "init.defaultBranch=main"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+}
+
+/// A bare repository `<dir>/tools.git` whose `main` has a README saying "main", and
+/// whose `refs/pull/7/head` (as GitHub keeps a pull request's head) one saying "pr head";
+/// returns its path and the pull request's head commit.
+pub fn repository_with_pull_request(dir: &std::path::Path) -> (std::path::PathBuf, String) {
+    let (work, bare) = (dir.join("work"), dir.join("tools.git"));
+    std::fs::create_dir_all(&work).unwrap();
+    git(&["init", "--quiet"], &work);
+    std::fs::write(work.join("README.md"), "main\n").unwrap();
+    git(&["add", "."], &work);
+    git(&["commit", "--quiet", "-m", "first"], &work);
+    git(&["checkout", "--quiet", "-b", "feature"], &work);
+    std::fs::write(work.join("README.md"), "pr head\n").unwrap();
+    git(&["commit", "--quiet", "-am", "change"], &work);
+    let head = git(&["rev-parse", "HEAD"], &work);
+    git(&["checkout", "--quiet", "main"], &work);
+    git(&["clone", "--quiet", "--bare", work.to_str().unwrap(), bare.to_str().unwrap()], dir);
+    git(&["update-ref", "refs/pull/7/head", &head], &bare);
+    git(&["update-ref", "-d", "refs/heads/feature"], &bare);
+    (bare, head)
+}

@@ -13,7 +13,11 @@
 //! - `cost=X`, `tokens=IN/OUT` for the usage record, `cached=N` of the input
 //!   tokens read from the cache (codex, gemini)
 //! - `error_result`: report failure in the structured output (claude `is_error`)
-//! - `pwd`: print the working directory; `args`: print argv as JSON
+//! - `pwd`: print the working directory; `args`: print argv as JSON; `cat=FILE`: print the
+//!   file's first line (relative to the working directory), or `cat=FILE: <error>`
+//! - it names a session in its CLI's first record (claude `system/init`, codex
+//!   `thread.started`, gemini `init`, opencode `sessionID`): a new one, or the one it was
+//!   asked to resume (`--resume`, `exec resume`, `--session`), and then prints `resumed=<id>`
 //! - `tool`: one tool call (`ls`) and its result, in the CLI's own records
 //! - `steps=N` (with `step_ms=M` between them): N usage records of `cost`
 //!   each, streamed as the run goes (opencode `step_finish`, codex
@@ -72,6 +76,7 @@ struct Plan {
     rate_limit_if: Option<String>,
     retry_after: Option<u64>,
     tally: Option<String>,
+    cat: Option<String>,
 }
 
 fn plan(prompt: &str) -> Plan {
@@ -100,6 +105,7 @@ fn plan(prompt: &str) -> Plan {
             }
             "error_result" => plan.error_result = true,
             "pwd" => plan.pwd = true,
+            "cat" => plan.cat = Some(value.to_owned()),
             "steps" => plan.steps = num(),
             "step_ms" => plan.step_ms = num(),
             "rate_limit" => plan.rate_limit = true,
@@ -167,6 +173,45 @@ fn prompt_of(flavour: &str, args: &[String]) -> String {
     }
     let _ = flavour;
     args.last().cloned().unwrap_or_default()
+}
+
+/// The session a follow-up asked to resume, where each CLI's argv puts it:
+/// claude and gemini `--resume ID`, opencode `--session ID`, codex `exec … resume [-c K=V]… ID`.
+fn resumed_session(flavour: &str, args: &[String]) -> Option<String> {
+    let after = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
+    match flavour {
+        "claude" | "gemini" => after("--resume"),
+        "opencode" => after("--session"),
+        "codex" => {
+            let start = args.iter().position(|a| a == "resume")? + 1;
+            let mut rest = args[start..].iter();
+            while let Some(arg) = rest.next() {
+                match arg.as_str() {
+                    "-c" => {
+                        rest.next();
+                    }
+                    "--" => return None,
+                    id => return Some(id.to_owned()),
+                }
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// The record that names the run's session (the resumed one, else a new one), in the CLI's format.
+fn session_record(flavour: &str, resumed: Option<&str>) -> Option<String> {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let prefix = if flavour == "opencode" { "ses_" } else { "" };
+    let id = resumed.map_or_else(|| format!("{prefix}fake-{}-{nanos}", std::process::id()), str::to_owned);
+    Some(match flavour {
+        "claude" => format!(r#"{{"type":"system","subtype":"init","session_id":"{id}","model":"fake-model"}}"#),
+        "codex" => format!(r#"{{"type":"thread.started","thread_id":"{id}"}}"#),
+        "gemini" => format!(r#"{{"type":"init","session_id":"{id}"}}"#),
+        "opencode" => format!(r#"{{"type":"step_start","sessionID":"{id}","part":{{"type":"step-start"}}}}"#),
+        _ => return None,
+    })
 }
 
 fn json_line(flavour: &str, text: &str) -> String {
@@ -320,12 +365,21 @@ async fn main() {
     let _term = plan.ignore_term.then(|| tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()));
     let mut out = std::io::stdout().lock();
     let mut err = std::io::stderr().lock();
-    if flavour == "claude" {
-        let _ = writeln!(out, r#"{{"type":"system","subtype":"init","session_id":"fake","model":"fake-model"}}"#);
+    let resumed = resumed_session(flavour, args);
+    if let Some(record) = session_record(flavour, resumed.as_deref()) {
+        let _ = writeln!(out, "{record}");
+    }
+    if let Some(id) = &resumed {
+        let _ = writeln!(out, "{}", json_line(flavour, &format!("resumed={id}")));
     }
     if plan.pwd {
         let cwd = std::env::current_dir().map(|p| p.display().to_string()).unwrap_or_default();
         let _ = writeln!(out, "{}", json_line(flavour, &format!("pwd={cwd}")));
+    }
+    if let Some(file) = &plan.cat {
+        let text = std::fs::read_to_string(file)
+            .map_or_else(|e| format!("cat={file}: {e}"), |t| t.lines().next().unwrap_or_default().to_owned());
+        let _ = writeln!(out, "{}", json_line(flavour, &text));
     }
     if plan.args {
         let _ = writeln!(out, "{}", json_line(flavour, &format!("args={}", serde_json::json!(args))));
