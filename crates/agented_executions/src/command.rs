@@ -216,7 +216,7 @@ mod tests {
             stall_timeout_seconds: None,
             inputs: Vec::new(),
             chain: Vec::new(),
-            checkout: None,
+            github: None,
             resume: None,
         }
     }

@@ -385,6 +385,27 @@ impl RunControl for RecordingControl {
     }
 }
 
+/// A reporter that remembers what it was told: `(execution id, "started" or the end status, answer)`.
+#[derive(Debug, Default)]
+pub struct RecordingReporter {
+    /// Reports, in order.
+    pub reports: Mutex<Vec<(ExecutionId, String, String)>>,
+}
+
+#[async_trait]
+impl crate::RunReporter for RecordingReporter {
+    async fn started(&self, execution: &Execution) -> Vec<String> {
+        lock(&self.reports).push((execution.execution_id.clone(), "started".into(), String::new()));
+        vec!["reported the start".into()]
+    }
+
+    async fn finished(&self, execution: &Execution, outcome: &Outcome, answer: &str) -> Vec<String> {
+        let status = outcome.status.as_str().to_owned();
+        lock(&self.reports).push((execution.execution_id.clone(), status, answer.to_owned()));
+        vec!["reported the end".into()]
+    }
+}
+
 /// A live bus over channels: open runs have subscribers, closing ends their streams.
 #[derive(Debug, Default)]
 pub struct MemoryBus {
@@ -551,7 +572,7 @@ pub fn new_execution(
             stall_timeout_seconds: None,
             inputs: Vec::new(),
             chain,
-            checkout: None,
+            github: None,
             resume: None,
         },
         message: None,

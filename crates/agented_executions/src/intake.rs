@@ -149,7 +149,7 @@ impl WebhookIntake {
                 message,
                 values: Vec::new(),
                 claims: Vec::new(),
-                checkout: None,
+                github: None,
             };
             self.run_once(who, &keys, request, &mut report).await;
         }
@@ -198,7 +198,7 @@ impl WebhookIntake {
                 message,
                 values,
                 claims: Vec::new(),
-                checkout: event.checkout.clone(),
+                github: event.github.clone(),
             };
             self.run_once(who, &keys, request, &mut report).await;
         }

@@ -25,6 +25,7 @@ pub mod pricing;
 pub mod prompt;
 pub mod reception;
 pub mod reply;
+pub mod report;
 pub mod run_env;
 pub mod scheduler;
 pub mod service;
@@ -54,6 +55,7 @@ pub use pricing::{CostSource, ModelPrice, PriceTable};
 pub use prompt::{PromptRenderer, PromptValues, RenderedPrompt};
 pub use reception::{Arrival, DeliverySummary, Inspector, Reception, Refusal};
 pub use reply::reply_text;
+pub use report::{NoReporter, RunReporter};
 pub use run_env::RunEnvironment;
 pub use scheduler::{Scheduler, TickReport, slot_key};
 pub use service::{

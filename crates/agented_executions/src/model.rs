@@ -78,8 +78,9 @@ pub struct RunSnapshot {
     pub inputs: Vec<crate::PromptInput>,
     /// The trigger's fallback chain when queued; empty: its own backend alone.
     pub chain: Vec<agented_triggers::FallbackEntry>,
-    /// The commit its event asks for (a PR's head); `None`: the default branch.
-    pub checkout: Option<agented_triggers::Checkout>,
+    /// The GitHub event it answers: its repository, pull request or issue, and
+    /// the commit it checks out (`None`, or no commit: the default branch).
+    pub github: Option<agented_triggers::GithubOrigin>,
     /// A follow-up: the run it continues and the session it resumes.
     pub resume: Option<crate::Resume>,
 }

@@ -153,7 +153,7 @@ impl Scheduler {
             message: None,
             values: Vec::new(),
             claims: Vec::new(),
-            checkout: None,
+            github: None,
         };
         match self.runs.fire(&who.id, request).await {
             Ok(fired) => {

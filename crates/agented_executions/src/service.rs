@@ -130,8 +130,8 @@ pub struct RunRequest {
     pub values: Vec<(String, String)>,
     /// Dedup keys the run claims (a webhook delivery's): stored with the execution or not at all.
     pub claims: Vec<crate::DedupClaim>,
-    /// The commit its event asks for (a PR's head); `None`: the default branch.
-    pub checkout: Option<agented_triggers::Checkout>,
+    /// The GitHub event it answers, if a GitHub event fired it.
+    pub github: Option<agented_triggers::GithubOrigin>,
 }
 
 /// The longest `{message}` a manual run takes, in characters.
@@ -147,7 +147,7 @@ impl RunRequest {
             let why = format!("must be at most {MAX_MESSAGE_CHARS} characters");
             return Err(agented_triggers::FieldErrors::from([("message".to_owned(), why)]));
         }
-        Ok(Self { trigger_type: TriggerType::Manual, message, values: Vec::new(), claims: Vec::new(), checkout: None })
+        Ok(Self { trigger_type: TriggerType::Manual, message, values: Vec::new(), claims: Vec::new(), github: None })
     }
 }
 
@@ -345,7 +345,7 @@ impl ExecutionService {
     ) -> Result<Execution, StartError> {
         let (rendered, inputs) = render(trigger, paths, &request, self.max_untrusted_chars);
         let mut snapshot = snapshot(trigger, paths, rendered.text, inputs);
-        snapshot.checkout = request.checkout;
+        snapshot.github = request.github;
         let admission = Admission { claims: request.claims, at_most_active: at_most_active(trigger) };
         let execution =
             self.enqueue(&trigger.id, request.trigger_type, snapshot, request.message, None, admission).await?;
@@ -640,7 +640,7 @@ fn snapshot(trigger: &Trigger, paths: &[ProjectPath], prompt: String, inputs: Ve
         stall_timeout_seconds: s.stall_timeout_seconds,
         inputs,
         chain: s.fallback_chain.clone(),
-        checkout: None,
+        github: None,
         resume: None,
     }
 }

@@ -68,7 +68,7 @@ impl Runner {
             key: snapshot.resume.as_ref().map_or(id.as_str(), |r| r.workspace_of.as_str()),
             execution_id: id.as_str(),
             repositories: &snapshot.repositories,
-            checkout: snapshot.checkout.as_ref(),
+            github: snapshot.github.as_ref(),
         };
         let workspace = match Workspace::prepare(&request, &options.base_env).await {
             Ok(w) => w,

@@ -8,7 +8,7 @@ use crate::process::{self, StopReason};
 use crate::writer::LogWriter;
 use agented_executions::{
     BusEvent, Claim, Deferral, ExecStoreError, Execution, ExecutionRepository, ExecutionStatus, LogBus, LogLine,
-    LogStore, LogStream, Outcome, PriceTable, RunControl, RunEnvironment, RunQueue,
+    LogStore, LogStream, Outcome, PriceTable, RunControl, RunEnvironment, RunQueue, RunReporter,
 };
 use agented_kernel::{Clock, ExecutionId, TriggerId, WorkerId};
 use agented_orchestration::Orchestration;
@@ -75,6 +75,8 @@ pub struct RunnerPorts {
     pub clock: Arc<dyn Clock>,
     /// The run queue (a run this worker may not take goes back on it).
     pub queue: Arc<dyn RunQueue>,
+    /// Reports runs a GitHub event fired back to GitHub.
+    pub reporter: Arc<dyn RunReporter>,
 }
 
 #[derive(Default)]
@@ -239,7 +241,7 @@ impl Runner {
         let (stop_tx, stop_rx) = watch::channel(None);
         self.lock().stops.insert(id.as_str().to_owned(), stop_tx);
         match self.claim(id, limit).await {
-            Ok(Some(execution)) => {
+            Ok(Some(mut execution)) => {
                 // One span per run (a trace of its own when traces are exported), ended with its status.
                 let span = tracing::info_span!(
                     "run",
@@ -250,9 +252,16 @@ impl Runner {
                 async {
                     self.ports.bus.open(id);
                     self.ports.bus.publish(id, BusEvent::Started);
+                    if execution.snapshot.github.is_some() {
+                        let notes = self.ports.reporter.started(&execution).await;
+                        self.notes(id, &mut execution.log_lines, &notes).await;
+                    }
                     match self.through_chain(&execution, stop_rx).await {
                         RunEnd::Finished(outcome) => {
                             tracing::Span::current().record("status", outcome.status.as_str());
+                            if execution.snapshot.github.is_some() {
+                                self.report_end(id, &outcome).await;
+                            }
                             self.finish(id, Some(&execution), outcome).await;
                             if !execution.snapshot.repositories.is_empty() {
                                 let retention = self.retention.clone();
@@ -334,6 +343,26 @@ impl Runner {
         // Subscribers see the end only once the final status is stored.
         self.ports.bus.close(id);
         self.writer.close(id);
+    }
+
+    /// Tells the reporter how the run ended, with its CLI's last answer, and logs what it did.
+    async fn report_end(&self, id: &ExecutionId, outcome: &Outcome) {
+        /// Lines read back for the answer: it is at the end of the output.
+        const ANSWER_LINES: i64 = 5000;
+        let Ok(Some(ended)) = self.ports.executions.get(id).await.map_err(|e| log_store(&e, id)) else { return };
+        let after = (ended.log_lines - ANSWER_LINES).max(0);
+        #[allow(clippy::cast_sign_loss, clippy::cast_possible_truncation, reason = "ANSWER_LINES fits")]
+        let lines = self.ports.logs.read_after(id, after, ANSWER_LINES as u32).await.unwrap_or_default();
+        let backend = ended.snapshot.backend_id.is_none().then_some(ended.snapshot.backend_type);
+        let answer = agented_executions::reply_text(backend, &lines);
+        let notes = self.ports.reporter.finished(&ended, outcome, &answer).await;
+        self.notes(id, &mut ended.log_lines.clone(), &notes).await;
+    }
+
+    async fn notes(&self, id: &ExecutionId, seq: &mut i64, notes: &[String]) {
+        for note in notes {
+            self.note(id, seq, note).await;
+        }
     }
 
     /// Writes an `[agented] …` line into the run's log (stored, then published).

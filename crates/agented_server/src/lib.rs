@@ -9,6 +9,7 @@ pub mod agent_runs;
 pub mod alerts;
 pub mod assistant;
 pub mod cli;
+pub mod github_writeback;
 pub mod keys;
 pub mod observability;
 pub mod run_metrics;

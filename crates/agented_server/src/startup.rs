@@ -129,7 +129,7 @@ fn startup_warnings(settings: &Settings, bootstrapped: bool) -> Vec<String> {
     if !settings.rate_limits.enabled {
         warnings.push("rate limits are disabled (rate_limits.enabled = false)".to_owned());
     }
-    if settings.github_webhook_secret.is_none() {
+    if settings.github.webhook_secret.is_none() {
         warnings.push("GITHUB_WEBHOOK_SECRET is not set: GitHub webhook deliveries will be refused".to_owned());
     }
     if settings.api_key.is_some() {
@@ -711,6 +711,7 @@ pub(crate) async fn start_runs(
             orchestration: orchestration.clone(),
             clock: clock.clone(),
             queue: queue.clone(),
+            reporter: crate::github_writeback::reporter(settings, triggers.clone())?,
         },
         RunnerOptions {
             path_env: path_env.clone(),
@@ -800,7 +801,7 @@ pub(crate) async fn start_runs(
             github_body: settings.webhooks.github_replay_window,
         },
     )
-    .with_github_secret(settings.github_webhook_secret.as_deref().map(str::to_owned))
+    .with_github_secret(settings.github.webhook_secret.as_deref().map(str::to_owned))
     .with_inspector(agented_executions::Inspector {
         // Written behind the answer: a delivery never waits on its inspector record.
         log: Arc::new(agented_executions::QueuedDeliveryLog::start(Arc::new(agented_store::SqlDeliveries::new(

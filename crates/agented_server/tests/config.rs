@@ -133,7 +133,7 @@ fn the_original_variable_names_keep_working() {
     assert_eq!(s.secret_key.as_deref(), Some(secret), "kept as text: leading zeros survive");
     assert_eq!(s.api_key.as_deref(), Some("ak_legacy_0123456789abcdef0123456789"));
     assert_eq!(s.cors_allowed_origins, ["https://a.example.com", "http://localhost:5173"]);
-    assert_eq!(s.github_webhook_secret.as_deref(), Some("gh-secret"));
+    assert_eq!(s.github.webhook_secret.as_deref(), Some("gh-secret"));
     assert_eq!((s.log.level.as_str(), s.log.format), ("debug", LogFormat::Json));
     assert_eq!(s.sentry.dsn.as_deref(), Some("https://key@sentry.example.com/1"));
     assert_eq!(s.sentry.environment.as_deref(), Some("prod"));
@@ -153,7 +153,7 @@ fn empty_secrets_mean_unset() {
     let f = Fixture::new();
     f.file(".env", "SENTRY_DSN=\nGITHUB_WEBHOOK_SECRET=\n");
     let s = f.load(&[]).unwrap();
-    assert!(s.sentry.dsn.is_none() && s.github_webhook_secret.is_none());
+    assert!(s.sentry.dsn.is_none() && s.github.webhook_secret.is_none());
 }
 
 #[test]

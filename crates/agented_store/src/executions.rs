@@ -54,7 +54,7 @@ struct ExecutionRow {
     cost_source: Option<String>,
     worker_id: Option<String>,
     session_id: Option<String>,
-    checkout: Option<String>,
+    github: Option<String>,
     resume: Option<String>,
 }
 
@@ -80,7 +80,7 @@ struct NewExecutionRow<'a> {
     prompt_inputs: String,
     fallback_chain: String,
     stall_timeout_seconds: Option<i32>,
-    checkout: Option<String>,
+    github: Option<String>,
     resume: Option<String>,
 }
 
@@ -123,7 +123,7 @@ impl TryFrom<ExecutionRow> for Execution {
                 stall_timeout_seconds: r.stall_timeout_seconds.map(u32::try_from).transpose().map_err(corrupt)?,
                 inputs: serde_json::from_str(&r.prompt_inputs).map_err(corrupt)?,
                 chain: serde_json::from_str(&r.fallback_chain).map_err(corrupt)?,
-                checkout: json_opt(r.checkout.as_deref())?.filter(agented_triggers::Checkout::is_well_formed),
+                github: json_opt(r.github.as_deref())?.filter(agented_triggers::GithubOrigin::is_well_formed),
                 resume: json_opt(r.resume.as_deref())?,
             },
             message: r.message,
@@ -327,7 +327,7 @@ impl ExecutionRepository for SqlExecutions {
                                 .map(i32::try_from)
                                 .transpose()
                                 .map_err(corrupt)?,
-                            checkout: to_json_opt(s.checkout.as_ref())?,
+                            github: to_json_opt(s.github.as_ref())?,
                             resume: to_json_opt(s.resume.as_ref())?,
                         })
                         .execute(conn)?;

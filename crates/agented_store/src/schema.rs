@@ -56,6 +56,7 @@ diesel::table! {
         execution_mode -> Text,
         team_id -> Nullable<Text>,
         workflow_id -> Nullable<Text>,
+        post_result -> Text,
     }
 }
 
@@ -107,7 +108,7 @@ diesel::table! {
         cost_source -> Nullable<Text>,
         worker_id -> Nullable<Text>,
         session_id -> Nullable<Text>,
-        checkout -> Nullable<Text>,
+        github -> Nullable<Text>,
         resume -> Nullable<Text>,
     }
 }

@@ -53,6 +53,7 @@ pub(crate) struct TriggerRow {
     execution_mode: String,
     team_id: Option<String>,
     workflow_id: Option<String>,
+    post_result: String,
 }
 
 #[derive(Insertable, AsChangeset)]
@@ -91,6 +92,7 @@ struct SettingsRow<'a> {
     execution_mode: &'a str,
     team_id: Option<&'a str>,
     workflow_id: Option<&'a str>,
+    post_result: &'a str,
 }
 
 /// The execution mode stored as its name and the id it needs.
@@ -146,6 +148,7 @@ impl<'a> SettingsRow<'a> {
             execution_mode: s.execution_mode.name(),
             team_id: s.execution_mode.team_id().map(TeamId::as_str),
             workflow_id: s.execution_mode.workflow_id().map(WorkflowId::as_str),
+            post_result: s.post_result.as_str(),
         }
     }
 }
@@ -216,6 +219,7 @@ impl TryFrom<TriggerRow> for Trigger {
                 fallback_chain: serde_json::from_str(&r.fallback_chain).map_err(|e| corrupt(e.to_string()))?,
                 required_labels: serde_json::from_str(&r.required_labels).map_err(|e| corrupt(e.to_string()))?,
                 execution_mode: mode(&r.execution_mode, r.team_id.as_deref(), r.workflow_id.as_deref())?,
+                post_result: r.post_result.parse().map_err(corrupt)?,
             },
             next_run_at: r.next_run_at.map(|t| t.and_utc()),
             last_run_at: r.last_run_at.map(|t| t.and_utc()),

@@ -116,9 +116,10 @@ async fn a_follow_ups_checkout_resume_and_session_are_kept() {
     assert_eq!(store.get(&first.execution_id).await.unwrap().unwrap().session_id, Some(session.clone()));
 
     let mut follow_up = new_execution(&trigger);
-    follow_up.snapshot.checkout = Some(agented_triggers::Checkout {
+    follow_up.snapshot.github = Some(agented_triggers::GithubOrigin {
         repository: "acme/api".into(),
-        fetch_ref: Some("refs/pull/7/head".into()),
+        number: Some(7),
+        pull_request: true,
         commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
     });
     follow_up.snapshot.resume = Some(agented_executions::Resume {

@@ -6,11 +6,13 @@
 
 #![allow(clippy::expect_used, reason = "test helpers fail the test loudly when the server cannot start")]
 
+pub mod fake_github;
 pub mod fake_http;
 pub mod logs;
 pub mod sse;
 pub mod test_app;
 
+pub use fake_github::FakeGithub;
 pub use logs::CapturedLogs;
 pub use sse::{SseEvent, SseReader};
 pub use test_app::{TestApp, TestAppBuilder, client, fake_bot, install_fake_clis, workspace_root};

@@ -55,8 +55,8 @@ pub struct GithubEvent {
     pub repository: Option<String>,
     /// Placeholder values the payload has.
     pub values: Vec<(String, String)>,
-    /// The commit a run on the repository checks out (a PR's head, a pushed commit).
-    pub checkout: Option<crate::Checkout>,
+    /// The repository, pull request or issue, and commit the event concerns.
+    pub github: Option<crate::GithubOrigin>,
 }
 
 impl GithubEvent {
@@ -75,7 +75,7 @@ impl GithubEvent {
         Self {
             event: event.to_owned(),
             action: field("action"),
-            checkout: crate::Checkout::from_event(event, payload, repository.as_deref()),
+            github: crate::GithubOrigin::from_event(event, payload, repository.as_deref()),
             repository,
             values,
         }

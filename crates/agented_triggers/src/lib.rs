@@ -6,15 +6,16 @@
 //! through the ports it defines.
 
 pub mod cache;
-pub mod checkout;
 pub mod deliveries;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
 pub mod fallback;
 pub mod github;
 pub mod models;
+pub mod origin;
 pub mod patch;
 pub mod ports;
+pub mod post;
 pub mod predefined;
 pub mod schedule;
 pub mod service;
@@ -24,13 +25,14 @@ pub mod verdict;
 pub mod webhook;
 
 pub use cache::CachedTriggers;
-pub use checkout::Checkout;
 pub use deliveries::{DeliveryRecord, KEPT_BODY_BYTES, is_harmless_header, kept_body, redact_headers};
 pub use fallback::{FallbackEntry, MAX_CHAIN_ENTRIES, check_chain};
 pub use github::{GithubEvent, github_placeholders};
 pub use models::{TimeoutSeconds, TriggerSource, UnknownSource};
+pub use origin::GithubOrigin;
 pub use patch::{MAX_PROMPT_CHARS, MAX_STALL_SECONDS, TriggerPatch, nullable};
 pub use ports::{DedupLedger, DeliveryLog, TriggerRepository, TriggerStoreError, TriggerWriteError};
+pub use post::PostResult;
 pub use predefined::{AGENTS, PLANNER, PR_REVIEW, PredefinedTrigger};
 pub use schedule::{Schedule, SlotPlan, next_run_after_change, next_run_at};
 pub use service::{PathRequest, SettingsCheck, TriggerChange, TriggerError, TriggerService};

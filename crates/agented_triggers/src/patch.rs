@@ -73,6 +73,8 @@ pub struct TriggerPatch {
     pub required_labels: Option<Vec<String>>,
     /// `direct`, `team` or `workflow` (see [`crate::ExecutionMode`]).
     pub execution_mode: Option<String>,
+    /// `none`, `comment`, `review` or `check` (see [`crate::PostResult`]).
+    pub post_result: Option<String>,
     /// The team a `team` trigger runs; `Some(None)` clears it.
     #[serde(deserialize_with = "nullable")]
     pub team_id: Option<Option<String>>,
@@ -170,6 +172,11 @@ impl TriggerPatch {
             );
         }
         apply_mode(&mut next, &mut errors, p.execution_mode, p.team_id, p.workflow_id);
+        match p.post_result.map(|v| v.parse()) {
+            Some(Ok(post)) => next.post_result = post,
+            Some(Err(e)) => drop(errors.insert("post_result".into(), e)),
+            None => {}
+        }
         if errors.is_empty() { Ok(next) } else { Err(errors) }
     }
 }

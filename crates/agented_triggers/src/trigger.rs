@@ -150,6 +150,8 @@ pub struct TriggerSettings {
     pub required_labels: Vec<String>,
     /// What a firing runs: an execution, or a team's or workflow's run.
     pub execution_mode: ExecutionMode,
+    /// What a run a GitHub event fired posts back to its pull request or issue.
+    pub post_result: crate::PostResult,
 }
 
 /// The events a GitHub trigger fires for unless set: a pull request opened, updated or reopened.
@@ -189,6 +191,7 @@ impl Default for TriggerSettings {
             fallback_chain: Vec::new(),
             required_labels: Vec::new(),
             execution_mode: ExecutionMode::Direct,
+            post_result: crate::PostResult::None,
         }
     }
 }

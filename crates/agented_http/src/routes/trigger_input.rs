@@ -64,6 +64,10 @@ pub struct TriggerInput {
     /// What a firing runs: `direct` (its CLI, the default), `team` (with `team_id`) or
     /// `workflow` (with `workflow_id`; a `workflow_id` alone selects it).
     execution_mode: Option<String>,
+    /// What a run a GitHub event fired posts back: `none` (the default), `comment` (one
+    /// comment, edited in place), `review` (a pull request review) or `check` (the check
+    /// run's summary). Pull requests get a check run whatever this says.
+    post_result: Option<String>,
     /// The team a `team` trigger runs (`team-…`).
     #[serde(default, deserialize_with = "agented_triggers::patch::nullable")]
     #[schema(value_type = Option<String>)]
@@ -120,6 +124,7 @@ impl From<TriggerInput> for TriggerChange {
             fallback_chain,
             required_labels: p.required_labels,
             execution_mode: p.execution_mode,
+            post_result: p.post_result,
             team_id: p.team_id,
             workflow_id: p.workflow_id,
         };

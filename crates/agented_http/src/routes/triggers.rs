@@ -330,13 +330,8 @@ pub async fn preview_prompt(
 ) -> Result<HttpResponse, ApiError> {
     let trigger = state.triggers.get(&id).await?;
     let message = optional_json::<RunInput>(&body)?.message;
-    let request = RunRequest {
-        trigger_type: TriggerType::Manual,
-        message,
-        values: Vec::new(),
-        claims: Vec::new(),
-        checkout: None,
-    };
+    let request =
+        RunRequest { trigger_type: TriggerType::Manual, message, values: Vec::new(), claims: Vec::new(), github: None };
     let rendered = state.runs.preview(&trigger, &request).await?;
     Ok(HttpResponse::Ok().json(PromptPreview {
         rendered_prompt: rendered.text,

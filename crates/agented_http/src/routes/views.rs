@@ -83,6 +83,8 @@ pub struct TriggerView {
     pub team_id: Option<String>,
     /// The workflow a `workflow` trigger runs.
     pub workflow_id: Option<String>,
+    /// What a GitHub-fired run posts back: `none`, `comment`, `review` or `check`.
+    pub post_result: &'static str,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Number of project paths.
@@ -137,6 +139,7 @@ impl TriggerView {
             execution_mode: s.execution_mode.name().to_owned(),
             team_id: s.execution_mode.team_id().map(ToString::to_string),
             workflow_id: s.execution_mode.workflow_id().map(ToString::to_string),
+            post_result: s.post_result.as_str(),
             created_at: t.created_at,
             path_count,
             paths: paths.map(|paths| paths.iter().map(PathView::from).collect()),
@@ -282,19 +285,21 @@ pub struct ExecutionView {
     pub session_id: Option<String>,
     /// A follow-up: the execution it continues.
     pub follow_up_of: Option<String>,
-    /// The commit its GitHub event asked for (a pull request's head, a pushed commit); `null`: the default branch.
-    pub checkout: Option<CheckoutView>,
+    /// The GitHub event it answers; `null` for runs no GitHub event fired.
+    pub github: Option<GithubOriginView>,
 }
 
-/// What a GitHub-fired run checked out.
+/// The GitHub event a run answers, and what it checked out.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CheckoutView {
+pub struct GithubOriginView {
     /// `owner/name`.
     pub repository: String,
-    /// The ref fetched for it (`refs/pull/7/head`).
-    #[serde(rename = "ref")]
-    pub fetch_ref: Option<String>,
-    /// The commit; `null`: the tip of `ref`.
+    /// The pull request's or issue's number.
+    pub number: Option<u64>,
+    /// Whether `number` is a pull request.
+    pub pull_request: bool,
+    /// The commit checked out (a pull request's head, a pushed commit); `null` with a pull
+    /// request: the tip of its head ref; otherwise the default branch.
     pub commit: Option<String>,
 }
 
@@ -347,10 +352,11 @@ impl From<Execution> for ExecutionView {
             repositories: e.snapshot.repositories,
             session_id: e.session_id.map(String::from),
             follow_up_of: e.snapshot.resume.map(|r| r.follow_up_of.to_string()),
-            checkout: e.snapshot.checkout.map(|c| CheckoutView {
-                repository: c.repository,
-                fetch_ref: c.fetch_ref,
-                commit: c.commit,
+            github: e.snapshot.github.map(|o| GithubOriginView {
+                repository: o.repository,
+                number: o.number,
+                pull_request: o.pull_request,
+                commit: o.commit,
             }),
             prompt_inputs: e
                 .snapshot

@@ -4,7 +4,7 @@
 
 use super::git::git;
 use agented_executions::RunEnvironment;
-use agented_triggers::Checkout;
+use agented_triggers::GithubOrigin;
 use nix::fcntl::{Flock, FlockArg};
 use sha2::{Digest, Sha256};
 use std::fs::File;
@@ -58,22 +58,20 @@ impl Mirror {
         Ok(Self { dir, _lock: lock })
     }
 
-    /// The commit a run checks out: `checkout`'s commit or fetched ref, else the default branch.
+    /// The commit a run checks out: the origin's commit, else its pull request's
+    /// head ref, else the default branch.
     ///
     /// # Errors
     /// What is missing, for the run's error message.
-    pub async fn resolve(&self, checkout: Option<&Checkout>, env: &RunEnvironment) -> Result<String, String> {
-        let wanted = match checkout {
-            Some(Checkout { commit: Some(commit), .. }) => commit.clone(),
-            Some(Checkout { fetch_ref: Some(r), .. }) => r.clone(),
-            _ => "HEAD".to_owned(),
-        };
+    pub async fn resolve(&self, origin: Option<&GithubOrigin>, env: &RunEnvironment) -> Result<String, String> {
+        let wanted =
+            origin.and_then(|o| o.commit.clone().or_else(|| o.fetch_ref())).unwrap_or_else(|| "HEAD".to_owned());
         let spec = format!("{wanted}^{{commit}}");
         git(Some(&self.dir), &["rev-parse", "--verify", "--quiet", "--end-of-options", &spec], env)
             .await
             .ok()
             .filter(|sha| !sha.is_empty())
-            .ok_or_else(|| match checkout {
+            .ok_or_else(|| match origin {
                 Some(_) => format!("{wanted} is not in the repository (was it force-pushed away?)"),
                 None => "the repository has no default branch to check out".to_owned(),
             })

@@ -11,7 +11,7 @@ mod retention;
 pub use retention::{Retention, WorkspacePolicy};
 
 use agented_executions::RunEnvironment;
-use agented_triggers::Checkout;
+use agented_triggers::GithubOrigin;
 use std::path::{Path, PathBuf};
 
 /// The file in a workspace naming the latest run that used it.
@@ -40,8 +40,8 @@ pub struct WorkspaceRequest<'a> {
     pub execution_id: &'a str,
     /// The trigger's repositories, in order.
     pub repositories: &'a [String],
-    /// The commit the run's event asks for.
-    pub checkout: Option<&'a Checkout>,
+    /// The GitHub event the run answers (the commit it checks out).
+    pub github: Option<&'a GithubOrigin>,
 }
 
 impl Workspace {
@@ -68,8 +68,8 @@ impl Workspace {
                 target = root.join(format!("{}-{i}", repo_name(url)));
             }
             if !target.join(".git").exists() {
-                let checkout = request.checkout.filter(|c| only_one || c.is_of(url));
-                if let Err(e) = add(request.clones_dir, url, &target, checkout, env).await {
+                let origin = request.github.filter(|o| o.has_checkout() && (only_one || o.is_of(url)));
+                if let Err(e) = add(request.clones_dir, url, &target, origin, env).await {
                     for path in &added {
                         let _ = tokio::fs::remove_dir_all(path).await;
                     }
@@ -93,12 +93,12 @@ async fn add(
     clones_dir: &Path,
     url: &str,
     target: &Path,
-    checkout: Option<&Checkout>,
+    origin: Option<&GithubOrigin>,
     env: &RunEnvironment,
 ) -> Result<(), String> {
     let _ = tokio::fs::remove_dir_all(target).await;
     let mirror = mirror::Mirror::fetched(clones_dir, url, &repo_name(url), env).await?;
-    let commit = mirror.resolve(checkout, env).await?;
+    let commit = mirror.resolve(origin, env).await?;
     mirror.add_worktree(target, &commit, env).await
 }
 
@@ -122,7 +122,7 @@ mod tests {
             key: "exec-x",
             execution_id: "exec-x",
             repositories: &repositories,
-            checkout: None,
+            github: None,
         };
         let err = Workspace::prepare(&request, &RunEnvironment::default()).await.unwrap_err();
         assert!(err.contains("could not check out file:///definitely/not/a/repo"), "{err}");

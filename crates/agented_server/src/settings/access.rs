@@ -1,5 +1,4 @@
-//! `[auth]`, `[cors]` and `[github]`: who may call the server, from which browser
-//! origins, and the secret GitHub signs its deliveries with.
+//! `[auth]` and `[cors]`: who may call the server, and from which browser origins.
 
 use super::fields::{ConfigError, StringList, invalid};
 use super::secret::Secret;
@@ -61,20 +60,4 @@ fn check_origin(origin: &str) -> Result<(), String> {
         return Err(format!("'{origin}' is not an origin: expected http(s)://host[:port] with no path"));
     }
     Ok(())
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawGithub {
-    webhook_secret: Option<String>,
-}
-
-/// `[github]`: the webhook secret; GitHub deliveries are refused without it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Github(pub Option<Secret>);
-
-impl From<RawGithub> for Github {
-    fn from(raw: RawGithub) -> Self {
-        Self(Secret::non_empty(raw.webhook_secret))
-    }
 }

@@ -12,6 +12,7 @@
 mod access;
 mod database;
 mod fields;
+pub mod github;
 mod observability;
 mod orchestration;
 mod pricing;
@@ -90,7 +91,7 @@ struct Raw {
     database: database::RawDatabase,
     auth: access::RawAuth,
     cors: access::RawCors,
-    github: access::RawGithub,
+    github: github::RawGithub,
     log: observability::RawLog,
     sentry: observability::RawSentry,
     otlp: observability::RawOtlp,
@@ -120,8 +121,8 @@ pub struct Settings {
     pub api_key: Option<Secret>,
     /// Allowed CORS origins.
     pub cors_allowed_origins: Vec<String>,
-    /// GitHub webhook secret.
-    pub github_webhook_secret: Option<Secret>,
+    /// GitHub: the webhook secret, and how results are written back.
+    pub github: github::GithubSettings,
     /// Logging.
     pub log: LogSettings,
     /// Sentry.
@@ -232,6 +233,14 @@ impl Settings {
             agented_auth::SecretKey::parse(key).map_err(|e| invalid("secret_key", e.to_string()))?;
         }
         let runner = RunnerSettings::try_from((raw.runner, raw.data_dir.as_path()))?;
+        let github = github::GithubSettings::try_from(raw.github)?;
+        if runner.env_passthrough.contains(&github.token_env) {
+            // The token Agented posts to GitHub with is the server's, never a run's.
+            return Err(invalid(
+                "runner.env_passthrough",
+                format!("{} holds the server's GitHub token (github.token_env); runs may not see it", github.token_env),
+            ));
+        }
         let untrusted = prompts::UntrustedLimit::try_from(raw.prompts)?;
         let webhooks = WebhookSettings::try_from(raw.webhooks)?;
         let orchestration = OrchestrationSettings::try_from(raw.orchestration)?;
@@ -244,7 +253,7 @@ impl Settings {
             database,
             api_key: api_key.0,
             cors_allowed_origins: cors.0,
-            github_webhook_secret: access::Github::from(raw.github).0,
+            github,
             log,
             sentry,
             otlp,
@@ -296,7 +305,7 @@ impl Serialize for Settings {
         map.serialize_entry("database", &self.database)?;
         map.serialize_entry("auth", &Section("api_key", self.api_key.as_ref()))?;
         map.serialize_entry("cors", &table("allowed_origins", &self.cors_allowed_origins))?;
-        map.serialize_entry("github", &Section("webhook_secret", self.github_webhook_secret.as_ref()))?;
+        map.serialize_entry("github", &self.github)?;
         map.serialize_entry("log", &self.log)?;
         map.serialize_entry("sentry", &self.sentry)?;
         map.serialize_entry("otlp", &self.otlp)?;

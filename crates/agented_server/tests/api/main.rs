@@ -13,6 +13,7 @@ mod connection_limits;
 mod dashboard;
 mod errors;
 mod github;
+mod github_writeback;
 mod health;
 mod logging;
 mod metrics;

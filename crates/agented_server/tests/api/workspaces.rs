@@ -46,13 +46,16 @@ async fn a_pull_request_run_works_in_a_worktree_at_the_pull_requests_head() {
     let done = wait_for_end(&app, &id).await;
     assert_eq!(done["status"], "success", "{done}");
     assert!(done["stdout_log"].as_str().unwrap().contains("pr head"), "{done}");
-    assert_eq!(done["checkout"], json!({ "repository": "acme/tools", "ref": "refs/pull/7/head", "commit": head }));
+    assert_eq!(
+        done["github"],
+        json!({ "repository": "acme/tools", "number": 7, "pull_request": true, "commit": head })
+    );
     assert_eq!(crate::support::git(&["rev-parse", "HEAD"], &worktree(&app, &id)), head);
 
     // A manual run of the same trigger works on the default branch.
     let done = wait_for_end(&app, &run(&app, &trigger_id, "cat=README.md lines=0").await).await;
     assert!(done["stdout_log"].as_str().unwrap().contains("main"), "{done}");
-    assert_eq!(done["checkout"], Value::Null);
+    assert_eq!(done["github"], Value::Null);
 }
 
 #[tokio::test]
