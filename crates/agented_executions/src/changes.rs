@@ -135,6 +135,10 @@ impl ExecutionRepository for WatchedExecutions {
         self.inner.set_usage(id, usage).await
     }
 
+    async fn latest_on_github(&self, repository: &str, number: u64) -> Result<Option<Execution>, ExecStoreError> {
+        self.inner.latest_on_github(repository, number).await
+    }
+
     async fn set_session(&self, id: &ExecutionId, session: &crate::SessionId) -> Result<(), ExecStoreError> {
         self.inner.set_session(id, session).await
     }

@@ -203,6 +203,13 @@ impl ExecutionRepository for MemoryExecutions {
         Ok(())
     }
 
+    async fn latest_on_github(&self, repository: &str, number: u64) -> Result<Option<Execution>, ExecStoreError> {
+        let on = |e: &&Execution| {
+            e.snapshot.github.as_ref().is_some_and(|o| o.repository == repository && o.number == Some(number))
+        };
+        Ok(lock(&self.rows).iter().filter(on).max_by_key(|e| e.queued_at).cloned())
+    }
+
     async fn set_session(&self, id: &ExecutionId, session: &crate::SessionId) -> Result<(), ExecStoreError> {
         self.with(id, |e| e.session_id = Some(session.clone()))?;
         Ok(())

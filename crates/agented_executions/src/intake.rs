@@ -57,12 +57,14 @@ pub struct RepeatWindows {
 #[derive(Clone)]
 pub struct WebhookIntake {
     pub(crate) triggers: Arc<dyn TriggerRepository>,
-    runs: ExecutionService,
+    pub(crate) runs: ExecutionService,
     dedup: Arc<dyn DedupLedger>,
     pub(crate) clock: Arc<dyn Clock>,
     windows: RepeatWindows,
     pub(crate) github_secret: Option<String>,
     pub(crate) inspector: Option<crate::reception::Inspector>,
+    /// The bot's GitHub handle: a comment mentioning it continues the latest run there.
+    pub(crate) mention_handle: Option<String>,
 }
 
 impl std::fmt::Debug for WebhookIntake {
@@ -81,13 +83,20 @@ impl WebhookIntake {
         clock: Arc<dyn Clock>,
         windows: RepeatWindows,
     ) -> Self {
-        Self { triggers, runs, dedup, clock, windows, github_secret: None, inspector: None }
+        Self { triggers, runs, dedup, clock, windows, github_secret: None, inspector: None, mention_handle: None }
     }
 
     /// Takes GitHub deliveries signed with `secret` (`GITHUB_WEBHOOK_SECRET`); without one they are refused.
     #[must_use]
     pub fn with_github_secret(mut self, secret: Option<String>) -> Self {
         self.github_secret = secret.filter(|s| !s.is_empty());
+        self
+    }
+
+    /// Comments mentioning `@handle` continue the latest run on their pull request or issue.
+    #[must_use]
+    pub fn with_mention_handle(mut self, handle: Option<String>) -> Self {
+        self.mention_handle = handle.filter(|h| !h.is_empty());
         self
     }
 
@@ -189,6 +198,11 @@ impl WebhookIntake {
         }
         let body_key = format!("github-body:{signed_body}");
         let keys = [(delivery, self.windows.payload), (body_key.as_str(), self.windows.github_body)];
+        // A mention's follow-up claims keys of its own: its trigger may also run for the comment.
+        let (mention_delivery, mention_body) = (format!("mention:{delivery}"), format!("mention:{body_key}"));
+        let mention_keys =
+            [(mention_delivery.as_str(), self.windows.payload), (mention_body.as_str(), self.windows.github_body)];
+        self.follow_mention(event, self.claims(&mention_keys), &mut report).await?;
         for trigger in wanting {
             let who = TriggerRef { id: trigger.id.clone(), name: trigger.settings.name.clone() };
             let mut values = event.values.clone();
@@ -205,6 +219,17 @@ impl WebhookIntake {
         Ok(report)
     }
 
+    /// Each key claimed for its window from now.
+    fn claims(&self, keys: &[(&str, Duration)]) -> Vec<crate::DedupClaim> {
+        let now = self.clock.now();
+        keys.iter()
+            .map(|(key, window)| crate::DedupClaim {
+                key: (*key).to_owned(),
+                expires_at: now + chrono::Duration::from_std(*window).unwrap_or(chrono::Duration::MAX),
+            })
+            .collect()
+    }
+
     /// Starts the trigger's run with every key claimed (each for its window),
     /// or records why not. The claims are stored with the execution in one
     /// transaction: a delivery any key of which an earlier run holds is a
@@ -217,14 +242,7 @@ impl WebhookIntake {
         mut request: RunRequest,
         report: &mut DeliveryReport,
     ) {
-        let now = self.clock.now();
-        request.claims = keys
-            .iter()
-            .map(|(key, window)| crate::DedupClaim {
-                key: (*key).to_owned(),
-                expires_at: now + chrono::Duration::from_std(*window).unwrap_or(chrono::Duration::MAX),
-            })
-            .collect();
+        request.claims = self.claims(keys);
         match self.runs.fire(&who.id, request).await {
             Ok(fired) => report.started.push((who, fired.run())),
             Err(StartError::Duplicate) => report.duplicates.push(who),

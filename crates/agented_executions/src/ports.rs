@@ -178,6 +178,13 @@ pub trait ExecutionRepository: Send + Sync {
     /// MUST return [`ExecStoreError`] only when storage fails.
     async fn set_usage(&self, id: &ExecutionId, usage: &Usage) -> Result<(), ExecStoreError>;
 
+    /// The newest run that answered a GitHub event on `repository`'s pull request or
+    /// issue `number` (what a comment mentioning the bot continues).
+    ///
+    /// # Errors
+    /// MUST return [`ExecStoreError`] only when storage fails.
+    async fn latest_on_github(&self, repository: &str, number: u64) -> Result<Option<Execution>, ExecStoreError>;
+
     /// Records the session id the run's CLI reported (what a follow-up resumes).
     ///
     /// # Errors

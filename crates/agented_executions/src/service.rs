@@ -427,23 +427,28 @@ impl ExecutionService {
         .await
     }
 
+    /// The newest run that answered `repository`'s pull request or issue `number`.
+    ///
+    /// # Errors
+    /// [`ExecStoreError`] when it cannot be read.
+    pub async fn latest_on_github(&self, repository: &str, number: u64) -> Result<Option<Execution>, ExecStoreError> {
+        self.executions.latest_on_github(repository, number).await
+    }
+
     /// Continues a finished run: the CLI and account it ran on, in its
     /// workspace, with its session resumed and `message` as the prompt.
     ///
     /// # Errors
     /// See [`StartError`]: `NotFound`; `Busy` while the run, or another run
     /// of its thread, is active; `Refused` when there is no session to resume.
-    pub async fn follow_up(
-        &self,
-        id: &ExecutionId,
-        message: String,
-        trigger_type: TriggerType,
-    ) -> Result<Execution, StartError> {
+    pub async fn follow_up(&self, id: &ExecutionId, request: crate::FollowUp) -> Result<Execution, StartError> {
         let original = self.executions.get(id).await?.ok_or(StartError::NotFound("execution"))?;
         if !original.status.is_terminal() {
             return Err(StartError::Busy(original.execution_id));
         }
-        let snapshot = crate::follow_up::snapshot(&original, message.clone()).map_err(StartError::Refused)?;
+        let (prompt, inputs) = request.prompt(self.max_untrusted_chars);
+        let mut snapshot = crate::follow_up::snapshot(&original, prompt).map_err(StartError::Refused)?;
+        snapshot.inputs = inputs;
         let thread = snapshot.resume.as_ref().map(|r| r.workspace_of.clone());
         let active = self.executions.active_for_trigger(&original.trigger_id).await?;
         let in_thread =
@@ -457,11 +462,11 @@ impl ExecutionService {
         }
         self.enqueue(
             &original.trigger_id,
-            trigger_type,
+            request.trigger_type,
             snapshot,
-            Some(message),
+            Some(request.message),
             None,
-            Admission { claims: Vec::new(), at_most_active: trigger.as_ref().and_then(at_most_active) },
+            Admission { claims: request.claims, at_most_active: trigger.as_ref().and_then(at_most_active) },
         )
         .await
     }

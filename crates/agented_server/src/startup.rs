@@ -802,6 +802,7 @@ pub(crate) async fn start_runs(
         },
     )
     .with_github_secret(settings.github.webhook_secret.as_deref().map(str::to_owned))
+    .with_mention_handle(Some(settings.github.bot_handle.clone()))
     .with_inspector(agented_executions::Inspector {
         // Written behind the answer: a delivery never waits on its inspector record.
         log: Arc::new(agented_executions::QueuedDeliveryLog::start(Arc::new(agented_store::SqlDeliveries::new(

@@ -465,6 +465,26 @@ impl ExecutionRepository for SqlExecutions {
             .map_err(err)
     }
 
+    async fn latest_on_github(&self, repository: &str, number: u64) -> Result<Option<Execution>, ExecStoreError> {
+        // `github` is serde's JSON of `GithubOrigin`, whose first fields are always
+        // `repository` then `number`: that prefix finds a pull request's or issue's runs.
+        let escape = |s: &str| s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        let repository = serde_json::to_string(repository).map_err(|e| err(corrupt(e)))?;
+        let prefix = format!("{{\"repository\":{},\"number\":{number},%", escape(&repository));
+        self.db
+            .run(move |conn| {
+                let row = executions::table
+                    .filter(executions::github.like(&prefix).escape('\\'))
+                    .order((executions::queued_at.desc(), executions::execution_id.desc()))
+                    .select(ExecutionRow::as_select())
+                    .first(conn)
+                    .optional()?;
+                row.map(Execution::try_from).transpose()
+            })
+            .await
+            .map_err(err)
+    }
+
     async fn set_session(&self, id: &ExecutionId, session: &SessionId) -> Result<(), ExecStoreError> {
         let id = id.as_str().to_owned();
         let session = session.as_str().to_owned();

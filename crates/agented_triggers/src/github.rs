@@ -57,6 +57,8 @@ pub struct GithubEvent {
     pub values: Vec<(String, String)>,
     /// The repository, pull request or issue, and commit the event concerns.
     pub github: Option<crate::GithubOrigin>,
+    /// A comment's author's standing in the repository (`OWNER`, `MEMBER`, `COLLABORATOR`, …).
+    pub author_association: Option<String>,
 }
 
 impl GithubEvent {
@@ -76,6 +78,7 @@ impl GithubEvent {
             event: event.to_owned(),
             action: field("action"),
             github: crate::GithubOrigin::from_event(event, payload, repository.as_deref()),
+            author_association: field("comment.author_association"),
             repository,
             values,
         }

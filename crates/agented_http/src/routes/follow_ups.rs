@@ -6,7 +6,7 @@ use crate::routes::trigger_input::optional_json;
 use crate::routes::triggers::RunStarted;
 use crate::state::AppState;
 use actix_web::{HttpResponse, post, web};
-use agented_executions::{TriggerType, follow_up};
+use agented_executions::{FollowUp, follow_up};
 use agented_kernel::ExecutionId;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -43,6 +43,6 @@ pub async fn follow_up_execution(
     let id = ExecutionId::parse(&id).map_err(|_| ApiError::not_found("execution not found"))?;
     let input: FollowUpInput = optional_json(&body)?;
     let message = follow_up::checked_message(input.message).map_err(ApiError::invalid_fields)?;
-    let execution = state.runs.follow_up(&id, message, TriggerType::Manual).await?;
+    let execution = state.runs.follow_up(&id, FollowUp::by_person(message)).await?;
     Ok(HttpResponse::Accepted().json(RunStarted::from(&execution)))
 }

@@ -17,6 +17,7 @@ pub(super) struct RawGithub {
     public_url: Option<String>,
     retry_attempts: u32,
     retry_delay_ms: u64,
+    bot_handle: String,
 }
 
 /// `[github]`.
@@ -38,6 +39,8 @@ pub struct GithubSettings {
     pub retry_attempts: u32,
     /// The pause after the first failed try, doubled after each further one.
     pub retry_delay_ms: u64,
+    /// A new comment mentioning `@bot_handle` continues the latest run on its pull request or issue.
+    pub bot_handle: String,
 }
 
 impl TryFrom<RawGithub> for GithubSettings {
@@ -67,7 +70,15 @@ impl TryFrom<RawGithub> for GithubSettings {
         }
         let retry_attempts = within("github.retry_attempts", raw.retry_attempts, 1..=10, "")?;
         let retry_delay_ms = within("github.retry_delay_ms", raw.retry_delay_ms, 10..=60_000, "")?;
+        let bot_handle = raw.bot_handle.trim().trim_start_matches('@').to_owned();
+        if bot_handle.is_empty()
+            || bot_handle.len() > 39
+            || !bot_handle.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return Err(invalid("github.bot_handle", format!("'{bot_handle}' is not a GitHub login")));
+        }
         Ok(Self {
+            bot_handle,
             retry_attempts,
             retry_delay_ms,
             webhook_secret: Secret::non_empty(raw.webhook_secret),

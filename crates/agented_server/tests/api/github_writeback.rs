@@ -170,3 +170,55 @@ async fn as_a_github_app_installation_tokens_are_minted_once_and_reused() {
     assert_eq!(github.comments("acme/tools", 7).len(), 1);
     assert!(github.requests().iter().all(|r| r.status < 400), "{:?}", github.requests());
 }
+
+fn comment(body: &str, association: &str) -> String {
+    json!({
+        "action": "created",
+        "issue": { "number": 7, "html_url": "https://github.com/acme/tools/pull/7", "title": "Change",
+                   "pull_request": { "url": "https://api.github.com/repos/acme/tools/pulls/7" } },
+        "comment": { "body": body, "user": { "login": "ann" }, "author_association": association },
+        "repository": { "full_name": "acme/tools", "html_url": "https://github.com/acme/tools" }
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_comment_mentioning_the_bot_continues_the_latest_run_on_the_pull_request() {
+    let github = FakeGithub::start(TOKEN);
+    let app = app_for(&github, &[]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (bare, head) = repository_with_pull_request(dir.path());
+    trigger(&app, &bare, "comment").await;
+    let first = delivered(&app, "pull_request", &pull_request("opened", &head, "echo=First: pass"), "m1").await;
+    let session = first["session_id"].as_str().unwrap().to_owned();
+
+    // Someone outside the repository mentions the bot: nothing runs, and the answer says why.
+    let (status, answer) = send(
+        &app,
+        "/api/webhooks/github/",
+        "issue_comment",
+        &comment("@agented cat=README.md", "NONE"),
+        Some(SECRET),
+        "c0",
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer["executions"].as_array().unwrap().is_empty(), "{answer}");
+    assert!(answer["skipped"].to_string().contains("not an owner, member or collaborator"), "{answer}");
+
+    let payload = comment("@agented please also cat=README.md lines=0", "MEMBER");
+    let second = delivered(&app, "issue_comment", &payload, "c1").await;
+    assert_eq!(second["status"], "success", "{second}");
+    assert_eq!(second["follow_up_of"], first["execution_id"]);
+    assert_eq!(second["trigger_type"], "github_webhook");
+    let stdout = second["stdout_log"].as_str().unwrap();
+    assert!(stdout.contains(&format!("resumed={session}")), "{stdout}");
+    assert!(stdout.contains("pr head"), "it works in the first run's worktree, at the pull request's head: {stdout}");
+    assert_eq!(second["prompt_inputs"][0]["name"], "comment", "the comment is untrusted: {second}");
+    let comments = github.comments("acme/tools", 7);
+    assert_eq!((comments.len(), comments[0]["edits"].as_u64()), (1, Some(1)), "{comments:?}");
+
+    // GitHub delivering the same comment again starts nothing.
+    let (_, again) = send(&app, "/api/webhooks/github/", "issue_comment", &payload, Some(SECRET), "c1").await;
+    assert!(again["executions"].as_array().unwrap().is_empty() && again["duplicate"] == true, "{again}");
+}
