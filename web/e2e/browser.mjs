@@ -40,11 +40,12 @@ export async function signIn(page, baseUrl, key, { remember = false } = {}) {
   await page.getByTestId('signed-in-as').waitFor()
 }
 
-/** Starts a server and a browser before the suite's tests and stops both after. */
-export function serverAndBrowser() {
+/** Starts a server (with `env()`'s additions, read when it starts) and a browser before the
+ * suite's tests, and stops both after. */
+export function serverAndBrowser(env = () => ({})) {
   const ctx = { server: null, browser: null }
   before(async () => {
-    ctx.server = await startServer()
+    ctx.server = await startServer({ env: env() })
     ctx.browser = await launchBrowser()
   })
   after(async () => {

@@ -11,7 +11,8 @@ const here = dirname(fileURLToPath(import.meta.url))
 export const webDir = resolve(here, '..')
 export const repoDir = resolve(webDir, '..')
 
-export async function startServer() {
+/** Starts the server; `env` adds to (or overrides) its environment. */
+export async function startServer({ env = {} } = {}) {
   const bin = resolve(process.env.AGENTED_BIN ?? join(repoDir, 'target/debug/agented'))
   if (!existsSync(bin)) throw new Error(`${bin} is missing: build it with cargo build -p agented_server (cargo xtask e2e does)`)
   if (!existsSync(join(webDir, 'dist/index.html'))) throw new Error('web/dist is missing: run npm run build (cargo xtask e2e does)')
@@ -33,6 +34,7 @@ export async function startServer() {
       AGENTED__RUNNER__WORKSPACE_DIR: join(dataDir, 'work'),
       AGENTED__WEB__DIST_DIR: join(webDir, 'dist'),
       AGENTED__RUNNER__EXTRA_PATH: fakeBin,
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   })

@@ -51,6 +51,20 @@ export interface Execution {
   local_paths: string[]
   repositories: string[]
   prompt_inputs: PromptInput[]
+  /** The CLI's session id, as its output reported it: what a follow-up resumes. */
+  session_id: string | null
+  /** A follow-up: the execution it continues. */
+  follow_up_of: string | null
+  /** The GitHub event it answers. */
+  github: GithubOrigin | null
+}
+
+/** The pull request or issue a GitHub-fired run answers, and the commit it checked out. */
+export interface GithubOrigin {
+  repository: string
+  number: number | null
+  pull_request: boolean
+  commit: string | null
 }
 
 export interface ExecutionPage {
@@ -92,6 +106,11 @@ export function cancelExecution(id: string): Promise<{ status: string }> {
 
 export function retryExecution(id: string): Promise<RunStarted> {
   return request<RunStarted>(`${path(id)}/retry`, { method: 'POST' })
+}
+
+/** Runs the execution's CLI again with its session resumed, in its workspace, on `message`. */
+export function followUpExecution(id: string, message: string): Promise<RunStarted> {
+  return request<RunStarted>(`${path(id)}/follow-up`, { method: 'POST', body: { message } })
 }
 
 /** Tries a run waiting on a rate limit now instead of at its next attempt. */

@@ -63,6 +63,8 @@ export interface Trigger {
   execution_mode: ExecutionMode
   team_id: string | null
   workflow_id: string | null
+  /** What a run a GitHub event fired posts back to its pull request or issue. */
+  post_result: PostResult
   created_at: string
   path_count: number
   paths?: TriggerPath[]
@@ -70,6 +72,9 @@ export interface Trigger {
 }
 
 export type ExecutionMode = 'direct' | 'team' | 'workflow'
+
+/** `none`, one `comment` edited in place, a `review`, or the `check` run's summary. */
+export type PostResult = 'none' | 'comment' | 'review' | 'check'
 
 /** What the form sends: text `""` clears an optional setting on update. */
 export interface TriggerInput {
@@ -96,6 +101,7 @@ export interface TriggerInput {
   github_events?: string[]
   required_labels?: string[]
   execution_mode?: ExecutionMode
+  post_result?: PostResult
   team_id?: string | null
   workflow_id?: string | null
   schedule_type?: ScheduleType
