@@ -104,6 +104,7 @@ impl Runner {
             grace: Duration::from_secs(snapshot.sigterm_grace_seconds.into()),
             execution_id: id.as_str().to_owned(),
             parent_death: options.parent_death.clone(),
+            sandbox: options.sandbox.clone().map(|s| (s, extra.iter().map(PathBuf::from).collect())),
         };
         let (lines_tx, lines_rx) = mpsc::channel(4096);
         let running = match process::spawn(&process_spec, &lines_tx) {

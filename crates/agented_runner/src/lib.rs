@@ -15,6 +15,7 @@ pub mod probe;
 pub mod process;
 pub mod recovery;
 mod runner;
+pub mod sandbox;
 pub mod workflow;
 pub mod workspace;
 pub mod writer;

@@ -64,6 +64,8 @@ pub struct ProcessSpec {
     pub execution_id: String,
     /// util-linux's `setpriv`, when found: the leader then gets SIGKILL when the server dies.
     pub parent_death: Option<PathBuf>,
+    /// Runs the program under `bwrap`, writing only in `cwd` and these folders.
+    pub sandbox: Option<(crate::sandbox::Sandbox, Vec<PathBuf>)>,
 }
 
 /// How the process ended.
@@ -125,17 +127,23 @@ pub fn signal_group(pgid: i32, signal: Signal) {
 /// # Errors
 /// The spawn error (e.g. `NotFound`, `PermissionDenied`).
 pub fn spawn(spec: &ProcessSpec, lines: &mpsc::Sender<(LogStream, String)>) -> std::io::Result<Running> {
-    let mut cmd = match &spec.parent_death {
-        // `setpriv --pdeathsig KILL -- program args…` arms the signal and execs the program in
-        // the same process: the leader dies with the server. Arming it ourselves between fork and
-        // exec would cost a full fork of the server (5 ms a run, measured) instead of a spawn.
-        Some(setpriv) => {
-            let mut cmd = Command::new(setpriv);
-            cmd.args(["--pdeathsig", "KILL", "--"]).arg(&spec.program);
-            cmd
+    // `[setpriv --pdeathsig KILL --] [bwrap … --] program args…`
+    let mut argv: Vec<OsString> = Vec::new();
+    if let Some(setpriv) = &spec.parent_death {
+        // setpriv arms the signal and execs the rest in the same process: the leader dies with
+        // the server. Arming it ourselves between fork and exec would cost a full fork of the
+        // server (5 ms a run, measured) instead of a spawn.
+        argv.extend([setpriv.into(), "--pdeathsig".into(), "KILL".into(), "--".into()]);
+    }
+    match &spec.sandbox {
+        Some((sandbox, writable)) => {
+            argv.push(sandbox.bwrap.clone().into());
+            argv.extend(sandbox.args(&spec.program, &spec.cwd, writable, &spec.env));
         }
-        None => Command::new(&spec.program),
-    };
+        None => argv.push(spec.program.clone().into()),
+    }
+    let mut cmd = Command::new(&argv[0]);
+    cmd.args(&argv[1..]);
     cmd.args(&spec.args)
         .current_dir(&spec.cwd)
         // Nothing of the server's own environment: only what the spec names.

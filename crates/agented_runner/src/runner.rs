@@ -52,6 +52,8 @@ pub struct RunnerOptions {
     pub prices: Arc<PriceTable>,
     /// `setpriv` (util-linux), which gives each run's leader a parent-death signal; `None` when missing.
     pub parent_death: Option<PathBuf>,
+    /// Runs CLIs under `bwrap` (`runner.sandbox = "bubblewrap"`).
+    pub sandbox: Option<crate::sandbox::Sandbox>,
     /// This process's worker: recorded on every run it claims.
     pub worker: WorkerId,
     /// This worker's labels: it takes only runs whose trigger requires none it lacks.

@@ -518,6 +518,8 @@ fn workflow_driver(
         base_env: env.1.vars().clone(),
         workspace_dir: settings.runner.workspace_dir.clone(),
         parent_death: parent_death_helper(),
+        // An unusable sandbox stops start-up when the runner is made; command nodes get the same.
+        sandbox: sandbox(settings).unwrap_or(None),
         poll: WORKFLOW_POLL,
     };
     agented_runner::WorkflowDriver::new(ports, options, wake)
@@ -554,6 +556,23 @@ fn parent_death_helper() -> Option<std::path::PathBuf> {
         );
     }
     found
+}
+
+/// The sandbox runs get (`runner.sandbox`), with `bwrap` at its system location.
+///
+/// # Errors
+/// `Files` when bubblewrap is asked for but not installed.
+fn sandbox(settings: &Settings) -> Result<Option<agented_runner::sandbox::Sandbox>, StartupError> {
+    if settings.runner.sandbox == crate::settings::SandboxKind::None {
+        return Ok(None);
+    }
+    let bwrap = ["/usr/bin/bwrap", "/bin/bwrap"].into_iter().map(std::path::PathBuf::from).find(|p| p.is_file());
+    let bwrap = bwrap.ok_or_else(|| {
+        StartupError::Files(
+            "runs: runner.sandbox is bubblewrap, but bwrap is not installed (Debian: apt install bubblewrap)".into(),
+        )
+    })?;
+    Ok(Some(agented_runner::sandbox::Sandbox { bwrap, installations: settings.runner.extra_path.clone() }))
 }
 
 /// The timed background loops of a serving server; dropping them stops them.
@@ -728,6 +747,7 @@ pub(crate) async fn start_runs(
             stall_timeout_seconds: settings.runner.stall_timeout_seconds,
             prices: Arc::new(settings.pricing.table()),
             parent_death: parent_death_helper(),
+            sandbox: sandbox(settings)?,
             worker: me.clone(),
             labels: settings.runner.labels.clone(),
         },

@@ -169,7 +169,7 @@ fn a_bad_listen_address_fails_naming_the_key() {
 #[test]
 fn each_invalid_value_fails_naming_its_key() {
     let f = Fixture::new();
-    let cases: [(&str, &str, &str); 17] = [
+    let cases: [(&str, &str, &str); 27] = [
         ("AGENTED__OTLP__ENDPOINT", "localhost:4318", "otlp.endpoint"),
         ("AGENTED__OTLP__ENDPOINT", "http://", "otlp.endpoint"),
         ("AGENTED__OTLP__SAMPLE_RATIO", "1.5", "otlp.sample_ratio"),
@@ -187,6 +187,16 @@ fn each_invalid_value_fails_naming_its_key() {
         ("CORS_ALLOWED_ORIGINS", "*", "cors.allowed_origins"),
         ("CORS_ALLOWED_ORIGINS", "example.com", "cors.allowed_origins"),
         ("SECRET_KEY", "too-short", "secret_key"),
+        ("AGENTED__RUNNER__SANDBOX", "docker", "runner.sandbox"),
+        ("AGENTED__RUNNER__KEEP_FAILED_WORKSPACES", "-1", "keep_failed_workspaces"),
+        ("AGENTED__RUNNER__WORKSPACE_MAX_MB", "0", "runner.workspace_max_mb"),
+        ("AGENTED__GITHUB__API_URL", "api.github.com", "github.api_url"),
+        ("AGENTED__GITHUB__TOKEN_ENV", "NOT A NAME", "github.token_env"),
+        ("AGENTED__GITHUB__APP_ID", "123", "github.app_id"),
+        ("AGENTED__GITHUB__BOT_HANDLE", "two words", "github.bot_handle"),
+        ("AGENTED__GITHUB__PUBLIC_URL", "agented.example.com", "github.public_url"),
+        ("AGENTED__GITHUB__RETRY_ATTEMPTS", "0", "github.retry_attempts"),
+        ("AGENTED__RUNNER__ENV_PASSTHROUGH", "GITHUB_TOKEN", "runner.env_passthrough"),
     ];
     for (key, value, named) in cases {
         let err = error_line(&f, &[(key, value)]);

@@ -50,6 +50,8 @@ pub struct DriverOptions {
     pub workspace_dir: PathBuf,
     /// util-linux's `setpriv`: a command node's process dies with the server.
     pub parent_death: Option<PathBuf>,
+    /// Command nodes run under `bwrap` (`runner.sandbox`), writing only in their folder.
+    pub sandbox: Option<crate::sandbox::Sandbox>,
     /// How often runs are looked at when nothing wakes the driver (other processes' changes).
     pub poll: Duration,
 }

@@ -103,6 +103,7 @@ async fn command(shared: &Arc<Shared>, a: &Attempt, argv: &[String]) -> Result {
         grace: Duration::from_secs(5),
         execution_id: marker(&a.run, a.node.id.as_str()),
         parent_death: o.parent_death.clone(),
+        sandbox: o.sandbox.clone().map(|s| (s, Vec::new())),
     };
     let (tx, mut rx) = mpsc::channel(256);
     let running = process::spawn(&spec, &tx).map_err(|e| format!("cannot start '{program}': {e}"))?;

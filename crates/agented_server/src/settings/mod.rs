@@ -29,7 +29,7 @@ pub use fields::ConfigError;
 pub use observability::{LogSettings, OtlpSettings, SentrySettings};
 pub use orchestration::OrchestrationSettings;
 pub use pricing::{PriceEntry, PricingSettings};
-pub use runner::RunnerSettings;
+pub use runner::{RunnerSettings, SandboxKind};
 pub use secret::Secret;
 pub use server::ServerSettings;
 pub use webhooks::WebhookSettings;

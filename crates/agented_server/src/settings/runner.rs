@@ -22,6 +22,7 @@ pub(super) struct RawRunner {
     keep_succeeded_workspaces: usize,
     keep_failed_workspaces: usize,
     workspace_max_mb: u64,
+    sandbox: String,
 }
 
 /// How bots are run.
@@ -60,6 +61,19 @@ pub struct RunnerSettings {
     pub keep_failed_workspaces: usize,
     /// Megabytes the workspaces and mirrors may take together.
     pub workspace_max_mb: u64,
+    /// `none`, or `bubblewrap`: each CLI sees only its folders, its configuration, its
+    /// installation and the system.
+    pub sandbox: SandboxKind,
+}
+
+/// How runs are confined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SandboxKind {
+    /// As the server's user, seeing what it sees.
+    None,
+    /// Under `bwrap`.
+    Bubblewrap,
 }
 
 fn paths<S: Serializer>(paths: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
@@ -104,6 +118,11 @@ impl TryFrom<(RawRunner, &Path)> for RunnerSettings {
         let keep_failed_workspaces =
             within("runner.keep_failed_workspaces", raw.keep_failed_workspaces, 0..=10_000, "")?;
         let workspace_max_mb = within("runner.workspace_max_mb", raw.workspace_max_mb, 1..=u64::from(u32::MAX), "")?;
+        let sandbox = match raw.sandbox.trim() {
+            "none" | "" => SandboxKind::None,
+            "bubblewrap" => SandboxKind::Bubblewrap,
+            other => return Err(invalid("runner.sandbox", format!("'{other}' is not none or bubblewrap"))),
+        };
         let configured = raw.workspace_dir.filter(|p| !p.as_os_str().is_empty());
         let default_workspace = configured.is_none();
         let workspace_dir = configured.unwrap_or_else(|| workspace::default_dir(data_dir));
@@ -122,6 +141,7 @@ impl TryFrom<(RawRunner, &Path)> for RunnerSettings {
             keep_succeeded_workspaces,
             keep_failed_workspaces,
             workspace_max_mb,
+            sandbox,
         })
     }
 }

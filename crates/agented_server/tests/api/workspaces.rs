@@ -217,3 +217,49 @@ async fn follow_ups_that_cannot_run_get_clear_errors_and_start_nothing() {
     let (_, listed) = call(&app, Method::GET, &format!("/admin/triggers/{trigger}/executions"), None).await;
     assert_eq!(listed["executions"].as_array().map(Vec::len), Some(2), "refusals started nothing: {listed}");
 }
+
+#[tokio::test]
+async fn a_bubblewrap_run_cannot_read_a_file_outside_its_worktree_that_a_plain_run_can() {
+    let outside = tempfile::tempdir().unwrap();
+    let secret = outside.path().join("secret.txt");
+    std::fs::write(&secret, "the host's secret\n").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (bare, _) = repository_with_pull_request(dir.path());
+    let read_secret = format!("cat={} lines=0", secret.display());
+
+    let plain = TestApp::spawn().await;
+    let trigger = create_trigger(&plain, json!({ "paths": repo_path(&bare) })).await;
+    let done = wait_for_end(&plain, &run(&plain, &trigger, &read_secret).await).await;
+    assert!(done["stdout_log"].as_str().unwrap().contains("the host's secret"), "{done}");
+
+    let sandboxed = TestApp::builder().env("AGENTED__RUNNER__SANDBOX", "bubblewrap").spawn().await;
+    let trigger = create_trigger(&sandboxed, json!({ "paths": repo_path(&bare) })).await;
+    let done = wait_for_end(&sandboxed, &run(&sandboxed, &trigger, &read_secret).await).await;
+    assert_eq!(done["status"], "success", "{done}");
+    let stdout = done["stdout_log"].as_str().unwrap();
+    assert!(!stdout.contains("the host's secret"), "{stdout}");
+    assert!(stdout.contains("No such file or directory"), "{stdout}");
+    // Its own worktree it reads and writes as usual.
+    let done = wait_for_end(&sandboxed, &run(&sandboxed, &trigger, "cat=README.md pwd lines=0").await).await;
+    let stdout = done["stdout_log"].as_str().unwrap();
+    assert!(
+        stdout.contains("main")
+            && stdout
+                .contains(&format!("pwd={}", worktree(&sandboxed, done["execution_id"].as_str().unwrap()).display())),
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
+async fn cancelling_a_bubblewrap_run_stops_every_process_in_it() {
+    let app = TestApp::builder().env("AGENTED__RUNNER__SANDBOX", "bubblewrap").spawn().await;
+    let trigger = create_trigger(&app, json!({ "sigterm_grace_seconds": 1 })).await;
+    let id = run(&app, &trigger, "ignore_term fork=2 lines=1 sleep_ms=600000").await;
+    let forked = crate::support::wait_for_grandchildren(&app, &id, 2).await;
+    let (status, answer) = call(&app, Method::POST, &format!("/admin/executions/{id}/cancel"), None).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(wait_for_end(&app, &id).await["status"], "cancelled");
+    for pid in forked {
+        assert!(crate::support::process_gone(pid), "process {pid} of the sandboxed run survived the cancel");
+    }
+}
