@@ -105,6 +105,13 @@ describe('the loop back to GitHub', () => {
     await page.getByRole('tab', { name: 'Raw log' }).click()
     await page.getByTestId('log-viewer').filter({ hasText: `resumed=${session}` }).waitFor()
     await page.getByTestId('log-viewer').filter({ hasText: 'pr head' }).waitFor()
+    const followUp = new URL(page.url()).pathname.split('/').pop()
+
+    // Settings shows the one workspace the thread shares, last used by the follow-up, and its mirror.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor()
+    await page.getByTestId('workspaces-usage').filter({ hasText: 'by 1 workspace and 1 repository mirror' }).waitFor()
+    await page.getByTestId('workspaces').getByRole('link', { name: followUp }).waitFor()
     assert.deepEqual(errors, [])
   })
 })

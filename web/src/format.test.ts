@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cost, count, countdown, duration, inZone, relative } from './format'
+import { bytes, cost, count, countdown, duration, inZone, relative } from './format'
 
 describe('format', () => {
   it('shows durations at a readable scale', () => {
@@ -50,5 +50,14 @@ describe('relative times', () => {
     expect(countdown('2026-12-06T12:01:05Z', now)).toBe('1 min 05 s')
     expect(countdown('2026-12-06T12:00:00.400Z', now)).toBe('1.0 s')
     expect(countdown('2026-12-06T11:59:00Z', now)).toBe('now')
+  })
+})
+
+describe('bytes', () => {
+  it('uses the largest unit that keeps a number of at least one', () => {
+    expect(bytes(null)).toBe('—')
+    expect(bytes(512)).toBe('512 B')
+    expect(bytes(3.4 * 1024 * 1024)).toBe('3.4 MB')
+    expect(bytes(10 * 1024 ** 3)).toBe('10 GB')
   })
 })

@@ -45,6 +45,19 @@ export function count(n: number | null | undefined): string {
   return n == null ? '—' : n.toLocaleString('en-US')
 }
 
+/** Bytes in the largest unit that keeps a number ≥ 1: "512 B", "3.4 MB", "10 GB" (powers of 1024). */
+export function bytes(n: number | null | undefined): string {
+  if (n == null) return '—'
+  const units = ['B', 'KB', 'MB', 'GB', 'TB']
+  let value = n
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit++
+  }
+  return unit === 0 || value >= 10 ? `${Math.round(value)} ${units[unit]}` : `${value.toFixed(1)} ${units[unit]}`
+}
+
 const relativeFormat = new Intl.RelativeTimeFormat('en', { numeric: 'auto' })
 const units: [Intl.RelativeTimeFormatUnit, number][] = [
   ['year', 365 * 86_400_000],

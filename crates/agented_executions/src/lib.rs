@@ -35,6 +35,7 @@ pub mod signal;
 pub mod status;
 pub mod usage;
 pub mod workers;
+pub mod workspaces;
 
 pub use backend_service::{BackendError, BackendService, BackendStatus, CustomBackendRequest, custom_backend_id};
 pub use backends::{BUILTIN_BACKENDS, BuiltinBackend};
@@ -69,3 +70,4 @@ pub use signal::SignalRegistry;
 pub use status::{ExecutionStatus, UnknownStatus};
 pub use usage::{OutputParser, Usage};
 pub use workers::{LocalHost, Sweep, WORKER_LOST, WorkerRecord, WorkerRegistry, WorkerService, WorkerState};
+pub use workspaces::{FixedInventory, KeptMirror, KeptWorkspace, WorkspaceInventory, WorkspaceReport};

@@ -10,7 +10,7 @@ macro_rules! route_table {
         use crate::routes::{
             accounts, agents, api_keys, audit, backends, budgets, context, deliveries, events, executions, follow_ups,
             health, history, metrics, phases, planning, projects, research, schedules, session, streams, teams,
-            triggers, usage, webhooks, workers, workflow_runs, workflows,
+            triggers, usage, webhooks, workers, workflow_runs, workflows, workspaces,
         };
         use actix_web::middleware::from_fn;
 
@@ -84,6 +84,7 @@ macro_rules! route_table {
                 .service(deliveries::all_deliveries)
                 .service(deliveries::test_match)
                 .service(workers::list_workers)
+                .service(workspaces::list_workspaces)
                 .service(workflows::import_workflow)
                 .service(workflows::validate_workflow)
                 .service(workflows::export_workflow)

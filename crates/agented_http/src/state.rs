@@ -45,6 +45,8 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// The worker registry.
     pub workers: agented_executions::WorkerService,
+    /// The run workspaces and mirrors this server keeps.
+    pub workspaces: Arc<dyn agented_executions::WorkspaceInventory>,
     /// Workflows and their versions.
     pub workflows: agented_workflows::WorkflowService,
     /// Runs of workflows: start, read, cancel, approve.

@@ -137,6 +137,12 @@ impl Runner {
         self.live.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// What workspaces and mirrors this worker keeps on disk.
+    #[must_use]
+    pub fn workspaces(&self) -> Arc<dyn agented_executions::WorkspaceInventory> {
+        Arc::new(self.retention.clone())
+    }
+
     /// Runs currently supervised by this process.
     #[must_use]
     pub fn running_count(&self) -> usize {

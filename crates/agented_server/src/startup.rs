@@ -257,6 +257,7 @@ impl Application {
             orchestration: runs.orchestration,
             metrics: metrics.clone(),
             workers: runs.workers.clone(),
+            workspaces: runs.runner.workspaces(),
             workflows: runs.workflows,
             workflow_runs: runs.workflow_runs,
             agents: runs.agents,

@@ -34,3 +34,4 @@ pub mod workers;
 pub mod workflow_run_views;
 pub mod workflow_runs;
 pub mod workflows;
+pub mod workspaces;

@@ -4,7 +4,10 @@
 //! A workspace whose latest run is still active is never touched.
 
 use super::{LATEST, mirror};
-use agented_executions::{ExecutionRepository, ExecutionStatus, RunEnvironment};
+use agented_executions::{
+    ExecutionRepository, ExecutionStatus, KeptMirror, KeptWorkspace, RunEnvironment, WorkspaceInventory,
+    WorkspaceReport,
+};
 use agented_kernel::ExecutionId;
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
@@ -113,6 +116,49 @@ impl Retention {
             }
         }
         found
+    }
+}
+
+#[async_trait::async_trait]
+impl WorkspaceInventory for Retention {
+    async fn report(&self) -> WorkspaceReport {
+        let mut report = WorkspaceReport {
+            max_bytes: self.policy.max_bytes,
+            keep_succeeded: self.policy.keep_succeeded,
+            keep_failed: self.policy.keep_failed,
+            ..WorkspaceReport::default()
+        };
+        let Ok(mut entries) = tokio::fs::read_dir(&self.clones_dir).await else { return report };
+        while let Ok(Some(entry)) = entries.next_entry().await {
+            let path = entry.path();
+            let Some(key) = path.file_name().and_then(|n| n.to_str()).map(str::to_owned) else { continue };
+            if !key.starts_with("exec-") || !path.is_dir() {
+                continue;
+            }
+            let latest = tokio::fs::read_to_string(path.join(LATEST)).await.unwrap_or_else(|_| key.clone());
+            let latest = ExecutionId::parse(latest.trim()).ok();
+            let run = match &latest {
+                Some(id) => self.executions.get(id).await.ok().flatten(),
+                None => None,
+            };
+            let (status, ended_at) = (run.as_ref().map(|e| e.status), run.and_then(|e| e.finished_at));
+            report.workspaces.push(KeptWorkspace { key, latest, status, ended_at, bytes: disk_usage(path).await });
+        }
+        // Active ones (no end) first, then the latest ended first.
+        report.workspaces.sort_by_key(|w| std::cmp::Reverse(w.ended_at.unwrap_or(DateTime::<Utc>::MAX_UTC)));
+        if let Ok(mut mirrors) = tokio::fs::read_dir(self.clones_dir.join(mirror::MIRRORS)).await {
+            while let Ok(Some(entry)) = mirrors.next_entry().await {
+                let path = entry.path();
+                if path.extension().is_some_and(|e| e == "git") && path.is_dir() {
+                    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    report.mirrors.push(KeptMirror { name, bytes: disk_usage(path).await });
+                }
+            }
+        }
+        report.mirrors.sort_by(|a, b| a.name.cmp(&b.name));
+        report.total_bytes =
+            report.workspaces.iter().map(|w| w.bytes).chain(report.mirrors.iter().map(|m| m.bytes)).sum();
+        report
     }
 }
 

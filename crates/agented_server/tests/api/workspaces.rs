@@ -122,6 +122,21 @@ async fn retention_keeps_the_newest_succeeded_and_failed_workspaces_only() {
         .unwrap();
     let listed = crate::support::git(&["--git-dir", mirror.path().to_str().unwrap(), "worktree", "list"], dir.path());
     assert_eq!(listed.lines().count(), 1 + 2, "the mirror and the two kept worktrees: {listed}");
+
+    // The Settings page's report: what is kept, its size, and the limits.
+    let (status, report) = call(&app, Method::GET, "/admin/workspaces", None).await;
+    assert_eq!(status, 200, "{report}");
+    let kept: Vec<(&str, &str)> = report["workspaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["execution_id"].as_str().unwrap(), w["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(kept, [(ids[4].as_str(), "success"), (ids[3].as_str(), "failed")], "{report}");
+    assert_eq!(report["mirrors"].as_array().map(Vec::len), Some(1), "{report}");
+    assert!(report["total_bytes"].as_u64().unwrap() > 0, "{report}");
+    assert_eq!((report["keep_succeeded"].as_u64(), report["keep_failed"].as_u64()), (Some(1), Some(1)));
+    assert_eq!(report["max_bytes"].as_u64(), Some(10_240 * 1024 * 1024));
 }
 
 #[tokio::test]
