@@ -6,3 +6,8 @@ ALTER TABLE executions ADD COLUMN github TEXT;
 ALTER TABLE executions ADD COLUMN resume TEXT;
 -- What a GitHub-fired run posts back: none, comment, review or check.
 ALTER TABLE triggers ADD COLUMN post_result TEXT NOT NULL DEFAULT 'none';
+-- A trigger's setup step (a script run before the CLI, and the secrets it gets by name),
+-- frozen into each run.
+ALTER TABLE triggers ADD COLUMN setup_script TEXT;
+ALTER TABLE triggers ADD COLUMN setup_secrets TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE executions ADD COLUMN setup TEXT;

@@ -218,6 +218,7 @@ mod tests {
             chain: Vec::new(),
             github: None,
             resume: None,
+            setup: None,
         }
     }
 

@@ -581,6 +581,7 @@ pub fn new_execution(
             chain,
             github: None,
             resume: None,
+            setup: None,
         },
         message: None,
         retry_of: None,

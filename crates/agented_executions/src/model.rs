@@ -83,6 +83,8 @@ pub struct RunSnapshot {
     pub github: Option<agented_triggers::GithubOrigin>,
     /// A follow-up: the run it continues and the session it resumes.
     pub resume: Option<crate::Resume>,
+    /// The trigger's setup step, run before the CLI.
+    pub setup: Option<agented_triggers::SetupStep>,
 }
 
 /// A stored execution.

@@ -647,6 +647,7 @@ fn snapshot(trigger: &Trigger, paths: &[ProjectPath], prompt: String, inputs: Ve
         chain: s.fallback_chain.clone(),
         github: None,
         resume: None,
+        setup: s.setup.clone(),
     }
 }
 

@@ -106,6 +106,11 @@ impl Runner {
             parent_death: options.parent_death.clone(),
             sandbox: options.sandbox.clone().map(|s| (s, extra.iter().map(PathBuf::from).collect())),
         };
+        if let Some(step) = &snapshot.setup
+            && let Err(why) = self.setup(id, step, &process_spec, stop.clone(), seq).await
+        {
+            return failed(why);
+        }
         let (lines_tx, lines_rx) = mpsc::channel(4096);
         let running = match process::spawn(&process_spec, &lines_tx) {
             Ok(r) => r,

@@ -16,6 +16,7 @@ pub mod process;
 pub mod recovery;
 mod runner;
 pub mod sandbox;
+pub mod setup;
 pub mod workflow;
 pub mod workspace;
 pub mod writer;

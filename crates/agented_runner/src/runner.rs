@@ -54,6 +54,8 @@ pub struct RunnerOptions {
     pub parent_death: Option<PathBuf>,
     /// Runs CLIs under `bwrap` (`runner.sandbox = "bubblewrap"`).
     pub sandbox: Option<crate::sandbox::Sandbox>,
+    /// The server's environment, where setup steps' named secrets are read.
+    pub server_env: crate::setup::ServerEnv,
     /// This process's worker: recorded on every run it claims.
     pub worker: WorkerId,
     /// This worker's labels: it takes only runs whose trigger requires none it lacks.

@@ -749,6 +749,7 @@ pub(crate) async fn start_runs(
             prices: Arc::new(settings.pricing.table()),
             parent_death: parent_death_helper(),
             sandbox: sandbox(settings)?,
+            server_env: agented_runner::setup::ServerEnv(settings.environment_variables.0.clone()),
             worker: me.clone(),
             labels: settings.runner.labels.clone(),
         },

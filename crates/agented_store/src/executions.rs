@@ -56,6 +56,7 @@ struct ExecutionRow {
     session_id: Option<String>,
     github: Option<String>,
     resume: Option<String>,
+    setup: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -82,6 +83,7 @@ struct NewExecutionRow<'a> {
     stall_timeout_seconds: Option<i32>,
     github: Option<String>,
     resume: Option<String>,
+    setup: Option<String>,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -125,6 +127,7 @@ impl TryFrom<ExecutionRow> for Execution {
                 chain: serde_json::from_str(&r.fallback_chain).map_err(corrupt)?,
                 github: json_opt(r.github.as_deref())?.filter(agented_triggers::GithubOrigin::is_well_formed),
                 resume: json_opt(r.resume.as_deref())?,
+                setup: json_opt(r.setup.as_deref())?,
             },
             message: r.message,
             command: r.command,
@@ -329,6 +332,7 @@ impl ExecutionRepository for SqlExecutions {
                                 .map_err(corrupt)?,
                             github: to_json_opt(s.github.as_ref())?,
                             resume: to_json_opt(s.resume.as_ref())?,
+                            setup: to_json_opt(s.setup.as_ref())?,
                         })
                         .execute(conn)?;
                     Ok(load(conn, new.execution_id.as_str())?.ok_or(StoreError::Query(DieselError::NotFound))?)

@@ -57,6 +57,8 @@ diesel::table! {
         team_id -> Nullable<Text>,
         workflow_id -> Nullable<Text>,
         post_result -> Text,
+        setup_script -> Nullable<Text>,
+        setup_secrets -> Text,
     }
 }
 
@@ -110,6 +112,7 @@ diesel::table! {
         session_id -> Nullable<Text>,
         github -> Nullable<Text>,
         resume -> Nullable<Text>,
+        setup -> Nullable<Text>,
     }
 }
 

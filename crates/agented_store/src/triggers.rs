@@ -54,6 +54,8 @@ pub(crate) struct TriggerRow {
     team_id: Option<String>,
     workflow_id: Option<String>,
     post_result: String,
+    setup_script: Option<String>,
+    setup_secrets: String,
 }
 
 #[derive(Insertable, AsChangeset)]
@@ -93,6 +95,8 @@ struct SettingsRow<'a> {
     team_id: Option<&'a str>,
     workflow_id: Option<&'a str>,
     post_result: &'a str,
+    setup_script: Option<&'a str>,
+    setup_secrets: String,
 }
 
 /// The execution mode stored as its name and the id it needs.
@@ -149,6 +153,9 @@ impl<'a> SettingsRow<'a> {
             team_id: s.execution_mode.team_id().map(TeamId::as_str),
             workflow_id: s.execution_mode.workflow_id().map(WorkflowId::as_str),
             post_result: s.post_result.as_str(),
+            setup_script: s.setup.as_ref().map(|x| x.script.as_str()),
+            setup_secrets: serde_json::to_string(&s.setup.as_ref().map_or(&[][..], |x| &x.secrets[..]))
+                .unwrap_or_else(|_| "[]".into()),
         }
     }
 }
@@ -220,6 +227,13 @@ impl TryFrom<TriggerRow> for Trigger {
                 required_labels: serde_json::from_str(&r.required_labels).map_err(|e| corrupt(e.to_string()))?,
                 execution_mode: mode(&r.execution_mode, r.team_id.as_deref(), r.workflow_id.as_deref())?,
                 post_result: r.post_result.parse().map_err(corrupt)?,
+                setup: match r.setup_script {
+                    Some(script) => Some(agented_triggers::SetupStep {
+                        script,
+                        secrets: serde_json::from_str(&r.setup_secrets).map_err(|e| corrupt(e.to_string()))?,
+                    }),
+                    None => None,
+                },
             },
             next_run_at: r.next_run_at.map(|t| t.and_utc()),
             last_run_at: r.last_run_at.map(|t| t.and_utc()),

@@ -19,6 +19,7 @@ pub mod post;
 pub mod predefined;
 pub mod schedule;
 pub mod service;
+pub mod setup;
 pub mod source;
 pub mod trigger;
 pub mod verdict;
@@ -36,6 +37,7 @@ pub use post::PostResult;
 pub use predefined::{AGENTS, PLANNER, PR_REVIEW, PredefinedTrigger};
 pub use schedule::{Schedule, SlotPlan, next_run_after_change, next_run_at};
 pub use service::{PathRequest, SettingsCheck, TriggerChange, TriggerError, TriggerService};
+pub use setup::{MAX_SETUP_CHARS, SetupStep};
 pub use source::{GithubFilter, SourceRule, WebhookRule};
 pub use trigger::{
     ConcurrencyPolicy, DEFAULT_GITHUB_EVENTS, ExecutionMode, FieldErrors, ProjectPath, Trigger, TriggerPath,

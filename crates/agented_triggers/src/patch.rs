@@ -75,6 +75,10 @@ pub struct TriggerPatch {
     pub execution_mode: Option<String>,
     /// `none`, `comment`, `review` or `check` (see [`crate::PostResult`]).
     pub post_result: Option<String>,
+    /// The setup step's script; `""` removes the step.
+    pub setup_script: Option<String>,
+    /// Variables of the server's environment the setup step gets.
+    pub setup_secrets: Option<Vec<String>>,
     /// The team a `team` trigger runs; `Some(None)` clears it.
     #[serde(deserialize_with = "nullable")]
     pub team_id: Option<Option<String>>,
@@ -172,6 +176,7 @@ impl TriggerPatch {
             );
         }
         apply_mode(&mut next, &mut errors, p.execution_mode, p.team_id, p.workflow_id);
+        next.setup = crate::setup::apply_setup(&mut errors, next.setup.take(), p.setup_script, p.setup_secrets);
         match p.post_result.map(|v| v.parse()) {
             Some(Ok(post)) => next.post_result = post,
             Some(Err(e)) => drop(errors.insert("post_result".into(), e)),

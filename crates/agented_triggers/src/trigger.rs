@@ -152,6 +152,8 @@ pub struct TriggerSettings {
     pub execution_mode: ExecutionMode,
     /// What a run a GitHub event fired posts back to its pull request or issue.
     pub post_result: crate::PostResult,
+    /// A script run before the CLI, in the run's working folder.
+    pub setup: Option<crate::SetupStep>,
 }
 
 /// The events a GitHub trigger fires for unless set: a pull request opened, updated or reopened.
@@ -192,6 +194,7 @@ impl Default for TriggerSettings {
             required_labels: Vec::new(),
             execution_mode: ExecutionMode::Direct,
             post_result: crate::PostResult::None,
+            setup: None,
         }
     }
 }

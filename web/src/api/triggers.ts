@@ -65,6 +65,10 @@ export interface Trigger {
   workflow_id: string | null
   /** What a run a GitHub event fired posts back to its pull request or issue. */
   post_result: PostResult
+  /** A shell script run in the run's working folder before its CLI. */
+  setup_script: string | null
+  /** Server variables the setup script gets, by name. */
+  setup_secrets: string[]
   created_at: string
   path_count: number
   paths?: TriggerPath[]
@@ -102,6 +106,8 @@ export interface TriggerInput {
   required_labels?: string[]
   execution_mode?: ExecutionMode
   post_result?: PostResult
+  setup_script?: string
+  setup_secrets?: string[]
   team_id?: string | null
   workflow_id?: string | null
   schedule_type?: ScheduleType

@@ -68,6 +68,12 @@ pub struct TriggerInput {
     /// comment, edited in place), `review` (a pull request review) or `check` (the check
     /// run's summary). Pull requests get a check run whatever this says.
     post_result: Option<String>,
+    /// A shell script (`/bin/sh -c`) run in the run's working folder before its CLI, such as
+    /// `npm ci`; a failing script fails the run. `""` removes it.
+    setup_script: Option<String>,
+    /// Variables of the server's environment the setup script gets (such as `NPM_TOKEN`); never
+    /// the server's own secrets.
+    setup_secrets: Option<Vec<String>>,
     /// The team a `team` trigger runs (`team-…`).
     #[serde(default, deserialize_with = "agented_triggers::patch::nullable")]
     #[schema(value_type = Option<String>)]
@@ -125,6 +131,8 @@ impl From<TriggerInput> for TriggerChange {
             required_labels: p.required_labels,
             execution_mode: p.execution_mode,
             post_result: p.post_result,
+            setup_script: p.setup_script,
+            setup_secrets: p.setup_secrets,
             team_id: p.team_id,
             workflow_id: p.workflow_id,
         };

@@ -85,6 +85,10 @@ pub struct TriggerView {
     pub workflow_id: Option<String>,
     /// What a GitHub-fired run posts back: `none`, `comment`, `review` or `check`.
     pub post_result: &'static str,
+    /// The script run before the CLI.
+    pub setup_script: Option<String>,
+    /// The names of the server variables the setup script gets (their values are never shown).
+    pub setup_secrets: Vec<String>,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Number of project paths.
@@ -140,6 +144,8 @@ impl TriggerView {
             team_id: s.execution_mode.team_id().map(ToString::to_string),
             workflow_id: s.execution_mode.workflow_id().map(ToString::to_string),
             post_result: s.post_result.as_str(),
+            setup_script: s.setup.as_ref().map(|x| x.script.clone()),
+            setup_secrets: s.setup.map(|x| x.secrets).unwrap_or_default(),
             created_at: t.created_at,
             path_count,
             paths: paths.map(|paths| paths.iter().map(PathView::from).collect()),

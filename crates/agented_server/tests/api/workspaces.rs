@@ -278,3 +278,46 @@ async fn cancelling_a_bubblewrap_run_stops_every_process_in_it() {
         assert!(crate::support::process_gone(pid), "process {pid} of the sandboxed run survived the cancel");
     }
 }
+
+#[tokio::test]
+async fn a_setup_step_runs_before_the_cli_with_its_named_secret_and_a_failing_one_fails_the_run() {
+    let app = TestApp::builder().env("NPM_TOKEN", "npm-s3cret").spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (bare, _) = repository_with_pull_request(dir.path());
+    let script = r#"printf '%s\n' "$NPM_TOKEN" > .npmrc-token && echo prepared; test -z "$SECRET_KEY""#;
+    let body =
+        json!({ "paths": repo_path(&bare), "setup_script": script, "setup_secrets": ["NPM_TOKEN", "SECRET_KEY"] });
+    let trigger = create_trigger(&app, body).await;
+    let done = wait_for_end(&app, &run(&app, &trigger, "cat=.npmrc-token lines=0").await).await;
+    assert_eq!(done["status"], "success", "{done}");
+    assert!(done["stdout_log"].as_str().unwrap().contains("[setup] prepared"), "{done}");
+    assert!(done["stdout_log"].as_str().unwrap().contains("npm-s3cret"), "the CLI reads what the setup wrote: {done}");
+    assert!(done["stderr_log"].as_str().unwrap().contains("SECRET_KEY is one of the server's own variables"), "{done}");
+    let (_, shown) = call(&app, Method::GET, &format!("/admin/triggers/{trigger}"), None).await;
+    assert_eq!(
+        (shown["setup_script"].as_str(), &shown["setup_secrets"]),
+        (Some(script), &json!(["NPM_TOKEN", "SECRET_KEY"]))
+    );
+
+    let failing = create_trigger(&app, json!({ "setup_script": "echo no network >&2; exit 3" })).await;
+    let done = wait_for_end(&app, &run(&app, &failing, "lines=1").await).await;
+    assert_eq!(done["status"], "failed", "{done}");
+    assert_eq!(done["error_message"], "the setup step failed with exit code 3");
+    assert!(done["stderr_log"].as_str().unwrap().contains("[setup] no network"), "{done}");
+    assert_eq!(done["session_id"], Value::Null, "the CLI never started: {done}");
+
+    for (body, field) in [
+        (json!({ "setup_script": "true", "setup_secrets": ["not-a-name"] }), "setup_secrets"),
+        (json!({ "setup_script": "", "setup_secrets": ["TOKEN"] }), "setup_secrets"),
+        (json!({ "setup_script": "x".repeat(10_001) }), "setup_script"),
+    ] {
+        let (status, answer) = call(&app, Method::PUT, &format!("/admin/triggers/{failing}"), Some(body)).await;
+        assert_eq!(status, 422, "{answer}");
+        assert!(answer["details"][field].is_string(), "{answer}");
+    }
+    let (status, _) =
+        call(&app, Method::PUT, &format!("/admin/triggers/{failing}"), Some(json!({ "setup_script": "" }))).await;
+    assert_eq!(status, 200);
+    let done = wait_for_end(&app, &run(&app, &failing, "lines=1").await).await;
+    assert_eq!(done["status"], "success", "without its setup step the run works: {done}");
+}
