@@ -7,6 +7,10 @@
 //!
 //! Credentials are a token named by an environment variable, or a GitHub App
 //! whose installation tokens are minted and cached (`token.rs`).
+//!
+//! Architecture invariant: an adapter implementing the executions domain's
+//! `RunReporter` port over GitHub's REST API; it decides what to post from the
+//! run and its trigger, and nothing else reaches GitHub.
 
 mod api;
 mod reporter;
