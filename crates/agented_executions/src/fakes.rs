@@ -677,3 +677,80 @@ impl crate::WorkflowStarter for RecordingStarter {
         Ok(crate::WorkflowStarted { run: agented_kernel::WorkflowRunId::generate(), workflow })
     }
 }
+
+/// Tracked pull requests in memory.
+#[derive(Debug, Default)]
+pub struct MemoryPrReviews {
+    rows: Mutex<Vec<crate::pr_reviews::PrReview>>,
+}
+
+#[async_trait]
+impl crate::pr_reviews::PrReviewRepository for MemoryPrReviews {
+    async fn list(
+        &self,
+        filter: &crate::pr_reviews::PrReviewFilter,
+        page: Page,
+    ) -> Result<(Vec<crate::pr_reviews::PrReview>, u64), ExecStoreError> {
+        let mut found: Vec<_> = lock(&self.rows)
+            .iter()
+            .filter(|r| filter.pr_status.is_none_or(|s| r.pr_status == s))
+            .filter(|r| filter.review_status.is_none_or(|s| r.review_status == s))
+            .filter(|r| filter.trigger_id.as_ref().is_none_or(|t| &r.trigger_id == t))
+            .cloned()
+            .collect();
+        found.sort_by(|a, b| b.updated_at.cmp(&a.updated_at).then(b.id.cmp(&a.id)));
+        let total = found.len() as u64;
+        Ok((found.into_iter().skip(page.offset as usize).take(page.limit as usize).collect(), total))
+    }
+
+    async fn all(&self) -> Result<Vec<crate::pr_reviews::PrReview>, ExecStoreError> {
+        Ok(lock(&self.rows).clone())
+    }
+
+    async fn get(&self, id: i64) -> Result<Option<crate::pr_reviews::PrReview>, ExecStoreError> {
+        Ok(lock(&self.rows).iter().find(|r| r.id == id).cloned())
+    }
+
+    async fn of_pull(&self, project: &str, number: i64) -> Result<Vec<crate::pr_reviews::PrReview>, ExecStoreError> {
+        Ok(lock(&self.rows).iter().filter(|r| r.project_name == project && r.pr_number == number).cloned().collect())
+    }
+
+    async fn insert(
+        &self,
+        review: &crate::pr_reviews::PrReview,
+    ) -> Result<(crate::pr_reviews::PrReview, bool), ExecStoreError> {
+        let mut rows = lock(&self.rows);
+        let same = |r: &&crate::pr_reviews::PrReview| {
+            r.trigger_id == review.trigger_id
+                && r.project_name == review.project_name
+                && r.pr_number == review.pr_number
+        };
+        if let Some(existing) = rows.iter().find(same) {
+            return Ok((existing.clone(), false));
+        }
+        let stored =
+            crate::pr_reviews::PrReview { id: rows.iter().map(|r| r.id).max().unwrap_or(0) + 1, ..review.clone() };
+        rows.push(stored.clone());
+        Ok((stored, true))
+    }
+
+    async fn update(
+        &self,
+        review: &crate::pr_reviews::PrReview,
+        expected: DateTime<Utc>,
+    ) -> Result<bool, ExecStoreError> {
+        let mut rows = lock(&self.rows);
+        let Some(row) = rows.iter_mut().find(|r| r.id == review.id && r.updated_at == expected) else {
+            return Ok(false);
+        };
+        *row = review.clone();
+        Ok(true)
+    }
+
+    async fn delete(&self, id: i64) -> Result<bool, ExecStoreError> {
+        let mut rows = lock(&self.rows);
+        let before = rows.len();
+        rows.retain(|r| r.id != id);
+        Ok(rows.len() < before)
+    }
+}

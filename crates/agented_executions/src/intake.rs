@@ -65,6 +65,8 @@ pub struct WebhookIntake {
     pub(crate) inspector: Option<crate::reception::Inspector>,
     /// The bot's GitHub handle: a comment mentioning it continues the latest run there.
     pub(crate) mention_handle: Option<String>,
+    /// Tracked pull requests, kept up to date from the deliveries.
+    pub(crate) pr_reviews: Option<crate::pr_reviews::PrReviewService>,
 }
 
 impl std::fmt::Debug for WebhookIntake {
@@ -83,7 +85,17 @@ impl WebhookIntake {
         clock: Arc<dyn Clock>,
         windows: RepeatWindows,
     ) -> Self {
-        Self { triggers, runs, dedup, clock, windows, github_secret: None, inspector: None, mention_handle: None }
+        Self {
+            triggers,
+            runs,
+            dedup,
+            clock,
+            windows,
+            github_secret: None,
+            inspector: None,
+            mention_handle: None,
+            pr_reviews: None,
+        }
     }
 
     /// Takes GitHub deliveries signed with `secret` (`GITHUB_WEBHOOK_SECRET`); without one they are refused.
@@ -97,6 +109,13 @@ impl WebhookIntake {
     #[must_use]
     pub fn with_mention_handle(mut self, handle: Option<String>) -> Self {
         self.mention_handle = handle.filter(|h| !h.is_empty());
+        self
+    }
+
+    /// Keeps the tracked pull requests (`/api/pr-reviews/`) up to date from GitHub's deliveries.
+    #[must_use]
+    pub fn with_pr_reviews(mut self, service: crate::pr_reviews::PrReviewService) -> Self {
+        self.pr_reviews = Some(service);
         self
     }
 
@@ -216,6 +235,7 @@ impl WebhookIntake {
             };
             self.run_once(who, &keys, request, &mut report).await;
         }
+        self.track_pull_request(event, &report).await;
         Ok(report)
     }
 

@@ -22,6 +22,7 @@ pub mod mention;
 pub mod model;
 pub mod overview;
 pub mod ports;
+pub mod pr_reviews;
 pub mod pricing;
 pub mod prompt;
 pub mod reception;
@@ -58,7 +59,7 @@ pub use pricing::{CostSource, ModelPrice, PriceTable};
 pub use prompt::{PromptRenderer, PromptValues, RenderedPrompt};
 pub use reception::{Arrival, DeliverySummary, Inspector, Reception, Refusal};
 pub use reply::reply_text;
-pub use report::{NoReporter, RunReporter};
+pub use report::{NoReporter, Reporters, RunReporter};
 pub use run_env::RunEnvironment;
 pub use scheduler::{Scheduler, TickReport, slot_key};
 pub use service::{

@@ -17,6 +17,28 @@ pub trait RunReporter: Send + Sync {
     async fn finished(&self, execution: &Execution, outcome: &Outcome, answer: &str) -> Vec<String>;
 }
 
+/// Several reporters, told in order; their lines together.
+pub struct Reporters(pub Vec<std::sync::Arc<dyn RunReporter>>);
+
+#[async_trait]
+impl RunReporter for Reporters {
+    async fn started(&self, execution: &Execution) -> Vec<String> {
+        let mut lines = Vec::new();
+        for r in &self.0 {
+            lines.extend(r.started(execution).await);
+        }
+        lines
+    }
+
+    async fn finished(&self, execution: &Execution, outcome: &Outcome, answer: &str) -> Vec<String> {
+        let mut lines = Vec::new();
+        for r in &self.0 {
+            lines.extend(r.finished(execution, outcome, answer).await);
+        }
+        lines
+    }
+}
+
 /// Reports nothing: no GitHub credentials are configured.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NoReporter;

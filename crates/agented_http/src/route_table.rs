@@ -9,8 +9,8 @@ macro_rules! route_table {
         use crate::middleware::require_principal::require_principal;
         use crate::routes::{
             accounts, agents, api_keys, audit, backends, budgets, context, deliveries, events, executions, follow_ups,
-            health, history, metrics, phases, planning, projects, research, schedules, session, streams, teams,
-            triggers, usage, webhooks, workers, workflow_runs, workflows, workspaces,
+            health, history, metrics, phases, planning, pr_reviews, projects, research, schedules, session, streams,
+            teams, triggers, usage, webhooks, workers, workflow_runs, workflows, workspaces,
         };
         use actix_web::middleware::from_fn;
 
@@ -128,7 +128,14 @@ macro_rules! route_table {
 
         /// Routes under `/api`: projects and roadmaps (their macros give the path below it).
         fn project_routes(cfg: &mut ServiceConfig) {
-            cfg.service(projects::list_projects)
+            cfg.service(pr_reviews::list_pr_reviews)
+                .service(pr_reviews::pr_review_stats)
+                .service(pr_reviews::pr_review_history)
+                .service(pr_reviews::get_pr_review)
+                .service(pr_reviews::create_pr_review)
+                .service(pr_reviews::update_pr_review)
+                .service(pr_reviews::delete_pr_review)
+                .service(projects::list_projects)
                 .service(projects::import_project)
                 .service(projects::create_project)
                 .service(projects::get_project)

@@ -45,6 +45,8 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// The worker registry.
     pub workers: agented_executions::WorkerService,
+    /// Tracked pull requests (`/api/pr-reviews/`).
+    pub pr_reviews: agented_executions::pr_reviews::PrReviewService,
     /// The run workspaces and mirrors this server keeps.
     pub workspaces: Arc<dyn agented_executions::WorkspaceInventory>,
     /// Workflows and their versions.

@@ -258,6 +258,7 @@ impl Application {
             metrics: metrics.clone(),
             workers: runs.workers.clone(),
             workspaces: runs.runner.workspaces(),
+            pr_reviews: runs.pr_reviews,
             workflows: runs.workflows,
             workflow_runs: runs.workflow_runs,
             agents: runs.agents,
@@ -459,6 +460,7 @@ pub(crate) struct Runs {
     pub(crate) agents: agented_workflows::AgentService,
     pub(crate) workflows: agented_workflows::WorkflowService,
     pub(crate) teams: agented_workflows::TeamService,
+    pub(crate) pr_reviews: agented_executions::pr_reviews::PrReviewService,
 }
 
 /// Runs of workflows, and the signal that wakes this process's driver.
@@ -722,6 +724,10 @@ pub(crate) async fn start_runs(
         settings.environment_variables.0.get(name).cloned()
     });
     let env_for_workflows = (path_env.clone(), base_env.clone());
+    let pr_reviews = agented_executions::pr_reviews::PrReviewService::new(
+        Arc::new(agented_store::SqlPrReviews::new(database.clone())),
+        clock.clone(),
+    );
     let runner = Runner::new(
         RunnerPorts {
             executions: executions.clone(),
@@ -731,7 +737,10 @@ pub(crate) async fn start_runs(
             orchestration: orchestration.clone(),
             clock: clock.clone(),
             queue: queue.clone(),
-            reporter: crate::github_writeback::reporter(settings, triggers.clone())?,
+            reporter: Arc::new(agented_executions::Reporters(vec![
+                Arc::new(agented_executions::pr_reviews::PrReviewTracker(pr_reviews.clone())),
+                crate::github_writeback::reporter(settings, triggers.clone())?,
+            ])),
         },
         RunnerOptions {
             path_env: path_env.clone(),
@@ -825,6 +834,7 @@ pub(crate) async fn start_runs(
     )
     .with_github_secret(settings.github.webhook_secret.as_deref().map(str::to_owned))
     .with_mention_handle(Some(settings.github.bot_handle.clone()))
+    .with_pr_reviews(pr_reviews.clone())
     .with_inspector(agented_executions::Inspector {
         // Written behind the answer: a delivery never waits on its inspector record.
         log: Arc::new(agented_executions::QueuedDeliveryLog::start(Arc::new(agented_store::SqlDeliveries::new(
@@ -877,6 +887,7 @@ pub(crate) async fn start_runs(
         agents: agent_service,
         workflows,
         teams,
+        pr_reviews,
         components,
         webhooks,
         scheduler,

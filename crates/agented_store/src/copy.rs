@@ -14,7 +14,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::SqliteConnection;
 
 /// The tables, parents before children (foreign keys hold at every insert).
-pub const TABLES: [&str; 22] = [
+pub const TABLES: [&str; 23] = [
     "backends",
     "triggers",
     "trigger_paths",
@@ -37,10 +37,11 @@ pub const TABLES: [&str; 22] = [
     "workflow_node_executions",
     "agents",
     "teams",
+    "pr_reviews",
 ];
 
 /// Tables whose `id` PostgreSQL numbers itself: its counter must pass the copied ids.
-const NUMBERED: [&str; 4] = ["audit_log", "trigger_paths", "webhook_deliveries", "roadmap_versions"];
+const NUMBERED: [&str; 5] = ["audit_log", "trigger_paths", "webhook_deliveries", "roadmap_versions", "pr_reviews"];
 
 /// Rows per statement.
 const BATCH: usize = 500;

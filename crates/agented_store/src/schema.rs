@@ -195,6 +195,26 @@ diesel::table! {
 }
 
 diesel::joinable!(trigger_paths -> triggers (trigger_id));
+diesel::table! {
+    pr_reviews (id) {
+        id -> BigInt,
+        trigger_id -> Text,
+        project_name -> Text,
+        github_repo_url -> Nullable<Text>,
+        pr_number -> BigInt,
+        pr_url -> Text,
+        pr_title -> Text,
+        pr_author -> Nullable<Text>,
+        pr_status -> Text,
+        review_status -> Text,
+        review_comment -> Nullable<Text>,
+        fixes_applied -> BigInt,
+        fix_comment -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(execution_logs -> executions (execution_id));
 diesel::joinable!(planning_work -> projects (project_id));
 diesel::allow_tables_to_appear_in_same_query!(

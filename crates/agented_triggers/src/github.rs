@@ -59,6 +59,10 @@ pub struct GithubEvent {
     pub github: Option<crate::GithubOrigin>,
     /// A comment's author's standing in the repository (`OWNER`, `MEMBER`, `COLLABORATOR`, …).
     pub author_association: Option<String>,
+    /// Whether a closed pull request was merged.
+    pub merged: bool,
+    /// A submitted review's state (`approved`, `changes_requested`, `commented`) and text.
+    pub review: Option<(String, Option<String>)>,
 }
 
 impl GithubEvent {
@@ -79,6 +83,8 @@ impl GithubEvent {
             action: field("action"),
             github: crate::GithubOrigin::from_event(event, payload, repository.as_deref()),
             author_association: field("comment.author_association"),
+            merged: value_at(payload, "pull_request.merged").and_then(Value::as_bool) == Some(true),
+            review: field("review.state").map(|state| (state, field("review.body"))),
             repository,
             values,
         }

@@ -16,6 +16,18 @@ fn field(name: &str, message: String) -> ApiError {
     ApiError::invalid_fields(BTreeMap::from([(name.to_owned(), message)]))
 }
 
+impl From<agented_executions::pr_reviews::PrReviewError> for ApiError {
+    fn from(err: agented_executions::pr_reviews::PrReviewError) -> Self {
+        use agented_executions::pr_reviews::PrReviewError as E;
+        match err {
+            E::NotFound => Self::not_found(err.to_string()),
+            E::Duplicate(_) => Self::conflict(err.to_string()),
+            E::Invalid(fields) => Self::invalid_fields(fields),
+            E::Store(e) => Self::unavailable_error(&e),
+        }
+    }
+}
+
 impl From<agented_auth::AuthError> for ApiError {
     fn from(err: agented_auth::AuthError) -> Self {
         use agented_auth::AuthError as E;

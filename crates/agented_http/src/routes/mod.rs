@@ -17,6 +17,7 @@ pub mod history;
 pub mod metrics;
 pub mod phases;
 pub mod planning;
+pub mod pr_reviews;
 pub mod projects;
 pub mod research;
 pub mod roadmap_views;

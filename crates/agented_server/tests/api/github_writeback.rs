@@ -10,9 +10,9 @@ use agented_test_support::{FakeGithub, TestApp};
 use serde_json::{Value, json};
 use std::path::Path;
 
-const TOKEN: &str = "ghp_test_token";
+pub(crate) const TOKEN: &str = "ghp_test_token";
 
-async fn app_for(github: &FakeGithub, extra: &[(&str, &str)]) -> TestApp {
+pub(crate) async fn app_for(github: &FakeGithub, extra: &[(&str, &str)]) -> TestApp {
     let mut builder = TestApp::builder()
         .env("AGENTED__GITHUB__WEBHOOK_SECRET", SECRET)
         .env("AGENTED__GITHUB__API_URL", &github.url)
@@ -25,7 +25,7 @@ async fn app_for(github: &FakeGithub, extra: &[(&str, &str)]) -> TestApp {
 }
 
 /// A GitHub trigger on the repository at `bare` that posts as `post_result`.
-async fn trigger(app: &TestApp, bare: &Path, post_result: &str) -> String {
+pub(crate) async fn trigger(app: &TestApp, bare: &Path, post_result: &str) -> String {
     let paths = json!([{ "github_repo_url": format!("file://{}", bare.display()) }]);
     let events = json!(["pull_request", "issues"]);
     let body = json!({ "trigger_source": "github", "prompt_template": "{message}", "paths": paths,
@@ -33,7 +33,7 @@ async fn trigger(app: &TestApp, bare: &Path, post_result: &str) -> String {
     create_trigger(app, body).await
 }
 
-fn pull_request(action: &str, head: &str, body: &str) -> String {
+pub(crate) fn pull_request(action: &str, head: &str, body: &str) -> String {
     json!({
         "action": action, "number": 7,
         "pull_request": { "html_url": "https://github.com/acme/tools/pull/7", "number": 7, "title": "Change",
@@ -44,7 +44,7 @@ fn pull_request(action: &str, head: &str, body: &str) -> String {
 }
 
 /// Delivers `event` and waits for the one run it started.
-async fn delivered(app: &TestApp, event: &str, payload: &str, delivery: &str) -> Value {
+pub(crate) async fn delivered(app: &TestApp, event: &str, payload: &str, delivery: &str) -> Value {
     let (status, answer) = send(app, "/api/webhooks/github/", event, payload, Some(SECRET), delivery).await;
     assert_eq!(status, 200, "{answer}");
     let id = answer["executions"][0]["execution_id"].as_str().unwrap_or_else(|| panic!("{answer}")).to_owned();

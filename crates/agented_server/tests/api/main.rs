@@ -20,6 +20,7 @@ mod metrics;
 mod openapi;
 mod path_variants;
 mod planning;
+mod pr_reviews;
 mod probes;
 mod projects;
 mod rate_limits;
