@@ -19,6 +19,7 @@ const pages = (ids) => [
   `/executions/${ids.execution}`,
   `/executions/${ids.execution}?view=raw`,
   '/deliveries',
+  '/pr-reviews',
   '/workflows',
   `/workflows/${ids.workflow}`,
   `/workflows/${ids.workflow}/runs/${ids.workflowRun}`,

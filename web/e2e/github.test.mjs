@@ -107,6 +107,14 @@ describe('the loop back to GitHub', () => {
     await page.getByTestId('log-viewer').filter({ hasText: 'pr head' }).waitFor()
     const followUp = new URL(page.url()).pathname.split('/').pop()
 
+    // The PR Reviews page lists the pull request, open, with the bot's review kept.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'PR Reviews' }).click()
+    await page.getByRole('heading', { level: 1, name: 'PR Reviews' }).waitFor()
+    const row = page.locator('tr[data-pr="acme/tools#7"]')
+    await row.waitFor()
+    assert.match(await row.textContent(), /#7 Change\s*acme\/tools\s*ann\s*open\s*pending/)
+    await page.getByTestId('pr-stats').filter({ hasText: '1 pull request: 1 open' }).waitFor()
+
     // Settings shows the one workspace the thread shares, last used by the follow-up, and its mirror.
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click()
     await page.getByRole('heading', { level: 1, name: 'Settings' }).waitFor()
