@@ -46,6 +46,10 @@ impl GithubReporter {
     /// The check run a pull request's run gets, if it has a head commit.
     async fn open_check(&self, execution: &Execution, origin: &GithubOrigin, name: &str, notes: &mut Vec<String>) {
         let Some(commit) = origin.commit.as_deref().filter(|_| origin.pull_request) else { return };
+        if self.checks().contains_key(execution.execution_id.as_str()) {
+            // A run that waited for a rate limit starts again: its check run is open already.
+            return;
+        }
         let body = json!({
             "name": format!("Agented: {name}"),
             "head_sha": commit,

@@ -144,6 +144,13 @@ impl Runner {
         let collect = LogCollector::new(self, id, attempt, parser, *seq, base).run(lines_rx, gone_rx);
         let (ending, collected) = tokio::join!(supervise, collect);
         self.track_group(id, None);
+        if let Some(session) = collected.parser.session() {
+            // Written once the CLI is done: a write while its first lines are stored would
+            // hold up their group commit (SQLite has one writer).
+            if let Err(e) = self.ports.executions.set_session(id, session).await {
+                log_store(&e, id);
+            }
+        }
         *seq = collected.seq;
         let mut outcome = outcome::of_process(ending, &collected.parser, snapshot.timeout_seconds, clock.now());
         outcome.usage = base.plus(collected.parser.usage());

@@ -117,14 +117,7 @@ impl<'a> LogCollector<'a> {
         // Lines still arriving after the group ended are kept: the drain waits for them.
         self.extend_drain();
         if stream == LogStream::Stdout {
-            let had_session = self.parser.session().is_some();
             self.usage_changed |= self.parser.observe(&content);
-            if !had_session && let Some(session) = self.parser.session() {
-                // Stored as soon as it is known: a follow-up may resume a run that failed later.
-                if let Err(e) = self.runner.ports.executions.set_session(self.id, session).await {
-                    log_store(&e, self.id);
-                }
-            }
         }
         match self.hit.as_mut() {
             None => self.hit = self.rules.scan(&content),

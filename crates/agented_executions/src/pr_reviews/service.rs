@@ -6,7 +6,7 @@ use super::port::PrReviewRepository;
 use crate::ExecStoreError;
 use agented_kernel::{Clock, Page};
 use agented_triggers::FieldErrors;
-use chrono::{Duration, NaiveDate};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -47,6 +47,29 @@ pub struct NewPrReview {
     pub github_repo_url: Option<String>,
     /// Who opened it.
     pub pr_author: Option<String>,
+}
+
+impl NewPrReview {
+    /// The row `trigger` tracks from `now` on: open, waiting for a review.
+    fn tracked(self, trigger: String, now: DateTime<Utc>) -> PrReview {
+        PrReview {
+            id: 0,
+            trigger_id: trigger,
+            project_name: self.project_name.trim().to_owned(),
+            github_repo_url: self.github_repo_url,
+            pr_number: self.pr_number,
+            pr_url: self.pr_url,
+            pr_title: self.pr_title,
+            pr_author: self.pr_author,
+            pr_status: PrStatus::Open,
+            review_status: ReviewStatus::Pending,
+            review_comment: None,
+            fixes_applied: 0,
+            fix_comment: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
 }
 
 /// A change of a tracked pull request (`PUT /api/pr-reviews/{id}`); `None` keeps a field.
@@ -151,24 +174,8 @@ impl PrReviewService {
         if !errors.is_empty() {
             return Err(PrReviewError::Invalid(errors));
         }
-        let now = self.clock.now();
-        let review = PrReview {
-            id: 0,
-            trigger_id: new.trigger_id.unwrap_or_else(|| agented_triggers::PR_REVIEW.id.to_owned()),
-            project_name: new.project_name.trim().to_owned(),
-            github_repo_url: new.github_repo_url,
-            pr_number: new.pr_number,
-            pr_url: new.pr_url,
-            pr_title: new.pr_title,
-            pr_author: new.pr_author,
-            pr_status: PrStatus::Open,
-            review_status: ReviewStatus::Pending,
-            review_comment: None,
-            fixes_applied: 0,
-            fix_comment: None,
-            created_at: now,
-            updated_at: now,
-        };
+        let trigger = new.trigger_id.clone().unwrap_or_else(|| agented_triggers::PR_REVIEW.id.to_owned());
+        let review = new.tracked(trigger, self.clock.now());
         let (stored, new_row) = self.repo.insert(&review).await?;
         if !new_row {
             return Err(PrReviewError::Duplicate(format!("{}#{}", stored.project_name, stored.pr_number)));
@@ -316,28 +323,19 @@ impl PrReviewService {
     pub async fn on_pull_request(&self, event: &PullEvent, started: &[String]) -> Result<(), PrReviewError> {
         let now = self.clock.now();
         for trigger in started {
-            let url = event
-                .url
-                .clone()
-                .unwrap_or_else(|| format!("https://github.com/{}/pull/{}", event.project, event.number));
-            let review = PrReview {
-                id: 0,
-                trigger_id: trigger.clone(),
+            let new = NewPrReview {
                 project_name: event.project.clone(),
-                github_repo_url: event.repo_url.clone(),
                 pr_number: event.number,
-                pr_url: url,
+                pr_url: event
+                    .url
+                    .clone()
+                    .unwrap_or_else(|| format!("https://github.com/{}/pull/{}", event.project, event.number)),
                 pr_title: event.title.clone().unwrap_or_else(|| format!("Pull request #{}", event.number)),
+                trigger_id: None,
+                github_repo_url: event.repo_url.clone(),
                 pr_author: event.author.clone(),
-                pr_status: PrStatus::Open,
-                review_status: ReviewStatus::Pending,
-                review_comment: None,
-                fixes_applied: 0,
-                fix_comment: None,
-                created_at: now,
-                updated_at: now,
             };
-            self.repo.insert(&review).await?;
+            self.repo.insert(&new.tracked(trigger.clone(), now)).await?;
         }
         let change = |review: &mut PrReview| {
             match event.action.as_str() {
