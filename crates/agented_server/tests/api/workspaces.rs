@@ -94,33 +94,37 @@ async fn retention_keeps_the_newest_succeeded_and_failed_workspaces_only() {
             wait_for_end(&app, &run(&app, &trigger, message).await).await["execution_id"].as_str().unwrap().to_owned(),
         );
     }
-    // The newest success and the newest failure stay; the sweep after the last run removes the rest.
-    let expected = [ids[3].clone(), ids[4].clone()];
+    // The newest success and the newest failure stay; the sweep after the last run removes the
+    // rest, then prunes them from the mirror. It runs behind the run's end: wait for both.
     let runs = app.workspace_dir.join("runs");
-    let mut left = Vec::new();
-    for _ in 0..200 {
-        left = std::fs::read_dir(&runs)
-            .unwrap()
-            .flatten()
-            .filter_map(|e| e.file_name().into_string().ok())
-            .filter(|n| n.starts_with("exec-"))
-            .collect::<Vec<_>>();
-        left.sort();
-        if left.len() == 2 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    let mut want = expected.to_vec();
-    want.sort();
-    assert_eq!(left, want);
-    // git no longer lists the removed worktrees.
     let mirror = std::fs::read_dir(runs.join("mirrors"))
         .unwrap()
         .flatten()
         .find(|e| e.path().extension().is_some_and(|x| x == "git"))
-        .unwrap();
-    let listed = crate::support::git(&["--git-dir", mirror.path().to_str().unwrap(), "worktree", "list"], dir.path());
+        .unwrap()
+        .path();
+    let state = || {
+        let mut left: Vec<String> = std::fs::read_dir(&runs)
+            .unwrap()
+            .flatten()
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| n.starts_with("exec-"))
+            .collect();
+        left.sort();
+        let listed = crate::support::git(&["--git-dir", mirror.to_str().unwrap(), "worktree", "list"], dir.path());
+        (left, listed)
+    };
+    let (mut left, mut listed) = state();
+    for _ in 0..200 {
+        if left.len() == 2 && listed.lines().count() == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        (left, listed) = state();
+    }
+    let mut want = vec![ids[3].clone(), ids[4].clone()];
+    want.sort();
+    assert_eq!(left, want);
     assert_eq!(listed.lines().count(), 1 + 2, "the mirror and the two kept worktrees: {listed}");
 
     // The Settings page's report: what is kept, its size, and the limits.
