@@ -86,6 +86,16 @@ pub fn sign(secret: &str, id: &str, timestamp: i64, body: &[u8]) -> String {
     format!("v1,{}", STANDARD.encode(mac(secret, &message, body).finalize().into_bytes()))
 }
 
+/// A fresh signing secret in the Standard Webhooks form: `whsec_` and 24 random bytes in base64.
+///
+/// # Errors
+/// The system's random source failed.
+pub fn new_secret() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes)?;
+    Ok(format!("whsec_{}", STANDARD.encode(bytes)))
+}
+
 /// What generic deliveries must show of their time of sending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimestampPolicy {
@@ -158,6 +168,13 @@ mod tests {
             SignedMessage { id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: "1614265330", signatures: &signature };
         let at = Utc.timestamp_opt(1_614_265_330, 0).unwrap();
         assert_eq!(verify(secret, &message, body, at, TOLERANCE), Ok(()));
+    }
+
+    #[test]
+    fn a_new_secret_is_whsec_and_24_random_bytes() {
+        let (a, b) = (new_secret().unwrap(), new_secret().unwrap());
+        assert_ne!(a, b);
+        assert_eq!(STANDARD.decode(a.strip_prefix("whsec_").unwrap()).unwrap().len(), 24);
     }
 
     #[test]

@@ -103,33 +103,7 @@ impl ExecutionRepository for MemoryExecutions {
             claims.insert((new.trigger_id.clone(), c.key.clone()), c.expires_at);
         }
         drop(claims);
-        let execution = Execution {
-            execution_id: new.execution_id.clone(),
-            trigger_id: new.trigger_id.clone(),
-            trigger_type: new.trigger_type,
-            status: ExecutionStatus::Queued,
-            queued_at: new.queued_at,
-            started_at: None,
-            finished_at: None,
-            duration_ms: None,
-            snapshot: new.snapshot.clone(),
-            message: new.message.clone(),
-            command: None,
-            exit_code: None,
-            error_message: None,
-            input_tokens: None,
-            output_tokens: None,
-            total_cost_usd: None,
-            cost_source: None,
-            account_id: None,
-            pgid: None,
-            retry_of: new.retry_of.clone(),
-            log_lines: 0,
-            next_attempt_at: None,
-            rate_limit_attempts: 0,
-            worker: None,
-            session_id: None,
-        };
+        let execution = queued_execution(new);
         lock(&self.rows).push(execution.clone());
         Ok(execution)
     }
@@ -551,6 +525,38 @@ impl BackendProbe for FixedProbe {
     async fn redetect(&self, command: &str) -> Detection {
         lock(&self.probes).push(command.to_owned());
         self.detect(command)
+    }
+}
+
+/// The execution `new` becomes when it is queued.
+#[must_use]
+pub fn queued_execution(new: &NewExecution) -> Execution {
+    Execution {
+        execution_id: new.execution_id.clone(),
+        trigger_id: new.trigger_id.clone(),
+        trigger_type: new.trigger_type,
+        status: ExecutionStatus::Queued,
+        queued_at: new.queued_at,
+        started_at: None,
+        finished_at: None,
+        duration_ms: None,
+        snapshot: new.snapshot.clone(),
+        message: new.message.clone(),
+        command: None,
+        exit_code: None,
+        error_message: None,
+        input_tokens: None,
+        output_tokens: None,
+        total_cost_usd: None,
+        cost_source: None,
+        account_id: None,
+        pgid: None,
+        retry_of: new.retry_of.clone(),
+        log_lines: 0,
+        next_attempt_at: None,
+        rate_limit_attempts: 0,
+        worker: None,
+        session_id: None,
     }
 }
 

@@ -20,6 +20,7 @@ pub mod guard;
 pub mod intake;
 pub mod mention;
 pub mod model;
+pub mod notice;
 pub mod overview;
 pub mod ports;
 pub mod pr_reviews;
@@ -49,6 +50,7 @@ pub use follow_up::FollowUp;
 pub use guard::{DEFAULT_MAX_UNTRUSTED_CHARS, FenceNonce, PromptInput};
 pub use intake::{DeliveryReport, GithubRefusal, RepeatWindows, TriggerRef, WebhookIntake};
 pub use model::{Execution, LogLine, LogStream, Outcome, RunSnapshot, TriggerType};
+pub use notice::{run_event, run_notice};
 pub use overview::{ComposedOverview, LatestRun, TriggerOverview, TriggerSummary};
 pub use ports::{
     AttemptRecord, BackendCatalog, BackendDirectory, BackendEntry, BackendProbe, BackendWriteError, BusEvent, Claim,

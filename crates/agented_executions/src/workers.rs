@@ -146,6 +146,7 @@ pub struct WorkerService {
     clock: Arc<dyn Clock>,
     lost_after: Duration,
     local: LocalHost,
+    notices: Arc<dyn agented_kernel::Notices>,
 }
 
 impl std::fmt::Debug for WorkerService {
@@ -164,7 +165,14 @@ impl WorkerService {
         lost_after: Duration,
         local: LocalHost,
     ) -> Self {
-        Self { registry, executions, clock, lost_after, local }
+        Self { registry, executions, clock, lost_after, local, notices: Arc::new(agented_kernel::NoNotices) }
+    }
+
+    /// Tells `notices` of each run a lost worker leaves interrupted.
+    #[must_use]
+    pub fn with_notices(mut self, notices: Arc<dyn agented_kernel::Notices>) -> Self {
+        self.notices = notices;
+        self
     }
 
     /// How long a worker may go without a beat before it is lost.
@@ -285,6 +293,7 @@ impl WorkerService {
             }
             let outcome = Outcome::closing(&run, ExecutionStatus::Interrupted, WORKER_LOST, now);
             if self.executions.finish_if(&run.execution_id, ExecutionStatus::Running, &outcome).await? {
+                self.notices.notify(crate::run_notice(&run, &outcome));
                 sweep.interrupted.push(run.execution_id.clone());
             }
         }

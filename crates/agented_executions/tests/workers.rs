@@ -21,6 +21,14 @@ const HERE: &str = "host-a";
 const LIVE_PIDS: [i32; 2] = [100, 200];
 
 fn service(w: &World, registry: &Arc<MemoryWorkers>) -> WorkerService {
+    service_telling(w, registry, Arc::new(agented_kernel::NoNotices))
+}
+
+fn service_telling(
+    w: &World,
+    registry: &Arc<MemoryWorkers>,
+    notices: Arc<dyn agented_kernel::Notices>,
+) -> WorkerService {
     WorkerService::new(
         registry.clone(),
         w.executions.clone(),
@@ -28,6 +36,7 @@ fn service(w: &World, registry: &Arc<MemoryWorkers>) -> WorkerService {
         Duration::seconds(30),
         LocalHost { name: HERE.to_owned(), alive: Arc::new(|pid| LIVE_PIDS.contains(&pid)) },
     )
+    .with_notices(notices)
 }
 
 /// A running execution claimed by `worker`.
@@ -70,7 +79,8 @@ async fn a_worker_is_active_while_it_beats_lost_when_it_stops_beating_and_stoppe
 async fn a_sweep_interrupts_the_runs_of_gone_workers_and_nothing_else() {
     let w = world();
     let registry = Arc::new(MemoryWorkers::default());
-    let workers = service(&w, &registry);
+    let notices = Arc::new(agented_kernel::RecordedNotices::default());
+    let workers = service_telling(&w, &registry, notices.clone());
     let (live, silent, elsewhere, me) =
         (WorkerId::generate(), WorkerId::generate(), WorkerId::generate(), WorkerId::generate());
     workers.register(&live, 100, Vec::new(), 1, "0.1.0").await.unwrap();
@@ -104,6 +114,16 @@ async fn a_sweep_interrupts_the_runs_of_gone_workers_and_nothing_else() {
     let stored = w.executions.get(&on_silent).await.unwrap().unwrap();
     assert_eq!(stored.status, ExecutionStatus::Interrupted);
     assert_eq!(stored.error_message.as_deref(), Some(WORKER_LOST));
+    let told: Vec<(agented_kernel::NoticeEvent, String)> =
+        notices.all().into_iter().map(|n| (n.event, n.data["execution_id"].to_string())).collect();
+    assert_eq!(
+        told,
+        vec![
+            (agented_kernel::NoticeEvent::WorkerLost, on_unknown.to_string()),
+            (agented_kernel::NoticeEvent::WorkerLost, on_silent.to_string()),
+        ],
+        "each interrupted run is told once, as `worker.lost`"
+    );
     for (id, why) in [(&on_live, "beating"), (&on_elsewhere, "beating, on another host"), (&on_me, "the sweeper's own")]
     {
         assert_eq!(status(&w, id).await, ExecutionStatus::Running, "{why}");

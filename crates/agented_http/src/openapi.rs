@@ -29,6 +29,7 @@ use utoipa::OpenApi;
         (name = "workflows", description = "Workflows: versioned DAGs of agent, command, conditional, transform, approval, wait and sub-workflow nodes, and their runs"),
         (name = "agents", description = "Agents: reusable definitions (role, goals, prompt, backend, model, tools) run as ordinary executions"),
         (name = "teams", description = "Teams of agents in seven topologies, each compiled to a workflow and run as a workflow run"),
+        (name = "notifications", description = "Notifiers: outgoing webhooks (signed the Standard Webhooks way) and Slack messages on run ends, budget warnings, approvals and lost workers, with a delivery log"),
         (name = "planning", description = "Planning sessions and research runs: a bot asked through ordinary executions of bot-planner"),
     )
 )]

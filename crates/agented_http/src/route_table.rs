@@ -9,8 +9,8 @@ macro_rules! route_table {
         use crate::middleware::require_principal::require_principal;
         use crate::routes::{
             accounts, agents, api_keys, audit, backends, budgets, context, deliveries, events, executions, follow_ups,
-            health, history, metrics, phases, planning, pr_reviews, projects, research, schedules, session, streams,
-            teams, triggers, usage, webhooks, workers, workflow_runs, workflows, workspaces,
+            health, history, metrics, notifiers, phases, planning, pr_reviews, projects, research, schedules, session,
+            streams, teams, triggers, usage, webhooks, workers, workflow_runs, workflows, workspaces,
         };
         use actix_web::middleware::from_fn;
 
@@ -85,6 +85,15 @@ macro_rules! route_table {
                 .service(deliveries::test_match)
                 .service(workers::list_workers)
                 .service(workspaces::list_workspaces)
+                .service(notifiers::list_notifiers)
+                .service(notifiers::create_notifier)
+                .service(notifiers::get_notifier)
+                .service(notifiers::update_notifier)
+                .service(notifiers::delete_notifier)
+                .service(notifiers::rotate_notifier_secret)
+                .service(notifiers::test_notifier)
+                .service(notifiers::notifier_deliveries)
+                .service(notifiers::redeliver)
                 .service(workflows::import_workflow)
                 .service(workflows::validate_workflow)
                 .service(workflows::export_workflow)

@@ -178,6 +178,11 @@ prefixed_id!(
     WorkerId, "wrk-", "worker"
 );
 
+prefixed_id!(
+    /// Where notices go (an outgoing webhook or a Slack channel): `ntf-` + 6 lowercase alphanumerics.
+    NotifierId, "ntf-", "notifier"
+);
+
 /// An execution id: `exec-{trigger_id}-{YYYYMMDDTHHMMSS}-{4 chars}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

@@ -195,6 +195,28 @@ impl BudgetState {
         self.against(&format!("hard limit ${:.2}", self.budget.hard_limit_usd.unwrap_or_default()))
     }
 
+    /// The notice of this budget reaching its soft limit, told at `at` (one per period).
+    #[must_use]
+    pub fn warning_notice(&self, at: DateTime<Utc>) -> agented_kernel::Notice {
+        use agented_kernel::{NoticeEvent, NoticeValue};
+        let b = &self.budget;
+        let key = format!("{}:{}:{}", NoticeEvent::BudgetWarning, b.id, self.window.start.timestamp());
+        let mut notice = agented_kernel::Notice::new(NoticeEvent::BudgetWarning, key, self.explain(), at)
+            .text("budget_id", b.id.as_str())
+            .text("scope", b.scope.as_str())
+            .text("period", b.period.as_str())
+            .text("period_start", self.window.start.to_rfc3339())
+            .fact("entity_id", b.entity_id.clone().map(NoticeValue::Text))
+            .fact("spent_usd", Some(NoticeValue::Number(self.spent_usd)))
+            .fact("soft_limit_usd", b.soft_limit_usd.map(NoticeValue::Number))
+            .fact("hard_limit_usd", b.hard_limit_usd.map(NoticeValue::Number));
+        if b.scope == BudgetScope::Trigger {
+            notice.trigger_id = b.entity_id.clone().and_then(|t| agented_kernel::TriggerId::try_from(t).ok());
+        }
+        notice.link = Some("/budgets".into());
+        notice
+    }
+
     fn against(&self, limit: &str) -> String {
         let reserved = if self.reserved_usd > 0.0 {
             format!(" and running runs hold ${:.4} more", self.reserved_usd)
@@ -405,6 +427,22 @@ mod tests {
         assert!(budget(BudgetScope::Backend, Some("backend-claude"), None, Some(1.0)).applies(&run));
         assert!(budget(BudgetScope::Account, Some("acct-x"), None, Some(1.0)).applies(&run));
         assert!(!budget(BudgetScope::Account, Some("acct-x"), None, Some(1.0)).applies(&other));
+    }
+
+    #[test]
+    fn a_warning_notice_names_the_budget_its_period_and_a_trigger_budgets_trigger() {
+        use agented_kernel::{NoticeEvent, NoticeValue};
+        let at = DateTime::<Utc>::UNIX_EPOCH;
+        let trigger =
+            BudgetState::new(budget(BudgetScope::Trigger, Some("trig-a"), Some(1.0), None), window(), 1.5, 0.0);
+        let notice = trigger.warning_notice(at);
+        assert_eq!(notice.event, NoticeEvent::BudgetWarning);
+        assert_eq!(notice.key, "budget.warning:budget-test:0", "one key per budget and period");
+        assert_eq!(notice.trigger_id.map(|t| t.to_string()).as_deref(), Some("trig-a"));
+        assert_eq!(notice.data["spent_usd"], NoticeValue::Number(1.5));
+        assert!(notice.summary.contains("has spent $1.5000"), "{}", notice.summary);
+        let global = BudgetState::new(budget(BudgetScope::Global, None, Some(1.0), None), window(), 1.5, 0.0);
+        assert_eq!(global.warning_notice(at).trigger_id, None);
     }
 
     #[test]

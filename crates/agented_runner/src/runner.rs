@@ -81,6 +81,8 @@ pub struct RunnerPorts {
     pub queue: Arc<dyn RunQueue>,
     /// Reports runs a GitHub event fired back to GitHub.
     pub reporter: Arc<dyn RunReporter>,
+    /// Told of every run's end (outgoing webhooks, Slack).
+    pub notices: Arc<dyn agented_kernel::Notices>,
 }
 
 #[derive(Default)]
@@ -345,7 +347,18 @@ impl Runner {
         }
         match self.ports.executions.finish(id, &outcome).await {
             Ok(true) => {
-                tracing::info!(execution_id = %id, status = %outcome.status, exit_code = ?outcome.exit_code, "run finished")
+                tracing::info!(execution_id = %id, status = %outcome.status, exit_code = ?outcome.exit_code, "run finished");
+                let fetched;
+                let ended = match execution {
+                    Some(e) => Some(e),
+                    None => {
+                        fetched = self.ports.executions.get(id).await.ok().flatten();
+                        fetched.as_ref()
+                    }
+                };
+                if let Some(ended) = ended {
+                    self.ports.notices.notify(agented_executions::run_notice(ended, &outcome));
+                }
             }
             Ok(false) => {}
             Err(e) => log_store(&e, id),

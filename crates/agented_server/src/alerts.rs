@@ -1,22 +1,24 @@
-//! Where a budget's soft-limit warning goes: the audit trail and the log.
+//! Where a budget's soft-limit warning goes: the audit trail, the log, and the notifiers.
 
 use agented_auth::{AuditEntry, AuditLog, Outcome};
-use agented_kernel::Clock;
+use agented_kernel::{Clock, Notices};
 use agented_orchestration::{BudgetAlerts, BudgetState};
 use async_trait::async_trait;
 use std::sync::Arc;
 
-/// Writes each soft-limit warning as an audit entry (`budget.soft_limit`).
+/// Writes each soft-limit warning as an audit entry (`budget.soft_limit`) and tells it as
+/// a `budget.warning` notice.
 pub struct AuditAlerts {
     audit: Arc<dyn AuditLog>,
     clock: Arc<dyn Clock>,
+    notices: Arc<dyn Notices>,
 }
 
 impl AuditAlerts {
-    /// Alerts into `audit`.
+    /// Alerts into `audit` and `notices`.
     #[must_use]
-    pub fn new(audit: Arc<dyn AuditLog>, clock: Arc<dyn Clock>) -> Self {
-        Self { audit, clock }
+    pub fn new(audit: Arc<dyn AuditLog>, clock: Arc<dyn Clock>, notices: Arc<dyn Notices>) -> Self {
+        Self { audit, clock, notices }
     }
 }
 
@@ -24,6 +26,7 @@ impl AuditAlerts {
 impl BudgetAlerts for AuditAlerts {
     async fn soft_limit_reached(&self, state: &BudgetState) {
         let b = &state.budget;
+        self.notices.notify(state.warning_notice(self.clock.now()));
         tracing::warn!(budget_id = %b.id, spent_usd = state.spent_usd, soft_limit_usd = ?b.soft_limit_usd, "a budget reached its soft limit");
         let entry = AuditEntry {
             at: self.clock.now(),

@@ -259,6 +259,7 @@ impl Application {
             workers: runs.workers.clone(),
             workspaces: runs.runner.workspaces(),
             pr_reviews: runs.pr_reviews,
+            notifiers: runs.notifiers,
             workflows: runs.workflows,
             workflow_runs: runs.workflow_runs,
             agents: runs.agents,
@@ -461,6 +462,7 @@ pub(crate) struct Runs {
     pub(crate) workflows: agented_workflows::WorkflowService,
     pub(crate) teams: agented_workflows::TeamService,
     pub(crate) pr_reviews: agented_executions::pr_reviews::PrReviewService,
+    pub(crate) notifiers: agented_notifications::NotifierService,
 }
 
 /// Runs of workflows, and the signal that wakes this process's driver.
@@ -507,6 +509,7 @@ fn workflow_driver(
     clock: Arc<dyn Clock>,
     (me, agents): (&WorkerId, Arc<dyn agented_runner::workflow::AgentRuns>),
     env: (&OsString, &RunEnvironment),
+    notices: Arc<dyn agented_kernel::Notices>,
 ) -> agented_runner::WorkflowDriver {
     let ports = agented_runner::DriverPorts {
         workflows: Arc::new(agented_store::SqlWorkflows::new(database.clone())),
@@ -514,6 +517,7 @@ fn workflow_driver(
         service: service.clone(),
         clock,
         agents: Some(agents),
+        notices,
     };
     let options = agented_runner::DriverOptions {
         me: me.clone(),
@@ -650,7 +654,7 @@ fn orchestration(
     backends: Arc<dyn agented_executions::BackendDirectory>,
     executions: Arc<dyn ExecutionRepository>,
     clock: Arc<dyn Clock>,
-    audit: Arc<dyn AuditLog>,
+    (audit, notices): (Arc<dyn AuditLog>, Arc<dyn agented_kernel::Notices>),
 ) -> Orchestration {
     let o = &settings.orchestration;
     let retry_after = chrono::Duration::from_std(o.default_retry_after).unwrap_or(chrono::Duration::seconds(60));
@@ -667,7 +671,7 @@ fn orchestration(
             accounts: Arc::new(SqlAccounts::new(database.clone())),
             budgets: budgets.clone(),
             spend: budgets,
-            alerts: Arc::new(AuditAlerts::new(audit, clock.clone())),
+            alerts: Arc::new(AuditAlerts::new(audit, clock.clone(), notices)),
             triggers,
             backends,
             executions,
@@ -714,8 +718,23 @@ pub(crate) async fn start_runs(
     let executions: Arc<dyn ExecutionRepository> =
         Arc::new(agented_executions::WatchedExecutions::new(store.clone(), changes.clone()));
     let backends = Arc::new(SqlBackends::new(database.clone()));
-    let orchestration =
-        orchestration(settings, database, triggers.clone(), backends.clone(), executions.clone(), clock.clone(), audit);
+    let notifiers = crate::notify::service(
+        settings,
+        Arc::new(agented_store::SqlNotifiers::new(database.clone())),
+        triggers.clone(),
+        clock.clone(),
+    )
+    .map_err(StartupError::Files)?;
+    let told: Arc<dyn agented_kernel::Notices> = Arc::new(notifiers.clone());
+    let orchestration = orchestration(
+        settings,
+        database,
+        triggers.clone(),
+        backends.clone(),
+        executions.clone(),
+        clock.clone(),
+        (audit, told.clone()),
+    );
     let bus: Arc<dyn agented_executions::LogBus> =
         Arc::new(CountingBus::new(Arc::new(MemoryLogBus::new()), metrics.clone()));
     let path_env = runner_path(settings);
@@ -741,6 +760,7 @@ pub(crate) async fn start_runs(
                 Arc::new(agented_executions::pr_reviews::PrReviewTracker(pr_reviews.clone())),
                 crate::github_writeback::reporter(settings, triggers.clone())?,
             ])),
+            notices: told.clone(),
         },
         RunnerOptions {
             path_env: path_env.clone(),
@@ -769,7 +789,8 @@ pub(crate) async fn start_runs(
         clock.clone(),
         chrono::Duration::from_std(settings.runner.worker_lost_after).unwrap_or(chrono::Duration::seconds(30)),
         LocalHost { name: host_name(), alive: Arc::new(process_alive) },
-    );
+    )
+    .with_notices(told.clone());
     let recovered = recover(&workers, None, &executions)
         .await
         .map_err(|e| StartupError::Recovery(e.to_string()))?
@@ -780,6 +801,12 @@ pub(crate) async fn start_runs(
     // Their jobs may have been lost with the previous process; a duplicate job is harmless.
     for execution in &queued {
         queue.enqueue(&execution.execution_id).await.map_err(|e| StartupError::Recovery(e.to_string()))?;
+    }
+    // Deliveries a previous process left pending are sent now (receivers drop repeats by webhook-id).
+    match notifiers.resume().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(deliveries = n, "pending notifications resumed"),
+        Err(e) => tracing::error!(error = %e, "could not resume pending notifications"),
     }
     if recovered > 0 || !queued.is_empty() {
         tracing::info!(interrupted = recovered, requeued = queued.len(), "runs recovered at start-up");
@@ -865,6 +892,7 @@ pub(crate) async fn start_runs(
             clock.clone(),
             (&me, agents),
             (&env_for_workflows.0, &env_for_workflows.1),
+            told,
         )
     });
     Ok(Runs {
@@ -888,6 +916,7 @@ pub(crate) async fn start_runs(
         workflows,
         teams,
         pr_reviews,
+        notifiers,
         components,
         webhooks,
         scheduler,

@@ -263,6 +263,10 @@ async fn a_worker_killed_mid_run_leaves_its_run_interrupted_once_and_no_process_
         cmd.args(["--labels", "claude,region=test"]);
     });
     let trigger = trigger(&address, 1).await;
+    // Whoever sweeps the lost worker tells it to the notifiers.
+    let receiver = agented_test_support::FakeReceiver::start();
+    let notifier = json!({ "name": "ops", "kind": "webhook", "url": receiver.url, "events": ["worker.lost"] });
+    api(&address, Method::POST, "/admin/notifiers", Some(notifier)).await;
     let tally = dir.path().join("tally");
     let long =
         run(&address, &trigger, &format!("long ignore_term fork=2 lines=1 sleep_ms=600000 tally={}", tally.display()))
@@ -285,6 +289,13 @@ async fn a_worker_killed_mid_run_leaves_its_run_interrupted_once_and_no_process_
     let ended = api(&address, Method::GET, &format!("/admin/executions/{long}"), None).await;
     assert_eq!(ended["status"], "interrupted", "{ended}");
     assert_eq!(ended["error_message"], agented_executions::WORKER_LOST);
+    let told = receiver.wait_for(1, Duration::from_secs(30)).await;
+    let body: Value = serde_json::from_slice(&told[0].body).unwrap();
+    assert_eq!(
+        (body["type"].as_str(), body["data"]["execution_id"].as_str()),
+        (Some("worker.lost"), Some(long.as_str()))
+    );
+    assert_eq!(body["data"]["worker"].as_str(), Some(worker_id.as_str()));
     let registry = api(&address, Method::GET, "/admin/workers", None).await;
     assert_eq!(registry["workers"][0]["status"], "lost", "{registry}");
     // Its leader died with the worker (parent-death signal); the sweep killed the grandchildren.

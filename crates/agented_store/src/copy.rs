@@ -14,7 +14,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::SqliteConnection;
 
 /// The tables, parents before children (foreign keys hold at every insert).
-pub const TABLES: [&str; 23] = [
+pub const TABLES: [&str; 25] = [
     "backends",
     "triggers",
     "trigger_paths",
@@ -38,10 +38,13 @@ pub const TABLES: [&str; 23] = [
     "agents",
     "teams",
     "pr_reviews",
+    "notifiers",
+    "notification_deliveries",
 ];
 
 /// Tables whose `id` PostgreSQL numbers itself: its counter must pass the copied ids.
-const NUMBERED: [&str; 5] = ["audit_log", "trigger_paths", "webhook_deliveries", "roadmap_versions", "pr_reviews"];
+const NUMBERED: [&str; 6] =
+    ["audit_log", "trigger_paths", "webhook_deliveries", "roadmap_versions", "pr_reviews", "notification_deliveries"];
 
 /// Rows per statement.
 const BATCH: usize = 500;

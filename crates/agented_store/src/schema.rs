@@ -215,9 +215,44 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notifiers (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        url -> Text,
+        secret -> Nullable<Text>,
+        trigger_id -> Nullable<Text>,
+        events -> Text,
+        enabled -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notification_deliveries (id) {
+        id -> BigInt,
+        notifier_id -> Text,
+        event -> Text,
+        event_key -> Text,
+        message_id -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> BigInt,
+        response_status -> Nullable<BigInt>,
+        error -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(notification_deliveries -> notifiers (notifier_id));
 diesel::joinable!(execution_logs -> executions (execution_id));
 diesel::joinable!(planning_work -> projects (project_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    notifiers,
+    notification_deliveries,
     api_keys,
     audit_log,
     backends,

@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -53,27 +53,11 @@ struct Request {
 }
 
 fn read(stream: &TcpStream) -> std::io::Result<Request> {
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line)?;
-    let mut parts = line.split_whitespace();
+    let r = crate::fake_http::read_whole(stream)?;
+    let mut parts = r.line.split_whitespace();
     let (method, path) = (parts.next().unwrap_or("").to_owned(), parts.next().unwrap_or("").to_owned());
-    let (mut length, mut authorization) = (0, String::new());
-    loop {
-        let mut header = String::new();
-        if reader.read_line(&mut header)? == 0 || header.trim().is_empty() {
-            break;
-        }
-        let (name, value) = header.split_once(':').unwrap_or((&header, ""));
-        match name.trim().to_ascii_lowercase().as_str() {
-            "content-length" => length = value.trim().parse().unwrap_or(0),
-            "authorization" => value.trim().clone_into(&mut authorization),
-            _ => {}
-        }
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body)?;
-    Ok(Request { method, path, authorization, body: serde_json::from_slice(&body).unwrap_or(Value::Null) })
+    let authorization = r.header("authorization").unwrap_or_default().to_owned();
+    Ok(Request { method, path, authorization, body: serde_json::from_slice(&r.body).unwrap_or(Value::Null) })
 }
 
 impl FakeGithub {

@@ -8,11 +8,13 @@
 
 pub mod fake_github;
 pub mod fake_http;
+pub mod fake_receiver;
 pub mod logs;
 pub mod sse;
 pub mod test_app;
 
 pub use fake_github::FakeGithub;
+pub use fake_receiver::FakeReceiver;
 pub use logs::CapturedLogs;
 pub use sse::{SseEvent, SseReader};
 pub use test_app::{TestApp, TestAppBuilder, client, fake_bot, install_fake_clis, workspace_root};

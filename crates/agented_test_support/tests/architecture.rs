@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-const DOMAINS: [&str; 7] = [
+const DOMAINS: [&str; 8] = [
     "agented_kernel",
     "agented_triggers",
     "agented_executions",
@@ -22,6 +22,7 @@ const DOMAINS: [&str; 7] = [
     "agented_auth",
     "agented_orchestration",
     "agented_workflows",
+    "agented_notifications",
 ];
 const ADAPTERS: [&str; 7] = [
     "agented_store",

@@ -1,9 +1,10 @@
-//! The node kinds that only compute (trigger, transform, conditional) and the answer an
-//! approval node gives once decided: pure functions of the node and its input.
+//! The node kinds that only compute (trigger, transform, conditional), and what an
+//! approval node tells while it waits and answers once decided: pure functions of the
+//! node and its input.
 
 use crate::node::{Node, NodeKind};
 use crate::output::NodeOutput;
-use crate::run::Decision;
+use crate::run::{Decision, WorkflowRun};
 use crate::transform::render;
 use serde_json::{Map, Value, json};
 
@@ -41,6 +42,29 @@ pub fn compute(node: &Node, input: &NodeOutput) -> Option<Result<NodeOutput, Str
         }
         _ => None,
     }
+}
+
+/// The notice that approval node `node` of `run` (of `workflow`) waits for a decision,
+/// in its `attempt`, since `at`, for at most `timeout`.
+#[must_use]
+pub fn approval_notice(
+    run: &WorkflowRun,
+    node: &str,
+    attempt: u32,
+    timeout: Option<std::time::Duration>,
+    at: chrono::DateTime<chrono::Utc>,
+) -> agented_kernel::Notice {
+    use agented_kernel::{Notice, NoticeEvent, NoticeValue};
+    let event = NoticeEvent::ApprovalNeeded;
+    let within = timeout.map(|t| format!(" within {} s", t.as_secs())).unwrap_or_default();
+    let summary = format!("Workflow run {} waits at '{node}' for an approval{within}", run.id);
+    let mut notice = Notice::new(event, format!("{event}:{}:{node}:{attempt}", run.id), summary, at)
+        .text("workflow_id", run.workflow_id.as_str())
+        .text("workflow_run_id", run.id.as_str())
+        .text("node", node)
+        .fact("timeout_seconds", timeout.map(|t| NoticeValue::Integer(i64::try_from(t.as_secs()).unwrap_or(i64::MAX))));
+    notice.link = Some(format!("/workflows/{}/runs/{}", run.workflow_id, run.id));
+    notice
 }
 
 /// What an approval node hands on once `decision` is made: its input, with the decision

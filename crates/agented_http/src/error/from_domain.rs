@@ -28,6 +28,19 @@ impl From<agented_executions::pr_reviews::PrReviewError> for ApiError {
     }
 }
 
+impl From<agented_notifications::NotifyError> for ApiError {
+    fn from(err: agented_notifications::NotifyError) -> Self {
+        use agented_notifications::NotifyError as E;
+        match err {
+            E::NotFound(_) => Self::not_found(err.to_string()),
+            E::Invalid(fields) => Self::invalid_fields(fields),
+            E::Store(e) => Self::unavailable_error(&e),
+            E::Triggers(e) => Self::unavailable_error(&e),
+            E::Random(_) => Self::internal(&err),
+        }
+    }
+}
+
 impl From<agented_auth::AuthError> for ApiError {
     fn from(err: agented_auth::AuthError) -> Self {
         use agented_auth::AuthError as E;

@@ -15,6 +15,7 @@ pub mod follow_ups;
 pub mod health;
 pub mod history;
 pub mod metrics;
+pub mod notifiers;
 pub mod phases;
 pub mod planning;
 pub mod pr_reviews;

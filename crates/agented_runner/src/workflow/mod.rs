@@ -35,6 +35,8 @@ pub struct DriverPorts {
     pub clock: Arc<dyn Clock>,
     /// Runs agent nodes as executions; `None` refuses agent nodes.
     pub agents: Option<Arc<dyn AgentRuns>>,
+    /// Told when an approval node starts waiting.
+    pub notices: Arc<dyn agented_kernel::Notices>,
 }
 
 /// How the driver runs nodes.
@@ -62,6 +64,7 @@ pub(crate) struct Shared {
     service: WorkflowRunService,
     clock: Arc<dyn Clock>,
     agents: Option<Arc<dyn AgentRuns>>,
+    notices: Arc<dyn agented_kernel::Notices>,
     options: DriverOptions,
     wake: Arc<Notify>,
     stopping: AtomicBool,
@@ -117,6 +120,7 @@ impl WorkflowDriver {
             service: ports.service,
             clock: ports.clock,
             agents: ports.agents,
+            notices: ports.notices,
             options,
             wake,
             stopping: AtomicBool::new(false),

@@ -154,12 +154,18 @@ async fn command(shared: &Arc<Shared>, a: &Attempt, argv: &[String]) -> Result {
 async fn approval(shared: &Arc<Shared>, a: &Attempt, timeout: Option<Duration>) -> Result {
     let since = a.record.started_at.unwrap_or_else(|| shared.clock.now());
     let deadline = timeout.map(|t| since + chrono::Duration::from_std(t).unwrap_or(chrono::Duration::MAX));
+    let mut told = false;
     loop {
         let woken = shared.wake.notified();
         let run = shared.runs.get_run(&a.run).await.map_err(|e| e.to_string())?;
         let decision = run.as_ref().and_then(|r| r.node(&a.node.id)).and_then(|n| n.decision.clone());
         if let Some(decision) = decision {
             return local::approval_answer(a.node.id.as_str(), &a.input, &decision);
+        }
+        if let Some(run) = run.as_ref().filter(|_| !told) {
+            // The notice's key names the attempt, so a driver that takes over tells it once more at most.
+            shared.notices.notify(local::approval_notice(run, a.node.id.as_str(), a.attempt, timeout, since));
+            told = true;
         }
         let now = shared.clock.now();
         if let (Some(deadline), Some(t)) = (deadline, timeout)

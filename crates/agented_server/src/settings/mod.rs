@@ -13,6 +13,7 @@ mod access;
 mod database;
 mod fields;
 pub mod github;
+mod notifications;
 mod observability;
 mod orchestration;
 mod pricing;
@@ -26,6 +27,7 @@ mod webhooks;
 
 pub use database::DatabaseSettings;
 pub use fields::ConfigError;
+pub use notifications::NotificationSettings;
 pub use observability::{LogSettings, OtlpSettings, SentrySettings};
 pub use orchestration::OrchestrationSettings;
 pub use pricing::{PriceEntry, PricingSettings};
@@ -92,6 +94,7 @@ struct Raw {
     auth: access::RawAuth,
     cors: access::RawCors,
     github: github::RawGithub,
+    notifications: notifications::RawNotifications,
     log: observability::RawLog,
     sentry: observability::RawSentry,
     otlp: observability::RawOtlp,
@@ -123,6 +126,8 @@ pub struct Settings {
     pub cors_allowed_origins: Vec<String>,
     /// GitHub: the webhook secret, and how results are written back.
     pub github: github::GithubSettings,
+    /// Notifiers' deliveries.
+    pub notifications: NotificationSettings,
     /// Logging.
     pub log: LogSettings,
     /// Sentry.
@@ -241,6 +246,7 @@ impl Settings {
                 format!("{} holds the server's GitHub token (github.token_env); runs may not see it", github.token_env),
             ));
         }
+        let notifications = NotificationSettings::try_from(raw.notifications)?;
         let untrusted = prompts::UntrustedLimit::try_from(raw.prompts)?;
         let webhooks = WebhookSettings::try_from(raw.webhooks)?;
         let orchestration = OrchestrationSettings::try_from(raw.orchestration)?;
@@ -254,6 +260,7 @@ impl Settings {
             api_key: api_key.0,
             cors_allowed_origins: cors.0,
             github,
+            notifications,
             log,
             sentry,
             otlp,
@@ -306,6 +313,7 @@ impl Serialize for Settings {
         map.serialize_entry("auth", &Section("api_key", self.api_key.as_ref()))?;
         map.serialize_entry("cors", &table("allowed_origins", &self.cors_allowed_origins))?;
         map.serialize_entry("github", &self.github)?;
+        map.serialize_entry("notifications", &self.notifications)?;
         map.serialize_entry("log", &self.log)?;
         map.serialize_entry("sentry", &self.sentry)?;
         map.serialize_entry("otlp", &self.otlp)?;

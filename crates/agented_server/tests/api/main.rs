@@ -17,6 +17,7 @@ mod github_writeback;
 mod health;
 mod logging;
 mod metrics;
+mod notifications;
 mod openapi;
 mod path_variants;
 mod planning;
