@@ -8,8 +8,15 @@ use crate::ports::{NotifierRepository, NotifyStoreError, Transport};
 use agented_kernel::{Clock, Notice, NoticeValue, Notices, NotifierId, Page};
 use agented_triggers::{FieldErrors, TriggerRepository, TriggerStoreError};
 use std::collections::BTreeMap;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// How long the notifier list read for a notice is reused: a run's end costs no query while
+/// notices come fast, and another process's change is heard within this (this process's at once).
+const LISTENERS_FRESH: Duration = Duration::from_secs(2);
+
+/// The notifier list last read, and when.
+type Listeners = Option<(Instant, Arc<Vec<Notifier>>)>;
 
 /// Why a request about notifiers failed.
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +59,7 @@ pub struct NotifierService {
     transport: Arc<dyn Transport>,
     clock: Arc<dyn Clock>,
     options: Arc<NotifyOptions>,
+    listeners: Arc<Mutex<Listeners>>,
 }
 
 impl std::fmt::Debug for NotifierService {
@@ -70,7 +78,7 @@ impl NotifierService {
         clock: Arc<dyn Clock>,
         options: NotifyOptions,
     ) -> Self {
-        Self { store, triggers, transport, clock, options: Arc::new(options) }
+        Self { store, triggers, transport, clock, options: Arc::new(options), listeners: Arc::default() }
     }
 
     /// Every notifier, by name.
@@ -114,6 +122,7 @@ impl NotifierService {
             updated_at: now,
         };
         self.store.insert(&notifier).await?;
+        self.forget_listeners();
         Ok(notifier)
     }
 
@@ -156,7 +165,9 @@ impl NotifierService {
     /// # Errors
     /// `NotFound`, `Store`.
     pub async fn delete(&self, id: &NotifierId) -> Result<(), NotifyError> {
-        if self.store.delete(id).await? { Ok(()) } else { Err(NotifyError::NotFound("notifier")) }
+        let deleted = self.store.delete(id).await?;
+        self.forget_listeners();
+        if deleted { Ok(()) } else { Err(NotifyError::NotFound("notifier")) }
     }
 
     /// A page of a notifier's deliveries, the newest first, and how many it has.
@@ -206,9 +217,9 @@ impl NotifierService {
     /// Tells `notice` to every notifier that hears it, each with its retries; the
     /// deliveries as they ended. An occurrence already told to a notifier is skipped.
     pub async fn tell(&self, notice: &Notice) -> Vec<Delivery> {
-        let notifiers = match self.store.list().await {
+        let notifiers = match self.listeners().await {
             Ok(all) => {
-                all.into_iter().filter(|n| n.hears(notice.event, notice.trigger_id.as_ref())).collect::<Vec<_>>()
+                all.iter().filter(|n| n.hears(notice.event, notice.trigger_id.as_ref())).cloned().collect::<Vec<_>>()
             }
             Err(e) => {
                 tracing::error!(error = %e, event = %notice.event, "could not read the notifiers; a notice was not sent");
@@ -325,7 +336,24 @@ impl NotifierService {
     }
 
     async fn save(&self, notifier: Notifier) -> Result<Notifier, NotifyError> {
-        if self.store.update(&notifier).await? { Ok(notifier) } else { Err(NotifyError::NotFound("notifier")) }
+        let saved = self.store.update(&notifier).await?;
+        self.forget_listeners();
+        if saved { Ok(notifier) } else { Err(NotifyError::NotFound("notifier")) }
+    }
+
+    /// Every notifier, as read at most [`LISTENERS_FRESH`] ago.
+    async fn listeners(&self) -> Result<Arc<Vec<Notifier>>, NotifyStoreError> {
+        let lock = || self.listeners.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, all)) = lock().as_ref().filter(|(at, _)| at.elapsed() < LISTENERS_FRESH) {
+            return Ok(all.clone());
+        }
+        let all = Arc::new(self.store.list().await?);
+        *lock() = Some((Instant::now(), all.clone()));
+        Ok(all)
+    }
+
+    fn forget_listeners(&self) {
+        *self.listeners.lock().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
     async fn check_trigger(&self, draft: &NotifierDraft) -> Result<(), NotifyError> {
