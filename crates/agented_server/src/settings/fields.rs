@@ -46,6 +46,18 @@ pub fn within<T: PartialOrd + std::fmt::Display>(
     }
 }
 
+/// A URL people open Agented at (trimmed, without a trailing `/`; empty is none), else the
+/// error naming `key`.
+pub fn public_url(key: &'static str, raw: Option<String>) -> Result<Option<String>, ConfigError> {
+    let url = raw.map(|u| u.trim().trim_end_matches('/').to_owned()).filter(|u| !u.is_empty());
+    match url {
+        Some(u) if !u.starts_with("https://") && !u.starts_with("http://") => {
+            Err(invalid(key, format!("'{u}' is not an http(s) URL")))
+        }
+        url => Ok(url),
+    }
+}
+
 /// `value` when it is at most `max`, else the error naming `key`.
 pub fn at_most(key: &'static str, value: u64, max: u64) -> Result<u64, ConfigError> {
     if value > max { Err(invalid(key, format!("{value} is above {max}"))) } else { Ok(value) }

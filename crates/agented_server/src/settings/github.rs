@@ -1,7 +1,7 @@
 //! `[github]`: the secret GitHub signs its deliveries with, and how Agented
 //! writes back to GitHub (its API, and a token or a GitHub App).
 
-use super::fields::{ConfigError, invalid, within};
+use super::fields::{ConfigError, invalid, public_url, within};
 use super::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -64,10 +64,7 @@ impl TryFrom<RawGithub> for GithubSettings {
         if app_id.as_deref().is_some_and(|a| !a.bytes().all(|b| b.is_ascii_digit())) {
             return Err(invalid("github.app_id", "must be the App's numeric id"));
         }
-        let public_url = raw.public_url.map(|u| u.trim().trim_end_matches('/').to_owned()).filter(|u| !u.is_empty());
-        if let Some(url) = public_url.as_deref().filter(|u| !url_ok(u)) {
-            return Err(invalid("github.public_url", format!("'{url}' is not an http(s) URL")));
-        }
+        let public_url = public_url("github.public_url", raw.public_url)?;
         let retry_attempts = within("github.retry_attempts", raw.retry_attempts, 1..=10, "")?;
         let retry_delay_ms = within("github.retry_delay_ms", raw.retry_delay_ms, 10..=60_000, "")?;
         let bot_handle = raw.bot_handle.trim().trim_start_matches('@').to_owned();

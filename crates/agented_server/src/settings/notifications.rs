@@ -1,7 +1,7 @@
 //! `[notifications]`: how notifiers' deliveries are sent and kept, and where their
 //! links point.
 
-use super::fields::{ConfigError, invalid, within};
+use super::fields::{ConfigError, public_url, within};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize)]
@@ -33,12 +33,8 @@ impl TryFrom<RawNotifications> for NotificationSettings {
     type Error = ConfigError;
 
     fn try_from(raw: RawNotifications) -> Result<Self, ConfigError> {
-        let public_url = raw.public_url.map(|u| u.trim().trim_end_matches('/').to_owned()).filter(|u| !u.is_empty());
-        if let Some(url) = public_url.as_deref().filter(|u| !u.starts_with("https://") && !u.starts_with("http://")) {
-            return Err(invalid("notifications.public_url", format!("'{url}' is not an http(s) URL")));
-        }
         Ok(Self {
-            public_url,
+            public_url: public_url("notifications.public_url", raw.public_url)?,
             retry_attempts: within("notifications.retry_attempts", raw.retry_attempts, 1..=20, "")?,
             retry_delay_ms: within("notifications.retry_delay_ms", raw.retry_delay_ms, 10..=600_000, "")?,
             timeout_seconds: within("notifications.timeout_seconds", raw.timeout_seconds, 1..=120, "")?,
