@@ -89,9 +89,12 @@ fn lint(sh: &Shell) -> Result<()> {
 }
 
 fn e2e(sh: &Shell) -> Result<()> {
-    step("build agented and fake-bot", "cargo build -p agented_server -p agented_test_support", || {
-        Ok(cmd!(sh, "cargo build --quiet -p agented_server --bin agented -p agented_test_support --bin fake-bot")
-            .run()?)
+    step("build agented, fake-bot and fake-mcp", "cargo build -p agented_server -p agented_test_support", || {
+        Ok(cmd!(
+            sh,
+            "cargo build --quiet -p agented_server --bin agented -p agented_test_support --bin fake-bot --bin fake-mcp"
+        )
+        .run()?)
     })?;
     web::build(sh, false)?;
     let chromium = std::env::var("CHROMIUM_PATH").unwrap_or_else(|_| "/usr/bin/chromium".into());
@@ -104,6 +107,7 @@ fn e2e(sh: &Shell) -> Result<()> {
     step("browser tests", "cargo xtask e2e", || {
         let _env = sh.push_env("AGENTED_BIN", &bin);
         let _bot = sh.push_env("FAKE_BOT", root().join("target/debug/fake-bot"));
+        let _mcp = sh.push_env("FAKE_MCP", root().join("target/debug/fake-mcp"));
         web::npm(sh, &["run", "e2e"])
     })
 }

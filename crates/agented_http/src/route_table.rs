@@ -9,8 +9,9 @@ macro_rules! route_table {
         use crate::middleware::require_principal::require_principal;
         use crate::routes::{
             accounts, agents, api_keys, audit, backends, budgets, context, deliveries, events, executions, follow_ups,
-            health, history, metrics, notifiers, phases, planning, pr_reviews, projects, research, schedules, session,
-            streams, teams, triggers, usage, webhooks, workers, workflow_runs, workflows, workspaces,
+            health, history, mcp_servers, metrics, notifiers, phases, planning, pr_reviews, projects, research,
+            schedules, session, streams, teams, triggers, usage, webhooks, workers, workflow_runs, workflows,
+            workspaces,
         };
         use actix_web::middleware::from_fn;
 
@@ -85,6 +86,14 @@ macro_rules! route_table {
                 .service(deliveries::test_match)
                 .service(workers::list_workers)
                 .service(workspaces::list_workspaces)
+                .service(mcp_servers::list_mcp_servers)
+                .service(mcp_servers::list_mcp_presets)
+                .service(mcp_servers::add_mcp_preset)
+                .service(mcp_servers::create_mcp_server)
+                .service(mcp_servers::get_mcp_server)
+                .service(mcp_servers::update_mcp_server)
+                .service(mcp_servers::delete_mcp_server)
+                .service(mcp_servers::test_mcp_server)
                 .service(notifiers::list_notifiers)
                 .service(notifiers::create_notifier)
                 .service(notifiers::get_notifier)

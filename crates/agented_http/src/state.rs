@@ -47,6 +47,8 @@ pub struct AppState {
     pub workers: agented_executions::WorkerService,
     /// Tracked pull requests (`/api/pr-reviews/`).
     pub pr_reviews: agented_executions::pr_reviews::PrReviewService,
+    /// MCP servers given to runs.
+    pub mcp_servers: agented_tooling::McpServerService,
     /// Outgoing webhooks and Slack channels, and their delivery logs.
     pub notifiers: agented_notifications::NotifierService,
     /// The run workspaces and mirrors this server keeps.

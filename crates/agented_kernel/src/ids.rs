@@ -179,6 +179,11 @@ prefixed_id!(
 );
 
 prefixed_id!(
+    /// An MCP server given to runs: `mcp-` + 6 lowercase alphanumerics (the original platform's form).
+    McpServerId, "mcp-", "MCP server"
+);
+
+prefixed_id!(
     /// Where notices go (an outgoing webhook or a Slack channel): `ntf-` + 6 lowercase alphanumerics.
     NotifierId, "ntf-", "notifier"
 );

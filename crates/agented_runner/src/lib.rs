@@ -10,6 +10,7 @@ pub mod bus;
 mod collector;
 mod execution;
 pub mod fault;
+pub mod mcp_stdio;
 mod outcome;
 pub mod probe;
 pub mod process;

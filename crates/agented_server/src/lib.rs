@@ -11,6 +11,7 @@ pub mod assistant;
 pub mod cli;
 pub mod github_writeback;
 pub mod keys;
+pub mod mcp_probe;
 pub mod notify;
 pub mod observability;
 pub mod run_metrics;

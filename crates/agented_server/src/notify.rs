@@ -29,7 +29,7 @@ impl Transport for HttpTransport {
 }
 
 /// The innermost error's words (reqwest's own message names only the URL).
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+pub(crate) fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     let mut cause = e;
     while let Some(next) = cause.source() {
         cause = next;

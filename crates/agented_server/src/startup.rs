@@ -260,6 +260,7 @@ impl Application {
             workspaces: runs.runner.workspaces(),
             pr_reviews: runs.pr_reviews,
             notifiers: runs.notifiers,
+            mcp_servers: runs.mcp_servers,
             workflows: runs.workflows,
             workflow_runs: runs.workflow_runs,
             agents: runs.agents,
@@ -463,6 +464,7 @@ pub(crate) struct Runs {
     pub(crate) teams: agented_workflows::TeamService,
     pub(crate) pr_reviews: agented_executions::pr_reviews::PrReviewService,
     pub(crate) notifiers: agented_notifications::NotifierService,
+    pub(crate) mcp_servers: agented_tooling::McpServerService,
 }
 
 /// Runs of workflows, and the signal that wakes this process's driver.
@@ -499,6 +501,34 @@ pub(crate) fn team_service(
         clock,
     );
     (workflows, teams)
+}
+
+/// MCP servers, tested with what a run's environment would hold; `${NAME}` references
+/// read from the server's variables.
+fn mcp_servers(
+    settings: &Settings,
+    database: &Database,
+    (path_env, base_env): (&OsString, &RunEnvironment),
+    clock: Arc<dyn Clock>,
+) -> Result<agented_tooling::McpServerService, StartupError> {
+    let http = reqwest::Client::builder()
+        .user_agent(concat!("agented/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| StartupError::Files(format!("MCP tests: {e}")))?;
+    let probe = crate::mcp_probe::McpProbes {
+        path_env: path_env.clone(),
+        base_env: base_env.vars().clone(),
+        cwd: settings.runner.workspace_dir.join("mcp-tests"),
+        http,
+    };
+    let vars = settings.environment_variables.0.clone();
+    Ok(agented_tooling::McpServerService::new(
+        Arc::new(agented_store::SqlMcpServers::new(database.clone())),
+        Arc::new(probe),
+        Arc::new(move |name: &str| vars.get(name).cloned()),
+        clock,
+    ))
 }
 
 /// The driver of workflow runs, in a process that runs jobs.
@@ -743,6 +773,7 @@ pub(crate) async fn start_runs(
         settings.environment_variables.0.get(name).cloned()
     });
     let env_for_workflows = (path_env.clone(), base_env.clone());
+    let mcp_servers = mcp_servers(settings, database, (&path_env, &base_env), clock.clone())?;
     let pr_reviews = agented_executions::pr_reviews::PrReviewService::new(
         Arc::new(agented_store::SqlPrReviews::new(database.clone())),
         clock.clone(),
@@ -917,6 +948,7 @@ pub(crate) async fn start_runs(
         teams,
         pr_reviews,
         notifiers,
+        mcp_servers,
         components,
         webhooks,
         scheduler,

@@ -14,7 +14,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::SqliteConnection;
 
 /// The tables, parents before children (foreign keys hold at every insert).
-pub const TABLES: [&str; 25] = [
+pub const TABLES: [&str; 26] = [
     "backends",
     "triggers",
     "trigger_paths",
@@ -40,6 +40,7 @@ pub const TABLES: [&str; 25] = [
     "pr_reviews",
     "notifiers",
     "notification_deliveries",
+    "mcp_servers",
 ];
 
 /// Tables whose `id` PostgreSQL numbers itself: its counter must pass the copied ids.

@@ -247,10 +247,34 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mcp_servers (id) {
+        id -> Text,
+        name -> Text,
+        display_name -> Nullable<Text>,
+        description -> Nullable<Text>,
+        server_type -> Text,
+        command -> Nullable<Text>,
+        args -> Text,
+        env_json -> Text,
+        url -> Nullable<Text>,
+        headers_json -> Text,
+        timeout_ms -> BigInt,
+        enabled -> Bool,
+        category -> Text,
+        is_preset -> Bool,
+        documentation_url -> Nullable<Text>,
+        npm_package -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(notification_deliveries -> notifiers (notifier_id));
 diesel::joinable!(execution_logs -> executions (execution_id));
 diesel::joinable!(planning_work -> projects (project_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    mcp_servers,
     notifiers,
     notification_deliveries,
     api_keys,

@@ -17,4 +17,4 @@ pub use fake_github::FakeGithub;
 pub use fake_receiver::FakeReceiver;
 pub use logs::CapturedLogs;
 pub use sse::{SseEvent, SseReader};
-pub use test_app::{TestApp, TestAppBuilder, client, fake_bot, install_fake_clis, workspace_root};
+pub use test_app::{TestApp, TestAppBuilder, client, fake_bot, fake_mcp, install_fake_clis, workspace_root};

@@ -63,18 +63,32 @@ pub struct TestApp {
 /// When it cannot be built.
 #[must_use]
 pub fn fake_bot() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace_root().join("target"), PathBuf::from);
-    let path = target.join("debug").join("fake-bot");
     static BUILT: std::sync::Once = std::sync::Once::new();
-    BUILT.call_once(|| {
+    test_program("fake-bot", &BUILT)
+}
+
+/// The fake MCP server (stdio), built if this test run has not built it yet.
+///
+/// # Panics
+/// When it cannot be built.
+#[must_use]
+pub fn fake_mcp() -> PathBuf {
+    static BUILT: std::sync::Once = std::sync::Once::new();
+    test_program("fake-mcp", &BUILT)
+}
+
+/// The test support crate's program `name` under the target folder, built once per test run.
+fn test_program(name: &str, built: &std::sync::Once) -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace_root().join("target"), PathBuf::from);
+    built.call_once(|| {
         let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "--quiet", "-p", "agented_test_support", "--bin", "fake-bot"])
+            .args(["build", "--quiet", "-p", "agented_test_support", "--bin", name])
             .current_dir(workspace_root())
             .status()
             .expect("cargo runs");
-        assert!(status.success(), "building fake-bot failed");
+        assert!(status.success(), "building {name} failed");
     });
-    path
+    target.join("debug").join(name)
 }
 
 /// A folder with the fake bot installed under every CLI name.

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-const DOMAINS: [&str; 8] = [
+const DOMAINS: [&str; 9] = [
     "agented_kernel",
     "agented_triggers",
     "agented_executions",
@@ -23,6 +23,7 @@ const DOMAINS: [&str; 8] = [
     "agented_orchestration",
     "agented_workflows",
     "agented_notifications",
+    "agented_tooling",
 ];
 const ADAPTERS: [&str; 7] = [
     "agented_store",

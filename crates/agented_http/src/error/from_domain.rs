@@ -28,6 +28,18 @@ impl From<agented_executions::pr_reviews::PrReviewError> for ApiError {
     }
 }
 
+impl From<agented_tooling::ToolingError> for ApiError {
+    fn from(err: agented_tooling::ToolingError) -> Self {
+        use agented_tooling::ToolingError as E;
+        match err {
+            E::NotFound(_) => Self::not_found(err.to_string()),
+            E::Duplicate(_) => Self::conflict(err.to_string()),
+            E::Invalid(fields) => Self::invalid_fields(fields),
+            E::Store(e) => Self::unavailable_error(&e),
+        }
+    }
+}
+
 impl From<agented_notifications::NotifyError> for ApiError {
     fn from(err: agented_notifications::NotifyError) -> Self {
         use agented_notifications::NotifyError as E;

@@ -14,6 +14,7 @@ pub mod executions;
 pub mod follow_ups;
 pub mod health;
 pub mod history;
+pub mod mcp_servers;
 pub mod metrics;
 pub mod notifiers;
 pub mod phases;

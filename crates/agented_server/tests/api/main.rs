@@ -16,6 +16,7 @@ mod github;
 mod github_writeback;
 mod health;
 mod logging;
+mod mcp_servers;
 mod metrics;
 mod notifications;
 mod openapi;

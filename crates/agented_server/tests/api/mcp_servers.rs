@@ -1,0 +1,242 @@
+//! `/admin/mcp-servers`: the original's fields, presets, and the handshake test against
+//! the test support crate's stdio MCP server, a streamable-HTTP one on port 0, and
+//! programs that are not MCP servers; secrets named, never stored.
+
+use crate::support::send;
+use agented_test_support::{TestApp, fake_mcp};
+use reqwest::Method;
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+
+const GREETING: &str = "hello-from-the-server-env";
+
+async fn app() -> TestApp {
+    TestApp::builder().env("MCP_TEST_GREETING", GREETING).spawn().await
+}
+
+async fn created(app: &TestApp, body: Value) -> Value {
+    let (status, server) = send(app, Method::POST, "/admin/mcp-servers", Some(body)).await;
+    assert_eq!(status, 201, "{server}");
+    server
+}
+
+async fn test(app: &TestApp, server: &Value) -> Value {
+    let (status, outcome) =
+        send(app, Method::POST, &format!("/admin/mcp-servers/{}/test", server["id"].as_str().unwrap()), None).await;
+    assert_eq!(status, 200, "{outcome}");
+    outcome
+}
+
+/// Processes whose command line contains `needle`.
+fn processes_with(needle: &str) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(needle))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_stdio_server_passes_with_its_tools_and_programs_that_are_not_mcp_fail_clearly() {
+    let app = app().await;
+    let server = created(
+        &app,
+        json!({ "name": "fake", "command": fake_mcp().display().to_string(),
+                "env": { "FAKE_MCP_GREETING": "${MCP_TEST_GREETING}" } }),
+    )
+    .await;
+    assert_eq!(server["secrets"], json!(["MCP_TEST_GREETING"]));
+    let outcome = test(&app, &server).await;
+    assert_eq!(outcome["ok"], true, "{outcome}");
+    assert_eq!(
+        (outcome["server_name"].as_str(), outcome["protocol_version"].as_str()),
+        (Some("fake-mcp"), Some("2025-06-18"))
+    );
+    assert_eq!(
+        outcome["tools"],
+        json!([{ "name": "greet", "description": format!("Says {GREETING}") }, { "name": "add", "description": null }]),
+        "both pages, and the variable reached the server's environment"
+    );
+
+    let cases = [
+        (
+            json!({ "name": "echo", "command": "echo", "args": ["hello"] }),
+            "it answered \"hello\", which is not MCP's JSON-RPC",
+        ),
+        (json!({ "name": "cat", "command": "cat" }), "it sent our request back instead of answering it"),
+        (
+            json!({ "name": "true", "command": "true" }),
+            "it closed the conversation before answering (it exited with code 0)",
+        ),
+        (
+            json!({ "name": "missing", "command": "/nonexistent/mcp-server" }),
+            "'/nonexistent/mcp-server' could not be started",
+        ),
+        (
+            json!({ "name": "slow", "command": "sleep", "args": ["29.987"], "timeout_ms": 1000 }),
+            "did not complete the MCP handshake within 1000 ms",
+        ),
+        (
+            json!({ "name": "unset", "command": "true", "env": { "X": "${MCP_TEST_UNSET}" } }),
+            "MCP_TEST_UNSET is not set in the server's environment",
+        ),
+    ];
+    for (body, expected) in cases {
+        let outcome = test(&app, &created(&app, body.clone()).await).await;
+        assert_eq!(outcome["ok"], false, "{body}: {outcome}");
+        assert!(outcome["error"].as_str().unwrap().contains(expected), "{body}: {outcome}");
+    }
+    assert_eq!(processes_with("29.987"), Vec::<String>::new(), "the timed-out server was killed");
+    let (_, read) = send(&app, Method::GET, &format!("/admin/mcp-servers/{}", server["id"].as_str().unwrap()), None).await;
+    assert_eq!(read["env"], json!({ "FAKE_MCP_GREETING": "${MCP_TEST_GREETING}" }), "the name is stored, not the value");
+    // On SQLite the whole database file can be searched for the value too.
+    if let Ok(stored) = std::fs::read(app.data_dir.join("agented.db")) {
+        assert!(!String::from_utf8_lossy(&stored).contains(GREETING), "a named variable's value is never stored");
+    }
+}
+
+/// A streamable-HTTP MCP server on port 0: `initialize` answered as JSON with a session id,
+/// the notification with 202, `tools/list` as an event stream (only with the session id).
+fn http_mcp_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut reader = BufReader::new(&stream);
+            let (mut length, mut session, mut auth) = (0, false, String::new());
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap() == 0 || header.trim().is_empty() {
+                    break;
+                }
+                let lower = header.to_ascii_lowercase();
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap();
+                }
+                session |= lower.starts_with("mcp-session-id: s-1");
+                if lower.starts_with("authorization:") {
+                    auth = header["authorization:".len()..].trim().to_owned();
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let request: Value = serde_json::from_slice(&body).unwrap();
+            let reply = match request["method"].as_str() {
+                _ if auth != "Bearer t0ken" => "HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n".to_owned(),
+                Some("initialize") => {
+                    let r = json!({"jsonrpc":"2.0","id":request["id"],"result":{"protocolVersion":"2025-06-18",
+                        "capabilities":{"tools":{}},"serverInfo":{"name":"http-fake","version":"2"}}})
+                    .to_string();
+                    format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nmcp-session-id: s-1\r\ncontent-length: {}\r\n\r\n{r}",
+                        r.len()
+                    )
+                }
+                Some("notifications/initialized") => "HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n".to_owned(),
+                Some("tools/list") if session => {
+                    let r = json!({"jsonrpc":"2.0","id":request["id"],"result":{"tools":[{"name":"query"}]}});
+                    let events = format!("event: message\ndata: {r}\n\n");
+                    format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: {}\r\n\r\n{events}",
+                        events.len()
+                    )
+                }
+                _ => "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n".to_owned(),
+            };
+            let _ = (&stream).write_all(reply.as_bytes());
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn an_http_server_passes_with_its_header_read_from_a_named_variable() {
+    let app = TestApp::builder().env("MCP_TEST_TOKEN", "t0ken").spawn().await;
+    let url = http_mcp_server();
+    let server = created(
+        &app,
+        json!({ "name": "remote", "server_type": "http", "url": url, "headers": { "Authorization": "Bearer ${MCP_TEST_TOKEN}" } }),
+    )
+    .await;
+    let outcome = test(&app, &server).await;
+    assert_eq!(outcome["ok"], true, "{outcome}");
+    assert_eq!(
+        (outcome["server_name"].as_str(), outcome["tools"][0]["name"].as_str()),
+        (Some("http-fake"), Some("query"))
+    );
+    let wrong = created(
+        &app,
+        json!({ "name": "wrong", "server_type": "http", "url": url, "headers": { "Authorization": "Bearer nope" } }),
+    )
+    .await;
+    assert!(
+        test(&app, &wrong).await["error"].as_str().unwrap().ends_with("failed the MCP handshake: it answered HTTP 401")
+    );
+    let sse = created(&app, json!({ "name": "old", "server_type": "sse", "url": url })).await;
+    assert!(
+        test(&app, &sse).await["error"].as_str().unwrap().starts_with("testing an sse server is not supported yet")
+    );
+}
+
+#[tokio::test]
+async fn presets_crud_and_bad_requests() {
+    let app = app().await;
+    let (_, presets) = send(&app, Method::GET, "/admin/mcp-servers/presets", None).await;
+    let keys: Vec<&str> = presets["presets"].as_array().unwrap().iter().map(|p| p["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["context7", "playwright", "github", "filesystem", "fetch"]);
+    let (status, github) = send(&app, Method::POST, "/admin/mcp-servers/presets/github", None).await;
+    assert_eq!(status, 201, "{github}");
+    assert_eq!(
+        (github["is_preset"].as_bool(), github["secrets"].clone()),
+        (Some(true), json!(["GITHUB_PERSONAL_ACCESS_TOKEN"]))
+    );
+    let (status, again) = send(&app, Method::POST, "/admin/mcp-servers/presets/github", None).await;
+    assert_eq!((status, again["code"].as_str()), (409, Some("conflict")), "{again}");
+    let (status, _) = send(&app, Method::POST, "/admin/mcp-servers/presets/nope", None).await;
+    assert_eq!(status, 404);
+
+    let (status, bad) =
+        send(&app, Method::POST, "/admin/mcp-servers", Some(json!({ "name": "x y", "server_type": "ws" }))).await;
+    assert_eq!(status, 422);
+    assert!(bad["details"]["name"].is_string() && bad["details"]["server_type"].is_string(), "{bad}");
+    let (status, secret) = send(
+        &app,
+        Method::POST,
+        "/admin/mcp-servers",
+        Some(json!({ "name": "leak", "command": "x", "env": { "K": "${AGENTED_API_KEY}" } })),
+    )
+    .await;
+    assert_eq!(status, 422, "a server's own secret may not be named: {secret}");
+    let (status, extra) = send(&app, Method::POST, "/admin/mcp-servers", Some(json!({ "nam": "typo" }))).await;
+    assert_eq!((status, extra["code"].as_str()), (422, Some("invalid")));
+    let res = app.client.post(app.url("/admin/mcp-servers")).body("{nope").send().await.unwrap();
+    assert_eq!(res.status(), 400);
+
+    let id = github["id"].as_str().unwrap();
+    let (status, changed) = send(
+        &app,
+        Method::PUT,
+        &format!("/admin/mcp-servers/{id}"),
+        Some(json!({ "enabled": false, "description": null })),
+    )
+    .await;
+    assert_eq!((status, changed["enabled"].as_bool(), changed["description"].clone()), (200, Some(false), Value::Null));
+    let (_, listed) = send(&app, Method::GET, "/admin/mcp-servers", None).await;
+    assert_eq!(listed["servers"].as_array().unwrap().len(), 1);
+    for (method, path) in [
+        (Method::GET, "/admin/mcp-servers/mcp-nothere"),
+        (Method::GET, "/admin/mcp-servers/not-an-id"),
+        (Method::PUT, "/admin/mcp-servers/mcp-nothere"),
+        (Method::POST, "/admin/mcp-servers/mcp-nothere/test"),
+        (Method::DELETE, "/admin/mcp-servers/mcp-nothere"),
+    ] {
+        let (status, body) = send(&app, method.clone(), path, Some(json!({}))).await;
+        assert_eq!((status, body["code"].as_str()), (404, Some("not_found")), "{method} {path}: {body}");
+    }
+    let (status, _) = send(&app, Method::DELETE, &format!("/admin/mcp-servers/{id}"), None).await;
+    assert_eq!(status, 204);
+}

@@ -1,0 +1,89 @@
+//! Ports of the tooling domain: where MCP servers are kept, and how one is reached
+//! to test it.
+
+use crate::mcp::handshake::Handshake;
+use crate::mcp::model::{McpServer, McpTransport};
+use agented_kernel::{Cause, McpServerId};
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Storage failed.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("tooling storage failed: {0}")]
+pub struct ToolingStoreError(#[source] pub Cause);
+
+/// Why a server could not be written.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum McpWriteError {
+    /// Another server has the name.
+    #[error("an MCP server named '{0}' exists")]
+    NameTaken(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] ToolingStoreError),
+}
+
+/// Stored MCP servers.
+#[async_trait]
+pub trait McpServerRepository: Send + Sync {
+    /// Every server, by name.
+    ///
+    /// # Errors
+    /// MUST return [`ToolingStoreError`] only when storage fails.
+    async fn list(&self) -> Result<Vec<McpServer>, ToolingStoreError>;
+
+    /// One server.
+    ///
+    /// # Errors
+    /// MUST return [`ToolingStoreError`] only when storage fails.
+    async fn get(&self, id: &McpServerId) -> Result<Option<McpServer>, ToolingStoreError>;
+
+    /// Stores a new server.
+    ///
+    /// # Errors
+    /// MUST return `NameTaken` when another server has its name, else `Store`.
+    async fn insert(&self, server: &McpServer) -> Result<(), McpWriteError>;
+
+    /// Writes `server` over its row; `false` when there is none.
+    ///
+    /// # Errors
+    /// MUST return `NameTaken` when another server has its name, else `Store`.
+    async fn update(&self, server: &McpServer) -> Result<bool, McpWriteError>;
+
+    /// Removes a server; `false` when there is none.
+    ///
+    /// # Errors
+    /// MUST return [`ToolingStoreError`] only when storage fails.
+    async fn delete(&self, id: &McpServerId) -> Result<bool, ToolingStoreError>;
+}
+
+/// A server to reach, its `${NAME}` references resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbeTarget {
+    /// How.
+    pub transport: McpTransport,
+    /// stdio: the program.
+    pub command: Option<String>,
+    /// stdio: its arguments.
+    pub args: Vec<String>,
+    /// stdio: its environment (besides the allowlisted base).
+    pub env: BTreeMap<String, String>,
+    /// http, sse: where.
+    pub url: Option<String>,
+    /// http, sse: headers.
+    pub headers: BTreeMap<String, String>,
+    /// The whole handshake's limit.
+    pub timeout: Duration,
+}
+
+/// Reaches a server and performs the handshake.
+#[async_trait]
+pub trait McpProbe: Send + Sync {
+    /// The handshake with `target`, within its timeout; a started process is stopped after.
+    ///
+    /// # Errors
+    /// MUST return why it failed, in words for the person testing (the program is missing,
+    /// it exited, it answered something that is not MCP, no answer in time).
+    async fn handshake(&self, target: &ProbeTarget) -> Result<Handshake, String>;
+}
