@@ -89,8 +89,13 @@ async fn a_stdio_server_passes_with_its_tools_and_programs_that_are_not_mcp_fail
         assert!(outcome["error"].as_str().unwrap().contains(expected), "{body}: {outcome}");
     }
     assert_eq!(processes_with("29.987"), Vec::<String>::new(), "the timed-out server was killed");
-    let (_, read) = send(&app, Method::GET, &format!("/admin/mcp-servers/{}", server["id"].as_str().unwrap()), None).await;
-    assert_eq!(read["env"], json!({ "FAKE_MCP_GREETING": "${MCP_TEST_GREETING}" }), "the name is stored, not the value");
+    let (_, read) =
+        send(&app, Method::GET, &format!("/admin/mcp-servers/{}", server["id"].as_str().unwrap()), None).await;
+    assert_eq!(
+        read["env"],
+        json!({ "FAKE_MCP_GREETING": "${MCP_TEST_GREETING}" }),
+        "the name is stored, not the value"
+    );
     // On SQLite the whole database file can be searched for the value too.
     if let Ok(stored) = std::fs::read(app.data_dir.join("agented.db")) {
         assert!(!String::from_utf8_lossy(&stored).contains(GREETING), "a named variable's value is never stored");
