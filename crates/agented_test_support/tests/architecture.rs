@@ -257,6 +257,41 @@ fn the_handlers_state_holds_services_not_ports() {
     assert!(bad.is_empty(), "AppState holds ports; give handlers a service instead: {bad:?}");
 }
 
+/// The names of the types deriving `ToSchema` in `source`.
+fn schema_names(source: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut deriving = false;
+    for line in source.lines().map(str::trim) {
+        if line.starts_with("#[derive(") {
+            deriving = line.contains("ToSchema");
+        } else if deriving
+            && let Some(rest) = line.strip_prefix("pub struct ").or_else(|| line.strip_prefix("pub enum "))
+        {
+            names.push(rest.split(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or_default().to_owned());
+            deriving = false;
+        }
+    }
+    names
+}
+
+#[test]
+fn every_openapi_schema_has_its_own_name() {
+    // utoipa names a schema after its type: two types of one name would share one schema,
+    // and the spec would describe one of them wrongly.
+    let mut seen: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    let mut clashes = Vec::new();
+    for file in rust_files(&workspace_root().join("crates/agented_http/src")) {
+        for name in schema_names(&std::fs::read_to_string(&file).unwrap()) {
+            if let Some(first) = seen.insert(name.clone(), file.display().to_string()) {
+                clashes.push(format!("{name}: {first} and {}", file.display()));
+            }
+        }
+    }
+    assert!(clashes.is_empty(), "schemas sharing a name:\n{}", clashes.join("\n"));
+    let example = "#[derive(Debug, Serialize, ToSchema)]\n#[serde(rename_all = \"snake_case\")]\npub struct A {\n#[derive(Debug)]\npub struct B;";
+    assert_eq!(schema_names(example), ["A"], "the scan finds schema types and only them");
+}
+
 #[test]
 fn no_route_file_is_longer_than_400_lines() {
     let routes = workspace_root().join("crates/agented_http/src/routes");

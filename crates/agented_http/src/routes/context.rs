@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 /// A decision.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DecisionInput {
+pub struct RoadmapDecisionInput {
     /// What was decided.
     pub text: Option<String>,
     /// Why.
@@ -28,7 +28,7 @@ pub struct DecisionInput {
 #[utoipa::path(
     tag = "projects",
     params(("id" = String, Path, description = "Project id")),
-    request_body = DecisionInput,
+    request_body = RoadmapDecisionInput,
     responses((status = 201, body = RoadmapView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("api_key" = []))
 )]
@@ -36,9 +36,9 @@ pub struct DecisionInput {
 pub async fn create_decision(
     state: web::Data<AppState>,
     id: web::Path<String>,
-    input: web::Json<DecisionInput>,
+    input: web::Json<RoadmapDecisionInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let DecisionInput { text, rationale, phase } = input.into_inner();
+    let RoadmapDecisionInput { text, rationale, phase } = input.into_inner();
     edited(&state, &id, StatusCode::CREATED, RoadmapEdit::AddDecision { text, rationale, phase }).await
 }
 
@@ -124,7 +124,7 @@ pub async fn delete_todo(
 /// A research document's markdown.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ResearchInput {
+pub struct ResearchDocumentInput {
     /// The document, header block included (at most 200,000 characters).
     pub markdown: String,
 }
@@ -141,7 +141,7 @@ fn research_kind(kind: &str) -> Result<ResearchKind, ApiError> {
         ("version" = String, Path, description = "Milestone version"),
         ("kind" = String, Path, description = "stack, features, architecture, pitfalls or summary"),
     ),
-    request_body = ResearchInput,
+    request_body = ResearchDocumentInput,
     responses((status = 200, body = RoadmapView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("api_key" = []))
 )]
@@ -149,7 +149,7 @@ fn research_kind(kind: &str) -> Result<ResearchKind, ApiError> {
 pub async fn put_research(
     state: web::Data<AppState>,
     path: web::Path<(String, String, String)>,
-    input: web::Json<ResearchInput>,
+    input: web::Json<ResearchDocumentInput>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, version, kind) = path.into_inner();
     let kind = research_kind(&kind)?;

@@ -106,7 +106,7 @@ impl From<NotifierInput> for NotifierPatch {
 
 /// One delivery of the log.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct DeliveryView {
+pub struct NotifierDeliveryView {
     /// Its number.
     pub id: i64,
     /// The event (`run.failed`, …) or `test`.
@@ -131,7 +131,7 @@ pub struct DeliveryView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<Delivery> for DeliveryView {
+impl From<Delivery> for NotifierDeliveryView {
     fn from(d: Delivery) -> Self {
         Self {
             id: d.id,
@@ -151,9 +151,9 @@ impl From<Delivery> for DeliveryView {
 
 /// A page of a notifier's deliveries.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct DeliveryList {
+pub struct NotifierDeliveryList {
     /// The newest first.
-    pub deliveries: Vec<DeliveryView>,
+    pub deliveries: Vec<NotifierDeliveryView>,
     /// How many the log holds.
     pub total: u64,
 }
@@ -161,7 +161,7 @@ pub struct DeliveryList {
 /// Paging.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
-pub struct DeliveryQuery {
+pub struct NotifierDeliveryQuery {
     /// At most 500 (default 50).
     pub limit: Option<u32>,
     /// Rows to skip.
@@ -260,40 +260,42 @@ pub async fn rotate_notifier_secret(
 #[utoipa::path(
     tag = "notifications",
     params(("id" = String, Path, description = "`ntf-…`")),
-    responses((status = 200, body = DeliveryView), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = NotifierDeliveryView), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
 #[post("/notifiers/{id}/test")]
 pub async fn test_notifier(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(DeliveryView::from(state.notifiers.test(&id_of(&id)?).await?)))
+    Ok(HttpResponse::Ok().json(NotifierDeliveryView::from(state.notifiers.test(&id_of(&id)?).await?)))
 }
 
 /// A notifier's delivery log, the newest first.
 #[utoipa::path(
     tag = "notifications",
-    params(("id" = String, Path, description = "`ntf-…`"), DeliveryQuery),
-    responses((status = 200, body = DeliveryList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
+    params(("id" = String, Path, description = "`ntf-…`"), NotifierDeliveryQuery),
+    responses((status = 200, body = NotifierDeliveryList), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
 #[get("/notifiers/{id}/deliveries")]
 pub async fn notifier_deliveries(
     state: web::Data<AppState>,
     id: web::Path<String>,
-    query: web::Query<DeliveryQuery>,
+    query: web::Query<NotifierDeliveryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id_of(&id)?;
     let page = Page::new(Some(query.limit.unwrap_or(50)), query.offset)
         .map_err(|e| ApiError::bad_request("invalid_page", e.to_string()))?;
     let (deliveries, total) = state.notifiers.deliveries(&id, page).await?;
-    Ok(HttpResponse::Ok()
-        .json(DeliveryList { deliveries: deliveries.into_iter().map(DeliveryView::from).collect(), total }))
+    Ok(HttpResponse::Ok().json(NotifierDeliveryList {
+        deliveries: deliveries.into_iter().map(NotifierDeliveryView::from).collect(),
+        total,
+    }))
 }
 
 /// Sends a delivery again now (one attempt, the same `webhook-id`).
 #[utoipa::path(
     tag = "notifications",
     params(("id" = String, Path, description = "`ntf-…`"), ("delivery" = i64, Path, description = "Delivery number")),
-    responses((status = 200, body = DeliveryView), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = NotifierDeliveryView), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
 #[post("/notifiers/{id}/deliveries/{delivery}/redeliver")]
@@ -304,5 +306,5 @@ pub async fn redeliver(
     let (id, delivery) = path.into_inner();
     let id = id_of(&id)?;
     let delivery = delivery.parse::<i64>().map_err(|_| ApiError::not_found("delivery not found"))?;
-    Ok(HttpResponse::Ok().json(DeliveryView::from(state.notifiers.redeliver(&id, delivery).await?)))
+    Ok(HttpResponse::Ok().json(NotifierDeliveryView::from(state.notifiers.redeliver(&id, delivery).await?)))
 }

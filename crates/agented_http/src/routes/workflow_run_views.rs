@@ -21,7 +21,7 @@ pub struct RunStartedView {
 
 /// An approval node's answer.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct DecisionView {
+pub struct ApprovalDecisionView {
     /// Approved, else rejected.
     pub approved: bool,
     /// The API key that decided.
@@ -64,7 +64,7 @@ pub struct NodeRunView {
     /// What its executions cost.
     pub cost_usd: Option<f64>,
     /// An approval node's answer.
-    pub decision: Option<DecisionView>,
+    pub decision: Option<ApprovalDecisionView>,
     /// The run's longest-running node.
     pub slowest: bool,
     /// The run's costliest node.
@@ -147,7 +147,7 @@ impl WorkflowRunView {
                     ended_at: n.ended_at,
                     execution_ids: n.children,
                     cost_usd: n.cost_usd,
-                    decision: n.decision.map(|d| DecisionView {
+                    decision: n.decision.map(|d| ApprovalDecisionView {
                         approved: d.approved,
                         decided_by: d.by,
                         comment: d.comment,

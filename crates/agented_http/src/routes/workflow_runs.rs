@@ -23,7 +23,7 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// A request to run a workflow.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(default, deny_unknown_fields)]
-pub struct RunInput {
+pub struct WorkflowRunInput {
     /// The run's input: any JSON (up to 256 KiB). A string is the first node's text; an
     /// object's `text` or `message` is.
     #[schema(value_type = Option<Object>)]
@@ -55,7 +55,7 @@ fn view(state: &AppState, run: WorkflowRun) -> HttpResponse {
 #[utoipa::path(
     tag = "workflows",
     params(("id" = String, Path, description = "Workflow id")),
-    request_body = RunInput,
+    request_body = WorkflowRunInput,
     responses(
         (status = 202, body = RunStartedView),
         (status = 404, description = "No such workflow or version", body = ErrorBody),
@@ -70,7 +70,7 @@ pub async fn run_workflow(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let input: RunInput = optional_json(&body)?;
+    let input: WorkflowRunInput = optional_json(&body)?;
     let value = input.input_json.unwrap_or_else(|| Value::Object(serde_json::Map::new()));
     let run = state.workflow_runs.start(&id, input.version, value, RunOrigin::Manual).await?;
     Ok(HttpResponse::Accepted().json(RunStartedView {
