@@ -112,10 +112,12 @@ fn http_mcp_server() -> String {
             let mut reader = BufReader::new(&stream);
             let (mut length, mut session, mut auth) = (0, false, String::new());
             let mut line = String::new();
-            reader.read_line(&mut line).unwrap();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
             loop {
                 let mut header = String::new();
-                if reader.read_line(&mut header).unwrap() == 0 || header.trim().is_empty() {
+                if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
                     break;
                 }
                 let lower = header.to_ascii_lowercase();
@@ -128,29 +130,31 @@ fn http_mcp_server() -> String {
                 }
             }
             let mut body = vec![0; length];
-            reader.read_exact(&mut body).unwrap();
-            let request: Value = serde_json::from_slice(&body).unwrap();
+            let Ok(request) = reader.read_exact(&mut body).map(|()| serde_json::from_slice::<Value>(&body)) else {
+                continue;
+            };
+            let request = request.unwrap_or_default();
+            // One request per connection, said so, so the client never reuses a closing one.
+            let answer = |status: &str, kind: &str, body: &str| {
+                format!(
+                    "HTTP/1.1 {status}\r\nconnection: close\r\ncontent-type: {kind}\r\n{}content-length: {}\r\n\r\n{body}",
+                    if status.starts_with("200") && kind == "application/json" { "mcp-session-id: s-1\r\n" } else { "" },
+                    body.len()
+                )
+            };
             let reply = match request["method"].as_str() {
-                _ if auth != "Bearer t0ken" => "HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\n\r\n".to_owned(),
+                _ if auth != "Bearer t0ken" => answer("401 Unauthorized", "text/plain", ""),
                 Some("initialize") => {
                     let r = json!({"jsonrpc":"2.0","id":request["id"],"result":{"protocolVersion":"2025-06-18",
-                        "capabilities":{"tools":{}},"serverInfo":{"name":"http-fake","version":"2"}}})
-                    .to_string();
-                    format!(
-                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nmcp-session-id: s-1\r\ncontent-length: {}\r\n\r\n{r}",
-                        r.len()
-                    )
+                        "capabilities":{"tools":{}},"serverInfo":{"name":"http-fake","version":"2"}}});
+                    answer("200 OK", "application/json", &r.to_string())
                 }
-                Some("notifications/initialized") => "HTTP/1.1 202 Accepted\r\ncontent-length: 0\r\n\r\n".to_owned(),
+                Some("notifications/initialized") => answer("202 Accepted", "text/plain", ""),
                 Some("tools/list") if session => {
                     let r = json!({"jsonrpc":"2.0","id":request["id"],"result":{"tools":[{"name":"query"}]}});
-                    let events = format!("event: message\ndata: {r}\n\n");
-                    format!(
-                        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ncontent-length: {}\r\n\r\n{events}",
-                        events.len()
-                    )
+                    answer("200 OK", "text/event-stream", &format!("event: message\ndata: {r}\n\n"))
                 }
-                _ => "HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n".to_owned(),
+                _ => answer("400 Bad Request", "text/plain", ""),
             };
             let _ = (&stream).write_all(reply.as_bytes());
         }
