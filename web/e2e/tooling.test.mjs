@@ -1,5 +1,7 @@
 // MCP servers in a real browser: a stdio server added on the page passes its test with
-// its tools listed (the test support crate's fake MCP server), and a preset is added.
+// its tools listed (the test support crate's fake MCP server), a preset is added, and the
+// server, attached to a trigger on its form, shows in the trigger's tooling preview, is
+// given to a run (fake-bot prints the configuration it found) and listed on the execution.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { join, resolve } from 'node:path'
@@ -30,6 +32,54 @@ describe('MCP servers', () => {
     await page.getByRole('button', { name: 'Add fetch' }).click()
     await page.locator('tr[data-mcp="fetch"]').filter({ hasText: 'uvx mcp-server-fetch' }).waitFor()
     assert.equal(await page.getByRole('button', { name: 'Added' }).count(), 1)
+
+    // Attached to a new trigger on its form.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Triggers' }).click()
+    await page.getByRole('link', { name: 'New trigger' }).click()
+    await page.getByLabel('Name').fill('with tools')
+    await page.getByLabel('Prompt').fill('mcp {message}')
+    await page.getByLabel('Give fake to runs').check()
+    await page.getByRole('button', { name: 'Create trigger' }).click()
+    await page.waitForURL(ctx.server.url + '/triggers')
+    const trigger = page.locator('tr[data-trigger-name="with tools"]')
+    await trigger.getByRole('link', { name: 'with tools', exact: true }).first().click()
+
+    // The preview shows what each CLI would get.
+    const preview = page.getByTestId('tooling-preview')
+    await preview.filter({ hasText: 'claude-mcp.json' }).waitFor()
+    const claude = await preview.textContent()
+    assert.match(claude, /Runs get\s*fake\s*\./)
+    assert.ok(claude.includes('--strict-mcp-config --mcp-config <run>/claude-mcp.json'), claude)
+    assert.ok(claude.includes(`"command": ${JSON.stringify(fakeMcp)}`), claude)
+    await preview.getByLabel('As given to').selectOption('codex')
+    await preview.filter({ hasText: 'mcp_servers.fake=' }).waitFor()
+
+    // A run gets it, and its execution lists it.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Triggers' }).click()
+    await trigger.getByRole('button', { name: 'Run' }).click()
+    await page.getByLabel(/^Message/).fill('please')
+    await page.getByRole('button', { name: 'Start run' }).click()
+    await page.waitForURL(/\/executions\/exec-[\w-]+$/)
+    await page.getByTestId('run-status').filter({ hasText: 'success' }).waitFor({ timeout: 30_000 })
+    assert.equal((await page.getByTestId('run-tooling').textContent()).trim(), 'fake')
+    await page.getByRole('tab', { name: 'Raw log' }).click()
+    const log = page.getByTestId('log-viewer')
+    await log.filter({ hasText: 'mcp=' }).waitFor()
+    // claude's record carries fake-bot's line as JSON text, quotes escaped.
+    assert.match(await log.textContent(), /mcp=\{\\"file\\":\{\\"mcpServers\\":\{\\"fake\\".*\\"strict\\":true\}/)
+
+    // An agent gets it on its form too, and can lose it again in its row.
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Agents' }).click()
+    const form = page.locator('form').filter({ hasText: 'New agent' })
+    await form.getByLabel('Name').fill('tooled')
+    await form.getByLabel('Give fake to runs').check()
+    await form.getByRole('button', { name: 'Create agent' }).click()
+    const agent = page.locator('tr[data-agent-name="tooled"]')
+    await agent.locator('summary').filter({ hasText: 'fake' }).waitFor()
+    await agent.locator('summary').click()
+    await agent.getByLabel('Give fake to runs').uncheck()
+    await agent.getByRole('button', { name: 'Save servers' }).click()
+    await agent.locator('summary').filter({ hasText: 'none' }).waitFor()
     assert.deepEqual(errors, [])
   })
 })

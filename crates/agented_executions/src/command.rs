@@ -98,6 +98,23 @@ impl CommandLine {
     }
 }
 
+impl CommandLine {
+    /// With `options` placed just before the prompt (and the `--` that ends options), where
+    /// every built-in CLI reads them; a custom command's template takes none.
+    #[must_use]
+    pub fn with_options(mut self, options: Vec<String>) -> Self {
+        if options.is_empty() || self.args.is_empty() {
+            return self;
+        }
+        let mut at = self.args.len() - 1;
+        if at > 0 && self.args[at - 1] == "--" {
+            at -= 1;
+        }
+        self.args.splice(at..at, options);
+        self
+    }
+}
+
 /// Builds argv per backend.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CommandBuilder;
@@ -156,7 +173,8 @@ impl CommandBuilder {
                 "codex"
             }
             BackendSpec::Builtin(BackendType::Gemini) => {
-                args.extend([s("--output-format"), s("stream-json")]);
+                // Headless gemini refuses a folder it has not been told to trust (0.61).
+                args.extend([s("--output-format"), s("stream-json"), s("--skip-trust")]);
                 if let Some(m) = model {
                     args.extend([s("--model"), m]);
                 }
@@ -219,6 +237,7 @@ mod tests {
             github: None,
             resume: None,
             setup: None,
+            tooling: crate::tooling::RunTooling::default(),
         }
     }
 
@@ -271,6 +290,19 @@ mod tests {
     }
 
     #[test]
+    fn options_go_before_the_prompt_and_its_separator() {
+        let with = |b: BackendType| {
+            let cmd =
+                CommandBuilder::build(&BackendSpec::Builtin(b), &snapshot(b), &[]).with_options(vec!["-o".into()]);
+            cmd.args[cmd.args.len() - 3..].to_vec()
+        };
+        assert_eq!(with(BackendType::Claude), ["-o", "--", "-review the diff"]);
+        assert_eq!(with(BackendType::Codex), ["-o", "--", "-review the diff"]);
+        assert_eq!(with(BackendType::Gemini), ["m1", "-o", "--prompt=-review the diff"]);
+        assert_eq!(with(BackendType::Opencode), ["m1", "-o", " -review the diff"]);
+    }
+
+    #[test]
     fn each_builtin_backend_gets_its_streaming_argv() {
         assert_eq!(
             argv(BackendType::Claude),
@@ -313,6 +345,7 @@ mod tests {
                 "gemini",
                 "--output-format",
                 "stream-json",
+                "--skip-trust",
                 "--model",
                 "m1",
                 "--include-directories",

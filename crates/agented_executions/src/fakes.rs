@@ -588,6 +588,7 @@ pub fn new_execution(
             github: None,
             resume: None,
             setup: None,
+            tooling: crate::tooling::RunTooling::default(),
         },
         message: None,
         retry_of: None,

@@ -35,6 +35,7 @@ pub mod service;
 pub mod session;
 pub mod signal;
 pub mod status;
+pub mod tooling;
 pub mod usage;
 pub mod workers;
 pub mod workspaces;

@@ -85,6 +85,8 @@ pub struct RunSnapshot {
     pub resume: Option<crate::Resume>,
     /// The trigger's setup step, run before the CLI.
     pub setup: Option<agented_triggers::SetupStep>,
+    /// The managed tooling it was given, as defined when it was queued.
+    pub tooling: crate::tooling::RunTooling,
 }
 
 /// A stored execution.

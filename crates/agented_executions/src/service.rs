@@ -117,6 +117,8 @@ pub struct PromptRun {
     pub model: Option<String>,
     /// Claude's `--allowedTools`, instead of the trigger's.
     pub allowed_tools: Option<String>,
+    /// Tooling given besides the trigger's (an agent's).
+    pub tooling: agented_kernel::ToolingRefs,
 }
 
 /// A request to run a trigger.
@@ -163,6 +165,7 @@ pub struct ExecutionService {
     overview: Arc<dyn crate::TriggerOverview>,
     changes: crate::ChangeFeed,
     workflows: Option<Arc<dyn crate::WorkflowStarter>>,
+    tooling: Option<Arc<dyn crate::tooling::ToolingSource>>,
 }
 
 impl std::fmt::Debug for ExecutionService {
@@ -192,6 +195,7 @@ impl ExecutionService {
             overview,
             changes: crate::ChangeFeed::default(),
             workflows: None,
+            tooling: None,
         }
     }
 
@@ -200,6 +204,60 @@ impl ExecutionService {
     pub fn with_workflows(mut self, starter: Arc<dyn crate::WorkflowStarter>) -> Self {
         self.workflows = Some(starter);
         self
+    }
+
+    /// Reads the tooling definitions triggers attach (without it, runs get none).
+    #[must_use]
+    pub fn with_tooling(mut self, source: Arc<dyn crate::tooling::ToolingSource>) -> Self {
+        self.tooling = Some(source);
+        self
+    }
+
+    /// The definitions `refs` name now, and what is left out and why.
+    ///
+    /// # Errors
+    /// `Store` when the definitions cannot be read.
+    pub async fn resolve_tooling(
+        &self,
+        refs: &agented_kernel::ToolingRefs,
+    ) -> Result<crate::tooling::Resolved, StartError> {
+        match &self.tooling {
+            Some(source) if !refs.is_empty() => {
+                source.resolve(refs).await.map_err(|e| StartError::Store(agented_kernel::Cause::new(e)))
+            }
+            _ => Ok(crate::tooling::Resolved::default()),
+        }
+    }
+
+    /// What a run of the trigger would get on `backend` (else its own CLI): files,
+    /// flags and variable names, never values.
+    ///
+    /// # Errors
+    /// `NotFound`; `Store`.
+    pub async fn tooling_preview(
+        &self,
+        trigger_id: &TriggerId,
+        backend: Option<BackendType>,
+    ) -> Result<crate::tooling::ToolingPreview, StartError> {
+        let trigger = self.triggers.get(trigger_id).await?.ok_or(StartError::NotFound("trigger"))?;
+        let resolved = self.resolve_tooling(&trigger.settings.tooling).await?;
+        // A custom command (`None`) gets no tooling.
+        let cli = backend.or_else(|| trigger.settings.backend_id.is_none().then_some(trigger.settings.backend_type));
+        Ok(crate::tooling::ToolingPreview::of(cli, &resolved))
+    }
+
+    /// What a run of `trigger` is given (its attachments, then `more`), frozen now; what is
+    /// left out is logged.
+    async fn given_tooling(
+        &self,
+        trigger: &Trigger,
+        more: &agented_kernel::ToolingRefs,
+    ) -> Result<crate::tooling::RunTooling, StartError> {
+        let resolved = self.resolve_tooling(&trigger.settings.tooling.clone().and(more)).await?;
+        for why in &resolved.left_out {
+            tracing::warn!(trigger_id = %trigger.id, "a run is queued without attached tooling: {why}");
+        }
+        Ok(resolved.tooling)
     }
 
     /// Announces changes on `feed`: the one its executions repository (a
@@ -346,6 +404,7 @@ impl ExecutionService {
         let (rendered, inputs) = render(trigger, paths, &request, self.max_untrusted_chars);
         let mut snapshot = snapshot(trigger, paths, rendered.text, inputs);
         snapshot.github = request.github;
+        snapshot.tooling = self.given_tooling(trigger, &agented_kernel::ToolingRefs::default()).await?;
         let admission = Admission { claims: request.claims, at_most_active: at_most_active(trigger) };
         let execution =
             self.enqueue(&trigger.id, request.trigger_type, snapshot, request.message, None, admission).await?;
@@ -368,7 +427,13 @@ impl ExecutionService {
         prompt: String,
     ) -> Result<Execution, StartError> {
         let id = ExecutionId::generate(trigger_id, self.clock.now());
-        self.start_prompt_as(id, trigger_id, PromptRun { backend, model: None, allowed_tools: None }, prompt).await
+        self.start_prompt_as(
+            id,
+            trigger_id,
+            PromptRun { backend, model: None, allowed_tools: None, tooling: Default::default() },
+            prompt,
+        )
+        .await
     }
 
     /// [`Self::start_prompt`] under the id `id`, chosen (and recorded) by the caller first,
@@ -385,6 +450,7 @@ impl ExecutionService {
     ) -> Result<Execution, StartError> {
         let (trigger, paths) = self.startable(trigger_id).await?;
         let mut snapshot = snapshot(&trigger, &paths, prompt, Vec::new());
+        snapshot.tooling = self.given_tooling(&trigger, &run.tooling).await?;
         if run.backend != trigger.settings.backend_type || trigger.settings.backend_id.is_some() {
             // The trigger's model and custom command belong to its own CLI.
             snapshot.backend_type = run.backend;
@@ -648,6 +714,7 @@ fn snapshot(trigger: &Trigger, paths: &[ProjectPath], prompt: String, inputs: Ve
         github: None,
         resume: None,
         setup: s.setup.clone(),
+        tooling: crate::tooling::RunTooling::default(),
     }
 }
 

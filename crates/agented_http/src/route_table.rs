@@ -10,8 +10,8 @@ macro_rules! route_table {
         use crate::routes::{
             accounts, agents, api_keys, audit, backends, budgets, context, deliveries, events, executions, follow_ups,
             health, history, mcp_servers, metrics, notifiers, phases, planning, pr_reviews, projects, research,
-            schedules, session, streams, teams, triggers, usage, webhooks, workers, workflow_runs, workflows,
-            workspaces,
+            schedules, session, streams, teams, tooling_preview, triggers, usage, webhooks, workers, workflow_runs,
+            workflows, workspaces,
         };
         use actix_web::middleware::from_fn;
 
@@ -94,6 +94,7 @@ macro_rules! route_table {
                 .service(mcp_servers::update_mcp_server)
                 .service(mcp_servers::delete_mcp_server)
                 .service(mcp_servers::test_mcp_server)
+                .service(tooling_preview::tooling_preview)
                 .service(notifiers::list_notifiers)
                 .service(notifiers::create_notifier)
                 .service(notifiers::get_notifier)

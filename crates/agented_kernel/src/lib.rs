@@ -13,6 +13,7 @@ pub mod ids;
 pub mod labels;
 pub mod notice;
 pub mod pagination;
+pub mod tooling;
 
 pub use backend::BackendType;
 pub use cause::{Cause, UnstorableText};
@@ -24,3 +25,4 @@ pub use ids::{
 };
 pub use notice::{NoNotices, Notice, NoticeEvent, NoticeValue, Notices, RecordedNotices};
 pub use pagination::{Page, PageError};
+pub use tooling::{ToolingInput, ToolingRefs};

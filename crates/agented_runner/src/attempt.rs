@@ -5,6 +5,7 @@ use crate::collector::LogCollector;
 use crate::outcome;
 use crate::process::{self, ProcessSpec, StopReason};
 use crate::runner::{Runner, log_store};
+use crate::tooling::ToolingFolder;
 use crate::workspace::{Workspace, WorkspaceRequest};
 use agented_executions::{
     AttemptRecord, BackendSpec, CommandBuilder, Execution, ExecutionStatus, Outcome, OutputParser, Usage,
@@ -80,7 +81,18 @@ impl Runner {
             Some((first, rest)) => (PathBuf::from(first), rest.to_vec()),
             None => (options.workspace_dir.clone(), Vec::new()),
         };
-        let command = CommandBuilder::build(&spec, &snapshot, &extra);
+        let cli = match &spec {
+            BackendSpec::Builtin(b) => Some(*b),
+            BackendSpec::Custom(_) => None,
+        };
+        let env = &options.server_env.0;
+        let lookup = |name: &str| env.get(name).cloned();
+        // Lives until the attempt ends, and the folder with it.
+        let tooling = match ToolingFolder::prepare(&options.data_dir, id, cli, &snapshot.tooling, &lookup) {
+            Ok(t) => t,
+            Err(e) => return failed(e),
+        };
+        let command = CommandBuilder::build(&spec, &snapshot, &extra).with_options(tooling.args.clone());
         let cwd = if dirs.is_empty() { command.working_dir.clone().map_or(cwd, PathBuf::from) } else { cwd };
         let display_command = command.display(&snapshot.prompt);
         let Some(program) = process::which(&command.program, &options.path_env) else {
@@ -93,7 +105,13 @@ impl Runner {
         let process_spec = ProcessSpec {
             program,
             args: command.args.clone(),
-            env: options.base_env.clone().with(command.env.clone()).with(attempt.env.iter().cloned()).into_vars(),
+            env: options
+                .base_env
+                .clone()
+                .with(command.env.clone())
+                .with(attempt.env.iter().cloned())
+                .with(tooling.env.iter().cloned())
+                .into_vars(),
             path_env: options.path_env.clone(),
             cwd,
             timeout: Duration::from_secs(snapshot.timeout_seconds.into()),
@@ -104,7 +122,10 @@ impl Runner {
             grace: Duration::from_secs(snapshot.sigterm_grace_seconds.into()),
             execution_id: id.as_str().to_owned(),
             parent_death: options.parent_death.clone(),
-            sandbox: options.sandbox.clone().map(|s| (s, extra.iter().map(PathBuf::from).collect())),
+            sandbox: options
+                .sandbox
+                .clone()
+                .map(|s| (s, extra.iter().map(PathBuf::from).chain(tooling.dir().map(Path::to_path_buf)).collect())),
         };
         if let Some(step) = &snapshot.setup
             && let Err(why) = self.setup(id, step, &process_spec, stop.clone(), seq).await

@@ -52,7 +52,12 @@ impl AgentLauncher for ExecutionLauncher {
         };
         let f = &agent.fields;
         let tools = (!f.allowed_tools.is_empty()).then(|| f.allowed_tools.join(","));
-        let run = PromptRun { backend: f.backend_type, model: f.model.clone(), allowed_tools: tools };
+        let run = PromptRun {
+            backend: f.backend_type,
+            model: f.model.clone(),
+            allowed_tools: tools,
+            tooling: f.tooling.clone(),
+        };
         self.start(id.clone(), run, agent.prompt(&self.fenced(message))).await?;
         Ok(id.to_string())
     }
@@ -84,7 +89,7 @@ impl AgentRuns for WorkflowAgents {
             AgentTarget::Backend(name) => {
                 let backend: BackendType =
                     name.parse().map_err(|_| format!("backend '{name}' is not claude, codex, gemini or opencode"))?;
-                let run = PromptRun { backend, model: None, allowed_tools: None };
+                let run = PromptRun { backend, model: None, allowed_tools: None, tooling: Default::default() };
                 self.launcher.start(id, run, self.launcher.fenced(&message)).await.map_err(|e| e.to_string())
             }
             AgentTarget::Agent(agent) => {

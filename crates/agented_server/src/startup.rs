@@ -874,10 +874,10 @@ pub(crate) async fn start_runs(
         .with_untrusted_limit(settings.max_untrusted_chars)
         .with_overview(stored_triggers)
         .with_changes(changes)
-        .with_workflows(Arc::new(crate::trigger_workflows::TriggerWorkflows::new(
-            teams.clone(),
-            workflow_runs.clone(),
-        )));
+        .with_workflows(Arc::new(crate::trigger_workflows::TriggerWorkflows::new(teams.clone(), workflow_runs.clone())))
+        .with_tooling(Arc::new(agented_tooling::StoredTooling(Arc::new(agented_store::SqlMcpServers::new(
+            database.clone(),
+        )))));
     let ledger: Arc<dyn agented_triggers::DedupLedger> = Arc::new(agented_store::SqlDedup::new(database.clone()));
     let webhooks = agented_executions::WebhookIntake::new(
         triggers.clone(),

@@ -41,6 +41,7 @@ struct AgentRow {
     enabled: bool,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    tooling: String,
 }
 
 fn list(items: &[String]) -> String {
@@ -70,6 +71,7 @@ impl From<&Agent> for AgentRow {
             enabled: f.enabled,
             created_at: a.created_at.naive_utc(),
             updated_at: a.updated_at.naive_utc(),
+            tooling: serde_json::to_string(&f.tooling).unwrap_or_else(|_| "{}".to_owned()),
         }
     }
 }
@@ -92,6 +94,7 @@ impl TryFrom<AgentRow> for Agent {
                 skills: items(&r.skills)?,
                 documents: items(&r.documents)?,
                 enabled: r.enabled,
+                tooling: serde_json::from_str(&r.tooling).map_err(corrupt)?,
             },
             created_at: r.created_at.and_utc(),
             updated_at: r.updated_at.and_utc(),
@@ -154,6 +157,7 @@ impl AgentRepository for SqlAgents {
                         agents::skills.eq(&r.skills),
                         agents::documents.eq(&r.documents),
                         agents::enabled.eq(r.enabled),
+                        agents::tooling.eq(&r.tooling),
                         agents::updated_at.eq(r.updated_at),
                     ))
                     .execute(conn)?;

@@ -57,6 +57,7 @@ struct ExecutionRow {
     github: Option<String>,
     resume: Option<String>,
     setup: Option<String>,
+    tooling: Option<String>,
 }
 
 #[derive(Insertable)]
@@ -84,6 +85,7 @@ struct NewExecutionRow<'a> {
     github: Option<String>,
     resume: Option<String>,
     setup: Option<String>,
+    tooling: Option<String>,
 }
 
 #[derive(Queryable, Selectable, Insertable)]
@@ -128,6 +130,7 @@ impl TryFrom<ExecutionRow> for Execution {
                 github: json_opt(r.github.as_deref())?.filter(agented_triggers::GithubOrigin::is_well_formed),
                 resume: json_opt(r.resume.as_deref())?,
                 setup: json_opt(r.setup.as_deref())?,
+                tooling: json_opt(r.tooling.as_deref())?.unwrap_or_default(),
             },
             message: r.message,
             command: r.command,
@@ -333,6 +336,7 @@ impl ExecutionRepository for SqlExecutions {
                             github: to_json_opt(s.github.as_ref())?,
                             resume: to_json_opt(s.resume.as_ref())?,
                             setup: to_json_opt(s.setup.as_ref())?,
+                            tooling: to_json_opt(Some(&s.tooling).filter(|t| !t.is_empty()))?,
                         })
                         .execute(conn)?;
                     Ok(load(conn, new.execution_id.as_str())?.ok_or(StoreError::Query(DieselError::NotFound))?)

@@ -59,6 +59,7 @@ diesel::table! {
         post_result -> Text,
         setup_script -> Nullable<Text>,
         setup_secrets -> Text,
+        tooling -> Text,
     }
 }
 
@@ -113,6 +114,7 @@ diesel::table! {
         github -> Nullable<Text>,
         resume -> Nullable<Text>,
         setup -> Nullable<Text>,
+        tooling -> Nullable<Text>,
     }
 }
 
@@ -453,6 +455,7 @@ diesel::table! {
         enabled -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        tooling -> Text,
     }
 }
 

@@ -56,6 +56,7 @@ pub(crate) struct TriggerRow {
     post_result: String,
     setup_script: Option<String>,
     setup_secrets: String,
+    tooling: String,
 }
 
 #[derive(Insertable, AsChangeset)]
@@ -97,6 +98,7 @@ struct SettingsRow<'a> {
     post_result: &'a str,
     setup_script: Option<&'a str>,
     setup_secrets: String,
+    tooling: String,
 }
 
 /// The execution mode stored as its name and the id it needs.
@@ -156,6 +158,7 @@ impl<'a> SettingsRow<'a> {
             setup_script: s.setup.as_ref().map(|x| x.script.as_str()),
             setup_secrets: serde_json::to_string(&s.setup.as_ref().map_or(&[][..], |x| &x.secrets[..]))
                 .unwrap_or_else(|_| "[]".into()),
+            tooling: serde_json::to_string(&s.tooling).unwrap_or_else(|_| "{}".into()),
         }
     }
 }
@@ -234,6 +237,7 @@ impl TryFrom<TriggerRow> for Trigger {
                     }),
                     None => None,
                 },
+                tooling: serde_json::from_str(&r.tooling).map_err(|e| corrupt(e.to_string()))?,
             },
             next_run_at: r.next_run_at.map(|t| t.and_utc()),
             last_run_at: r.last_run_at.map(|t| t.and_utc()),

@@ -29,6 +29,7 @@ async fn an_agent_reads_back_as_written_and_goes_when_deleted() {
             skills: vec!["testing".into()],
             documents: vec!["CONTRIBUTING.md".into()],
             enabled: true,
+            tooling: agented_kernel::ToolingRefs { mcp_servers: vec![agented_kernel::McpServerId::generate()] },
         },
         created_at: now,
         updated_at: now,
@@ -38,6 +39,7 @@ async fn an_agent_reads_back_as_written_and_goes_when_deleted() {
     agent.fields.model = None;
     agent.fields.goals.clear();
     agent.fields.enabled = false;
+    agent.fields.tooling.mcp_servers.push(agented_kernel::McpServerId::generate());
     agent.updated_at = now + Duration::seconds(5);
     assert!(repo.update(&agent).await.unwrap());
     assert_eq!(repo.list().await.unwrap(), std::slice::from_ref(&agent));

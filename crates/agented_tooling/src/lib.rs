@@ -9,10 +9,12 @@
 
 #[cfg(feature = "fakes")]
 pub mod fakes;
+pub mod given;
 pub mod mcp;
 pub mod ports;
 pub mod service;
 
+pub use given::StoredTooling;
 pub use mcp::handshake::{Exchange, Handshake, McpTool, PROTOCOL_VERSION, handshake};
 pub use mcp::model::{FieldErrors, McpDraft, McpServer, McpServerPatch, McpTransport, references, resolve};
 pub use mcp::presets::{Preset, preset, presets};

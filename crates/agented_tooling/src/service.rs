@@ -178,7 +178,7 @@ impl McpServerService {
     }
 }
 
-fn built(id: McpServerId, d: McpDraft, is_preset: bool, now: chrono::DateTime<chrono::Utc>) -> McpServer {
+pub(crate) fn built(id: McpServerId, d: McpDraft, is_preset: bool, now: chrono::DateTime<chrono::Utc>) -> McpServer {
     McpServer {
         id,
         name: d.name,

@@ -21,6 +21,7 @@ pub mod schedule;
 pub mod service;
 pub mod setup;
 pub mod source;
+pub mod tooling;
 pub mod trigger;
 pub mod verdict;
 pub mod webhook;
@@ -39,6 +40,7 @@ pub use schedule::{Schedule, SlotPlan, next_run_after_change, next_run_at};
 pub use service::{PathRequest, SettingsCheck, TriggerChange, TriggerError, TriggerService};
 pub use setup::{MAX_SETUP_CHARS, SetupStep};
 pub use source::{GithubFilter, SourceRule, WebhookRule};
+pub use tooling::ToolingInput;
 pub use trigger::{
     ConcurrencyPolicy, DEFAULT_GITHUB_EVENTS, ExecutionMode, FieldErrors, ProjectPath, Trigger, TriggerPath,
     TriggerSettings,

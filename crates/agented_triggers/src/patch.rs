@@ -79,6 +79,8 @@ pub struct TriggerPatch {
     pub setup_script: Option<String>,
     /// Variables of the server's environment the setup step gets.
     pub setup_secrets: Option<Vec<String>>,
+    /// The managed tooling its runs get (replaces what is attached).
+    pub tooling: Option<crate::ToolingInput>,
     /// The team a `team` trigger runs; `Some(None)` clears it.
     #[serde(deserialize_with = "nullable")]
     pub team_id: Option<Option<String>>,
@@ -177,6 +179,9 @@ impl TriggerPatch {
         }
         apply_mode(&mut next, &mut errors, p.execution_mode, p.team_id, p.workflow_id);
         next.setup = crate::setup::apply_setup(&mut errors, next.setup.take(), p.setup_script, p.setup_secrets);
+        if let Some(tooling) = p.tooling {
+            next.tooling = crate::tooling::apply_tooling(&mut errors, tooling);
+        }
         match p.post_result.map(|v| v.parse()) {
             Some(Ok(post)) => next.post_result = post,
             Some(Err(e)) => drop(errors.insert("post_result".into(), e)),

@@ -154,6 +154,8 @@ pub struct TriggerSettings {
     pub post_result: crate::PostResult,
     /// A script run before the CLI, in the run's working folder.
     pub setup: Option<crate::SetupStep>,
+    /// The managed tooling its runs' CLIs get.
+    pub tooling: agented_kernel::ToolingRefs,
 }
 
 /// The events a GitHub trigger fires for unless set: a pull request opened, updated or reopened.
@@ -195,6 +197,7 @@ impl Default for TriggerSettings {
             execution_mode: ExecutionMode::Direct,
             post_result: crate::PostResult::None,
             setup: None,
+            tooling: agented_kernel::ToolingRefs::default(),
         }
     }
 }

@@ -41,6 +41,8 @@ pub struct AgentFields {
     pub documents: Vec<String>,
     /// A disabled agent does not run.
     pub enabled: bool,
+    /// The managed tooling its runs' CLIs get (with what the `bot-agents` trigger attaches).
+    pub tooling: agented_kernel::ToolingRefs,
 }
 
 /// A stored agent.
@@ -111,6 +113,8 @@ pub struct AgentPatch {
     pub documents: Option<Vec<String>>,
     /// Default true.
     pub enabled: Option<bool>,
+    /// The managed tooling its runs get (replaces what is attached).
+    pub tooling: Option<agented_kernel::ToolingInput>,
 }
 
 fn text(errors: &mut FieldErrors, field: &str, value: Option<String>, into: &mut String) {
@@ -157,6 +161,7 @@ impl AgentPatch {
             skills: Vec::new(),
             documents: Vec::new(),
             enabled: true,
+            tooling: agented_kernel::ToolingRefs::default(),
         };
         crate::definition::with_name_required(missing, self.apply(start))
     }
@@ -197,6 +202,12 @@ impl AgentPatch {
         }
         if let Some(enabled) = self.enabled {
             next.enabled = enabled;
+        }
+        if let Some(tooling) = self.tooling {
+            match tooling.refs() {
+                Ok(refs) => next.tooling = refs,
+                Err(why) => drop(errors.insert("tooling".into(), why)),
+            }
         }
         if errors.is_empty() { Ok(next) } else { Err(errors) }
     }

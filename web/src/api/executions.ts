@@ -1,5 +1,5 @@
 import { request } from './client'
-import type { FallbackEntry, RunStarted } from './triggers'
+import type { FallbackEntry, GivenTool, RunStarted } from './triggers'
 
 export type ExecutionStatus = 'queued' | 'running' | 'success' | 'failed' | 'timeout' | 'cancelled' | 'interrupted' | 'budget_blocked' | 'rate_limited'
 
@@ -57,6 +57,8 @@ export interface Execution {
   follow_up_of: string | null
   /** The GitHub event it answers. */
   github: GithubOrigin | null
+  /** The managed tooling it was given, by name and version. */
+  tooling: GivenTool[]
 }
 
 /** The pull request or issue a GitHub-fired run answers, and the commit it checked out. */

@@ -69,6 +69,8 @@ export interface Trigger {
   setup_script: string | null
   /** Server variables the setup script gets, by name. */
   setup_secrets: string[]
+  /** The managed tooling its runs' CLIs get. */
+  tooling: ToolingAttachments
   created_at: string
   path_count: number
   paths?: TriggerPath[]
@@ -76,6 +78,40 @@ export interface Trigger {
 }
 
 export type ExecutionMode = 'direct' | 'team' | 'workflow'
+
+/** Attached tooling, ids per kind (MCP servers so far). */
+export interface ToolingAttachments {
+  mcp_servers: string[]
+  skills: string[]
+  commands: string[]
+  hooks: string[]
+  rules: string[]
+}
+
+/** What a run of a trigger would get for its tooling: never a secret's value. */
+export interface ToolingPreview {
+  backend: string
+  given: GivenTool[]
+  left_out: string[]
+  args: string[]
+  env: Record<string, string>
+  secrets: string[]
+  files: { path: string; content: string }[]
+  error: string | null
+}
+
+/** One item a run was (or would be) given, by name and version. */
+export interface GivenTool {
+  kind: string
+  id: string
+  name: string
+  version: string
+}
+
+export function toolingPreview(id: string, backend?: BackendType): Promise<ToolingPreview> {
+  const query = backend ? `?backend=${encodeURIComponent(backend)}` : ''
+  return request(`/admin/triggers/${encodeURIComponent(id)}/tooling-preview${query}`)
+}
 
 /** `none`, one `comment` edited in place, a `review`, or the `check` run's summary. */
 export type PostResult = 'none' | 'comment' | 'review' | 'check'
@@ -108,6 +144,7 @@ export interface TriggerInput {
   post_result?: PostResult
   setup_script?: string
   setup_secrets?: string[]
+  tooling?: { mcp_servers: string[] }
   team_id?: string | null
   workflow_id?: string | null
   schedule_type?: ScheduleType

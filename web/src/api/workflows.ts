@@ -145,6 +145,8 @@ export interface Agent {
   system_prompt: string
   model: string | null
   enabled: boolean
+  /** The managed tooling its runs get, with the `bot-agents` trigger's. */
+  tooling: { mcp_servers: string[] }
 }
 
 export async function listAgents(): Promise<Agent[]> {
@@ -153,6 +155,10 @@ export async function listAgents(): Promise<Agent[]> {
 
 export function createAgent(fields: Partial<Agent>): Promise<Agent> {
   return request('/admin/agents', { method: 'POST', body: fields })
+}
+
+export function updateAgent(id: string, fields: Partial<Agent>): Promise<Agent> {
+  return request(`/admin/agents/${encodeURIComponent(id)}`, { method: 'PUT', body: fields })
 }
 
 export function deleteAgent(id: string): Promise<void> {

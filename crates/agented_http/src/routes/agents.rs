@@ -41,6 +41,8 @@ pub struct AgentView {
     pub documents: Vec<String>,
     /// A disabled agent does not run.
     pub enabled: bool,
+    /// The managed tooling its runs' CLIs get, with what the `bot-agents` trigger attaches.
+    pub tooling: super::trigger_input::ToolingAttachments,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -64,6 +66,7 @@ impl From<Agent> for AgentView {
             skills: f.skills,
             documents: f.documents,
             enabled: f.enabled,
+            tooling: (&f.tooling).into(),
             created_at: a.created_at,
             updated_at: a.updated_at,
         }
@@ -112,6 +115,8 @@ pub struct AgentInput {
     pub documents: Option<Value>,
     /// Default true.
     pub enabled: Option<bool>,
+    /// The managed tooling its runs get (replaces what is attached): MCP server ids so far.
+    pub tooling: Option<super::trigger_input::ToolingAttachments>,
 }
 
 /// A field that is present (even as `null`) is `Some`.
@@ -155,6 +160,7 @@ impl AgentInput {
             system_prompt: self.system_prompt,
             model: self.model,
             enabled: self.enabled,
+            tooling: self.tooling.map(super::trigger_input::ToolingAttachments::into_input),
         };
         if errors.is_empty() { Ok(patch) } else { Err(ApiError::invalid_fields(errors)) }
     }

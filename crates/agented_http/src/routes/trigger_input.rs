@@ -74,6 +74,9 @@ pub struct TriggerInput {
     /// Variables of the server's environment the setup script gets (such as `NPM_TOKEN`); never
     /// the server's own secrets.
     setup_secrets: Option<Vec<String>>,
+    /// The managed tooling its runs' CLIs get (replaces what is attached): MCP server ids so
+    /// far; skills, commands, hooks and rules are refused until they exist.
+    tooling: Option<ToolingAttachments>,
     /// The team a `team` trigger runs (`team-…`).
     #[serde(default, deserialize_with = "agented_triggers::patch::nullable")]
     #[schema(value_type = Option<String>)]
@@ -84,6 +87,41 @@ pub struct TriggerInput {
     workflow_id: Option<Option<String>>,
     /// Project paths to add with a new trigger.
     paths: Vec<PathInput>,
+}
+
+/// A trigger's `tooling`: ids per kind, in order.
+#[derive(Debug, Default, Deserialize, Serialize, ToSchema)]
+#[serde(default, deny_unknown_fields)]
+pub struct ToolingAttachments {
+    /// MCP servers (`mcp-…`).
+    pub mcp_servers: Vec<String>,
+    /// Skills (not attachable yet).
+    pub skills: Vec<String>,
+    /// Slash commands (not attachable yet).
+    pub commands: Vec<String>,
+    /// Hooks (not attachable yet).
+    pub hooks: Vec<String>,
+    /// Rules (not attachable yet).
+    pub rules: Vec<String>,
+}
+
+impl ToolingAttachments {
+    /// The domain's request.
+    pub(crate) fn into_input(self) -> agented_kernel::ToolingInput {
+        agented_kernel::ToolingInput {
+            mcp_servers: self.mcp_servers,
+            skills: self.skills,
+            commands: self.commands,
+            hooks: self.hooks,
+            rules: self.rules,
+        }
+    }
+}
+
+impl From<&agented_kernel::ToolingRefs> for ToolingAttachments {
+    fn from(refs: &agented_kernel::ToolingRefs) -> Self {
+        Self { mcp_servers: refs.mcp_servers.iter().map(|id| id.as_str().to_owned()).collect(), ..Self::default() }
+    }
 }
 
 impl From<&PathInput> for PathRequest {
@@ -133,6 +171,7 @@ impl From<TriggerInput> for TriggerChange {
             post_result: p.post_result,
             setup_script: p.setup_script,
             setup_secrets: p.setup_secrets,
+            tooling: p.tooling.map(ToolingAttachments::into_input),
             team_id: p.team_id,
             workflow_id: p.workflow_id,
         };

@@ -34,6 +34,7 @@ mod sse;
 mod streams;
 mod support;
 mod teams;
+mod tooling;
 mod triggers;
 mod webhooks;
 mod workers;

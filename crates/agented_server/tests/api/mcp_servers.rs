@@ -138,7 +138,11 @@ fn http_mcp_server() -> String {
             let answer = |status: &str, kind: &str, body: &str| {
                 format!(
                     "HTTP/1.1 {status}\r\nconnection: close\r\ncontent-type: {kind}\r\n{}content-length: {}\r\n\r\n{body}",
-                    if status.starts_with("200") && kind == "application/json" { "mcp-session-id: s-1\r\n" } else { "" },
+                    if status.starts_with("200") && kind == "application/json" {
+                        "mcp-session-id: s-1\r\n"
+                    } else {
+                        ""
+                    },
                     body.len()
                 )
             };
@@ -185,10 +189,90 @@ async fn an_http_server_passes_with_its_header_read_from_a_named_variable() {
     assert!(
         test(&app, &wrong).await["error"].as_str().unwrap().ends_with("failed the MCP handshake: it answered HTTP 401")
     );
-    let sse = created(&app, json!({ "name": "old", "server_type": "sse", "url": url })).await;
-    assert!(
-        test(&app, &sse).await["error"].as_str().unwrap().starts_with("testing an sse server is not supported yet")
+}
+
+/// A server of the older sse transport on port 0: `GET /sse` is an event stream that
+/// first names `/messages` (or, with `elsewhere`, another origin), and answers to what is
+/// POSTed there arrive on it. Each connection has its own thread; the stream is shared.
+fn sse_mcp_server(elsewhere: bool) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/sse", listener.local_addr().unwrap());
+    let events: std::sync::Arc<std::sync::Mutex<Option<std::net::TcpStream>>> = std::sync::Arc::default();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let events = events.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(&stream);
+                let (mut line, mut length) = (String::new(), 0);
+                if reader.read_line(&mut line).is_err() {
+                    return;
+                }
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).unwrap_or(0) == 0 || header.trim().is_empty() {
+                        break;
+                    }
+                    if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                if line.starts_with("GET /sse ") {
+                    let endpoint = if elsewhere { "http://other.example/messages" } else { "/messages?session=1" };
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\nevent: endpoint\r\ndata: {endpoint}\r\n\r\n"
+                    );
+                    if (&stream).write_all(head.as_bytes()).is_ok() {
+                        *events.lock().unwrap() = stream.try_clone().ok();
+                        // Held open until the client goes.
+                        let _ = reader.read(&mut [0; 1]);
+                    }
+                    return;
+                }
+                let mut body = vec![0; length];
+                let request: Value = reader
+                    .read_exact(&mut body)
+                    .ok()
+                    .and_then(|()| serde_json::from_slice(&body).ok())
+                    .unwrap_or_default();
+                let _ = (&stream).write_all(b"HTTP/1.1 202 Accepted\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+                let result = match request["method"].as_str() {
+                    Some("initialize") => json!({"protocolVersion": "2024-11-05", "capabilities": {"tools": {}},
+                        "serverInfo": {"name": "sse-fake", "version": "1"}}),
+                    Some("tools/list") => json!({"tools": [{"name": "lookup", "description": "Finds things"}]}),
+                    _ => return,
+                };
+                let answer = json!({"jsonrpc": "2.0", "id": request["id"], "result": result});
+                // A notification first: the answer is the event that carries the request's id.
+                let log = json!({"jsonrpc": "2.0", "method": "notifications/message", "params": {"level": "info"}});
+                if let Some(mut out) = events.lock().unwrap().as_ref() {
+                    let _ = write!(out, "event: message\ndata: {log}\n\nevent: message\ndata: {answer}\n\n");
+                }
+            });
+        }
+    });
+    url
+}
+
+#[tokio::test]
+async fn an_sse_server_passes_over_its_event_stream_and_an_endpoint_elsewhere_is_refused() {
+    let app = app().await;
+    let old = created(&app, json!({ "name": "old", "server_type": "sse", "url": sse_mcp_server(false) })).await;
+    let outcome = test(&app, &old).await;
+    assert_eq!(outcome["ok"], true, "{outcome}");
+    assert_eq!(
+        (outcome["server_name"].as_str(), outcome["tools"][0]["name"].as_str()),
+        (Some("sse-fake"), Some("lookup"))
     );
+    let moved = created(&app, json!({ "name": "moved", "server_type": "sse", "url": sse_mcp_server(true) })).await;
+    let error = test(&app, &moved).await["error"].as_str().unwrap().to_owned();
+    assert!(
+        error
+            .contains("failed the MCP handshake: its endpoint http://other.example/messages is on another origin than"),
+        "{error}"
+    );
+    let http = created(&app, json!({ "name": "plain", "server_type": "sse", "url": http_mcp_server() })).await;
+    let error = test(&app, &http).await["error"].as_str().unwrap().to_owned();
+    assert!(error.ends_with("failed the MCP handshake: it answered HTTP 401"), "the GET is refused: {error}");
 }
 
 #[tokio::test]

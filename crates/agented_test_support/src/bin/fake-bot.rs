@@ -15,6 +15,8 @@
 //! - `error_result`: report failure in the structured output (claude `is_error`)
 //! - `pwd`: print the working directory; `args`: print argv as JSON; `cat=FILE`: print the
 //!   file's first line (relative to the working directory), or `cat=FILE: <error>`
+//! - `mcp`: print `mcp=<JSON>`, the MCP configuration it was given where its CLI reads it;
+//!   `env_len=NAME`: print how many characters the variable has (never its value)
 //! - it names a session in its CLI's first record (claude `system/init`, codex
 //!   `thread.started`, gemini `init`, opencode `sessionID`): a new one, or the one it was
 //!   asked to resume (`--resume`, `exec resume`, `--session`), and then prints `resumed=<id>`
@@ -77,6 +79,8 @@ struct Plan {
     retry_after: Option<u64>,
     tally: Option<String>,
     cat: Option<String>,
+    mcp: bool,
+    env_len: Vec<String>,
 }
 
 fn plan(prompt: &str) -> Plan {
@@ -112,6 +116,8 @@ fn plan(prompt: &str) -> Plan {
             "rate_limit_if" => plan.rate_limit_if = Some(value.to_owned()),
             "retry_after" => plan.retry_after = Some(num()),
             "args" => plan.args = true,
+            "mcp" => plan.mcp = true,
+            "env_len" => plan.env_len.push(value.to_owned()),
             "tool" => plan.tool = true,
             "tally" => plan.tally = Some(value.to_owned()),
             _ => {}
@@ -173,6 +179,31 @@ fn prompt_of(flavour: &str, args: &[String]) -> String {
     }
     let _ = flavour;
     args.last().cloned().unwrap_or_default()
+}
+
+/// The MCP configuration this run was given, where its CLI reads it: claude's
+/// `--mcp-config` file (and whether `--strict-mcp-config` came), gemini's system
+/// settings and allowed names, opencode's `OPENCODE_CONFIG`, codex's `-c mcp_servers.…`.
+fn mcp_config(flavour: &str, args: &[String]) -> serde_json::Value {
+    let file = |path: Option<String>| {
+        path.and_then(|p| std::fs::read_to_string(p).ok())
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+    };
+    let after = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
+    match flavour {
+        "claude" => serde_json::json!({
+            "file": file(after("--mcp-config")),
+            "strict": args.iter().any(|a| a == "--strict-mcp-config"),
+        }),
+        "gemini" => serde_json::json!({
+            "file": file(std::env::var("GEMINI_CLI_SYSTEM_SETTINGS_PATH").ok()),
+            "allowed": args.iter().filter_map(|a| a.strip_prefix("--allowed-mcp-server-names=")).collect::<Vec<_>>(),
+        }),
+        "opencode" => serde_json::json!({ "file": file(std::env::var("OPENCODE_CONFIG").ok()) }),
+        _ => serde_json::json!({
+            "overrides": args.windows(2).filter(|w| w[0] == "-c" && w[1].starts_with("mcp_servers.")).map(|w| &w[1]).collect::<Vec<_>>(),
+        }),
+    }
 }
 
 /// The session a follow-up asked to resume, where each CLI's argv puts it:
@@ -383,6 +414,13 @@ async fn main() {
     }
     if plan.args {
         let _ = writeln!(out, "{}", json_line(flavour, &format!("args={}", serde_json::json!(args))));
+    }
+    if plan.mcp {
+        let _ = writeln!(out, "{}", json_line(flavour, &format!("mcp={}", mcp_config(flavour, args))));
+    }
+    for name in &plan.env_len {
+        let len = std::env::var(name).map_or_else(|_| "unset".to_owned(), |v| v.chars().count().to_string());
+        let _ = writeln!(out, "{}", json_line(flavour, &format!("env_len {name}={len}")));
     }
     for _ in 0..plan.fork {
         let grandchild = std::env::current_exe().map(|exe| {

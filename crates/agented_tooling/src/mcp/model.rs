@@ -22,41 +22,7 @@ pub const MAX_VALUE_CHARS: usize = 4096;
 /// The default time a server gets to answer (the original's).
 pub const DEFAULT_TIMEOUT_MS: u32 = 30_000;
 
-/// How a run talks to the server.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum McpTransport {
-    /// A process started with the run, JSON-RPC on its stdin and stdout.
-    Stdio,
-    /// Streamable HTTP at a URL.
-    Http,
-    /// The older HTTP with server-sent events.
-    Sse,
-}
-
-impl McpTransport {
-    /// `stdio`, `http` or `sse` (the original's `server_type`).
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Stdio => "stdio",
-            Self::Http => "http",
-            Self::Sse => "sse",
-        }
-    }
-
-    /// The transport named `name`.
-    ///
-    /// # Errors
-    /// The message for an unknown name.
-    pub fn parse(name: &str) -> Result<Self, String> {
-        match name {
-            "stdio" => Ok(Self::Stdio),
-            "http" => Ok(Self::Http),
-            "sse" => Ok(Self::Sse),
-            other => Err(format!("unknown server_type '{other}': expected stdio, http or sse")),
-        }
-    }
-}
+pub use agented_executions::tooling::{McpTransport, references, resolve};
 
 /// A stored MCP server.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,39 +79,6 @@ impl McpServer {
         }
         names
     }
-}
-
-/// The `${NAME}` references in `value`, in order.
-#[must_use]
-pub fn references(value: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    let mut rest = value;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else { break };
-        found.push(after[..end].to_owned());
-        rest = &after[end + 1..];
-    }
-    found
-}
-
-/// `value` with each `${NAME}` replaced by what `lookup` gives.
-///
-/// # Errors
-/// The first name `lookup` does not know.
-pub fn resolve(value: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
-    let mut out = String::new();
-    let mut rest = value;
-    while let Some(start) = rest.find("${") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find('}') else { break };
-        let name = &after[..end];
-        out.push_str(&rest[..start]);
-        out.push_str(&lookup(name).ok_or_else(|| format!("{name} is not set in the server's environment"))?);
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
 }
 
 /// A requested server or change (`POST`, `PUT`), in the original's fields. Absent keeps;
