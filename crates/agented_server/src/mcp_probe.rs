@@ -1,6 +1,8 @@
 //! How an MCP server is reached for its test: a stdio server is started by the runner's
 //! `mcp_stdio` with what a run's environment would hold; a streamable-HTTP server is
-//! POSTed JSON-RPC here (answers as JSON or as an event stream, the session id kept).
+//! POSTed JSON-RPC here (answers as JSON or as an event stream, the session id kept); an
+//! sse server (the older transport) is listened to on its event stream, which names the
+//! URL messages are POSTed to and carries the answers.
 
 use agented_tooling::{Exchange, Handshake, McpProbe, McpTransport, ProbeTarget, handshake};
 use async_trait::async_trait;
@@ -31,11 +33,19 @@ impl McpProbe for McpProbes {
                 })?;
                 agented_runner::mcp_stdio::stdio_handshake(target, &self.path_env, &self.base_env, &self.cwd).await
             }
-            McpTransport::Http => {
-                let url = target.url.clone().ok_or("an http server needs a url")?;
-                let mut exchange =
-                    HttpExchange { http: &self.http, url: &url, headers: &target.headers, session: None };
-                match tokio::time::timeout(target.timeout, handshake(&mut exchange)).await {
+            remote => {
+                let url = target.url.clone().ok_or("a remote server needs a url")?;
+                let attempt = async {
+                    if remote == McpTransport::Sse {
+                        let mut exchange = SseExchange::open(&self.http, &url, &target.headers).await?;
+                        handshake(&mut exchange).await
+                    } else {
+                        let mut exchange =
+                            HttpExchange { http: &self.http, url: &url, headers: &target.headers, session: None };
+                        handshake(&mut exchange).await
+                    }
+                };
+                match tokio::time::timeout(target.timeout, attempt).await {
                     Ok(done) => done.map_err(|why| format!("{url} failed the MCP handshake: {why}")),
                     Err(_) => Err(format!(
                         "{url} did not complete the MCP handshake within {} ms",
@@ -43,10 +53,132 @@ impl McpProbe for McpProbes {
                     )),
                 }
             }
-            McpTransport::Sse => Err("testing an sse server is not supported yet: Agented tests stdio and \
-                                      streamable-HTTP (http) servers; most sse servers also answer as http"
-                .into()),
         }
+    }
+}
+
+/// A POST of `message` to `url` with the server's headers.
+fn post(
+    http: &reqwest::Client,
+    url: &str,
+    headers: &BTreeMap<String, String>,
+    message: &Value,
+) -> reqwest::RequestBuilder {
+    let mut request = http
+        .post(url)
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .body(message.to_string());
+    for (name, value) in headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    request
+}
+
+/// One server-sent event: its name (`message` unless named) and its data lines joined.
+fn event(block: &str) -> (String, String) {
+    let mut name = "message".to_owned();
+    let mut data = Vec::new();
+    for line in block.lines() {
+        if let Some(v) = line.strip_prefix("event:") {
+            v.trim().clone_into(&mut name);
+        } else if let Some(v) = line.strip_prefix("data:") {
+            data.push(v.strip_prefix(' ').unwrap_or(v));
+        }
+    }
+    (name, data.join("\n"))
+}
+
+/// Whether `value` answers the request `message`.
+fn answers(value: &Value, message: &Value) -> bool {
+    value.get("id") == message.get("id") && value.get("method").is_none()
+}
+
+fn no_answer(e: &reqwest::Error) -> String {
+    format!("no answer: {}", crate::notify::root_cause(e))
+}
+
+/// The older sse transport: a GET event stream whose first `endpoint` event names the
+/// URL (same origin) requests are POSTed to; answers come back on the stream.
+struct SseExchange<'a> {
+    http: &'a reqwest::Client,
+    headers: &'a BTreeMap<String, String>,
+    stream: reqwest::Response,
+    buffer: String,
+    endpoint: String,
+}
+
+impl<'a> SseExchange<'a> {
+    async fn open(http: &'a reqwest::Client, url: &str, headers: &'a BTreeMap<String, String>) -> Result<Self, String> {
+        let mut request = http.get(url).header("accept", "text/event-stream");
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let stream = request.send().await.map_err(|e| no_answer(&e))?;
+        if !stream.status().is_success() {
+            return Err(format!("it answered HTTP {}", stream.status().as_u16()));
+        }
+        let mut exchange = Self { http, headers, stream, buffer: String::new(), endpoint: String::new() };
+        let (name, data) = exchange.next_event().await?;
+        if name != "endpoint" {
+            return Err(format!("its event stream began with '{name}', not the 'endpoint' an sse server sends"));
+        }
+        let base = reqwest::Url::parse(url).map_err(|e| e.to_string())?;
+        let endpoint = base.join(data.trim()).map_err(|_| format!("its endpoint {data:?} is not a URL"))?;
+        if endpoint.origin() != base.origin() {
+            return Err(format!("its endpoint {endpoint} is on another origin than {url}"));
+        }
+        exchange.endpoint = endpoint.to_string();
+        Ok(exchange)
+    }
+
+    async fn next_event(&mut self) -> Result<(String, String), String> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                if block.lines().any(|l| l.starts_with("data:") || l.starts_with("event:")) {
+                    return Ok(event(&block));
+                }
+                continue;
+            }
+            match self.stream.chunk().await {
+                Ok(Some(bytes)) => self.buffer.push_str(&String::from_utf8_lossy(&bytes).replace("\r\n", "\n")),
+                Ok(None) => return Err("its event stream ended".into()),
+                Err(e) => return Err(format!("its event stream broke: {}", crate::notify::root_cause(&e))),
+            }
+        }
+    }
+
+    async fn send(&self, message: &Value) -> Result<(), String> {
+        let answer = post(self.http, &self.endpoint, self.headers, message).send().await.map_err(|e| no_answer(&e))?;
+        if answer.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("it answered HTTP {}", answer.status().as_u16()))
+        }
+    }
+}
+
+#[async_trait]
+impl Exchange for SseExchange<'_> {
+    async fn request(&mut self, message: Value) -> Result<Value, String> {
+        self.send(&message).await?;
+        loop {
+            let (name, data) = self.next_event().await?;
+            if name != "message" {
+                continue;
+            }
+            let value: Value = serde_json::from_str(&data).map_err(|_| {
+                format!("it sent {:?}, which is not MCP's JSON-RPC", data.chars().take(120).collect::<String>())
+            })?;
+            if answers(&value, &message) {
+                return Ok(value);
+            }
+        }
+    }
+
+    async fn notify(&mut self, message: Value) -> Result<(), String> {
+        self.send(&message).await
     }
 }
 
@@ -59,19 +191,11 @@ struct HttpExchange<'a> {
 
 impl HttpExchange<'_> {
     async fn post(&mut self, message: &Value) -> Result<reqwest::Response, String> {
-        let mut request = self
-            .http
-            .post(self.url)
-            .header("accept", "application/json, text/event-stream")
-            .header("content-type", "application/json")
-            .body(message.to_string());
-        for (name, value) in self.headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
+        let mut request = post(self.http, self.url, self.headers, message);
         if let Some(session) = &self.session {
             request = request.header("mcp-session-id", session.as_str());
         }
-        let answer = request.send().await.map_err(|e| format!("no answer: {}", crate::notify::root_cause(&e)))?;
+        let answer = request.send().await.map_err(|e| no_answer(&e))?;
         if !answer.status().is_success() {
             return Err(format!("it answered HTTP {}", answer.status().as_u16()));
         }
@@ -101,12 +225,10 @@ impl Exchange for HttpExchange<'_> {
             return serde_json::from_str(&body).map_err(|_| not_mcp());
         }
         // An event stream: the answer is the event whose data carries our id.
-        body.split("\n\n")
-            .filter_map(|event| {
-                let data: String = event.lines().filter_map(|l| l.strip_prefix("data:")).map(str::trim_start).collect();
-                serde_json::from_str::<Value>(&data).ok()
-            })
-            .find(|v| v.get("id") == message.get("id") && v.get("method").is_none())
+        body.replace("\r\n", "\n")
+            .split("\n\n")
+            .filter_map(|block| serde_json::from_str::<Value>(&event(block).1).ok())
+            .find(|v| answers(v, &message))
             .ok_or_else(not_mcp)
     }
 
