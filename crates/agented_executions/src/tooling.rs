@@ -352,6 +352,10 @@ fn codex_entry(s: &GivenMcpServer, secret_env: &mut BTreeMap<String, String>) ->
         }
     };
     let mut forward = |name: &str, template: String| match secret_env.get(name) {
+        // Forwarded by name, the variable is codex's own too: never one the run depends on.
+        _ if name == "PATH" || crate::run_env::BASE_VARIABLES.contains(&name) => {
+            Err(format!("MCP server '{}': codex passes {name} by name, which would change codex's own {name}", s.name))
+        }
         Some(other) if *other != template => {
             Err(format!("MCP server '{}': codex passes {name} by name, and another server sets it differently", s.name))
         }
@@ -447,10 +451,14 @@ impl ToolingPreview {
             Ok(m) => (m, None),
             Err(why) => (Materialised::default(), Some(why)),
         };
+        let mut left_out = resolved.left_out.clone();
+        if cli.is_none() && !resolved.tooling.is_empty() {
+            left_out.push("everything attached: a custom command backend gets no tooling".into());
+        }
         Self {
             backend,
-            given: resolved.tooling.given(),
-            left_out: resolved.left_out.clone(),
+            given: if cli.is_some() { resolved.tooling.given() } else { Vec::new() },
+            left_out,
             args: m.args,
             env: m.env,
             secrets: m.secret_env.into_keys().collect(),
@@ -587,6 +595,8 @@ mod tests {
         let mut partial = http();
         partial.headers.insert("X-Key".into(), "key ${TEAM_KEY}".into());
         assert!(one(partial).unwrap_err().contains("header X-Key"));
+        let home = GivenMcpServer { env: BTreeMap::from([("HOME".into(), "/srv/${USER_DIR}".into())]), ..stdio() };
+        assert!(one(home).unwrap_err().contains("would change codex's own HOME"));
         let mut twice = stdio();
         twice.name = "second".into();
         twice.env.insert("API_KEY".into(), "${OTHER}".into());
@@ -597,6 +607,9 @@ mod tests {
     #[test]
     fn custom_commands_and_runs_without_tooling_get_nothing() {
         assert_eq!(materialise(None, &both(), Path::new("/run")).unwrap(), Materialised::default());
+        let custom = ToolingPreview::of(None, &Resolved { tooling: both(), left_out: Vec::new() });
+        assert_eq!((custom.backend.as_str(), custom.given.len()), ("custom", 0));
+        assert_eq!(custom.left_out, ["everything attached: a custom command backend gets no tooling"]);
         let none = materialise(Some(BackendType::Claude), &RunTooling::default(), Path::new("/run"));
         assert_eq!(none.unwrap(), Materialised::default());
     }

@@ -7,7 +7,7 @@ use crate::assistant::reply_of;
 use agented_executions::{
     ExecutionService, ExecutionStatus, FenceNonce, FindError, LogFollower, PromptInput, PromptRun, StartError,
 };
-use agented_kernel::{BackendType, ExecutionId, TriggerId};
+use agented_kernel::{BackendType, ExecutionId, ToolingRefs, TriggerId};
 use agented_runner::workflow::{AgentRuns, AgentState};
 use agented_workflows::{Agent, AgentError, AgentLauncher, AgentService, AgentTarget, LaunchError};
 use async_trait::async_trait;
@@ -84,19 +84,27 @@ impl AgentRuns for WorkflowAgents {
         ExecutionId::generate(&self.launcher.trigger, chrono::Utc::now())
     }
 
-    async fn start(&self, id: ExecutionId, target: &AgentTarget, message: String) -> Result<(), String> {
+    async fn start(
+        &self,
+        id: ExecutionId,
+        target: &AgentTarget,
+        message: String,
+        tooling: &ToolingRefs,
+    ) -> Result<(), String> {
         match target {
             AgentTarget::Backend(name) => {
                 let backend: BackendType =
                     name.parse().map_err(|_| format!("backend '{name}' is not claude, codex, gemini or opencode"))?;
-                let run = PromptRun { backend, model: None, allowed_tools: None, tooling: Default::default() };
+                let run = PromptRun { backend, model: None, allowed_tools: None, tooling: tooling.clone() };
                 self.launcher.start(id, run, self.launcher.fenced(&message)).await.map_err(|e| e.to_string())
             }
             AgentTarget::Agent(agent) => {
-                let found = self.agents.get(agent).await.map_err(|e| match e {
+                let mut found = self.agents.get(agent).await.map_err(|e| match e {
                     AgentError::NotFound => format!("agent '{agent}' not found"),
                     other => other.to_string(),
                 })?;
+                // A team's tooling comes after the member's own.
+                found.fields.tooling = found.fields.tooling.clone().and(tooling);
                 self.agents.start(&found, &message, Some(id.as_str())).await.map(drop).map_err(|e| e.to_string())
             }
         }

@@ -472,5 +472,6 @@ diesel::table! {
         workflow_id -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        tooling -> Text,
     }
 }

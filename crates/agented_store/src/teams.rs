@@ -38,6 +38,7 @@ struct TeamRow {
     workflow_id: Option<String>,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    tooling: String,
 }
 
 impl From<&Team> for TeamRow {
@@ -55,6 +56,7 @@ impl From<&Team> for TeamRow {
             workflow_id: t.workflow_id.as_ref().map(|w| w.as_str().to_owned()),
             created_at: t.created_at.naive_utc(),
             updated_at: t.updated_at.naive_utc(),
+            tooling: serde_json::to_string(&f.tooling).unwrap_or_else(|_| "{}".to_owned()),
         }
     }
 }
@@ -71,6 +73,7 @@ impl TryFrom<TeamRow> for Team {
                 topology_config: serde_json::from_str(&r.topology_config).map_err(corrupt)?,
                 leader_id: r.leader_id.as_deref().map(AgentId::parse).transpose().map_err(corrupt)?,
                 enabled: r.enabled,
+                tooling: serde_json::from_str(&r.tooling).map_err(corrupt)?,
             },
             members: serde_json::from_str(&r.members).map_err(corrupt)?,
             workflow_id: r.workflow_id.as_deref().map(WorkflowId::parse).transpose().map_err(corrupt)?,

@@ -65,6 +65,7 @@ async fn a_team_reads_back_with_its_members_in_order_and_its_settings() {
             topology_config: config.as_object().unwrap().clone(),
             leader_id: Some(rita.clone()),
             enabled: true,
+            tooling: agented_kernel::ToolingRefs { mcp_servers: vec![agented_kernel::McpServerId::generate()] },
         },
         members: vec![
             Member { agent_id: tom.clone(), name: "Tester Tom".into(), role: "member".into() },

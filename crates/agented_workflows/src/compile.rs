@@ -19,11 +19,14 @@ pub const DEFAULT_APPROVE_WORD: &str = "APPROVED";
 
 struct Builder {
     doc: GraphDocument,
+    /// The team's tooling, given to every member's node.
+    tooling: Option<Value>,
 }
 
 impl Builder {
-    fn new() -> Self {
-        let mut b = Self { doc: GraphDocument::default() };
+    fn new(tooling: &agented_kernel::ToolingRefs) -> Self {
+        let tooling = (!tooling.is_empty()).then(|| json!(tooling));
+        let mut b = Self { doc: GraphDocument::default(), tooling };
         b.node("start", "trigger", "Input", (0, 0), Map::new());
         b
     }
@@ -35,9 +38,18 @@ impl Builder {
         self.doc.nodes.push(NodeDocument { id: id.to_owned(), kind: kind.to_owned(), config, extra });
     }
 
+    /// An agent node's config: the member, the prompt, the team's tooling.
+    fn agent_config(&self, member: &Member, prompt: &str) -> Map<String, Value> {
+        let mut config = object(json!({"agent_id": member.agent_id.as_str(), "prompt": prompt}));
+        if let Some(tooling) = &self.tooling {
+            config.insert("tooling".into(), tooling.clone());
+        }
+        config
+    }
+
     fn agent(&mut self, id: &str, member: &Member, at: (usize, usize), prompt: &str) {
-        let config = json!({"agent_id": member.agent_id.as_str(), "prompt": prompt});
-        self.node(id, "agent", &member.name, at, object(config));
+        let config = self.agent_config(member, prompt);
+        self.node(id, "agent", &member.name, at, config);
     }
 
     fn edge(&mut self, source: &str, target: &str, branch: Option<&str>) {
@@ -336,7 +348,7 @@ fn composite(b: &mut Builder, config: &TopologyConfig, teams: &SubTeams) -> Resu
 pub fn compile(team: &Team, teams: &SubTeams) -> Result<GraphDocument, String> {
     let config = TopologyConfig::read(&team.fields.topology_config)
         .map_err(|e| e.into_iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("; "))?;
-    let mut b = Builder::new();
+    let mut b = Builder::new(&team.fields.tooling);
     match team.fields.topology {
         Topology::Sequential => sequential(&mut b, &ordered(team, &config)?, None),
         Topology::HumanInLoop => {
@@ -348,11 +360,7 @@ pub fn compile(team: &Team, teams: &SubTeams) -> Result<GraphDocument, String> {
             }
             let workers: Vec<(String, String)> =
                 team.members.iter().enumerate().map(|(i, m)| (format!("work_{}", i + 1), m.name.clone())).collect();
-            let configs = team
-                .members
-                .iter()
-                .map(|m| object(json!({"agent_id": m.agent_id.as_str(), "prompt": "{input}"})))
-                .collect();
+            let configs = team.members.iter().map(|m| b.agent_config(m, "{input}")).collect();
             parallel(&mut b, &workers, "agent", configs);
         }
         Topology::Coordinator => coordinator(&mut b, team, &config)?,

@@ -65,6 +65,8 @@ pub enum NodeKind {
         target: AgentTarget,
         /// The message, `{input}` replaced (`{input}` alone when unset).
         prompt: String,
+        /// Managed tooling the run gets besides the agent's own (a team's).
+        tooling: agented_kernel::ToolingRefs,
     },
     /// Runs a program: an argv, never a shell.
     Command {
@@ -241,7 +243,28 @@ fn kind(doc: &NodeDocument, problems: &mut NodeProblems) -> Option<NodeKind> {
                     );
                 }
             };
-            Some(NodeKind::Agent { target, prompt: text(config, "prompt").unwrap_or_else(|| "{input}".into()) })
+            let tooling = match config
+                .get("tooling")
+                .map(|v| serde_json::from_value::<agented_kernel::ToolingInput>(v.clone()))
+            {
+                None => agented_kernel::ToolingRefs::default(),
+                Some(Ok(input)) => match input.refs() {
+                    Ok(refs) => refs,
+                    Err(why) => {
+                        problems.push(("config.tooling".into(), why));
+                        return None;
+                    }
+                },
+                Some(Err(e)) => {
+                    problems.push(("config.tooling".into(), format!("{{\"mcp_servers\": [ids]}}: {e}")));
+                    return None;
+                }
+            };
+            Some(NodeKind::Agent {
+                target,
+                prompt: text(config, "prompt").unwrap_or_else(|| "{input}".into()),
+                tooling,
+            })
         }
         "command" => {
             let argv = match (config.get("argv"), config.get("command")) {

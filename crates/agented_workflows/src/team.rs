@@ -96,6 +96,8 @@ pub struct TeamFields {
     pub leader_id: Option<AgentId>,
     /// A disabled team does not run.
     pub enabled: bool,
+    /// The managed tooling every member's run gets, after the member's own.
+    pub tooling: agented_kernel::ToolingRefs,
 }
 
 /// A stored team.
@@ -216,6 +218,8 @@ pub struct TeamPatch {
     pub leader_id: Option<Option<String>>,
     /// Default true.
     pub enabled: Option<bool>,
+    /// The managed tooling its members' runs get (replaces what is attached).
+    pub tooling: Option<agented_kernel::ToolingInput>,
 }
 
 impl TeamPatch {
@@ -232,6 +236,7 @@ impl TeamPatch {
             topology_config: Map::new(),
             leader_id: None,
             enabled: true,
+            tooling: agented_kernel::ToolingRefs::default(),
         };
         crate::definition::with_name_required(missing, self.apply(start))
     }
@@ -273,6 +278,12 @@ impl TeamPatch {
         }
         if let Some(enabled) = self.enabled {
             next.enabled = enabled;
+        }
+        if let Some(tooling) = self.tooling {
+            match tooling.refs() {
+                Ok(refs) => next.tooling = refs,
+                Err(why) => drop(errors.insert("tooling".into(), why)),
+            }
         }
         if errors.is_empty() { Ok(next) } else { Err(errors) }
     }

@@ -154,6 +154,8 @@ impl TeamFile {
             topology_config: Some(self.topology_config.clone()),
             leader_id: Some(self.leader_id.clone()),
             enabled: Some(self.enabled),
+            // Server ids belong to one installation: an imported team attaches none.
+            tooling: None,
         }
     }
 }

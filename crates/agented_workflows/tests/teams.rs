@@ -79,7 +79,7 @@ async fn run(w: &World, id: &str, input: &str, answer: impl Fn(&str, &str) -> St
             return out;
         }
         match kind {
-            NodeKind::Agent { target: AgentTarget::Agent(agent), prompt } => {
+            NodeKind::Agent { target: AgentTarget::Agent(agent), prompt, .. } => {
                 Ok(NodeOutput::text(node, answer(agent, &render(prompt, input))))
             }
             NodeKind::Approval { .. } => approval_answer(node, input, &decision),

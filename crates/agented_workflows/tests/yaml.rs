@@ -119,6 +119,7 @@ fn a_team_written_as_yaml_reads_back_the_same_and_its_problems_are_named() {
             topology_config: config.as_object().unwrap().clone(),
             leader_id: Some(lead.clone()),
             enabled: true,
+            tooling: agented_kernel::ToolingRefs::default(),
         },
         members: vec![
             Member { agent_id: lead.clone(), name: "Boss".into(), role: "leader".into() },

@@ -174,6 +174,8 @@ export interface Team {
   enabled: boolean
   members: { agent_id: string; name: string; role: string }[]
   workflow_id: string | null
+  /** The managed tooling every member's run gets, after the member's own. */
+  tooling: { mcp_servers: string[] }
 }
 
 export const TOPOLOGIES = [
@@ -210,6 +212,10 @@ export function removeMember(id: string, agentId: string): Promise<Team> {
 
 export function setTopology(id: string, topology: string, config: Record<string, unknown>): Promise<Team> {
   return request(`${team(id)}/topology`, { method: 'PUT', body: { topology, topology_config: config } })
+}
+
+export function setTeamTooling(id: string, mcpServers: string[]): Promise<Team> {
+  return request(team(id), { method: 'PUT', body: { tooling: { mcp_servers: mcpServers } } })
 }
 
 export function teamGraph(id: string): Promise<{ workflow_id: string | null; graph_json: Graph }> {

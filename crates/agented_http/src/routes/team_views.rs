@@ -36,6 +36,8 @@ pub struct TeamView {
     pub leader_id: Option<String>,
     /// A disabled team does not run.
     pub enabled: bool,
+    /// The managed tooling every member's run gets, after the member's own.
+    pub tooling: super::trigger_input::ToolingAttachments,
     /// Its members, in order.
     pub members: Vec<MemberView>,
     /// The workflow its topology compiles to, once it has compiled.
@@ -57,6 +59,7 @@ impl From<Team> for TeamView {
             topology_config: f.topology_config,
             leader_id: f.leader_id.map(|a| a.to_string()),
             enabled: f.enabled,
+            tooling: (&f.tooling).into(),
             members: t
                 .members
                 .into_iter()

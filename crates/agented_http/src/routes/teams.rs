@@ -32,6 +32,9 @@ pub struct TeamInput {
     pub leader_id: Option<Option<String>>,
     /// Default true.
     pub enabled: Option<bool>,
+    /// The managed tooling its members' runs get, after each member's own (replaces what is
+    /// attached): MCP server ids so far.
+    pub tooling: Option<super::trigger_input::ToolingAttachments>,
 }
 
 /// A field that is present (even as `null`) is `Some`.
@@ -65,6 +68,7 @@ impl TeamInput {
             topology: self.topology,
             leader_id: self.leader_id,
             enabled: self.enabled,
+            tooling: self.tooling.map(super::trigger_input::ToolingAttachments::into_input),
         })
     }
 }

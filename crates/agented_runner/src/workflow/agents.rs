@@ -33,11 +33,17 @@ pub trait AgentRuns: Send + Sync {
     fn new_id(&self) -> ExecutionId;
 
     /// Starts `target` on `message` (the node's prompt over its input, untrusted: the
-    /// implementation fences it) as execution `id`.
+    /// implementation fences it) as execution `id`, with `tooling` besides the agent's own.
     ///
     /// # Errors
     /// Why it did not start (no such agent or backend, the owning trigger is disabled, …).
-    async fn start(&self, id: ExecutionId, target: &AgentTarget, message: String) -> std::result::Result<(), String>;
+    async fn start(
+        &self,
+        id: ExecutionId,
+        target: &AgentTarget,
+        message: String,
+        tooling: &agented_kernel::ToolingRefs,
+    ) -> std::result::Result<(), String>;
 
     /// Where execution `id` stands; `None` when it does not exist.
     ///
@@ -51,12 +57,18 @@ pub trait AgentRuns: Send + Sync {
 
 /// Runs one attempt of an agent node: starts its execution once and waits for it, within
 /// the node's timeout; a stop or a timeout cancels the execution.
-pub(super) async fn agent(shared: &Arc<Shared>, a: &Attempt, target: &AgentTarget, prompt: &str) -> Result {
+pub(super) async fn agent(
+    shared: &Arc<Shared>,
+    a: &Attempt,
+    target: &AgentTarget,
+    prompt: &str,
+    tooling: &agented_kernel::ToolingRefs,
+) -> Result {
     let runs = shared.agents.as_ref().ok_or("this process cannot run agent nodes")?;
     let id = super::nodes::attempt_child(shared, a, || runs.new_id().to_string()).await?;
     let id = ExecutionId::parse(&id).map_err(|e| e.to_string())?;
     if runs.state(&id).await?.is_none() {
-        runs.start(id.clone(), target, render(prompt, &a.input)).await?;
+        runs.start(id.clone(), target, render(prompt, &a.input), tooling).await?;
     }
     let limit = a.node.policy.timeout;
     let deadline = limit.map(|t| tokio::time::Instant::now() + t);

@@ -73,7 +73,7 @@ async fn act(shared: &Arc<Shared>, a: &Attempt) -> Result {
         }
         NodeKind::Approval { timeout, .. } => approval(shared, a, *timeout).await,
         NodeKind::Workflow { workflow_id } => sub_workflow(shared, a, workflow_id).await,
-        NodeKind::Agent { target, prompt } => super::agents::agent(shared, a, target, prompt).await,
+        NodeKind::Agent { target, prompt, tooling } => super::agents::agent(shared, a, target, prompt, tooling).await,
         NodeKind::Trigger | NodeKind::Conditional { .. } | NodeKind::Transform(_) => {
             local::compute(&a.node, &a.input).unwrap_or_else(|| Err("nothing to compute".to_owned()))
         }

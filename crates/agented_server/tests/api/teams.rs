@@ -356,3 +356,43 @@ async fn a_trigger_runs_a_workflow_or_says_why_its_team_cannot_run() {
         (200, Some("direct"), Value::Null)
     );
 }
+
+#[tokio::test]
+async fn a_teams_mcp_servers_reach_each_members_run_after_the_members_own() {
+    let app = TestApp::spawn().await;
+    let mut servers = Vec::new();
+    for name in ["own", "shared"] {
+        let (status, made) =
+            send(&app, Method::POST, "/admin/mcp-servers", Some(json!({"name": name, "command": "x-mcp"}))).await;
+        assert_eq!(status, 201, "{made}");
+        servers.push(made["id"].as_str().unwrap().to_owned());
+    }
+    let ada = agent(&app, "Ada", "echo=A:").await;
+    let (status, _) = send(
+        &app,
+        Method::PUT,
+        &format!("/admin/agents/{ada}"),
+        Some(json!({"tooling": {"mcp_servers": [servers[0]]}})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let id = team(&app, "Tooled", "sequential", json!({}), &[&ada]).await;
+    let (status, bad) =
+        send(&app, Method::PUT, &format!("/admin/teams/{id}"), Some(json!({"tooling": {"hooks": ["h"]}}))).await;
+    assert_eq!((status, bad["details"]["tooling"].is_string()), (422, true), "{bad}");
+    let (status, set) = send(
+        &app,
+        Method::PUT,
+        &format!("/admin/teams/{id}"),
+        Some(json!({"tooling": {"mcp_servers": [servers[1], servers[0]]}})),
+    )
+    .await;
+    assert_eq!((status, &set["tooling"]["mcp_servers"]), (200, &json!([servers[1], servers[0]])), "{set}");
+    let done = completed(&app, &id, "go").await;
+    let exec = node(&done, "step_1")["execution_ids"][0].as_str().unwrap().to_owned();
+    let (_, run) = send(&app, Method::GET, &format!("/admin/executions/{exec}"), None).await;
+    let given: Vec<&str> = run["tooling"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+    assert_eq!(given, ["own", "shared"], "the member's own first, then the team's, each once: {run}");
+    let (_, graph) = send(&app, Method::GET, &format!("/admin/teams/{id}/graph"), None).await;
+    assert_eq!(graph["graph_json"]["nodes"][1]["config"]["tooling"]["mcp_servers"], json!([servers[1], servers[0]]));
+}
