@@ -169,7 +169,8 @@ pub const fn config_dir_variable(backend: Option<BackendType>) -> &'static str {
         Some(BackendType::Claude) => "CLAUDE_CONFIG_DIR",
         Some(BackendType::Codex) => "CODEX_HOME",
         Some(BackendType::Gemini) => "GEMINI_CLI_HOME",
-        Some(BackendType::Opencode) => "OPENCODE_HOME",
+        // opencode reads no home variable: its login is `$XDG_DATA_HOME/opencode/auth.json`.
+        Some(BackendType::Opencode) => "XDG_DATA_HOME",
         None => "AGENTED_ACCOUNT_CONFIG_DIR",
     }
 }
@@ -304,7 +305,7 @@ mod tests {
         let env = run_env(Some(BackendType::Opencode), &a, &lookup).expect("env");
         assert!(
             env.contains(&("TEAM_KEY".into(), "secret".into()))
-                && env.contains(&("OPENCODE_HOME".into(), "/srv/claude-team".into()))
+                && env.contains(&("XDG_DATA_HOME".into(), "/srv/claude-team".into()))
         );
         let missing = run_env(Some(BackendType::Claude), &account(Some("NOPE"), None), &lookup).expect_err("unset");
         assert!(missing.contains("NOPE") && missing.contains("team"), "{missing}");

@@ -19,7 +19,7 @@ const CLI_HOME_ENTRIES: [&str; 7] =
 
 /// The variables naming an account's configuration folder.
 const CONFIG_VARS: [&str; 5] =
-    ["CLAUDE_CONFIG_DIR", "CODEX_HOME", "GEMINI_CLI_HOME", "OPENCODE_HOME", "AGENTED_ACCOUNT_CONFIG_DIR"];
+    ["CLAUDE_CONFIG_DIR", "CODEX_HOME", "GEMINI_CLI_HOME", "XDG_DATA_HOME", "AGENTED_ACCOUNT_CONFIG_DIR"];
 
 /// The sandbox of every run of this worker.
 #[derive(Debug, Clone, PartialEq, Eq)]

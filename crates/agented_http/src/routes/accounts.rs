@@ -24,7 +24,7 @@ pub struct AccountView {
     pub api_key_env: Option<String>,
     /// Whether that variable is set in the server's environment.
     pub api_key_present: Option<bool>,
-    /// Config directory, given to the CLI as `CLAUDE_CONFIG_DIR`, `CODEX_HOME`, `GEMINI_CLI_HOME` or `OPENCODE_HOME`.
+    /// Config directory, given to the CLI as `CLAUDE_CONFIG_DIR`, `CODEX_HOME`, `GEMINI_CLI_HOME` or (opencode, whose login is `opencode/auth.json` in it) `XDG_DATA_HOME`.
     pub config_dir: Option<String>,
     /// Used when a chain entry (or a trigger without a chain) names no account.
     pub is_default: bool,
