@@ -30,7 +30,7 @@ use utoipa::OpenApi;
         (name = "agents", description = "Agents: reusable definitions (role, goals, prompt, backend, model, tools) run as ordinary executions"),
         (name = "teams", description = "Teams of agents in seven topologies, each compiled to a workflow and run as a workflow run"),
         (name = "notifications", description = "Notifiers: outgoing webhooks (signed the Standard Webhooks way) and Slack messages on run ends, budget warnings, approvals and lost workers, with a delivery log"),
-        (name = "tooling", description = "Agent tooling given to runs: MCP servers (stdio, http, sse; secrets only as ${NAME} of server variables), presets, and a handshake test"),
+        (name = "tooling", description = "Agent tooling given to runs: MCP servers (stdio, http, sse; secrets only as ${NAME} of server variables), presets, a handshake test, and the preview of what a trigger's runs get in their CLI's own format"),
         (name = "planning", description = "Planning sessions and research runs: a bot asked through ordinary executions of bot-planner"),
     )
 )]

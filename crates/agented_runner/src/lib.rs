@@ -18,7 +18,7 @@ pub mod recovery;
 mod runner;
 pub mod sandbox;
 pub mod setup;
-mod tooling;
+pub mod tooling;
 pub mod workflow;
 pub mod workspace;
 pub mod writer;

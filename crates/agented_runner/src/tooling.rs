@@ -4,6 +4,7 @@
 //! environment only.
 
 use agented_executions::tooling::{RunTooling, materialise};
+use agented_executions::{ExecStoreError, ExecutionRepository, ExecutionStatus};
 use agented_kernel::{BackendType, ExecutionId};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
@@ -60,6 +61,28 @@ impl ToolingFolder {
     }
 }
 
+/// Removes the tooling folders under `data_dir` whose run is not running: left by a
+/// process killed mid-run (they hold references, never values). Folders of running
+/// runs belong to live workers; returns how many were removed.
+///
+/// # Errors
+/// [`ExecStoreError`] when an execution cannot be read.
+pub async fn sweep_folders(data_dir: &Path, executions: &dyn ExecutionRepository) -> Result<usize, ExecStoreError> {
+    let Ok(entries) = std::fs::read_dir(data_dir.join("run-tooling")) else { return Ok(0) };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(id) = name.to_str().and_then(|n| ExecutionId::parse(n).ok()) else { continue };
+        if executions.get(&id).await?.is_some_and(|e| e.status == ExecutionStatus::Running) {
+            continue;
+        }
+        if std::fs::remove_dir_all(entry.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
 impl Drop for ToolingFolder {
     fn drop(&mut self) {
         if let Some(dir) = &self.dir
@@ -94,6 +117,36 @@ mod tests {
                 timeout_ms: 30_000,
             }],
         }
+    }
+
+    #[tokio::test]
+    async fn a_sweep_removes_the_folders_of_runs_that_are_not_running() {
+        use agented_executions::fakes::{MemoryExecutions, new_execution};
+        let data = tempfile::tempdir().unwrap();
+        let store = MemoryExecutions::default();
+        let trigger = TriggerId::generate();
+        let mut ids = Vec::new();
+        for running in [true, false] {
+            let new = new_execution(&trigger, chrono::Utc::now(), BackendType::Claude, Vec::new());
+            store.insert(&new).await.unwrap();
+            if running {
+                store
+                    .claim(&new.execution_id, &agented_kernel::WorkerId::generate(), 1, chrono::Utc::now())
+                    .await
+                    .unwrap();
+            }
+            std::fs::create_dir_all(data.path().join("run-tooling").join(new.execution_id.as_str())).unwrap();
+            ids.push(new.execution_id);
+        }
+        let unknown = ExecutionId::generate(&trigger, chrono::Utc::now());
+        std::fs::create_dir_all(data.path().join("run-tooling").join(unknown.as_str())).unwrap();
+        assert_eq!(sweep_folders(data.path(), &store).await.unwrap(), 2);
+        let left: Vec<String> = std::fs::read_dir(data.path().join("run-tooling"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left, [ids[0].to_string()], "only the running run's folder stays");
+        assert_eq!(sweep_folders(&data.path().join("nowhere"), &store).await.unwrap(), 0);
     }
 
     #[test]

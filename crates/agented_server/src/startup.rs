@@ -827,6 +827,11 @@ pub(crate) async fn start_runs(
         .map_err(|e| StartupError::Recovery(e.to_string()))?
         .interrupted
         .len();
+    match agented_runner::tooling::sweep_folders(data_dir, executions.as_ref()).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(folders = n, "tooling folders of runs that no longer run removed"),
+        Err(e) => tracing::warn!(error = %e, "could not sweep the runs' tooling folders"),
+    }
     let queued =
         executions.with_status(ExecutionStatus::Queued).await.map_err(|e| StartupError::Recovery(e.to_string()))?;
     // Their jobs may have been lost with the previous process; a duplicate job is harmless.
