@@ -221,8 +221,9 @@ fn sse_mcp_server(elsewhere: bool) -> String {
                     let head = format!(
                         "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\r\nevent: endpoint\r\ndata: {endpoint}\r\n\r\n"
                     );
+                    // Kept before the endpoint goes out: the client POSTs as soon as it reads it.
+                    *events.lock().unwrap() = stream.try_clone().ok();
                     if (&stream).write_all(head.as_bytes()).is_ok() {
-                        *events.lock().unwrap() = stream.try_clone().ok();
                         // Held open until the client goes.
                         let _ = reader.read(&mut [0; 1]);
                     }
