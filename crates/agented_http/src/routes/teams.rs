@@ -294,13 +294,13 @@ pub async fn run_team(
     }))
 }
 
-/// A team as a YAML file (`kind: team`, its fields, topology and members), for keeping in a
-/// repository; `POST /admin/teams/import` reads it back.
+/// A team as a YAML file (`kind: team`, its fields, topology and members; described as the
+/// document it parses to), for keeping in a repository; `POST /admin/teams/import` reads it back.
 #[utoipa::path(
     tag = "teams",
     params(("id" = String, Path, description = "Team id")),
     responses(
-        (status = 200, description = "The file", content_type = "application/yaml", body = String),
+        (status = 200, description = "The file", content_type = "application/yaml", body = serde_json::Value),
         (status = 404, body = ErrorBody),
     ),
     security(("api_key" = []))

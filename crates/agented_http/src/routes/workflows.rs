@@ -324,7 +324,7 @@ pub(crate) fn file_text(body: &[u8]) -> Result<&str, ApiError> {
     tag = "workflows",
     params(("id" = String, Path, description = "Workflow id"), ExportQuery),
     responses(
-        (status = 200, description = "The file", content_type = "application/yaml", body = String),
+        (status = 200, description = "The file", content_type = "application/yaml", body = serde_json::Value),
         (status = 404, description = "No such workflow or version, or no version yet", body = ErrorBody),
     ),
     security(("api_key" = []))
