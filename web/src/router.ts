@@ -12,6 +12,10 @@ export const sections = [
   { path: '/teams', name: 'teams', title: 'Teams' },
   { path: '/agents', name: 'agents', title: 'Agents' },
   { path: '/mcp-servers', name: 'mcp-servers', title: 'MCP Servers' },
+  { path: '/skills', name: 'skills', title: 'Skills' },
+  { path: '/commands', name: 'commands', title: 'Commands' },
+  { path: '/hooks', name: 'hooks', title: 'Hooks' },
+  { path: '/rules', name: 'rules', title: 'Rules' },
   { path: '/roadmaps', name: 'roadmaps', title: 'Roadmaps' },
   { path: '/usage', name: 'usage', title: 'Usage' },
   { path: '/budgets', name: 'budgets', title: 'Budgets' },
@@ -42,6 +46,10 @@ const routes: RouteRecordRaw[] = [
   { path: '/teams/:id', name: 'team', component: () => import('./views/TeamsView.vue'), meta: { title: 'Team' } },
   { path: '/agents', name: 'agents', component: () => import('./views/AgentsView.vue'), meta: { title: 'Agents' } },
   { path: '/mcp-servers', name: 'mcp-servers', component: () => import('./views/McpServersView.vue'), meta: { title: 'MCP Servers' } },
+  ...(['skill', 'command', 'hook', 'rule'] as const).map((kind): RouteRecordRaw => {
+    const section = sections.find((s) => s.name === `${kind}s`)
+    return { path: `/${kind}s`, name: `${kind}s`, component: () => import('./views/ToolingItemsView.vue'), meta: { title: section?.title, kind } }
+  }),
   { path: '/roadmaps', name: 'roadmaps', component: () => import('./views/RoadmapsView.vue'), meta: { title: 'Roadmaps' } },
   { path: '/roadmaps/:id', name: 'roadmap', component: () => import('./views/RoadmapView.vue'), meta: { title: 'Roadmap' } },
   { path: '/usage', name: 'usage', component: () => import('./views/UsageView.vue'), meta: { title: 'Usage' } },

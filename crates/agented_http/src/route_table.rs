@@ -10,8 +10,8 @@ macro_rules! route_table {
         use crate::routes::{
             accounts, agents, api_keys, audit, backends, budgets, context, deliveries, events, executions, follow_ups,
             health, history, mcp_servers, metrics, notifiers, phases, planning, pr_reviews, projects, research,
-            schedules, session, streams, teams, tooling_preview, triggers, usage, webhooks, workers, workflow_runs,
-            workflows, workspaces,
+            schedules, session, streams, teams, tooling_items, tooling_preview, triggers, usage, webhooks, workers,
+            workflow_runs, workflows, workspaces,
         };
         use actix_web::middleware::from_fn;
 
@@ -94,6 +94,26 @@ macro_rules! route_table {
                 .service(mcp_servers::update_mcp_server)
                 .service(mcp_servers::delete_mcp_server)
                 .service(mcp_servers::test_mcp_server)
+                .service(tooling_items::skills::list)
+                .service(tooling_items::skills::create)
+                .service(tooling_items::skills::get)
+                .service(tooling_items::skills::update)
+                .service(tooling_items::skills::delete)
+                .service(tooling_items::commands::list)
+                .service(tooling_items::commands::create)
+                .service(tooling_items::commands::get)
+                .service(tooling_items::commands::update)
+                .service(tooling_items::commands::delete)
+                .service(tooling_items::hooks::list)
+                .service(tooling_items::hooks::create)
+                .service(tooling_items::hooks::get)
+                .service(tooling_items::hooks::update)
+                .service(tooling_items::hooks::delete)
+                .service(tooling_items::rules::list)
+                .service(tooling_items::rules::create)
+                .service(tooling_items::rules::get)
+                .service(tooling_items::rules::update)
+                .service(tooling_items::rules::delete)
                 .service(tooling_preview::tooling_preview)
                 .service(notifiers::list_notifiers)
                 .service(notifiers::create_notifier)

@@ -49,6 +49,8 @@ pub struct AppState {
     pub pr_reviews: agented_executions::pr_reviews::PrReviewService,
     /// MCP servers given to runs.
     pub mcp_servers: agented_tooling::McpServerService,
+    /// Skills, commands, hooks and rules.
+    pub tooling_items: agented_tooling::ToolingItemService,
     /// Outgoing webhooks and Slack channels, and their delivery logs.
     pub notifiers: agented_notifications::NotifierService,
     /// The run workspaces and mirrors this server keeps.

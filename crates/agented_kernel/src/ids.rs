@@ -19,7 +19,7 @@ pub struct IdError {
 const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
 /// `n` lowercase alphanumerics from a v4 UUID's random bytes.
-fn random_suffix(n: usize) -> String {
+pub(crate) fn random_suffix(n: usize) -> String {
     let mut out = String::with_capacity(n);
     while out.len() < n {
         for byte in uuid::Uuid::new_v4().as_bytes() {
@@ -65,7 +65,7 @@ macro_rules! text_id {
     };
 }
 
-fn is_id_char(c: char) -> bool {
+pub(crate) fn is_id_char(c: char) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'
 }
 

@@ -25,4 +25,4 @@ pub use ids::{
 };
 pub use notice::{NoNotices, Notice, NoticeEvent, NoticeValue, Notices, RecordedNotices};
 pub use pagination::{Page, PageError};
-pub use tooling::{ToolingInput, ToolingRefs};
+pub use tooling::{ItemId, ItemKind, ToolingInput, ToolingRefs};

@@ -92,6 +92,7 @@ impl Runner {
             Ok(t) => t,
             Err(e) => return failed(e),
         };
+        self.notes(id, seq, &tooling.notes).await;
         let command = CommandBuilder::build(&spec, &snapshot, &extra).with_options(tooling.args.clone());
         let cwd = if dirs.is_empty() { command.working_dir.clone().map_or(cwd, PathBuf::from) } else { cwd };
         let display_command = command.display(&snapshot.prompt);

@@ -382,7 +382,7 @@ impl Runner {
         self.notes(id, &mut ended.log_lines.clone(), &notes).await;
     }
 
-    async fn notes(&self, id: &ExecutionId, seq: &mut i64, notes: &[String]) {
+    pub(crate) async fn notes(&self, id: &ExecutionId, seq: &mut i64, notes: &[String]) {
         for note in notes {
             self.note(id, seq, note).await;
         }

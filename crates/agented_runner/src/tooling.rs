@@ -17,6 +17,9 @@ pub(crate) struct ToolingFolder {
     pub args: Vec<String>,
     /// Variables: where the files are, and the values references need.
     pub env: Vec<(String, String)>,
+    /// For the run's log: what this CLI is not given and why, and what may keep it
+    /// from reading what it is given.
+    pub notes: Vec<String>,
 }
 
 impl ToolingFolder {
@@ -33,17 +36,34 @@ impl ToolingFolder {
     ) -> Result<Self, String> {
         let dir = data_dir.join("run-tooling").join(id.as_str());
         let given = materialise(cli, tooling, &dir)?;
-        if given == agented_executions::tooling::Materialised::default() {
-            return Ok(Self::default());
+        let mut notes: Vec<String> = given.skipped.iter().map(|why| format!("not given to this CLI: {why}")).collect();
+        if given.files.is_empty() && given.args.is_empty() && given.env.is_empty() {
+            return Ok(Self { dir: None, args: Vec::new(), env: Vec::new(), notes });
+        }
+        if given.env.contains_key("GEMINI_CLI_SYSTEM_SETTINGS_PATH")
+            && let Some(open) = dir.ancestors().skip(1).find(|d| writable_by_others(d))
+        {
+            notes.push(format!(
+                "gemini ignores a settings file under {}, which others may write to: its MCP servers and hooks \
+                 will be missing (give Agented a data directory outside it)",
+                open.display()
+            ));
         }
         let secrets = given.secret_values(lookup)?;
         let cannot = |e: std::io::Error| format!("the run's tooling folder {} cannot be written: {e}", dir.display());
         // Another attempt of this run may have left it: start clean.
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir).map_err(cannot)?;
-        let folder =
-            Self { dir: Some(dir.clone()), args: given.args, env: given.env.into_iter().chain(secrets).collect() };
+        let folder = Self {
+            dir: Some(dir.clone()),
+            args: given.args,
+            env: given.env.into_iter().chain(secrets).collect(),
+            notes,
+        };
         for file in &given.files {
+            if let Some(parent) = file.path.parent() {
+                std::fs::DirBuilder::new().recursive(true).mode(0o700).create(parent).map_err(cannot)?;
+            }
             let mut out = std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -59,6 +79,12 @@ impl ToolingFolder {
     pub(crate) fn dir(&self) -> Option<&Path> {
         self.dir.as_deref()
     }
+}
+
+/// Whether group or others may write to `dir` (gemini refuses system settings below one).
+fn writable_by_others(dir: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o022 != 0)
 }
 
 /// Removes the tooling folders under `data_dir` whose run is not running: left by a
@@ -97,8 +123,8 @@ impl Drop for ToolingFolder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use agented_executions::tooling::{GivenMcpServer, McpTransport};
-    use agented_kernel::{McpServerId, TriggerId};
+    use agented_executions::tooling::{GivenMcpServer, GivenToolingItem, McpTransport};
+    use agented_kernel::{ItemId, ItemKind, McpServerId, TriggerId};
     use std::collections::BTreeMap;
     use std::os::unix::fs::PermissionsExt;
 
@@ -116,7 +142,63 @@ mod tests {
                 headers: BTreeMap::new(),
                 timeout_ms: 30_000,
             }],
+            items: Vec::new(),
         }
+    }
+
+    fn item(kind: ItemKind, name: &str, content: &str) -> GivenToolingItem {
+        GivenToolingItem {
+            id: ItemId::generate(kind),
+            name: name.into(),
+            version: 1,
+            description: Some("d".into()),
+            content: content.into(),
+            files: BTreeMap::from([("scripts/run.sh".into(), "echo".into())]),
+            event: None,
+            matcher: None,
+            arguments: None,
+        }
+    }
+
+    #[test]
+    fn nested_files_get_private_folders_and_what_the_cli_cannot_take_is_noted() {
+        let data = tempfile::tempdir().unwrap();
+        let id = ExecutionId::generate(&TriggerId::generate(), chrono::Utc::now());
+        // No MCP server: gemini's settings file (which minds the folders above, here /tmp) is not needed.
+        let given = RunTooling {
+            mcp_servers: Vec::new(),
+            items: vec![item(ItemKind::Skill, "review", "Review."), item(ItemKind::Rule, "tabs", "Tabs.")],
+        };
+        let folder = ToolingFolder::prepare(data.path(), &id, Some(BackendType::Gemini), &given, &|_| Some("v".into()));
+        let folder = folder.unwrap();
+        let dir = folder.dir().unwrap();
+        let rules = dir.join("gemini-rules");
+        assert_eq!(std::fs::metadata(&rules).unwrap().permissions().mode() & 0o777, 0o700);
+        assert_eq!(std::fs::read_to_string(rules.join("GEMINI.md")).unwrap(), "## tabs\n\nTabs.\n");
+        assert_eq!(
+            folder.notes,
+            ["not given to this CLI: skill 'review': gemini reads skills only from its home or the repository"]
+        );
+        let claude = ToolingFolder::prepare(data.path(), &id, Some(BackendType::Claude), &given, &|_| Some("v".into()));
+        let claude = claude.unwrap();
+        let script = claude.dir().unwrap().join("claude-plugin/skills/review/scripts/run.sh");
+        assert_eq!(std::fs::read_to_string(script).unwrap(), "echo");
+        assert!(claude.notes.is_empty());
+    }
+
+    #[test]
+    fn gemini_settings_under_a_folder_others_may_write_are_noted() {
+        let data = tempfile::tempdir().unwrap();
+        let open = data.path().join("open");
+        std::fs::create_dir(&open).unwrap();
+        std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let id = ExecutionId::generate(&TriggerId::generate(), chrono::Utc::now());
+        let lookup = |_: &str| Some("v".to_owned());
+        let folder = ToolingFolder::prepare(&open, &id, Some(BackendType::Gemini), &tooling(), &lookup).unwrap();
+        assert_eq!(folder.notes.len(), 1);
+        assert!(folder.notes[0].starts_with(&format!("gemini ignores a settings file under {}", open.display())));
+        let claude = ToolingFolder::prepare(&open, &id, Some(BackendType::Claude), &tooling(), &lookup).unwrap();
+        assert!(claude.notes.is_empty(), "only gemini minds");
     }
 
     #[tokio::test]

@@ -261,6 +261,7 @@ impl Application {
             pr_reviews: runs.pr_reviews,
             notifiers: runs.notifiers,
             mcp_servers: runs.mcp_servers,
+            tooling_items: runs.tooling_items,
             workflows: runs.workflows,
             workflow_runs: runs.workflow_runs,
             agents: runs.agents,
@@ -465,6 +466,7 @@ pub(crate) struct Runs {
     pub(crate) pr_reviews: agented_executions::pr_reviews::PrReviewService,
     pub(crate) notifiers: agented_notifications::NotifierService,
     pub(crate) mcp_servers: agented_tooling::McpServerService,
+    pub(crate) tooling_items: agented_tooling::ToolingItemService,
 }
 
 /// Runs of workflows, and the signal that wakes this process's driver.
@@ -880,9 +882,10 @@ pub(crate) async fn start_runs(
         .with_overview(stored_triggers)
         .with_changes(changes)
         .with_workflows(Arc::new(crate::trigger_workflows::TriggerWorkflows::new(teams.clone(), workflow_runs.clone())))
-        .with_tooling(Arc::new(agented_tooling::StoredTooling(Arc::new(agented_store::SqlMcpServers::new(
-            database.clone(),
-        )))));
+        .with_tooling(Arc::new(agented_tooling::StoredTooling {
+            servers: Arc::new(agented_store::SqlMcpServers::new(database.clone())),
+            items: Arc::new(agented_store::SqlToolingItems::new(database.clone())),
+        }));
     let ledger: Arc<dyn agented_triggers::DedupLedger> = Arc::new(agented_store::SqlDedup::new(database.clone()));
     let webhooks = agented_executions::WebhookIntake::new(
         triggers.clone(),
@@ -940,7 +943,7 @@ pub(crate) async fn start_runs(
         backends: agented_executions::BackendService::new(
             backends,
             Arc::new(PathProbe::new(path_env, clock.clone())),
-            clock,
+            clock.clone(),
         ),
         runner,
         worker,
@@ -954,6 +957,10 @@ pub(crate) async fn start_runs(
         pr_reviews,
         notifiers,
         mcp_servers,
+        tooling_items: agented_tooling::ToolingItemService::new(
+            Arc::new(agented_store::SqlToolingItems::new(database.clone())),
+            clock,
+        ),
         components,
         webhooks,
         scheduler,

@@ -14,7 +14,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::SqliteConnection;
 
 /// The tables, parents before children (foreign keys hold at every insert).
-pub const TABLES: [&str; 26] = [
+pub const TABLES: [&str; 27] = [
     "backends",
     "triggers",
     "trigger_paths",
@@ -41,6 +41,7 @@ pub const TABLES: [&str; 26] = [
     "notifiers",
     "notification_deliveries",
     "mcp_servers",
+    "tooling_items",
 ];
 
 /// Tables whose `id` PostgreSQL numbers itself: its counter must pass the copied ids.

@@ -32,6 +32,7 @@ pub mod seeds;
 pub mod teams;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod tooling_items;
 pub mod triggers;
 pub mod workers;
 pub mod workflow_runs;
@@ -57,6 +58,7 @@ pub use pr_reviews::SqlPrReviews;
 pub use projects::SqlProjects;
 pub use seeds::seed;
 pub use teams::SqlTeams;
+pub use tooling_items::SqlToolingItems;
 pub use triggers::SqlTriggers;
 pub use workers::SqlWorkers;
 pub use workflow_runs::SqlWorkflowRuns;

@@ -5,22 +5,22 @@ use crate::executions::corrupt;
 use crate::schema::mcp_servers;
 use crate::{Database, StoreError};
 use agented_kernel::McpServerId;
-use agented_tooling::{McpServer, McpServerRepository, McpTransport, McpWriteError, ToolingStoreError};
+use agented_tooling::{McpServer, McpServerRepository, McpTransport, ToolingStoreError, WriteError};
 use async_trait::async_trait;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
-fn err(e: StoreError) -> ToolingStoreError {
+pub(crate) fn err(e: StoreError) -> ToolingStoreError {
     ToolingStoreError(agented_kernel::Cause::of(e))
 }
 
-fn write_err(e: StoreError, name: &str) -> McpWriteError {
+pub(crate) fn write_err(e: StoreError, name: &str) -> WriteError {
     match e {
         StoreError::Query(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
-            McpWriteError::NameTaken(name.to_owned())
+            WriteError::NameTaken(name.to_owned())
         }
-        other => McpWriteError::Store(err(other)),
+        other => WriteError::Store(err(other)),
     }
 }
 
@@ -135,7 +135,7 @@ impl McpServerRepository for SqlMcpServers {
             .map_err(err)
     }
 
-    async fn insert(&self, server: &McpServer) -> Result<(), McpWriteError> {
+    async fn insert(&self, server: &McpServer) -> Result<(), WriteError> {
         let row = Row::from(server);
         let name = server.name.clone();
         self.db
@@ -147,7 +147,7 @@ impl McpServerRepository for SqlMcpServers {
             .map_err(|e| write_err(e, &name))
     }
 
-    async fn update(&self, server: &McpServer) -> Result<bool, McpWriteError> {
+    async fn update(&self, server: &McpServer) -> Result<bool, WriteError> {
         let row = Row::from(server);
         let name = server.name.clone();
         self.db

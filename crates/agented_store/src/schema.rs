@@ -272,11 +272,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    tooling_items (id) {
+        id -> Text,
+        kind -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        content -> Text,
+        files_json -> Text,
+        event -> Nullable<Text>,
+        matcher -> Nullable<Text>,
+        arguments -> Nullable<Text>,
+        rule_type -> Nullable<Text>,
+        enabled -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(notification_deliveries -> notifiers (notifier_id));
 diesel::joinable!(execution_logs -> executions (execution_id));
 diesel::joinable!(planning_work -> projects (project_id));
 diesel::allow_tables_to_appear_in_same_query!(
     mcp_servers,
+    tooling_items,
     notifiers,
     notification_deliveries,
     api_keys,

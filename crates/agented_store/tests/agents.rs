@@ -29,7 +29,10 @@ async fn an_agent_reads_back_as_written_and_goes_when_deleted() {
             skills: vec!["testing".into()],
             documents: vec!["CONTRIBUTING.md".into()],
             enabled: true,
-            tooling: agented_kernel::ToolingRefs { mcp_servers: vec![agented_kernel::McpServerId::generate()] },
+            tooling: agented_kernel::ToolingRefs {
+                mcp_servers: vec![agented_kernel::McpServerId::generate()],
+                ..agented_kernel::ToolingRefs::default()
+            },
         },
         created_at: now,
         updated_at: now,
@@ -65,7 +68,10 @@ async fn a_team_reads_back_with_its_members_in_order_and_its_settings() {
             topology_config: config.as_object().unwrap().clone(),
             leader_id: Some(rita.clone()),
             enabled: true,
-            tooling: agented_kernel::ToolingRefs { mcp_servers: vec![agented_kernel::McpServerId::generate()] },
+            tooling: agented_kernel::ToolingRefs {
+                mcp_servers: vec![agented_kernel::McpServerId::generate()],
+                ..agented_kernel::ToolingRefs::default()
+            },
         },
         members: vec![
             Member { agent_id: tom.clone(), name: "Tester Tom".into(), role: "member".into() },

@@ -6,7 +6,7 @@
 use agented_kernel::McpServerId;
 use agented_store::SqlMcpServers;
 use agented_store::testing::Scratch;
-use agented_tooling::{McpServer, McpServerRepository, McpTransport, McpWriteError};
+use agented_tooling::{McpServer, McpServerRepository, McpTransport, WriteError};
 use chrono::{SubsecRound, Utc};
 use std::collections::BTreeMap;
 
@@ -41,7 +41,7 @@ async fn servers_round_trip_with_unique_names() {
     let docs = server("internal-docs");
     store.insert(&docs).await.unwrap();
     assert_eq!(store.get(&docs.id).await.unwrap(), Some(docs.clone()));
-    assert!(matches!(store.insert(&server("internal-docs")).await, Err(McpWriteError::NameTaken(_))));
+    assert!(matches!(store.insert(&server("internal-docs")).await, Err(WriteError::NameTaken(_))));
     let mut http = server("metrics-http");
     http.server_type = McpTransport::Http;
     (http.command, http.args, http.env) = (None, Vec::new(), BTreeMap::new());
@@ -51,7 +51,7 @@ async fn servers_round_trip_with_unique_names() {
     assert_eq!(store.list().await.unwrap(), vec![docs.clone(), http.clone()]);
 
     let renamed = McpServer { name: "metrics-http".into(), ..docs.clone() };
-    assert!(matches!(store.update(&renamed).await, Err(McpWriteError::NameTaken(_))));
+    assert!(matches!(store.update(&renamed).await, Err(WriteError::NameTaken(_))));
     let changed = McpServer { enabled: false, timeout_ms: 1_000, ..docs.clone() };
     assert!(store.update(&changed).await.unwrap());
     assert_eq!(store.get(&docs.id).await.unwrap(), Some(changed));

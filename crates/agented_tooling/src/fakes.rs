@@ -1,11 +1,13 @@
 //! In-memory fakes of the ports: servers in a list (names unique), and a probe that
 //! answers from a script and keeps each target it was given.
 
+use crate::items::model::ToolingItem;
 use crate::mcp::handshake::Handshake;
 use crate::mcp::model::McpServer;
-use crate::ports::{McpProbe, McpServerRepository, McpWriteError, ProbeTarget, ToolingStoreError};
-use agented_kernel::McpServerId;
+use crate::ports::{McpProbe, McpServerRepository, ProbeTarget, ToolingItemRepository, ToolingStoreError, WriteError};
+use agented_kernel::{ItemId, ItemKind, McpServerId};
 use async_trait::async_trait;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -28,19 +30,19 @@ impl McpServerRepository for MemoryMcpServers {
         Ok(lock(&self.0).iter().find(|s| &s.id == id).cloned())
     }
 
-    async fn insert(&self, server: &McpServer) -> Result<(), McpWriteError> {
+    async fn insert(&self, server: &McpServer) -> Result<(), WriteError> {
         let mut all = lock(&self.0);
         if all.iter().any(|s| s.name == server.name) {
-            return Err(McpWriteError::NameTaken(server.name.clone()));
+            return Err(WriteError::NameTaken(server.name.clone()));
         }
         all.push(server.clone());
         Ok(())
     }
 
-    async fn update(&self, server: &McpServer) -> Result<bool, McpWriteError> {
+    async fn update(&self, server: &McpServer) -> Result<bool, WriteError> {
         let mut all = lock(&self.0);
         if all.iter().any(|s| s.name == server.name && s.id != server.id) {
-            return Err(McpWriteError::NameTaken(server.name.clone()));
+            return Err(WriteError::NameTaken(server.name.clone()));
         }
         let Some(row) = all.iter_mut().find(|s| s.id == server.id) else { return Ok(false) };
         *row = server.clone();
@@ -81,5 +83,67 @@ impl McpProbe for ScriptedProbe {
     async fn handshake(&self, target: &ProbeTarget) -> Result<Handshake, String> {
         lock(&self.targets).push(target.clone());
         self.answer.clone()
+    }
+}
+
+/// Skills, commands, hooks and rules in memory; names unique within a kind.
+#[derive(Debug, Default)]
+pub struct MemoryToolingItems {
+    items: Mutex<Vec<ToolingItem>>,
+    race: AtomicBool,
+}
+
+impl MemoryToolingItems {
+    /// The next `get` is followed by another writer's change of that item (its version goes up).
+    pub fn change_after_next_read(&self) {
+        self.race.store(true, Ordering::SeqCst);
+    }
+}
+
+#[async_trait]
+impl ToolingItemRepository for MemoryToolingItems {
+    async fn list(&self, kind: ItemKind) -> Result<Vec<ToolingItem>, ToolingStoreError> {
+        let mut all: Vec<ToolingItem> = lock(&self.items).iter().filter(|i| i.kind() == kind).cloned().collect();
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(all)
+    }
+
+    async fn get(&self, id: &ItemId) -> Result<Option<ToolingItem>, ToolingStoreError> {
+        let mut all = lock(&self.items);
+        let found = all.iter().find(|i| &i.id == id).cloned();
+        if self.race.swap(false, Ordering::SeqCst)
+            && let Some(row) = all.iter_mut().find(|i| &i.id == id)
+        {
+            row.version += 1;
+        }
+        Ok(found)
+    }
+
+    async fn insert(&self, item: &ToolingItem) -> Result<(), WriteError> {
+        let mut all = lock(&self.items);
+        if all.iter().any(|i| i.kind() == item.kind() && i.name == item.name) {
+            return Err(WriteError::NameTaken(item.name.clone()));
+        }
+        all.push(item.clone());
+        Ok(())
+    }
+
+    async fn update(&self, item: &ToolingItem) -> Result<bool, WriteError> {
+        let mut all = lock(&self.items);
+        if all.iter().any(|i| i.kind() == item.kind() && i.name == item.name && i.id != item.id) {
+            return Err(WriteError::NameTaken(item.name.clone()));
+        }
+        let Some(row) = all.iter_mut().find(|i| i.id == item.id && i.version + 1 == item.version) else {
+            return Ok(false);
+        };
+        *row = item.clone();
+        Ok(true)
+    }
+
+    async fn delete(&self, id: &ItemId) -> Result<bool, ToolingStoreError> {
+        let mut all = lock(&self.items);
+        let before = all.len();
+        all.retain(|i| &i.id != id);
+        Ok(all.len() < before)
     }
 }

@@ -1,9 +1,10 @@
 //! Ports of the tooling domain: where MCP servers are kept, and how one is reached
 //! to test it.
 
+use crate::items::model::ToolingItem;
 use crate::mcp::handshake::Handshake;
 use crate::mcp::model::{McpServer, McpTransport};
-use agented_kernel::{Cause, McpServerId};
+use agented_kernel::{Cause, ItemId, ItemKind, McpServerId};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -13,11 +14,11 @@ use std::time::Duration;
 #[error("tooling storage failed: {0}")]
 pub struct ToolingStoreError(#[source] pub Cause);
 
-/// Why a server could not be written.
+/// Why a definition could not be written.
 #[derive(Debug, Clone, thiserror::Error)]
-pub enum McpWriteError {
-    /// Another server has the name.
-    #[error("an MCP server named '{0}' exists")]
+pub enum WriteError {
+    /// Another definition of its kind has the name.
+    #[error("the name '{0}' is taken")]
     NameTaken(String),
     /// Storage failed.
     #[error(transparent)]
@@ -43,19 +44,54 @@ pub trait McpServerRepository: Send + Sync {
     ///
     /// # Errors
     /// MUST return `NameTaken` when another server has its name, else `Store`.
-    async fn insert(&self, server: &McpServer) -> Result<(), McpWriteError>;
+    async fn insert(&self, server: &McpServer) -> Result<(), WriteError>;
 
     /// Writes `server` over its row; `false` when there is none.
     ///
     /// # Errors
     /// MUST return `NameTaken` when another server has its name, else `Store`.
-    async fn update(&self, server: &McpServer) -> Result<bool, McpWriteError>;
+    async fn update(&self, server: &McpServer) -> Result<bool, WriteError>;
 
     /// Removes a server; `false` when there is none.
     ///
     /// # Errors
     /// MUST return [`ToolingStoreError`] only when storage fails.
     async fn delete(&self, id: &McpServerId) -> Result<bool, ToolingStoreError>;
+}
+
+/// Stored skills, commands, hooks and rules.
+#[async_trait]
+pub trait ToolingItemRepository: Send + Sync {
+    /// The items of `kind`, by name.
+    ///
+    /// # Errors
+    /// MUST return [`ToolingStoreError`] only when storage fails.
+    async fn list(&self, kind: ItemKind) -> Result<Vec<ToolingItem>, ToolingStoreError>;
+
+    /// One item.
+    ///
+    /// # Errors
+    /// MUST return [`ToolingStoreError`] only when storage fails.
+    async fn get(&self, id: &ItemId) -> Result<Option<ToolingItem>, ToolingStoreError>;
+
+    /// Stores a new item.
+    ///
+    /// # Errors
+    /// MUST return `NameTaken` when another item of its kind has its name, else `Store`.
+    async fn insert(&self, item: &ToolingItem) -> Result<(), WriteError>;
+
+    /// Writes `item` over its row if the stored version is `item.version - 1`; `false`
+    /// when there is no such row (deleted, or changed meanwhile).
+    ///
+    /// # Errors
+    /// MUST return `NameTaken` when another item of its kind has its name, else `Store`.
+    async fn update(&self, item: &ToolingItem) -> Result<bool, WriteError>;
+
+    /// Removes an item; `false` when there is none.
+    ///
+    /// # Errors
+    /// MUST return [`ToolingStoreError`] only when storage fails.
+    async fn delete(&self, id: &ItemId) -> Result<bool, ToolingStoreError>;
 }
 
 /// A server to reach, its `${NAME}` references resolved.

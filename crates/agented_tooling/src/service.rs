@@ -3,7 +3,7 @@
 use crate::mcp::handshake::Handshake;
 use crate::mcp::model::{FieldErrors, McpDraft, McpServer, McpServerPatch, resolve};
 use crate::mcp::presets::{Preset, preset, presets};
-use crate::ports::{McpProbe, McpServerRepository, McpWriteError, ProbeTarget, ToolingStoreError};
+use crate::ports::{McpProbe, McpServerRepository, ProbeTarget, ToolingStoreError, WriteError};
 use agented_kernel::{Clock, McpServerId};
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,25 +11,29 @@ use std::time::Duration;
 /// Why a request about tooling failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ToolingError {
-    /// No such server or preset.
+    /// No such definition or preset.
     #[error("{0} not found")]
     NotFound(String),
-    /// Another server has the name.
-    #[error("an MCP server named '{0}' exists")]
+    /// Another definition of the kind has the name: "an MCP server named 'x'".
+    #[error("{0} exists")]
     Duplicate(String),
+    /// Another request changed the definition meanwhile.
+    #[error("{0} was changed by another request: read it again")]
+    Conflict(String),
     /// Field → message.
-    #[error("invalid MCP server")]
+    #[error("invalid tooling definition")]
     Invalid(FieldErrors),
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] ToolingStoreError),
 }
 
-impl From<McpWriteError> for ToolingError {
-    fn from(e: McpWriteError) -> Self {
+impl ToolingError {
+    /// `e`, about a definition described as `what` ("an MCP server").
+    pub(crate) fn writing(what: &str, e: WriteError) -> Self {
         match e {
-            McpWriteError::NameTaken(name) => Self::Duplicate(name),
-            McpWriteError::Store(e) => Self::Store(e),
+            WriteError::NameTaken(name) => Self::Duplicate(format!("{what} named '{name}'")),
+            WriteError::Store(e) => Self::Store(e),
         }
     }
 }
@@ -127,7 +131,11 @@ impl McpServerService {
             created_at: current.created_at,
             ..built(current.id, draft, current.is_preset, self.clock.now())
         };
-        if self.store.update(&changed).await? { Ok(changed) } else { Err(ToolingError::NotFound("MCP server".into())) }
+        if self.store.update(&changed).await.map_err(|e| ToolingError::writing("an MCP server", e))? {
+            Ok(changed)
+        } else {
+            Err(ToolingError::NotFound("MCP server".into()))
+        }
     }
 
     /// Removes a server.
@@ -173,7 +181,7 @@ impl McpServerService {
 
     async fn insert(&self, draft: McpDraft, is_preset: bool) -> Result<McpServer, ToolingError> {
         let server = built(McpServerId::generate(), draft, is_preset, self.clock.now());
-        self.store.insert(&server).await?;
+        self.store.insert(&server).await.map_err(|e| ToolingError::writing("an MCP server", e))?;
         Ok(server)
     }
 }

@@ -256,7 +256,10 @@ fn kind(doc: &NodeDocument, problems: &mut NodeProblems) -> Option<NodeKind> {
                     }
                 },
                 Some(Err(e)) => {
-                    problems.push(("config.tooling".into(), format!("{{\"mcp_servers\": [ids]}}: {e}")));
+                    problems.push((
+                        "config.tooling".into(),
+                        format!("an object of id lists (mcp_servers, skills, commands, hooks, rules): {e}"),
+                    ));
                     return None;
                 }
             };

@@ -138,18 +138,19 @@ fn branches_follow_what_their_source_can_take() {
 }
 
 #[test]
-fn an_agent_node_may_attach_mcp_servers_and_a_bad_attachment_is_named() {
+fn an_agent_node_may_attach_tooling_and_a_bad_attachment_is_named() {
     let node = |tooling: Value| {
         doc(json!({"nodes": [
             {"id": "start", "type": "trigger"},
             {"id": "a", "type": "agent", "config": {"backend": "claude", "tooling": tooling}}
         ], "edges": [{"source": "start", "target": "a"}]}))
     };
-    let graph = Graph::read(&node(json!({"mcp_servers": ["mcp-abc123"]}))).unwrap();
+    let graph = Graph::read(&node(json!({"mcp_servers": ["mcp-abc123"], "rules": ["rule-abc123"]}))).unwrap();
     let NodeKind::Agent { tooling, .. } = &graph.nodes()[1].kind else { panic!("an agent node") };
     assert_eq!(tooling.mcp_servers.iter().map(ToString::to_string).collect::<Vec<_>>(), ["mcp-abc123"]);
+    assert_eq!(tooling.rules.iter().map(ToString::to_string).collect::<Vec<_>>(), ["rule-abc123"]);
     let errors = Graph::read(&node(json!({"rules": ["r"]}))).unwrap_err();
-    assert_eq!(errors["nodes[1].config.tooling"], "rules cannot be attached yet: only MCP servers can be, so far");
+    assert_eq!(errors["nodes[1].config.tooling"], "'r' is not a rule id (rule-…)");
     let errors = Graph::read(&node(json!(["mcp-abc123"]))).unwrap_err();
-    assert!(errors["nodes[1].config.tooling"].starts_with("{\"mcp_servers\": [ids]}"), "{errors:?}");
+    assert!(errors["nodes[1].config.tooling"].starts_with("an object of id lists"), "{errors:?}");
 }

@@ -1,4 +1,5 @@
 import { request } from './client'
+import type { Tooling } from './tooling'
 
 export type BackendType = 'claude' | 'codex' | 'gemini' | 'opencode'
 export type TriggerSource = 'manual' | 'webhook' | 'github' | 'scheduled'
@@ -79,14 +80,8 @@ export interface Trigger {
 
 export type ExecutionMode = 'direct' | 'team' | 'workflow'
 
-/** Attached tooling, ids per kind (MCP servers so far). */
-export interface ToolingAttachments {
-  mcp_servers: string[]
-  skills: string[]
-  commands: string[]
-  hooks: string[]
-  rules: string[]
-}
+/** Attached tooling, ids per kind. */
+export type ToolingAttachments = Tooling
 
 /** What a run of a trigger would get for its tooling: never a secret's value. */
 export interface ToolingPreview {
@@ -144,7 +139,7 @@ export interface TriggerInput {
   post_result?: PostResult
   setup_script?: string
   setup_secrets?: string[]
-  tooling?: { mcp_servers: string[] }
+  tooling?: Tooling
   team_id?: string | null
   workflow_id?: string | null
   schedule_type?: ScheduleType

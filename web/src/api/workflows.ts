@@ -1,6 +1,7 @@
 // Workflows, their versions and runs, agents and teams (`/admin/workflows`,
 // `/admin/agents`, `/admin/teams`).
 import { apiKey, ApiError, request } from './client'
+import type { Tooling } from './tooling'
 
 export interface GraphNode {
   id: string
@@ -146,7 +147,7 @@ export interface Agent {
   model: string | null
   enabled: boolean
   /** The managed tooling its runs get, with the `bot-agents` trigger's. */
-  tooling: { mcp_servers: string[] }
+  tooling: Partial<Tooling>
 }
 
 export async function listAgents(): Promise<Agent[]> {
@@ -175,7 +176,7 @@ export interface Team {
   members: { agent_id: string; name: string; role: string }[]
   workflow_id: string | null
   /** The managed tooling every member's run gets, after the member's own. */
-  tooling: { mcp_servers: string[] }
+  tooling: Partial<Tooling>
 }
 
 export const TOPOLOGIES = [
@@ -214,8 +215,8 @@ export function setTopology(id: string, topology: string, config: Record<string,
   return request(`${team(id)}/topology`, { method: 'PUT', body: { topology, topology_config: config } })
 }
 
-export function setTeamTooling(id: string, mcpServers: string[]): Promise<Team> {
-  return request(team(id), { method: 'PUT', body: { tooling: { mcp_servers: mcpServers } } })
+export function setTeamTooling(id: string, tooling: Tooling): Promise<Team> {
+  return request(team(id), { method: 'PUT', body: { tooling } })
 }
 
 export function teamGraph(id: string): Promise<{ workflow_id: string | null; graph_json: Graph }> {

@@ -33,7 +33,7 @@ impl From<agented_tooling::ToolingError> for ApiError {
         use agented_tooling::ToolingError as E;
         match err {
             E::NotFound(_) => Self::not_found(err.to_string()),
-            E::Duplicate(_) => Self::conflict(err.to_string()),
+            E::Duplicate(_) | E::Conflict(_) => Self::conflict(err.to_string()),
             E::Invalid(fields) => Self::invalid_fields(fields),
             E::Store(e) => Self::unavailable_error(&e),
         }

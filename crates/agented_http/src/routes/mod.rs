@@ -29,6 +29,7 @@ pub mod session;
 pub mod streams;
 pub mod team_views;
 pub mod teams;
+pub mod tooling_items;
 pub mod tooling_preview;
 pub mod trigger_input;
 pub mod triggers;

@@ -95,13 +95,13 @@ pub struct TriggerInput {
 pub struct ToolingAttachments {
     /// MCP servers (`mcp-…`).
     pub mcp_servers: Vec<String>,
-    /// Skills (not attachable yet).
+    /// Skills (`skill-…`).
     pub skills: Vec<String>,
-    /// Slash commands (not attachable yet).
+    /// Slash commands (`cmd-…`).
     pub commands: Vec<String>,
-    /// Hooks (not attachable yet).
+    /// Hooks (`hook-…`).
     pub hooks: Vec<String>,
-    /// Rules (not attachable yet).
+    /// Rules (`rule-…`).
     pub rules: Vec<String>,
 }
 
@@ -120,7 +120,14 @@ impl ToolingAttachments {
 
 impl From<&agented_kernel::ToolingRefs> for ToolingAttachments {
     fn from(refs: &agented_kernel::ToolingRefs) -> Self {
-        Self { mcp_servers: refs.mcp_servers.iter().map(|id| id.as_str().to_owned()).collect(), ..Self::default() }
+        let texts = |ids: &[agented_kernel::ItemId]| ids.iter().map(|id| id.as_str().to_owned()).collect();
+        Self {
+            mcp_servers: refs.mcp_servers.iter().map(|id| id.as_str().to_owned()).collect(),
+            skills: texts(&refs.skills),
+            commands: texts(&refs.commands),
+            hooks: texts(&refs.hooks),
+            rules: texts(&refs.rules),
+        }
     }
 }
 

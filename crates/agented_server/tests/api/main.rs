@@ -35,6 +35,7 @@ mod streams;
 mod support;
 mod teams;
 mod tooling;
+mod tooling_items;
 mod triggers;
 mod webhooks;
 mod workers;

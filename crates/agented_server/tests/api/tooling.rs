@@ -13,7 +13,7 @@ const SECRET: &str = "s3cret-docs-token-4711";
 
 /// The text after `prefix` in the first string of the run's log that starts with it
 /// (fake-bot's lines are wrapped in its CLI's JSON records).
-async fn said(app: &TestApp, exec: &str, prefix: &str) -> Option<String> {
+pub(crate) async fn said(app: &TestApp, exec: &str, prefix: &str) -> Option<String> {
     fn find(v: &Value, prefix: &str) -> Option<String> {
         match v {
             Value::String(s) => s.strip_prefix(prefix).map(str::to_owned),
@@ -43,7 +43,7 @@ async fn preview(app: &TestApp, trigger: &str, backend: &str) -> Value {
 }
 
 /// The keys of a JSON object, sorted.
-fn keys(v: &Value) -> Vec<String> {
+pub(crate) fn keys(v: &Value) -> Vec<String> {
     v.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default()
 }
 
@@ -193,7 +193,8 @@ async fn bad_tooling_is_refused_and_what_a_cli_cannot_take_fails_the_run_clearly
     let app = TestApp::spawn().await;
     let sse = server(&app, json!({ "name": "old", "server_type": "sse", "url": "https://x.example/sse" })).await;
     for (tooling, message) in [
-        (json!({ "skills": ["review"] }), "skills cannot be attached yet"),
+        (json!({ "skills": ["review"] }), "'review' is not a skill id"),
+        (json!({ "rules": ["skill-abcdef"] }), "is not a rule id"),
         (json!({ "mcp_servers": ["not-an-id"] }), "is not an MCP server id"),
         (json!({ "mcp": [] }), ""),
         (json!(["mcp-aaaaaa"]), ""),

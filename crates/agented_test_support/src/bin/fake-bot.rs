@@ -17,6 +17,10 @@
 //!   file's first line (relative to the working directory), or `cat=FILE: <error>`
 //! - `mcp`: print `mcp=<JSON>`, the MCP configuration it was given where its CLI reads it;
 //!   `env_len=NAME`: print how many characters the variable has (never its value)
+//! - `given`: print `given=<JSON>`, the skills, commands, hooks and rules it was given where
+//!   its CLI reads them (claude's `--plugin-dir` files and `--append-system-prompt-file`,
+//!   gemini's included `GEMINI.md` and settings hooks, opencode's config and the files it
+//!   names, codex's `developer_instructions` override)
 //! - it names a session in its CLI's first record (claude `system/init`, codex
 //!   `thread.started`, gemini `init`, opencode `sessionID`): a new one, or the one it was
 //!   asked to resume (`--resume`, `exec resume`, `--session`), and then prints `resumed=<id>`
@@ -80,6 +84,7 @@ struct Plan {
     tally: Option<String>,
     cat: Option<String>,
     mcp: bool,
+    given: bool,
     env_len: Vec<String>,
 }
 
@@ -117,6 +122,7 @@ fn plan(prompt: &str) -> Plan {
             "retry_after" => plan.retry_after = Some(num()),
             "args" => plan.args = true,
             "mcp" => plan.mcp = true,
+            "given" => plan.given = true,
             "env_len" => plan.env_len.push(value.to_owned()),
             "tool" => plan.tool = true,
             "tally" => plan.tally = Some(value.to_owned()),
@@ -202,6 +208,67 @@ fn mcp_config(flavour: &str, args: &[String]) -> serde_json::Value {
         "opencode" => serde_json::json!({ "file": file(std::env::var("OPENCODE_CONFIG").ok()) }),
         _ => serde_json::json!({
             "overrides": args.windows(2).filter(|w| w[0] == "-c" && w[1].starts_with("mcp_servers.")).map(|w| &w[1]).collect::<Vec<_>>(),
+        }),
+    }
+}
+
+/// Every file under `dir`, by path relative to it.
+fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, String> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(next) = todo.pop() {
+        for entry in std::fs::read_dir(&next).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                todo.push(path);
+            } else if let (Ok(rel), Ok(text)) = (path.strip_prefix(dir), std::fs::read_to_string(&path)) {
+                files.insert(rel.display().to_string(), text);
+            }
+        }
+    }
+    files
+}
+
+/// The skills, commands, hooks and rules this run was given, where its CLI reads them.
+fn given_items(flavour: &str, args: &[String]) -> serde_json::Value {
+    let after = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
+    let read = |path: &str| std::fs::read_to_string(path).ok();
+    let json_file = |path: Option<String>| {
+        path.and_then(|p| read(&p)).and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+    };
+    match flavour {
+        "claude" => serde_json::json!({
+            "plugin": after("--plugin-dir").map(|d| tree(std::path::Path::new(&d))),
+            "rules": after("--append-system-prompt-file").and_then(|p| read(&p)),
+        }),
+        "gemini" => {
+            let included = args.iter().filter_map(|a| a.strip_prefix("--include-directories="));
+            let rules: Vec<String> = included.filter_map(|d| read(&format!("{d}/GEMINI.md"))).collect();
+            let settings = json_file(std::env::var("GEMINI_CLI_SYSTEM_SETTINGS_PATH").ok());
+            serde_json::json!({ "rules": rules, "hooks": settings.map(|s| s["hooks"].clone()) })
+        }
+        "opencode" => {
+            let config = json_file(std::env::var("OPENCODE_CONFIG").ok()).unwrap_or_default();
+            let texts = |key: &str| -> Vec<serde_json::Value> {
+                config[key]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p.as_str())
+                    .map(|p| read(p).into())
+                    .collect()
+            };
+            let skills: Vec<_> = config["skills"]["paths"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| p.as_str())
+                .map(|p| tree(std::path::Path::new(p)))
+                .collect();
+            serde_json::json!({ "rules": texts("instructions"), "commands": config["command"], "skills": skills })
+        }
+        _ => serde_json::json!({
+            "rules": args.windows(2).find(|w| w[0] == "-c" && w[1].starts_with("developer_instructions=")).map(|w| &w[1]["developer_instructions=".len()..]),
         }),
     }
 }
@@ -417,6 +484,9 @@ async fn main() {
     }
     if plan.mcp {
         let _ = writeln!(out, "{}", json_line(flavour, &format!("mcp={}", mcp_config(flavour, args))));
+    }
+    if plan.given {
+        let _ = writeln!(out, "{}", json_line(flavour, &format!("given={}", given_items(flavour, args))));
     }
     for name in &plan.env_len {
         let len = std::env::var(name).map_or_else(|_| "unset".to_owned(), |v| v.chars().count().to_string());
