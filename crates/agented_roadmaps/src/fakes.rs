@@ -41,7 +41,14 @@ impl ProjectRepository for MemoryProjects {
         if all.iter().any(|p| p.roadmap.project == roadmap.project) {
             return Err(ProjectWriteError::DuplicateName(roadmap.project.clone()));
         }
-        let project = Project { id: id.clone(), roadmap: roadmap.clone(), version: 1, created_at: at, updated_at: at };
+        let project = Project {
+            id: id.clone(),
+            roadmap: roadmap.clone(),
+            version: 1,
+            tooling: agented_kernel::ToolingRefs::default(),
+            created_at: at,
+            updated_at: at,
+        };
         all.push(project.clone());
         Ok(project)
     }
@@ -83,6 +90,17 @@ impl ProjectRepository for MemoryProjects {
             lock(&self.history).iter().filter(|(p, _)| p == id).map(|(_, v)| v.clone()).collect();
         mine.reverse();
         Ok(mine)
+    }
+
+    async fn set_tooling(
+        &self,
+        id: &ProjectId,
+        tooling: &agented_kernel::ToolingRefs,
+    ) -> Result<Project, ProjectWriteError> {
+        let mut all = lock(&self.projects);
+        let project = all.iter_mut().find(|p| &p.id == id).ok_or(ProjectWriteError::NotFound)?;
+        project.tooling = tooling.clone();
+        Ok(project.clone())
     }
 
     async fn delete(&self, id: &ProjectId) -> Result<(), ProjectWriteError> {
@@ -160,6 +178,7 @@ impl PlanningStore for MemoryPlanning {
 #[derive(Debug, Default)]
 pub struct ScriptedAssistant {
     asked: Mutex<Vec<(ExecutionId, String)>>,
+    tooling: Mutex<Vec<agented_kernel::ToolingRefs>>,
     ends: Mutex<HashMap<ExecutionId, RunState>>,
     /// When set, every ask is refused with this reason.
     pub refuse: Mutex<Option<String>>,
@@ -172,6 +191,12 @@ impl ScriptedAssistant {
         lock(&self.asked).clone()
     }
 
+    /// The tooling each ask gave, in order.
+    #[must_use]
+    pub fn tooling(&self) -> Vec<agented_kernel::ToolingRefs> {
+        lock(&self.tooling).clone()
+    }
+
     /// Ends run `run` with `state`.
     pub fn end(&self, run: &ExecutionId, state: RunState) {
         lock(&self.ends).insert(run.clone(), state);
@@ -180,7 +205,12 @@ impl ScriptedAssistant {
 
 #[async_trait]
 impl PlanningAssistant for ScriptedAssistant {
-    async fn ask(&self, _backend: BackendType, prompt: &str) -> Result<ExecutionId, AssistantError> {
+    async fn ask(
+        &self,
+        _backend: BackendType,
+        prompt: &str,
+        tooling: &agented_kernel::ToolingRefs,
+    ) -> Result<ExecutionId, AssistantError> {
         if let Some(why) = lock(&self.refuse).clone() {
             return Err(AssistantError::Refused(why));
         }
@@ -191,6 +221,7 @@ impl PlanningAssistant for ScriptedAssistant {
         let at = DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::seconds(seconds);
         let run = ExecutionId::generate(&planner, at);
         asked.push((run.clone(), prompt.to_owned()));
+        lock(&self.tooling).push(tooling.clone());
         Ok(run)
     }
 

@@ -36,6 +36,9 @@ pub struct Project {
     pub roadmap: Roadmap,
     /// Incremented by every save; a save names the version it read.
     pub version: i64,
+    /// The managed tooling its planning and research runs get (not part of the roadmap: a
+    /// change of it is no new version).
+    pub tooling: agented_kernel::ToolingRefs,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last save.
@@ -95,6 +98,16 @@ pub trait ProjectRepository: Send + Sync {
         roadmap: &Roadmap,
         at: DateTime<Utc>,
         keep: Option<&str>,
+    ) -> Result<Project, ProjectWriteError>;
+
+    /// Replaces the tooling the project's runs get; the roadmap and its version stay.
+    ///
+    /// # Errors
+    /// MUST return [`ProjectWriteError::NotFound`] for an unknown id.
+    async fn set_tooling(
+        &self,
+        id: &ProjectId,
+        tooling: &agented_kernel::ToolingRefs,
     ) -> Result<Project, ProjectWriteError>;
 
     /// The project's kept roadmaps, newest first (empty for an unknown project).

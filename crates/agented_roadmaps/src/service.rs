@@ -77,6 +77,17 @@ impl RoadmapService {
         self.projects.get(&id).await?.ok_or(ChangeError::NotFound)
     }
 
+    /// Replaces the tooling the project's planning and research runs get (the roadmap's
+    /// version stays: the tooling is not part of it).
+    ///
+    /// # Errors
+    /// [`ChangeError::NotFound`], [`ChangeError::Invalid`] (under `tooling`), [`ChangeError::Store`].
+    pub async fn set_tooling(&self, id: &str, tooling: agented_kernel::ToolingInput) -> Result<Project, ChangeError> {
+        let id = ProjectId::parse(id).map_err(|_| ChangeError::NotFound)?;
+        let refs = tooling.refs().map_err(|why| ChangeError::Invalid([("tooling".to_owned(), why)].into()))?;
+        self.projects.set_tooling(&id, &refs).await.map_err(write_error)
+    }
+
     /// Deletes a project and its roadmap.
     ///
     /// # Errors

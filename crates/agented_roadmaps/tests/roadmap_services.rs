@@ -232,3 +232,22 @@ async fn a_failed_run_is_retried_and_a_refused_ask_starts_no_session() {
     ));
     assert_eq!(w.planning.sessions(&project.id).await.unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_projects_tooling_goes_with_its_planning_runs_and_leaves_the_roadmap_version_alone() {
+    let w = world();
+    let project = w.roadmaps.create_named("Tooled").await.unwrap();
+    let id = project.id.to_string();
+    let input: agented_kernel::ToolingInput =
+        serde_json::from_value(serde_json::json!({"mcp_servers": ["mcp-docs01"], "rules": ["rule-style1"]})).unwrap();
+    let tooled = w.roadmaps.set_tooling(&id, input).await.unwrap();
+    assert_eq!((tooled.version, tooled.tooling.rules.len()), (project.version, 1));
+    w.planning.start_session(&project.id, "a shop", BackendType::Claude).await.unwrap();
+    assert_eq!(w.assistant.tooling(), [tooled.tooling.clone()]);
+
+    let bad: agented_kernel::ToolingInput = serde_json::from_value(serde_json::json!({"skills": ["x"]})).unwrap();
+    let Err(ChangeError::Invalid(errors)) = w.roadmaps.set_tooling(&id, bad).await else { panic!("refused") };
+    assert_eq!(errors["tooling"], "'x' is not a skill id (skill-…)");
+    let none = w.roadmaps.set_tooling("proj-nope00", agented_kernel::ToolingInput::default()).await;
+    assert!(matches!(none, Err(ChangeError::NotFound)));
+}

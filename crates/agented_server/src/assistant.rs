@@ -2,7 +2,9 @@
 //! starting a normal run of the `bot-planner` trigger, and reads the reply
 //! back from the run's stored output.
 
-use agented_executions::{ExecutionService, ExecutionStatus, FindError, LogFollower, StartError, reply_text};
+use agented_executions::{
+    ExecutionService, ExecutionStatus, FindError, LogFollower, PromptRun, StartError, reply_text,
+};
 use agented_kernel::{BackendType, ExecutionId, TriggerId};
 use agented_roadmaps::planning::{AssistantError, PlanningAssistant, RunState};
 use async_trait::async_trait;
@@ -29,8 +31,15 @@ impl ExecutionAssistant {
 
 #[async_trait]
 impl PlanningAssistant for ExecutionAssistant {
-    async fn ask(&self, backend: BackendType, prompt: &str) -> Result<ExecutionId, AssistantError> {
-        match self.runs.start_prompt(&self.trigger, backend, prompt.to_owned()).await {
+    async fn ask(
+        &self,
+        backend: BackendType,
+        prompt: &str,
+        tooling: &agented_kernel::ToolingRefs,
+    ) -> Result<ExecutionId, AssistantError> {
+        let id = ExecutionId::generate(&self.trigger, chrono::Utc::now());
+        let run = PromptRun { backend, model: None, allowed_tools: None, tooling: tooling.clone() };
+        match self.runs.start_prompt_as(id, &self.trigger, run, prompt.to_owned()).await {
             Ok(execution) => Ok(execution.execution_id),
             Err(e @ (StartError::Disabled(_) | StartError::Busy(_))) => {
                 Err(AssistantError::Refused(format!("{e} (the {} trigger runs planning)", self.trigger)))

@@ -21,6 +21,7 @@ struct ProjectRow {
     version: i64,
     created_at: NaiveDateTime,
     updated_at: NaiveDateTime,
+    tooling: String,
 }
 
 fn corrupt(what: String) -> StoreError {
@@ -34,6 +35,7 @@ impl TryFrom<ProjectRow> for Project {
             id: ProjectId::try_from(r.id).map_err(|e| corrupt(e.to_string()))?,
             roadmap: serde_json::from_str(&r.roadmap).map_err(|e| corrupt(format!("roadmap: {e}")))?,
             version: r.version,
+            tooling: serde_json::from_str(&r.tooling).map_err(|e| corrupt(format!("tooling: {e}")))?,
             created_at: r.created_at.and_utc(),
             updated_at: r.updated_at.and_utc(),
         })
@@ -190,6 +192,22 @@ impl ProjectRepository for SqlProjects {
             })
             .await
             .map_err(|e| write_err(e, &name))?
+    }
+
+    async fn set_tooling(
+        &self,
+        id: &ProjectId,
+        tooling: &agented_kernel::ToolingRefs,
+    ) -> Result<Project, ProjectWriteError> {
+        let id = id.as_str().to_owned();
+        let text = serde_json::to_string(tooling).unwrap_or_else(|_| "{}".into());
+        self.db
+            .run(move |conn| {
+                diesel::update(projects::table.find(&id)).set(projects::tooling.eq(&text)).execute(conn)?;
+                load(conn, &id)?.ok_or(StoreError::Query(DieselError::NotFound))
+            })
+            .await
+            .map_err(|e| write_err(e, ""))
     }
 
     async fn history(&self, id: &ProjectId) -> Result<Vec<RoadmapVersion>, ProjectStoreError> {

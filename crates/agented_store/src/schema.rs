@@ -321,6 +321,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        tooling -> Text,
     }
 }
 

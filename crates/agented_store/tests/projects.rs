@@ -95,3 +95,23 @@ async fn a_kept_save_keeps_the_roadmap_it_replaces_bounded_and_gone_with_the_pro
     store.delete(&id).await.unwrap();
     assert!(store.history(&id).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_projects_tooling_is_kept_beside_its_roadmap_without_a_new_version() {
+    let dir = Scratch::new();
+    let store = store(&dir);
+    let id = ProjectId::generate();
+    let created = store.insert(&id, &roadmap("Tooled"), Utc::now()).await.unwrap();
+    assert!(created.tooling.is_empty());
+    let tooling = agented_kernel::ToolingRefs {
+        mcp_servers: vec![agented_kernel::McpServerId::generate()],
+        rules: vec![agented_kernel::ItemId::generate(agented_kernel::ItemKind::Rule)],
+        ..agented_kernel::ToolingRefs::default()
+    };
+    let set = store.set_tooling(&id, &tooling).await.unwrap();
+    assert_eq!((set.version, &set.tooling), (1, &tooling));
+    let saved = store.save(&id, 1, &roadmap("Tooled"), Utc::now(), None).await.unwrap();
+    assert_eq!((saved.version, saved.tooling), (2, tooling.clone()), "a roadmap save keeps it");
+    let gone = store.set_tooling(&ProjectId::generate(), &tooling).await.unwrap_err();
+    assert_eq!(gone, ProjectWriteError::NotFound);
+}

@@ -1,4 +1,5 @@
 import { apiKey, request } from './client'
+import type { Tooling } from './tooling'
 
 export type PhaseStatus = 'pending' | 'in_progress' | 'complete' | 'deferred'
 export const PHASE_STATUSES: PhaseStatus[] = ['pending', 'in_progress', 'complete', 'deferred']
@@ -11,6 +12,8 @@ export interface ProjectSummary {
   coverage_mapped: number
   coverage_total: number
   version: number
+  /** What its planning and research runs get. */
+  tooling: Tooling
   created_at: string
   updated_at: string
 }
@@ -138,4 +141,13 @@ export async function roadmapHistory(id: string): Promise<RoadmapVersion[]> {
 /** Puts a kept roadmap back; the current one is kept in turn. */
 export function restoreRoadmap(id: string, version: number): Promise<RoadmapView> {
   return request<RoadmapView>(`${base(id)}/history/${version}/restore`, { method: 'POST', body: {} })
+}
+
+/** What a project's planning and research runs get. */
+export function projectTooling(id: string): Promise<Tooling> {
+  return request(`/admin/projects/${encodeURIComponent(id)}/tooling`)
+}
+
+export function setProjectTooling(id: string, tooling: Tooling): Promise<ProjectSummary> {
+  return request(`/admin/projects/${encodeURIComponent(id)}/tooling`, { method: 'PUT', body: tooling })
 }

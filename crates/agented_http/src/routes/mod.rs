@@ -21,6 +21,7 @@ pub mod notifiers;
 pub mod phases;
 pub mod planning;
 pub mod pr_reviews;
+pub mod project_tooling;
 pub mod projects;
 pub mod research;
 pub mod roadmap_views;

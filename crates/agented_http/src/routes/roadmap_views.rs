@@ -23,6 +23,8 @@ pub struct ProjectSummary {
     pub coverage_total: usize,
     /// Incremented by every change.
     pub version: i64,
+    /// The managed tooling its planning and research runs get (`PUT /admin/projects/{id}/tooling`).
+    pub tooling: crate::routes::trigger_input::ToolingAttachments,
     /// Creation time.
     pub created_at: DateTime<Utc>,
     /// Last change.
@@ -39,6 +41,7 @@ impl From<&Project> for ProjectSummary {
             phases: p.roadmap.phases().len(),
             coverage_mapped: coverage.mapped,
             coverage_total: coverage.total,
+            tooling: (&p.tooling).into(),
             version: p.version,
             created_at: p.created_at,
             updated_at: p.updated_at,

@@ -31,13 +31,18 @@ pub enum RunState {
 /// Asks a bot something, as a normal execution (listed, logged and costed).
 #[async_trait]
 pub trait PlanningAssistant: Send + Sync {
-    /// Starts a run of `prompt` on `backend`.
+    /// Starts a run of `prompt` on `backend`, given `tooling` (the project's).
     ///
     /// # Errors
     /// MUST return [`AssistantError::Refused`] when the run is not allowed
     /// (planner disabled, busy) and [`AssistantError::Unavailable`] when it could
     /// not be recorded or queued; then no run exists.
-    async fn ask(&self, backend: BackendType, prompt: &str) -> Result<ExecutionId, AssistantError>;
+    async fn ask(
+        &self,
+        backend: BackendType,
+        prompt: &str,
+        tooling: &agented_kernel::ToolingRefs,
+    ) -> Result<ExecutionId, AssistantError>;
 
     /// The state of a run started by [`PlanningAssistant::ask`]; a run that no
     /// longer exists is `Failed`.

@@ -133,7 +133,7 @@ impl PlanningService {
     ) -> Result<PlanningSession, PlanningError> {
         let goal = text("goal", goal, true)?;
         let project = self.project(project_id).await?;
-        let run = self.assistant.ask(backend, &prompts::questions(&project.roadmap, &goal)).await?;
+        let run = self.assistant.ask(backend, &prompts::questions(&project.roadmap, &goal), &project.tooling).await?;
         let now = self.clock.now();
         let session = PlanningSession {
             id: PlanningId::generate(),
@@ -249,7 +249,7 @@ impl PlanningService {
         }
         let project = self.project(project_id).await?;
         let prompt = prompts::proposal(&project.roadmap, &session.goal, &session.questions, &checked);
-        let run = self.assistant.ask(session.backend, &prompt).await?;
+        let run = self.assistant.ask(session.backend, &prompt, &project.tooling).await?;
         session.answers = checked;
         session.stage = Stage::Proposing;
         session.error = None;
@@ -283,7 +283,7 @@ impl PlanningService {
                 Purpose::Proposal,
             ),
         };
-        let run = self.assistant.ask(session.backend, &prompt).await?;
+        let run = self.assistant.ask(session.backend, &prompt, &project.tooling).await?;
         session.error = None;
         session.runs.push(SessionRun { execution_id: run, purpose, outcome: None });
         session.updated_at = self.clock.now();
@@ -380,7 +380,7 @@ impl PlanningService {
         let mut parts = Vec::new();
         for kind in PARALLEL {
             let prompt = prompts::research(&all[&kind], &project.roadmap, milestone, &BTreeMap::new());
-            let part = match self.assistant.ask(backend, &prompt).await {
+            let part = match self.assistant.ask(backend, &prompt, &project.tooling).await {
                 Ok(run) => ResearchPart { kind, status: PartStatus::Running, execution_id: Some(run), error: None },
                 // Nothing started yet: refuse the whole research.
                 Err(e) if parts.is_empty() => return Err(e.into()),
@@ -522,7 +522,7 @@ impl PlanningService {
             .collect();
         let template = run.templates.get(&kind).cloned().unwrap_or_default();
         let prompt = prompts::research(&template, &project.roadmap, &run.milestone, &docs);
-        let asked = self.assistant.ask(run.backend, &prompt).await;
+        let asked = self.assistant.ask(run.backend, &prompt, &project.tooling).await;
         if let Some(part) = run.part_mut(kind) {
             match asked {
                 Ok(execution) => {

@@ -207,3 +207,44 @@ async fn attached_items_reach_each_cli_in_its_own_form_and_nothing_else() {
     assert_eq!(preview["left_out"].as_array().unwrap().len(), 3, "{preview}");
     assert_eq!(preview["given"].as_array().unwrap().len(), 4, "{preview}");
 }
+
+#[tokio::test]
+async fn a_projects_tooling_goes_to_its_planning_runs() {
+    let app = TestApp::spawn().await;
+    let rule = make(&app, "rules", json!({ "name": "plan-style", "content": "Plan in small phases." })).await;
+    let (status, created) = send(&app, Method::POST, "/api/projects", Some(json!({ "name": "Tooled" }))).await;
+    assert_eq!(status, 201, "{created}");
+    let project = created["project_id"].as_str().unwrap();
+    let path = format!("/admin/projects/{project}/tooling");
+    for (body, status, field) in [
+        (json!({ "rules": ["not-a-rule"] }), 422, Some("tooling")),
+        (json!({ "rules": [], "plugins": [] }), 422, None),
+        (json!({ "rules": "rule-x" }), 422, None),
+    ] {
+        let (got, answer) = send(&app, Method::PUT, &path, Some(body)).await;
+        assert_eq!(got, status, "{answer}");
+        if let Some(field) = field {
+            assert!(answer["details"][field].is_string(), "{answer}");
+        }
+    }
+    let (status, _) = send(&app, Method::PUT, "/admin/projects/proj-nope00/tooling", Some(json!({}))).await;
+    assert_eq!(status, 404);
+    let (status, saved) = send(&app, Method::PUT, &path, Some(json!({ "rules": [rule["id"]] }))).await;
+    assert_eq!((status, &saved["tooling"]["rules"], saved["version"].as_i64()), (200, &json!([rule["id"]]), Some(1)));
+    let (_, read) = send(&app, Method::GET, &path, None).await;
+    assert_eq!(read["rules"], json!([rule["id"]]));
+
+    let (status, started) = send(
+        &app,
+        Method::POST,
+        &format!("/api/projects/{project}/planning-sessions"),
+        Some(json!({ "goal": "given", "backend": "claude" })),
+    )
+    .await;
+    assert_eq!(status, 202, "{started}");
+    let run = started["current_execution_id"].as_str().unwrap();
+    let done = wait_for_end(&app, run).await;
+    assert_eq!(done["tooling"][0]["name"], "plan-style", "{done}");
+    let given: Value = serde_json::from_str(&said(&app, run, "given=").await.unwrap()).unwrap();
+    assert_eq!(given["rules"], "## plan-style\n\nPlan in small phases.\n");
+}
