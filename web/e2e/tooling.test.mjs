@@ -4,7 +4,10 @@
 // given to a run (fake-bot prints the configuration it found) and listed on the execution.
 import { describe, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { join, resolve } from 'node:path'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
 import { openPage, serverAndBrowser, signIn } from './browser.mjs'
 import { repoDir } from './server.mjs'
 
@@ -145,5 +148,43 @@ describe('MCP servers', () => {
     await log.filter({ hasText: 'given=' }).waitFor()
     assert.match(await log.textContent(), /skills\/review\/scripts\/check\.sh/)
     assert.deepEqual(errors.filter((e) => !/status of 422/.test(e)), [], 'only the intended refusal')
+  })
+
+  it('imports a plugin from a git repository and its skill is a skill like any other', async () => {
+    const repo = mkdtempSync(join(tmpdir(), 'plugin-repo-'))
+    const files = {
+      '.claude-plugin/plugin.json': '{"name": "review-kit", "version": "1.0.0", "description": "Review tools"}\n',
+      'skills/kit-review/SKILL.md': '---\nname: kit-review\ndescription: Reviews diffs\n---\nReview.\n',
+      'commands/kit-explain.md': 'Explain $ARGUMENTS\n',
+      'agents/helper.md': 'Help.\n',
+    }
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(repo, path)), { recursive: true })
+      writeFileSync(join(repo, path), text)
+    }
+    const git = (...args) => execFileSync('git', args, { cwd: repo })
+    git('init', '-q', '-b', 'main')
+    git('add', '.')
+    git('-c', 'user.name=t', '-c', 'user.email=t@e', 'commit', '-qm', 'kit')
+
+    const { page, errors } = await openPage(ctx.browser)
+    await signIn(page, ctx.server.url, ctx.server.adminKey)
+    const nav = page.getByRole('navigation', { name: 'Main' })
+    await nav.getByRole('link', { name: 'Plugins' }).click()
+    await page.getByRole('heading', { level: 1, name: 'Plugins' }).waitFor()
+    await page.getByLabel('Repository URL').fill(`file://${repo}`)
+    await page.getByRole('button', { name: 'Import' }).click()
+    await page.getByTestId('plugin-imported').filter({ hasText: 'Imported review-kit.' }).waitFor()
+    const row = page.locator('tr[data-plugin="review-kit"]')
+    await row.filter({ hasText: '1 other files kept' }).waitFor()
+    assert.match(await row.textContent(), /skill skills\/kit-review\/SKILL\.md\s*,\s*command commands\/kit-explain\.md/)
+
+    // Importing it again is refused, naming the plugin.
+    await page.getByRole('button', { name: 'Import' }).click()
+    await page.getByRole('alert').filter({ hasText: "a plugin named 'review-kit' exists" }).waitFor()
+
+    await nav.getByRole('link', { name: 'Skills' }).click()
+    await page.locator('tr[data-item="kit-review"]').filter({ hasText: 'Reviews diffs' }).waitFor()
+    assert.deepEqual(errors.filter((e) => !/status of 409/.test(e)), [], 'only the intended refusal')
   })
 })

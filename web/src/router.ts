@@ -16,6 +16,7 @@ export const sections = [
   { path: '/commands', name: 'commands', title: 'Commands' },
   { path: '/hooks', name: 'hooks', title: 'Hooks' },
   { path: '/rules', name: 'rules', title: 'Rules' },
+  { path: '/plugins', name: 'plugins', title: 'Plugins' },
   { path: '/roadmaps', name: 'roadmaps', title: 'Roadmaps' },
   { path: '/usage', name: 'usage', title: 'Usage' },
   { path: '/budgets', name: 'budgets', title: 'Budgets' },
@@ -50,6 +51,7 @@ const routes: RouteRecordRaw[] = [
     const section = sections.find((s) => s.name === `${kind}s`)
     return { path: `/${kind}s`, name: `${kind}s`, component: () => import('./views/ToolingItemsView.vue'), meta: { title: section?.title, kind } }
   }),
+  { path: '/plugins', name: 'plugins', component: () => import('./views/PluginsView.vue'), meta: { title: 'Plugins' } },
   { path: '/roadmaps', name: 'roadmaps', component: () => import('./views/RoadmapsView.vue'), meta: { title: 'Roadmaps' } },
   { path: '/roadmaps/:id', name: 'roadmap', component: () => import('./views/RoadmapView.vue'), meta: { title: 'Roadmap' } },
   { path: '/usage', name: 'usage', component: () => import('./views/UsageView.vue'), meta: { title: 'Usage' } },

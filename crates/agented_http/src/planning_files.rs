@@ -47,13 +47,13 @@ pub fn read_planning(path: &str) -> Result<BTreeMap<String, String>, String> {
     Ok(files)
 }
 
-/// The files under `.planning/` in a zip.
-pub fn zip_files(files: &BTreeMap<String, String>) -> Result<Vec<u8>, zip::result::ZipError> {
+/// The files in a zip, each path under `prefix` (`.planning/`, or none).
+pub fn zip_files(files: &BTreeMap<String, String>, prefix: &str) -> Result<Vec<u8>, zip::result::ZipError> {
     use std::io::Write as _;
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     for (path, text) in files {
-        zip.start_file(format!(".planning/{path}"), options)?;
+        zip.start_file(format!("{prefix}{path}"), options)?;
         zip.write_all(text.as_bytes())?;
     }
     Ok(zip.finish()?.into_inner())

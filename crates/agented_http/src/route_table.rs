@@ -9,9 +9,9 @@ macro_rules! route_table {
         use crate::middleware::require_principal::require_principal;
         use crate::routes::{
             accounts, agents, api_keys, audit, backends, budgets, context, deliveries, events, executions, follow_ups,
-            health, history, mcp_servers, metrics, notifiers, phases, planning, pr_reviews, project_tooling, projects,
-            research, schedules, session, streams, teams, tooling_items, tooling_preview, triggers, usage, webhooks,
-            workers, workflow_runs, workflows, workspaces,
+            health, history, mcp_servers, metrics, notifiers, phases, planning, plugins, pr_reviews, project_tooling,
+            projects, research, schedules, session, streams, teams, tooling_items, tooling_preview, triggers, usage,
+            webhooks, workers, workflow_runs, workflows, workspaces,
         };
         use actix_web::middleware::from_fn;
 
@@ -94,6 +94,12 @@ macro_rules! route_table {
                 .service(mcp_servers::update_mcp_server)
                 .service(mcp_servers::delete_mcp_server)
                 .service(mcp_servers::test_mcp_server)
+                .service(plugins::list_plugins)
+                .service(plugins::import_plugin)
+                .service(plugins::export_marketplace)
+                .service(plugins::get_plugin)
+                .service(plugins::export_plugin)
+                .service(plugins::delete_plugin)
                 .service(project_tooling::get_project_tooling)
                 .service(project_tooling::set_project_tooling)
                 .service(tooling_items::skills::list)

@@ -51,6 +51,8 @@ pub struct AppState {
     pub mcp_servers: agented_tooling::McpServerService,
     /// Skills, commands, hooks and rules.
     pub tooling_items: agented_tooling::ToolingItemService,
+    /// Plugins: bundles of them in Claude Code's layout.
+    pub plugins: agented_tooling::PluginService,
     /// Outgoing webhooks and Slack channels, and their delivery logs.
     pub notifiers: agented_notifications::NotifierService,
     /// The run workspaces and mirrors this server keeps.

@@ -184,6 +184,11 @@ prefixed_id!(
 );
 
 prefixed_id!(
+    /// A plugin: a bundle of skills, commands and hooks, `plugin-` + 6 lowercase alphanumerics.
+    PluginId, "plugin-", "plugin"
+);
+
+prefixed_id!(
     /// Where notices go (an outgoing webhook or a Slack channel): `ntf-` + 6 lowercase alphanumerics.
     NotifierId, "ntf-", "notifier"
 );

@@ -14,6 +14,7 @@ pub mod keys;
 pub mod mcp_probe;
 pub mod notify;
 pub mod observability;
+pub mod plugin_files;
 pub mod run_metrics;
 pub mod secret_key;
 pub mod settings;

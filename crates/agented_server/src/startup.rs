@@ -262,6 +262,7 @@ impl Application {
             notifiers: runs.notifiers,
             mcp_servers: runs.mcp_servers,
             tooling_items: runs.tooling_items,
+            plugins: runs.plugins,
             workflows: runs.workflows,
             workflow_runs: runs.workflow_runs,
             agents: runs.agents,
@@ -467,6 +468,7 @@ pub(crate) struct Runs {
     pub(crate) notifiers: agented_notifications::NotifierService,
     pub(crate) mcp_servers: agented_tooling::McpServerService,
     pub(crate) tooling_items: agented_tooling::ToolingItemService,
+    pub(crate) plugins: agented_tooling::PluginService,
 }
 
 /// Runs of workflows, and the signal that wakes this process's driver.
@@ -776,6 +778,16 @@ pub(crate) async fn start_runs(
     });
     let env_for_workflows = (path_env.clone(), base_env.clone());
     let mcp_servers = mcp_servers(settings, database, (&path_env, &base_env), clock.clone())?;
+    let plugins = agented_tooling::PluginService::new(
+        Arc::new(agented_store::SqlPlugins::new(database.clone())),
+        Arc::new(agented_store::SqlToolingItems::new(database.clone())),
+        Arc::new(crate::plugin_files::LocalPluginFiles {
+            scratch: settings.runner.workspace_dir.join("plugin-imports"),
+            path_env: path_env.clone(),
+            base_env: base_env.vars().clone(),
+        }),
+        clock.clone(),
+    );
     let pr_reviews = agented_executions::pr_reviews::PrReviewService::new(
         Arc::new(agented_store::SqlPrReviews::new(database.clone())),
         clock.clone(),
@@ -957,6 +969,7 @@ pub(crate) async fn start_runs(
         pr_reviews,
         notifiers,
         mcp_servers,
+        plugins,
         tooling_items: agented_tooling::ToolingItemService::new(
             Arc::new(agented_store::SqlToolingItems::new(database.clone())),
             clock,

@@ -14,7 +14,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::SqliteConnection;
 
 /// The tables, parents before children (foreign keys hold at every insert).
-pub const TABLES: [&str; 27] = [
+pub const TABLES: [&str; 28] = [
     "backends",
     "triggers",
     "trigger_paths",
@@ -42,6 +42,7 @@ pub const TABLES: [&str; 27] = [
     "notification_deliveries",
     "mcp_servers",
     "tooling_items",
+    "plugins",
 ];
 
 /// Tables whose `id` PostgreSQL numbers itself: its counter must pass the copied ids.

@@ -273,6 +273,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    plugins (id) {
+        id -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        version -> Nullable<Text>,
+        author -> Nullable<Text>,
+        manifest -> Text,
+        components_json -> Text,
+        files_json -> Text,
+        marketplace_json -> Nullable<Text>,
+        source -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     tooling_items (id) {
         id -> Text,
         kind -> Text,
@@ -297,6 +313,7 @@ diesel::joinable!(planning_work -> projects (project_id));
 diesel::allow_tables_to_appear_in_same_query!(
     mcp_servers,
     tooling_items,
+    plugins,
     notifiers,
     notification_deliveries,
     api_keys,

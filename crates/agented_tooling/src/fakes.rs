@@ -4,9 +4,14 @@
 use crate::items::model::ToolingItem;
 use crate::mcp::handshake::Handshake;
 use crate::mcp::model::McpServer;
-use crate::ports::{McpProbe, McpServerRepository, ProbeTarget, ToolingItemRepository, ToolingStoreError, WriteError};
-use agented_kernel::{ItemId, ItemKind, McpServerId};
+use crate::plugins::model::Plugin;
+use crate::ports::{
+    McpProbe, McpServerRepository, PluginFiles, PluginRepository, ProbeTarget, ToolingItemRepository,
+    ToolingStoreError, WriteError,
+};
+use agented_kernel::{ItemId, ItemKind, McpServerId, PluginId};
 use async_trait::async_trait;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
@@ -145,5 +150,53 @@ impl ToolingItemRepository for MemoryToolingItems {
         let before = all.len();
         all.retain(|i| &i.id != id);
         Ok(all.len() < before)
+    }
+}
+
+/// Plugins in memory; names unique.
+#[derive(Debug, Default)]
+pub struct MemoryPlugins(Mutex<Vec<Plugin>>);
+
+#[async_trait]
+impl PluginRepository for MemoryPlugins {
+    async fn list(&self) -> Result<Vec<Plugin>, ToolingStoreError> {
+        let mut all = lock(&self.0).clone();
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(all)
+    }
+
+    async fn get(&self, id: &PluginId) -> Result<Option<Plugin>, ToolingStoreError> {
+        Ok(lock(&self.0).iter().find(|p| &p.id == id).cloned())
+    }
+
+    async fn insert(&self, plugin: &Plugin) -> Result<(), WriteError> {
+        let mut all = lock(&self.0);
+        if all.iter().any(|p| p.name == plugin.name) {
+            return Err(WriteError::NameTaken(plugin.name.clone()));
+        }
+        all.push(plugin.clone());
+        Ok(())
+    }
+
+    async fn delete(&self, id: &PluginId) -> Result<bool, ToolingStoreError> {
+        let mut all = lock(&self.0);
+        let before = all.len();
+        all.retain(|p| &p.id != id);
+        Ok(all.len() < before)
+    }
+}
+
+/// Folders and repositories as file maps, by path or URL.
+#[derive(Debug, Default)]
+pub struct FakePluginFiles(pub BTreeMap<String, BTreeMap<String, String>>);
+
+#[async_trait]
+impl PluginFiles for FakePluginFiles {
+    async fn folder(&self, path: &str) -> Result<BTreeMap<String, String>, String> {
+        self.0.get(path).cloned().ok_or_else(|| format!("{path} is not a folder"))
+    }
+
+    async fn git(&self, url: &str, _reference: Option<&str>) -> Result<BTreeMap<String, String>, String> {
+        self.0.get(url).cloned().ok_or_else(|| format!("{url} could not be cloned"))
     }
 }

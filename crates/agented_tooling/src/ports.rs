@@ -4,7 +4,8 @@
 use crate::items::model::ToolingItem;
 use crate::mcp::handshake::Handshake;
 use crate::mcp::model::{McpServer, McpTransport};
-use agented_kernel::{Cause, ItemId, ItemKind, McpServerId};
+use crate::plugins::model::Plugin;
+use agented_kernel::{Cause, ItemId, ItemKind, McpServerId, PluginId};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -92,6 +93,52 @@ pub trait ToolingItemRepository: Send + Sync {
     /// # Errors
     /// MUST return [`ToolingStoreError`] only when storage fails.
     async fn delete(&self, id: &ItemId) -> Result<bool, ToolingStoreError>;
+}
+
+/// Stored plugins.
+#[async_trait]
+pub trait PluginRepository: Send + Sync {
+    /// Every plugin, by name.
+    ///
+    /// # Errors
+    /// MUST return [`ToolingStoreError`] only when storage fails.
+    async fn list(&self) -> Result<Vec<Plugin>, ToolingStoreError>;
+
+    /// One plugin.
+    ///
+    /// # Errors
+    /// MUST return [`ToolingStoreError`] only when storage fails.
+    async fn get(&self, id: &PluginId) -> Result<Option<Plugin>, ToolingStoreError>;
+
+    /// Stores a new plugin.
+    ///
+    /// # Errors
+    /// MUST return `NameTaken` when another plugin has its name, else `Store`.
+    async fn insert(&self, plugin: &Plugin) -> Result<(), WriteError>;
+
+    /// Removes a plugin; `false` when there is none.
+    ///
+    /// # Errors
+    /// MUST return [`ToolingStoreError`] only when storage fails.
+    async fn delete(&self, id: &PluginId) -> Result<bool, ToolingStoreError>;
+}
+
+/// Reads the text files of a plugin or marketplace, by path relative to its root.
+#[async_trait]
+pub trait PluginFiles: Send + Sync {
+    /// The files under the local folder `path`.
+    ///
+    /// # Errors
+    /// MUST return why, in words for the person importing (not absolute, not a folder,
+    /// too large).
+    async fn folder(&self, path: &str) -> Result<BTreeMap<String, String>, String>;
+
+    /// The files of the git repository at `url` (at `reference`, else its default branch).
+    ///
+    /// # Errors
+    /// MUST return why, in words for the person importing (a URL that is not https or a
+    /// local file URL, the clone failed or took too long, too large).
+    async fn git(&self, url: &str, reference: Option<&str>) -> Result<BTreeMap<String, String>, String>;
 }
 
 /// A server to reach, its `${NAME}` references resolved.

@@ -1,4 +1,4 @@
-import { request } from './client'
+import { apiKey, request } from './client'
 import { listMcpServers, type McpServer } from './mcpServers'
 
 /** The kinds of tooling besides MCP servers. */
@@ -99,4 +99,54 @@ export async function loadToolingChoices(): Promise<ToolingChoices> {
     ...kinds.map((k) => listItems(k).catch(() => [])),
   ])
   return { servers, items: lists.flat() }
+}
+
+/** A Claude Code plugin: its skills, commands and hooks are items; its other files are kept. */
+export interface Plugin {
+  id: string
+  name: string
+  description: string | null
+  version: string | null
+  author: string | null
+  source: string
+  marketplace: string | null
+  components: { id: string; kind: ItemKind; path: string }[]
+  files: string[]
+  created_at: string
+}
+
+/** Where an import reads from: exactly one of these. */
+export type PluginImport =
+  | { files: Record<string, string> }
+  | { path: string }
+  | { git: string; ref?: string }
+
+export interface PluginImported {
+  plugins: Plugin[]
+  warnings: string[]
+  skipped: string[]
+}
+
+export async function listPlugins(): Promise<Plugin[]> {
+  return (await request<{ plugins: Plugin[] }>('/admin/plugins')).plugins
+}
+
+export function importPlugin(source: PluginImport): Promise<PluginImported> {
+  return request('/admin/plugins/import', { method: 'POST', body: source })
+}
+
+export function deletePlugin(id: string): Promise<void> {
+  return request(`/admin/plugins/${encodeURIComponent(id)}`, { method: 'DELETE' })
+}
+
+/** A plugin's folder (or a marketplace's, by name) as a zip. */
+export async function exportPluginZip(target: { plugin: string } | { marketplace: string }): Promise<Blob> {
+  const path =
+    'plugin' in target
+      ? `/admin/plugins/${encodeURIComponent(target.plugin)}/export?format=zip`
+      : `/admin/plugins/marketplaces/${encodeURIComponent(target.marketplace)}/export?format=zip`
+  const key = apiKey()
+  const res = await fetch(path, { headers: key ? { 'X-API-Key': key } : {} })
+  if (!res.ok) throw new Error(`export failed: HTTP ${res.status}`)
+  return res.blob()
 }

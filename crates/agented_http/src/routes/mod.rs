@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod notifiers;
 pub mod phases;
 pub mod planning;
+pub mod plugins;
 pub mod pr_reviews;
 pub mod project_tooling;
 pub mod projects;

@@ -244,7 +244,7 @@ pub async fn export_project(
     match query.format.as_deref().unwrap_or("json") {
         "json" => Ok(HttpResponse::Ok().json(ExportedFiles { files })),
         "zip" => {
-            let bytes = zip_files(&files).map_err(|e| ApiError::unavailable_error(&e))?;
+            let bytes = zip_files(&files, ".planning/").map_err(|e| ApiError::unavailable_error(&e))?;
             Ok(HttpResponse::Ok()
                 .content_type("application/zip")
                 .insert_header(("Content-Disposition", format!("attachment; filename=\"{}-planning.zip\"", project.id)))

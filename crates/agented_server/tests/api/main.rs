@@ -22,6 +22,7 @@ mod notifications;
 mod openapi;
 mod path_variants;
 mod planning;
+mod plugins;
 mod pr_reviews;
 mod probes;
 mod projects;
