@@ -243,7 +243,7 @@ async fn a_projects_tooling_goes_with_its_planning_runs_and_leaves_the_roadmap_v
     let tooled = w.roadmaps.set_tooling(&id, input).await.unwrap();
     assert_eq!((tooled.version, tooled.tooling.rules.len()), (project.version, 1));
     w.planning.start_session(&project.id, "a shop", BackendType::Claude).await.unwrap();
-    assert_eq!(w.assistant.tooling(), [tooled.tooling.clone()]);
+    assert_eq!(w.assistant.tooling(), std::slice::from_ref(&tooled.tooling));
 
     let bad: agented_kernel::ToolingInput = serde_json::from_value(serde_json::json!({"skills": ["x"]})).unwrap();
     let Err(ChangeError::Invalid(errors)) = w.roadmaps.set_tooling(&id, bad).await else { panic!("refused") };
