@@ -1,4 +1,4 @@
-//! Command-line interface: `agented [serve|worker|migrate|migrate-store|config|keys|workflow]`.
+//! Command-line interface: `agented [serve|worker|migrate|migrate-store|import-python|config|keys|workflow]`.
 
 use crate::keys::KeysCommand;
 use crate::workflow_cli::WorkflowCommand;
@@ -44,6 +44,22 @@ pub enum Command {
         /// The PostgreSQL database, `postgres://…` (migrated here; it must hold no rows).
         #[arg(long)]
         to: String,
+    },
+    /// Import the Python Agented's database (triggers, executions with their logs,
+    /// accounts, budgets) into this installation; the file is only read.
+    #[command(name = "import-python")]
+    ImportPython {
+        /// The original's SQLite file (`agented.db` of Python Agented v0.1.0).
+        path: std::path::PathBuf,
+        /// Check and count everything, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also write the report as JSON to FILE.
+        #[arg(long, value_name = "FILE")]
+        report: Option<std::path::PathBuf>,
+        /// The original server's time zone (IANA), for its local times; read from the file when absent.
+        #[arg(long, value_name = "ZONE")]
+        timezone: Option<chrono_tz::Tz>,
     },
     /// Print the effective configuration, secrets redacted, then exit.
     Config,

@@ -15,6 +15,7 @@ pub mod mcp_probe;
 pub mod notify;
 pub mod observability;
 pub mod plugin_files;
+pub mod python_import;
 pub mod run_metrics;
 pub mod secret_key;
 pub mod settings;

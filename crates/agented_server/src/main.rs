@@ -40,6 +40,10 @@ fn main() -> ExitCode {
         }
         Command::Migrate => migrate(&settings),
         Command::MigrateStore { from, to } => migrate_store(&settings, &from, &to),
+        Command::ImportPython { path, dry_run, report, timezone } => {
+            let options = agented_store::python_import::ImportOptions { dry_run, timezone };
+            import_python(&settings, &path, &options, report.as_deref())
+        }
         Command::Serve { no_worker } => serve(&settings, no_worker),
         Command::Worker { .. } => worker(&settings),
         Command::Keys(command) => keys(&settings, command),
@@ -169,6 +173,28 @@ fn migrate_store(settings: &Settings, from: &str, to: &str) -> ExitCode {
         }
         Err(e) => {
             eprintln!("agented: migrate-store: {e}; nothing was written");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn import_python(
+    settings: &Settings,
+    path: &std::path::Path,
+    options: &agented_store::python_import::ImportOptions,
+    report_file: Option<&std::path::Path>,
+) -> ExitCode {
+    if let Err(code) = init_logging(settings) {
+        return code;
+    }
+    let result = agented_server::python_import::run(settings, path, options, report_file);
+    match result {
+        Ok(text) => {
+            let _ = write!(std::io::stdout().lock(), "{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("agented: import-python: {e}; nothing was written");
             ExitCode::FAILURE
         }
     }

@@ -307,3 +307,49 @@ graph:
         "kind: team\nname: Squad\ndescription: \"\"\nenabled: true\ntopology: parallel\nmembers: []\n"
     );
 }
+
+#[test]
+fn import_python_reports_what_it_would_do_then_does_it_once_and_refuses_a_foreign_file_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("old.db");
+    std::fs::copy(workspace_root().join("crates/agented_store/tests/fixtures/python-agented/agented-v010.db"), &source)
+        .unwrap();
+    let import = |extra: &[&str]| run(agented(dir.path()).arg("import-python").arg(&source).args(extra));
+    let report = |file: &str| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join(file)).unwrap()).unwrap()
+    };
+    let imported = |r: &serde_json::Value, table: &str| {
+        r["tables"].as_array().unwrap().iter().find(|t| t["source_table"] == table).unwrap()["imported"]
+            .as_u64()
+            .unwrap()
+    };
+
+    let dry = import(&["--dry-run", "--report", "dry.json"]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    let printed = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert!(printed.contains("dry run, nothing written"), "{printed}");
+    assert_eq!(report("dry.json")["dry_run"], true);
+    assert_eq!(imported(&report("dry.json"), "execution_logs"), 16);
+
+    let first = import(&["--report", "first.json", "--timezone", "Asia/Seoul"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let r = report("first.json");
+    assert_eq!(r["timezone"], "Asia/Seoul (given)");
+    assert_eq!(imported(&r, "triggers"), 7);
+    assert_eq!(imported(&r, "execution_logs"), 16);
+    assert!(String::from_utf8_lossy(&first.stdout).contains("budget_limits 1: agent budgets have no counterpart"));
+
+    let second = import(&["--report", "second.json"]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(report("second.json")["tables"].as_array().unwrap().iter().all(|t| t["imported"] == 0));
+
+    let foreign = dir.path().join("notes.db");
+    SqliteConnection::establish(foreign.to_str().unwrap())
+        .unwrap()
+        .batch_execute("CREATE TABLE notes (body TEXT)")
+        .unwrap();
+    let refused = run(agented(dir.path()).arg("import-python").arg(&foreign));
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("not a Python Agented database"), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("nothing was written"), "{}", stderr(&refused));
+}

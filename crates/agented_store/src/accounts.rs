@@ -15,21 +15,21 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{BigInt, Double, Nullable, Text, Timestamp};
 use std::collections::HashMap;
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = accounts)]
-struct AccountRow {
-    id: String,
-    backend_id: String,
-    name: String,
-    api_key_env: Option<String>,
-    config_dir: Option<String>,
-    is_default: bool,
-    plan: Option<String>,
-    rate_limited_until: Option<NaiveDateTime>,
-    rate_limit_reason: Option<String>,
-    rate_limit_hits: i64,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
+pub(crate) struct AccountRow {
+    pub(crate) id: String,
+    pub(crate) backend_id: String,
+    pub(crate) name: String,
+    pub(crate) api_key_env: Option<String>,
+    pub(crate) config_dir: Option<String>,
+    pub(crate) is_default: bool,
+    pub(crate) plan: Option<String>,
+    pub(crate) rate_limited_until: Option<NaiveDateTime>,
+    pub(crate) rate_limit_reason: Option<String>,
+    pub(crate) rate_limit_hits: i64,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
 }
 
 impl TryFrom<AccountRow> for Account {

@@ -16,19 +16,19 @@ use diesel::dsl::sum;
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
-#[derive(Queryable, Selectable)]
+#[derive(Queryable, Selectable, Insertable)]
 #[diesel(table_name = budgets)]
-struct BudgetRow {
-    id: String,
-    scope: String,
-    entity_id: Option<String>,
-    period: String,
-    timezone: String,
-    soft_limit_usd: Option<f64>,
-    hard_limit_usd: Option<f64>,
-    warned_period: Option<NaiveDateTime>,
-    created_at: NaiveDateTime,
-    updated_at: NaiveDateTime,
+pub(crate) struct BudgetRow {
+    pub(crate) id: String,
+    pub(crate) scope: String,
+    pub(crate) entity_id: Option<String>,
+    pub(crate) period: String,
+    pub(crate) timezone: String,
+    pub(crate) soft_limit_usd: Option<f64>,
+    pub(crate) hard_limit_usd: Option<f64>,
+    pub(crate) warned_period: Option<NaiveDateTime>,
+    pub(crate) created_at: NaiveDateTime,
+    pub(crate) updated_at: NaiveDateTime,
 }
 
 fn corrupt(what: impl std::fmt::Display) -> StoreError {

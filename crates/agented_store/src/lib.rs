@@ -28,6 +28,7 @@ pub mod planning;
 pub mod plugins;
 pub mod pr_reviews;
 pub mod projects;
+pub mod python_import;
 pub mod schema;
 pub mod seeds;
 pub mod teams;

@@ -481,16 +481,47 @@ impl TriggerRepository for SqlTriggers {
     }
 }
 
-fn insert_path(conn: &mut AnyConnection, id: &str, path: &ProjectPath, at: NaiveDateTime) -> Result<(), StoreError> {
+/// Inserts a trigger that keeps its id, origin and times (an import), unless its id exists.
+///
+/// # Errors
+/// A failed write.
+pub(crate) fn insert_kept(conn: &mut AnyConnection, t: &Trigger) -> Result<usize, StoreError> {
+    let row = NewTriggerRow {
+        id: t.id.as_str(),
+        is_predefined: t.is_predefined,
+        created_at: t.created_at.naive_utc(),
+        settings: SettingsRow::new(&t.settings, t.next_run_at),
+    };
+    let inserted = crate::per_backend!(&mut *conn, |c| diesel::insert_into(triggers::table)
+        .values(&row)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    if inserted > 0 && t.last_run_at.is_some() {
+        diesel::update(triggers::table.find(t.id.as_str()))
+            .set(triggers::last_run_at.eq(t.last_run_at.map(|at| at.naive_utc())))
+            .execute(conn)?;
+    }
+    Ok(inserted)
+}
+
+/// Adds `path` to trigger `id` unless it has it; whether it was added.
+///
+/// # Errors
+/// A failed write.
+pub(crate) fn insert_path(
+    conn: &mut AnyConnection,
+    id: &str,
+    path: &ProjectPath,
+    at: NaiveDateTime,
+) -> Result<usize, StoreError> {
     let row = (
         trigger_paths::trigger_id.eq(id),
         trigger_paths::kind.eq(path.kind()),
         trigger_paths::path.eq(path.as_str()),
         trigger_paths::created_at.eq(at),
     );
-    crate::per_backend!(conn, |c| diesel::insert_into(trigger_paths::table)
+    Ok(crate::per_backend!(conn, |c| diesel::insert_into(trigger_paths::table)
         .values(row)
         .on_conflict_do_nothing()
-        .execute(c))?;
-    Ok(())
+        .execute(c))?)
 }

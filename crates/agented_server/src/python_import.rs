@@ -1,0 +1,38 @@
+//! `agented import-python`: the Python Agented's database brought into this
+//! installation's store, with a report on the terminal and, if asked, as JSON.
+
+use crate::Settings;
+use agented_store::python_import::{ImportOptions, import};
+use agented_store::{Database, run_migrations, seed};
+use std::io::Write;
+use std::path::Path;
+
+/// Imports `path` into the configured database (migrated and seeded first) and
+/// answers the report as text; with `report_file`, writes it there as JSON too.
+///
+/// # Errors
+/// A message for the operator; nothing was imported.
+pub fn run(
+    settings: &Settings,
+    path: &Path,
+    options: &ImportOptions,
+    report_file: Option<&Path>,
+) -> Result<String, String> {
+    // Opened before importing, so an unwritable report stops the import rather than follow it.
+    let mut out = report_file
+        .map(|f| std::fs::File::create(f).map_err(|e| format!("cannot write the report to {}: {e}", f.display())))
+        .transpose()?;
+    let db =
+        Database::connect(&settings.database.location, &settings.database.options(2)).map_err(|e| e.to_string())?;
+    let mut conn = db.conn().map_err(|e| e.to_string())?;
+    run_migrations(&mut conn).map_err(|e| e.to_string())?;
+    seed(&mut conn).map_err(|e| e.to_string())?;
+    drop(conn);
+    let report = import(path, &db, options, chrono::Utc::now()).map_err(|e| e.to_string())?;
+    if let (Some(file), Some(name)) = (out.as_mut(), report_file) {
+        let json = serde_json::to_vec_pretty(&report).map_err(|e| e.to_string())?;
+        file.write_all(&json)
+            .map_err(|e| format!("imported, but the report could not be written to {}: {e}", name.display()))?;
+    }
+    Ok(report.to_text())
+}
