@@ -104,6 +104,16 @@ impl BackendService {
         Ok(all)
     }
 
+    /// Backend `id` with what is known of its program (probed once, then remembered).
+    ///
+    /// # Errors
+    /// `NotFound`, `Store`.
+    pub async fn get(&self, id: &str) -> Result<BackendStatus, BackendWriteError> {
+        let entry = self.directory.get(id).await?.ok_or(BackendWriteError::NotFound)?;
+        let detection = self.probe.detection(&entry.command).await;
+        Ok(status(entry, detection))
+    }
+
     /// Probes backend `id`'s program again now.
     ///
     /// # Errors

@@ -78,3 +78,12 @@ async fn a_custom_backend_is_validated_stored_and_probed_and_built_ins_stay() {
     service.delete("backend-custom-lint-bot").await.unwrap();
     assert!(matches!(service.check("backend-custom-lint-bot").await, Err(BackendWriteError::NotFound)));
 }
+
+#[tokio::test]
+async fn one_backend_is_found_by_id_with_its_detection_and_an_unknown_one_is_not_found() {
+    let (service, _) = service();
+    let claude = service.get("backend-claude").await.unwrap();
+    assert_eq!(claude.entry.name, "Claude Code");
+    assert_eq!(claude.detection.version.as_deref(), Some("2.0.1"));
+    assert!(matches!(service.get("backend-nope").await, Err(BackendWriteError::NotFound)));
+}

@@ -8,10 +8,11 @@ macro_rules! route_table {
     () => {
         use crate::middleware::require_principal::require_principal;
         use crate::routes::{
-            accounts, agents, api_keys, audit, backends, budgets, context, deliveries, events, executions, follow_ups,
-            health, history, mcp_servers, metrics, notifiers, phases, planning, plugins, pr_reviews, project_tooling,
-            projects, research, schedules, session, streams, teams, tooling_items, tooling_preview, triggers, usage,
-            webhooks, workers, workflow_runs, workflows, workspaces,
+            accounts, agents, api_keys, audit, backends, budget_limits, budgets, client_settings, context, deliveries,
+            events, executions, follow_ups, health, history, imports, mcp_servers, metrics, notifiers, phases,
+            planning, plugins, pr_reviews, project_tooling, projects, research, running, schedules, session, streams,
+            teams, tooling_items, tooling_preview, triggers, usage, webhooks, workers, workflow_runs, workflows,
+            workspaces,
         };
         use actix_web::middleware::from_fn;
 
@@ -36,6 +37,9 @@ macro_rules! route_table {
                 .service(api_keys::create_key)
                 .service(api_keys::revoke_key)
                 .service(audit::list_audit)
+                .service(imports::start_import)
+                .service(imports::list_imports)
+                .service(imports::get_import)
                 .service(streams::stream_token)
                 .service(streams::events_token)
                 .service(events::list_events)
@@ -51,8 +55,10 @@ macro_rules! route_table {
                 .service(triggers::run_trigger)
                 .service(triggers::preview_prompt)
                 .service(triggers::trigger_executions)
+                .service(running::trigger_running)
                 .service(schedules::preview_schedule)
                 .service(executions::list_executions)
+                .service(running::running_executions)
                 .service(executions::get_execution)
                 .service(executions::execution_logs)
                 .service(executions::cancel_execution)
@@ -63,6 +69,7 @@ macro_rules! route_table {
                 .service(executions::stream_execution)
                 .service(backends::list_backends)
                 .service(backends::create_backend)
+                .service(backends::get_backend)
                 .service(backends::check_backend)
                 .service(backends::delete_backend)
                 .service(accounts::all_accounts)
@@ -72,10 +79,16 @@ macro_rules! route_table {
                 .service(accounts::update_account)
                 .service(accounts::delete_account)
                 .service(accounts::clear_rate_limit)
+                .service(accounts::account_health)
+                .service(accounts::clear_rate_limit_of)
                 .service(accounts::get_chain)
                 .service(accounts::put_chain)
                 .service(usage::usage_report)
                 .service(budgets::check_budget)
+                .service(budget_limits::list_limits)
+                .service(budget_limits::set_limit)
+                .service(budget_limits::get_limit)
+                .service(budget_limits::delete_limit)
                 .service(budgets::list_budgets)
                 .service(budgets::create_budget)
                 .service(budgets::get_budget)
@@ -175,7 +188,13 @@ macro_rules! route_table {
 
         /// Routes under `/api`: projects and roadmaps (their macros give the path below it).
         fn project_routes(cfg: &mut ServiceConfig) {
-            cfg.service(pr_reviews::list_pr_reviews)
+            cfg.service(health::version)
+                .service(client_settings::list_settings)
+                .service(client_settings::get_setting)
+                .service(client_settings::put_setting)
+                .service(client_settings::delete_setting)
+                .service(audit::audit_events)
+                .service(pr_reviews::list_pr_reviews)
                 .service(pr_reviews::pr_review_stats)
                 .service(pr_reviews::pr_review_history)
                 .service(pr_reviews::get_pr_review)

@@ -65,6 +65,12 @@ pub struct AppState {
     pub agents: agented_workflows::AgentService,
     /// Teams, their members and runs.
     pub teams: agented_workflows::TeamService,
+    /// Settings clients keep on the server (`/api/settings`).
+    pub settings: agented_settings::SettingsService,
+    /// Imports of the Python Agented's database.
+    pub imports: agented_migration::ImportService,
+    /// Where uploads wait for their import (private to the server).
+    pub import_dir: std::path::PathBuf,
 }
 
 impl std::fmt::Debug for AppState {

@@ -193,6 +193,11 @@ prefixed_id!(
     NotifierId, "ntf-", "notifier"
 );
 
+prefixed_id!(
+    /// An import of another installation's database: `imp-` + 6 lowercase alphanumerics.
+    ImportId, "imp-", "import"
+);
+
 /// An execution id: `exec-{trigger_id}-{YYYYMMDDTHHMMSS}-{4 chars}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

@@ -111,6 +111,28 @@ fn optional(value: Option<String>, current: Option<String>) -> Option<String> {
     }
 }
 
+/// The id the Python Agented's account `n` has here once imported: `acct-py{n}`.
+///
+/// # Panics
+/// Never: `acct-py` and digits always form an id.
+#[must_use]
+pub fn imported_account_id(n: u64) -> AccountId {
+    #[expect(clippy::expect_used, reason = "a prefix and digits are always a valid id")]
+    AccountId::parse(&format!("acct-py{n}")).expect("acct-py and digits form an id")
+}
+
+/// An account id as a client gives it: Agented's `acct-…`, or the Python
+/// Agented's integer id, naming the account imported from it.
+///
+/// # Errors
+/// When it is neither.
+pub fn account_ref(raw: &str) -> Result<AccountId, agented_kernel::IdError> {
+    match raw.parse::<u64>() {
+        Ok(n) => Ok(imported_account_id(n)),
+        Err(_) => AccountId::parse(raw),
+    }
+}
+
 /// A portable environment variable name: letters, digits and `_`, not starting with a digit.
 #[must_use]
 pub fn is_env_name(name: &str) -> bool {
@@ -220,6 +242,14 @@ pub fn run_env(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_originals_integer_account_ids_name_their_imported_accounts() {
+        assert_eq!(account_ref("3").unwrap().as_str(), "acct-py3");
+        assert_eq!(account_ref("acct-ab12cd").unwrap().as_str(), "acct-ab12cd");
+        assert!(account_ref("-3").is_err());
+        assert!(account_ref("3a").is_err());
+    }
 
     fn account(key: Option<&str>, dir: Option<&str>) -> Account {
         let at = DateTime::<Utc>::UNIX_EPOCH;

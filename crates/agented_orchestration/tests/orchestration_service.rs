@@ -293,3 +293,56 @@ async fn clearing_a_limit_wakes_the_waiting_runs_that_may_use_the_account_and_no
     assert_eq!(due(&other_account), Some(now + Duration::hours(1)), "its chain names another account");
     assert_eq!(due(&other_backend), Some(now + Duration::hours(1)), "another backend");
 }
+
+/// The original's limit request: `scope` carries its `entity_type`.
+fn limit(entity_type: &str, entity: &str, period: Option<&str>, soft: Option<f64>, hard: Option<f64>) -> BudgetPatch {
+    BudgetPatch {
+        scope: Some(entity_type.into()),
+        entity_id: Some(entity.into()),
+        period: period.map(str::to_owned),
+        soft_limit_usd: Some(soft),
+        hard_limit_usd: Some(hard),
+        ..BudgetPatch::default()
+    }
+}
+
+#[tokio::test]
+async fn the_originals_limits_are_one_budget_per_entity_set_by_upsert() {
+    let w = world();
+    let set = w.o.set_limit(limit("backend", "backend-claude", None, Some(1.0), None)).await.unwrap();
+    assert_eq!(set.budget.period.as_str(), "monthly", "the original's default period");
+    let changed = w.o.set_limit(limit("backend", "backend-claude", Some("daily"), None, Some(2.0))).await.unwrap();
+    assert_eq!(changed.budget.id, set.budget.id, "a second set changes the same budget");
+    assert_eq!((changed.budget.period.as_str(), changed.budget.hard_limit_usd), ("daily", Some(2.0)));
+    assert_eq!(w.o.budget_states().await.unwrap().len(), 1);
+    assert_eq!(w.o.limit_of("backend", "backend-claude").await.unwrap().budget.id, set.budget.id);
+
+    for (entity_type, field) in [("agent", "entity_type"), ("team", "entity_type"), ("global", "entity_type")] {
+        match w.o.set_limit(limit(entity_type, "x", None, Some(1.0), None)).await {
+            Err(OrchestrationError::Invalid(e)) => assert!(e[field].contains("no counterpart"), "{e:?}"),
+            other => panic!("{entity_type}: {other:?}"),
+        }
+    }
+    match w.o.set_limit(limit("backend", "backend-claude", None, None, None)).await {
+        Err(OrchestrationError::Invalid(e)) => assert!(e.contains_key("soft_limit_usd"), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+    match w.o.set_limit(limit("backend", "backend-nope", None, Some(1.0), None)).await {
+        Err(OrchestrationError::Invalid(e)) => assert!(e["entity_id"].contains("unknown"), "{e:?}"),
+        other => panic!("{other:?}"),
+    }
+
+    w.o.delete_limit("backend", "backend-claude").await.unwrap();
+    assert!(matches!(w.o.limit_of("backend", "backend-claude").await, Err(OrchestrationError::NotFound(_))));
+    assert!(matches!(w.o.delete_limit("backend", "backend-claude").await, Err(OrchestrationError::NotFound(_))));
+}
+
+#[tokio::test]
+async fn a_rate_limit_is_cleared_by_the_account_alone_and_an_unknown_account_is_not_found() {
+    let w = world();
+    let acct = w.o.create_account("backend-claude", account("team", true, None)).await.unwrap();
+    let cleared = w.o.clear_rate_limit_of(&acct.id).await.unwrap();
+    assert_eq!(cleared.id, acct.id);
+    let unknown = agented_orchestration::imported_account_id(99);
+    assert!(matches!(w.o.clear_rate_limit_of(&unknown).await, Err(OrchestrationError::NotFound(_))));
+}

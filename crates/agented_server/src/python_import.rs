@@ -2,7 +2,8 @@
 //! installation's store, with a report on the terminal and, if asked, as JSON.
 
 use crate::Settings;
-use agented_store::python_import::{ImportOptions, import};
+use agented_migration::{ImportFailure, ImportReport, Progress, PythonImporter};
+use agented_store::python_import::{ImportError, ImportOptions, import};
 use agented_store::{Database, run_migrations, seed};
 use std::io::Write;
 use std::path::Path;
@@ -28,11 +29,49 @@ pub fn run(
     run_migrations(&mut conn).map_err(|e| e.to_string())?;
     seed(&mut conn).map_err(|e| e.to_string())?;
     drop(conn);
-    let report = import(path, &db, options, chrono::Utc::now()).map_err(|e| e.to_string())?;
+    let report = import(path, &db, options, chrono::Utc::now(), &|_| {}).map_err(|e| e.to_string())?;
     if let (Some(file), Some(name)) = (out.as_mut(), report_file) {
         let json = serde_json::to_vec_pretty(&report).map_err(|e| e.to_string())?;
         file.write_all(&json)
             .map_err(|e| format!("imported, but the report could not be written to {}: {e}", name.display()))?;
     }
     Ok(report.to_text())
+}
+
+/// The import port over this installation's store: the upload is read on the
+/// blocking pool and removed when done, whatever the outcome.
+#[derive(Debug, Clone)]
+pub struct StoreImporter {
+    db: Database,
+}
+
+impl StoreImporter {
+    /// The importer writing into `db` (migrated and seeded).
+    #[must_use]
+    pub const fn new(db: Database) -> Self {
+        Self { db }
+    }
+}
+
+#[async_trait::async_trait]
+impl PythonImporter for StoreImporter {
+    async fn import(&self, upload: &Path, dry_run: bool, progress: Progress) -> Result<ImportReport, ImportFailure> {
+        let (db, path) = (self.db.clone(), upload.to_owned());
+        let options = ImportOptions { dry_run, timezone: None };
+        let outcome = tokio::task::spawn_blocking(move || {
+            let result = import(&path, &db, &options, chrono::Utc::now(), &|p| progress(p));
+            if let Err(e) = std::fs::remove_file(&path) {
+                tracing::warn!(path = %path.display(), error = %e, "could not remove an imported upload");
+            }
+            result
+        })
+        .await
+        .map_err(|e| ImportFailure::Failed(format!("the import stopped: {e}")))?;
+        outcome.map_err(|e| match e {
+            ImportError::Store(_) => ImportFailure::Failed(e.to_string()),
+            ImportError::Unreadable(_) | ImportError::NotAgented(_) | ImportError::Schema { .. } => {
+                ImportFailure::Refused(e.to_string())
+            }
+        })
+    }
 }

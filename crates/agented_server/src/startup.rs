@@ -62,6 +62,16 @@ pub enum StartupError {
     },
 }
 
+/// `<data_dir>/imports`, emptied: an upload a stopped server left is not imported later.
+fn import_dir(data_dir: &std::path::Path) -> Result<std::path::PathBuf, StartupError> {
+    let dir = data_dir.join("imports");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| StartupError::Files(format!("{}: {e}", dir.display())))?;
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| StartupError::Files(format!("{}: {e}", dir.display())))?;
+    Ok(dir)
+}
+
 /// Opens the database and brings its schema and seed data up to date.
 ///
 /// # Errors
@@ -267,6 +277,15 @@ impl Application {
             workflow_runs: runs.workflow_runs,
             agents: runs.agents,
             teams: runs.teams,
+            settings: agented_settings::SettingsService::new(
+                Arc::new(agented_store::SqlSettings::new(database.clone())),
+                clock.clone(),
+            ),
+            imports: agented_migration::ImportService::new(
+                Arc::new(crate::python_import::StoreImporter::new(database.clone())),
+                clock.clone(),
+            ),
+            import_dir: import_dir(&data_dir)?,
         };
         let options = HttpOptions {
             shutdown_timeout: settings.server.shutdown_timeout,

@@ -14,7 +14,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::SqliteConnection;
 
 /// The tables, parents before children (foreign keys hold at every insert).
-pub const TABLES: [&str; 28] = [
+pub const TABLES: [&str; 29] = [
     "backends",
     "triggers",
     "trigger_paths",
@@ -43,6 +43,7 @@ pub const TABLES: [&str; 28] = [
     "mcp_servers",
     "tooling_items",
     "plugins",
+    "client_settings",
 ];
 
 /// Tables whose `id` PostgreSQL numbers itself: its counter must pass the copied ids.

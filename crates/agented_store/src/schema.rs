@@ -513,3 +513,11 @@ diesel::table! {
         tooling -> Text,
     }
 }
+
+diesel::table! {
+    client_settings (key) {
+        key -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+    }
+}

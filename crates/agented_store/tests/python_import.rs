@@ -44,7 +44,7 @@ fn target(scratch: &Scratch) -> Database {
 }
 
 fn run(path: &Path, db: &Database, dry_run: bool) -> Result<ImportReport, ImportError> {
-    import(path, db, &ImportOptions { dry_run, timezone: None }, after_the_last_run())
+    import(path, db, &ImportOptions { dry_run, timezone: None }, after_the_last_run(), &|_| {})
 }
 
 fn seoul(local: &str) -> DateTime<Utc> {
@@ -61,7 +61,7 @@ struct Rows {
 /// Rows in each table an import writes.
 fn row_counts(db: &Database) -> Vec<i64> {
     let mut conn = db.conn().unwrap();
-    ["triggers", "trigger_paths", "executions", "execution_logs", "accounts", "budgets"]
+    ["triggers", "trigger_paths", "executions", "execution_logs", "accounts", "budgets", "client_settings"]
         .iter()
         .map(|t| diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {t}")).get_result::<Rows>(&mut *conn).unwrap().n)
         .collect()
@@ -246,8 +246,15 @@ async fn the_fixture_imports_every_trigger_execution_account_budget_and_chain_as
 
     // Nothing dropped silently: every other table with rows is named with a reason.
     for (table, rows) in m["row_counts"].as_object().unwrap() {
-        let handled =
-            ["triggers", "project_paths", "fallback_chains", "execution_logs", "backend_accounts", "budget_limits"];
+        let handled = [
+            "triggers",
+            "project_paths",
+            "fallback_chains",
+            "execution_logs",
+            "backend_accounts",
+            "budget_limits",
+            "settings",
+        ];
         if rows.as_i64().unwrap() > 0
             && !handled.contains(&table.as_str())
             && table != "schema_version"
@@ -257,8 +264,13 @@ async fn the_fixture_imports_every_trigger_execution_account_budget_and_chain_as
             assert_eq!(entry.map(|n| n.rows), rows.as_i64(), "{table} not reported");
         }
     }
-    let settings = report.not_imported.iter().find(|n| n.source_table == "settings").unwrap();
-    assert!(settings.reason.contains("ui.theme"), "{}", settings.reason);
+    // Settings: every key with its value.
+    let settings = agented_store::SqlSettings::new(db.clone());
+    for s in m["settings"].as_array().unwrap() {
+        let key = agented_settings::SettingKey::parse(s["key"].as_str().unwrap()).unwrap();
+        let got = agented_settings::SettingsRepository::get(&settings, &key).await.unwrap().unwrap();
+        assert_eq!(got.value.as_str(), s["value"].as_str().unwrap());
+    }
     let text = report.to_text();
     assert!(text.contains("budget_limits 1:"), "{text}");
     assert!(text.contains("backend_accounts 1 -> acct-py1"), "{text}");

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-const DOMAINS: [&str; 9] = [
+const DOMAINS: [&str; 11] = [
     "agented_kernel",
     "agented_triggers",
     "agented_executions",
@@ -24,6 +24,8 @@ const DOMAINS: [&str; 9] = [
     "agented_workflows",
     "agented_notifications",
     "agented_tooling",
+    "agented_settings",
+    "agented_migration",
 ];
 const ADAPTERS: [&str; 7] = [
     "agented_store",

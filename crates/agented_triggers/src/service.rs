@@ -73,6 +73,12 @@ pub struct PathRequest {
 }
 
 impl PathRequest {
+    /// The path or URL given, as stored paths spell it (trimmed, no trailing `/`).
+    #[must_use]
+    pub fn raw(&self) -> Option<&str> {
+        self.local_project_path.as_deref().or(self.github_repo_url.as_deref()).map(|p| p.trim().trim_end_matches('/'))
+    }
+
     /// The path it names.
     ///
     /// # Errors
@@ -179,11 +185,16 @@ impl TriggerService {
     pub async fn update(&self, id: &str, change: TriggerChange) -> Result<Trigger, TriggerError> {
         let trigger = self.get(id).await?;
         let TriggerChange { patch, paths, mut invalid } = change;
+        // A fetched trigger sent back carries its paths: those are welcome, any change is not.
         if !paths.is_empty() {
-            return Err(TriggerError::Invalid(FieldErrors::from([(
-                "paths".to_owned(),
-                "change paths with /admin/triggers/{id}/paths".to_owned(),
-            )])));
+            let current: Vec<String> =
+                self.triggers.paths(&trigger.id).await?.iter().map(|p| p.path.as_str().to_owned()).collect();
+            if !paths.iter().all(|p| p.raw().is_some_and(|raw| current.iter().any(|c| c == raw))) {
+                return Err(TriggerError::Invalid(FieldErrors::from([(
+                    "paths".to_owned(),
+                    "change paths with /admin/triggers/{id}/paths".to_owned(),
+                )])));
+            }
         }
         let settings = patch.apply(&trigger.settings).unwrap_or_else(|e| {
             invalid.extend(e);

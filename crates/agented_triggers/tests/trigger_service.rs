@@ -168,3 +168,21 @@ async fn a_test_match_tells_why_a_payload_would_not_run_the_trigger() {
     assert!(!no.matches && no.reason.is_some());
     assert!(matches!(w.service.test_match(id, &serde_json::json!([1]), None).await, Err(TriggerError::Invalid(_))));
 }
+
+#[tokio::test]
+async fn an_update_may_carry_the_triggers_current_paths_as_a_fetched_trigger_does_but_no_new_one() {
+    let w = world();
+    let created = w.service.create(named("echoed")).await.unwrap();
+    let repo = |url: &str| PathRequest { local_project_path: None, github_repo_url: Some(url.into()) };
+    w.service.add_path(created.id.as_str(), &repo("https://github.com/acme/app")).await.unwrap();
+    let mut echo = TriggerChange { paths: vec![repo("https://github.com/acme/app/")], ..TriggerChange::default() };
+    echo.patch.model = Some("opus".into());
+    let updated = w.service.update(created.id.as_str(), echo).await.unwrap();
+    assert_eq!(updated.settings.model.as_deref(), Some("opus"));
+    let added = TriggerChange { paths: vec![repo("https://github.com/acme/other")], ..TriggerChange::default() };
+    let Err(TriggerError::Invalid(errors)) = w.service.update(created.id.as_str(), added).await else {
+        panic!("a new path was taken by an update")
+    };
+    assert!(errors["paths"].contains("/paths"), "{errors:?}");
+    assert_eq!(w.service.paths(&created.id).await.unwrap().len(), 1);
+}

@@ -53,6 +53,27 @@ impl From<agented_notifications::NotifyError> for ApiError {
     }
 }
 
+impl From<agented_settings::SettingsError> for ApiError {
+    fn from(err: agented_settings::SettingsError) -> Self {
+        use agented_settings::SettingsError as E;
+        match err {
+            E::Invalid(field, message) => Self::invalid_fields([(field.to_owned(), message)].into()),
+            E::NotFound => Self::not_found(err.to_string()),
+            E::Store(e) => Self::unavailable_error(&e),
+        }
+    }
+}
+
+impl From<agented_migration::ImportError> for ApiError {
+    fn from(err: agented_migration::ImportError) -> Self {
+        use agented_migration::ImportError as E;
+        match err {
+            E::Busy(_) => Self::conflict(err.to_string()),
+            E::NotFound => Self::not_found(err.to_string()),
+        }
+    }
+}
+
 impl From<agented_auth::AuthError> for ApiError {
     fn from(err: agented_auth::AuthError) -> Self {
         use agented_auth::AuthError as E;

@@ -124,8 +124,9 @@ impl From<AccountInput> for AccountPatch {
     }
 }
 
-fn account_id(raw: &str) -> Result<AccountId, ApiError> {
-    AccountId::parse(raw).map_err(|_| ApiError::not_found("account not found"))
+/// `acct-…`, or the original's integer id of an imported account.
+pub(crate) fn account_id(raw: &str) -> Result<AccountId, ApiError> {
+    agented_orchestration::account_ref(raw).map_err(|_| ApiError::not_found("account not found"))
 }
 
 /// Every account of every backend (the accounts page).
@@ -301,4 +302,43 @@ pub async fn put_chain(
     let updated = state.triggers.set_chain(&id, chain).await?;
     let entries = updated.settings.fallback_chain.into_iter().map(FallbackEntryView::from).collect();
     Ok(HttpResponse::Ok().json(FallbackChain { entries }))
+}
+
+/// Every account's rate-limit state (the original's `/admin/orchestration/health`).
+#[utoipa::path(
+    tag = "accounts",
+    responses((status = 200, body = AccountList), (status = 401, body = ErrorBody)),
+    security(("api_key" = []))
+)]
+#[get("/orchestration/health")]
+pub async fn account_health(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let accounts = state.orchestration.accounts(None).await?;
+    let accounts = accounts.into_iter().map(|(a, u)| view(&state, a, u)).collect();
+    Ok(HttpResponse::Ok().json(AccountList { accounts }))
+}
+
+/// What clearing a rate limit by account alone answers (the original's shape, with the account).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClearedLimit {
+    /// `Rate limit cleared`.
+    pub message: &'static str,
+    /// The account now.
+    pub account: AccountView,
+}
+
+/// Lifts an account's rate limit, named by its id alone (`acct-…`, or the original's integer).
+#[utoipa::path(
+    tag = "accounts",
+    params(("account_id" = String, Path, description = "Account id, or the original's integer id")),
+    responses((status = 200, body = ClearedLimit), (status = 404, body = ErrorBody)),
+    security(("api_key" = []))
+)]
+#[post("/orchestration/accounts/{account_id}/clear-rate-limit")]
+pub async fn clear_rate_limit_of(
+    state: web::Data<AppState>,
+    account: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let cleared = state.orchestration.clear_rate_limit_of(&account_id(&account)?).await?;
+    let (account, usage) = state.orchestration.account(&cleared.backend_id, &cleared.id).await?;
+    Ok(HttpResponse::Ok().json(ClearedLimit { message: "Rate limit cleared", account: view(&state, account, usage) }))
 }

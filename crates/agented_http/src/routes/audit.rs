@@ -92,3 +92,40 @@ pub async fn list_audit(
     let (entries, total) = state.audit.query(&query).await?;
     Ok(HttpResponse::Ok().json(AuditPage { entries, total, limit: page.limit, offset: page.offset }))
 }
+
+/// How many recent events (the original's `limit`).
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct EventParams {
+    /// 1–500, default 100.
+    pub limit: Option<u32>,
+}
+
+/// Recent events, in the original's shape.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEvents {
+    /// Newest first.
+    #[schema(value_type = Vec<Object>)]
+    pub events: Vec<AuditRecord>,
+    /// How many are listed.
+    pub total: usize,
+}
+
+/// The newest audit events (the original's `GET /api/audit/events`; the trail itself is `/admin/audit`).
+#[utoipa::path(
+    tag = "audit",
+    params(EventParams),
+    responses((status = 200, body = AuditEvents), (status = 400, description = "A bad limit", body = ErrorBody)),
+    security(("api_key" = []))
+)]
+#[get("/audit/events")]
+pub async fn audit_events(
+    state: web::Data<AppState>,
+    principal: web::ReqData<Principal>,
+    params: Query<EventParams>,
+) -> Result<HttpResponse, ApiError> {
+    require_admin(&principal)?;
+    let page = Page::new(params.limit, None).map_err(|e| ApiError::bad_request("invalid_query", e.to_string()))?;
+    let (events, _) = state.audit.query(&AuditQuery { page, ..AuditQuery::default() }).await?;
+    Ok(HttpResponse::Ok().json(AuditEvents { total: events.len(), events }))
+}

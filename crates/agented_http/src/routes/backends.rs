@@ -100,6 +100,18 @@ pub async fn list_backends(state: web::Data<AppState>) -> Result<HttpResponse, A
     Ok(HttpResponse::Ok().json(BackendList { backends: backends.into_iter().map(view).collect() }))
 }
 
+/// One backend (the original's `GET /admin/backends/{id}`).
+#[utoipa::path(
+    tag = "backends",
+    params(("id" = String, Path, description = "Backend id")),
+    responses((status = 200, body = BackendView), (status = 404, body = ErrorBody)),
+    security(("api_key" = []))
+)]
+#[get("/backends/{id}")]
+pub async fn get_backend(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(view(state.backends.get(&id).await?)))
+}
+
 /// Detects one backend again (after installing or upgrading its CLI).
 #[utoipa::path(
     tag = "backends",

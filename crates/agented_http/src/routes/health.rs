@@ -1,4 +1,4 @@
-//! `GET /health/liveness` and `GET /health/readiness`.
+//! `GET /health/liveness`, `GET /health/readiness` and `GET /api/version`.
 
 use crate::AppState;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, get, web};
@@ -92,4 +92,18 @@ pub async fn readiness(req: HttpRequest, state: web::Data<AppState>) -> HttpResp
         return res.json(Readiness { status, timestamp: now() });
     }
     res.json(ReadinessDetail { status, timestamp: now(), components, startup_warnings: state.startup_warnings.clone() })
+}
+
+/// The running version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Version {
+    /// This build's package version (the original answered its git tag).
+    pub version: &'static str,
+}
+
+/// The running version (the original's `GET /api/version`).
+#[utoipa::path(tag = "health", responses((status = 200, body = Version)), security(("api_key" = [])))]
+#[get("/version")]
+pub async fn version() -> HttpResponse {
+    HttpResponse::Ok().json(Version { version: env!("CARGO_PKG_VERSION") })
 }

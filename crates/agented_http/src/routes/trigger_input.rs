@@ -14,6 +14,23 @@ pub struct PathInput {
     pub local_project_path: Option<String>,
     /// `https://github.com/owner/name` (or a `file://` URL of a local repository).
     pub github_repo_url: Option<String>,
+    /// Read-only fields of a fetched path (`id`, `kind`, `path`, `created_at`): accepted and
+    /// ignored, so a fetched trigger can be sent back as it is.
+    #[serde(default, skip_serializing)]
+    #[schema(value_type = Option<Object>)]
+    pub id: Option<serde_json::Value>,
+    /// Ignored (see `id`).
+    #[serde(default, skip_serializing)]
+    #[schema(value_type = Option<Object>)]
+    pub kind: Option<serde_json::Value>,
+    /// Ignored (see `id`).
+    #[serde(default, skip_serializing)]
+    #[schema(value_type = Option<Object>)]
+    pub path: Option<serde_json::Value>,
+    /// Ignored (see `id`).
+    #[serde(default, skip_serializing)]
+    #[schema(value_type = Option<Object>)]
+    pub created_at: Option<serde_json::Value>,
 }
 
 /// A trigger's settings (create: `name` and `prompt_template` required; update: any subset).
@@ -85,8 +102,67 @@ pub struct TriggerInput {
     #[serde(default, deserialize_with = "agented_triggers::patch::nullable")]
     #[schema(value_type = Option<String>)]
     workflow_id: Option<Option<String>>,
-    /// Project paths to add with a new trigger.
+    /// Project paths to add with a new trigger (an update takes only the current ones, as a fetched trigger has them).
     paths: Vec<PathInput>,
+    /// The original's chat group: accepted and ignored (a warning says so).
+    #[schema(value_type = Option<Object>)]
+    group_id: Option<serde_json::Value>,
+    /// The original's issue auto-resolution: accepted and ignored (a warning says so).
+    #[schema(value_type = Option<Object>)]
+    auto_resolve: Option<serde_json::Value>,
+    /// Read-only fields of a fetched trigger (`id`, `is_predefined`, `next_run_at`,
+    /// `last_run_at`, `has_webhook_secret`, `created_at`, `path_count`, `execution_status`,
+    /// `warnings`): accepted and ignored, so a fetched trigger can be sent back as it is.
+    #[serde(skip_serializing)]
+    #[schema(value_type = Option<Object>)]
+    id: Option<serde_json::Value>,
+    /// Ignored (see `id`).
+    #[serde(skip_serializing)]
+    #[schema(value_type = Option<Object>)]
+    is_predefined: Option<serde_json::Value>,
+    /// Ignored (see `id`).
+    #[serde(skip_serializing)]
+    #[schema(value_type = Option<Object>)]
+    next_run_at: Option<serde_json::Value>,
+    /// Ignored (see `id`).
+    #[serde(skip_serializing)]
+    #[schema(value_type = Option<Object>)]
+    last_run_at: Option<serde_json::Value>,
+    /// Ignored (see `id`).
+    #[serde(skip_serializing)]
+    #[schema(value_type = Option<Object>)]
+    has_webhook_secret: Option<serde_json::Value>,
+    /// Ignored (see `id`).
+    #[serde(skip_serializing)]
+    #[schema(value_type = Option<Object>)]
+    created_at: Option<serde_json::Value>,
+    /// Ignored (see `id`).
+    #[serde(skip_serializing)]
+    #[schema(value_type = Option<Object>)]
+    path_count: Option<serde_json::Value>,
+    /// Ignored (see `id`).
+    #[serde(skip_serializing)]
+    #[schema(value_type = Option<Object>)]
+    execution_status: Option<serde_json::Value>,
+    /// Ignored (see `id`).
+    #[serde(skip_serializing)]
+    #[schema(value_type = Option<Object>)]
+    warnings: Option<serde_json::Value>,
+}
+
+impl TriggerInput {
+    /// What the request asked that has no effect here: the original's `group_id` and `auto_resolve`.
+    pub(crate) fn warnings(&self) -> Vec<String> {
+        let given = |v: &Option<serde_json::Value>| v.as_ref().is_some_and(|v| !v.is_null());
+        let mut warnings = Vec::new();
+        if given(&self.group_id) {
+            warnings.push("group_id is ignored: Agented has no chat groups (match a webhook field instead)".to_owned());
+        }
+        if given(&self.auto_resolve) {
+            warnings.push("auto_resolve is ignored: Agented does not resolve issues on its own".to_owned());
+        }
+        warnings
+    }
 }
 
 /// A trigger's `tooling`: ids per kind, in order.
@@ -220,9 +296,24 @@ pub(crate) fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8
 pub struct FallbackEntryView {
     /// A backend id (`backend-claude`, a custom `backend-…`).
     pub backend_id: String,
-    /// An account of that backend; its default account when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// An account of that backend (`acct-…`, or the original's integer id of an imported
+    /// account); its default account when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "text_or_integer")]
     pub account_id: Option<String>,
+}
+
+/// An id given as text, or as the original's integer.
+fn text_or_integer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Text(String),
+        Integer(u64),
+    }
+    Ok(Option::<Id>::deserialize(d)?.map(|id| match id {
+        Id::Text(t) => t,
+        Id::Integer(n) => n.to_string(),
+    }))
 }
 
 impl From<agented_triggers::FallbackEntry> for FallbackEntryView {
@@ -240,7 +331,7 @@ impl FallbackEntryView {
         let mut errors = FieldErrors::new();
         let mut chain = Vec::with_capacity(entries.len());
         for (i, e) in entries.into_iter().enumerate() {
-            let account_id = match e.account_id.map(|a| agented_kernel::AccountId::parse(&a)).transpose() {
+            let account_id = match e.account_id.map(|a| agented_orchestration::account_ref(&a)).transpose() {
                 Ok(a) => a,
                 Err(err) => {
                     errors.insert(format!("fallback_chain.{i}.account_id"), err.to_string());

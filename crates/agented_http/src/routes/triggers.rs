@@ -27,6 +27,9 @@ pub struct TriggerCreated {
     pub trigger_id: String,
     /// Its name.
     pub name: String,
+    /// What the request asked without effect (the original's `group_id`, `auto_resolve`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// A queued run: an execution, or a workflow run for a trigger whose execution mode is a
@@ -162,11 +165,14 @@ pub async fn create_trigger(
     state: web::Data<AppState>,
     input: web::Json<TriggerInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let trigger = state.triggers.create(input.into_inner().into()).await?;
+    let input = input.into_inner();
+    let warnings = input.warnings();
+    let trigger = state.triggers.create(input.into()).await?;
     Ok(HttpResponse::Created().json(TriggerCreated {
         message: "Trigger created",
         trigger_id: trigger.id.to_string(),
         name: trigger.settings.name,
+        warnings,
     }))
 }
 
@@ -202,8 +208,10 @@ pub async fn update_trigger(
     id: web::Path<String>,
     input: web::Json<TriggerInput>,
 ) -> Result<HttpResponse, ApiError> {
-    let updated = state.triggers.update(&id, input.into_inner().into()).await?;
-    Ok(HttpResponse::Ok().json(view(&state, updated).await?))
+    let input = input.into_inner();
+    let warnings = input.warnings();
+    let updated = state.triggers.update(&id, input.into()).await?;
+    Ok(HttpResponse::Ok().json(TriggerView { warnings, ..view(&state, updated).await? }))
 }
 
 /// Deletes a trigger (its executions stay as history); predefined ones cannot be deleted.

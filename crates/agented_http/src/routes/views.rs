@@ -101,6 +101,9 @@ pub struct TriggerView {
     pub paths: Option<Vec<PathView>>,
     /// The latest run.
     pub execution_status: StatusView,
+    /// What the request that changed it asked without effect (the original's `group_id`, `auto_resolve`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl TriggerView {
@@ -154,6 +157,7 @@ impl TriggerView {
             path_count,
             paths: paths.map(|paths| paths.iter().map(PathView::from).collect()),
             execution_status: StatusView::from(latest.as_ref()),
+            warnings: Vec::new(),
         }
     }
 }

@@ -118,6 +118,15 @@ impl Orchestration {
         Ok(account)
     }
 
+    /// Lifts the rate limit of account `id`, whichever backend it belongs to.
+    ///
+    /// # Errors
+    /// `NotFound`, `Store`.
+    pub async fn clear_rate_limit_of(&self, id: &AccountId) -> Result<Account, OrchestrationError> {
+        let account = self.ports.accounts.get(id).await?.ok_or(OrchestrationError::NotFound("account"))?;
+        self.clear_rate_limit(&account.backend_id, id).await
+    }
+
     /// Whether a run of `snapshot` may run under `account`: an entry of its chain names it,
     /// or, without a chain, it is an account of the run's own backend.
     fn may_use(snapshot: &RunSnapshot, account: &Account) -> bool {

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod budgets;
+mod limits;
 mod runs;
 
 pub use budgets::{BudgetCheck, MAX_USAGE_SPAN_DAYS, UsageAnswer, UsageRequest};

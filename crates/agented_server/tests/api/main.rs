@@ -18,6 +18,7 @@ mod health;
 mod logging;
 mod mcp_servers;
 mod metrics;
+mod migration;
 mod notifications;
 mod openapi;
 mod path_variants;

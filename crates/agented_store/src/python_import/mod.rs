@@ -14,12 +14,11 @@
 //! with the reason.
 
 mod plan;
-mod report;
 mod source;
 mod write;
 
+pub use agented_migration::{ImportProgress, ImportReport};
 pub use plan::Zone;
-pub use report::{IdChange, ImportReport, NotImported, Skipped, TableCount, Warning};
 pub use source::SCHEMA_VERSION;
 
 use crate::{Database, StoreError};
@@ -71,7 +70,9 @@ pub fn import(
     target: &Database,
     options: &ImportOptions,
     now: DateTime<Utc>,
+    progress: &dyn Fn(ImportProgress),
 ) -> Result<ImportReport, ImportError> {
+    progress(ImportProgress { step: "reading".into(), done: 0, total: write::STEPS + 1 });
     let source = source::read(path)?;
     let (zone, how) = match (options.timezone, plan::inferred_offset(&source.clock_pairs)) {
         (Some(tz), _) => (Zone::Named(tz), "given"),
@@ -88,7 +89,7 @@ pub fn import(
         ..ImportReport::default()
     };
     let mut conn = target.conn()?;
-    write::write(&mut conn, &source, zone, now, options.dry_run, &mut report)?;
+    write::write(&mut conn, &source, zone, now, options.dry_run, &mut report, progress)?;
     report.not_imported = write::not_imported(&source);
     Ok(report)
 }

@@ -87,7 +87,7 @@ pub fn time(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
 /// The id an original account gets here (its integer id does not fit `acct-…` alone).
 #[must_use]
 pub fn account_id(original: i64) -> String {
-    format!("acct-py{original}")
+    agented_orchestration::imported_account_id(original.unsigned_abs()).to_string()
 }
 
 /// The id an original budget limit gets here.
@@ -186,7 +186,7 @@ pub fn trigger(
 pub fn chains(entries: &[super::source::PyChainEntry]) -> HashMap<String, Vec<FallbackEntry>> {
     let mut out: HashMap<String, Vec<FallbackEntry>> = HashMap::new();
     for e in entries.iter().filter(|e| e.entity_type == "trigger") {
-        let account_id = e.account_id.and_then(|a| agented_kernel::AccountId::parse(&account_id(a)).ok());
+        let account_id = e.account_id.map(|a| agented_orchestration::imported_account_id(a.unsigned_abs()));
         out.entry(e.entity_id.clone())
             .or_default()
             .push(FallbackEntry { backend_id: format!("backend-{}", e.backend_type), account_id });

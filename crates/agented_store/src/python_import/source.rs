@@ -201,6 +201,8 @@ pub struct PyBudget {
 pub struct PySetting {
     #[diesel(sql_type = Text)]
     pub key: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub value: Option<String>,
 }
 
 /// A pair of times that show the server's UTC offset: a run's naive local end
@@ -360,7 +362,7 @@ pub fn read(path: &Path) -> Result<PySource, ImportError> {
             "SELECT id, entity_type, entity_id, period, soft_limit_usd, hard_limit_usd, \
             created_at FROM budget_limits ORDER BY id"
         ),
-        settings: rows!("settings", "SELECT key FROM settings ORDER BY key"),
+        settings: rows!("settings", "SELECT key, value FROM settings ORDER BY key"),
         clock_pairs: if names.iter().any(|n| n == "token_usage") {
             rows!(
                 "token_usage",

@@ -4,17 +4,20 @@
 //! it runs.
 
 use super::plan::{self, Zone};
-use super::report::{IdChange, ImportReport, NotImported, TableCount};
 use super::source::PySource;
 use crate::database::AnyConnection;
-use crate::schema::{accounts, backends, budgets, execution_logs, executions, triggers};
+use crate::schema::{accounts, backends, budgets, client_settings, execution_logs, executions, triggers};
 use crate::{StoreError, per_backend};
+use agented_migration::{IdChange, ImportProgress, ImportReport, NotImported, TableCount};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use std::collections::{HashMap, HashSet};
 
 /// Rows per log insert.
 const LOG_BATCH: usize = 500;
+
+/// Tables written, in order (each one step of the progress).
+pub(super) const STEPS: usize = 6;
 
 /// Ends the transaction: a dry run's report, or a failure.
 enum Abort {
@@ -42,13 +45,24 @@ pub(super) fn write(
     now: DateTime<Utc>,
     dry_run: bool,
     report: &mut ImportReport,
+    progress: &dyn Fn(ImportProgress),
 ) -> Result<(), StoreError> {
+    let step = |done: usize, table: &str| {
+        progress(ImportProgress { step: table.into(), done, total: STEPS + 1 });
+    };
     let outcome = crate::database::write(conn, |conn| {
+        step(1, "backend_accounts");
         let accounts = write_accounts(conn, source, zone, now, report)?;
+        step(2, "triggers");
         let known = write_triggers(conn, source, zone, now, &accounts, report)?;
+        step(3, "project_paths");
         write_paths(conn, source, zone, &known, now, report)?;
+        step(4, "execution_logs");
         write_executions(conn, source, zone, &known, &accounts, report)?;
+        step(5, "budget_limits");
         write_budgets(conn, source, zone, now, &known, report)?;
+        step(6, "settings");
+        write_settings(conn, source, now, report)?;
         if dry_run { Err(Abort::DryRun) } else { Ok(()) }
     });
     match outcome {
@@ -317,30 +331,68 @@ fn write_budgets(
     Ok(())
 }
 
+/// Settings, unless a client here has set the key already.
+fn write_settings(
+    conn: &mut AnyConnection,
+    source: &PySource,
+    now: DateTime<Utc>,
+    report: &mut ImportReport,
+) -> Result<(), Abort> {
+    const TABLE: &str = "settings";
+    let i = count(report, TABLE, "client_settings", source.settings.len());
+    for py in &source.settings {
+        let checked = agented_settings::SettingKey::parse(&py.key).map_err(|e| format!("key {e}")).and_then(|key| {
+            agented_settings::SettingValue::parse(py.value.clone().unwrap_or_default())
+                .map(|value| (key, value))
+                .map_err(|e| format!("value {e}"))
+        });
+        let (key, value) = match checked {
+            Ok(kv) => kv,
+            Err(reason) => {
+                report.skip(TABLE, &py.key, reason);
+                report.tables[i].skipped += 1;
+                continue;
+            }
+        };
+        let row = crate::client_settings::SettingRow {
+            key: key.as_str().to_owned(),
+            value: value.as_str().to_owned(),
+            updated_at: now.naive_utc(),
+        };
+        let inserted = per_backend!(&mut *conn, |c| diesel::insert_into(client_settings::table)
+            .values(&row)
+            .on_conflict_do_nothing()
+            .execute(c))?;
+        if inserted == 0 {
+            report.tables[i].already_present += 1;
+        } else {
+            report.tables[i].imported += 1;
+        }
+    }
+    Ok(())
+}
+
 /// Source tables read above, and bookkeeping with nothing to carry.
-const HANDLED: [&str; 8] = [
+const HANDLED: [&str; 9] = [
     "triggers",
     "project_paths",
     "fallback_chains",
     "execution_logs",
     "backend_accounts",
     "budget_limits",
+    "settings",
     "schema_version",
     "sqlite_sequence",
 ];
 
 /// Why a table with rows was not imported.
-fn reason(table: &str, source: &PySource) -> String {
+fn reason(table: &str) -> String {
     match table {
         "ai_backends" => {
             "built in: Agented has the same four CLI backends (backend-claude, -codex, -gemini, -opencode)".into()
         }
         "token_usage" => "each imported execution carries its tokens and cost".into(),
         "trigger_template_history" => "Agented keeps no prompt history; its audit log records trigger changes".into(),
-        "settings" => format!(
-            "Agented is configured by its config file and environment (docs/configuration.md); keys: {}",
-            source.settings.iter().map(|s| s.key.as_str()).collect::<Vec<_>>().join(", ")
-        ),
         "agents"
         | "teams"
         | "team_members"
@@ -370,6 +422,6 @@ pub(super) fn not_imported(source: &PySource) -> Vec<NotImported> {
         .row_counts
         .iter()
         .filter(|(table, rows)| *rows > 0 && !HANDLED.contains(&table.as_str()))
-        .map(|(table, rows)| NotImported { source_table: table.clone(), rows: *rows, reason: reason(table, source) })
+        .map(|(table, rows)| NotImported { source_table: table.clone(), rows: *rows, reason: reason(table) })
         .collect()
 }

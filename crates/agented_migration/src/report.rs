@@ -95,11 +95,13 @@ impl ImportReport {
         self.tables.iter().map(|t| t.imported).sum()
     }
 
-    pub(crate) fn skip(&mut self, source_table: &str, id: impl Into<String>, reason: impl Into<String>) {
+    /// Records a row left out.
+    pub fn skip(&mut self, source_table: &str, id: impl Into<String>, reason: impl Into<String>) {
         self.skipped.push(Skipped { source_table: source_table.into(), id: id.into(), reason: reason.into() });
     }
 
-    pub(crate) fn warn(&mut self, source_table: &str, id: impl Into<String>, message: impl Into<String>) {
+    /// Records a row imported with a change or a loss.
+    pub fn warn(&mut self, source_table: &str, id: impl Into<String>, message: impl Into<String>) {
         self.warnings.push(Warning { source_table: source_table.into(), id: id.into(), message: message.into() });
     }
 
