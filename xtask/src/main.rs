@@ -56,6 +56,8 @@ enum Command {
     },
     /// Schemathesis against /openapi.json (installed from PyPI under target/ on first use).
     Fuzz,
+    /// Check compat/python-routes.tsv against the served routes and write docs/compatibility.md from it.
+    Compat,
 }
 
 /// The workspace root.
@@ -166,9 +168,20 @@ fn rust_tests(sh: &Shell, sqlite: bool) -> Result<()> {
     })
 }
 
+/// The compatibility table: checked against the served routes, then written (`write`) or
+/// compared with docs/compatibility.md (`check`).
+fn compat(sh: &Shell, mode: &str) -> Result<()> {
+    step("compatibility table", "cargo xtask compat", || {
+        cmd!(sh, "cargo run --quiet -p agented_http --example compat -- {mode} compat/python-routes.tsv docs/compatibility.md")
+            .run()
+            .map_err(Into::into)
+    })
+}
+
 fn ci(sh: &Shell) -> Result<()> {
     let started = Instant::now();
     lint(sh)?;
+    compat(sh, "check")?;
     rust_tests(sh, true)?;
     step("web unit tests", "cd web && npm test", || web::npm(sh, &["test"]))?;
     web::build(sh, true)?;
@@ -204,5 +217,6 @@ fn main() -> Result<()> {
         Command::Bench { scale: true } => evidence::scale(&sh),
         Command::Soak { seconds } => evidence::soak(&sh, seconds),
         Command::Fuzz => evidence::fuzz(&sh),
+        Command::Compat => compat(&sh, "write"),
     }
 }
