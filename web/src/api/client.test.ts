@@ -48,6 +48,16 @@ describe('request', () => {
     expect(init?.headers).toMatchObject({ 'X-API-Key': 'ak_test', 'Content-Type': 'application/json' })
     expect(init?.body).toBe('{"name":"x"}')
   })
+
+  it('sends an upload as the raw body, not as JSON', async () => {
+    const fetch = vi.fn(async (_path: string, _init: RequestInit) => jsonResponse(202, {}))
+    vi.stubGlobal('fetch', fetch)
+    const file = new Blob([new Uint8Array([83, 81, 76])])
+    await request('/admin/import/python', { method: 'POST', upload: file })
+    const init = fetch.mock.calls[0]?.[1]
+    expect(init?.headers).toMatchObject({ 'Content-Type': 'application/octet-stream' })
+    expect(init?.body).toBe(file)
+  })
 })
 
 describe('checkHealth', () => {

@@ -62,6 +62,8 @@ export function onUnauthorized(listener: UnauthorizedListener): () => void {
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   body?: unknown
+  /** A file sent as the raw body (application/octet-stream) instead of JSON. */
+  upload?: Blob
   signal?: AbortSignal
   /** Extra attempts for GET on network errors and 502/503/504 (default 2). */
   retries?: number
@@ -93,7 +95,8 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   const headers: Record<string, string> = { Accept: 'application/json' }
   const key = apiKey()
   if (key) headers['X-API-Key'] = key
-  if (options.body !== undefined) headers['Content-Type'] = 'application/json'
+  if (options.upload !== undefined) headers['Content-Type'] = 'application/octet-stream'
+  else if (options.body !== undefined) headers['Content-Type'] = 'application/json'
   const attempts = 1 + (method === 'GET' ? (options.retries ?? 2) : 0)
 
   let last: ApiError = new ApiError(UNREACHABLE, 'unreachable', 'The Agented server could not be reached.')
@@ -104,7 +107,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
       res = await fetch(path, {
         method,
         headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        body: options.upload ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
         signal: options.signal,
       })
     } catch (e) {
