@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::process::ExitCode;
 
 /// Routes served outside the spec: `GET /` is the dashboard (the original's webhook answered 200 there too).
@@ -150,8 +151,9 @@ fn spliced(doc: &str, table: &str) -> Result<String, String> {
 fn run(args: &[String]) -> Result<(), String> {
     match args {
         [mode] if mode == "served" => {
+            let mut out = std::io::stdout().lock();
             for (m, p) in served() {
-                println!("{m}\t{p}");
+                writeln!(out, "{m}\t{p}").map_err(|e| e.to_string())?;
             }
             Ok(())
         }

@@ -175,3 +175,15 @@ impl AgentRepository for SqlAgents {
             .map_err(WorkflowStoreError::from)
     }
 }
+
+/// Inserts `agent` under its own id unless that id is taken (an import); whether it was.
+///
+/// # Errors
+/// A failed write.
+pub(crate) fn insert_kept(conn: &mut crate::database::AnyConnection, agent: &Agent) -> Result<usize, StoreError> {
+    let row = AgentRow::from(agent);
+    Ok(crate::per_backend!(&mut *conn, |c| diesel::insert_into(agents::table)
+        .values(&row)
+        .on_conflict_do_nothing()
+        .execute(c))?)
+}

@@ -161,3 +161,15 @@ impl McpServerRepository for SqlMcpServers {
         self.db.run(move |conn| Ok(diesel::delete(mcp_servers::table.find(id)).execute(conn)? == 1)).await.map_err(err)
     }
 }
+
+/// Inserts `server` under its own id unless that id or its name is taken (an import); whether it was.
+///
+/// # Errors
+/// A failed write.
+pub(crate) fn insert_kept(conn: &mut crate::database::AnyConnection, server: &McpServer) -> Result<usize, StoreError> {
+    let row = Row::from(server);
+    Ok(crate::per_backend!(&mut *conn, |c| diesel::insert_into(mcp_servers::table)
+        .values(&row)
+        .on_conflict_do_nothing()
+        .execute(c))?)
+}

@@ -218,3 +218,32 @@ impl PrReviewRepository for SqlPrReviews {
         self.db.run(move |conn| Ok(diesel::delete(pr_reviews::table.find(id)).execute(conn)? == 1)).await.map_err(err)
     }
 }
+
+/// Inserts `review` unless its pull request is tracked for its trigger already (an import),
+/// keeping its id when no other review has it; whether it was inserted.
+///
+/// # Errors
+/// A failed write.
+pub(crate) fn insert_kept(conn: &mut crate::database::AnyConnection, review: &PrReview) -> Result<usize, StoreError> {
+    let taken = pr_reviews::table.find(review.id).count().get_result::<i64>(conn)? > 0;
+    let write = Write::from(review);
+    let inserted = if taken {
+        crate::per_backend!(&mut *conn, |c| diesel::insert_into(pr_reviews::table)
+            .values(&write)
+            .on_conflict_do_nothing()
+            .execute(c))?
+    } else {
+        crate::per_backend!(&mut *conn, |c| diesel::insert_into(pr_reviews::table)
+            .values((pr_reviews::id.eq(review.id), &write))
+            .on_conflict_do_nothing()
+            .execute(c))?
+    };
+    if let crate::database::AnyConnection::Pg(c) = conn {
+        // The next id PostgreSQL gives must follow the kept ones.
+        diesel::sql_query(
+            "SELECT setval(pg_get_serial_sequence('pr_reviews', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM pr_reviews",
+        )
+        .execute(c)?;
+    }
+    Ok(inserted)
+}

@@ -61,10 +61,21 @@ struct Rows {
 /// Rows in each table an import writes.
 fn row_counts(db: &Database) -> Vec<i64> {
     let mut conn = db.conn().unwrap();
-    ["triggers", "trigger_paths", "executions", "execution_logs", "accounts", "budgets", "client_settings"]
-        .iter()
-        .map(|t| diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {t}")).get_result::<Rows>(&mut *conn).unwrap().n)
-        .collect()
+    [
+        "triggers",
+        "trigger_paths",
+        "executions",
+        "execution_logs",
+        "accounts",
+        "budgets",
+        "client_settings",
+        "agents",
+        "mcp_servers",
+        "pr_reviews",
+    ]
+    .iter()
+    .map(|t| diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {t}")).get_result::<Rows>(&mut *conn).unwrap().n)
+    .collect()
 }
 
 /// The original's stdout and stderr of one execution, from the copy.
@@ -254,6 +265,9 @@ async fn the_fixture_imports_every_trigger_execution_account_budget_and_chain_as
             "backend_accounts",
             "budget_limits",
             "settings",
+            "agents",
+            "mcp_servers",
+            "pr_reviews",
         ];
         if rows.as_i64().unwrap() > 0
             && !handled.contains(&table.as_str())
@@ -264,6 +278,50 @@ async fn the_fixture_imports_every_trigger_execution_account_budget_and_chain_as
             assert_eq!(entry.map(|n| n.rows), rows.as_i64(), "{table} not reported");
         }
     }
+    // Agents, the original's own MCP servers (not its presets) and tracked pull requests.
+    let agents = agented_store::SqlAgents::new(db.clone());
+    for a in m["agents"].as_array().unwrap() {
+        let id = agented_kernel::AgentId::parse(a["id"].as_str().unwrap()).unwrap();
+        let got = agented_workflows::AgentRepository::get(&agents, &id).await.unwrap().unwrap();
+        assert_eq!(got.fields.name, a["name"].as_str().unwrap());
+        assert_eq!(got.fields.role, a["role"].as_str().unwrap());
+        assert_eq!(got.fields.backend_type.as_str(), a["backend_type"].as_str().unwrap());
+        let goals: Vec<String> = serde_json::from_str(a["goals"].as_str().unwrap()).unwrap();
+        assert_eq!(got.fields.goals, goals);
+    }
+    let servers = agented_store::SqlMcpServers::new(db.clone());
+    for s in m["mcp_servers"].as_array().unwrap() {
+        let id = agented_kernel::McpServerId::parse(s["id"].as_str().unwrap()).unwrap();
+        let got = agented_tooling::McpServerRepository::get(&servers, &id).await.unwrap();
+        if s["is_preset"] == 1 {
+            assert!(got.is_none(), "{id}: presets are Agented's own");
+            let skipped = report.skipped.iter().find(|k| k.id == id.as_str()).unwrap();
+            assert!(skipped.reason.contains("preset"), "{}", skipped.reason);
+        } else {
+            let got = got.unwrap_or_else(|| panic!("MCP server {id} missing"));
+            assert_eq!(
+                (got.name.as_str(), got.server_type.as_str()),
+                (s["name"].as_str().unwrap(), s["server_type"].as_str().unwrap())
+            );
+        }
+    }
+    let internal =
+        agented_tooling::McpServerRepository::get(&servers, &agented_kernel::McpServerId::parse("mcp-ix5fte").unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(internal.env.get("DOCS_TOKEN").map(String::as_str), Some("${DOCS_TOKEN}"));
+    let reviews = agented_store::SqlPrReviews::new(db.clone());
+    for r in m["pr_reviews"].as_array().unwrap() {
+        let got = agented_executions::pr_reviews::PrReviewRepository::get(&reviews, r["id"].as_i64().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(got.pr_url, r["pr_url"].as_str().unwrap());
+        assert_eq!(got.review_status.as_str(), r["review_status"].as_str().unwrap());
+        assert_eq!(got.review_comment, text(&r["review_comment"]));
+    }
+
     // Settings: every key with its value.
     let settings = agented_store::SqlSettings::new(db.clone());
     for s in m["settings"].as_array().unwrap() {

@@ -186,7 +186,9 @@ impl McpServerService {
     }
 }
 
-pub(crate) fn built(id: McpServerId, d: McpDraft, is_preset: bool, now: chrono::DateTime<chrono::Utc>) -> McpServer {
+/// The server `d` describes, stored under `id` at `now`.
+#[must_use]
+pub fn built(id: McpServerId, d: McpDraft, is_preset: bool, now: chrono::DateTime<chrono::Utc>) -> McpServer {
     McpServer {
         id,
         name: d.name,

@@ -2,7 +2,9 @@
 //! API request gets. A row that fails them is skipped with the reason; a value
 //! that has no place here is named in a warning. Pure: no database.
 
-use super::source::{PyAccount, PyBudget, PyClockPair, PyExecution, PyPath, PyTrigger};
+use super::source::{
+    PyAccount, PyAgent, PyBudget, PyClockPair, PyExecution, PyMcpServer, PyPath, PyPrReview, PyTrigger,
+};
 use crate::accounts::AccountRow;
 use crate::budgets::BudgetRow;
 use crate::executions::{ExecutionRow, LogRow};
@@ -412,6 +414,110 @@ pub fn budget(py: &PyBudget, zone: Zone, now: DateTime<Utc>) -> Result<BudgetRow
     })
 }
 
+/// A list the original kept as a JSON array of strings, or as comma-separated text.
+fn list_of(text: Option<&str>) -> Vec<String> {
+    let Some(text) = text.map(str::trim).filter(|t| !t.is_empty()) else { return Vec::new() };
+    serde_json::from_str::<Vec<String>>(text)
+        .unwrap_or_else(|_| text.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect())
+}
+
+/// A JSON object of text the original kept as TEXT (`{}` when empty).
+fn map_of(text: Option<&str>, field: &str) -> Result<BTreeMap<String, String>, String> {
+    match text.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(BTreeMap::new()),
+        Some(t) => serde_json::from_str(t).map_err(|e| format!("{field} is not a JSON object of text: {e}")),
+    }
+}
+
+/// One agent of the original.
+///
+/// # Errors
+/// Why it cannot be imported.
+pub fn agent(py: &PyAgent, zone: Zone, now: DateTime<Utc>) -> Result<agented_workflows::Agent, String> {
+    let id = agented_kernel::AgentId::parse(&py.id).map_err(|e| e.to_string())?;
+    let fields = agented_workflows::AgentPatch {
+        name: Some(py.name.clone()),
+        description: py.description.clone(),
+        role: py.role.clone(),
+        goals: Some(list_of(py.goals.as_deref())),
+        context: py.context.clone(),
+        backend_type: py.backend_type.clone(),
+        system_prompt: py.system_prompt.clone(),
+        model: Some(py.model.clone().filter(|m| !m.trim().is_empty())),
+        allowed_tools: Some(list_of(py.allowed_tools.as_deref())),
+        skills: Some(list_of(py.skills.as_deref())),
+        documents: Some(list_of(py.documents.as_deref())),
+        enabled: Some(flag(py.enabled, true)),
+        tooling: None,
+    }
+    .create()
+    .map_err(|e| field_errors(&e))?;
+    let created = py.created_at.as_deref().and_then(|t| time(t, zone)).unwrap_or(now);
+    Ok(agented_workflows::Agent { id, fields, created_at: created, updated_at: created })
+}
+
+/// One MCP server of the original (not its presets: Agented has its own).
+///
+/// # Errors
+/// Why it cannot be imported (a preset, or values Agented refuses, such as a
+/// secret written out rather than named as `${NAME}`).
+pub fn mcp_server(py: &PyMcpServer, zone: Zone, now: DateTime<Utc>) -> Result<agented_tooling::McpServer, String> {
+    if flag(py.is_preset, false) {
+        return Err("a preset of the original: add Agented's own from /admin/mcp-servers/presets".into());
+    }
+    let id = agented_kernel::McpServerId::parse(&py.id).map_err(|e| e.to_string())?;
+    let text = |v: &Option<String>| Some(v.clone().filter(|t| !t.trim().is_empty()));
+    let draft = agented_tooling::McpServerPatch {
+        name: Some(py.name.clone()),
+        display_name: text(&py.display_name),
+        description: text(&py.description),
+        server_type: py.server_type.clone(),
+        command: text(&py.command),
+        args: Some(list_of(py.args.as_deref())),
+        env: Some(map_of(py.env_json.as_deref(), "env_json")?),
+        url: text(&py.url),
+        headers: Some(map_of(py.headers_json.as_deref(), "headers_json")?),
+        timeout_ms: py.timeout_ms.and_then(|t| u32::try_from(t).ok()),
+        enabled: Some(flag(py.enabled, true)),
+        category: py.category.clone(),
+        documentation_url: text(&py.documentation_url),
+        npm_package: text(&py.npm_package),
+    }
+    .create()
+    .map_err(|e| field_errors(&e))?;
+    let created = py.created_at.as_deref().and_then(|t| time(t, zone)).unwrap_or(now);
+    Ok(agented_tooling::service::built(id, draft, false, created))
+}
+
+/// One tracked pull request of the original.
+///
+/// # Errors
+/// Why it cannot be imported.
+pub fn pr_review(
+    py: &PyPrReview,
+    zone: Zone,
+    now: DateTime<Utc>,
+) -> Result<agented_executions::pr_reviews::PrReview, String> {
+    let at = |t: &Option<String>| t.as_deref().and_then(|t| time(t, zone)).unwrap_or(now);
+    Ok(agented_executions::pr_reviews::PrReview {
+        id: py.id,
+        trigger_id: py.trigger_id.clone(),
+        project_name: py.project_name.clone(),
+        github_repo_url: py.github_repo_url.clone(),
+        pr_number: py.pr_number,
+        pr_url: py.pr_url.clone(),
+        pr_title: py.pr_title.clone(),
+        pr_author: py.pr_author.clone(),
+        pr_status: py.pr_status.as_deref().unwrap_or("open").parse().map_err(|e: String| e)?,
+        review_status: py.review_status.as_deref().unwrap_or("pending").parse().map_err(|e: String| e)?,
+        review_comment: py.review_comment.clone(),
+        fixes_applied: py.fixes_applied.unwrap_or(0),
+        fix_comment: py.fix_comment.clone(),
+        created_at: at(&py.created_at),
+        updated_at: at(&py.updated_at),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -439,6 +545,14 @@ mod tests {
         ];
         assert_eq!(inferred_offset(&pairs), FixedOffset::east_opt(9 * 3600));
         assert_eq!(inferred_offset(&[]), None);
+    }
+
+    #[test]
+    fn lists_are_read_as_json_arrays_or_comma_separated_text() {
+        assert_eq!(list_of(Some(r#"["a", "b"]"#)), ["a", "b"]);
+        assert_eq!(list_of(Some("Read, Bash")), ["Read", "Bash"]);
+        assert!(list_of(Some("  ")).is_empty());
+        assert!(list_of(None).is_empty());
     }
 
     #[test]

@@ -13,8 +13,18 @@ use std::path::Path;
 pub const SCHEMA_VERSION: i64 = 55;
 
 /// Tables read row by row; every other table is only counted.
-pub const READ_TABLES: [&str; 7] =
-    ["triggers", "project_paths", "fallback_chains", "execution_logs", "backend_accounts", "budget_limits", "settings"];
+pub const READ_TABLES: [&str; 10] = [
+    "triggers",
+    "project_paths",
+    "fallback_chains",
+    "execution_logs",
+    "backend_accounts",
+    "budget_limits",
+    "settings",
+    "agents",
+    "mcp_servers",
+    "pr_reviews",
+];
 
 /// `triggers`.
 #[derive(Debug, Clone, QueryableByName)]
@@ -205,6 +215,113 @@ pub struct PySetting {
     pub value: Option<String>,
 }
 
+/// `agents`.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct PyAgent {
+    #[diesel(sql_type = Text)]
+    pub id: String,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub description: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub role: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub goals: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub context: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub backend_type: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub enabled: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub skills: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub documents: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub system_prompt: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub model: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub allowed_tools: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub created_at: Option<String>,
+}
+
+/// `mcp_servers`.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct PyMcpServer {
+    #[diesel(sql_type = Text)]
+    pub id: String,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub description: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub server_type: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub command: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub args: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub env_json: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub url: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub enabled: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub display_name: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub category: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub headers_json: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub timeout_ms: Option<i64>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub is_preset: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub documentation_url: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub npm_package: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub created_at: Option<String>,
+}
+
+/// `pr_reviews`.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct PyPrReview {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = Text)]
+    pub trigger_id: String,
+    #[diesel(sql_type = Text)]
+    pub project_name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub github_repo_url: Option<String>,
+    #[diesel(sql_type = BigInt)]
+    pub pr_number: i64,
+    #[diesel(sql_type = Text)]
+    pub pr_url: String,
+    #[diesel(sql_type = Text)]
+    pub pr_title: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub pr_author: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub pr_status: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub review_status: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub review_comment: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub fixes_applied: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub fix_comment: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub created_at: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub updated_at: Option<String>,
+}
+
 /// A pair of times that show the server's UTC offset: a run's naive local end
 /// and the UTC time its usage was recorded.
 #[derive(Debug, Clone, QueryableByName)]
@@ -247,6 +364,9 @@ pub struct PySource {
     pub accounts: Vec<PyAccount>,
     pub budgets: Vec<PyBudget>,
     pub settings: Vec<PySetting>,
+    pub agents: Vec<PyAgent>,
+    pub mcp_servers: Vec<PyMcpServer>,
+    pub pr_reviews: Vec<PyPrReview>,
     /// Pairs for inferring the server's UTC offset.
     pub clock_pairs: Vec<PyClockPair>,
 }
@@ -363,6 +483,23 @@ pub fn read(path: &Path) -> Result<PySource, ImportError> {
             created_at FROM budget_limits ORDER BY id"
         ),
         settings: rows!("settings", "SELECT key, value FROM settings ORDER BY key"),
+        agents: rows!(
+            "agents",
+            "SELECT id, name, description, role, goals, context, backend_type, enabled, skills, \
+            documents, system_prompt, model, allowed_tools, created_at FROM agents ORDER BY created_at, id"
+        ),
+        mcp_servers: rows!(
+            "mcp_servers",
+            "SELECT id, name, description, server_type, command, args, env_json, url, \
+            enabled, display_name, category, headers_json, timeout_ms, is_preset, documentation_url, npm_package, \
+            created_at FROM mcp_servers ORDER BY created_at, id"
+        ),
+        pr_reviews: rows!(
+            "pr_reviews",
+            "SELECT id, trigger_id, project_name, github_repo_url, pr_number, pr_url, \
+            pr_title, pr_author, pr_status, review_status, review_comment, fixes_applied, fix_comment, created_at, \
+            updated_at FROM pr_reviews ORDER BY id"
+        ),
         clock_pairs: if names.iter().any(|n| n == "token_usage") {
             rows!(
                 "token_usage",

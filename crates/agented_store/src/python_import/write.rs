@@ -6,7 +6,7 @@
 use super::plan::{self, Zone};
 use super::source::PySource;
 use crate::database::AnyConnection;
-use crate::schema::{accounts, backends, budgets, client_settings, execution_logs, executions, triggers};
+use crate::schema::{accounts, backends, budgets, client_settings, execution_logs, executions, mcp_servers, triggers};
 use crate::{StoreError, per_backend};
 use agented_migration::{IdChange, ImportProgress, ImportReport, NotImported, TableCount};
 use chrono::{DateTime, Utc};
@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 const LOG_BATCH: usize = 500;
 
 /// Tables written, in order (each one step of the progress).
-pub(super) const STEPS: usize = 6;
+pub(super) const STEPS: usize = 9;
 
 /// Ends the transaction: a dry run's report, or a failure.
 enum Abort {
@@ -63,6 +63,12 @@ pub(super) fn write(
         write_budgets(conn, source, zone, now, &known, report)?;
         step(6, "settings");
         write_settings(conn, source, now, report)?;
+        step(7, "agents");
+        write_agents(conn, source, zone, now, report)?;
+        step(8, "mcp_servers");
+        write_mcp_servers(conn, source, zone, now, report)?;
+        step(9, "pr_reviews");
+        write_pr_reviews(conn, source, zone, now, &known, report)?;
         if dry_run { Err(Abort::DryRun) } else { Ok(()) }
     });
     match outcome {
@@ -372,8 +378,95 @@ fn write_settings(
     Ok(())
 }
 
+fn write_agents(
+    conn: &mut AnyConnection,
+    source: &PySource,
+    zone: Zone,
+    now: DateTime<Utc>,
+    report: &mut ImportReport,
+) -> Result<(), Abort> {
+    const TABLE: &str = "agents";
+    let i = count(report, TABLE, "agents", source.agents.len());
+    for py in &source.agents {
+        match plan::agent(py, zone, now) {
+            Ok(agent) if crate::agents::insert_kept(conn, &agent)? == 0 => report.tables[i].already_present += 1,
+            Ok(_) => report.tables[i].imported += 1,
+            Err(reason) => {
+                report.skip(TABLE, &py.id, reason);
+                report.tables[i].skipped += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_mcp_servers(
+    conn: &mut AnyConnection,
+    source: &PySource,
+    zone: Zone,
+    now: DateTime<Utc>,
+    report: &mut ImportReport,
+) -> Result<(), Abort> {
+    const TABLE: &str = "mcp_servers";
+    let i = count(report, TABLE, "mcp_servers", source.mcp_servers.len());
+    let existing: Vec<(String, String)> = mcp_servers::table.select((mcp_servers::id, mcp_servers::name)).load(conn)?;
+    for py in &source.mcp_servers {
+        if existing.iter().any(|(id, _)| id == &py.id) {
+            report.tables[i].already_present += 1;
+            continue;
+        }
+        let planned = plan::mcp_server(py, zone, now).and_then(|server| {
+            match existing.iter().find(|(_, name)| name == &server.name) {
+                Some((other, _)) => Err(format!("an MCP server named '{}' already exists here ({other})", server.name)),
+                None => Ok(server),
+            }
+        });
+        match planned {
+            Ok(server) => {
+                crate::mcp_servers::insert_kept(conn, &server)?;
+                report.tables[i].imported += 1;
+            }
+            Err(reason) => {
+                report.skip(TABLE, &py.id, reason);
+                report.tables[i].skipped += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_pr_reviews(
+    conn: &mut AnyConnection,
+    source: &PySource,
+    zone: Zone,
+    now: DateTime<Utc>,
+    known: &HashSet<String>,
+    report: &mut ImportReport,
+) -> Result<(), Abort> {
+    const TABLE: &str = "pr_reviews";
+    let i = count(report, TABLE, "pr_reviews", source.pr_reviews.len());
+    for py in &source.pr_reviews {
+        let planned = if known.contains(&py.trigger_id) {
+            plan::pr_review(py, zone, now)
+        } else {
+            Err(format!("its trigger {} was not imported", py.trigger_id))
+        };
+        match planned {
+            Ok(review) if crate::pr_reviews::insert_kept(conn, &review)? == 0 => {
+                report.tables[i].already_present += 1;
+            }
+            Ok(_) => report.tables[i].imported += 1,
+            Err(reason) => {
+                report.skip(TABLE, py.id.to_string(), reason);
+                report.tables[i].skipped += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Source tables read above, and bookkeeping with nothing to carry.
-const HANDLED: [&str; 9] = [
+const HANDLED: [&str; 12] = [
     "triggers",
     "project_paths",
     "fallback_chains",
@@ -381,6 +474,9 @@ const HANDLED: [&str; 9] = [
     "backend_accounts",
     "budget_limits",
     "settings",
+    "agents",
+    "mcp_servers",
+    "pr_reviews",
     "schema_version",
     "sqlite_sequence",
 ];
