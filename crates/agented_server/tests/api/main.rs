@@ -21,6 +21,7 @@ mod metrics;
 mod migration;
 mod notifications;
 mod openapi;
+mod original_requests;
 mod path_variants;
 mod planning;
 mod plugins;
