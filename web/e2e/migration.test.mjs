@@ -34,7 +34,7 @@ describe('migration', () => {
     await card.getByTestId('import-summary').filter({ hasText: 'Imported.' }).waitFor()
     assert.match(await card.getByTestId('import-summary').innerText(), /UTC\+09:00/)
     await card.getByText(/Not imported \(\d+ tables\)/).click()
-    await card.getByText(/^teams \(1 rows\)/).waitFor()
+    await card.getByText(/^projects \(2 rows\)/).waitFor()
 
     await card.getByRole('link', { name: 'See the triggers' }).click()
     await page.getByRole('heading', { level: 1, name: 'Triggers' }).waitFor()

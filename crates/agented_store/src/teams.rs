@@ -136,3 +136,15 @@ impl TeamRepository for SqlTeams {
             .map_err(WorkflowStoreError::from)
     }
 }
+
+/// Inserts `team` under its own id unless that id is taken (an import); whether it was.
+///
+/// # Errors
+/// A failed write.
+pub(crate) fn insert_kept(conn: &mut crate::database::AnyConnection, team: &Team) -> Result<usize, StoreError> {
+    let row = TeamRow::from(team);
+    Ok(crate::per_backend!(&mut *conn, |c| diesel::insert_into(teams::table)
+        .values(&row)
+        .on_conflict_do_nothing()
+        .execute(c))?)
+}

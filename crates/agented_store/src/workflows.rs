@@ -266,3 +266,43 @@ impl WorkflowRepository for SqlWorkflows {
             .map_err(WorkflowStoreError::from)
     }
 }
+
+/// Inserts `workflow` with `versions` (`(version, graph, is_draft, created_at)`) unless its id
+/// is taken (an import); whether it was.
+///
+/// # Errors
+/// A failed write.
+pub(crate) fn insert_kept(
+    conn: &mut AnyConnection,
+    workflow: &Workflow,
+    versions: &[(i64, GraphDocument, bool, DateTime<Utc>)],
+) -> Result<usize, StoreError> {
+    let f = &workflow.fields;
+    let row = (
+        workflows::id.eq(workflow.id.as_str()),
+        workflows::name.eq(&f.name),
+        workflows::description.eq(&f.description),
+        workflows::enabled.eq(f.enabled),
+        workflows::created_at.eq(workflow.created_at.naive_utc()),
+        workflows::updated_at.eq(workflow.updated_at.naive_utc()),
+    );
+    let inserted = crate::per_backend!(&mut *conn, |c| diesel::insert_into(workflows::table)
+        .values(row)
+        .on_conflict_do_nothing()
+        .execute(c))?;
+    if inserted > 0 {
+        for (version, graph, is_draft, at) in versions {
+            let graph = serde_json::to_string(graph).map_err(corrupt)?;
+            diesel::insert_into(workflow_versions::table)
+                .values((
+                    workflow_versions::workflow_id.eq(workflow.id.as_str()),
+                    workflow_versions::version.eq(version),
+                    workflow_versions::graph_json.eq(graph),
+                    workflow_versions::is_draft.eq(is_draft),
+                    workflow_versions::created_at.eq(at.naive_utc()),
+                ))
+                .execute(conn)?;
+        }
+    }
+    Ok(inserted)
+}

@@ -268,6 +268,10 @@ async fn the_fixture_imports_every_trigger_execution_account_budget_and_chain_as
             "agents",
             "mcp_servers",
             "pr_reviews",
+            "teams",
+            "team_members",
+            "workflows",
+            "workflow_versions",
         ];
         if rows.as_i64().unwrap() > 0
             && !handled.contains(&table.as_str())
@@ -320,6 +324,36 @@ async fn the_fixture_imports_every_trigger_execution_account_budget_and_chain_as
         assert_eq!(got.pr_url, r["pr_url"].as_str().unwrap());
         assert_eq!(got.review_status.as_str(), r["review_status"].as_str().unwrap());
         assert_eq!(got.review_comment, text(&r["review_comment"]));
+    }
+
+    // Teams with their agent members (the person among them is named in a warning), and
+    // workflows with every version.
+    let teams = agented_store::SqlTeams::new(db.clone());
+    for t in m["teams"].as_array().unwrap() {
+        let id = agented_kernel::TeamId::parse(t["id"].as_str().unwrap()).unwrap();
+        let got = agented_workflows::TeamRepository::get(&teams, &id).await.unwrap().unwrap();
+        assert_eq!(got.fields.name, t["name"].as_str().unwrap());
+        assert_eq!(got.fields.topology.name(), t["topology"].as_str().unwrap());
+        assert_eq!(got.fields.leader_id.as_ref().map(|l| l.as_str()), t["leader_id"].as_str());
+        let agents: Vec<&str> =
+            t["members"].as_array().unwrap().iter().filter_map(|m| m["agent_id"].as_str()).collect();
+        let got_agents: Vec<&str> = got.members.iter().map(|m| m.agent_id.as_str()).collect();
+        assert_eq!(got_agents, agents);
+        for person in t["members"].as_array().unwrap().iter().filter(|m| m["agent_id"].is_null()) {
+            let name = person["name"].as_str().unwrap();
+            assert!(report.warnings.iter().any(|w| w.message.contains(name)), "{name} left out silently");
+        }
+    }
+    let workflows = agented_store::SqlWorkflows::new(db.clone());
+    for w in m["workflows"].as_array().unwrap() {
+        let id = agented_kernel::WorkflowId::parse(w["id"].as_str().unwrap()).unwrap();
+        let got = agented_workflows::WorkflowRepository::get(&workflows, &id).await.unwrap().unwrap();
+        assert_eq!(got.fields.name, w["name"].as_str().unwrap());
+        let versions = agented_workflows::WorkflowRepository::versions(&workflows, &id).await.unwrap();
+        assert_eq!(versions.len(), w["versions"].as_array().unwrap().len());
+        assert_eq!(got.published_version, Some(2));
+        let second = versions.iter().find(|v| v.version == 2).unwrap();
+        assert_eq!(second.graph.nodes.len(), 4, "every node of version 2");
     }
 
     // Settings: every key with its value.

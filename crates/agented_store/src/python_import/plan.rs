@@ -3,7 +3,8 @@
 //! that has no place here is named in a warning. Pure: no database.
 
 use super::source::{
-    PyAccount, PyAgent, PyBudget, PyClockPair, PyExecution, PyMcpServer, PyPath, PyPrReview, PyTrigger,
+    PyAccount, PyAgent, PyBudget, PyClockPair, PyExecution, PyMcpServer, PyPath, PyPrReview, PyTeam, PyTeamMember,
+    PyTrigger, PyWorkflow, PyWorkflowVersion,
 };
 use crate::accounts::AccountRow;
 use crate::budgets::BudgetRow;
@@ -516,6 +517,110 @@ pub fn pr_review(
         created_at: at(&py.created_at),
         updated_at: at(&py.updated_at),
     })
+}
+
+/// One team of the original with its agent members (a member without an agent, a person,
+/// has no counterpart: each is named in a warning), given the agents here.
+///
+/// # Errors
+/// Why it cannot be imported.
+pub fn team(
+    py: &PyTeam,
+    members: &[&PyTeamMember],
+    agents: &[String],
+    zone: Zone,
+    now: DateTime<Utc>,
+) -> Result<(agented_workflows::Team, Vec<String>), String> {
+    let id = agented_kernel::TeamId::parse(&py.id).map_err(|e| e.to_string())?;
+    let mut warnings = Vec::new();
+    let mut kept = Vec::new();
+    for m in members {
+        match &m.agent_id {
+            Some(agent) if agents.contains(agent) => kept.push(agented_workflows::Member {
+                agent_id: agented_kernel::AgentId::parse(agent).map_err(|e| e.to_string())?,
+                name: m.name.clone(),
+                role: m.role.clone().unwrap_or_else(|| "member".into()),
+            }),
+            Some(agent) => warnings.push(format!("member '{}' left out: its agent {agent} is not here", m.name)),
+            None => warnings.push(format!("member '{}' left out: a person, not an agent", m.name)),
+        }
+    }
+    let config = match py.topology_config.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => serde_json::Map::new(),
+        Some(t) => serde_json::from_str(t).map_err(|e| format!("topology_config is not a JSON object: {e}"))?,
+    };
+    let fields = agented_workflows::TeamPatch {
+        name: Some(py.name.clone()),
+        description: py.description.clone(),
+        topology: py.topology.clone(),
+        topology_config: Some(config),
+        leader_id: Some(py.leader_id.clone().filter(|l| agents.contains(l))),
+        enabled: Some(flag(py.enabled, true)),
+        tooling: None,
+    }
+    .create()
+    .map_err(|e| field_errors(&e))?;
+    let created = py.created_at.as_deref().and_then(|t| time(t, zone)).unwrap_or(now);
+    let team = agented_workflows::Team {
+        id,
+        fields,
+        members: kept,
+        workflow_id: None,
+        created_at: created,
+        updated_at: created,
+    };
+    Ok((team, warnings))
+}
+
+/// A workflow and its versions, each graph checked as Agented checks one.
+pub struct WorkflowPlan {
+    /// The workflow.
+    pub workflow: agented_workflows::Workflow,
+    /// `(version, graph, is_draft, created_at)`, in order.
+    pub versions: Vec<(i64, agented_workflows::GraphDocument, bool, DateTime<Utc>)>,
+}
+
+/// One workflow of the original with its versions.
+///
+/// # Errors
+/// Why it cannot be imported (the first version whose graph Agented refuses, with the problem).
+pub fn workflow(
+    py: &PyWorkflow,
+    versions: &[&PyWorkflowVersion],
+    zone: Zone,
+    now: DateTime<Utc>,
+) -> Result<WorkflowPlan, String> {
+    let id = agented_kernel::WorkflowId::parse(&py.id).map_err(|e| e.to_string())?;
+    let fields = agented_workflows::WorkflowPatch {
+        name: Some(py.name.clone()),
+        description: py.description.clone(),
+        enabled: Some(flag(py.enabled, true)),
+    }
+    .create()
+    .map_err(|e| field_errors(&e))?;
+    let mut checked = Vec::new();
+    for v in versions {
+        let graph: agented_workflows::GraphDocument = serde_json::from_str(&v.graph_json)
+            .map_err(|e| format!("version {}: graph_json is not a workflow graph: {e}", v.version))?;
+        agented_workflows::Graph::read(&graph).map_err(|errors| {
+            let problems: Vec<String> = errors.into_iter().map(|(at, why)| format!("{at} {why}")).collect();
+            format!("version {}: {}", v.version, problems.join("; "))
+        })?;
+        let at = v.created_at.as_deref().and_then(|t| time(t, zone)).unwrap_or(now);
+        checked.push((v.version, graph, flag(v.is_draft, false), at));
+    }
+    let created = py.created_at.as_deref().and_then(|t| time(t, zone)).unwrap_or(now);
+    let latest = checked.iter().map(|v| v.0).max();
+    let published = checked.iter().filter(|v| !v.2).map(|v| v.0).max();
+    let workflow = agented_workflows::Workflow {
+        id,
+        fields,
+        latest_version: latest,
+        published_version: published,
+        created_at: created,
+        updated_at: created,
+    };
+    Ok(WorkflowPlan { workflow, versions: checked })
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use std::path::Path;
 pub const SCHEMA_VERSION: i64 = 55;
 
 /// Tables read row by row; every other table is only counted.
-pub const READ_TABLES: [&str; 10] = [
+pub const READ_TABLES: [&str; 14] = [
     "triggers",
     "project_paths",
     "fallback_chains",
@@ -24,6 +24,10 @@ pub const READ_TABLES: [&str; 10] = [
     "agents",
     "mcp_servers",
     "pr_reviews",
+    "teams",
+    "team_members",
+    "workflows",
+    "workflow_versions",
 ];
 
 /// `triggers`.
@@ -322,6 +326,70 @@ pub struct PyPrReview {
     pub updated_at: Option<String>,
 }
 
+/// `teams`.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct PyTeam {
+    #[diesel(sql_type = Text)]
+    pub id: String,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub description: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub leader_id: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub topology: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub topology_config: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub enabled: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub created_at: Option<String>,
+}
+
+/// `team_members`.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct PyTeamMember {
+    #[diesel(sql_type = Text)]
+    pub team_id: String,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub role: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub agent_id: Option<String>,
+}
+
+/// `workflows`.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct PyWorkflow {
+    #[diesel(sql_type = Text)]
+    pub id: String,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub description: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub enabled: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub created_at: Option<String>,
+}
+
+/// `workflow_versions`.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct PyWorkflowVersion {
+    #[diesel(sql_type = Text)]
+    pub workflow_id: String,
+    #[diesel(sql_type = BigInt)]
+    pub version: i64,
+    #[diesel(sql_type = Text)]
+    pub graph_json: String,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub is_draft: Option<i64>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub created_at: Option<String>,
+}
+
 /// A pair of times that show the server's UTC offset: a run's naive local end
 /// and the UTC time its usage was recorded.
 #[derive(Debug, Clone, QueryableByName)]
@@ -367,6 +435,10 @@ pub struct PySource {
     pub agents: Vec<PyAgent>,
     pub mcp_servers: Vec<PyMcpServer>,
     pub pr_reviews: Vec<PyPrReview>,
+    pub teams: Vec<PyTeam>,
+    pub team_members: Vec<PyTeamMember>,
+    pub workflows: Vec<PyWorkflow>,
+    pub workflow_versions: Vec<PyWorkflowVersion>,
     /// Pairs for inferring the server's UTC offset.
     pub clock_pairs: Vec<PyClockPair>,
 }
@@ -499,6 +571,21 @@ pub fn read(path: &Path) -> Result<PySource, ImportError> {
             "SELECT id, trigger_id, project_name, github_repo_url, pr_number, pr_url, \
             pr_title, pr_author, pr_status, review_status, review_comment, fixes_applied, fix_comment, created_at, \
             updated_at FROM pr_reviews ORDER BY id"
+        ),
+        teams: rows!(
+            "teams",
+            "SELECT id, name, description, leader_id, topology, topology_config, enabled, created_at \
+            FROM teams ORDER BY created_at, id"
+        ),
+        team_members: rows!("team_members", "SELECT team_id, name, role, agent_id FROM team_members ORDER BY id"),
+        workflows: rows!(
+            "workflows",
+            "SELECT id, name, description, enabled, created_at FROM workflows ORDER BY created_at, id"
+        ),
+        workflow_versions: rows!(
+            "workflow_versions",
+            "SELECT workflow_id, version, graph_json, is_draft, created_at FROM workflow_versions \
+            ORDER BY workflow_id, version"
         ),
         clock_pairs: if names.iter().any(|n| n == "token_usage") {
             rows!(

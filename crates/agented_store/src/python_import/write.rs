@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 const LOG_BATCH: usize = 500;
 
 /// Tables written, in order (each one step of the progress).
-pub(super) const STEPS: usize = 9;
+pub(super) const STEPS: usize = 11;
 
 /// Ends the transaction: a dry run's report, or a failure.
 enum Abort {
@@ -69,6 +69,10 @@ pub(super) fn write(
         write_mcp_servers(conn, source, zone, now, report)?;
         step(9, "pr_reviews");
         write_pr_reviews(conn, source, zone, now, &known, report)?;
+        step(10, "workflows");
+        write_workflows(conn, source, zone, now, report)?;
+        step(11, "teams");
+        write_teams(conn, source, zone, now, report)?;
         if dry_run { Err(Abort::DryRun) } else { Ok(()) }
     });
     match outcome {
@@ -465,8 +469,65 @@ fn write_pr_reviews(
     Ok(())
 }
 
+fn write_workflows(
+    conn: &mut AnyConnection,
+    source: &PySource,
+    zone: Zone,
+    now: DateTime<Utc>,
+    report: &mut ImportReport,
+) -> Result<(), Abort> {
+    const TABLE: &str = "workflows";
+    let i = count(report, TABLE, "workflows", source.workflows.len());
+    for py in &source.workflows {
+        let versions: Vec<_> = source.workflow_versions.iter().filter(|v| v.workflow_id == py.id).collect();
+        match plan::workflow(py, &versions, zone, now) {
+            Ok(p) if crate::workflows::insert_kept(conn, &p.workflow, &p.versions)? == 0 => {
+                report.tables[i].already_present += 1;
+            }
+            Ok(_) => report.tables[i].imported += 1,
+            Err(reason) => {
+                report.skip(TABLE, &py.id, reason);
+                report.tables[i].skipped += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_teams(
+    conn: &mut AnyConnection,
+    source: &PySource,
+    zone: Zone,
+    now: DateTime<Utc>,
+    report: &mut ImportReport,
+) -> Result<(), Abort> {
+    const TABLE: &str = "teams";
+    let i = count(report, TABLE, "teams", source.teams.len());
+    let agents: Vec<String> = crate::schema::agents::table.select(crate::schema::agents::id).load(conn)?;
+    for py in &source.teams {
+        let members: Vec<_> = source.team_members.iter().filter(|m| m.team_id == py.id).collect();
+        match plan::team(py, &members, &agents, zone, now) {
+            Ok((team, warnings)) => {
+                if crate::teams::insert_kept(conn, &team)? == 0 {
+                    report.tables[i].already_present += 1;
+                    continue;
+                }
+                for w in warnings {
+                    report.warn(TABLE, &py.id, w);
+                }
+                report.tables[i].imported += 1;
+            }
+            Err(reason) => {
+                report.skip(TABLE, &py.id, reason);
+                report.tables[i].skipped += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Source tables read above, and bookkeeping with nothing to carry.
-const HANDLED: [&str; 12] = [
+const HANDLED: [&str; 16] = [
     "triggers",
     "project_paths",
     "fallback_chains",
@@ -477,6 +538,10 @@ const HANDLED: [&str; 12] = [
     "agents",
     "mcp_servers",
     "pr_reviews",
+    "teams",
+    "team_members",
+    "workflows",
+    "workflow_versions",
     "schema_version",
     "sqlite_sequence",
 ];
