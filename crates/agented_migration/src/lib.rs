@@ -16,5 +16,5 @@ pub mod service;
 
 pub use job::{ImportJob, ImportProgress, ImportStatus};
 pub use ports::{ImportFailure, Progress, PythonImporter};
-pub use report::{IdChange, ImportReport, NotImported, Skipped, TableCount, Warning};
+pub use report::{IdChange, ImportReport, NotImported, RowOutcome, Skipped, TableCount, Warning};
 pub use service::{ImportError, ImportService};

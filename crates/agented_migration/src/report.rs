@@ -65,6 +65,17 @@ pub struct IdChange {
     pub to: String,
 }
 
+/// What became of one row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowOutcome {
+    /// Written, with what changed or was left behind.
+    Written(Vec<String>),
+    /// Its id (or natural key) is here already: left as it is.
+    Present,
+    /// Left out, and why.
+    Skipped(String),
+}
+
 /// The whole account of one import.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ImportReport {
@@ -93,6 +104,43 @@ impl ImportReport {
     #[must_use]
     pub fn imported(&self) -> usize {
         self.tables.iter().map(|t| t.imported).sum()
+    }
+
+    /// Starts counting a source table's `read` rows going into `target_table`; its index for [`Self::record`].
+    pub fn begin(&mut self, source_table: &str, target_table: &str, read: usize) -> usize {
+        self.tables.push(TableCount {
+            source_table: source_table.into(),
+            target_table: target_table.into(),
+            read,
+            ..TableCount::default()
+        });
+        self.tables.len() - 1
+    }
+
+    /// Counts row `id` of the table `begin` answered `table` for, with its warnings or the reason it was skipped.
+    pub fn record(&mut self, table: usize, id: &str, outcome: RowOutcome) {
+        let source = self.tables.get(table).map(|t| t.source_table.clone()).unwrap_or_default();
+        match outcome {
+            RowOutcome::Written(warnings) => {
+                for w in warnings {
+                    self.warn(&source, id, w);
+                }
+                if let Some(t) = self.tables.get_mut(table) {
+                    t.imported += 1;
+                }
+            }
+            RowOutcome::Present => {
+                if let Some(t) = self.tables.get_mut(table) {
+                    t.already_present += 1;
+                }
+            }
+            RowOutcome::Skipped(reason) => {
+                self.skip(&source, id, reason);
+                if let Some(t) = self.tables.get_mut(table) {
+                    t.skipped += 1;
+                }
+            }
+        }
     }
 
     /// Records a row left out.
@@ -156,5 +204,36 @@ impl ImportReport {
             if self.dry_run { " would be imported" } else { " imported" }
         );
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_row_is_counted_once_with_its_warnings_or_its_reason_and_the_text_says_so() {
+        let mut r = ImportReport { source: "old.db".into(), dry_run: true, ..ImportReport::default() };
+        let t = r.begin("triggers", "triggers", 3);
+        r.record(t, "trig-a", RowOutcome::Written(vec!["group_id left out".into()]));
+        r.record(t, "trig-b", RowOutcome::Present);
+        r.record(t, "trig-c", RowOutcome::Skipped("a trigger named 'x' already exists here".into()));
+        assert_eq!(
+            r.tables,
+            [TableCount {
+                source_table: "triggers".into(),
+                target_table: "triggers".into(),
+                read: 3,
+                imported: 1,
+                already_present: 1,
+                skipped: 1
+            }]
+        );
+        assert_eq!(r.warnings[0].id, "trig-a");
+        assert_eq!(r.skipped[0].reason, "a trigger named 'x' already exists here");
+        assert_eq!(r.imported(), 1);
+        let text = r.to_text();
+        assert!(text.contains("triggers trig-c: a trigger named 'x' already exists here"), "{text}");
+        assert!(text.ends_with("dry run, nothing written: 1 row(s) would be imported\n"), "{text}");
     }
 }

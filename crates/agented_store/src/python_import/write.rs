@@ -8,7 +8,7 @@ use super::source::PySource;
 use crate::database::AnyConnection;
 use crate::schema::{accounts, backends, budgets, client_settings, execution_logs, executions, mcp_servers, triggers};
 use crate::{StoreError, per_backend};
-use agented_migration::{IdChange, ImportProgress, ImportReport, NotImported, TableCount};
+use agented_migration::{IdChange, ImportProgress, ImportReport, NotImported, RowOutcome};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use std::collections::{HashMap, HashSet};
@@ -81,14 +81,14 @@ pub(super) fn write(
     }
 }
 
-fn count(report: &mut ImportReport, source_table: &str, target_table: &str, read: usize) -> usize {
-    report.tables.push(TableCount {
-        source_table: source_table.into(),
-        target_table: target_table.into(),
-        read,
-        ..TableCount::default()
-    });
-    report.tables.len() - 1
+/// `Written` when `inserted` rows went in (with `warnings`), else `Present`.
+fn landed(inserted: usize, warnings: Vec<String>) -> RowOutcome {
+    if inserted > 0 { RowOutcome::Written(warnings) } else { RowOutcome::Present }
+}
+
+/// "Its trigger was not imported" unless `trigger` is here.
+fn with_trigger(known: &HashSet<String>, trigger: &str) -> Result<(), String> {
+    if known.contains(trigger) { Ok(()) } else { Err(format!("its trigger {trigger} was not imported")) }
 }
 
 /// Accounts; answers the ids of those here afterwards.
@@ -100,7 +100,7 @@ fn write_accounts(
     report: &mut ImportReport,
 ) -> Result<Vec<String>, Abort> {
     const TABLE: &str = "backend_accounts";
-    let i = count(report, TABLE, "accounts", source.accounts.len());
+    let i = report.begin(TABLE, "accounts", source.accounts.len());
     let backend_ids: HashSet<String> = backends::table.select(backends::id).load(conn)?.into_iter().collect();
     let existing: Vec<(String, String, String, bool)> = accounts::table
         .select((accounts::id, accounts::backend_id, accounts::name, accounts::is_default))
@@ -111,43 +111,29 @@ fn write_accounts(
     for py in &source.accounts {
         let id = plan::account_id(py.id);
         report.id_map.push(IdChange { source_table: TABLE.into(), from: py.id.to_string(), to: id.clone() });
-        if here.contains(&id) {
-            report.tables[i].already_present += 1;
-            continue;
-        }
-        let (mut row, warnings) = match plan::account(py, zone, now) {
-            Ok(planned) => planned,
-            Err(reason) => {
-                report.skip(TABLE, py.id.to_string(), reason);
-                report.tables[i].skipped += 1;
-                continue;
+        let outcome = if here.contains(&id) {
+            RowOutcome::Present
+        } else {
+            match plan::account(py, zone, now) {
+                Err(reason) => RowOutcome::Skipped(reason),
+                Ok((row, _)) if !backend_ids.contains(&row.backend_id) => {
+                    RowOutcome::Skipped(format!("no backend {} here", row.backend_id))
+                }
+                Ok((row, _)) if !names.insert((row.backend_id.clone(), row.name.clone())) => {
+                    RowOutcome::Skipped(format!("{} already has an account named '{}'", row.backend_id, row.name))
+                }
+                Ok((mut row, mut warnings)) => {
+                    if row.is_default && !defaults.insert(row.backend_id.clone()) {
+                        row.is_default = false;
+                        warnings.push(format!("imported as not default: {} has a default account", row.backend_id));
+                    }
+                    diesel::insert_into(accounts::table).values(&row).execute(conn)?;
+                    here.push(id);
+                    RowOutcome::Written(warnings)
+                }
             }
         };
-        if !backend_ids.contains(&row.backend_id) {
-            report.skip(TABLE, py.id.to_string(), format!("no backend {} here", row.backend_id));
-            report.tables[i].skipped += 1;
-            continue;
-        }
-        if !names.insert((row.backend_id.clone(), row.name.clone())) {
-            let reason = format!("{} already has an account named '{}'", row.backend_id, row.name);
-            report.skip(TABLE, py.id.to_string(), reason);
-            report.tables[i].skipped += 1;
-            continue;
-        }
-        if row.is_default && !defaults.insert(row.backend_id.clone()) {
-            row.is_default = false;
-            report.warn(
-                TABLE,
-                py.id.to_string(),
-                format!("imported as not default: {} has a default account", row.backend_id),
-            );
-        }
-        for w in warnings {
-            report.warn(TABLE, py.id.to_string(), w);
-        }
-        diesel::insert_into(accounts::table).values(&row).execute(conn)?;
-        here.push(id);
-        report.tables[i].imported += 1;
+        report.record(i, &py.id.to_string(), outcome);
     }
     Ok(here)
 }
@@ -161,50 +147,40 @@ fn write_triggers(
     accounts: &[String],
     report: &mut ImportReport,
 ) -> Result<HashSet<String>, Abort> {
-    const TABLE: &str = "triggers";
-    let i = count(report, TABLE, "triggers", source.triggers.len());
+    let i = report.begin("triggers", "triggers", source.triggers.len());
     let existing: Vec<(String, String)> = triggers::table.select((triggers::id, triggers::name)).load(conn)?;
     let mut known: HashSet<String> = existing.iter().map(|t| t.0.clone()).collect();
     let mut names: HashMap<String, String> = existing.into_iter().map(|(id, name)| (name, id)).collect();
     let mut chains = plan::chains(&source.chains);
     for py in &source.triggers {
         if known.contains(&py.id) {
-            report.tables[i].already_present += 1;
+            report.record(i, &py.id, RowOutcome::Present);
             continue;
         }
-        let mut chain = chains.remove(&py.id).unwrap_or_default();
-        chain.retain(|e| {
-            let kept = e.account_id.as_ref().is_none_or(|a| accounts.iter().any(|x| x == a.as_str()));
-            if !kept {
-                report.warn(
-                    TABLE,
-                    &py.id,
-                    format!("fallback entry {} left out: its account was not imported", e.backend_id),
-                );
-            }
-            kept
-        });
-        let planned = match plan::trigger(py, chain, zone, now) {
-            Ok(planned) => planned,
-            Err(reason) => {
-                report.skip(TABLE, &py.id, reason);
-                report.tables[i].skipped += 1;
-                continue;
-            }
+        let (chain, dropped): (Vec<_>, Vec<_>) = chains
+            .remove(&py.id)
+            .unwrap_or_default()
+            .into_iter()
+            .partition(|e| e.account_id.as_ref().is_none_or(|a| accounts.iter().any(|x| x == a.as_str())));
+        let outcome = match plan::trigger(py, chain, zone, now) {
+            Err(reason) => RowOutcome::Skipped(reason),
+            Ok(p) => match names.get(&p.trigger.settings.name) {
+                Some(other) => RowOutcome::Skipped(format!(
+                    "a trigger named '{}' already exists here ({other})",
+                    p.trigger.settings.name
+                )),
+                None => {
+                    crate::triggers::insert_kept(conn, &p.trigger)?;
+                    names.insert(p.trigger.settings.name.clone(), py.id.clone());
+                    known.insert(py.id.clone());
+                    let lost = dropped
+                        .iter()
+                        .map(|e| format!("fallback entry {} left out: its account was not imported", e.backend_id));
+                    RowOutcome::Written(p.warnings.into_iter().chain(lost).collect())
+                }
+            },
         };
-        if let Some(other) = names.get(&planned.trigger.settings.name) {
-            let reason = format!("a trigger named '{}' already exists here ({other})", planned.trigger.settings.name);
-            report.skip(TABLE, &py.id, reason);
-            report.tables[i].skipped += 1;
-            continue;
-        }
-        for w in planned.warnings {
-            report.warn(TABLE, &py.id, w);
-        }
-        crate::triggers::insert_kept(conn, &planned.trigger)?;
-        names.insert(planned.trigger.settings.name.clone(), py.id.clone());
-        known.insert(py.id.clone());
-        report.tables[i].imported += 1;
+        report.record(i, &py.id, outcome);
     }
     Ok(known)
 }
@@ -217,38 +193,23 @@ fn write_paths(
     now: DateTime<Utc>,
     report: &mut ImportReport,
 ) -> Result<(), Abort> {
-    const TABLE: &str = "project_paths";
-    let i = count(report, TABLE, "trigger_paths", source.paths.len());
+    let i = report.begin("project_paths", "trigger_paths", source.paths.len());
     let mut seen = HashSet::new();
     for py in &source.paths {
-        let id = py.id.to_string();
-        let planned = if known.contains(&py.trigger_id) {
-            plan::path(py)
-        } else {
-            Err(format!("its trigger {} was not imported", py.trigger_id))
-        };
-        let (path, note) = match planned {
-            Ok(planned) => planned,
-            Err(reason) => {
-                report.skip(TABLE, id, reason);
-                report.tables[i].skipped += 1;
-                continue;
+        let outcome = match with_trigger(known, &py.trigger_id).and_then(|()| plan::path(py)) {
+            Err(reason) => RowOutcome::Skipped(reason),
+            Ok((path, _)) if !seen.insert((py.trigger_id.clone(), path.as_str().to_owned())) => {
+                RowOutcome::Skipped(format!("{} is already a path of {}", path.as_str(), py.trigger_id))
+            }
+            Ok((path, note)) => {
+                let at = py.created_at.as_deref().and_then(|t| plan::time(t, zone)).unwrap_or(now);
+                landed(
+                    crate::triggers::insert_path(conn, &py.trigger_id, &path, at.naive_utc())?,
+                    note.into_iter().collect(),
+                )
             }
         };
-        if !seen.insert((py.trigger_id.clone(), path.as_str().to_owned())) {
-            report.skip(TABLE, id, format!("{} is already a path of {}", path.as_str(), py.trigger_id));
-            report.tables[i].skipped += 1;
-            continue;
-        }
-        let at = py.created_at.as_deref().and_then(|t| plan::time(t, zone)).unwrap_or(now);
-        if crate::triggers::insert_path(conn, &py.trigger_id, &path, at.naive_utc())? == 0 {
-            report.tables[i].already_present += 1;
-            continue;
-        }
-        if let Some(note) = note {
-            report.warn(TABLE, id, note);
-        }
-        report.tables[i].imported += 1;
+        report.record(i, &py.id.to_string(), outcome);
     }
     Ok(())
 }
@@ -261,37 +222,26 @@ fn write_executions(
     accounts: &[String],
     report: &mut ImportReport,
 ) -> Result<(), Abort> {
-    const TABLE: &str = "execution_logs";
-    let i = count(report, TABLE, "executions", source.executions.len());
+    let i = report.begin("execution_logs", "executions", source.executions.len());
     for py in &source.executions {
-        let planned = if known.contains(&py.trigger_id) {
-            plan::execution(py, zone, accounts)
-        } else {
-            Err(format!("its trigger {} was not imported", py.trigger_id))
-        };
-        let planned = match planned {
-            Ok(planned) => planned,
-            Err(reason) => {
-                report.skip(TABLE, &py.execution_id, reason);
-                report.tables[i].skipped += 1;
-                continue;
+        let outcome = match with_trigger(known, &py.trigger_id).and_then(|()| plan::execution(py, zone, accounts)) {
+            Err(reason) => RowOutcome::Skipped(reason),
+            Ok(p) => {
+                let inserted = per_backend!(&mut *conn, |c| diesel::insert_into(executions::table)
+                    .values(&p.row)
+                    .on_conflict_do_nothing()
+                    .execute(c))?;
+                if inserted > 0 {
+                    for chunk in p.logs.chunks(LOG_BATCH) {
+                        per_backend!(&mut *conn, |c| diesel::insert_into(execution_logs::table)
+                            .values(chunk)
+                            .execute(c))?;
+                    }
+                }
+                landed(inserted, p.warnings)
             }
         };
-        let inserted = per_backend!(&mut *conn, |c| diesel::insert_into(executions::table)
-            .values(&planned.row)
-            .on_conflict_do_nothing()
-            .execute(c))?;
-        if inserted == 0 {
-            report.tables[i].already_present += 1;
-            continue;
-        }
-        for chunk in planned.logs.chunks(LOG_BATCH) {
-            per_backend!(&mut *conn, |c| diesel::insert_into(execution_logs::table).values(chunk).execute(c))?;
-        }
-        for w in planned.warnings {
-            report.warn(TABLE, &py.execution_id, w);
-        }
-        report.tables[i].imported += 1;
+        report.record(i, &py.execution_id, outcome);
     }
     Ok(())
 }
@@ -305,7 +255,7 @@ fn write_budgets(
     report: &mut ImportReport,
 ) -> Result<(), Abort> {
     const TABLE: &str = "budget_limits";
-    let i = count(report, TABLE, "budgets", source.budgets.len());
+    let i = report.begin(TABLE, "budgets", source.budgets.len());
     let existing: Vec<(String, String, Option<String>, String)> =
         budgets::table.select((budgets::id, budgets::scope, budgets::entity_id, budgets::period)).load(conn)?;
     let ids: HashSet<String> = existing.iter().map(|b| b.0.clone()).collect();
@@ -314,29 +264,24 @@ fn write_budgets(
     for py in &source.budgets {
         let id = plan::budget_id(py.id);
         report.id_map.push(IdChange { source_table: TABLE.into(), from: py.id.to_string(), to: id.clone() });
-        if ids.contains(&id) {
-            report.tables[i].already_present += 1;
-            continue;
-        }
-        let planned = plan::budget(py, zone, now).and_then(|row| {
-            if !known.contains(&py.entity_id) {
-                return Err(format!("its trigger {} was not imported", py.entity_id));
+        let outcome = if ids.contains(&id) {
+            RowOutcome::Present
+        } else {
+            match plan::budget(py, zone, now).and_then(|row| with_trigger(known, &py.entity_id).map(|()| row)) {
+                Err(reason) => RowOutcome::Skipped(reason),
+                Ok(row) if !scopes.insert((row.scope.clone(), row.entity_id.clone(), row.period.clone())) => {
+                    RowOutcome::Skipped(format!(
+                        "a {} budget of trigger {} already exists here",
+                        row.period, py.entity_id
+                    ))
+                }
+                Ok(row) => {
+                    diesel::insert_into(budgets::table).values(&row).execute(conn)?;
+                    RowOutcome::Written(Vec::new())
+                }
             }
-            if !scopes.insert((row.scope.clone(), row.entity_id.clone(), row.period.clone())) {
-                return Err(format!("a {} budget of trigger {} already exists here", row.period, py.entity_id));
-            }
-            Ok(row)
-        });
-        match planned {
-            Ok(row) => {
-                diesel::insert_into(budgets::table).values(&row).execute(conn)?;
-                report.tables[i].imported += 1;
-            }
-            Err(reason) => {
-                report.skip(TABLE, py.id.to_string(), reason);
-                report.tables[i].skipped += 1;
-            }
-        }
+        };
+        report.record(i, &py.id.to_string(), outcome);
     }
     Ok(())
 }
@@ -348,36 +293,31 @@ fn write_settings(
     now: DateTime<Utc>,
     report: &mut ImportReport,
 ) -> Result<(), Abort> {
-    const TABLE: &str = "settings";
-    let i = count(report, TABLE, "client_settings", source.settings.len());
+    let i = report.begin("settings", "client_settings", source.settings.len());
     for py in &source.settings {
         let checked = agented_settings::SettingKey::parse(&py.key).map_err(|e| format!("key {e}")).and_then(|key| {
             agented_settings::SettingValue::parse(py.value.clone().unwrap_or_default())
                 .map(|value| (key, value))
                 .map_err(|e| format!("value {e}"))
         });
-        let (key, value) = match checked {
-            Ok(kv) => kv,
-            Err(reason) => {
-                report.skip(TABLE, &py.key, reason);
-                report.tables[i].skipped += 1;
-                continue;
+        let outcome = match checked {
+            Err(reason) => RowOutcome::Skipped(reason),
+            Ok((key, value)) => {
+                let row = crate::client_settings::SettingRow {
+                    key: key.as_str().to_owned(),
+                    value: value.as_str().to_owned(),
+                    updated_at: now.naive_utc(),
+                };
+                landed(
+                    per_backend!(&mut *conn, |c| diesel::insert_into(client_settings::table)
+                        .values(&row)
+                        .on_conflict_do_nothing()
+                        .execute(c))?,
+                    Vec::new(),
+                )
             }
         };
-        let row = crate::client_settings::SettingRow {
-            key: key.as_str().to_owned(),
-            value: value.as_str().to_owned(),
-            updated_at: now.naive_utc(),
-        };
-        let inserted = per_backend!(&mut *conn, |c| diesel::insert_into(client_settings::table)
-            .values(&row)
-            .on_conflict_do_nothing()
-            .execute(c))?;
-        if inserted == 0 {
-            report.tables[i].already_present += 1;
-        } else {
-            report.tables[i].imported += 1;
-        }
+        report.record(i, &py.key, outcome);
     }
     Ok(())
 }
@@ -389,17 +329,13 @@ fn write_agents(
     now: DateTime<Utc>,
     report: &mut ImportReport,
 ) -> Result<(), Abort> {
-    const TABLE: &str = "agents";
-    let i = count(report, TABLE, "agents", source.agents.len());
+    let i = report.begin("agents", "agents", source.agents.len());
     for py in &source.agents {
-        match plan::agent(py, zone, now) {
-            Ok(agent) if crate::agents::insert_kept(conn, &agent)? == 0 => report.tables[i].already_present += 1,
-            Ok(_) => report.tables[i].imported += 1,
-            Err(reason) => {
-                report.skip(TABLE, &py.id, reason);
-                report.tables[i].skipped += 1;
-            }
-        }
+        let outcome = match plan::agent(py, zone, now) {
+            Err(reason) => RowOutcome::Skipped(reason),
+            Ok(agent) => landed(crate::agents::insert_kept(conn, &agent)?, Vec::new()),
+        };
+        report.record(i, &py.id, outcome);
     }
     Ok(())
 }
@@ -411,30 +347,24 @@ fn write_mcp_servers(
     now: DateTime<Utc>,
     report: &mut ImportReport,
 ) -> Result<(), Abort> {
-    const TABLE: &str = "mcp_servers";
-    let i = count(report, TABLE, "mcp_servers", source.mcp_servers.len());
+    let i = report.begin("mcp_servers", "mcp_servers", source.mcp_servers.len());
     let existing: Vec<(String, String)> = mcp_servers::table.select((mcp_servers::id, mcp_servers::name)).load(conn)?;
     for py in &source.mcp_servers {
-        if existing.iter().any(|(id, _)| id == &py.id) {
-            report.tables[i].already_present += 1;
-            continue;
-        }
-        let planned = plan::mcp_server(py, zone, now).and_then(|server| {
-            match existing.iter().find(|(_, name)| name == &server.name) {
-                Some((other, _)) => Err(format!("an MCP server named '{}' already exists here ({other})", server.name)),
-                None => Ok(server),
+        let outcome = if existing.iter().any(|(id, _)| id == &py.id) {
+            RowOutcome::Present
+        } else {
+            match plan::mcp_server(py, zone, now) {
+                Err(reason) => RowOutcome::Skipped(reason),
+                Ok(server) => match existing.iter().find(|(_, name)| name == &server.name) {
+                    Some((other, _)) => RowOutcome::Skipped(format!(
+                        "an MCP server named '{}' already exists here ({other})",
+                        server.name
+                    )),
+                    None => landed(crate::mcp_servers::insert_kept(conn, &server)?, Vec::new()),
+                },
             }
-        });
-        match planned {
-            Ok(server) => {
-                crate::mcp_servers::insert_kept(conn, &server)?;
-                report.tables[i].imported += 1;
-            }
-            Err(reason) => {
-                report.skip(TABLE, &py.id, reason);
-                report.tables[i].skipped += 1;
-            }
-        }
+        };
+        report.record(i, &py.id, outcome);
     }
     Ok(())
 }
@@ -447,24 +377,13 @@ fn write_pr_reviews(
     known: &HashSet<String>,
     report: &mut ImportReport,
 ) -> Result<(), Abort> {
-    const TABLE: &str = "pr_reviews";
-    let i = count(report, TABLE, "pr_reviews", source.pr_reviews.len());
+    let i = report.begin("pr_reviews", "pr_reviews", source.pr_reviews.len());
     for py in &source.pr_reviews {
-        let planned = if known.contains(&py.trigger_id) {
-            plan::pr_review(py, zone, now)
-        } else {
-            Err(format!("its trigger {} was not imported", py.trigger_id))
+        let outcome = match with_trigger(known, &py.trigger_id).and_then(|()| plan::pr_review(py, zone, now)) {
+            Err(reason) => RowOutcome::Skipped(reason),
+            Ok(review) => landed(crate::pr_reviews::insert_kept(conn, &review)?, Vec::new()),
         };
-        match planned {
-            Ok(review) if crate::pr_reviews::insert_kept(conn, &review)? == 0 => {
-                report.tables[i].already_present += 1;
-            }
-            Ok(_) => report.tables[i].imported += 1,
-            Err(reason) => {
-                report.skip(TABLE, py.id.to_string(), reason);
-                report.tables[i].skipped += 1;
-            }
-        }
+        report.record(i, &py.id.to_string(), outcome);
     }
     Ok(())
 }
@@ -476,20 +395,14 @@ fn write_workflows(
     now: DateTime<Utc>,
     report: &mut ImportReport,
 ) -> Result<(), Abort> {
-    const TABLE: &str = "workflows";
-    let i = count(report, TABLE, "workflows", source.workflows.len());
+    let i = report.begin("workflows", "workflows", source.workflows.len());
     for py in &source.workflows {
         let versions: Vec<_> = source.workflow_versions.iter().filter(|v| v.workflow_id == py.id).collect();
-        match plan::workflow(py, &versions, zone, now) {
-            Ok(p) if crate::workflows::insert_kept(conn, &p.workflow, &p.versions)? == 0 => {
-                report.tables[i].already_present += 1;
-            }
-            Ok(_) => report.tables[i].imported += 1,
-            Err(reason) => {
-                report.skip(TABLE, &py.id, reason);
-                report.tables[i].skipped += 1;
-            }
-        }
+        let outcome = match plan::workflow(py, &versions, zone, now) {
+            Err(reason) => RowOutcome::Skipped(reason),
+            Ok(p) => landed(crate::workflows::insert_kept(conn, &p.workflow, &p.versions)?, Vec::new()),
+        };
+        report.record(i, &py.id, outcome);
     }
     Ok(())
 }
@@ -501,27 +414,15 @@ fn write_teams(
     now: DateTime<Utc>,
     report: &mut ImportReport,
 ) -> Result<(), Abort> {
-    const TABLE: &str = "teams";
-    let i = count(report, TABLE, "teams", source.teams.len());
+    let i = report.begin("teams", "teams", source.teams.len());
     let agents: Vec<String> = crate::schema::agents::table.select(crate::schema::agents::id).load(conn)?;
     for py in &source.teams {
         let members: Vec<_> = source.team_members.iter().filter(|m| m.team_id == py.id).collect();
-        match plan::team(py, &members, &agents, zone, now) {
-            Ok((team, warnings)) => {
-                if crate::teams::insert_kept(conn, &team)? == 0 {
-                    report.tables[i].already_present += 1;
-                    continue;
-                }
-                for w in warnings {
-                    report.warn(TABLE, &py.id, w);
-                }
-                report.tables[i].imported += 1;
-            }
-            Err(reason) => {
-                report.skip(TABLE, &py.id, reason);
-                report.tables[i].skipped += 1;
-            }
-        }
+        let outcome = match plan::team(py, &members, &agents, zone, now) {
+            Err(reason) => RowOutcome::Skipped(reason),
+            Ok((team, warnings)) => landed(crate::teams::insert_kept(conn, &team)?, warnings),
+        };
+        report.record(i, &py.id, outcome);
     }
     Ok(())
 }
