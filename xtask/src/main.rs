@@ -158,7 +158,10 @@ fn rust_tests(sh: &Shell, sqlite: bool) -> Result<()> {
         // Every test file of the store's port suite, the API tests, and the worker processes
         // (which on PostgreSQL each get a data folder of their own, as on separate hosts).
         let mut targets: Vec<String> = std::fs::read_dir(root().join("crates/agented_store/tests"))?
-            .filter_map(|e| e.ok()?.path().file_stem()?.to_str().map(str::to_owned))
+            .filter_map(|e| {
+                let path = e.ok()?.path();
+                (path.extension()? == "rs").then(|| path.file_stem()?.to_str().map(str::to_owned))?
+            })
             .collect();
         targets.extend(["api".to_owned(), "workers".to_owned()]);
         targets.sort();
