@@ -67,10 +67,12 @@ impl PythonImporter for StoreImporter {
         })
         .await
         .map_err(|e| ImportFailure::Failed(format!("the import stopped: {e}")))?;
+        // The uploader knows the file as "the uploaded file", not by the server's path for it.
+        let said = |e: &ImportError| e.to_string().replace(&upload.display().to_string(), "the uploaded file");
         outcome.map_err(|e| match e {
-            ImportError::Store(_) => ImportFailure::Failed(e.to_string()),
+            ImportError::Store(_) => ImportFailure::Failed(said(&e)),
             ImportError::Unreadable(_) | ImportError::NotAgented(_) | ImportError::Schema { .. } => {
-                ImportFailure::Refused(e.to_string())
+                ImportFailure::Refused(said(&e))
             }
         })
     }

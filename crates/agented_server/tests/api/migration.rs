@@ -85,7 +85,7 @@ async fn bad_uploads_are_refused_clearly_and_write_nothing() {
 
     let foreign = import(&app, b"SQLite format 3\0 but not really".to_vec(), false).await;
     assert_eq!(foreign["status"], "failed");
-    assert!(foreign["error"].as_str().unwrap().contains("cannot read"), "{foreign}");
+    assert_eq!(foreign["error"], "cannot read the uploaded file: file is not a database", "no server path: {foreign}");
     assert!(foreign["report"].is_null());
 
     let reader = app.create_key("reader", "read").await;
