@@ -38,6 +38,9 @@ pub fn run(
     Ok(report.to_text())
 }
 
+/// How a report and an error name an upload.
+const UPLOAD: &str = "the uploaded file";
+
 /// The import port over this installation's store: the upload is read on the
 /// blocking pool and removed when done, whatever the outcome.
 #[derive(Debug, Clone)]
@@ -68,8 +71,8 @@ impl PythonImporter for StoreImporter {
         .await
         .map_err(|e| ImportFailure::Failed(format!("the import stopped: {e}")))?;
         // The uploader knows the file as "the uploaded file", not by the server's path for it.
-        let said = |e: &ImportError| e.to_string().replace(&upload.display().to_string(), "the uploaded file");
-        outcome.map_err(|e| match e {
+        let said = |e: &ImportError| e.to_string().replace(&upload.display().to_string(), UPLOAD);
+        outcome.map(|report| ImportReport { source: UPLOAD.into(), ..report }).map_err(|e| match e {
             ImportError::Store(_) => ImportFailure::Failed(said(&e)),
             ImportError::Unreadable(_) | ImportError::NotAgented(_) | ImportError::Schema { .. } => {
                 ImportFailure::Refused(said(&e))

@@ -58,6 +58,7 @@ async fn the_originals_database_is_uploaded_imported_once_and_its_triggers_liste
     assert_eq!(job["progress"]["done"], job["progress"]["total"]);
     assert_eq!(imported(&job, "execution_logs"), 16);
     assert_eq!(job["report"]["timezone"].as_str().unwrap().get(..9), Some("UTC+09:00"));
+    assert_eq!(job["report"]["source"], "the uploaded file", "no server path in the report");
     let (_, list) = send(&app, Method::GET, "/admin/triggers", None).await;
     let names: Vec<&str> = list["triggers"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     for name in ["Deploy Hook", "Monthly Cost Review", "Weekly Report (Berlin)", "Weekly Security Audit"] {

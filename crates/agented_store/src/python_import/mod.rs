@@ -1,7 +1,7 @@
-//! Importing the Python Agented's SQLite database: triggers (paths, schedules,
-//! webhook secrets, fallback chains), executions with their logs, backend
-//! accounts and budget limits, into this installation's store (SQLite or
-//! PostgreSQL).
+//! Importing the Python Agented's SQLite database into this installation's
+//! store (SQLite or PostgreSQL): triggers (paths, schedules, webhook secrets,
+//! fallback chains), executions with their logs, backend accounts, budget
+//! limits, settings, agents, MCP servers, PR reviews, workflows and teams.
 //!
 //! The source is opened read-only and immutable, read whole and checked first:
 //! a file that is not the original's database, or another schema version, is
