@@ -112,13 +112,17 @@ fn optional(value: Option<String>, current: Option<String>) -> Option<String> {
 }
 
 /// The id the Python Agented's account `n` has here once imported: `acct-py{n}`.
-///
-/// # Panics
-/// Never: `acct-py` and digits always form an id.
 #[must_use]
-pub fn imported_account_id(n: u64) -> AccountId {
-    #[expect(clippy::expect_used, reason = "a prefix and digits are always a valid id")]
-    AccountId::parse(&format!("acct-py{n}")).expect("acct-py and digits form an id")
+pub fn imported_account_text(n: u64) -> String {
+    format!("acct-py{n}")
+}
+
+/// [`imported_account_text`] as an id.
+///
+/// # Errors
+/// None in practice: `acct-py` and digits always form an id.
+pub fn imported_account_id(n: u64) -> Result<AccountId, agented_kernel::IdError> {
+    AccountId::parse(&imported_account_text(n))
 }
 
 /// An account id as a client gives it: Agented's `acct-…`, or the Python
@@ -128,7 +132,7 @@ pub fn imported_account_id(n: u64) -> AccountId {
 /// When it is neither.
 pub fn account_ref(raw: &str) -> Result<AccountId, agented_kernel::IdError> {
     match raw.parse::<u64>() {
-        Ok(n) => Ok(imported_account_id(n)),
+        Ok(n) => imported_account_id(n),
         Err(_) => AccountId::parse(raw),
     }
 }

@@ -17,7 +17,9 @@ pub mod rate_limit;
 mod service;
 pub mod usage;
 
-pub use accounts::{Account, AccountDraft, AccountPatch, AccountUsage, account_ref, imported_account_id};
+pub use accounts::{
+    Account, AccountDraft, AccountPatch, AccountUsage, account_ref, imported_account_id, imported_account_text,
+};
 pub use budgets::{Budget, BudgetDraft, BudgetLevel, BudgetPatch, BudgetScope, BudgetState, RunScope};
 pub use chain::{AttemptEnd, ChainEnd, ChainRun, ChainStep, EntryFacts};
 pub use period::{BudgetPeriod, Window};

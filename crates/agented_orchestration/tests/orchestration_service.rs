@@ -343,6 +343,6 @@ async fn a_rate_limit_is_cleared_by_the_account_alone_and_an_unknown_account_is_
     let acct = w.o.create_account("backend-claude", account("team", true, None)).await.unwrap();
     let cleared = w.o.clear_rate_limit_of(&acct.id).await.unwrap();
     assert_eq!(cleared.id, acct.id);
-    let unknown = agented_orchestration::imported_account_id(99);
+    let unknown = agented_orchestration::imported_account_id(99).unwrap();
     assert!(matches!(w.o.clear_rate_limit_of(&unknown).await, Err(OrchestrationError::NotFound(_))));
 }

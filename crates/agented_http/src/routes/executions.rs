@@ -28,6 +28,13 @@ pub struct ExecutionList {
     pub total_count: u64,
 }
 
+impl ExecutionList {
+    /// A page of `items` out of `total`.
+    pub(crate) fn of(items: Vec<agented_executions::Execution>, total: u64) -> Self {
+        Self { executions: items.into_iter().map(ExecutionView::from).collect(), total, total_count: total }
+    }
+}
+
 /// Filters and paging.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -146,11 +153,7 @@ pub async fn list_executions(
         until: query.until,
     };
     let (items, total) = state.runs.list(&filter, page).await?;
-    Ok(HttpResponse::Ok().json(ExecutionList {
-        executions: items.into_iter().map(ExecutionView::from).collect(),
-        total,
-        total_count: total,
-    }))
+    Ok(HttpResponse::Ok().json(ExecutionList::of(items, total)))
 }
 
 /// One execution with its stdout and stderr; `?q=` keeps matching lines only.

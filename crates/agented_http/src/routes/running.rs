@@ -35,11 +35,7 @@ pub async fn running_executions(state: web::Data<AppState>) -> Result<HttpRespon
     let filter = ExecutionFilter { status: Some(ExecutionStatus::Running), ..ExecutionFilter::default() };
     let page = Page::new(Some(MAX_RUNNING), None).map_err(|e| ApiError::bad_request("invalid_page", e.to_string()))?;
     let (items, total) = state.runs.list(&filter, page).await?;
-    Ok(HttpResponse::Ok().json(ExecutionList {
-        executions: items.into_iter().map(ExecutionView::from).collect(),
-        total,
-        total_count: total,
-    }))
+    Ok(HttpResponse::Ok().json(ExecutionList::of(items, total)))
 }
 
 /// The trigger's running execution: `{running: false}` or `{running: true, execution}`.

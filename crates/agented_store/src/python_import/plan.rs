@@ -90,7 +90,7 @@ pub fn time(text: &str, zone: Zone) -> Option<DateTime<Utc>> {
 /// The id an original account gets here (its integer id does not fit `acct-…` alone).
 #[must_use]
 pub fn account_id(original: i64) -> String {
-    agented_orchestration::imported_account_id(original.unsigned_abs()).to_string()
+    agented_orchestration::imported_account_text(original.unsigned_abs())
 }
 
 /// The id an original budget limit gets here.
@@ -189,7 +189,7 @@ pub fn trigger(
 pub fn chains(entries: &[super::source::PyChainEntry]) -> HashMap<String, Vec<FallbackEntry>> {
     let mut out: HashMap<String, Vec<FallbackEntry>> = HashMap::new();
     for e in entries.iter().filter(|e| e.entity_type == "trigger") {
-        let account_id = e.account_id.map(|a| agented_orchestration::imported_account_id(a.unsigned_abs()));
+        let account_id = e.account_id.and_then(|a| agented_orchestration::imported_account_id(a.unsigned_abs()).ok());
         out.entry(e.entity_id.clone())
             .or_default()
             .push(FallbackEntry { backend_id: format!("backend-{}", e.backend_type), account_id });

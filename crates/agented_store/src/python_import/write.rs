@@ -4,7 +4,7 @@
 //! it runs.
 
 use super::plan::{self, Zone};
-use super::source::PySource;
+use super::source::{PySource, READ_TABLES};
 use crate::database::AnyConnection;
 use crate::schema::{accounts, backends, budgets, client_settings, execution_logs, executions, mcp_servers, triggers};
 use crate::{StoreError, per_backend};
@@ -427,25 +427,8 @@ fn write_teams(
     Ok(())
 }
 
-/// Source tables read above, and bookkeeping with nothing to carry.
-const HANDLED: [&str; 16] = [
-    "triggers",
-    "project_paths",
-    "fallback_chains",
-    "execution_logs",
-    "backend_accounts",
-    "budget_limits",
-    "settings",
-    "agents",
-    "mcp_servers",
-    "pr_reviews",
-    "teams",
-    "team_members",
-    "workflows",
-    "workflow_versions",
-    "schema_version",
-    "sqlite_sequence",
-];
+/// Bookkeeping tables, with nothing to carry (the tables read are `source::READ_TABLES`).
+const BOOKKEEPING: [&str; 2] = ["schema_version", "sqlite_sequence"];
 
 /// Why a table with rows was not imported.
 fn reason(table: &str) -> String {
@@ -483,7 +466,9 @@ pub(super) fn not_imported(source: &PySource) -> Vec<NotImported> {
     source
         .row_counts
         .iter()
-        .filter(|(table, rows)| *rows > 0 && !HANDLED.contains(&table.as_str()))
+        .filter(|(table, rows)| {
+            *rows > 0 && !READ_TABLES.contains(&table.as_str()) && !BOOKKEEPING.contains(&table.as_str())
+        })
         .map(|(table, rows)| NotImported { source_table: table.clone(), rows: *rows, reason: reason(table) })
         .collect()
 }
