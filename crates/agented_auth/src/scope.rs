@@ -28,9 +28,17 @@ impl ApiScope {
     pub fn permits(self, method: &str, path: &str) -> bool {
         match self {
             Self::Admin => true,
-            Self::Read => is_read_operation(method, path),
+            Self::Read => is_read_operation(method, path) && !is_admin_only(path),
         }
     }
+}
+
+/// Paths only admin keys may call, reads included: interactive sessions, whose
+/// output may show anything a terminal shows.
+#[must_use]
+pub fn is_admin_only(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    matches!(segments.as_slice(), ["", "admin", "sessions", ..] | ["", "api", "projects", _, "sessions", ..])
 }
 
 /// Whether a request only reads: GET and HEAD, and minting a stream token,
@@ -87,6 +95,11 @@ mod tests {
             assert!(!ApiScope::Read.permits("POST", path), "{path}");
         }
         assert!(!ApiScope::Read.permits("DELETE", "/admin/executions/exec-x/stream-token"));
+        for path in ["/admin/sessions", "/admin/sessions/sess-1/output", "/api/projects/proj-1/sessions/"] {
+            assert!(!ApiScope::Read.permits("GET", path), "{path}");
+            assert!(ApiScope::Admin.permits("GET", path), "{path}");
+        }
+        assert!(ApiScope::Read.permits("GET", "/api/projects/proj-1/planning-sessions"));
     }
 
     #[test]

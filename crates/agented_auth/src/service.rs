@@ -91,9 +91,12 @@ impl ApiKeyService {
     /// Whether `principal` may use `method` on `path` (the decoded path the router matches).
     ///
     /// # Errors
-    /// [`AuthError::Forbidden`] for a `read` key on anything but reading.
+    /// [`AuthError::Forbidden`] for a `read` key on anything but reading, or on an admin-only read.
     pub fn authorize(principal: &Principal, method: &str, path: &str) -> Result<(), AuthError> {
-        if principal.scope.permits(method, path) {
+        // A stream token opens the one stream it was issued for (the gate checked the path), and
+        // only an admin key can have a token issued for an admin-only stream.
+        let token_stream = matches!(principal.credential, Credential::StreamToken(_)) && method == "GET";
+        if token_stream || principal.scope.permits(method, path) {
             Ok(())
         } else {
             Err(AuthError::Forbidden { scope: principal.scope.as_str(), method: method.to_owned() })

@@ -10,9 +10,9 @@ macro_rules! route_table {
         use crate::routes::{
             accounts, agents, api_keys, audit, backends, budget_limits, budgets, client_settings, context, deliveries,
             events, executions, follow_ups, health, history, imports, mcp_servers, metrics, notifiers, phases,
-            planning, plugins, pr_reviews, project_tooling, projects, research, running, schedules, session, streams,
-            teams, tooling_items, tooling_preview, triggers, usage, webhooks, workers, workflow_runs, workflows,
-            workspaces,
+            planning, plugins, pr_reviews, project_sessions, project_tooling, projects, research, running, schedules,
+            session, sessions, streams, teams, tooling_items, tooling_preview, triggers, usage, webhooks, workers,
+            workflow_runs, workflows, workspaces,
         };
         use actix_web::middleware::from_fn;
 
@@ -40,6 +40,17 @@ macro_rules! route_table {
                 .service(imports::start_import)
                 .service(imports::list_imports)
                 .service(imports::get_import)
+                .service(sessions::list_sessions)
+                .service(sessions::open_session)
+                .service(sessions::get_session)
+                .service(sessions::session_output)
+                .service(sessions::session_input)
+                .service(sessions::resize_session)
+                .service(sessions::stop_session)
+                .service(sessions::pause_session)
+                .service(sessions::resume_session)
+                .service(sessions::session_stream_token)
+                .service(sessions::stream_session)
                 .service(streams::stream_token)
                 .service(streams::events_token)
                 .service(events::list_events)
@@ -227,6 +238,15 @@ macro_rules! route_table {
                 .service(context::put_research)
                 .service(context::delete_research)
                 .service(research::research_templates)
+                .service(project_sessions::invoke_planning)
+                .service(project_sessions::list_project_sessions)
+                .service(project_sessions::open_project_session)
+                .service(project_sessions::stream_project_session)
+                .service(project_sessions::project_session_output)
+                .service(project_sessions::project_session_input)
+                .service(project_sessions::stop_project_session)
+                .service(project_sessions::pause_project_session)
+                .service(project_sessions::resume_project_session)
                 .service(planning::start_session)
                 .service(planning::list_sessions)
                 .service(planning::get_session)

@@ -69,6 +69,8 @@ pub struct AppState {
     pub settings: agented_settings::SettingsService,
     /// Imports of the Python Agented's database.
     pub imports: agented_migration::ImportService,
+    /// Interactive terminal sessions.
+    pub sessions: agented_sessions::SessionService,
     /// Where uploads wait for their import (private to the server).
     pub import_dir: std::path::PathBuf,
 }

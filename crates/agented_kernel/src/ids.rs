@@ -198,6 +198,11 @@ prefixed_id!(
     ImportId, "imp-", "import"
 );
 
+prefixed_id!(
+    /// An interactive terminal session: `sess-` + 6 lowercase alphanumerics.
+    SessionId, "sess-", "session"
+);
+
 /// An execution id: `exec-{trigger_id}-{YYYYMMDDTHHMMSS}-{4 chars}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

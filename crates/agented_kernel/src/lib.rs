@@ -21,7 +21,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use health::{BoxFuture, ComponentHealth, ComponentState, DatabaseHealth, HealthError, Readiness, ReadinessReport};
 pub use ids::{
     AccountId, AgentId, BudgetId, ExecutionId, IdError, ImportId, McpServerId, NotifierId, PlanningId, PluginId,
-    ProjectId, TeamId, TriggerId, WorkerId, WorkflowId, WorkflowRunId,
+    ProjectId, SessionId, TeamId, TriggerId, WorkerId, WorkflowId, WorkflowRunId,
 };
 pub use notice::{NoNotices, Notice, NoticeEvent, NoticeValue, Notices, RecordedNotices};
 pub use pagination::{Page, PageError};

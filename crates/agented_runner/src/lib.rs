@@ -14,6 +14,7 @@ pub mod mcp_stdio;
 mod outcome;
 pub mod probe;
 pub mod process;
+pub mod pty;
 pub mod recovery;
 mod runner;
 pub mod sandbox;
@@ -25,6 +26,7 @@ pub mod writer;
 
 pub use bus::MemoryLogBus;
 pub use probe::PathProbe;
+pub use pty::{PtyOptions, PtyTerminals};
 pub use recovery::{kill_marked, marked_processes, recover};
 pub use runner::{Runner, RunnerOptions, RunnerPorts};
 pub use workflow::{DriverOptions, DriverPorts, WorkflowDriver};

@@ -24,15 +24,22 @@ const KILL_ROUNDS: usize = 5;
 /// Every process on this host (that we may read) carrying a run marker, by execution id.
 #[must_use]
 pub fn marked_processes() -> BTreeMap<String, Vec<i32>> {
-    let prefix = format!("{MARKER}=");
+    processes_marked(MARKER)
+}
+
+/// Every process on this host (that we may read) whose environment sets
+/// `marker`, by the marker's value.
+#[must_use]
+pub fn processes_marked(marker: &str) -> BTreeMap<String, Vec<i32>> {
+    let prefix = format!("{marker}=");
     let own = i32::try_from(std::process::id()).unwrap_or(0);
     let mut found: BTreeMap<String, Vec<i32>> = BTreeMap::new();
     let Ok(entries) = std::fs::read_dir("/proc") else { return found };
     for pid in entries.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok()).filter(|p| *p != own) {
         // Another user's process, or one that just exited: not ours to find.
         let Ok(env) = std::fs::read(format!("/proc/{pid}/environ")) else { continue };
-        let marker = env.split(|&b| b == 0).find_map(|kv| kv.strip_prefix(prefix.as_bytes()));
-        if let Some(id) = marker.and_then(|id| std::str::from_utf8(id).ok()) {
+        let value = env.split(|&b| b == 0).find_map(|kv| kv.strip_prefix(prefix.as_bytes()));
+        if let Some(id) = value.and_then(|id| std::str::from_utf8(id).ok()) {
             found.entry(id.to_owned()).or_default().push(pid);
         }
     }
@@ -42,9 +49,14 @@ pub fn marked_processes() -> BTreeMap<String, Vec<i32>> {
 /// SIGKILLs every process marked with `execution_id`, again until none is
 /// left (a process may have forked in between); returns how many were killed.
 pub fn kill_marked(execution_id: &str) -> usize {
+    kill_marked_by(MARKER, execution_id)
+}
+
+/// SIGKILLs every process whose `marker` is `value`, again until none is left.
+pub fn kill_marked_by(marker: &str, value: &str) -> usize {
     let mut killed = BTreeSet::new();
     for _ in 0..KILL_ROUNDS {
-        let pids = marked_processes().remove(execution_id).unwrap_or_default();
+        let pids = processes_marked(marker).remove(value).unwrap_or_default();
         if pids.is_empty() {
             break;
         }

@@ -18,6 +18,7 @@ pub mod plugin_files;
 pub mod python_import;
 pub mod run_metrics;
 pub mod secret_key;
+pub mod sessions;
 pub mod settings;
 pub mod startup;
 pub mod trigger_workflows;

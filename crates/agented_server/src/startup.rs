@@ -176,6 +176,9 @@ const RATE_LIMIT_TICK: Duration = Duration::from_secs(1);
 
 /// How often planning work is advanced in the background.
 const PLANNING_TICK: Duration = Duration::from_secs(2);
+
+/// How often idle sessions are looked for, at most (a short idle timeout is checked more often).
+const SESSION_TICK: Duration = Duration::from_secs(5);
 /// How often expired dedup records and schedule claims are deleted.
 const PRUNE_TICK: Duration = Duration::from_secs(60);
 
@@ -190,6 +193,8 @@ pub struct Application {
     scheduler: Scheduler,
     executions: ExecutionService,
     planning: PlanningService,
+    sessions: agented_sessions::SessionService,
+    session_tick: Duration,
     ledger: Arc<dyn agented_triggers::DedupLedger>,
     metrics: Metrics,
     clock: Arc<dyn Clock>,
@@ -245,6 +250,15 @@ impl Application {
             clock.clone(),
         );
         let ledger = runs.webhooks.ledger().clone();
+        let sessions = crate::sessions::session_service(
+            settings,
+            &database,
+            roadmaps.clone(),
+            (&runs.env.0, &runs.env.1),
+            clock.clone(),
+        )
+        .await
+        .map_err(StartupError::Recovery)?;
         let state = AppState {
             readiness: agented_kernel::Readiness::new(Arc::new(database.clone()), runs.components),
             dashboard: settings.dashboard.clone(),
@@ -286,6 +300,7 @@ impl Application {
                 clock.clone(),
             ),
             import_dir: import_dir(&data_dir)?,
+            sessions: sessions.clone(),
         };
         let options = HttpOptions {
             shutdown_timeout: settings.server.shutdown_timeout,
@@ -307,6 +322,8 @@ impl Application {
             scheduler: runs.scheduler,
             executions: runs.service_handle,
             planning,
+            sessions,
+            session_tick: (settings.sessions.idle_timeout / 4).clamp(Duration::from_millis(200), SESSION_TICK),
             ledger,
             metrics,
             clock,
@@ -377,7 +394,7 @@ impl Application {
     /// # Errors
     /// When the server fails while running.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let (runner, driver) = (self.runner.clone(), self.driver.clone());
+        let (runner, driver, sessions) = (self.runner.clone(), self.driver.clone(), self.sessions.clone());
         let grace = self.shutdown_grace;
         let loops = background_loops(&self);
         let durations = run_metrics::watch_durations(self.executions.clone(), self.metrics.clone());
@@ -385,7 +402,7 @@ impl Application {
         // Runs are told to stop as soon as the signal arrives, while HTTP drains.
         let on_signal = tokio::spawn(async move {
             shutdown_signal().await;
-            stop_runs(&runner, driver.as_ref(), grace).await;
+            tokio::join!(stop_runs(&runner, driver.as_ref(), grace), sessions.shutdown(grace));
         });
         let served = self.server.await;
         drop(loops);
@@ -394,7 +411,7 @@ impl Application {
             let _ = on_signal.await;
         } else {
             on_signal.abort();
-            stop_runs(&self.runner, self.driver.as_ref(), grace).await;
+            tokio::join!(stop_runs(&self.runner, self.driver.as_ref(), grace), self.sessions.shutdown(grace));
         }
         if let Some(driving) = driving {
             driving.abort();
@@ -488,6 +505,8 @@ pub(crate) struct Runs {
     pub(crate) mcp_servers: agented_tooling::McpServerService,
     pub(crate) tooling_items: agented_tooling::ToolingItemService,
     pub(crate) plugins: agented_tooling::PluginService,
+    /// `PATH` and the environment CLIs get (runs, workflows, sessions).
+    pub(crate) env: (OsString, RunEnvironment),
 }
 
 /// Runs of workflows, and the signal that wakes this process's driver.
@@ -589,7 +608,7 @@ fn workflow_driver(
 const WORKFLOW_POLL: Duration = Duration::from_millis(500);
 
 /// This host's name, as workers register with it.
-fn host_name() -> String {
+pub(crate) fn host_name() -> String {
     nix::unistd::gethostname().ok().and_then(|h| h.into_string().ok()).unwrap_or_else(|| "localhost".to_owned())
 }
 
@@ -608,7 +627,7 @@ fn runner_path(settings: &Settings) -> OsString {
 
 /// util-linux's `setpriv` at its system location (never looked up on a `PATH` a run's
 /// configuration can change), which arms each run leader's parent-death signal.
-fn parent_death_helper() -> Option<std::path::PathBuf> {
+pub(crate) fn parent_death_helper() -> Option<std::path::PathBuf> {
     let found = ["/usr/bin/setpriv", "/bin/setpriv"].into_iter().map(std::path::PathBuf::from).find(|p| p.is_file());
     if found.is_none() {
         tracing::warn!(
@@ -638,8 +657,13 @@ fn sandbox(settings: &Settings) -> Result<Option<agented_runner::sandbox::Sandbo
 /// The timed background loops of a serving server; dropping them stops them.
 fn background_loops(app: &Application) -> Vec<Ticker> {
     let (scheduler, executions, planning) = (app.scheduler.clone(), app.executions.clone(), app.planning.clone());
-    let (ledger, clock) = (app.ledger.clone(), app.clock.clone());
+    let (ledger, clock, sessions) = (app.ledger.clone(), app.clock.clone(), app.sessions.clone());
     vec![
+        // Sessions nobody typed into or read from for the idle timeout end.
+        Ticker::start("idle sessions", app.session_tick, move || {
+            let sessions = sessions.clone();
+            async move { sessions.reap_idle().await.map(drop) }
+        }),
         worker_loop(app.workers.clone(), app.me.clone(), app.runner.clone()),
         Ticker::start("scheduler", SCHEDULER_TICK, move || {
             let scheduler = scheduler.clone();
@@ -996,5 +1020,6 @@ pub(crate) async fn start_runs(
         components,
         webhooks,
         scheduler,
+        env: env_for_workflows,
     })
 }

@@ -334,3 +334,71 @@ async fn after_kill_9_mid_workflow_the_restart_finishes_it_without_running_a_fin
     sigterm(&child);
     assert!(wait_for_exit(child, Duration::from_secs(20)).success());
 }
+
+/// The session's stream until its text contains `needle`; the text.
+async fn session_text(address: &str, id: &str, needle: &str) -> String {
+    let res = reqwest::Client::new()
+        .get(format!("{address}/admin/sessions/{id}/stream"))
+        .header("x-api-key", process::RUN_KEY)
+        .send()
+        .await
+        .unwrap();
+    let mut text = String::new();
+    agented_test_support::SseReader::new(res)
+        .until(|e| {
+            text.push_str(e.data["data"].as_str().unwrap_or_default());
+            text.contains(needle) || e.name == "complete"
+        })
+        .await;
+    assert!(text.contains(needle), "{id}: no {needle:?} in {text}");
+    text
+}
+
+async fn open_session_with_grandchild(address: &str) -> (String, Vec<i32>) {
+    let session =
+        api(address, reqwest::Method::POST, "/admin/sessions", Some(serde_json::json!({ "program": "claude" }))).await;
+    let id = session["id"].as_str().unwrap().to_owned();
+    let banner = session_text(address, &id, "> ").await;
+    let pid_after = |text: &str, key: &str| -> i32 {
+        let rest = &text[text.find(key).unwrap() + key.len()..];
+        rest.split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap()
+    };
+    api(
+        address,
+        reqwest::Method::POST,
+        &format!("/admin/sessions/{id}/input"),
+        Some(serde_json::json!({ "text": "/spawn\r" })),
+    )
+    .await;
+    let spawned = session_text(address, &id, "grandchild pid=").await;
+    (id, vec![pid_after(&banner, "pid="), pid_after(&spawned, "grandchild pid=")])
+}
+
+#[tokio::test]
+async fn sessions_end_with_their_server_by_sigterm_or_kill_9_and_no_process_outlives_the_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, address, _) = spawn_server(dir.path(), |cmd| with_fake_clis(dir.path(), cmd));
+    let (killed, pids) = open_session_with_grandchild(&address).await;
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let (child, address, _) = spawn_server(dir.path(), |cmd| with_fake_clis(dir.path(), cmd));
+    let session = api(&address, reqwest::Method::GET, &format!("/admin/sessions/{killed}"), None).await;
+    assert_eq!(session["status"], "interrupted", "{session}");
+    for pid in &pids {
+        assert!(gone(*pid), "process {pid} of a session outlived kill -9 and the restart");
+    }
+
+    let (stopped, pids) = open_session_with_grandchild(&address).await;
+    sigterm(&child);
+    assert!(wait_for_exit(child, Duration::from_secs(30)).success());
+    for pid in &pids {
+        assert!(gone(*pid), "process {pid} of a session outlived the server's shutdown");
+    }
+    let (child, address, _) = spawn_server(dir.path(), |cmd| with_fake_clis(dir.path(), cmd));
+    let session = api(&address, reqwest::Method::GET, &format!("/admin/sessions/{stopped}"), None).await;
+    assert_eq!(session["status"], "interrupted", "{session}");
+    assert_eq!(session["reason"], "the server stopped while the session ran");
+    sigterm(&child);
+    wait_for_exit(child, Duration::from_secs(30));
+}

@@ -14,7 +14,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::SqliteConnection;
 
 /// The tables, parents before children (foreign keys hold at every insert).
-pub const TABLES: [&str; 29] = [
+pub const TABLES: [&str; 31] = [
     "backends",
     "triggers",
     "trigger_paths",
@@ -44,6 +44,8 @@ pub const TABLES: [&str; 29] = [
     "tooling_items",
     "plugins",
     "client_settings",
+    "terminal_sessions",
+    "terminal_output",
 ];
 
 /// Tables whose `id` PostgreSQL numbers itself: its counter must pass the copied ids.

@@ -33,6 +33,7 @@ pub mod python_import;
 pub mod schema;
 pub mod seeds;
 pub mod teams;
+pub mod terminal_sessions;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod tooling_items;
@@ -63,6 +64,7 @@ pub use pr_reviews::SqlPrReviews;
 pub use projects::SqlProjects;
 pub use seeds::seed;
 pub use teams::SqlTeams;
+pub use terminal_sessions::SqlSessions;
 pub use tooling_items::SqlToolingItems;
 pub use triggers::SqlTriggers;
 pub use workers::SqlWorkers;

@@ -521,3 +521,33 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    terminal_sessions (id) {
+        id -> Text,
+        project_id -> Nullable<Text>,
+        purpose -> Text,
+        program -> Text,
+        args -> Text,
+        status -> Text,
+        exit_code -> Nullable<Integer>,
+        reason -> Nullable<Text>,
+        created_by -> Text,
+        host -> Text,
+        term_cols -> Integer,
+        term_rows -> Integer,
+        output_seq -> BigInt,
+        created_at -> Timestamp,
+        last_activity_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    terminal_output (session_id, seq) {
+        session_id -> Text,
+        seq -> BigInt,
+        at -> Timestamp,
+        data -> Text,
+    }
+}

@@ -74,6 +74,28 @@ impl From<agented_migration::ImportError> for ApiError {
     }
 }
 
+impl From<agented_sessions::SessionError> for ApiError {
+    fn from(err: agented_sessions::SessionError) -> Self {
+        use agented_sessions::{SessionError as E, TerminalError};
+        match err {
+            E::Invalid { field, message } => Self::invalid_fields([(field.to_owned(), message)].into()),
+            E::Start(TerminalError::ProgramMissing(_)) => {
+                Self::invalid_fields([("program".to_owned(), err.to_string())].into())
+            }
+            E::NotFound | E::ProjectNotFound(_) => Self::not_found(err.to_string()),
+            E::TooMany(_) => {
+                Self::new(actix_web::http::StatusCode::TOO_MANY_REQUESTS, "too_many_sessions", err.to_string())
+            }
+            E::PlanningBusy(ref id) => {
+                Self::conflict(err.to_string()).with_details([("session_id".to_owned(), id.as_str().to_owned())].into())
+            }
+            E::Ended(_) | E::Paused | E::Elsewhere(_) => Self::conflict(err.to_string()),
+            E::Start(_) => Self::unavailable(&err),
+            E::Store(e) => Self::unavailable_error(&e),
+        }
+    }
+}
+
 impl From<agented_auth::AuthError> for ApiError {
     fn from(err: agented_auth::AuthError) -> Self {
         use agented_auth::AuthError as E;

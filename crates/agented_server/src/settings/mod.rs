@@ -22,6 +22,7 @@ mod rate_limits;
 mod runner;
 mod secret;
 mod server;
+mod sessions;
 mod web;
 mod webhooks;
 
@@ -34,6 +35,7 @@ pub use pricing::{PriceEntry, PricingSettings};
 pub use runner::{RunnerSettings, SandboxKind};
 pub use secret::Secret;
 pub use server::ServerSettings;
+pub use sessions::SessionSettings;
 pub use webhooks::WebhookSettings;
 
 use agented_http::rate_limit::RateLimitOptions;
@@ -95,6 +97,7 @@ struct Raw {
     cors: access::RawCors,
     github: github::RawGithub,
     notifications: notifications::RawNotifications,
+    sessions: sessions::RawSessions,
     log: observability::RawLog,
     sentry: observability::RawSentry,
     otlp: observability::RawOtlp,
@@ -128,6 +131,8 @@ pub struct Settings {
     pub github: github::GithubSettings,
     /// Notifiers' deliveries.
     pub notifications: NotificationSettings,
+    /// Interactive terminal sessions.
+    pub sessions: SessionSettings,
     /// Logging.
     pub log: LogSettings,
     /// Sentry.
@@ -247,6 +252,7 @@ impl Settings {
             ));
         }
         let notifications = NotificationSettings::try_from(raw.notifications)?;
+        let sessions = SessionSettings::try_from(raw.sessions)?;
         let untrusted = prompts::UntrustedLimit::try_from(raw.prompts)?;
         let webhooks = WebhookSettings::try_from(raw.webhooks)?;
         let orchestration = OrchestrationSettings::try_from(raw.orchestration)?;
@@ -261,6 +267,7 @@ impl Settings {
             cors_allowed_origins: cors.0,
             github,
             notifications,
+            sessions,
             log,
             sentry,
             otlp,
@@ -314,6 +321,7 @@ impl Serialize for Settings {
         map.serialize_entry("cors", &table("allowed_origins", &self.cors_allowed_origins))?;
         map.serialize_entry("github", &self.github)?;
         map.serialize_entry("notifications", &self.notifications)?;
+        map.serialize_entry("sessions", &self.sessions)?;
         map.serialize_entry("log", &self.log)?;
         map.serialize_entry("sentry", &self.sentry)?;
         map.serialize_entry("otlp", &self.otlp)?;

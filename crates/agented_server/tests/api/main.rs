@@ -33,6 +33,7 @@ mod response_headers;
 mod run_environment;
 mod runs;
 mod schedules;
+mod sessions;
 mod sse;
 mod streams;
 mod support;

@@ -51,6 +51,9 @@
 //! renderer must sanitise) for a research prompt starting `Topic: <kind>`.
 //! `malformed_json` in the prompt makes those replies broken JSON;
 //! `malformed_once=PATH` does so only while PATH does not exist (and creates it).
+//!
+//! With a terminal for its standard input (an interactive session) it holds a
+//! conversation instead: see `interactive_bot.rs`.
 #![allow(clippy::print_stdout, clippy::print_stderr, reason = "a command-line program")]
 
 use std::io::Write;
@@ -422,6 +425,9 @@ fn final_record(flavour: &str, plan: &Plan) -> Option<String> {
     })
 }
 
+#[path = "../interactive_bot.rs"]
+mod interactive;
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let argv: Vec<String> = std::env::args().collect();
@@ -435,6 +441,9 @@ async fn main() {
         let _term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
         tokio::time::sleep(Duration::from_secs(600)).await;
         return;
+    }
+    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+        std::process::exit(interactive::run(&name, args).await);
     }
     let flavour = match name.as_str() {
         "claude" | "codex" | "gemini" | "opencode" => name.as_str(),

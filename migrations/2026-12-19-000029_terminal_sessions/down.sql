@@ -1,0 +1,2 @@
+DROP TABLE terminal_output;
+DROP TABLE terminal_sessions;
