@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-const DOMAINS: [&str; 11] = [
+const DOMAINS: [&str; 12] = [
     "agented_kernel",
     "agented_triggers",
     "agented_executions",
@@ -26,6 +26,7 @@ const DOMAINS: [&str; 11] = [
     "agented_tooling",
     "agented_settings",
     "agented_migration",
+    "agented_sessions",
 ];
 const ADAPTERS: [&str; 7] = [
     "agented_store",

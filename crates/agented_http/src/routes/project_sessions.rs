@@ -6,7 +6,7 @@
 use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::routes::session_views::{
-    OpenSession, OutputQuery, SessionInput, SessionList, SessionStreamQuery, SessionView,
+    OpenSession, OutputQuery, SessionStreamQuery, TerminalInput, TerminalList, TerminalView,
 };
 use crate::routes::sessions::{input, output, reference, stream, view};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
@@ -38,7 +38,7 @@ pub struct PlanningStarted {
     /// `running`.
     pub status: &'static str,
     /// The session.
-    pub session: SessionView,
+    pub session: TerminalView,
 }
 
 fn planning_args(args: Option<serde_json::Value>) -> Result<Vec<String>, ApiError> {
@@ -84,7 +84,7 @@ pub async fn invoke_planning(
     Ok(HttpResponse::Created().json(PlanningStarted {
         session_id: session.id.to_string(),
         status: "running",
-        session: SessionView::from(session),
+        session: TerminalView::from(session),
     }))
 }
 
@@ -92,7 +92,7 @@ pub async fn invoke_planning(
 #[utoipa::path(
     tag = "sessions",
     params(("id" = String, Path, description = "Project id")),
-    responses((status = 200, body = SessionList), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = TerminalList), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
 #[get("/projects/{id}/sessions")]
@@ -101,8 +101,8 @@ pub async fn list_project_sessions(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let sessions = state.sessions.list(Some(&project(&id)?)).await?;
-    let sessions = sessions.into_iter().map(SessionView::from).collect();
-    Ok(HttpResponse::Ok().json(SessionList { sessions, programs: state.sessions.programs() }))
+    let sessions = sessions.into_iter().map(TerminalView::from).collect();
+    Ok(HttpResponse::Ok().json(TerminalList { sessions, programs: state.sessions.programs() }))
 }
 
 /// Opens a session in the project's folder (its roadmap is written to `.planning/` there).
@@ -110,7 +110,7 @@ pub async fn list_project_sessions(
     tag = "sessions",
     params(("id" = String, Path, description = "Project id")),
     request_body = OpenSession,
-    responses((status = 201, body = SessionView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)),
+    responses((status = 201, body = TerminalView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)),
     security(("api_key" = []))
 )]
 #[post("/projects/{id}/sessions")]
@@ -121,7 +121,7 @@ pub async fn open_project_session(
     body: web::Json<OpenSession>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner().request(Some(project(&id)?), &principal)?;
-    Ok(HttpResponse::Created().json(SessionView::from(state.sessions.open(request).await?)))
+    Ok(HttpResponse::Created().json(TerminalView::from(state.sessions.open(request).await?)))
 }
 
 type Ids = web::Path<(String, String)>;
@@ -163,7 +163,7 @@ pub async fn project_session_output(
 #[utoipa::path(
     tag = "sessions",
     params(("id" = String, Path, description = "Project id"), ("sid" = String, Path, description = "Session id")),
-    request_body = SessionInput,
+    request_body = TerminalInput,
     responses((status = 200, description = "Sent"), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("api_key" = []))
 )]
@@ -172,7 +172,7 @@ pub async fn project_session_input(
     req: HttpRequest,
     state: web::Data<AppState>,
     ids: Ids,
-    body: web::Json<SessionInput>,
+    body: web::Json<TerminalInput>,
 ) -> Result<HttpResponse, ApiError> {
     input(&req, &state, &reference(&ids.1, Some(&ids.0))?, body.into_inner()).await
 }
@@ -181,7 +181,7 @@ pub async fn project_session_input(
 #[utoipa::path(
     tag = "sessions",
     params(("id" = String, Path, description = "Project id"), ("sid" = String, Path, description = "Session id")),
-    responses((status = 200, body = SessionView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    responses((status = 200, body = TerminalView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("api_key" = []))
 )]
 #[post("/projects/{id}/sessions/{sid}/stop")]
@@ -193,7 +193,7 @@ pub async fn stop_project_session(state: web::Data<AppState>, ids: Ids) -> Resul
 #[utoipa::path(
     tag = "sessions",
     params(("id" = String, Path, description = "Project id"), ("sid" = String, Path, description = "Session id")),
-    responses((status = 200, body = SessionView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    responses((status = 200, body = TerminalView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("api_key" = []))
 )]
 #[post("/projects/{id}/sessions/{sid}/pause")]
@@ -205,7 +205,7 @@ pub async fn pause_project_session(state: web::Data<AppState>, ids: Ids) -> Resu
 #[utoipa::path(
     tag = "sessions",
     params(("id" = String, Path, description = "Project id"), ("sid" = String, Path, description = "Session id")),
-    responses((status = 200, body = SessionView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    responses((status = 200, body = TerminalView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("api_key" = []))
 )]
 #[post("/projects/{id}/sessions/{sid}/resume")]

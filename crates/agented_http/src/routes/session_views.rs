@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 
 /// A session.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SessionView {
+pub struct TerminalView {
     /// `sess-xxxxxx`.
     pub id: String,
     /// The same id, under the original's name.
@@ -45,7 +45,7 @@ pub struct SessionView {
     pub ended_at: Option<DateTime<Utc>>,
 }
 
-impl From<Session> for SessionView {
+impl From<Session> for TerminalView {
     fn from(s: Session) -> Self {
         Self {
             id: s.id.to_string(),
@@ -70,9 +70,9 @@ impl From<Session> for SessionView {
 
 /// Sessions, newest first, and what a new one may run.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SessionList {
+pub struct TerminalList {
     /// At most 200.
-    pub sessions: Vec<SessionView>,
+    pub sessions: Vec<TerminalView>,
     /// Program names a session may run.
     pub programs: Vec<String>,
 }
@@ -158,7 +158,7 @@ impl OpenSession {
 /// Text typed into a session (keys as the terminal sends them: `\r` for Enter).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SessionInput {
+pub struct TerminalInput {
     /// At most 64 KiB.
     pub text: String,
 }

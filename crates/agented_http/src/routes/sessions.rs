@@ -8,8 +8,8 @@ use crate::AppState;
 use crate::error::{ApiError, ErrorBody};
 use crate::middleware::audit::AuditNote;
 use crate::routes::session_views::{
-    ListQuery, OpenSession, OutputQuery, SessionInput, SessionList, SessionOutput, SessionResize, SessionStreamQuery,
-    SessionView, field,
+    ListQuery, OpenSession, OutputQuery, SessionOutput, SessionResize, SessionStreamQuery, TerminalInput, TerminalList,
+    TerminalView, field,
 };
 use crate::stream_slots::StreamSlots;
 use actix_web::{HttpRequest, HttpResponse, Responder, get, post, web};
@@ -35,7 +35,7 @@ pub(crate) async fn input(
     req: &HttpRequest,
     state: &AppState,
     r: &SessionRef,
-    body: SessionInput,
+    body: TerminalInput,
 ) -> Result<HttpResponse, ApiError> {
     if body.text.len() > 64 * 1024 {
         return Err(field("text", "at most 64 KiB at once"));
@@ -62,7 +62,7 @@ pub(crate) async fn output(state: &AppState, r: &SessionRef, query: &OutputQuery
 }
 
 pub(crate) fn view(session: Session) -> HttpResponse {
-    HttpResponse::Ok().json(SessionView::from(session))
+    HttpResponse::Ok().json(TerminalView::from(session))
 }
 
 /// The live stream of a session: `status`, `output` (`{seq, data}`, `id: seq`), `complete`.
@@ -86,7 +86,7 @@ pub(crate) async fn stream(
 
 fn sse_event(event: SessionEvent) -> sse::Event {
     let json = |name: &str, session: Session| {
-        let text = serde_json::to_string(&SessionView::from(session)).unwrap_or_default();
+        let text = serde_json::to_string(&TerminalView::from(session)).unwrap_or_default();
         sse::Data::new(text).event(name.to_owned()).into()
     };
     match event {
@@ -104,7 +104,7 @@ fn sse_event(event: SessionEvent) -> sse::Event {
 #[utoipa::path(
     tag = "sessions",
     params(ListQuery),
-    responses((status = 200, body = SessionList), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = TerminalList), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("api_key" = []))
 )]
 #[get("/sessions")]
@@ -116,8 +116,8 @@ pub async fn list_sessions(state: web::Data<AppState>, query: web::Query<ListQue
         .transpose()
         .map_err(|e| field("project_id", e.to_string()))?;
     let sessions = state.sessions.list(project.as_ref()).await?;
-    let sessions = sessions.into_iter().map(SessionView::from).collect();
-    Ok(HttpResponse::Ok().json(SessionList { sessions, programs: state.sessions.programs() }))
+    let sessions = sessions.into_iter().map(TerminalView::from).collect();
+    Ok(HttpResponse::Ok().json(TerminalList { sessions, programs: state.sessions.programs() }))
 }
 
 /// Opens a session: the program starts in a pseudo-terminal at once.
@@ -125,7 +125,7 @@ pub async fn list_sessions(state: web::Data<AppState>, query: web::Query<ListQue
     tag = "sessions",
     request_body = OpenSession,
     responses(
-        (status = 201, body = SessionView),
+        (status = 201, body = TerminalView),
         (status = 404, description = "No such project", body = ErrorBody),
         (status = 422, description = "A program that may not run, or is not installed", body = ErrorBody),
         (status = 429, description = "The key has its limit of open sessions", body = ErrorBody),
@@ -139,14 +139,14 @@ pub async fn open_session(
     body: web::Json<OpenSession>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner().request(None, &principal)?;
-    Ok(HttpResponse::Created().json(SessionView::from(state.sessions.open(request).await?)))
+    Ok(HttpResponse::Created().json(TerminalView::from(state.sessions.open(request).await?)))
 }
 
 /// One session.
 #[utoipa::path(
     tag = "sessions",
     params(("id" = String, Path, description = "Session id")),
-    responses((status = 200, body = SessionView), (status = 404, body = ErrorBody)),
+    responses((status = 200, body = TerminalView), (status = 404, body = ErrorBody)),
     security(("api_key" = []))
 )]
 #[get("/sessions/{id}")]
@@ -174,7 +174,7 @@ pub async fn session_output(
 #[utoipa::path(
     tag = "sessions",
     params(("id" = String, Path, description = "Session id")),
-    request_body = SessionInput,
+    request_body = TerminalInput,
     responses(
         (status = 200, description = "Sent"),
         (status = 404, body = ErrorBody),
@@ -188,7 +188,7 @@ pub async fn session_input(
     req: HttpRequest,
     state: web::Data<AppState>,
     id: web::Path<String>,
-    body: web::Json<SessionInput>,
+    body: web::Json<TerminalInput>,
 ) -> Result<HttpResponse, ApiError> {
     input(&req, &state, &reference(&id, None)?, body.into_inner()).await
 }
@@ -198,7 +198,7 @@ pub async fn session_input(
     tag = "sessions",
     params(("id" = String, Path, description = "Session id")),
     request_body = SessionResize,
-    responses((status = 200, body = SessionView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 200, body = TerminalView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("api_key" = []))
 )]
 #[post("/sessions/{id}/resize")]
@@ -215,7 +215,7 @@ pub async fn resize_session(
 #[utoipa::path(
     tag = "sessions",
     params(("id" = String, Path, description = "Session id")),
-    responses((status = 200, body = SessionView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    responses((status = 200, body = TerminalView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("api_key" = []))
 )]
 #[post("/sessions/{id}/stop")]
@@ -227,7 +227,7 @@ pub async fn stop_session(state: web::Data<AppState>, id: web::Path<String>) -> 
 #[utoipa::path(
     tag = "sessions",
     params(("id" = String, Path, description = "Session id")),
-    responses((status = 200, body = SessionView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    responses((status = 200, body = TerminalView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("api_key" = []))
 )]
 #[post("/sessions/{id}/pause")]
@@ -239,7 +239,7 @@ pub async fn pause_session(state: web::Data<AppState>, id: web::Path<String>) ->
 #[utoipa::path(
     tag = "sessions",
     params(("id" = String, Path, description = "Session id")),
-    responses((status = 200, body = SessionView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    responses((status = 200, body = TerminalView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("api_key" = []))
 )]
 #[post("/sessions/{id}/resume")]
