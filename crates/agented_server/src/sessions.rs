@@ -55,6 +55,7 @@ pub(crate) async fn session_service(
         max_open_per_key: settings.sessions.max_open_per_key,
         idle_timeout: settings.sessions.idle_timeout,
         stop_wait: Duration::from_secs(5),
+        max_output_bytes: settings.sessions.max_output_mb << 20,
     };
     let service = SessionService::new(
         Arc::new(SqlSessions::new(database.clone())),

@@ -25,11 +25,18 @@ pub struct SessionLimits {
     pub idle_timeout: Duration,
     /// How long a stop waits for the process to end before answering.
     pub stop_wait: Duration,
+    /// Output one session may store; past it the session is stopped.
+    pub max_output_bytes: u64,
 }
 
 impl Default for SessionLimits {
     fn default() -> Self {
-        Self { max_open_per_key: 4, idle_timeout: Duration::from_secs(30 * 60), stop_wait: Duration::from_secs(5) }
+        Self {
+            max_open_per_key: 4,
+            idle_timeout: Duration::from_secs(30 * 60),
+            stop_wait: Duration::from_secs(5),
+            max_output_bytes: 64 << 20,
+        }
     }
 }
 
@@ -122,7 +129,9 @@ pub(crate) struct Inner {
     programs: Programs,
     limits: SessionLimits,
     /// Why a session being stopped from here ends (absent: it exited on its own).
-    endings: Mutex<HashMap<SessionId, SessionStatus>>,
+    endings: Mutex<HashMap<SessionId, (SessionStatus, Option<String>)>>,
+    /// Output bytes stored per session of this process.
+    written: Mutex<HashMap<SessionId, u64>>,
     /// Serialises the limit checks with the insert that follows them.
     opening: tokio::sync::Mutex<()>,
     /// Bumped on every output, state change and end: followers wake on it.
@@ -153,6 +162,7 @@ impl SessionService {
             programs,
             limits,
             endings: Mutex::default(),
+            written: Mutex::default(),
             opening: tokio::sync::Mutex::new(()),
             changes: watch::channel(0).0,
         };
@@ -281,8 +291,13 @@ impl SessionService {
         if session.status.is_open() { Ok(session) } else { Err(SessionError::Ended(session.status)) }
     }
 
-    fn reach(session: &Session, result: Result<(), TerminalError>) -> Result<(), SessionError> {
+    /// The port's answer for `session`: no process here means it just ended (this host) or
+    /// another server runs it.
+    fn reach(&self, session: &Session, result: Result<(), TerminalError>) -> Result<(), SessionError> {
         result.map_err(|e| match e {
+            TerminalError::NotHere if session.host == self.inner.terminals.host() => {
+                SessionError::Ended(SessionStatus::Exited)
+            }
             TerminalError::NotHere => SessionError::Elsewhere(session.host.clone()),
             other => SessionError::Start(other),
         })
@@ -298,7 +313,7 @@ impl SessionService {
         if session.status == SessionStatus::Paused {
             return Err(SessionError::Paused);
         }
-        Self::reach(&session, self.inner.terminals.write(id, text.as_bytes()).await)?;
+        self.reach(&session, self.inner.terminals.write(id, text.as_bytes()).await)?;
         Ok(self.inner.repo.touch(id, self.inner.clock.now()).await?)
     }
 
@@ -308,7 +323,7 @@ impl SessionService {
     /// `NotFound`, `Ended`, `Elsewhere`, `Store`.
     pub async fn resize(&self, r: &SessionRef, size: TerminalSize) -> Result<Session, SessionError> {
         let mut session = self.open_session(r).await?;
-        Self::reach(&session, self.inner.terminals.resize(&session.id, size).await)?;
+        self.reach(&session, self.inner.terminals.resize(&session.id, size).await)?;
         session.size = size;
         self.inner.repo.update(&session).await?;
         Ok(session)
@@ -320,7 +335,7 @@ impl SessionService {
     /// `NotFound`, `Ended`, `Elsewhere`, `Store`.
     pub async fn pause(&self, r: &SessionRef, paused: bool) -> Result<Session, SessionError> {
         let mut session = self.open_session(r).await?;
-        Self::reach(&session, self.inner.terminals.pause(&session.id, paused))?;
+        self.reach(&session, self.inner.terminals.pause(&session.id, paused))?;
         session.status = if paused { SessionStatus::Paused } else { SessionStatus::Running };
         self.inner.repo.update(&session).await?;
         self.inner.changed();
@@ -341,7 +356,7 @@ impl SessionService {
     /// of this host with no process here (its server died) is recorded ended at once.
     async fn end(&self, session: &Session, why: SessionStatus) -> Result<(), SessionError> {
         let inner = &self.inner;
-        inner.endings().insert(session.id.clone(), why);
+        inner.endings().insert(session.id.clone(), (why, None));
         match inner.terminals.stop(&session.id) {
             Ok(()) => Ok(()),
             Err(TerminalError::NotHere) if session.host == inner.terminals.host() => {
@@ -349,7 +364,7 @@ impl SessionService {
             }
             Err(e) => {
                 inner.endings().remove(&session.id);
-                Self::reach(session, Err(e))
+                self.reach(session, Err(e))
             }
         }
     }
@@ -403,7 +418,7 @@ impl SessionService {
     pub async fn recover(&self, is_orphan: &dyn Fn(&str) -> bool) -> Result<usize, SessionError> {
         let orphans: Vec<Session> = self.inner.repo.open().await?.into_iter().filter(|s| is_orphan(&s.host)).collect();
         for session in &orphans {
-            self.inner.endings().insert(session.id.clone(), SessionStatus::Interrupted);
+            self.inner.endings().insert(session.id.clone(), (SessionStatus::Interrupted, None));
             self.inner.finish(&session.id, None).await?;
         }
         let ids: Vec<SessionId> = orphans.into_iter().map(|s| s.id).collect();
@@ -429,7 +444,7 @@ impl SessionService {
 }
 
 impl Inner {
-    fn endings(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, SessionStatus>> {
+    fn endings(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, (SessionStatus, Option<String>)>> {
         self.endings.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -439,17 +454,17 @@ impl Inner {
 
     /// Records the end of an open session: why it was stopped from here, or that it exited.
     async fn finish(&self, id: &SessionId, exit_code: Option<i32>) -> Result<(), SessionStoreError> {
-        let why = self.endings().remove(id);
+        let (status, reason) = self.endings().remove(id).unwrap_or((SessionStatus::Exited, None));
+        self.written.lock().unwrap_or_else(PoisonError::into_inner).remove(id);
         let Some(mut session) = self.repo.get(id).await?.filter(|s| s.status.is_open()) else { return Ok(()) };
-        let status = why.unwrap_or(SessionStatus::Exited);
-        session.reason = Some(match status {
+        session.reason = Some(reason.unwrap_or_else(|| match status {
             SessionStatus::Stopped => "stopped on request".to_owned(),
             SessionStatus::TimedOut => {
                 format!("no input or output for {} s", self.limits.idle_timeout.as_secs())
             }
             SessionStatus::Interrupted => "the server stopped while the session ran".to_owned(),
             _ => exit_code.map_or_else(|| "the program ended".to_owned(), |c| format!("exited with code {c}")),
-        });
+        }));
         session.status = status;
         session.exit_code = exit_code;
         session.ended_at = Some(self.clock.now());
@@ -461,7 +476,27 @@ impl Inner {
 
 #[async_trait::async_trait]
 impl crate::ports::TerminalSink for Inner {
-    async fn output(&self, id: &SessionId, data: String) {
+    async fn output(&self, id: &SessionId, mut data: String) {
+        let cap = self.limits.max_output_bytes;
+        let total = {
+            let mut written = self.written.lock().unwrap_or_else(PoisonError::into_inner);
+            let total = written.entry(id.clone()).or_default();
+            *total += data.len() as u64;
+            *total
+        };
+        if total > cap {
+            if total - data.len() as u64 > cap {
+                return; // The session is being stopped: the rest is not kept.
+            }
+            // A flood would fill the disk: the first chunk past the cap ends the session.
+            let limit = if cap >= 1 << 20 { format!("{} MiB", cap >> 20) } else { format!("{cap} bytes") };
+            let reason = format!("printed more than {limit}; stopped");
+            data = format!("\r\n[agented: {reason}]\r\n");
+            self.endings().insert(id.clone(), (SessionStatus::Stopped, Some(reason)));
+            if let Err(e) = self.terminals.stop(id) {
+                tracing::warn!(session = %id, error = %e, "could not stop a session past its output limit");
+            }
+        }
         if let Err(e) = self.repo.append(id, &data, self.clock.now()).await {
             tracing::error!(session = %id, error = %e, "could not store a session's output");
         }

@@ -30,6 +30,7 @@ fn world() -> World {
         max_open_per_key: 2,
         idle_timeout: Duration::from_secs(600),
         stop_wait: Duration::from_secs(1),
+        max_output_bytes: 64,
     };
     let service = SessionService::new(
         repo.clone(),
@@ -234,4 +235,20 @@ async fn shutdown_interrupts_this_servers_sessions() {
     assert_eq!(w.service.get(&r(&s.id)).await.unwrap().status, SessionStatus::Interrupted);
     let unknown = SessionId::generate();
     assert!(matches!(w.service.get(&r(&unknown)).await, Err(SessionError::NotFound)));
+}
+
+#[tokio::test]
+async fn a_session_printing_past_its_output_limit_is_stopped_and_the_rest_is_not_kept() {
+    let w = world();
+    let s = w.service.open(request("claude", "alice")).await.unwrap();
+    w.terminals.print(&s.id, &"0123456789".repeat(4)).await;
+    w.terminals.print(&s.id, &"abcdefghij".repeat(4)).await;
+    w.terminals.print(&s.id, "never kept").await;
+    let ended = settled(&w.service, &s.id).await;
+    assert_eq!(
+        (ended.status, ended.reason.as_deref()),
+        (SessionStatus::Stopped, Some("printed more than 64 bytes; stopped"))
+    );
+    let lines = w.service.output_lines(&r(&s.id), 10).await.unwrap();
+    assert_eq!(lines, ["0123456789".repeat(4), "[agented: printed more than 64 bytes; stopped]".to_owned()]);
 }

@@ -2,7 +2,8 @@
 //! session): it prints a banner with its pid, folder and first prompt, then
 //! answers each line typed (`you said: …`), reprints its size on SIGWINCH
 //! (`[size COLSxROWS]`), starts a sleeping grandchild on `/spawn` (`grandchild
-//! pid=P`), and exits on `/quit` (`bye`) or at the end of input.
+//! pid=P`), prints numbered lines without end on `/flood`, and exits on `/quit`
+//! (`bye`) or at the end of input.
 
 use std::io::Write;
 use tokio::io::{AsyncBufReadExt, BufReader};
@@ -47,6 +48,11 @@ pub async fn run(name: &str, args: &[String]) -> i32 {
                         match std::process::Command::new(me).arg("--grandchild").spawn() {
                             Ok(child) => say(&format!("grandchild pid={}\n> ", child.id())),
                             Err(e) => say(&format!("spawn failed: {e}\n> ")),
+                        }
+                    }
+                    "/flood" => {
+                        for n in 0_u64.. {
+                            say(&format!("flood line {n}\n"));
                         }
                     }
                     "" => say("> "),

@@ -13,19 +13,17 @@ use actix_web::{Error, HttpMessage, HttpResponse, ResponseError};
 use std::time::Instant;
 use tracing_actix_web::RequestId;
 
-/// The dashboard and API: scripts, styles and connections from this origin only.
-pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; \
-connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
-/// Swagger UI (`/docs`) sets inline styles; it still runs no inline script.
-pub const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+/// The dashboard and API: scripts, images, fonts and connections from this origin only. Inline
+/// styles are allowed: the terminal (xterm.js) and Swagger UI set them, and with every fetch
+/// limited to this origin an injected style can neither load nor send anything.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
 font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
-fn apply_headers(headers: &mut HeaderMap, request_id: Option<&HeaderValue>, docs: bool) {
+fn apply_headers(headers: &mut HeaderMap, request_id: Option<&HeaderValue>) {
     if let Some(id) = request_id {
         headers.insert(REQUEST_ID_HEADER, id.clone());
     }
-    let csp = if docs { DOCS_CSP } else { CSP };
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(csp));
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
@@ -58,7 +56,6 @@ struct Facts {
     request_id: Option<HeaderValue>,
     method: String,
     path: String,
-    docs: bool,
 }
 
 impl Facts {
@@ -94,7 +91,6 @@ impl Facts {
 struct Finished {
     inner: Error,
     request_id: Option<HeaderValue>,
-    docs: bool,
 }
 
 impl std::fmt::Display for Finished {
@@ -110,7 +106,7 @@ impl ResponseError for Finished {
 
     fn error_response(&self) -> HttpResponse {
         let mut res = enveloped(self.inner.error_response());
-        apply_headers(res.headers_mut(), self.request_id.as_ref(), self.docs);
+        apply_headers(res.headers_mut(), self.request_id.as_ref());
         res
     }
 }
@@ -129,24 +125,20 @@ pub async fn finish(
         request_id: req.extensions().get::<RequestId>().and_then(|id| HeaderValue::from_str(&id.to_string()).ok()),
         method: req.method().to_string(),
         path: req.path().to_owned(),
-        docs: {
-            let path = crate::middleware::canonical_path::routed_path(&req);
-            path == "/docs" || path.starts_with("/docs/")
-        },
     };
     match next.call(req).await {
         Ok(res) => {
             let (req, res) = res.map_into_boxed_body().into_parts();
             let cause = res.extensions().get::<ErrorCause>().map(|c| c.0.clone());
             let mut res = enveloped(res);
-            apply_headers(res.headers_mut(), facts.request_id.as_ref(), facts.docs);
+            apply_headers(res.headers_mut(), facts.request_id.as_ref());
             facts.finished(res.status(), cause.as_deref());
             Ok(ServiceResponse::new(req, res))
         }
         Err(inner) => {
             let cause = inner.as_error::<ApiError>().and_then(ApiError::cause).map(str::to_owned);
             facts.finished(inner.as_response_error().status_code(), cause.as_deref());
-            Err(Finished { inner, request_id: facts.request_id, docs: facts.docs }.into())
+            Err(Finished { inner, request_id: facts.request_id }.into())
         }
     }
 }

@@ -11,6 +11,7 @@ pub(super) struct RawSessions {
     commands: StringList,
     max_open_per_key: usize,
     idle_timeout_seconds: u64,
+    max_output_mb: u64,
 }
 
 /// `[sessions]`.
@@ -24,6 +25,8 @@ pub struct SessionSettings {
     /// A session with no input or output for this long is ended.
     #[serde(rename = "idle_timeout_seconds", serialize_with = "seconds")]
     pub idle_timeout: Duration,
+    /// Output one session may store (MiB); past it the session is stopped.
+    pub max_output_mb: u64,
 }
 
 fn names<S: Serializer>(programs: &agented_sessions::Programs, s: S) -> Result<S::Ok, S::Error> {
@@ -46,6 +49,7 @@ impl TryFrom<RawSessions> for SessionSettings {
                 1..=7 * 24 * 3600,
                 "",
             )?),
+            max_output_mb: within("sessions.max_output_mb", raw.max_output_mb, 1..=100_000, "")?,
         })
     }
 }

@@ -144,6 +144,25 @@ async fn an_idle_session_times_out_and_leaves_no_process() {
 }
 
 #[tokio::test]
+async fn a_session_flooding_past_its_output_limit_is_stopped() {
+    let app = TestApp::builder().env("AGENTED__SESSIONS__MAX_OUTPUT_MB", "1").spawn().await;
+    let id = open(&app, json!({ "program": "claude" })).await;
+    let mut live = stream(&app, &format!("/admin/sessions/{id}/stream"), None).await;
+    read_until(&mut live, &mut String::new(), "> ").await;
+    type_in(&app, &id, "/flood\r").await;
+    let events = live.until(|e| e.name == "complete").await;
+    let complete = &events.last().unwrap().data;
+    assert_eq!(
+        (complete["status"].as_str(), complete["reason"].as_str()),
+        (Some("stopped"), Some("printed more than 1 MiB; stopped"))
+    );
+    let kept: usize =
+        events.iter().filter(|e| e.name == "output").map(|e| e.data["data"].as_str().unwrap().len()).sum();
+    assert!(kept <= (1 << 20) + 64 * 1024 + 100, "kept {kept} bytes");
+    assert!(marked(&id).is_empty());
+}
+
+#[tokio::test]
 async fn a_project_has_one_planning_session_at_a_time_working_on_its_roadmap() {
     let app = TestApp::spawn().await;
     let (status, project) = post(&app, "/api/projects", json!({ "name": "Todo" })).await;
