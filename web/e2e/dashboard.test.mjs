@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { launchBrowser, openPage, serverAndBrowser, signIn } from './browser.mjs'
 import { startServer, webDir } from './server.mjs'
 
-const sections = ['Triggers', 'Executions', 'Deliveries', 'PR Reviews', 'Workflows', 'Teams', 'Agents', 'MCP Servers', 'Skills', 'Commands', 'Hooks', 'Rules', 'Plugins', 'Roadmaps', 'Sessions', 'Usage', 'Budgets', 'Notifications', 'Backends', 'Workers', 'Accounts', 'API keys', 'Audit', 'Settings']
+const sections = ['Triggers', 'Executions', 'Deliveries', 'PR Reviews', 'Workflows', 'Teams', 'Agents', 'MCP Servers', 'Skills', 'Commands', 'Hooks', 'Rules', 'Plugins', 'Roadmaps', 'Sessions', 'Playground', 'Usage', 'Budgets', 'Notifications', 'Backends', 'Workers', 'Accounts', 'API keys', 'Audit', 'Settings']
 
 describe('dashboard shell', () => {
   const ctx = serverAndBrowser()

@@ -34,11 +34,14 @@ impl ApiScope {
 }
 
 /// Paths only admin keys may call, reads included: interactive sessions, whose
-/// output may show anything a terminal shows.
+/// output may show anything a terminal shows, and persistent agents' chats and memory.
 #[must_use]
 pub fn is_admin_only(path: &str) -> bool {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    matches!(segments.as_slice(), ["", "admin", "sessions", ..] | ["", "api", "projects", _, "sessions", ..])
+    matches!(
+        segments.as_slice(),
+        ["", "admin", "sessions" | "super-agents", ..] | ["", "api", "projects", _, "sessions", ..]
+    )
 }
 
 /// Whether a request only reads: GET and HEAD, and minting a stream token,
@@ -95,7 +98,12 @@ mod tests {
             assert!(!ApiScope::Read.permits("POST", path), "{path}");
         }
         assert!(!ApiScope::Read.permits("DELETE", "/admin/executions/exec-x/stream-token"));
-        for path in ["/admin/sessions", "/admin/sessions/sess-1/output", "/api/projects/proj-1/sessions/"] {
+        for path in [
+            "/admin/sessions",
+            "/admin/sessions/sess-1/output",
+            "/api/projects/proj-1/sessions/",
+            "/admin/super-agents",
+        ] {
             assert!(!ApiScope::Read.permits("GET", path), "{path}");
             assert!(ApiScope::Admin.permits("GET", path), "{path}");
         }

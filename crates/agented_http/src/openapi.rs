@@ -32,6 +32,7 @@ use utoipa::OpenApi;
         (name = "notifications", description = "Notifiers: outgoing webhooks (signed the Standard Webhooks way) and Slack messages on run ends, budget warnings, approvals and lost workers, with a delivery log"),
         (name = "tooling", description = "Agent tooling given to runs: MCP servers (stdio, http, sse; secrets only as ${NAME} of server variables), presets, a handshake test, and the preview of what a trigger's runs get in their CLI's own format"),
         (name = "sessions", description = "Interactive terminal sessions: a CLI or an allowed command in a pseudo-terminal, its output streamed and replayed, input, resize, pause, stop; GRD planning commands on a project (admin keys only)"),
+        (name = "super agents", description = "Persistent agents: documents (SOUL, IDENTITY, MEMORY, ROLE) with every version, chats whose turns resume one CLI session as ordinary executions, state_delta streams, and messages between agents (admin keys only)"),
         (name = "planning", description = "Planning sessions and research runs: a bot asked through ordinary executions of bot-planner"),
     )
 )]

@@ -11,8 +11,8 @@ macro_rules! route_table {
             accounts, agents, api_keys, audit, backends, budget_limits, budgets, client_settings, context, deliveries,
             events, executions, follow_ups, health, history, imports, mcp_servers, metrics, notifiers, phases,
             planning, plugins, pr_reviews, project_sessions, project_tooling, projects, research, running, schedules,
-            session, sessions, streams, teams, tooling_items, tooling_preview, triggers, usage, webhooks, workers,
-            workflow_runs, workflows, workspaces,
+            session, sessions, streams, super_agent_chats, super_agents, teams, tooling_items, tooling_preview,
+            triggers, usage, webhooks, workers, workflow_runs, workflows, workspaces,
         };
         use actix_web::middleware::from_fn;
 
@@ -51,6 +51,29 @@ macro_rules! route_table {
                 .service(sessions::resume_session)
                 .service(sessions::session_stream_token)
                 .service(sessions::stream_session)
+                .service(super_agents::list_super_agents)
+                .service(super_agents::create_super_agent)
+                .service(super_agents::get_super_agent)
+                .service(super_agents::update_super_agent)
+                .service(super_agents::delete_super_agent)
+                .service(super_agents::list_documents)
+                .service(super_agents::create_document)
+                .service(super_agents::document_versions)
+                .service(super_agents::get_document)
+                .service(super_agents::update_document)
+                .service(super_agents::delete_document)
+                .service(super_agents::send_message)
+                .service(super_agents::inbox)
+                .service(super_agents::outbox)
+                .service(super_agents::read_message)
+                .service(super_agent_chats::list_chats)
+                .service(super_agent_chats::open_chat)
+                .service(super_agent_chats::get_chat)
+                .service(super_agent_chats::end_chat)
+                .service(super_agent_chats::send_chat)
+                .service(super_agent_chats::send_chat_message)
+                .service(super_agent_chats::chat_stream_token)
+                .service(super_agent_chats::chat_stream)
                 .service(streams::stream_token)
                 .service(streams::events_token)
                 .service(events::list_events)

@@ -71,6 +71,8 @@ pub struct AppState {
     pub imports: agented_migration::ImportService,
     /// Interactive terminal sessions.
     pub sessions: agented_sessions::SessionService,
+    /// Persistent agents and their chats.
+    pub super_agents: agented_super_agents::SuperAgentService,
     /// Where uploads wait for their import (private to the server).
     pub import_dir: std::path::PathBuf,
 }

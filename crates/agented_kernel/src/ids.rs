@@ -203,6 +203,16 @@ prefixed_id!(
     SessionId, "sess-", "session"
 );
 
+prefixed_id!(
+    /// A persistent agent a person talks to: `sa-` + 6 lowercase alphanumerics.
+    SuperAgentId, "sa-", "super agent"
+);
+
+prefixed_id!(
+    /// A chat session with a persistent agent: `chat-` + 6 lowercase alphanumerics.
+    ChatId, "chat-", "chat session"
+);
+
 /// An execution id: `exec-{trigger_id}-{YYYYMMDDTHHMMSS}-{4 chars}`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

@@ -20,8 +20,8 @@ pub use cause::{Cause, UnstorableText};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use health::{BoxFuture, ComponentHealth, ComponentState, DatabaseHealth, HealthError, Readiness, ReadinessReport};
 pub use ids::{
-    AccountId, AgentId, BudgetId, ExecutionId, IdError, ImportId, McpServerId, NotifierId, PlanningId, PluginId,
-    ProjectId, SessionId, TeamId, TriggerId, WorkerId, WorkflowId, WorkflowRunId,
+    AccountId, AgentId, BudgetId, ChatId, ExecutionId, IdError, ImportId, McpServerId, NotifierId, PlanningId,
+    PluginId, ProjectId, SessionId, SuperAgentId, TeamId, TriggerId, WorkerId, WorkflowId, WorkflowRunId,
 };
 pub use notice::{NoNotices, Notice, NoticeEvent, NoticeValue, Notices, RecordedNotices};
 pub use pagination::{Page, PageError};

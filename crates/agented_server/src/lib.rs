@@ -21,6 +21,7 @@ pub mod secret_key;
 pub mod sessions;
 pub mod settings;
 pub mod startup;
+pub mod super_agent_runs;
 pub mod trigger_workflows;
 pub mod worker_node;
 pub mod workflow_cli;

@@ -259,6 +259,7 @@ impl Application {
         )
         .await
         .map_err(StartupError::Recovery)?;
+        let super_agents = crate::super_agent_runs::super_agent_service(&database, &runs, clock.clone()).await?;
         let state = AppState {
             readiness: agented_kernel::Readiness::new(Arc::new(database.clone()), runs.components),
             dashboard: settings.dashboard.clone(),
@@ -301,6 +302,7 @@ impl Application {
             ),
             import_dir: import_dir(&data_dir)?,
             sessions: sessions.clone(),
+            super_agents,
         };
         let options = HttpOptions {
             shutdown_timeout: settings.server.shutdown_timeout,

@@ -14,7 +14,7 @@ use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::SqliteConnection;
 
 /// The tables, parents before children (foreign keys hold at every insert).
-pub const TABLES: [&str; 31] = [
+pub const TABLES: [&str; 36] = [
     "backends",
     "triggers",
     "trigger_paths",
@@ -46,11 +46,23 @@ pub const TABLES: [&str; 31] = [
     "client_settings",
     "terminal_sessions",
     "terminal_output",
+    "super_agents",
+    "super_agent_documents",
+    "super_agent_chats",
+    "super_agent_chat_messages",
+    "super_agent_messages",
 ];
 
 /// Tables whose `id` PostgreSQL numbers itself: its counter must pass the copied ids.
-const NUMBERED: [&str; 6] =
-    ["audit_log", "trigger_paths", "webhook_deliveries", "roadmap_versions", "pr_reviews", "notification_deliveries"];
+const NUMBERED: [&str; 7] = [
+    "audit_log",
+    "trigger_paths",
+    "webhook_deliveries",
+    "roadmap_versions",
+    "pr_reviews",
+    "notification_deliveries",
+    "super_agent_messages",
+];
 
 /// Rows per statement.
 const BATCH: usize = 500;

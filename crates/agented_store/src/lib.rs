@@ -32,6 +32,7 @@ pub mod projects;
 pub mod python_import;
 pub mod schema;
 pub mod seeds;
+pub mod super_agents;
 pub mod teams;
 pub mod terminal_sessions;
 #[cfg(feature = "testing")]
@@ -63,6 +64,7 @@ pub use plugins::SqlPlugins;
 pub use pr_reviews::SqlPrReviews;
 pub use projects::SqlProjects;
 pub use seeds::seed;
+pub use super_agents::SqlSuperAgents;
 pub use teams::SqlTeams;
 pub use terminal_sessions::SqlSessions;
 pub use tooling_items::SqlToolingItems;

@@ -551,3 +551,63 @@ diesel::table! {
         data -> Text,
     }
 }
+
+diesel::table! {
+    super_agents (id) {
+        id -> Text,
+        name -> Text,
+        description -> Text,
+        backend -> Text,
+        model -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    super_agent_documents (agent_id, kind, version) {
+        agent_id -> Text,
+        kind -> Text,
+        version -> BigInt,
+        content -> Text,
+        changed_by -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    super_agent_chats (id) {
+        id -> Text,
+        agent_id -> Text,
+        status -> Text,
+        turn_execution -> Nullable<Text>,
+        last_execution -> Nullable<Text>,
+        cli_session -> Nullable<Text>,
+        message_seq -> BigInt,
+        created_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    super_agent_chat_messages (chat_id, seq) {
+        chat_id -> Text,
+        seq -> BigInt,
+        role -> Text,
+        content -> Text,
+        execution_id -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    super_agent_messages (id) {
+        id -> BigInt,
+        from_agent -> Text,
+        to_agent -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
+    }
+}

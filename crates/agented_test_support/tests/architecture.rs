@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-const DOMAINS: [&str; 12] = [
+const DOMAINS: [&str; 13] = [
     "agented_kernel",
     "agented_triggers",
     "agented_executions",
@@ -27,6 +27,7 @@ const DOMAINS: [&str; 12] = [
     "agented_settings",
     "agented_migration",
     "agented_sessions",
+    "agented_super_agents",
 ];
 const ADAPTERS: [&str; 7] = [
     "agented_store",

@@ -35,7 +35,7 @@ pub use origin::GithubOrigin;
 pub use patch::{MAX_PROMPT_CHARS, MAX_STALL_SECONDS, TriggerPatch, nullable};
 pub use ports::{DedupLedger, DeliveryLog, TriggerRepository, TriggerStoreError, TriggerWriteError};
 pub use post::PostResult;
-pub use predefined::{AGENTS, PLANNER, PR_REVIEW, PredefinedTrigger};
+pub use predefined::{AGENTS, PLANNER, PR_REVIEW, PredefinedTrigger, SUPER_AGENTS};
 pub use schedule::{Schedule, SlotPlan, next_run_after_change, next_run_at};
 pub use service::{PathRequest, SettingsCheck, TriggerChange, TriggerError, TriggerService};
 pub use setup::{MAX_SETUP_CHARS, SetupStep};

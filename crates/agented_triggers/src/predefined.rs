@@ -63,8 +63,20 @@ pub const AGENTS: PredefinedTrigger = PredefinedTrigger {
     enabled: true,
 };
 
+/// Owns the turns of chats with persistent agents (super agents): each turn is one of its
+/// runs, resuming the chat's CLI session, with its paths, time limit and budget.
+pub const SUPER_AGENTS: PredefinedTrigger = PredefinedTrigger {
+    id: "bot-super-agents",
+    name: "Persistent agents",
+    source: TriggerSource::Manual,
+    backend: BackendType::Claude,
+    prompt_template: "{message}",
+    skill_command: None,
+    enabled: true,
+};
+
 /// Every predefined trigger.
-pub const ALL: [PredefinedTrigger; 3] = [PR_REVIEW, PLANNER, AGENTS];
+pub const ALL: [PredefinedTrigger; 4] = [PR_REVIEW, PLANNER, AGENTS, SUPER_AGENTS];
 
 #[cfg(test)]
 mod tests {

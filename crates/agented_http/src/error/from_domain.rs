@@ -96,6 +96,18 @@ impl From<agented_sessions::SessionError> for ApiError {
     }
 }
 
+impl From<agented_super_agents::SuperAgentError> for ApiError {
+    fn from(err: agented_super_agents::SuperAgentError) -> Self {
+        use agented_super_agents::SuperAgentError as E;
+        match err {
+            E::Invalid { field, message } => Self::invalid_fields([(field.to_owned(), message)].into()),
+            E::NotFound(_) => Self::not_found(err.to_string()),
+            E::Busy(_) | E::Ended | E::Refused(_) => Self::conflict(err.to_string()),
+            E::Unavailable(cause) => Self::unavailable_error(&cause),
+        }
+    }
+}
+
 impl From<agented_auth::AuthError> for ApiError {
     fn from(err: agented_auth::AuthError) -> Self {
         use agented_auth::AuthError as E;

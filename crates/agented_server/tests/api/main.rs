@@ -36,6 +36,7 @@ mod schedules;
 mod sessions;
 mod sse;
 mod streams;
+mod super_agents;
 mod support;
 mod teams;
 mod tooling;

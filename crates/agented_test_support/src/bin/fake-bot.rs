@@ -167,6 +167,30 @@ fn team_reply(prompt: &str) -> Option<String> {
     Some(serde_json::json!({ "tasks": tasks }).to_string())
 }
 
+/// A persistent agent's turn ("The person says:"): `remember=WORD` adds `- WORD` to the
+/// MEMORY it was given, in a `memory` block; `recall` says that MEMORY; anything else is
+/// echoed (a resumed session's `resumed=<id>` line comes first, as for every run).
+fn chat_reply(prompt: &str) -> Option<String> {
+    let (context, said) = prompt.rsplit_once("The person says:\n")?;
+    let memory = context
+        .split_once("## MEMORY\n")
+        .map(|(_, rest)| rest.split("\n\nTo change what you remember").next().unwrap_or_default())
+        .or_else(|| context.split_once("now reads:\n").map(|(_, rest)| rest.trim_end().trim_end_matches(')')))
+        .unwrap_or_default()
+        .trim();
+    let reply = if let Some(word) = said.split_whitespace().find_map(|w| w.strip_prefix("remember=")) {
+        format!(
+            "I will remember {word}.\n```memory\n{}- {word}\n```",
+            if memory.is_empty() { String::new() } else { format!("{memory}\n") }
+        )
+    } else if said.contains("recall") {
+        format!("I remember: {}", memory.lines().collect::<Vec<_>>().join(" "))
+    } else {
+        format!("you said: {}", said.trim())
+    };
+    Some(reply)
+}
+
 /// `echo=PREFIX`: PREFIX and the fenced input (the text between the fence tags), else
 /// the prompt's words other than its directives.
 fn echo_reply(prompt: &str) -> Option<String> {
@@ -450,7 +474,10 @@ async fn main() {
         _ => "plain",
     };
     let prompt = prompt_of(flavour, args);
-    let reply = planning_reply(&prompt).or_else(|| team_reply(&prompt)).or_else(|| echo_reply(&prompt));
+    let reply = planning_reply(&prompt)
+        .or_else(|| team_reply(&prompt))
+        .or_else(|| chat_reply(&prompt))
+        .or_else(|| echo_reply(&prompt));
     let mut plan = plan(&prompt);
     if reply.is_some() && !prompt.split_whitespace().any(|w| w.starts_with("lines=")) {
         plan.lines = 0;
