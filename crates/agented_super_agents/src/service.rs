@@ -88,6 +88,8 @@ pub struct SuperAgentService {
     clock: Arc<dyn Clock>,
     /// Bumped when a chat changes: followers wake on it.
     changes: Arc<watch::Sender<u64>>,
+    /// Serialises the idle check of a turn with the start that follows it.
+    turning: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for SuperAgentService {
@@ -100,7 +102,7 @@ impl SuperAgentService {
     /// The service over its ports.
     #[must_use]
     pub fn new(store: Arc<dyn SuperAgentStore>, runner: Arc<dyn ChatRunner>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, runner, clock, changes: Arc::new(watch::channel(0).0) }
+        Self { store, runner, clock, changes: Arc::new(watch::channel(0).0), turning: Arc::default() }
     }
 
     fn changed(&self) {
@@ -297,6 +299,7 @@ impl SuperAgentService {
             return Err(invalid("content", "must not be blank"));
         }
         bounded("content", message)?;
+        let _turning = self.turning.lock().await;
         let mut chat = self.chat(agent_id, chat).await?;
         if chat.status == ChatStatus::Ended {
             return Err(SuperAgentError::Ended);

@@ -107,3 +107,14 @@ async fn agents_leave_each_other_messages_and_only_the_recipient_marks_one_read(
         Err(SuperAgentError::Invalid { field: "to_agent_id", .. })
     ));
 }
+
+#[tokio::test]
+async fn two_messages_at_once_start_one_turn() {
+    let (service, runner) = world();
+    let agent = service.create(input("Busy")).await.unwrap();
+    let chat = service.open_chat(&agent.id).await.unwrap();
+    let (a, b) = tokio::join!(service.say(&agent.id, &chat.id, "one"), service.say(&agent.id, &chat.id, "two"));
+    assert_eq!([a.is_ok(), b.is_ok()].iter().filter(|ok| **ok).count(), 1, "{a:?} {b:?}");
+    assert!(matches!(a.err().or(b.err()), Some(SuperAgentError::Busy(_))));
+    assert_eq!(runner.started.lock().unwrap().len(), 1);
+}
