@@ -143,7 +143,7 @@ fn seeds_are_idempotent_and_keep_operator_changes() {
     let mut conn = db.conn().unwrap();
 
     let first = seed(&mut conn).unwrap();
-    assert_eq!((first.backends, first.triggers), (4, 3));
+    assert_eq!((first.backends, first.triggers), (4, agented_triggers::predefined::ALL.len()));
     let mut names: Vec<String> = backends::table.select(backends::backend_type).load(&mut conn).unwrap();
     names.sort();
     assert_eq!(names, ["claude", "codex", "gemini", "opencode"]);
@@ -169,7 +169,8 @@ fn seeds_are_idempotent_and_keep_operator_changes() {
     let second = seed(&mut conn).unwrap();
     assert_eq!((second.backends, second.triggers), (0, 0));
     assert_eq!(backends::table.count().get_result::<i64>(&mut conn).unwrap(), 4);
-    assert_eq!(triggers::table.count().get_result::<i64>(&mut conn).unwrap(), 3);
+    let predefined = i64::try_from(agented_triggers::predefined::ALL.len()).unwrap();
+    assert_eq!(triggers::table.count().get_result::<i64>(&mut conn).unwrap(), predefined);
     let enabled: bool = triggers::table.find("bot-pr-review").select(triggers::enabled).first(&mut conn).unwrap();
     assert!(enabled);
 }
