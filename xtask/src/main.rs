@@ -167,7 +167,11 @@ fn rust_tests(sh: &Shell, sqlite: bool) -> Result<()> {
         targets.sort();
         targets.dedup();
         let args: Vec<String> = targets.iter().flat_map(|t| ["--test".to_owned(), t.clone()]).collect();
-        Ok(cmd!(sh, "cargo test -p agented_store -p agented_server {args...}").run()?)
+        // `--workspace`, not `-p agented_store -p agented_server`: the same package set
+        // resolves the same features, so the first step's build is reused instead of a
+        // second copy of every dependency and test binary (which once filled CI's disk).
+        // Domain crates' test files of the same names (their fakes) run again, quickly.
+        Ok(cmd!(sh, "cargo test --workspace {args...}").run()?)
     })
 }
 
@@ -175,7 +179,9 @@ fn rust_tests(sh: &Shell, sqlite: bool) -> Result<()> {
 /// compared with docs/compatibility.md (`check`).
 fn compat(sh: &Shell, mode: &str) -> Result<()> {
     step("compatibility table", "cargo xtask compat", || {
-        cmd!(sh, "cargo run --quiet -p agented_http --example compat -- {mode} compat/python-routes.tsv docs/compatibility.md")
+        // From the workspace root, without `-p`: the workspace's features, so the
+        // dependencies built here are the ones the tests reuse.
+        cmd!(sh, "cargo run --quiet --example compat -- {mode} compat/python-routes.tsv docs/compatibility.md")
             .run()
             .map_err(Into::into)
     })
