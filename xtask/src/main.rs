@@ -148,6 +148,11 @@ fn rust_tests(sh: &Shell, sqlite: bool) -> Result<()> {
     let cluster = postgres::Cluster::start(&root().join("target"))?;
     eprintln!("throwaway PostgreSQL cluster at {}", cluster.url);
     let _cluster = sh.push_env("AGENTED_TEST_POSTGRES_URL", &cluster.url);
+    // Most tests wait on servers, processes and the cluster, not on a core: two test
+    // threads per core halve the API suites' time. RUST_TEST_THREADS, when set, wins.
+    let threads = std::env::var("RUST_TEST_THREADS")
+        .unwrap_or_else(|_| (2 * std::thread::available_parallelism().map_or(1, usize::from)).to_string());
+    let _threads = sh.push_env("RUST_TEST_THREADS", threads);
     if sqlite {
         step("rust tests", "cargo xtask ci (it starts the PostgreSQL cluster some tests need)", || {
             Ok(cmd!(sh, "cargo test --workspace").run()?)
@@ -201,7 +206,36 @@ fn ci(sh: &Shell) -> Result<()> {
     Ok(())
 }
 
+/// The variables `cargo run` sets for one package (here xtask), not for cargo itself.
+/// agented_test_support's `is_package_variable` is the same list, for the tests' builds.
+fn is_package_variable(key: &str) -> bool {
+    ["CARGO_PKG_", "CARGO_BIN_EXE_", "CARGO_MANIFEST_"].iter().any(|prefix| key.starts_with(prefix))
+        || matches!(
+            key,
+            "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE" | "CARGO_TARGET_TMPDIR" | "OUT_DIR"
+        )
+}
+
+/// Runs xtask again without its package variables when it has them, and returns its exit code.
+/// Build scripts such as ring's track those variables, so every cargo call under them would
+/// make the next plain `cargo test` rebuild all that depends on ring, and the other way round.
+fn without_package_variables() -> Result<Option<i32>> {
+    let package: Vec<String> = std::env::vars().map(|(key, _)| key).filter(|key| is_package_variable(key)).collect();
+    if package.is_empty() {
+        return Ok(None);
+    }
+    let mut again = std::process::Command::new(std::env::current_exe()?);
+    again.args(std::env::args_os().skip(1));
+    for key in package {
+        again.env_remove(key);
+    }
+    Ok(Some(again.status()?.code().unwrap_or(1)))
+}
+
 fn main() -> Result<()> {
+    if let Some(code) = without_package_variables()? {
+        std::process::exit(code);
+    }
     let cli = Cli::parse();
     let sh = shell()?;
     match cli.command {

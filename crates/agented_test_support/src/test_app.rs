@@ -81,7 +81,16 @@ pub fn fake_mcp() -> PathBuf {
 fn test_program(name: &str, built: &std::sync::Once) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace_root().join("target"), PathBuf::from);
     built.call_once(|| {
-        let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        let mut cargo = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        // Without the variables cargo set for this test: build scripts such as ring's
+        // track them, so building under them would mark every crate above ring stale
+        // for the next plain `cargo test`, and both would rebuild in turn.
+        for (key, _) in std::env::vars_os() {
+            if key.to_str().is_some_and(is_package_variable) {
+                cargo.env_remove(key);
+            }
+        }
+        let status = cargo
             .args(["build", "--quiet", "-p", "agented_test_support", "--bin", name])
             .current_dir(workspace_root())
             .status()
@@ -89,6 +98,15 @@ fn test_program(name: &str, built: &std::sync::Once) -> PathBuf {
         assert!(status.success(), "building {name} failed");
     });
     target.join("debug").join(name)
+}
+
+/// The variables cargo sets for one package's build or test run, not for cargo itself.
+fn is_package_variable(key: &str) -> bool {
+    ["CARGO_PKG_", "CARGO_BIN_EXE_", "CARGO_MANIFEST_"].iter().any(|prefix| key.starts_with(prefix))
+        || matches!(
+            key,
+            "CARGO_CRATE_NAME" | "CARGO_BIN_NAME" | "CARGO_PRIMARY_PACKAGE" | "CARGO_TARGET_TMPDIR" | "OUT_DIR"
+        )
 }
 
 /// A folder with the fake bot installed under every CLI name.
